@@ -1,0 +1,167 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+/// The ten services: (folder under Services/, library target, executable product name).
+let services: [(folder: String, library: String, product: String)] = [
+    ("MainAPI", "MainAPI", "main-api"),
+    ("Integrations", "Integrations", "integrations"),
+    ("Payments", "Payments", "payments"),
+    ("CostDocs", "CostDocs", "cost-docs"),
+    ("RefundEngine", "RefundEngine", "refund-engine"),
+    ("MCDE", "MCDE", "mcde"),
+    ("ClaimDetector", "ClaimDetector", "claim-detector"),
+    ("EvidenceEngine", "EvidenceEngine", "evidence-engine"),
+    ("InventorySync", "InventorySync", "inventory-sync"),
+    ("TestRunner", "TestRunner", "test-runner"),
+]
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+var targets: [Target] = [
+    // MARK: Shared platform
+    .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+    .target(
+        name: "OpsideCore",
+        dependencies: [configuration, logging, .product(name: "Crypto", package: "swift-crypto"),
+                       .product(name: "JWTKit", package: "jwt-kit")],
+        path: "Shared/Core", swiftSettings: swiftSettings),
+    .target(
+        name: "OpsideRedis",
+        dependencies: ["CHiredis", "OpsideCore", logging, lifecycle,
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "NIOPosix", package: "swift-nio")],
+        path: "Shared/Redis", swiftSettings: swiftSettings),
+    .target(
+        name: "OpsidePostgres",
+        dependencies: ["OpsideCore", postgres, logging, lifecycle],
+        path: "Shared/Postgres", swiftSettings: swiftSettings),
+    .target(
+        name: "OpsideJobs",
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle,
+                       .product(name: "Metrics", package: "swift-metrics")],
+        path: "Shared/Jobs", resources: [.copy("Migrations")], swiftSettings: swiftSettings),
+    .target(
+        name: "OpsideTransport",
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", hummingbird, logging, lifecycle,
+                       configuration, postgres,
+                       .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                       .product(name: "Metrics", package: "swift-metrics"),
+                       .product(name: "Prometheus", package: "swift-prometheus"),
+                       .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],
+        path: "Shared/Transport", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "opside-bench",
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideTransport",
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Benchmarks/Sources", swiftSettings: swiftSettings),
+]
+
+var products: [Product] = []
+var serviceLibraries: [Target.Dependency] = []
+for service in services {
+    var deps: [Target.Dependency] = ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+                                     hummingbird, logging, configuration, postgres, lifecycle]
+    if service.library == "MainAPI" {
+        deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
+    }
+    // A service gets its Migrations folder as a resource once it has tables.
+    let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
+    let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
+    targets.append(.target(name: service.library, dependencies: deps,
+                           path: "Services/\(service.folder)/Sources", resources: resources, swiftSettings: swiftSettings))
+    targets.append(.executableTarget(name: "\(service.library)Run", dependencies: [.target(name: service.library), "OpsideTransport"],
+                                     path: "Services/\(service.folder)/Run", swiftSettings: swiftSettings))
+    products.append(.executable(name: service.product, targets: ["\(service.library)Run"]))
+    serviceLibraries.append(.target(name: service.library))
+}
+
+targets.append(.testTarget(
+    name: "OpsideTests",
+    dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+                                      hummingbird, postgres, logging, configuration,
+                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                      .product(name: "AsyncHTTPClient", package: "async-http-client")],
+    path: "Tests/OpsideTests", swiftSettings: swiftSettings))
+products.append(.executable(name: "opside-bench", targets: ["opside-bench"]))
+
+let package = Package(
+    name: "opside",
+    platforms: [.macOS(.v15)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: targets
+)
+
+// MARK: Amazon (issue 3): the SP-API client library and the Amazon sandbox.
+// compress-nio gives streaming gzip (zlib, linked from the system: apt zlib1g-dev).
+package.dependencies += [
+    .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+]
+let compressNIO = Target.Dependency.product(name: "CompressNIO", package: "compress-nio")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+package.targets += [
+    .target(
+        name: "OpsideAmazonSPAPI",
+        dependencies: ["OpsideCore", "OpsideRedis", logging, configuration, asyncHTTPClient, compressNIO,
+                       .product(name: "Metrics", package: "swift-metrics"),
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "NIOHTTP1", package: "swift-nio")],
+        path: "Shared/AmazonSPAPI", swiftSettings: swiftSettings),
+    .target(
+        name: "AmazonSandbox",
+        dependencies: ["OpsideCore", "OpsideAmazonSPAPI", hummingbird, logging, configuration, compressNIO,
+                       .product(name: "Crypto", package: "swift-crypto"),
+                       .product(name: "NIOCore", package: "swift-nio")],
+        path: "Sandbox/AmazonSandbox/Sources", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "AmazonSandboxRun",
+        dependencies: ["AmazonSandbox", "OpsideCore", hummingbird, configuration],
+        path: "Sandbox/AmazonSandbox/Run", swiftSettings: swiftSettings),
+    // Benchmarks, and the helper process the rate-limit test spawns (`opside-amazon-bench hammer`).
+    .executableTarget(
+        name: "opside-amazon-bench",
+        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", hummingbird, logging,
+                       asyncHTTPClient, compressNIO, .product(name: "NIOCore", package: "swift-nio")],
+        path: "Benchmarks/Amazon", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "AmazonTests",
+        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", hummingbird, logging,
+                       configuration, asyncHTTPClient, compressNIO,
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "HummingbirdTesting", package: "hummingbird")],
+        path: "Tests/AmazonTests", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "amazon-sandbox", targets: ["AmazonSandboxRun"]),
+    .executable(name: "opside-amazon-bench", targets: ["opside-amazon-bench"]),
+]
+// LOCAL-ONLY (remove before commit)
+if ProcessInfo.processInfo.environment["OPSIDE_LOCAL_SKIP_AMAZON"] != nil {
+    let amazon: Set<String> = ["OpsideAmazonSPAPI", "AmazonSandbox", "AmazonSandboxRun", "opside-amazon-bench", "AmazonTests"]
+    package.targets.removeAll { amazon.contains($0.name) }
+    package.products.removeAll { ["amazon-sandbox", "opside-amazon-bench"].contains($0.name) }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+
+/// The `/_sandbox/` admin API tests drive: sellers and their ground truth, faults, the clock,
+/// counters. Product code never calls it.
+struct AdminController: Sendable {
+    let state: SandboxState
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/_sandbox/sellers") { request, _ in try await createSeller(request) }
+        router.get("/_sandbox/sellers/{id}/ground-truth") { _, context in
+            let id = try context.parameters.require("id")
+            guard let history = state.history(for: id) else { return SandboxResponse.error(.notFound, code: "NotFound", message: "No seller \(id)") }
+            let claims = history.groundTruth(at: state.now)
+            let data = try JSONEncoder().encode(claims)
+            let object = try JSONSerialization.jsonObject(with: data)
+            return SandboxResponse.json(["sellingPartnerId": id, "asOf": state.now.iso, "claims": object])
+        }
+        router.get("/_sandbox/sellers/{id}/stats") { _, context in
+            let id = try context.parameters.require("id")
+            let stats = state.withLock { $0.statistics[id] ?? SandboxState.Statistics() }
+            return SandboxResponse.json(["tokenRefreshes": stats.tokenRefreshes, "requests": stats.requests, "throttled": stats.throttled])
+        }
+        router.put("/_sandbox/faults") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let profile = try JSONDecoder().decode(SandboxFaultProfile.self, from: Data(body.readableBytesView))
+            state.withLock {
+                $0.faults.append(profile)
+                if let seed = profile.seed { $0.faultRandom = SplitMix64(seed: seed) }
+            }
+            return SandboxResponse.json(["installed": state.withLock { $0.faults.count }])
+        }
+        router.delete("/_sandbox/faults") { _, _ in
+            state.withLock { $0.faults.removeAll() }
+            return SandboxResponse.json(["installed": 0])
+        }
+        router.get("/_sandbox/clock") { _, _ in SandboxResponse.json(["now": state.now.iso]) }
+        router.post("/_sandbox/clock") { request, _ in
+            let body = try await SandboxResponse.body(request)
+            let days = (body["advanceDays"] as? NSNumber)?.doubleValue ?? 0
+            let seconds = (body["advanceSeconds"] as? NSNumber)?.doubleValue ?? 0
+            guard days >= 0, seconds >= 0 else {
+                return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "The sandbox clock only moves forward")
+            }
+            return SandboxResponse.json(["now": state.advance(seconds: days * 86_400 + seconds).iso])
+        }
+        router.post("/_sandbox/sellers/{id}/revoke") { _, context in
+            let id = try context.parameters.require("id")
+            let revoked = state.withLock { inner -> Int in
+                let tokens = inner.refreshTokens.filter { $0.value == id }.map(\.key)
+                inner.revokedRefreshTokens.formUnion(tokens)
+                return tokens.count
+            }
+            return SandboxResponse.json(["revokedRefreshTokens": revoked])
+        }
+    }
+
+    /// Registers a seller (history generated lazily on first use) and hands out a refresh token.
+    func createSeller(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        guard let seller = try? JSONDecoder().decode(SellerHistoryRequest.self, from: Data(body.readableBytesView)),
+              seller.skus > 0, seller.skus <= 5000, seller.months > 0, seller.months <= 36 else {
+            return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "Expected {\"seed\", \"skus\" (1-5000), \"months\" (1-36)}")
+        }
+        var idGenerator = SplitMix64(seed: seller.seed)
+        let id = "A" + idGenerator.code(13)
+        let marketplace = SellerHistoryGenerator.marketplaceFor(seller.marketplace)
+        let refresh = state.randomToken("Atzr|")
+        state.withLock {
+            $0.sellerRequests[id] = seller
+            $0.refreshTokens[refresh] = id
+        }
+        return SandboxResponse.json(["sellingPartnerId": id, "refreshToken": refresh, "region": marketplace.region,
+                                     "marketplaceIds": [marketplace.id]], status: .created)
+    }
+}

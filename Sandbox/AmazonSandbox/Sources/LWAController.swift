@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Login with Amazon: the token endpoint and the Seller Central consent page.
+struct LWAController: Sendable {
+    let state: SandboxState
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/auth/o2/token") { request, _ in try await token(request) }
+        router.get("/apps/authorize/consent") { request, _ in consentPage(request) }
+        router.post("/apps/authorize/consent") { request, _ in try await approve(request) }
+    }
+
+    private func lwaError(_ status: HTTPResponse.Status, _ code: String, _ description: String) -> Response {
+        SandboxResponse.json(["error": code, "error_description": description], status: status)
+    }
+
+    static func form(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if parts.count == 2 { fields[parts[0]] = parts[1] } else if parts.count == 1 { fields[parts[0]] = "" }
+        }
+        return fields
+    }
+
+    func token(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 64 << 10)
+        let form = Self.form(String(buffer: body))
+        guard form["client_id"] == state.settings.lwaClientID, form["client_secret"] == state.settings.lwaClientSecret else {
+            return lwaError(.unauthorized, "invalid_client", "Client authentication failed")
+        }
+        let lifetime = state.settings.accessTokenLifetimeSeconds
+        let now = state.now
+        switch form["grant_type"] {
+        case "refresh_token":
+            guard let refresh = form["refresh_token"],
+                  let seller = state.withLock({ $0.revokedRefreshTokens.contains(refresh) ? nil : $0.refreshTokens[refresh] }),
+                  !state.refreshTokensRevoked(for: seller) else {
+                return lwaError(.badRequest, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
+            }
+            let access = state.randomToken("Atza|")
+            state.withLock { $0.accessTokens[access] = .init(sellingPartnerID: seller, expiresAt: now.addingTimeInterval(Double(lifetime))) }
+            state.statistics(for: seller) { $0.tokenRefreshes += 1 }
+            return SandboxResponse.json(["access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": lifetime])
+        case "authorization_code":
+            guard let code = form["code"] else { return lwaError(.badRequest, "invalid_request", "code is required") }
+            let outcome: (seller: String?, refusal: String?) = state.withLock { inner in
+                guard var grant = inner.authorizationCodes[code], !grant.used, grant.expiresAt > now else {
+                    return (nil, "The authorization code is invalid, expired or already used")
+                }
+                if let expected = grant.redirectURI, let given = form["redirect_uri"], expected != given {
+                    return (nil, "redirect_uri does not match the authorization request")
+                }
+                grant.used = true
+                inner.authorizationCodes[code] = grant
+                return (grant.sellingPartnerID, nil)
+            }
+            switch outcome.seller {
+            case .none: return lwaError(.badRequest, "invalid_grant", outcome.refusal ?? "invalid grant")
+            case .some(let seller):
+                let refresh = state.randomToken("Atzr|")
+                let access = state.randomToken("Atza|")
+                state.withLock {
+                    $0.refreshTokens[refresh] = seller
+                    $0.accessTokens[access] = .init(sellingPartnerID: seller, expiresAt: now.addingTimeInterval(Double(lifetime)))
+                }
+                return SandboxResponse.json(["access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": lifetime])
+            }
+        case "client_credentials":
+            guard let scope = form["scope"], scope.contains("sellingpartnerapi::") else {
+                return lwaError(.badRequest, "invalid_scope", "scope is required for client_credentials")
+            }
+            let access = state.randomToken("Atza|")
+            state.withLock { $0.accessTokens[access] = .init(sellingPartnerID: nil, expiresAt: now.addingTimeInterval(Double(lifetime))) }
+            state.statistics(for: "grantless") { $0.tokenRefreshes += 1 }
+            return SandboxResponse.json(["access_token": access, "token_type": "bearer", "expires_in": lifetime])
+        default:
+            return lwaError(.badRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server")
+        }
+    }
+
+    /// Seller Central's consent page: the seller picks the account and approves.
+    func consentPage(_ request: Request) -> Response {
+        let query = request.uri.queryParameters
+        guard let applicationID = query.get("application_id"), applicationID == state.settings.applicationID else {
+            return SandboxResponse.html("<h1>MD1000</h1><p>Unknown application.</p>", status: .badRequest)
+        }
+        guard query.get("version") == "beta" else {
+            return SandboxResponse.html("<h1>MD1000</h1><p>This draft application must be authorized with version=beta.</p>", status: .badRequest)
+        }
+        let sellers = state.withLock { Array($0.sellerRequests.keys).sorted() }
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
+        }
+        let options = sellers.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined()
+        let page = """
+        <!doctype html><html><head><meta name="referrer" content="no-referrer"><title>Authorize application</title></head><body>
+        <h1>Authorize \(escape(applicationID))</h1>
+        <form method="post" action="/apps/authorize/consent">
+        <input type="hidden" name="application_id" value="\(escape(applicationID))">
+        <input type="hidden" name="state" value="\(escape(query.get("state") ?? ""))">
+        <input type="hidden" name="redirect_uri" value="\(escape(query.get("redirect_uri") ?? ""))">
+        <label>Seller account <select name="selling_partner_id">\(options)</select></label>
+        <button type="submit">Confirm</button></form></body></html>
+        """
+        var response = SandboxResponse.html(page, status: .ok)
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+
+    /// The approve button: a single-use code valid five minutes, sent back to the redirect URI.
+    func approve(_ request: Request) async throws -> Response {
+        let form = Self.form(String(buffer: try await request.body.collect(upTo: 64 << 10)))
+        guard form["application_id"] == state.settings.applicationID,
+              let seller = form["selling_partner_id"], state.withLock({ $0.sellerRequests[seller] != nil }) else {
+            return SandboxResponse.html("<h1>Unknown seller or application</h1>", status: .badRequest)
+        }
+        guard let redirect = form["redirect_uri"], !redirect.isEmpty, var components = URLComponents(string: redirect) else {
+            return SandboxResponse.html("<h1>MD5101</h1><p>redirect_uri is required in the sandbox.</p>", status: .badRequest)
+        }
+        let code = "ANDM" + state.randomToken("").prefix(20)
+        let now = state.now
+        state.withLock {
+            $0.authorizationCodes[code] = .init(sellingPartnerID: seller, redirectURI: redirect, expiresAt: now.addingTimeInterval(300), used: false)
+        }
+        components.queryItems = (components.queryItems ?? []) + [
+            URLQueryItem(name: "state", value: form["state"] ?? ""),
+            URLQueryItem(name: "selling_partner_id", value: seller),
+            URLQueryItem(name: "spapi_oauth_code", value: code),
+        ]
+        return Response(status: .found, headers: [.location: components.string ?? redirect])
+    }
+}

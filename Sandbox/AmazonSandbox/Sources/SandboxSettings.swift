@@ -1,0 +1,92 @@
+import Configuration
+
+/// How the Amazon sandbox runs.
+///
+/// Keys (environment spelling in brackets):
+/// - `sandbox.host` [`SANDBOX_HOST`]: listen address; default `127.0.0.1`.
+/// - `sandbox.port` [`SANDBOX_PORT`]: listen port; default 9100 (0 picks a free port, for tests).
+/// - `sandbox.lwaClientId` [`SANDBOX_LWA_CLIENT_ID`]: the LWA client id the sandbox accepts;
+///   default `amzn1.application-oa2-client.opside-sandbox`.
+/// - `sandbox.lwaClientSecret` [`SANDBOX_LWA_CLIENT_SECRET`]: its secret; default `opside-sandbox-secret`
+///   (a sandbox-only value, documented so a fresh checkout runs with no setup).
+/// - `sandbox.applicationId`: the app id the consent page accepts; default `amzn1.sellerapps.app.opside-sandbox`.
+/// - `sandbox.timeScale` [`SANDBOX_TIME_SCALE`]: rate-limit buckets refill this many times faster than
+///   Amazon's published rates (10 = ten times); default 1.
+/// - `sandbox.accessTokenLifetimeSeconds`: lifetime of issued access tokens in sandbox time; default 3600.
+/// - `sandbox.reportProcessingSeconds`: sandbox seconds a report spends IN_QUEUE then IN_PROGRESS; default 4.
+/// - `sandbox.documentUrlLifetimeSeconds`: lifetime of pre-signed document URLs in sandbox time; default 300.
+public struct SandboxSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var lwaClientID: String
+    public var lwaClientSecret: String
+    public var applicationID: String
+    public var timeScale: Double
+    public var accessTokenLifetimeSeconds: Int
+    public var reportProcessingSeconds: Double
+    public var documentURLLifetimeSeconds: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 9100,
+                lwaClientID: String = "amzn1.application-oa2-client.opside-sandbox",
+                lwaClientSecret: String = "opside-sandbox-secret",
+                applicationID: String = "amzn1.sellerapps.app.opside-sandbox",
+                timeScale: Double = 1, accessTokenLifetimeSeconds: Int = 3600,
+                reportProcessingSeconds: Double = 4, documentURLLifetimeSeconds: Int = 300) {
+        self.host = host
+        self.port = port
+        self.lwaClientID = lwaClientID
+        self.lwaClientSecret = lwaClientSecret
+        self.applicationID = applicationID
+        self.timeScale = max(0.001, timeScale)
+        self.accessTokenLifetimeSeconds = accessTokenLifetimeSeconds
+        self.reportProcessingSeconds = reportProcessingSeconds
+        self.documentURLLifetimeSeconds = documentURLLifetimeSeconds
+    }
+
+    /// Reads the keys listed on the type.
+    public init(reader: ConfigReader) {
+        let defaults = SandboxSettings()
+        self.init(
+            host: reader.string(forKey: "sandbox.host", default: defaults.host),
+            port: reader.int(forKey: "sandbox.port", default: defaults.port),
+            lwaClientID: reader.string(forKey: "sandbox.lwaClientId", default: defaults.lwaClientID),
+            lwaClientSecret: reader.string(forKey: "sandbox.lwaClientSecret", isSecret: true, default: defaults.lwaClientSecret),
+            applicationID: reader.string(forKey: "sandbox.applicationId", default: defaults.applicationID),
+            timeScale: reader.double(forKey: "sandbox.timeScale", default: defaults.timeScale),
+            accessTokenLifetimeSeconds: reader.int(forKey: "sandbox.accessTokenLifetimeSeconds", default: defaults.accessTokenLifetimeSeconds),
+            reportProcessingSeconds: reader.double(forKey: "sandbox.reportProcessingSeconds", default: defaults.reportProcessingSeconds),
+            documentURLLifetimeSeconds: reader.int(forKey: "sandbox.documentUrlLifetimeSeconds", default: defaults.documentURLLifetimeSeconds)
+        )
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator, so a seed always gives the same seller history
+/// on every machine (Foundation's random is neither seedable nor portable).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `0..<upperBound` (modulo bias is irrelevant at these sizes).
+    public mutating func below(_ upperBound: Int) -> Int { Int(next() % UInt64(max(1, upperBound))) }
+
+    /// A value in the closed range.
+    public mutating func between(_ low: Int, _ high: Int) -> Int { low + below(high - low + 1) }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+
+    /// An uppercase alphanumeric string.
+    public mutating func code(_ length: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<length).map { _ in alphabet[below(alphabet.count)] })
+    }
+}

@@ -1,0 +1,4 @@
+import Integrations
+import OpsideTransport
+
+await ServiceMain.run(.integrations, migrators: IntegrationsService.migrators) { try await IntegrationsService.buildApplication(reader: $0) }

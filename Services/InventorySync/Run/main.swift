@@ -1,0 +1,4 @@
+import InventorySync
+import OpsideTransport
+
+await ServiceMain.run(.inventorySync, migrators: InventorySyncService.migrators) { try await InventorySyncService.buildApplication(reader: $0) }

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import OpsideCore
+import OpsideTransport
+
+/// Sign-up and login: `POST /api/v1/auth/signup`, `POST /api/v1/auth/login`.
+struct AuthController {
+    let accounts: any AccountsRepository
+    let hasher: PasswordHasher
+    let sessions: SessionTokenAuthority
+    /// Verified against when the email is unknown, so login takes as long either way.
+    let decoyHash: String
+
+    struct SignUpRequest: Decodable {
+        let email: String
+        let password: String
+        let companyName: String
+        let displayName: String?
+    }
+
+    struct LoginRequest: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct SessionResponse: ResponseEncodable {
+        let token: String
+        let expiresAt: Date
+        let userId: UUID
+        let tenantId: UUID
+        let role: String
+    }
+
+    func addRoutes(to router: Router<OpsideRequestContext>) {
+        let auth = router.group("/api/v1/auth")
+        auth.post("signup") { request, context in try await signUp(request, context: context) }
+        auth.post("login") { request, context in try await login(request, context: context) }
+    }
+
+    func signUp(_ request: Request, context: OpsideRequestContext) async throws -> EditedResponse<SessionResponse> {
+        let body = try await request.decode(as: SignUpRequest.self, context: context)
+        var problems: [String: String] = [:]
+        if let problem = SignUpValidation.validateEmail(body.email) { problems["email"] = problem }
+        if let problem = SignUpValidation.validatePassword(body.password, email: body.email) { problems["password"] = problem }
+        if let problem = SignUpValidation.validateCompanyName(body.companyName) { problems["companyName"] = problem }
+        if let name = body.displayName, name.count > 200 { problems["displayName"] = "displayName must be at most 200 characters" }
+        guard problems.isEmpty else {
+            throw APIError.validation("sign-up details are not acceptable: " + problems.keys.sorted().joined(separator: ", "), details: problems)
+        }
+        let tenantID = UUID()
+        let userID = UUID()
+        let hash = try await hasher.hash(body.password)
+        do {
+            try await accounts.createTenantWithOwner(
+                tenantID: tenantID, tenantName: body.companyName.trimmingCharacters(in: .whitespacesAndNewlines),
+                userID: userID, email: body.email.trimmingCharacters(in: .whitespaces), passwordHash: hash,
+                displayName: body.displayName)
+        } catch AccountsError.emailTaken {
+            throw APIError.conflict("an account with this email already exists; log in instead", details: ["email": "taken"])
+        }
+        let session = try await sessions.issue(userID: userID, tenantID: tenantID, role: "owner")
+        return EditedResponse(status: .created, response: SessionResponse(
+            token: session.token, expiresAt: session.expiresAt, userId: userID, tenantId: tenantID, role: "owner"))
+    }
+
+    func login(_ request: Request, context: OpsideRequestContext) async throws -> SessionResponse {
+        let body = try await request.decode(as: LoginRequest.self, context: context)
+        guard SignUpValidation.validateEmail(body.email) == nil, !body.password.isEmpty, body.password.utf8.count <= 72 else {
+            throw APIError.validation("send a valid email and a password")
+        }
+        let record = try await accounts.loginRecord(email: body.email)
+        let matches = try await hasher.verify(body.password, hash: record?.passwordHash ?? decoyHash)
+        guard let record, matches else { throw APIError.unauthorized("email or password is wrong") }
+        guard let membership = try await accounts.membership(userID: record.userID, tenantID: record.defaultTenantID) else {
+            throw APIError.forbidden("this account has no access to its tenant any more")
+        }
+        let session = try await sessions.issue(userID: record.userID, tenantID: membership.tenantID, role: membership.role)
+        return SessionResponse(token: session.token, expiresAt: session.expiresAt, userId: record.userID,
+                               tenantId: membership.tenantID, role: membership.role)
+    }
+}
+
+/// Reads `Authorization: Bearer <session token>` (or `?access_token=` for EventSource, which
+/// cannot set headers) on `/api/v1` routes; a present but bad token is a 401.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = OpsideRequestContext
+    let sessions: SessionTokenAuthority
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/v1/"), !request.uri.path.hasPrefix("/api/v1/auth/") else {
+            return try await next(request, context)
+        }
+        let header = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let token = header ?? request.uri.queryParameters.get("access_token") else {
+            return try await next(request, context)
+        }
+        var context = context
+        do {
+            context.session = try await sessions.verify(token)
+        } catch {
+            throw APIError.unauthorized("the session token is invalid or expired; log in again")
+        }
+        context.logger[metadataKey: "tenant"] = "\(context.session?.tenant ?? "")"
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,52 @@
+import Configuration
+import Foundation
+import Hummingbird
+import OpsideCore
+import OpsideJobs
+import OpsidePostgres
+import OpsideTransport
+
+/// main-api's composition root: the public gateway (sign-up, login, who am I, billing) and the
+/// dashboard's realtime feed.
+///
+/// Keys beyond the platform's: `security.sessionTokenSecret` (secret, required, ≥ 32 bytes),
+/// `security.sessionLifetimeSeconds` (900), `security.bcryptCost` (12),
+/// `rateLimit.authPerMinute` (20 sign-up/login calls per client per minute).
+public enum MainAPIService {
+    public static let service = OpsideService.mainAPI
+
+    public static func migrators() throws -> [Migrator] {
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.badFileName("main-api's Migrations folder is missing from the build")
+        }
+        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+    }
+
+    public static func openAPIDocument() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw MigrationError.badFileName("main-api's openapi.json is missing from the build")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern])
+        let sessions = await SessionTokenAuthority(
+            secret: try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32),
+            lifetime: TimeInterval(reader.int(forKey: "security.sessionLifetimeSeconds", default: 900)))
+        let hasher = PasswordHasher(cost: UInt8(clamping: reader.int(forKey: "security.bcryptCost", default: 12)))
+        let accounts = AccountsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: platform.logger)
+        let hub = RealtimeHub(subscriber: platform.subscriber)
+
+        let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
+        router.middlewares.add(RateLimitMiddleware(
+            redis: platform.redis, limitPerMinute: reader.int(forKey: "rateLimit.authPerMinute", default: 20), scope: "auth",
+            appliesTo: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
+        router.middlewares.add(SessionMiddleware(sessions: sessions))
+        AuthController(accounts: accounts, hasher: hasher, sessions: sessions,
+                       decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
+        AccountController(accounts: accounts, serviceClient: platform.serviceClient).addRoutes(to: router)
+        RealtimeController(hub: hub).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
+    }
+}

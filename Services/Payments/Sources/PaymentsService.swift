@@ -1,0 +1,64 @@
+import Configuration
+import Foundation
+import Hummingbird
+import OpsideCore
+import OpsideJobs
+import OpsidePostgres
+import OpsideTransport
+
+/// payments' composition root. Consumes `tenant.created` (creates the billing account) and serves
+/// `GET /internal/billing-account` for the tenant named in the caller's service token.
+public enum PaymentsService {
+    public static let service = OpsideService.payments
+    public static let queue = "payments"
+    public static let createBillingAccountKind = "payments.create-billing-account"
+
+    public static func migrators() throws -> [Migrator] {
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.badFileName("payments' Migrations folder is missing from the build")
+        }
+        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+    }
+
+    public static func openAPIDocument() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw MigrationError.badFileName("payments' openapi.json is missing from the build")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    /// The slice of main-api's `tenant.created` payload payments reads.
+    struct TenantCreatedPayload: Decodable {
+        let tenantID: UUID
+        let name: String
+        let ownerEmail: String
+    }
+
+    public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
+        let accounts = BillingAccountsPostgresRepository(database: platform.database, logger: platform.logger)
+
+        var jobs = JobRegistry()
+        jobs.register(createBillingAccountKind, arguments: EventEnvelope.self) { event, context in
+            let tenant = try event.decodePayload(TenantCreatedPayload.self)
+            let created = try await accounts.createIfMissing(
+                tenantID: tenant.tenantID, companyName: tenant.name, billingEmail: tenant.ownerEmail, sourceEventID: event.id)
+            context.logger.info(created ? "billing account created" : "billing account already existed",
+                                metadata: ["tenant": "\(tenant.tenantID)", "event": "\(event.id)"])
+        }
+
+        let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
+        router.get("/internal/billing-account") { _, context -> BillingAccountResponse in
+            let tenant = try context.requireCallerTenant()
+            guard let account = try await accounts.account(tenantID: tenant) else {
+                throw APIError.notFound("no billing account for this tenant yet")
+            }
+            return BillingAccountResponse(account: account)
+        }
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs)
+    }
+}
+
+struct BillingAccountResponse: ResponseEncodable {
+    let account: BillingAccount
+}

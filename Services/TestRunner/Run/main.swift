@@ -1,0 +1,4 @@
+import TestRunner
+import OpsideTransport
+
+await ServiceMain.run(.testRunner, migrators: TestRunnerService.migrators) { try await TestRunnerService.buildApplication(reader: $0) }

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Free-form JSON (listing attributes, report options, patch values): kept as parsed, never
+/// flattened to strings.
+public enum JSONValue: Codable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+}
+
+/// Older (v0) APIs wrap their answer: `{"payload": …, "errors": […]}`.
+public struct SPAPIPayloadResponse<Payload: Decodable & Sendable>: Decodable, Sendable {
+    public let payload: Payload
+    public let errors: [SPAPIErrorItem]?
+}
+
+/// Amounts as Amazon writes them: a decimal and a currency code.
+public struct SPAPIMoney: Sendable, Equatable {
+    public let amount: Decimal
+    public let currencyCode: String
+
+    public init(amount: Decimal, currencyCode: String) {
+        self.amount = amount
+        self.currencyCode = currencyCode
+    }
+
+    /// Digits after the decimal point in a currency (ISO 4217 exponents; JPY and a few have none).
+    public static func minorUnitDigits(_ currencyCode: String) -> Int {
+        switch currencyCode.uppercased() {
+        case "JPY", "KRW", "CLP", "VND", "ISK", "UGX": 0
+        case "BHD", "KWD", "OMR", "JOD", "TND": 3
+        default: 2
+        }
+    }
+
+    /// The amount in minor units (cents), rounded half away from zero: the suite never stores
+    /// money as floating point.
+    public var minorUnits: Int64 {
+        var scaled = amount * pow(10, Self.minorUnitDigits(currencyCode))
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        return NSDecimalNumber(decimal: rounded).int64Value
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// A pub/sub subscriber on its own thread that reconnects after any failure.
+///
+/// Messages are hints (job wake-ups, realtime UI pushes): a message published while the
+/// subscriber is reconnecting is lost, which is why every consumer also polls.
+public final class RedisSubscriber: Service, Sendable {
+    public struct Message: Sendable, Equatable {
+        public let channel: String
+        public let payload: String
+    }
+
+    private let settings: RedisSettings
+    private let channels: [String]
+    private let patterns: [String]
+    private let logger: Logger
+    private let handlers = NIOLockedValueBox<[@Sendable (Message) -> Void]>([])
+    private let stopped = NIOLockedValueBox(false)
+    private let connectedState = NIOLockedValueBox(false)
+
+    /// - Parameters:
+    ///   - channels: exact channel names to SUBSCRIBE to.
+    ///   - patterns: glob patterns to PSUBSCRIBE to.
+    public init(settings: RedisSettings, channels: [String], patterns: [String] = [], logger: Logger) {
+        self.settings = settings
+        self.channels = channels
+        self.patterns = patterns
+        self.logger = logger
+    }
+
+    /// Adds a handler, called on the subscriber's thread: keep it short (yield into a stream).
+    public func onMessage(_ handler: @escaping @Sendable (Message) -> Void) {
+        handlers.withLockedValue { $0.append(handler) }
+    }
+
+    /// Whether the subscriber currently holds a live subscription.
+    public var isConnected: Bool { connectedState.withLockedValue { $0 } }
+
+    public func run() async throws {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "redis-subscriber"
+        thread.start()
+        try? await gracefulShutdown()
+        stopped.withLockedValue { $0 = true }
+        // The loop notices within one read timeout and exits on its own.
+    }
+
+    /// Stops the subscriber when it is used outside a service group.
+    public func stop() { stopped.withLockedValue { $0 = true } }
+
+    private func loop() {
+        var backoff = 0.1
+        while !stopped.withLockedValue({ $0 }) {
+            do {
+                let connection = try RedisConnection(settings: settings)
+                if !channels.isEmpty { try connection.append(["SUBSCRIBE"] + channels) }
+                if !patterns.isEmpty { try connection.append(["PSUBSCRIBE"] + patterns) }
+                for _ in 0..<(channels.count + patterns.count) { _ = try connection.readReply() }
+                connectedState.withLockedValue { $0 = true }
+                backoff = 0.1
+                try receive(on: connection)
+            } catch {
+                connectedState.withLockedValue { $0 = false }
+                if stopped.withLockedValue({ $0 }) { break }
+                logger.debug("redis subscriber reconnecting", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, 2)
+            }
+        }
+        connectedState.withLockedValue { $0 = false }
+    }
+
+    private func receive(on connection: RedisConnection) throws {
+        // Wake every quarter second to notice shutdown; PING every few seconds of silence so a
+        // dead server is noticed (a subscribed connection answers PING with a "pong" message).
+        var silentPolls = 0
+        while !stopped.withLockedValue({ $0 }) {
+            guard let reply = try connection.pollReply(milliseconds: 250) else {
+                silentPolls += 1
+                if silentPolls == 12 { try connection.append(["PING"]) }
+                if silentPolls >= 24 { throw RedisError.io("no answer to PING") }
+                continue
+            }
+            silentPolls = 0
+            guard let parts = reply.array else { continue }
+            let kind = parts.first?.string
+            let message: Message?
+            switch kind {
+            case "message" where parts.count == 3:
+                message = Message(channel: parts[1].string ?? "", payload: parts[2].string ?? "")
+            case "pmessage" where parts.count == 4:
+                message = Message(channel: parts[2].string ?? "", payload: parts[3].string ?? "")
+            default:
+                message = nil
+            }
+            if let message {
+                for handler in handlers.withLockedValue({ $0 }) { handler(message) }
+            }
+        }
+    }
+}

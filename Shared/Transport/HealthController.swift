@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpsidePostgres
+import OpsideRedis
+
+/// `/health/live`, `/health/ready`, `/metrics` and `/openapi.json`: the endpoints every service
+/// serves the same way.
+struct PlatformController {
+    let serviceName: String
+    let database: Database
+    let redis: RedisClient
+    let openAPIDocument: ByteBuffer
+
+    struct Readiness: ResponseEncodable {
+        let status: String
+        let service: String
+        let checks: [String: String]
+    }
+
+    func addRoutes(to router: Router<OpsideRequestContext>) {
+        router.get("/health/live") { _, _ in
+            Readiness(status: "live", service: serviceName, checks: [:])
+        }
+        router.get("/health/ready") { _, _ in try await ready() }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: OpsideMetrics.exposition())))
+        }
+        router.get("/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: openAPIDocument))
+        }
+    }
+
+    /// Really asks Postgres and Redis, both at once, each within two seconds.
+    func ready() async throws -> Readiness {
+        async let postgres: String? = failure { try await database.ping(timeout: .seconds(2)) }
+        async let redisCheck: String? = failure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await redis.ping() }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(2))
+                    throw RedisError.io("no answer within 2 seconds")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        let (postgresFailure, redisFailure) = await (postgres, redisCheck)
+        var down: [String: String] = [:]
+        if let postgresFailure { down["postgres"] = postgresFailure }
+        if let redisFailure { down["redis"] = redisFailure }
+        guard down.isEmpty else {
+            throw APIError.unavailable("not ready: \(down.keys.sorted().joined(separator: " and ")) down", details: down)
+        }
+        return Readiness(status: "ready", service: serviceName, checks: ["postgres": "ok", "redis": "ok"])
+    }
+
+    private func failure(_ check: @Sendable () async throws -> Void) async -> String? {
+        do {
+            try await check()
+            return nil
+        } catch {
+            return String(describing: error)
+        }
+    }
+}

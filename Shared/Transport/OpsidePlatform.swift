@@ -1,0 +1,195 @@
+import AsyncHTTPClient
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OpsideCore
+import OpsideJobs
+import OpsidePostgres
+import OpsideRedis
+import ServiceLifecycle
+
+/// What every service reads at start.
+///
+/// Keys: `http.host` (127.0.0.1), `http.port` (the service's port), `log.level` (info),
+/// `security.serviceTokenSecret` (secret, required, ≥ 32 bytes), plus the keys of
+/// `PostgresSettings`, `RedisSettings` (read here), `JobWorkerSettings` and `ServiceEndpoints`.
+public struct PlatformSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+    public var serviceTokenSecret: String
+    public var postgres: PostgresSettings
+    public var redis: RedisSettings
+    public var jobs: JobWorkerSettings
+    public var endpoints: ServiceEndpoints
+
+    public init(reader: ConfigReader, service: OpsideService) throws {
+        host = reader.string(forKey: "http.host", default: "127.0.0.1")
+        port = reader.int(forKey: "http.port", default: service.defaultPort)
+        let levelText = reader.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ConfigurationError(key: "log.level", reason: "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        logLevel = level
+        serviceTokenSecret = try reader.requiredSecret("security.serviceTokenSecret", minimumLength: 32)
+        postgres = try PostgresSettings(reader: reader, service: service)
+        redis = RedisSettings(
+            host: reader.string(forKey: "redis.host", default: "127.0.0.1"),
+            port: reader.int(forKey: "redis.port", default: 6379),
+            password: reader.string(forKey: "redis.password", isSecret: true),
+            database: reader.int(forKey: "redis.database", default: 0),
+            timeoutMilliseconds: reader.int(forKey: "redis.timeoutMilliseconds", default: 2000),
+            poolSize: reader.int(forKey: "redis.poolSize", default: 8))
+        jobs = JobWorkerSettings(reader: reader)
+        endpoints = ServiceEndpoints(reader: reader)
+    }
+}
+
+/// The long-lived parts every service is made of, built once in its composition root: the
+/// database pool, Redis, the HTTP client, the service client, the job queue and the outbox.
+public final class OpsidePlatform: Sendable {
+    public let service: OpsideService
+    public let settings: PlatformSettings
+    public let reader: ConfigReader
+    public let logger: Logger
+    public let database: Database
+    public let redis: RedisClient
+    public let subscriber: RedisSubscriber
+    public let httpClient: HTTPClient
+    public let tokenAuthority: ServiceTokenAuthority
+    public let serviceClient: ServiceClient
+    public let jobQueue: JobQueue
+    public let outbox: EventOutbox
+    /// The queues this process works (named after the service, e.g. `payments`).
+    public let queues: [String]
+    let migrationsDone = StartupGate()
+
+    /// - Parameters:
+    ///   - queues: the job queues this service works.
+    ///   - subscribePatterns: extra Redis pub/sub patterns (main-api's realtime feed).
+    public init(service: OpsideService, reader: ConfigReader, queues: [String], subscribePatterns: [String] = []) async throws {
+        self.service = service
+        self.reader = reader
+        self.settings = try PlatformSettings(reader: reader, service: service)
+        // Metrics recorded before the registry exists are lost; make sure it exists first.
+        _ = OpsideMetrics.registry
+        var logger = Logger(label: "opside.\(service.name)")
+        logger.logLevel = settings.logLevel
+        self.logger = logger
+        self.queues = queues
+        database = Database(settings: settings.postgres, logger: logger)
+        redis = RedisClient(settings: settings.redis)
+        subscriber = RedisSubscriber(
+            settings: settings.redis,
+            channels: JobWorker.channels(for: queues) + [EventOutbox.wakeChannel],
+            patterns: subscribePatterns, logger: logger)
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(3))))
+        tokenAuthority = await ServiceTokenAuthority(secret: settings.serviceTokenSecret, service: service)
+        serviceClient = ServiceClient(httpClient: httpClient, authority: tokenAuthority, endpoints: settings.endpoints, logger: logger)
+        jobQueue = JobQueue(database: database, redis: redis, logger: logger)
+        outbox = EventOutbox(producer: service, redis: redis, logger: logger)
+    }
+
+    /// A router with the shared middleware and endpoints already in place.
+    public func makeRouter(openAPIDocument: Data) -> Router<OpsideRequestContext> {
+        let router = Router(context: OpsideRequestContext.self)
+        router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(RequestLogMiddleware())
+        router.middlewares.add(ErrorEnvelopeMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(ServiceAuthMiddleware(authority: tokenAuthority))
+        PlatformController(serviceName: service.name, database: database, redis: redis,
+                           openAPIDocument: ByteBuffer(bytes: openAPIDocument)).addRoutes(to: router)
+        JobsController(jobQueue: jobQueue, queues: queues).addRoutes(to: router)
+        return router
+    }
+
+    /// Applies the platform's and then the service's migrations.
+    public func migrate(_ migrators: [Migrator]) async throws {
+        try await PlatformMigrations.migrator().apply(on: database)
+        for migrator in migrators { try await migrator.apply(on: database) }
+    }
+
+    /// Assembles the application: the long-lived parts run as services in dependency order
+    /// (Postgres, Redis, HTTP client, migrations, relay, workers, extras), the HTTP server last,
+    /// so SIGTERM stops taking requests first and closes the database last.
+    public func makeApplication(router: Router<OpsideRequestContext>, migrators: [Migrator], jobs: JobRegistry,
+                                cron: [CronEntry] = [], extraServices: [any Service] = []) -> some ApplicationProtocol {
+        let gate = migrationsDone
+        var services: [any Service] = [
+            DatabaseService(database: database),
+            RedisClientService(client: redis),
+            HTTPClientService(client: httpClient),
+            MigrationService(platform: self, migrators: migrators, gate: gate),
+            subscriber,
+            GatedService(gate: gate, wrapped: EventRelay(jobQueue: jobQueue, redis: redis, subscriber: subscriber,
+                                                         pollInterval: settings.jobs.pollInterval, logger: logger)),
+        ]
+        if !queues.isEmpty {
+            services.append(GatedService(gate: gate, wrapped: JobWorker(
+                queues: queues, jobQueue: jobQueue, registry: jobs, settings: settings.jobs, subscriber: subscriber, logger: logger)))
+            services.append(GatedService(gate: gate, wrapped: QueueMaintenance(
+                leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger)))
+        }
+        services += extraServices
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
+            services: services,
+            logger: logger)
+        app.beforeServerStarts { await gate.wait() }
+        return app
+    }
+}
+
+/// Applies migrations at start, retrying while the database is unreachable, then opens the gate
+/// that workers and the HTTP server wait behind.
+struct MigrationService: Service {
+    let platform: OpsidePlatform
+    let migrators: [Migrator]
+    let gate: StartupGate
+
+    func run() async throws {
+        // Open the gate however this ends: on shutdown or failure the waiters must not hang.
+        defer { gate.open() }
+        var delay = Duration.milliseconds(250)
+        while true {
+            do {
+                try await platform.migrate(migrators)
+                break
+            } catch let error as DatabaseError {
+                platform.logger.warning("database not reachable for migrations; retrying", metadata: ["error": "\(error)"])
+            } catch let error as MigrationError {
+                throw error
+            } catch {
+                platform.logger.warning("migrations failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+        gate.open()
+        try? await gracefulShutdown()
+    }
+}
+
+/// Runs a service only once the gate opens (after migrations).
+struct GatedService<Wrapped: Service>: Service {
+    let gate: StartupGate
+    let wrapped: Wrapped
+    func run() async throws {
+        await gate.wait()
+        try await wrapped.run()
+    }
+}
+
+/// Shuts the process's HTTP client down with the service group.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpsideCore
+
+/// The request context of every Opside service.
+public struct OpsideRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The id that follows this request through logs, outbound calls and the jobs it enqueues.
+    public var requestID: String = ""
+    /// The verified caller of an internal endpoint.
+    public var serviceCaller: ServiceTokenClaims?
+    /// The signed-in user of a public endpoint (set by main-api's session middleware).
+    public var session: SessionClaims?
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Bodies above 1 MiB are refused with 413 unless a route collects with its own limit.
+    public var maxUploadSize: Int { 1024 * 1024 }
+
+    /// The tenant an internal call acts for, or a 401/400 when the caller named none.
+    public func requireCallerTenant() throws -> UUID {
+        guard let caller = serviceCaller else { throw APIError.unauthorized("a service token is required") }
+        guard let tenant = caller.tenantID else { throw APIError.badRequest("the service token names no tenant") }
+        return tenant
+    }
+
+    /// The signed-in user's session, or 401.
+    public func requireSession() throws -> SessionClaims {
+        guard let session else { throw APIError.unauthorized("sign in first: send Authorization: Bearer <session token>") }
+        return session
+    }
+}

@@ -1,0 +1,43 @@
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import OpsideCore
+import OpsidePostgres
+
+/// The body of every service's executable: read configuration, set up logging, then either
+/// apply migrations and exit (`<service> migrate`, the release step) or serve until SIGTERM.
+public enum ServiceMain {
+    public static func run(
+        _ service: OpsideService,
+        migrators: @escaping @Sendable () throws -> [Migrator],
+        build: @escaping @Sendable (ConfigReader) async throws -> any ApplicationProtocol
+    ) async {
+        do {
+            let reader = try await OpsideConfiguration.reader()
+            let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+            JSONLogHandler.bootstrap(service: service.name, level: level)
+            if CommandLine.arguments.dropFirst().first == "migrate" {
+                try await migrateAndExit(service, reader: reader, migrators: migrators())
+                return
+            }
+            let app = try await build(reader)
+            try await app.runService()
+        } catch {
+            FileHandle.standardError.write(Data("\(service.name): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    private static func migrateAndExit(_ service: OpsideService, reader: ConfigReader, migrators: [Migrator]) async throws {
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await platform.database.client.run() }
+            try await platform.migrate(migrators)
+            group.cancelAll()
+        }
+        try await platform.httpClient.shutdown()
+        try await platform.redis.shutdown()
+        platform.logger.info("migrations applied", metadata: ["service": "\(service.name)"])
+    }
+}

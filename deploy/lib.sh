@@ -1,0 +1,494 @@
+# shellcheck shell=bash
+# Variables set here are read by the scripts that source this file:
+# shellcheck disable=SC2034
+# deploy/lib.sh: helpers shared by deploy/up, deploy/down, deploy/test, deploy/health-check and the
+# Fly scripts. Sourced, never executed. Every function is prefixed `opside_`; nothing here starts a
+# process unless a function whose name says so is called.
+
+OPSIDE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+OPSIDE_RUN_DIR="${OPSIDE_RUN_DIR:-$OPSIDE_ROOT/.run}"
+
+# The ten services and their ports, in start order. Must match `OpsideService` in
+# Shared/Core/OpsideService.swift: Tests/OpsideTests/DeployFilesTests.swift checks it.
+OPSIDE_SERVICES=(
+  main-api:8000
+  integrations:3001
+  refund-engine:3002
+  cost-docs:3003
+  inventory-sync:3004
+  payments:4000
+  claim-detector:8001
+  evidence-engine:8002
+  test-runner:8003
+  mcde:8004
+)
+OPSIDE_AMAZON_SANDBOX_PORT=9100
+OPSIDE_STRIPE_SANDBOX_PORT=12111
+
+# MARK: Output
+
+if [[ -t 1 ]]; then
+  _opside_bold=$'\033[1m' _opside_red=$'\033[31m' _opside_green=$'\033[32m' _opside_reset=$'\033[0m'
+else
+  _opside_bold='' _opside_red='' _opside_green='' _opside_reset=''
+fi
+
+opside_section() { printf '\n%s==> %s%s\n' "$_opside_bold" "$*" "$_opside_reset"; }
+opside_info() { printf '    %s\n' "$*"; }
+opside_ok() { printf '    %s%s%s\n' "$_opside_green" "$*" "$_opside_reset"; }
+opside_warn() { printf '%swarning:%s %s\n' "$_opside_red" "$_opside_reset" "$*" >&2; }
+opside_die() {
+  printf '%serror:%s %s\n' "$_opside_red" "$_opside_reset" "$*" >&2
+  exit 1
+}
+
+# Prints the comment block at the top of script $1 (its usage), without the `#` marks.
+opside_usage() { sed -n '2,/^[^#]/p' "$1" | sed -n 's/^# \{0,1\}//p'; }
+
+# MARK: Services
+
+# Prints the names of the ten services, one a line.
+opside_service_names() {
+  local entry
+  for entry in "${OPSIDE_SERVICES[@]}"; do printf '%s\n' "${entry%%:*}"; done
+}
+
+# Prints the port of service $1; fails for an unknown name.
+opside_service_port() {
+  local entry
+  for entry in "${OPSIDE_SERVICES[@]}"; do
+    if [[ ${entry%%:*} == "$1" ]]; then
+      printf '%s\n' "${entry#*:}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# SERVICES_<NAME>_URL for service $1 (main-api -> SERVICES_MAIN_API_URL).
+opside_service_url_key() {
+  local upper=${1^^}
+  printf 'SERVICES_%s_URL\n' "${upper//-/_}"
+}
+
+# Dies unless every argument names a service.
+opside_check_service_names() {
+  local name
+  for name in "$@"; do
+    opside_service_port "$name" >/dev/null ||
+      opside_die "unknown service '$name' (known: $(opside_service_names | tr '\n' ' '))"
+  done
+}
+
+# MARK: Packages
+
+# Extra Debian packages to install with the required ones (space-separated), e.g. document tools.
+OPSIDE_EXTRA_APT_PACKAGES="${OPSIDE_EXTRA_APT_PACKAGES:-}"
+
+# Prints the PostgreSQL server binary folder (newest installed major version); fails if none.
+opside_pg_bin() {
+  if [[ -n ${OPSIDE_PG_BIN:-} && -x ${OPSIDE_PG_BIN}/initdb ]]; then
+    printf '%s\n' "$OPSIDE_PG_BIN"
+    return 0
+  fi
+  local dir candidates=()
+  for dir in /usr/lib/postgresql/*/bin; do
+    [[ -x $dir/initdb && -x $dir/pg_ctl ]] && candidates+=("$dir")
+  done
+  if ((${#candidates[@]})); then
+    printf '%s\n' "${candidates[@]}" | sort -V | tail -1
+    return 0
+  fi
+  if command -v pg_config >/dev/null 2>&1; then
+    dir=$(pg_config --bindir 2>/dev/null || true)
+    if [[ -n $dir && -x $dir/initdb && -x $dir/pg_ctl ]]; then
+      printf '%s\n' "$dir"
+      return 0
+    fi
+  fi
+  return 1
+}
+
+# Prints the Debian packages that are missing, one a line. Checks what the scripts use rather than
+# package names, so a hand-built PostgreSQL or Redis counts as present.
+opside_missing_packages() {
+  local pg_bin
+  if ! pg_bin=$(opside_pg_bin) || [[ ! -x $pg_bin/psql && -z $(command -v psql) ]]; then
+    printf '%s\n' postgresql
+  fi
+  command -v redis-server >/dev/null 2>&1 || printf '%s\n' redis-server
+  command -v redis-cli >/dev/null 2>&1 || printf '%s\n' redis-tools
+  command -v pkg-config >/dev/null 2>&1 || printf '%s\n' pkg-config
+  pkg-config --exists hiredis 2>/dev/null || printf '%s\n' libhiredis-dev
+  pkg-config --exists zlib 2>/dev/null || [[ -e /usr/include/zlib.h ]] || printf '%s\n' zlib1g-dev
+  command -v curl >/dev/null 2>&1 || printf '%s\n' curl
+  [[ -s /etc/ssl/certs/ca-certificates.crt ]] || printf '%s\n' ca-certificates
+  command -v wrk >/dev/null 2>&1 || printf '%s\n' wrk
+  local package
+  for package in $OPSIDE_EXTRA_APT_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      printf '%s\n' "$package"
+  done
+}
+
+# Installs the missing packages with apt-get (updating the package lists first, only then).
+# Daemons the packages would start (Debian's system PostgreSQL and Redis) are held back with a
+# temporary policy-rc.d when the machine has none: the scripts always run their own servers.
+opside_ensure_packages() {
+  local missing
+  mapfile -t missing < <(opside_missing_packages | sort -u)
+  if ((${#missing[@]} == 0)); then
+    opside_info "all required packages are present"
+    return 0
+  fi
+  opside_info "missing: ${missing[*]}"
+  command -v apt-get >/dev/null 2>&1 ||
+    opside_die "apt-get not found; install these by hand: ${missing[*]}"
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 || opside_die "run as root (or install sudo) to install: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# written by opside deploy/lib.sh during apt-get install\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && added_policy=1
+  fi
+  local status=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || status=$?
+  if ((status == 0)); then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" || status=$?
+  fi
+  if ((added_policy)); then "${sudo[@]}" rm -f "$policy"; fi
+  ((status == 0)) || opside_die "apt-get failed (exit $status) installing: ${missing[*]}"
+  mapfile -t missing < <(opside_missing_packages | sort -u)
+  ((${#missing[@]} == 0)) || opside_die "still missing after apt-get install: ${missing[*]}"
+  opside_ok "installed"
+}
+
+# Raises the soft open-files limit of this shell (and so of its children) towards 65536.
+opside_raise_open_files_limit() {
+  local soft hard want=65536
+  soft=$(ulimit -Sn)
+  hard=$(ulimit -Hn)
+  [[ $soft == unlimited ]] && return 0
+  ((soft >= want)) && return 0
+  if [[ $hard != unlimited ]] && ((hard < want)); then want=$hard; fi
+  ((want > soft)) || return 0
+  if ulimit -Sn "$want" 2>/dev/null; then
+    opside_info "open files limit raised from $soft to $want"
+  else
+    opside_warn "could not raise the open files limit (now $soft)"
+  fi
+}
+
+# MARK: Processes
+
+# True when pid $1 is a live process (not a zombie).
+opside_pid_alive() {
+  local pid=$1 state
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r /proc/$pid/stat ]]; then
+    state=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || true)
+    [[ $state != Z && $state != X ]] || return 1
+  fi
+  return 0
+}
+
+# True when pid $1 is alive and runs executable $2 (the basename of argv[0], or of argv[1] for a
+# script run by an interpreter, or the kernel's command name), so a pid file left behind never
+# makes us signal a stranger that reused the pid.
+opside_pid_runs() {
+  local pid=$1 name=$2 comm arg args=()
+  opside_pid_alive "$pid" || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 0 # no /proc: trust the pid
+  comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+  [[ $comm == "$name" || $comm == "${name:0:15}" ]] && return 0
+  mapfile -t args < <(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -2 || true)
+  for arg in "${args[@]}"; do
+    arg=${arg%% *}
+    [[ ${arg##*/} == "$name" ]] && return 0
+  done
+  return 1
+}
+
+# Reads the pid in file $1 (empty output when the file is missing or malformed).
+opside_read_pid() {
+  local pid=''
+  if [[ -f $1 ]]; then read -r pid <"$1" 2>/dev/null || true; fi
+  [[ $pid =~ ^[0-9]+$ ]] && printf '%s\n' "$pid"
+  return 0
+}
+
+# Waits up to $1 seconds for every pid in $2... to exit; prints the ones still alive.
+opside_wait_for_exit() {
+  local seconds=$1
+  shift
+  local deadline=$((SECONDS + seconds)) pid alive
+  while :; do
+    alive=()
+    for pid in "$@"; do opside_pid_alive "$pid" && alive+=("$pid"); done
+    ((${#alive[@]} == 0)) && return 0
+    ((SECONDS >= deadline)) && break
+    sleep 0.2
+  done
+  printf '%s\n' "${alive[@]}"
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on, chosen at random in 20000-32767 (below
+# Linux's ephemeral range, so outgoing connections never take it meanwhile).
+opside_free_port() {
+  local attempt port
+  for ((attempt = 0; attempt < 100; attempt++)); do
+    port=$((20000 + RANDOM % 12768))
+    if ! opside_port_open "$port"; then
+      printf '%s\n' "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+opside_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# MARK: PostgreSQL (a private cluster: trust auth, loopback only, socket in the data folder)
+
+# Runs a command as the `postgres` system user when we are root (PostgreSQL refuses root),
+# from `/` so an unreadable working folder never bothers it.
+opside_as_postgres() {
+  if ((EUID == 0)); then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    (cd / && "$@")
+  fi
+}
+
+# Creates the `postgres` system user when running as root and it is missing.
+opside_ensure_postgres_user() {
+  ((EUID == 0)) || return 0
+  id -u postgres >/dev/null 2>&1 && return 0
+  opside_info "creating the postgres system user"
+  useradd --system --user-group --home-dir /var/lib/postgresql --no-create-home \
+    --shell /usr/sbin/nologin postgres
+}
+
+# Creates cluster $1 with initdb unless it exists. The superuser is `postgres`, auth is trust.
+opside_pg_init() {
+  local data=$1 bin
+  bin=$(opside_pg_bin) || opside_die "PostgreSQL server binaries not found"
+  [[ -f $data/PG_VERSION ]] && return 0
+  opside_ensure_postgres_user
+  mkdir -p "$data"
+  chmod 700 "$data"
+  ((EUID == 0)) && chown postgres:postgres "$data"
+  opside_as_postgres test -w "$data" ||
+    opside_die "the postgres user cannot write $data (is a parent folder private?); set OPSIDE_RUN_DIR to a folder it can reach"
+  local output
+  if ! output=$(opside_as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust \
+    --encoding=UTF8 --no-locale 2>&1); then
+    printf '%s\n' "$output" >&2
+    opside_die "initdb failed for $data"
+  fi
+  printf "\n# Opside: settings written by deploy/lib.sh before every start\ninclude_if_exists = 'opside.conf'\n" \
+    >>"$data/postgresql.conf"
+  opside_info "created cluster $data"
+}
+
+# Writes the settings of cluster $1 for port $2; further arguments are extra `name = value` lines.
+opside_pg_configure() {
+  local data=$1 port=$2
+  shift 2
+  local socket_dir=$data
+  # Unix socket paths are limited to 107 bytes; fall back to TCP only beyond that.
+  ((${#data} + 20 > 100)) && socket_dir=''
+  {
+    printf "listen_addresses = '127.0.0.1'\n"
+    printf 'port = %s\n' "$port"
+    printf "unix_socket_directories = '%s'\n" "$socket_dir"
+    printf 'max_connections = 300\n'
+    local line
+    for line in "$@"; do printf '%s\n' "$line"; done
+  } >"$data/opside.conf"
+  ((EUID == 0)) && chown postgres:postgres "$data/opside.conf"
+  return 0
+}
+
+# True when cluster $1 is running.
+opside_pg_running() {
+  local data=$1 bin
+  [[ -f $data/postmaster.pid ]] || return 1
+  bin=$(opside_pg_bin) || return 1
+  opside_as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+# Starts cluster $1 logging to file $2 and waits until it accepts connections.
+opside_pg_start() {
+  local data=$1 log=$2 bin
+  bin=$(opside_pg_bin) || opside_die "PostgreSQL server binaries not found"
+  mkdir -p "$(dirname "$log")"
+  touch "$log"
+  ((EUID == 0)) && chown postgres:postgres "$log"
+  opside_as_postgres "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -s start
+}
+
+# Stops cluster $1 (fast mode: disconnects clients, clean shutdown). Harmless when stopped.
+opside_pg_stop() {
+  local data=$1 bin pid
+  [[ -f $data/postmaster.pid ]] || return 0
+  if bin=$(opside_pg_bin); then
+    opside_pg_running "$data" || return 0
+    opside_as_postgres "$bin/pg_ctl" -D "$data" -w -t 60 -s stop -m fast ||
+      opside_as_postgres "$bin/pg_ctl" -D "$data" -w -t 30 -s stop -m immediate
+  else
+    # No binaries (uninstalled meanwhile): SIGINT is PostgreSQL's fast shutdown.
+    pid=$(head -1 "$data/postmaster.pid" 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ ]] && opside_pid_runs "$pid" postgres; then
+      kill -INT "$pid"
+      [[ -z $(opside_wait_for_exit 60 "$pid") ]] || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+}
+
+# Runs psql as superuser `postgres` over TCP on 127.0.0.1:$1 against database $2; more arguments
+# are psql's. Stops at the first error.
+opside_psql() {
+  local port=$1 database=$2 bin psql
+  shift 2
+  psql=psql
+  if bin=$(opside_pg_bin) && [[ -x $bin/psql ]]; then psql=$bin/psql; fi
+  PGCONNECT_TIMEOUT=10 PGOPTIONS='-c client_min_messages=warning' "$psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres \
+    -d "$database" "$@"
+}
+
+# True when PostgreSQL answers on 127.0.0.1:$1.
+opside_pg_answers() { opside_psql "$1" postgres -tAc 'SELECT 1' >/dev/null 2>&1; }
+
+# Creates database $2 on port $1 unless it exists.
+opside_pg_create_database() {
+  local port=$1 database=$2 exists
+  exists=$(opside_psql "$port" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")
+  if [[ $exists != 1 ]]; then
+    opside_psql "$port" postgres -c "CREATE DATABASE \"$database\""
+    opside_info "created database $database"
+  fi
+}
+
+# MARK: Redis (our own process: no persistence, loopback only)
+
+# Starts redis-server on port $1 with its files in folder $2, pid file $3 and log $4, and waits
+# for PONG.
+opside_redis_start() {
+  local port=$1 dir=$2 pidfile=$3 log=$4
+  mkdir -p "$dir" "$(dirname "$pidfile")" "$(dirname "$log")"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$pidfile" --logfile "$log" --dir "$dir" >/dev/null
+  local deadline=$((SECONDS + 20))
+  until [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; do
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# True when the redis-server of pid file $1 is alive.
+opside_redis_running() {
+  local pid
+  pid=$(opside_read_pid "$1")
+  [[ -n $pid ]] && opside_pid_runs "$pid" redis-server
+}
+
+# Stops the redis-server of pid file $1 (SIGTERM, then SIGKILL after 10 s). Harmless when stopped.
+opside_redis_stop() {
+  local pidfile=$1 pid
+  pid=$(opside_read_pid "$pidfile")
+  if [[ -n $pid ]] && opside_pid_runs "$pid" redis-server; then
+    kill -TERM "$pid" 2>/dev/null || true
+    if [[ -n $(opside_wait_for_exit 10 "$pid") ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$pidfile"
+}
+
+# MARK: HTTP probes
+
+# GETs URL $1 with timeout $2 seconds. Sets OPSIDE_PROBE_CODE (000 when no HTTP answer),
+# OPSIDE_PROBE_BODY (first 4 KB) and OPSIDE_PROBE_ERROR (curl's message when it failed).
+opside_probe() {
+  local url=$1 timeout=${2:-3} body_file err_file
+  body_file=$(mktemp)
+  err_file=$(mktemp)
+  OPSIDE_PROBE_CODE=$(curl -sS -o "$body_file" -w '%{http_code}' --connect-timeout "$timeout" \
+    -m "$timeout" "$url" 2>"$err_file" || true)
+  [[ $OPSIDE_PROBE_CODE =~ ^[0-9]{3}$ ]] || OPSIDE_PROBE_CODE=000
+  OPSIDE_PROBE_BODY=$(head -c 4096 "$body_file" 2>/dev/null | tr -d '\000' || true)
+  OPSIDE_PROBE_ERROR=$(sed -E 's/^curl: \([0-9]+\) //' "$err_file" | head -1 || true)
+  rm -f "$body_file" "$err_file"
+}
+
+# Names what a /health/ready body says is failing ("postgres: down, redis: down"), from common JSON
+# shapes: {"checks":{"postgres":{"status":"down"}}}, {"postgres":"down"}, {"failing":["redis"]}.
+# Falls back to the start of the body.
+opside_failing_components() {
+  local body bad found=()
+  body=$(printf '%s' "$1" | tr '\n\r\t' '   ')
+  bad='(down|fail|failed|failing|failure|error|unhealthy|unavailable|unreachable|timeout|timed out|not ready|not_ready|degraded|false)'
+  local match key value
+  # {"postgres": {"status": "down", ...}}
+  while IFS= read -r match; do
+    [[ -n $match ]] || continue
+    key=$(sed -E 's/^"([^"]+)".*/\1/' <<<"$match")
+    value=$(sed -E 's/.*"(status|state|health)"[[:space:]]*:[[:space:]]*"?([^",}]+)"?$/\2/' <<<"$match")
+    found+=("$key: $value")
+  done < <(grep -oiE "\"[A-Za-z0-9_.-]+\"[[:space:]]*:[[:space:]]*\{[^{}]*\"(status|state|health)\"[[:space:]]*:[[:space:]]*\"?$bad\"?" <<<"$body" || true)
+  # {"postgres": "down"} or {"redis": false}
+  while IFS= read -r match; do
+    [[ -n $match ]] || continue
+    key=$(sed -E 's/^"([^"]+)".*/\1/' <<<"$match")
+    value=$(sed -E 's/^"[^"]+"[[:space:]]*:[[:space:]]*"?([^"]+)"?$/\1/' <<<"$match")
+    case ${key,,} in status | state | health | ready | ok) continue ;; esac
+    found+=("$key: $value")
+  done < <(grep -oiE "\"[A-Za-z0-9_.-]+\"[[:space:]]*:[[:space:]]*(\"$bad\"|false)" <<<"$body" || true)
+  # {"checks": [{"name": "redis", "status": "fail"}]}
+  while IFS= read -r match; do
+    [[ -n $match ]] || continue
+    grep -qiE "\"(status|state|health)\"[[:space:]]*:[[:space:]]*\"?$bad\"?" <<<"$match" || continue
+    key=$(grep -oE '"(name|component|check)"[[:space:]]*:[[:space:]]*"[^"]+"' <<<"$match" | head -1 |
+      sed -E 's/.*"([^"]+)"$/\1/' || true)
+    [[ -n $key ]] || continue
+    value=$(grep -oiE "\"(status|state|health)\"[[:space:]]*:[[:space:]]*\"?$bad\"?" <<<"$match" | head -1 |
+      sed -E 's/^"[^"]+"[[:space:]]*:[[:space:]]*"?([^"]+)"?$/\1/')
+    found+=("$key: $value")
+  done < <(grep -oE '\{[^{}]*\}' <<<"$body" || true)
+  # {"failing": ["postgres", "redis"]}
+  while IFS= read -r match; do
+    [[ -n $match ]] || continue
+    value=$(sed -E 's/^[^[]*\[(.*)\]$/\1/; s/"//g; s/[[:space:]]//g' <<<"$match")
+    [[ -n $value ]] && found+=("$value")
+  done < <(grep -oiE '"(failing|failed|failures|down|unhealthy|errors)"[[:space:]]*:[[:space:]]*\[[^]]*\]' <<<"$body" || true)
+  if ((${#found[@]})); then
+    local IFS=','
+    printf '%s\n' "${found[*]}" | sed 's/,/, /g'
+  else
+    body=$(tr -s ' ' <<<"$body")
+    printf '%s\n' "${body:0:80}"
+  fi
+}
+
+# MARK: Fly
+
+# Prints the flyctl command (flyctl or fly); dies with install instructions when missing.
+opside_flyctl() {
+  local cmd
+  for cmd in "${FLYCTL:-}" flyctl fly; do
+    [[ -n $cmd ]] || continue
+    if command -v "$cmd" >/dev/null 2>&1; then
+      printf '%s\n' "$cmd"
+      return 0
+    fi
+  done
+  opside_die "flyctl not found on PATH. Install it (https://fly.io/docs/flyctl/install/: curl -L https://fly.io/install.sh | sh), run 'flyctl auth login' (or export FLY_API_TOKEN), then retry. Set FLYCTL=/path/to/flyctl to use another binary."
+}
