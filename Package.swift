@@ -92,6 +92,10 @@ targets.append(.testTarget(
                                       .product(name: "AsyncHTTPClient", package: "async-http-client")],
     path: "Tests/OpsideTests", swiftSettings: swiftSettings))
 products.append(.executable(name: "opside-bench", targets: ["opside-bench"]))
+// A worker process the job-queue tests start and SIGKILL; not a product.
+targets.append(.executableTarget(
+    name: "opside-test-worker", dependencies: ["OpsideJobs", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle],
+    path: "Tests/TestWorker", swiftSettings: swiftSettings))
 
 let package = Package(
     name: "opside",

@@ -74,7 +74,9 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
 
     public func acquire(bucket: String, plan: UsagePlan) async throws {
         let keys = [bucketKey(bucket, plan.operation), learnedKey(bucket, plan.operation)]
-        let arguments = [String(plan.rate), String(plan.burst), String(safetyFactor)]
+        // One token stays in reserve at Amazon: requests from several processes reach Amazon a
+        // few milliseconds apart from when they were paced, and the spare token absorbs that.
+        let arguments = [String(plan.rate), String(max(1, plan.burst - 1)), String(safetyFactor)]
         while true {
             let reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
             guard let waitMilliseconds = reply.integer else {

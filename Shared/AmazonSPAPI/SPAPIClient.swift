@@ -33,6 +33,12 @@ public struct SPAPIResponse: Sendable {
     public let headers: HTTPHeaders
     public let body: [UInt8]
     public var requestID: String? { headers.first(name: "x-amzn-RequestId") }
+
+    public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// The suite's SP-API client: authorizes, paces, retries and decodes every call.

@@ -115,14 +115,15 @@ public struct JobQueue: Sendable {
     }
 
     /// Claims up to `limit` available jobs of `queue`, round-robin across tenants starting after
-    /// `afterFairnessKey`, so one big seller cannot starve the others.
-    func claim(queue: String, limit: Int, workerID: String, afterFairnessKey: String) async throws -> [ClaimedJob] {
+    /// `afterFairnessKey` (from the start when nil), so one big seller cannot starve the others.
+    func claim(queue: String, limit: Int, workerID: String, afterFairnessKey: String?) async throws -> [ClaimedJob] {
         let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query("""
                 WITH RECURSIVE tenants(key) AS (
                     (SELECT fairness_key FROM platform.jobs
-                     WHERE state = 'available' AND queue = \(queue) AND fairness_key > \(afterFairnessKey)
+                     WHERE state = 'available' AND queue = \(queue)
+                       AND (\(afterFairnessKey)::text IS NULL OR fairness_key > \(afterFairnessKey)::text)
                      ORDER BY fairness_key LIMIT 1)
                     UNION ALL
                     SELECT (SELECT j.fairness_key FROM platform.jobs j

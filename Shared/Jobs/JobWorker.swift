@@ -56,7 +56,7 @@ public final class JobWorker: Service, Sendable {
         var cancelRequested: Set<Int64> = []
         var completions: [(id: Int64, attempt: Int)] = []
         var stopping = false
-        var fairnessCursor: [String: String] = [:]
+        var fairnessCursor: [String: String?] = [:]
     }
 
     public let workerID: String
@@ -116,7 +116,8 @@ public final class JobWorker: Service, Sendable {
         }
     }
 
-    private var isStopping: Bool { state.withLockedValue { $0.stopping } }
+    /// Stopping on SIGTERM (graceful) or because the task running the worker was cancelled.
+    private var isStopping: Bool { state.withLockedValue { $0.stopping } || Task.isCancelled }
 
     // MARK: Claiming
 
@@ -148,12 +149,13 @@ public final class JobWorker: Service, Sendable {
 
     /// Claims round-robin across tenants, continuing after the last tenant served and wrapping.
     private func claim(queue: String, limit: Int) async throws -> [ClaimedJob] {
-        let cursor = state.withLockedValue { $0.fairnessCursor[queue] ?? "" }
+        let cursor: String? = state.withLockedValue { $0.fairnessCursor[queue] ?? nil }
         var jobs = try await jobQueue.claim(queue: queue, limit: limit, workerID: workerID, afterFairnessKey: cursor)
-        if jobs.count < limit, !cursor.isEmpty {
-            jobs += try await jobQueue.claim(queue: queue, limit: limit - jobs.count, workerID: workerID, afterFairnessKey: "")
+        if jobs.count < limit, cursor != nil {
+            jobs += try await jobQueue.claim(queue: queue, limit: limit - jobs.count, workerID: workerID, afterFairnessKey: nil)
         }
-        let lastKey = jobs.compactMap { $0.tenantID?.uuidString.lowercased() }.max() ?? ""
+        // Continue after the last tenant served; the fairness key of a system job is "".
+        let lastKey = jobs.map { $0.tenantID?.uuidString.lowercased() ?? "" }.max()
         state.withLockedValue { $0.fairnessCursor[queue] = lastKey }
         return jobs
     }
@@ -186,7 +188,10 @@ public final class JobWorker: Service, Sendable {
         } else {
             outcome = .failure(JobOutcome.cancel(reason: "no handler for job kind \(job.kind) in \(queues)"))
         }
-        await record(job, outcome: outcome, logger: jobLogger)
+        // A cancelled job's task is itself cancelled, which would fail the database write that
+        // records the outcome; record it from a fresh task that does not inherit cancellation.
+        let outcomeToRecord = outcome
+        await Task { await self.record(job, outcome: outcomeToRecord, logger: jobLogger) }.value
         state.withLockedValue { _ = $0.running.removeValue(forKey: job.id); $0.cancelRequested.remove(job.id) }
         wakeUp.signal()
     }
@@ -272,6 +277,7 @@ public final class JobWorker: Service, Sendable {
 
     /// Waits for running jobs up to the grace period, then cancels the rest so they hand back.
     private func drain() async {
+        state.withLockedValue { $0.stopping = true }
         let deadline = ContinuousClock.now + settings.shutdownGrace
         while runningCount > 0, ContinuousClock.now < deadline {
             await wakeUp.wait(timeout: .milliseconds(100))

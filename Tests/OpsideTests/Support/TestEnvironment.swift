@@ -135,3 +135,15 @@ func testConfiguration(service: OpsideService, database: TestDatabase, port: Int
     for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
     return try await OpsideConfiguration.reader(environment: environment)
 }
+
+extension TestEnvironment {
+    /// An executable built beside the test bundle (`.build/debug/<name>`).
+    static func executable(_ name: String) -> URL {
+        let testBundle = Bundle.main.bundleURL
+        let candidates = [testBundle.deletingLastPathComponent(), testBundle, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        for folder in candidates where FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent(name).path) {
+            return folder.appendingPathComponent(name)
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+}

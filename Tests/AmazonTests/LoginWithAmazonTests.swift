@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import OpsideAmazonSPAPI
+import Testing
+
+@Suite("Login with Amazon against the sandbox")
+struct LoginWithAmazonTests {
+    @Test func refreshTokenGrantAuthorizesCallsAndRevocationGivesInvalidGrant() async throws {
+        try await SandboxHarness.with() { harness in
+            let seller = try await harness.createSeller(seed: 101)
+            let (client, _) = harness.client()
+            let api = client.api(for: harness.connection(for: seller))
+            let participations = try await api.getMarketplaceParticipations()
+            #expect(participations.first?.marketplace.id == "ATVPDKIKX0DER")
+
+            try await harness.admin("POST", "/_sandbox/sellers/\(seller.sellingPartnerId)/revoke", nil, expect: 200)
+            let (freshClient, _) = harness.client()
+            do {
+                _ = try await freshClient.api(for: harness.connection(for: seller)).getMarketplaceParticipations()
+                Issue.record("a revoked refresh token must not authorize a call")
+            } catch let SPAPIError.authorization(error) {
+                #expect(error.code == "invalid_grant")
+                #expect(error.needsReauthorization)
+            }
+        }
+    }
+
+    @Test func wrongClientSecretIsInvalidClient() async throws {
+        try await SandboxHarness.with() { harness in
+            var settings = harness.settings
+            settings.clientSecret = "not-the-secret"
+            let lwa = LoginWithAmazonClient(httpClient: harness.httpClient, settings: settings, logger: SandboxHarness.logger)
+            await #expect(throws: LWAError(code: "invalid_client", message: "Client authentication failed", status: 401)) {
+                try await lwa.clientCredentials(scopes: [notificationsGrantlessScope])
+            }
+            let granted = try await LoginWithAmazonClient(httpClient: harness.httpClient, settings: harness.settings, logger: SandboxHarness.logger)
+                .clientCredentials(scopes: [notificationsGrantlessScope])
+            #expect(granted.accessToken.hasPrefix("Atza|"))
+            #expect(granted.refreshToken == nil)
+        }
+    }
+
+    /// Consent page → approve → redirect with the code; the code works once, within five minutes.
+    @Test func authorizationCodeIsSingleUseAndExpiresAfterFiveMinutes() async throws {
+        try await SandboxHarness.with() { harness in
+            let seller = try await harness.createSeller(seed: 102)
+            let lwa = LoginWithAmazonClient(httpClient: harness.httpClient, settings: harness.settings, logger: SandboxHarness.logger)
+            let redirect = "https://app.opside.test/amazon/callback"
+
+            func consentCode() async throws -> String {
+                let page = try await harness.admin("GET", "/apps/authorize/consent?application_id=amzn1.sellerapps.app.opside-sandbox&state=xyz&version=beta&redirect_uri=\(redirect)", nil, expect: 200)
+                #expect(String(decoding: page, as: UTF8.self).contains(seller.sellingPartnerId))
+                var request = HTTPClientRequest(url: harness.baseURL + "/apps/authorize/consent")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(.init(string: "application_id=amzn1.sellerapps.app.opside-sandbox&state=xyz&redirect_uri=\(redirect)&selling_partner_id=\(seller.sellingPartnerId)"))
+                // The browser would follow the redirect; the test reads it instead.
+                let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton,
+                                             configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+                let response: HTTPClientResponse
+                do {
+                    response = try await noRedirects.execute(request, timeout: .seconds(10))
+                    try await noRedirects.shutdown()
+                } catch {
+                    try? await noRedirects.shutdown()
+                    throw error
+                }
+                #expect(response.status.code == 302)
+                let location = try #require(response.headers.first(name: "Location"))
+                let items = try #require(URLComponents(string: location)?.queryItems)
+                #expect(items.first { $0.name == "state" }?.value == "xyz")
+                #expect(items.first { $0.name == "selling_partner_id" }?.value == seller.sellingPartnerId)
+                return try #require(items.first { $0.name == "spapi_oauth_code" }?.value)
+            }
+
+            let code = try await consentCode()
+            let token = try await lwa.exchangeAuthorizationCode(code, redirectURI: redirect)
+            #expect(token.refreshToken?.hasPrefix("Atzr|") == true)
+            let usedAgain = await #expect(throws: LWAError.self) { try await lwa.exchangeAuthorizationCode(code, redirectURI: redirect) }
+            #expect(usedAgain?.code == "invalid_grant")
+
+            let late = try await consentCode()
+            try await harness.admin("POST", "/_sandbox/clock", ["advanceSeconds": 301], expect: 200)
+            let expired = await #expect(throws: LWAError.self) { try await lwa.exchangeAuthorizationCode(late, redirectURI: redirect) }
+            #expect(expired?.code == "invalid_grant")
+
+            // The refresh token from the first exchange authorizes SP-API calls.
+            let (client, _) = harness.client()
+            let connection = SPAPIConnection.seller(seller.sellingPartnerId, region: .northAmerica, refreshToken: try #require(token.refreshToken))
+            #expect(try await client.api(for: connection).getMarketplaceParticipations().count == 1)
+        }
+    }
+
+    @Test func manyConcurrentCallersShareOneRefresh() async throws {
+        try await SandboxHarness.with() { harness in
+            let seller = try await harness.createSeller(seed: 103)
+            let (_, cache) = harness.client()
+            let connection = harness.connection(for: seller)
+            let tokens = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<64 { group.addTask { try await cache.accessToken(for: connection) } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(tokens.count == 1)
+            #expect(try await harness.tokenRefreshes(seller.sellingPartnerId) == 1)
+            #expect(await cache.refreshCount == 1)
+            // Cached: more callers, still one refresh.
+            _ = try await cache.accessToken(for: connection)
+            #expect(try await harness.tokenRefreshes(seller.sellingPartnerId) == 1)
+        }
+    }
+
+    @Test func expiredAccessTokenIsRefreshedOnceAndTheCallSucceeds() async throws {
+        try await SandboxHarness.with() { harness in
+            let seller = try await harness.createSeller(seed: 104)
+            let (client, _) = harness.client()
+            let api = client.api(for: harness.connection(for: seller))
+            _ = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER")
+            try await harness.installFaults(["sellingPartnerId": seller.sellingPartnerId, "expireAccessTokens": ["count": 1]])
+            let page = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER")
+            #expect(page.payload?.inventorySummaries.isEmpty == false)
+            #expect(try await harness.tokenRefreshes(seller.sellingPartnerId) == 2)
+
+            // An access token that stays rejected is retried once only, then surfaces as a typed error.
+            try await harness.installFaults(["sellingPartnerId": seller.sellingPartnerId, "expireAccessTokens": ["rate": 1.0]])
+            let error = await #expect(throws: SPAPIError.self) { try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER") }
+            #expect(error?.code == "Unauthorized")
+            #expect(error?.requestID != nil)
+        }
+    }
+}
