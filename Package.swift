@@ -60,7 +60,7 @@ var targets: [Target] = [
         path: "Shared/Transport", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-bench",
-        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideTransport",
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", postgres, logging, lifecycle,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Benchmarks/Sources", swiftSettings: swiftSettings),
 ]
@@ -72,6 +72,10 @@ for service in services {
                                      hummingbird, logging, configuration, postgres, lifecycle]
     if service.library == "MainAPI" {
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
+    }
+    if ["Integrations", "InventorySync"].contains(service.library) {
+        deps.append("OpsideAmazonSPAPI")
+        deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
     }
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
@@ -87,6 +91,7 @@ for service in services {
 targets.append(.testTarget(
     name: "OpsideTests",
     dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+                                      "OpsideAmazonSPAPI", "AmazonSandbox",
                                       hummingbird, postgres, logging, configuration,
                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                       .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -163,9 +168,3 @@ package.products += [
     .executable(name: "amazon-sandbox", targets: ["AmazonSandboxRun"]),
     .executable(name: "opside-amazon-bench", targets: ["opside-amazon-bench"]),
 ]
-// LOCAL-ONLY (remove before commit)
-if ProcessInfo.processInfo.environment["OPSIDE_LOCAL_SKIP_AMAZON"] != nil {
-    let amazon: Set<String> = ["OpsideAmazonSPAPI", "AmazonSandbox", "AmazonSandboxRun", "opside-amazon-bench", "AmazonTests"]
-    package.targets.removeAll { amazon.contains($0.name) }
-    package.products.removeAll { ["amazon-sandbox", "opside-amazon-bench"].contains($0.name) }
-}

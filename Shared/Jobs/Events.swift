@@ -45,6 +45,7 @@ public enum EventSubscriptions {
 
     public static let all: [String: [Subscription]] = [
         "tenant.created": [Subscription(queue: "payments", kind: "payments.create-billing-account")],
+        "amazon.connected": [Subscription(queue: "inventory-sync", kind: "inventory-sync.backfill")],
     ]
 
     public static func subscriptions(for type: String) -> [Subscription] { all[type] ?? [] }
