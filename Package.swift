@@ -77,9 +77,14 @@ for service in services {
         deps.append("OpsideAmazonSPAPI")
         deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
     }
+    if service.library == "Integrations" {
+        // AES-GCM for the refresh tokens the token vault keeps.
+        deps.append(.product(name: "Crypto", package: "swift-crypto"))
+    }
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
+        + (service.library == "MainAPI" ? [.copy("dashboard.html")] : [])
     targets.append(.target(name: service.library, dependencies: deps,
                            path: "Services/\(service.folder)/Sources", resources: resources, swiftSettings: swiftSettings))
     targets.append(.executableTarget(name: "\(service.library)Run", dependencies: [.target(name: service.library), "OpsideTransport"],
@@ -129,6 +134,8 @@ let package = Package(
 // compress-nio gives streaming gzip (zlib, linked from the system: apt zlib1g-dev).
 package.dependencies += [
     .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    // Already resolved through Hummingbird; declared because the sandbox imports HTTPTypes itself.
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
 ]
 let compressNIO = Target.Dependency.product(name: "CompressNIO", package: "compress-nio")
 let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
@@ -144,6 +151,7 @@ package.targets += [
         name: "AmazonSandbox",
         dependencies: ["OpsideCore", "OpsideAmazonSPAPI", hummingbird, logging, configuration, compressNIO,
                        .product(name: "Crypto", package: "swift-crypto"),
+                       .product(name: "HTTPTypes", package: "swift-http-types"),
                        .product(name: "NIOCore", package: "swift-nio")],
         path: "Sandbox/AmazonSandbox/Sources", swiftSettings: swiftSettings),
     .executableTarget(
@@ -167,4 +175,23 @@ package.targets += [
 package.products += [
     .executable(name: "amazon-sandbox", targets: ["AmazonSandboxRun"]),
     .executable(name: "opside-amazon-bench", targets: ["opside-amazon-bench"]),
+]
+
+// MARK: inventory-sync (issue 4): the `opside` operator CLI and the sync benchmarks.
+package.targets += [
+    .executableTarget(
+        name: "OpsideCLI",
+        dependencies: ["InventorySync", "OpsideCore", "OpsidePostgres", logging, configuration,
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "opside-sync-bench",
+        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis",
+                       postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO,
+                       .product(name: "NIOCore", package: "swift-nio")],
+        path: "Benchmarks/Sync", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "opside", targets: ["OpsideCLI"]),
+    .executable(name: "opside-sync-bench", targets: ["opside-sync-bench"]),
 ]

@@ -70,8 +70,40 @@ SESSION_RESPONSE = {"type": "object", "required": ["token", "expiresAt", "userId
     "token": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"},
     "userId": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"}, "role": {"type": "string"}}}
 
+# Amazon connections (integrations owns them; main-api forwards the public routes).
+AMAZON_CONNECTION = {"type": "object", "required": ["id", "tenantId", "sellingPartnerId", "region", "marketplaceIds", "status",
+                                                    "authorizationMethod", "createdAt", "updatedAt"], "properties": {
+    "id": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"},
+    "sellingPartnerId": {"type": "string"}, "region": {"type": "string", "enum": ["na", "eu", "fe"]},
+    "marketplaceIds": {"type": "array", "items": {"type": "string"}},
+    "status": {"type": "string", "enum": ["active", "needs_reauthorization", "disconnected"]},
+    "authorizationMethod": {"type": "string", "enum": ["consent", "self_authorized"]},
+    "connectedByUserId": {"type": "string", "format": "uuid"}, "reauthorizationReason": {"type": "string"},
+    "reauthorizationRequiredAt": {"type": "string", "format": "date-time"},
+    "lastHealthCheckAt": {"type": "string", "format": "date-time"}, "disconnectedAt": {"type": "string", "format": "date-time"},
+    "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}}
+AMAZON_CONNECTION_LIST = {"type": "object", "required": ["connections"], "properties": {
+    "connections": {"type": "array", "items": AMAZON_CONNECTION}}}
+AMAZON_CONSENT = {"type": "object", "required": ["consentUrl", "state", "expiresAt"], "properties": {
+    "consentUrl": {"type": "string", "format": "uri"}, "state": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}}
+AMAZON_CONSENT_REQUEST = {"type": "object", "properties": {
+    "region": {"type": "string", "enum": ["na", "eu", "fe"], "description": "Required unless marketplaceId is given"},
+    "marketplaceId": {"type": "string"}}}
+AMAZON_REFRESH_TOKEN_REQUEST = {"type": "object", "required": ["refreshToken", "sellingPartnerId", "region"], "properties": {
+    "refreshToken": {"type": "string", "maxLength": 2048}, "sellingPartnerId": {"type": "string"},
+    "region": {"type": "string", "enum": ["na", "eu", "fe"]}}}
+AMAZON_ACCESS_TOKEN = {"type": "object", "required": ["accessToken", "expiresAt", "sellingPartnerId", "region", "marketplaceIds", "endpoint"],
+                       "properties": {
+    "accessToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"},
+    "sellingPartnerId": {"type": "string"}, "region": {"type": "string"},
+    "marketplaceIds": {"type": "array", "items": {"type": "string"}}, "endpoint": {"type": "string", "format": "uri"}}}
+CONNECTION_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
+
 SERVICE_PATHS = {
     "main-api": {
+        "/": {"get": op("The seller dashboard (HTML)", {"200": {"description": "The dashboard page",
+                                                               "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/api/v1/auth/signup": {"post": op("Create a tenant and its owner", {
             "201": json_response("Signed up and signed in", SESSION_RESPONSE), "400": ERROR, "409": ERROR, "422": ERROR, "429": ERROR},
             request={"type": "object", "required": ["email", "password", "companyName"], "properties": {
@@ -89,6 +121,60 @@ SERVICE_PATHS = {
         "/api/v1/realtime": {"get": op("Server-sent events of the tenant's events", {
             "200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}, "401": ERROR},
             security=SESSION, tags=["realtime"])},
+        "/api/v1/amazon/connections/consent-url": {"post": op("Start connecting an Amazon seller: the Seller Central consent URL", {
+            "200": json_response("Consent URL with a single-use state", AMAZON_CONSENT), "401": ERROR, "422": ERROR, "503": ERROR},
+            security=SESSION, request=AMAZON_CONSENT_REQUEST, tags=["amazon"])},
+        "/api/v1/amazon/callback": {"get": op("Amazon's redirect after consent: validates state, stores the connection", {
+            "200": json_response("Seller reconnected", AMAZON_CONNECTION), "201": json_response("Seller connected", AMAZON_CONNECTION),
+            "400": ERROR, "403": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}, tags=["amazon"], parameters=[
+            {"name": "state", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "spapi_oauth_code", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "selling_partner_id", "in": "query", "required": True, "schema": {"type": "string"}}])},
+        "/api/v1/amazon/connections/refresh-token": {"post": op("Connect a private app's self-authorized refresh token", {
+            "200": json_response("Seller reconnected", AMAZON_CONNECTION), "201": json_response("Seller connected", AMAZON_CONNECTION),
+            "401": ERROR, "422": ERROR, "502": ERROR, "503": ERROR},
+            security=SESSION, request=AMAZON_REFRESH_TOKEN_REQUEST, tags=["amazon"])},
+        "/api/v1/amazon/connections": {"get": op("The tenant's Amazon connections", {
+            "200": json_response("Connections", AMAZON_CONNECTION_LIST), "401": ERROR, "503": ERROR}, security=SESSION, tags=["amazon"])},
+        "/api/v1/amazon/connections/{id}": {
+            "get": op("One Amazon connection", {"200": json_response("Connection", AMAZON_CONNECTION), "401": ERROR, "404": ERROR, "503": ERROR},
+                      security=SESSION, parameters=CONNECTION_ID, tags=["amazon"]),
+            "delete": op("Disconnect: deletes the tokens, publishes amazon.disconnected", {
+                "200": json_response("Disconnected", AMAZON_CONNECTION), "401": ERROR, "404": ERROR, "503": ERROR},
+                security=SESSION, parameters=CONNECTION_ID, tags=["amazon"])},
+    },
+    "integrations": {
+        "/internal/amazon/connections/consent-url": {"post": op("Issue a consent URL and state for the token's tenant (main-api only)", {
+            "200": json_response("Consent URL", AMAZON_CONSENT), "401": ERROR, "403": ERROR, "422": ERROR},
+            security=SERVICE_TOKEN, request={**AMAZON_CONSENT_REQUEST, "required": ["userId"],
+                                             "properties": {**AMAZON_CONSENT_REQUEST["properties"], **WITH_USER}}, tags=["amazon"])},
+        "/internal/amazon/oauth/callback": {"post": op("Complete consent: validate state, exchange the code, record (main-api only)", {
+            "200": json_response("Reconnected", AMAZON_CONNECTION), "201": json_response("Connected", AMAZON_CONNECTION),
+            "400": ERROR, "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR, "502": ERROR},
+            security=SERVICE_TOKEN, request={"type": "object", "required": ["state", "spapiOAuthCode", "sellingPartnerId"], "properties": {
+                "state": {"type": "string"}, "spapiOAuthCode": {"type": "string"}, "sellingPartnerId": {"type": "string"}, **WITH_USER}},
+            tags=["amazon"])},
+        "/internal/amazon/connections/refresh-token": {"post": op("Connect a self-authorized refresh token (main-api only)", {
+            "200": json_response("Reconnected", AMAZON_CONNECTION), "201": json_response("Connected", AMAZON_CONNECTION),
+            "401": ERROR, "403": ERROR, "422": ERROR, "502": ERROR},
+            security=SERVICE_TOKEN, request={**AMAZON_REFRESH_TOKEN_REQUEST,
+                                             "properties": {**AMAZON_REFRESH_TOKEN_REQUEST["properties"], **WITH_USER}}, tags=["amazon"])},
+        "/internal/amazon/connections": {"get": op("The token's tenant's connections", {
+            "200": json_response("Connections", AMAZON_CONNECTION_LIST), "400": ERROR, "401": ERROR}, security=SERVICE_TOKEN, tags=["amazon"])},
+        "/internal/amazon/connections/{id}": {
+            "get": op("One connection of the token's tenant", {"200": json_response("Connection", AMAZON_CONNECTION),
+                                                                "400": ERROR, "401": ERROR, "404": ERROR},
+                      security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["amazon"]),
+            "delete": op("Disconnect (main-api only)", {"200": json_response("Disconnected", AMAZON_CONNECTION),
+                                                         "401": ERROR, "403": ERROR, "404": ERROR},
+                         security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["amazon"])},
+        "/internal/amazon/connections/{id}/access-token": {"post": op(
+            "Token vault: a short-lived access token for a connection of the token's tenant (never the refresh token)", {
+                "200": json_response("Access token", AMAZON_ACCESS_TOKEN), "400": ERROR, "401": ERROR,
+                "404": ERROR, "409": ERROR, "502": ERROR},
+            security=SERVICE_TOKEN, parameters=CONNECTION_ID, request={"type": "object", "properties": {
+                "rejectedAccessToken": {"type": "string", "description": "A token Amazon refused; the vault drops it and refreshes"}}},
+            tags=["amazon"])},
     },
     "payments": {
         "/internal/billing-account": {"get": op("The calling tenant's billing account", {

@@ -28,12 +28,17 @@ public struct ReportParsingOptions: Sendable {
     public var skipMalformedRows: Bool
     /// Counts rows and skipped rows, readable while or after iterating.
     public var statistics: ReportParsingStatistics
+    /// Told about every skipped row (line number, reason, the line's text), so a caller can keep
+    /// it (inventory-sync's quarantine) instead of only counting it.
+    public var onSkippedRow: (@Sendable (_ line: Int, _ reason: String, _ text: String) -> Void)?
 
     public init(encoding: ReportTextEncoding = .automatic(fallback: nil), skipMalformedRows: Bool = false,
-                statistics: ReportParsingStatistics = ReportParsingStatistics()) {
+                statistics: ReportParsingStatistics = ReportParsingStatistics(),
+                onSkippedRow: (@Sendable (_ line: Int, _ reason: String, _ text: String) -> Void)? = nil) {
         self.encoding = encoding
         self.skipMalformedRows = skipMalformedRows
         self.statistics = statistics
+        self.onSkippedRow = onSkippedRow
     }
 }
 
@@ -211,6 +216,7 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             } catch {
                 if options.skipMalformedRows {
                     options.statistics.countSkip("line \(lineNumber): \(error.reason)")
+                    options.onSkippedRow?(lineNumber, error.reason, fields.joined(separator: "\t"))
                     return nil
                 }
                 throw ReportError.malformedRow(line: lineNumber, reason: error.reason)

@@ -100,6 +100,15 @@ final class RedisConnection {
         return Self.copy(reply)
     }
 
+    /// Writes whatever `append` queued; a blocking `readReply` does this itself, `pollReply` does not.
+    func flush() throws {
+        guard let context else { throw RedisError.io("connection closed") }
+        var done: Int32 = 0
+        while done == 0 {
+            if redisBufferWrite(context, &done) != REDIS_OK { throw RedisError.io(Self.errorString(context)) }
+        }
+    }
+
     /// Waits up to `milliseconds` for a reply without marking the context failed on timeout
     /// (hiredis poisons a context whose socket read times out, so we poll the socket first).
     /// - Returns: the reply, or `nil` when none arrived in time.

@@ -16,6 +16,7 @@ public final class RedisSubscriber: Service, Sendable {
     private let settings: RedisSettings
     private let channels: [String]
     private let patterns: [String]
+    private let clientName: String
     private let logger: Logger
     private let handlers = NIOLockedValueBox<[@Sendable (Message) -> Void]>([])
     private let stopped = NIOLockedValueBox(false)
@@ -24,10 +25,13 @@ public final class RedisSubscriber: Service, Sendable {
     /// - Parameters:
     ///   - channels: exact channel names to SUBSCRIBE to.
     ///   - patterns: glob patterns to PSUBSCRIBE to.
-    public init(settings: RedisSettings, channels: [String], patterns: [String] = [], logger: Logger) {
+    ///   - clientName: the connection's name in `CLIENT LIST`, so an operator can tell it apart.
+    public init(settings: RedisSettings, channels: [String], patterns: [String] = [], clientName: String = "opside-subscriber",
+                logger: Logger) {
         self.settings = settings
         self.channels = channels
         self.patterns = patterns
+        self.clientName = clientName
         self.logger = logger
     }
 
@@ -56,6 +60,7 @@ public final class RedisSubscriber: Service, Sendable {
         while !stopped.withLockedValue({ $0 }) {
             do {
                 let connection = try RedisConnection(settings: settings)
+                _ = try connection.command(["CLIENT", "SETNAME", clientName])
                 if !channels.isEmpty { try connection.append(["SUBSCRIBE"] + channels) }
                 if !patterns.isEmpty { try connection.append(["PSUBSCRIBE"] + patterns) }
                 for _ in 0..<(channels.count + patterns.count) { _ = try connection.readReply() }
@@ -80,7 +85,10 @@ public final class RedisSubscriber: Service, Sendable {
         while !stopped.withLockedValue({ $0 }) {
             guard let reply = try connection.pollReply(milliseconds: 250) else {
                 silentPolls += 1
-                if silentPolls == 12 { try connection.append(["PING"]) }
+                if silentPolls == 12 {
+                    try connection.append(["PING"])
+                    try connection.flush()
+                }
                 if silentPolls >= 24 { throw RedisError.io("no answer to PING") }
                 continue
             }

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import OpsideCore
 import OpsideJobs
@@ -94,6 +95,7 @@ public final class OpsidePlatform: Sendable {
 
     /// A router with the shared middleware and endpoints already in place.
     public func makeRouter(openAPIDocument: Data) -> Router<OpsideRequestContext> {
+        documentedOperations.withLockedValue { $0 = Self.operations(in: openAPIDocument) }
         let router = Router(context: OpsideRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(RequestLogMiddleware())
@@ -104,6 +106,16 @@ public final class OpsidePlatform: Sendable {
                            openAPIDocument: ByteBuffer(bytes: openAPIDocument)).addRoutes(to: router)
         JobsController(jobQueue: jobQueue, queues: queues).addRoutes(to: router)
         return router
+    }
+
+    /// The document this service serves, kept to compare against the routes it registers.
+    private let documentedOperations = NIOLockedValueBox<Set<String>>([])
+
+    /// `GET /path` strings of the routes the router serves but the OpenAPI document does not list.
+    func routesMissingFromDocument(router: Router<OpsideRequestContext>) -> [String] {
+        let documented = documentedOperations.withLockedValue { $0 }
+        return router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
+            .filter { !documented.contains($0) }.sorted()
     }
 
     /// Applies the platform's and then the service's migrations.
@@ -139,8 +151,43 @@ public final class OpsidePlatform: Sendable {
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
             services: services,
             logger: logger)
-        app.beforeServerStarts { await gate.wait() }
+        let undocumented = routesMissingFromDocument(router: router)
+        let logger = self.logger
+        app.beforeServerStarts {
+            // The OpenAPI document is kept in the repository; a route it does not describe is a
+            // release mistake, so the service refuses to start rather than serve it undocumented.
+            if !undocumented.isEmpty {
+                logger.critical("routes missing from openapi.json", metadata: ["routes": "\(undocumented)"])
+                throw OpenAPIMismatch(routes: undocumented)
+            }
+            await gate.wait()
+        }
         return app
+    }
+}
+
+/// A route the service registers is not described by its OpenAPI document.
+public struct OpenAPIMismatch: Error, CustomStringConvertible {
+    public let routes: [String]
+    public var description: String {
+        "these routes are not in the service's openapi.json (run tools/generate-openapi.py after adding them there): "
+            + routes.joined(separator: ", ")
+    }
+}
+
+extension OpsidePlatform {
+    /// `METHOD /path` for every operation of an OpenAPI document.
+    static func operations(in document: Data) -> Set<String> {
+        guard let json = try? JSONSerialization.jsonObject(with: document) as? [String: Any],
+              let paths = json["paths"] as? [String: Any] else { return [] }
+        var operations = Set<String>()
+        for (path, item) in paths {
+            guard let methods = item as? [String: Any] else { continue }
+            for method in methods.keys where ["get", "put", "post", "delete", "patch", "head", "options"].contains(method) {
+                operations.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        return operations
     }
 }
 

@@ -38,21 +38,36 @@ struct LargeReportMemoryTests {
         return gzipped
     }
 
-    @Test func millionRowLedgerStreamsWithBoundedMemoryGrowth() async throws {
-        let path = try Self.ledgerFile(rows: 1_000_000)
+    /// Rows in the file. Unoptimized (debug) builds parse about 15k rows/s, so a million rows
+    /// cost a minute of every debug run; they stream 250k rows, enough to reach the steady state
+    /// the flatness assertion needs. Release test runs (`swift test -c release`) keep the full
+    /// million; `opside-amazon-bench parse` reports the million-row figures.
+    #if DEBUG
+    static let rowCount = 250_000
+    #else
+    static let rowCount = 1_000_000
+    #endif
+
+    @Test func largeLedgerStreamsWithFlatMemory() async throws {
+        let path = try Self.ledgerFile(rows: Self.rowCount)
         let before = try Self.residentBytes()
         var rows = 0
         var units = 0
         var peak = before
+        var steady = before
         let source = GunzipSequence(ReportFileBytes(path: path))
         for try await row in ReportRows<LedgerDetailRow, GunzipSequence<ReportFileBytes>>(source: source) {
             rows += 1
             units += row.quantity
-            if rows % 100_000 == 0 { peak = max(peak, try Self.residentBytes()) }
+            if rows == 50_000 { steady = try Self.residentBytes() }
+            if rows % 25_000 == 0 { peak = max(peak, try Self.residentBytes()) }
         }
         peak = max(peak, try Self.residentBytes())
-        #expect(rows == 1_000_000)
-        #expect(units == -1_000_000)
+        #expect(rows == Self.rowCount)
+        #expect(units == -Self.rowCount)
         #expect(peak - before < 60 << 20, "resident memory grew by \((peak - before) >> 20) MB")
+        // Once buffers are warm, memory must stop growing with the row count: what a parser that
+        // kept rows (or leaked per row) would fail at any file size.
+        #expect(peak - steady < 8 << 20, "resident memory grew by \((peak - steady) >> 20) MB after the first 50k rows")
     }
 }

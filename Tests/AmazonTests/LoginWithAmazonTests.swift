@@ -1,3 +1,4 @@
+import AmazonSandbox
 import AsyncHTTPClient
 import Foundation
 import OpsideAmazonSPAPI
@@ -42,10 +43,10 @@ struct LoginWithAmazonTests {
 
     /// Consent page → approve → redirect with the code; the code works once, within five minutes.
     @Test func authorizationCodeIsSingleUseAndExpiresAfterFiveMinutes() async throws {
-        try await SandboxHarness.with() { harness in
+        let redirect = "https://app.opside.test/amazon/callback"
+        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, redirectURIs: [redirect])) { harness in
             let seller = try await harness.createSeller(seed: 102)
             let lwa = LoginWithAmazonClient(httpClient: harness.httpClient, settings: harness.settings, logger: SandboxHarness.logger)
-            let redirect = "https://app.opside.test/amazon/callback"
 
             func consentCode() async throws -> String {
                 let page = try await harness.admin("GET", "/apps/authorize/consent?application_id=amzn1.sellerapps.app.opside-sandbox&state=xyz&version=beta&redirect_uri=\(redirect)", nil, expect: 200)
@@ -88,6 +89,43 @@ struct LoginWithAmazonTests {
             let (client, _) = harness.client()
             let connection = SPAPIConnection.seller(seller.sellingPartnerId, region: .northAmerica, refreshToken: try #require(token.refreshToken))
             #expect(try await client.api(for: connection).getMarketplaceParticipations().count == 1)
+        }
+    }
+
+    /// The consent page sends the seller back only to a registered redirect URI (the first one when
+    /// none is named), on the page and again on the posted form; anything else is MD5101.
+    @Test func consentRedirectsOnlyToRegisteredRedirectURIs() async throws {
+        #expect(SandboxSettings().redirectURIs.contains("http://127.0.0.1:8000/api/v1/amazon/callback"))
+        let registered = ["https://app.opside.test/amazon/callback", "https://staging.opside.test/amazon/callback"]
+        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, redirectURIs: registered)) { harness in
+            let seller = try await harness.createSeller(seed: 105)
+            let consent = "/apps/authorize/consent?application_id=amzn1.sellerapps.app.opside-sandbox&state=s1&version=beta"
+            let refused = try await harness.admin("GET", consent + "&redirect_uri=https://evil.example/steal", nil, expect: 400)
+            #expect(String(decoding: refused, as: UTF8.self).contains("MD5101"))
+            let page = String(decoding: try await harness.admin("GET", consent, nil, expect: 200), as: UTF8.self)
+            #expect(page.contains("value=\"\(registered[0])\""))
+            let second = String(decoding: try await harness.admin("GET", consent + "&redirect_uri=\(registered[1])", nil, expect: 200), as: UTF8.self)
+            #expect(second.contains("value=\"\(registered[1])\""))
+
+            let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+            func approve(_ redirect: String) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: harness.baseURL + "/apps/authorize/consent")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(.init(string: "application_id=amzn1.sellerapps.app.opside-sandbox&state=s1&redirect_uri=\(redirect)&selling_partner_id=\(seller.sellingPartnerId)"))
+                return try await noRedirects.execute(request, timeout: .seconds(10))
+            }
+            do {
+                // A tampered form is refused too; an empty one goes to the first registered URI.
+                #expect(try await approve("https://evil.example/steal").status.code == 400)
+                let response = try await approve("")
+                #expect(response.status.code == 302)
+                #expect(response.headers.first(name: "Location")?.hasPrefix(registered[0] + "?") == true)
+                try await noRedirects.shutdown()
+            } catch {
+                try? await noRedirects.shutdown()
+                throw error
+            }
         }
     }
 

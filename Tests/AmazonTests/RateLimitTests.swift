@@ -48,6 +48,82 @@ struct RateLimitTests {
         try await redis.shutdown()
     }
 
+    /// `opside-amazon-bench`, built beside the test bundle (`.build/debug`), or `OPSIDE_AMAZON_BENCH`.
+    static func benchExecutable() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["OPSIDE_AMAZON_BENCH"] { return URL(fileURLWithPath: path) }
+        let bundle = Bundle.main.bundleURL
+        let candidates = [bundle.deletingLastPathComponent(), bundle, Bundle.main.executableURL?.deletingLastPathComponent()]
+            .compactMap { $0 }.map { $0.appendingPathComponent("opside-amazon-bench") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw HarnessError("opside-amazon-bench not found in \(candidates.map(\.path)): build it (swift build --build-tests builds every product)")
+        }
+        return found
+    }
+
+    /// Two processes that share nothing but Redis: `opside-amazon-bench hammer` and an in-process
+    /// caller hit the same seller's bucket at once. Together they draw no 429 from the sandbox and
+    /// never exceed the allowance (burst plus rate × elapsed).
+    @Test func twoProcessesShareOneBucketWithoutThrottles() async throws {
+        let redis = try testRedis()
+        let scale = 4.0
+        try await SandboxHarness.with(SandboxSettings(port: 0, timeScale: scale, reportProcessingSeconds: 0.6)) { harness in
+            let seller = try await harness.createSeller(seed: 403)
+            var settings = harness.settings
+            settings.rateLimitKeyPrefix = "test:rl:\(UUID().uuidString)"
+            let plans = UsagePlanTable.amazonDefaults.scaled(by: scale)
+            let plan = plans.plan(for: SPAPIOperation(api: "fbaInventory", name: "getInventorySummaries"))
+            let environment = ProcessInfo.processInfo.environment
+            let hammerCalls = 12, localCalls = 12
+
+            let process = Process()
+            process.executableURL = try Self.benchExecutable()
+            process.arguments = ["hammer", "--base-url", harness.baseURL, "--selling-partner-id", seller.sellingPartnerId,
+                                 "--refresh-token", seller.refreshToken, "--calls", String(hammerCalls), "--time-scale", String(scale),
+                                 "--redis-host", environment["OPSIDE_TEST_REDIS_HOST"] ?? "127.0.0.1",
+                                 "--redis-port", environment["OPSIDE_TEST_REDIS_PORT"] ?? "6379", "--key-prefix", settings.rateLimitKeyPrefix]
+            let output = Pipe()
+            process.standardOutput = output
+            let exited = AsyncStream<Int32>.makeStream()
+            process.terminationHandler = { finished in
+                exited.continuation.yield(finished.terminationStatus)
+                exited.continuation.finish()
+            }
+            let started = Date()
+            try process.run()
+
+            let limiter = RedisSPAPIRateLimiter(redis: redis, keyPrefix: settings.rateLimitKeyPrefix, safetyFactor: settings.rateLimitSafetyFactor,
+                                                logger: SandboxHarness.logger)
+            let api = harness.client(rateLimiter: limiter, usagePlans: plans, settings: settings).0.api(for: harness.connection(for: seller))
+            var localFinished = Date()
+            do {
+                for _ in 0..<localCalls { _ = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER") }
+                localFinished = Date()
+            } catch {
+                process.terminate()
+                throw error
+            }
+            var statuses = exited.stream.makeAsyncIterator()
+            let status = await statuses.next()
+            let finished = Date()
+            let stdout = output.fileHandleForReading.readDataToEndOfFile()
+            #expect(status == 0, "hammer: \(String(decoding: stdout, as: UTF8.self))")
+            let report = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])
+            #expect(report["succeeded"] as? Int == hammerCalls)
+            // The two really overlapped: the hammer was calling while this process was.
+            let hammerStarted = try #require(report["startedAt"] as? Double)
+            #expect(hammerStarted < localFinished.timeIntervalSince1970)
+
+            let requests = try await harness.requests(seller.sellingPartnerId, Self.inventory)
+            let throttled = try await harness.throttled(seller.sellingPartnerId, Self.inventory)
+            #expect(requests == hammerCalls + localCalls)
+            #expect(throttled == 0)
+            let elapsed = finished.timeIntervalSince(started)
+            #expect(Double(requests) <= Double(plan.burst) + plan.rate * elapsed,
+                    "\(requests) requests in \(elapsed) s exceed burst \(plan.burst) + \(plan.rate)/s")
+        }
+        try await redis.shutdown()
+    }
+
     /// When Amazon applies a slower plan than the table, the header teaches the client and the
     /// 429s stop.
     @Test func clientLearnsASlowerRateFromTheHeader() async throws {

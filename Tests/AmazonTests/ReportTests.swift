@@ -29,6 +29,38 @@ struct ReportTests {
         }
     }
 
+    /// The summary splits each product by disposition; every row conserves units and the last
+    /// period's ending balances, summed over dispositions, equal the detail ledger's totals.
+    @Test func ledgerSummaryCarriesEveryDispositionAndConserves() async throws {
+        try await SandboxHarness.with() { harness in
+            let seller = try await harness.createSeller(seed: 305, skus: 15, months: 6)
+            let api = harness.client().0.api(for: harness.connection(for: seller))
+            var detail: [String: Int] = [:]
+            var detailDispositions: Set<String> = []
+            for try await row in try await api.runReport(CreateReportSpecification(reportType: LedgerDetailRow.reportType, marketplaceIDs: [Self.us]),
+                                                         as: LedgerDetailRow.self) {
+                detail[row.fnsku, default: 0] += row.quantity
+                detailDispositions.insert(row.disposition ?? "")
+            }
+            var summaries: [LedgerSummaryRow] = []
+            for try await row in try await api.runReport(CreateReportSpecification(reportType: LedgerSummaryRow.reportType, marketplaceIDs: [Self.us]),
+                                                         as: LedgerSummaryRow.self) {
+                summaries.append(row)
+            }
+            #expect(Set(summaries.compactMap(\.disposition)) == detailDispositions)
+            #expect(detailDispositions.isSuperset(of: ["SELLABLE", "WAREHOUSE_DAMAGED"]))
+            for row in summaries {
+                let moved = row.receipts + row.customerShipments + row.customerReturns + row.vendorReturns + row.warehouseTransferInOut
+                    + row.found + row.lost + row.damaged + row.disposed + row.otherEvents
+                #expect(row.startingWarehouseBalance + moved == row.endingWarehouseBalance, "\(row.fnsku) \(row.disposition ?? "") \(row.date)")
+            }
+            let lastPeriod = try #require(summaries.map(\.date).max())
+            var ending: [String: Int] = [:]
+            for row in summaries where row.date == lastPeriod { ending[row.fnsku, default: 0] += row.endingWarehouseBalance }
+            #expect(ending == detail.filter { $0.value != 0 || ending[$0.key] != nil })
+        }
+    }
+
     @Test func expiredDocumentURLIsRefreshedAndTruncatedGzipIsTyped() async throws {
         try await SandboxHarness.with() { harness in
             let seller = try await harness.createSeller(seed: 302)

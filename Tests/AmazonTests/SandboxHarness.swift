@@ -148,8 +148,10 @@ struct UnpacedRateLimiter: SPAPIRateLimiter {
 /// The Redis the test script starts (deploy/test), or a clear failure.
 func testRedis() throws -> RedisClient {
     let environment = ProcessInfo.processInfo.environment
-    guard let host = environment["OPSIDE_TEST_REDIS_HOST"], let port = environment["OPSIDE_TEST_REDIS_PORT"].flatMap(Int.init) else {
-        throw HarnessError("OPSIDE_TEST_REDIS_HOST / OPSIDE_TEST_REDIS_PORT are not set: run the tests through deploy/test, which starts a throwaway redis-server")
+    // Same spelling and default host as OpsideTests' TestEnvironment.
+    let host = environment["OPSIDE_TEST_REDIS_HOST"] ?? "127.0.0.1"
+    guard let port = environment["OPSIDE_TEST_REDIS_PORT"].flatMap(Int.init) else {
+        throw HarnessError("OPSIDE_TEST_REDIS_PORT is not set: run the tests through deploy/test, which starts a throwaway redis-server")
     }
     return RedisClient(settings: RedisSettings(host: host, port: port))
 }

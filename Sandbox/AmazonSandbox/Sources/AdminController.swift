@@ -34,6 +34,10 @@ struct AdminController: Sendable {
             state.withLock { $0.faults.removeAll() }
             return SandboxResponse.json(["installed": 0])
         }
+        // Which SP-API operations the sandbox answers, so tests can prove they cover every one.
+        router.get("/_sandbox/operations") { _, _ in
+            SandboxResponse.json(["operations": state.withLock { $0.servedOperations }])
+        }
         router.get("/_sandbox/clock") { _, _ in SandboxResponse.json(["now": state.now.iso]) }
         router.post("/_sandbox/clock") { request, _ in
             let body = try await SandboxResponse.body(request)

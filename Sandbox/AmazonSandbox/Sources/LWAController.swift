@@ -71,11 +71,14 @@ struct LWAController: Sendable {
                 return SandboxResponse.json(["access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": lifetime])
             }
         case "client_credentials":
-            guard let scope = form["scope"], scope.contains("sellingpartnerapi::") else {
+            let scopes = Set((form["scope"] ?? "").split(separator: " ").map(String.init))
+            guard !scopes.isEmpty, scopes.allSatisfy({ $0.hasPrefix("sellingpartnerapi::") }) else {
                 return lwaError(.badRequest, "invalid_scope", "scope is required for client_credentials")
             }
             let access = state.randomToken("Atza|")
-            state.withLock { $0.accessTokens[access] = .init(sellingPartnerID: nil, expiresAt: now.addingTimeInterval(Double(lifetime))) }
+            state.withLock {
+                $0.accessTokens[access] = .init(sellingPartnerID: nil, expiresAt: now.addingTimeInterval(Double(lifetime)), scopes: scopes)
+            }
             state.statistics(for: "grantless") { $0.tokenRefreshes += 1 }
             return SandboxResponse.json(["access_token": access, "token_type": "bearer", "expires_in": lifetime])
         default:
@@ -92,6 +95,9 @@ struct LWAController: Sendable {
         guard query.get("version") == "beta" else {
             return SandboxResponse.html("<h1>MD1000</h1><p>This draft application must be authorized with version=beta.</p>", status: .badRequest)
         }
+        guard let redirectURI = registeredRedirectURI(query.get("redirect_uri")) else {
+            return redirectMismatch()
+        }
         let sellers = state.withLock { Array($0.sellerRequests.keys).sorted() }
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
@@ -103,13 +109,26 @@ struct LWAController: Sendable {
         <form method="post" action="/apps/authorize/consent">
         <input type="hidden" name="application_id" value="\(escape(applicationID))">
         <input type="hidden" name="state" value="\(escape(query.get("state") ?? ""))">
-        <input type="hidden" name="redirect_uri" value="\(escape(query.get("redirect_uri") ?? ""))">
+        <input type="hidden" name="redirect_uri" value="\(escape(redirectURI))">
         <label>Seller account <select name="selling_partner_id">\(options)</select></label>
         <button type="submit">Confirm</button></form></body></html>
         """
         var response = SandboxResponse.html(page, status: .ok)
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return response
+    }
+
+    /// The redirect URI to send the seller back to: the one asked for when it is registered for the
+    /// application, the first registered one when none is asked for, nil otherwise. Redirecting
+    /// anywhere else would hand a seller's authorization code to whoever wrote the link.
+    func registeredRedirectURI(_ requested: String?) -> String? {
+        guard let requested, !requested.isEmpty else { return state.settings.redirectURIs.first }
+        return state.settings.redirectURIs.contains(requested) ? requested : nil
+    }
+
+    func redirectMismatch() -> Response {
+        SandboxResponse.html("<h1>MD5101</h1><p>The redirect_uri is not one of the application's registered OAuth redirect URIs.</p>",
+                             status: .badRequest)
     }
 
     /// The approve button: a single-use code valid five minutes, sent back to the redirect URI.
@@ -119,8 +138,10 @@ struct LWAController: Sendable {
               let seller = form["selling_partner_id"], state.withLock({ $0.sellerRequests[seller] != nil }) else {
             return SandboxResponse.html("<h1>Unknown seller or application</h1>", status: .badRequest)
         }
-        guard let redirect = form["redirect_uri"], !redirect.isEmpty, var components = URLComponents(string: redirect) else {
-            return SandboxResponse.html("<h1>MD5101</h1><p>redirect_uri is required in the sandbox.</p>", status: .badRequest)
+        // Checked again here: the form is posted by the browser, so its hidden field is as
+        // untrusted as the query string was.
+        guard let redirect = registeredRedirectURI(form["redirect_uri"]), var components = URLComponents(string: redirect) else {
+            return redirectMismatch()
         }
         let code = "ANDM" + state.randomToken("").prefix(20)
         let now = state.now

@@ -23,10 +23,12 @@ struct SPAPIController: Sendable {
     typealias Handler = @Sendable (Request, BasicRequestContext, SPAPICaller) async throws -> Response
 
     func register(on router: Router<BasicRequestContext>) {
-        func route(_ method: HTTPRequest.Method, _ path: String, _ api: String, _ name: String, grantless: Bool = false, _ handler: @escaping Handler) {
+        func route(_ method: HTTPRequest.Method, _ path: String, _ api: String, _ name: String, grantlessScope: String? = nil,
+                   _ handler: @escaping Handler) {
             let operation = SPAPIOperation(api: api, name: name)
+            state.withLock { $0.servedOperations.append(operation.id) }
             router.on(RouterPath(path), method: method) { request, context in
-                try await edge(request, context, operation: operation, grantless: grantless, handler: handler)
+                try await edge(request, context, operation: operation, grantlessScope: grantlessScope, handler: handler)
             }
         }
         route(.get, "/sellers/v1/marketplaceParticipations", "sellers", "getMarketplaceParticipations") { _, _, caller in
@@ -95,6 +97,11 @@ struct SPAPIController: Sendable {
             state.withLock { $0.accessTokens[token] = .init(sellingPartnerID: caller.sellingPartnerID, expiresAt: caller.now.addingTimeInterval(3600)) }
             return SandboxResponse.json(["restrictedDataToken": token, "expiresIn": 3600])
         }
+        SandboxInboundPlans(state: state).register(route)
+        SandboxListings(state: state).register(route)
+        SandboxCatalog(state: state).register(route)
+        SandboxProductFees(state: state).register(route)
+        SandboxNotifications(state: state).register(route)
         // Pre-signed report document downloads: like S3, outside the SP-API edge.
         router.get("/report-documents/{documentId}") { request, context in
             reports.download(try context.parameters.require("documentId"), request: request)
@@ -105,20 +112,32 @@ struct SPAPIController: Sendable {
         SandboxResponse.error(.notFound, code: "NotFound", message: "The requested resource was not found.")
     }
 
-    func edge(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, grantless: Bool,
+    func edge(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, grantlessScope: String?,
               handler: Handler) async throws -> Response {
         let requestID = UUID().uuidString.lowercased()
-        var response = try await guarded(request, context, operation: operation, handler: handler)
+        var response = try await guarded(request, context, operation: operation, grantlessScope: grantlessScope, handler: handler)
         response.headers[Self.requestIDHeader] = requestID
         return response
     }
 
-    private func guarded(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, handler: Handler) async throws -> Response {
+    private func guarded(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, grantlessScope: String?,
+                         handler: Handler) async throws -> Response {
         let now = state.now
         guard let token = request.headers[Self.accessTokenHeader],
               let access = state.withLock({ $0.accessTokens[token] }) else {
             return SandboxResponse.error(.forbidden, code: "Unauthorized", message: "Access to requested resource is denied.",
                                          details: "The access token is missing or invalid.")
+        }
+        // Grantless operations take only a client_credentials token with their scope; every other
+        // operation acts for a selling partner and refuses such a token.
+        if let scope = grantlessScope {
+            guard access.sellingPartnerID == nil, access.scopes.contains(scope) else {
+                return SandboxResponse.error(.forbidden, code: "Unauthorized", message: "Access to requested resource is denied.",
+                                             details: "This operation is grantless: use a client_credentials access token with scope \(scope).")
+            }
+        } else if access.sellingPartnerID == nil {
+            return SandboxResponse.error(.forbidden, code: "Unauthorized", message: "Access to requested resource is denied.",
+                                         details: "A grantless access token cannot call this operation; use the selling partner's authorization.")
         }
         let seller = access.sellingPartnerID
         let statsKey = seller ?? "grantless"

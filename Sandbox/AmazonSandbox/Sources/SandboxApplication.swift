@@ -45,6 +45,21 @@ enum SandboxResponse {
         Response(status: status, headers: [.contentType: "text/html; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// Decodes a JSON request body; a body that does not fit becomes a 400 with the decoder's reason.
+    static func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+        let buffer = try await request.body.collect(upTo: 4 << 20)
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            throw SandboxInputError(message: "\(path) is required")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw SandboxInputError(message: "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+        } catch {
+            throw SandboxInputError(message: "The request body is not valid JSON for this operation")
+        }
+    }
+
     static func body(_ request: Request) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 4 << 20)
         guard buffer.readableBytes > 0 else { return [:] }

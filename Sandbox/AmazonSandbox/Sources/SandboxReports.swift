@@ -204,15 +204,20 @@ enum SandboxReportRenderer {
             header = ["Date", "FNSKU", "ASIN", "MSKU", "Title", "Disposition", "Starting Warehouse Balance", "In Transit Between Warehouses",
                       "Receipts", "Customer Shipments", "Customer Returns", "Vendor Returns", "Warehouse Transfer In/Out", "Found", "Lost",
                       "Damaged", "Disposed", "Other Events", "Ending Warehouse Balance", "Unknown Events", "Location"]
-            // Monthly periods; every movement lands in one column, so start + movements = end.
-            var balance = Array(repeating: 0, count: history.products.count)
+            // Monthly periods, one row per product and disposition (SELLABLE, WAREHOUSE_DAMAGED,
+            // CUSTOMER_DAMAGED…, as Seller Central splits them); every movement lands in one
+            // column of its disposition's row, so start + movements = end on every row.
+            let dispositions = Array(Set(history.ledger.map(\.disposition))).sorted()
+            let dispositionIndex = Dictionary(uniqueKeysWithValues: dispositions.enumerated().map { ($1, $0) })
+            let width = max(1, dispositions.count)
+            var balance = Array(repeating: 0, count: history.products.count * width)
             var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            var periodStart = calendar.dateInterval(of: .month, for: history.start)!.start
+            calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+            var periodStart = calendar.dateInterval(of: .month, for: history.start)?.start ?? history.start
             var cursor = 0
             while periodStart <= end {
-                let periodEnd = calendar.date(byAdding: .month, value: 1, to: periodStart)!
-                var moves = Array(repeating: [Int](repeating: 0, count: 9), count: history.products.count)
+                guard let periodEnd = calendar.date(byAdding: .month, value: 1, to: periodStart) else { break }
+                var moves = Array(repeating: [Int](repeating: 0, count: 9), count: balance.count)
                 let starting = balance
                 while cursor < history.ledger.count, history.ledger[cursor].date < periodEnd, history.ledger[cursor].date <= end {
                     let event = history.ledger[cursor]
@@ -227,17 +232,22 @@ enum SandboxReportRenderer {
                     case (_, "D"): 7
                     default: 8
                     }
-                    moves[event.product][column] += event.quantity
-                    balance[event.product] += event.quantity
+                    let key = event.product * width + (dispositionIndex[event.disposition] ?? 0)
+                    moves[key][column] += event.quantity
+                    balance[key] += event.quantity
                     cursor += 1
                 }
                 if periodEnd > from {
-                    for (index, product) in history.products.enumerated() where starting[index] != 0 || moves[index].contains(where: { $0 != 0 }) {
-                        let m = moves[index]
-                        rows.append([String(day(periodStart).prefix(7)).replacingOccurrences(of: "-", with: "/"), product.fnsku, product.asin,
-                                     product.sku, product.title, "SELLABLE", String(starting[index]), "0", String(m[0]), String(m[1]), String(m[2]),
-                                     String(m[3]), "0", String(m[4]), String(m[5]), String(m[6]), String(m[7]), String(m[8]),
-                                     String(balance[index]), "0", history.countryCode])
+                    for (index, product) in history.products.enumerated() {
+                        for (offset, disposition) in dispositions.enumerated() {
+                            let key = index * width + offset
+                            let m = moves[key]
+                            guard starting[key] != 0 || balance[key] != 0 || m.contains(where: { $0 != 0 }) else { continue }
+                            rows.append([String(day(periodStart).prefix(7)).replacingOccurrences(of: "-", with: "/"), product.fnsku, product.asin,
+                                         product.sku, product.title, disposition, String(starting[key]), "0", String(m[0]), String(m[1]),
+                                         String(m[2]), String(m[3]), "0", String(m[4]), String(m[5]), String(m[6]), String(m[7]), String(m[8]),
+                                         String(balance[key]), "0", history.countryCode])
+                        }
                     }
                 }
                 periodStart = periodEnd

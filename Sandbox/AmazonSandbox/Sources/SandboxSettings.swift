@@ -15,6 +15,12 @@ import Configuration
 /// - `sandbox.accessTokenLifetimeSeconds`: lifetime of issued access tokens in sandbox time; default 3600.
 /// - `sandbox.reportProcessingSeconds`: sandbox seconds a report spends IN_QUEUE then IN_PROGRESS; default 4.
 /// - `sandbox.documentUrlLifetimeSeconds`: lifetime of pre-signed document URLs in sandbox time; default 300.
+/// - `sandbox.redirectUris` [`SANDBOX_REDIRECT_URIS`, comma-separated]: the OAuth redirect URIs registered for the
+///   application; the consent page redirects only to one of these (the first when the request names none), like
+///   Seller Central, which answers MD5101 otherwise. Default `SandboxSettings.defaultRedirectURIs`: the main-api
+///   callback on the local ports (`http://127.0.0.1:8000/api/v1/amazon/callback`, `http://localhost:8000/…`).
+/// - `sandbox.inboundOperationSeconds`: sandbox seconds an asynchronous Fulfillment Inbound operation stays
+///   IN_PROGRESS; default 2.
 public struct SandboxSettings: Sendable {
     public var host: String
     public var port: Int
@@ -25,13 +31,22 @@ public struct SandboxSettings: Sendable {
     public var accessTokenLifetimeSeconds: Int
     public var reportProcessingSeconds: Double
     public var documentURLLifetimeSeconds: Int
+    public var redirectURIs: [String]
+    public var inboundOperationSeconds: Double
+
+    /// The callbacks of a locally run main-api: what a fresh checkout's consent flow redirects to.
+    public static let defaultRedirectURIs = [
+        "http://127.0.0.1:8000/api/v1/amazon/callback",
+        "http://localhost:8000/api/v1/amazon/callback",
+    ]
 
     public init(host: String = "127.0.0.1", port: Int = 9100,
                 lwaClientID: String = "amzn1.application-oa2-client.opside-sandbox",
                 lwaClientSecret: String = "opside-sandbox-secret",
                 applicationID: String = "amzn1.sellerapps.app.opside-sandbox",
                 timeScale: Double = 1, accessTokenLifetimeSeconds: Int = 3600,
-                reportProcessingSeconds: Double = 4, documentURLLifetimeSeconds: Int = 300) {
+                reportProcessingSeconds: Double = 4, documentURLLifetimeSeconds: Int = 300,
+                redirectURIs: [String] = SandboxSettings.defaultRedirectURIs, inboundOperationSeconds: Double = 2) {
         self.host = host
         self.port = port
         self.lwaClientID = lwaClientID
@@ -41,6 +56,8 @@ public struct SandboxSettings: Sendable {
         self.accessTokenLifetimeSeconds = accessTokenLifetimeSeconds
         self.reportProcessingSeconds = reportProcessingSeconds
         self.documentURLLifetimeSeconds = documentURLLifetimeSeconds
+        self.redirectURIs = redirectURIs
+        self.inboundOperationSeconds = inboundOperationSeconds
     }
 
     /// Reads the keys listed on the type.
@@ -55,7 +72,9 @@ public struct SandboxSettings: Sendable {
             timeScale: reader.double(forKey: "sandbox.timeScale", default: defaults.timeScale),
             accessTokenLifetimeSeconds: reader.int(forKey: "sandbox.accessTokenLifetimeSeconds", default: defaults.accessTokenLifetimeSeconds),
             reportProcessingSeconds: reader.double(forKey: "sandbox.reportProcessingSeconds", default: defaults.reportProcessingSeconds),
-            documentURLLifetimeSeconds: reader.int(forKey: "sandbox.documentUrlLifetimeSeconds", default: defaults.documentURLLifetimeSeconds)
+            documentURLLifetimeSeconds: reader.int(forKey: "sandbox.documentUrlLifetimeSeconds", default: defaults.documentURLLifetimeSeconds),
+            redirectURIs: reader.stringArray(forKey: "sandbox.redirectUris", default: defaults.redirectURIs),
+            inboundOperationSeconds: reader.double(forKey: "sandbox.inboundOperationSeconds", default: defaults.inboundOperationSeconds)
         )
     }
 }

@@ -60,6 +60,8 @@ public final class SandboxState: Sendable {
     struct AccessToken {
         let sellingPartnerID: String?
         let expiresAt: Date
+        /// The scopes of a grantless (client_credentials) token; empty for a seller's token.
+        var scopes: Set<String> = []
     }
     struct AuthorizationCode {
         let sellingPartnerID: String
@@ -100,10 +102,14 @@ public final class SandboxState: Sendable {
         var reports: [String: ReportJob] = [:]
         var documents: [String: [UInt8]] = [:]  // gzipped
         var schedules: [String: (seller: String, body: [String: any Sendable])] = [:]
-        var destinations: [String: [String: any Sendable]] = [:]
-        var subscriptions: [String: [String: [String: any Sendable]]] = [:]  // seller -> type -> subscription
-        var inboundPlans: [String: (seller: String, plan: [String: any Sendable], items: [[String: any Sendable]])] = [:]
-        var operations: [String: (name: String, doneAt: Date)] = [:]
+        var destinations: [String: SandboxDestination] = [:]
+        var subscriptions: [String: SandboxSubscription] = [:]
+        var inboundPlans: [String: SandboxInboundPlan] = [:]
+        var inboundOperations: [String: SandboxInboundOperation] = [:]
+        /// Listings the seller put, patched or deleted, over the generated catalogue: seller -> SKU -> listing.
+        var listings: [String: [String: SandboxListing]] = [:]
+        /// Operation ids the SP-API controller routes, in registration order.
+        var servedOperations: [String] = []
         var buckets: [String: Bucket] = [:]
         var faults: [SandboxFaultProfile] = []
         var faultRandom = SplitMix64(seed: 1)

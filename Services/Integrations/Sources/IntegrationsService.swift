@@ -1,21 +1,32 @@
 import Configuration
 import Foundation
 import Hummingbird
+import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
 
-/// integrations's composition root. It owns Login-with-Amazon consent, the token vault, account health, SP-API notifications, listings and the FBA inbound workflow (DESIGN.md); its domain endpoints, tables and
-/// jobs arrive with the issues that need them. Today it serves the platform endpoints, works its
-/// queue `integrations` and applies its schema's migrations.
+/// integrations's composition root: connecting sellers' Amazon accounts (Login-with-Amazon
+/// consent, self-authorized refresh tokens), the token vault (the only holder of refresh tokens;
+/// hands out short-lived access tokens) and account health (DESIGN.md). SP-API notifications,
+/// listings and the FBA inbound workflow arrive with their issues.
+///
+/// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints) and
+/// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys).
 public enum IntegrationsService {
     public static let service = OpsideService.integrations
     public static let queue = "integrations"
+    /// The cron tick: lists active connections and enqueues one check each.
+    public static let accountHealthSweepKind = "integrations.account-health-sweep"
+    /// One connection's check, under its tenant.
+    public static let checkConnectionKind = "integrations.check-connection"
 
-    /// The `integrations` schema's migrations (none yet: its tables come with its first feature).
     public static func migrators() throws -> [Migrator] {
-        [Migrator(schema: service.schema, migrations: [])]
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.badFileName("integrations's Migrations folder is missing from the build")
+        }
+        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
     }
 
     public static func openAPIDocument() throws -> Data {
@@ -26,8 +37,55 @@ public enum IntegrationsService {
     }
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+        let spapiSettings = try AmazonSPAPISettings(reader: reader)
+        let settings = try IntegrationsSettings(reader: reader)
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
+        let logger = platform.logger
+
+        let lwa = LoginWithAmazonClient(httpClient: platform.httpClient, settings: spapiSettings, logger: logger)
+        let tokenCache = LWAAccessTokenCache(lwa: lwa, refreshMargin: spapiSettings.tokenRefreshMargin, logger: logger)
+        let rateLimiter = RedisSPAPIRateLimiter(redis: platform.redis, keyPrefix: spapiSettings.rateLimitKeyPrefix,
+                                                safetyFactor: spapiSettings.rateLimitSafetyFactor, logger: logger)
+        let spapi = SPAPIClient(settings: spapiSettings, httpClient: platform.httpClient, tokens: tokenCache,
+                                rateLimiter: rateLimiter, logger: logger)
+        let repository = AmazonConnectionsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: logger)
+        let connector = AmazonConnector(
+            repository: repository,
+            gateway: SPAPIAccountGateway(lwa: lwa, tokenCache: tokenCache, client: spapi, tokenLifetime: settings.accessTokenLifetime),
+            cipher: RefreshTokenCipher(keyRing: settings.tokenKeys),
+            settings: settings,
+            logger: logger)
+
+        var jobs = JobRegistry()
+        let database = platform.database
+        let jobQueue = platform.jobQueue
+        jobs.register(accountHealthSweepKind, retryPolicy: RetryPolicy(capSeconds: 600)) { _, context in
+            let targets = try await repository.connectionsDueForHealthCheck()
+            let checks = try targets.map {
+                try NewJob(queue: queue, kind: checkConnectionKind, arguments: $0, tenantID: $0.tenantId, maxAttempts: 5,
+                           uniqueKey: "\(checkConnectionKind):\($0.connectionId.uuidString.lowercased())")
+            }
+            let enqueued = try await database.withTransaction { connection in
+                var count = 0
+                for check in checks where try await JobQueue.enqueue(check, on: connection, logger: context.logger) != nil { count += 1 }
+                return count
+            }
+            await jobQueue.wake(queues: [queue])
+            context.logger.info("account health sweep", metadata: ["connections": "\(targets.count)", "enqueued": "\(enqueued)"])
+        }
+        jobs.register(checkConnectionKind, arguments: HealthCheckTarget.self, retryPolicy: RetryPolicy(capSeconds: 1800)) { target, context in
+            guard context.job.tenantID == target.tenantId else {
+                throw JobOutcome.cancel(reason: "the job's tenant does not match its arguments")
+            }
+            let outcome = try await connector.checkHealth(target)
+            context.logger.info("account health checked", metadata: ["connection": "\(target.connectionId)", "outcome": "\(outcome)"])
+        }
+        let cron = [CronEntry(name: accountHealthSweepKind, schedule: settings.accountHealthSchedule) { _ in
+            NewJob(queue: queue, kind: accountHealthSweepKind, maxAttempts: 3, uniqueKey: accountHealthSweepKind)
+        }]
+
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
+        AmazonConnectionsInternalController(connector: connector).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
     }
 }

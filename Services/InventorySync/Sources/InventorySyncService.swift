@@ -1,21 +1,30 @@
 import Configuration
 import Foundation
 import Hummingbird
+import Logging
+import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
 
-/// inventory-sync's composition root. It owns syncs of every Amazon dataset, report import and reconciliation (DESIGN.md); its domain endpoints, tables and
-/// jobs arrive with the issues that need them. Today it serves the platform endpoints, works its
-/// queue `inventory-sync` and applies its schema's migrations.
+/// inventory-sync's composition root. It owns the `amazon` schema: syncs of every Amazon
+/// dataset on schedule and on demand, report-file import and inventory reconciliation.
+///
+/// Keys beyond the platform's: those of `SyncEngineSettings`, and `import.maxBytes`
+/// (536870912: the largest report file the upload endpoint accepts).
 public enum InventorySyncService {
     public static let service = OpsideService.inventorySync
     public static let queue = "inventory-sync"
+    public static let syncKind = "inventory-sync.sync-dataset"
+    public static let backfillKind = "inventory-sync.backfill"
+    public static let scheduleTickKind = "inventory-sync.schedule-tick"
 
-    /// The `inventory-sync` schema's migrations (none yet: its tables come with its first feature).
     public static func migrators() throws -> [Migrator] {
-        [Migrator(schema: service.schema, migrations: [])]
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.badFileName("inventory-sync's Migrations folder is missing from the build")
+        }
+        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
     }
 
     public static func openAPIDocument() throws -> Data {
@@ -25,9 +34,66 @@ public enum InventorySyncService {
         return try Data(contentsOf: url)
     }
 
+    /// The slice of integrations' `amazon.connected` payload inventory-sync reads.
+    struct AmazonConnectedPayload: Decodable {
+        let connectionId: UUID
+        let sellingPartnerId: String?
+        let region: String?
+        let marketplaceIds: [String]?
+    }
+
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+        try await buildApplication(reader: reader, accessTokens: nil)
+    }
+
+    /// - Parameter accessTokens: where access tokens come from; nil means integrations' token
+    ///   vault (production). Tests pass a stand-in for the vault.
+    public static func buildApplication(reader: ConfigReader, accessTokens: (any AmazonAccessTokenSource)?) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
+        let settings = SyncEngineSettings(reader: reader)
+        let tokens = accessTokens ?? IntegrationsAccessTokenSource(serviceClient: platform.serviceClient)
+        let rateLimiter = RedisSPAPIRateLimiter(redis: platform.redis, keyPrefix: settings.spapi.rateLimitKeyPrefix,
+                                                safetyFactor: settings.spapi.rateLimitSafetyFactor, logger: platform.logger)
+        let repository = SyncPostgresRepository(database: platform.database, logger: platform.logger, queue: queue, jobKind: syncKind,
+                                                maxAttempts: settings.maxAttempts, leaseSeconds: settings.leaseSeconds)
+        let reconciler = InventoryPostgresReconciler(database: platform.database, logger: platform.logger)
+        let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
+                                httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
+                                reconciler: reconciler, logger: platform.logger)
+        let importer = ReportImporter(database: platform.database, logger: platform.logger)
+
+        var jobs = JobRegistry()
+        jobs.register(syncKind, arguments: SyncJobArguments.self, retryPolicy: settings.retryPolicy) { arguments, context in
+            try await engine.handle(arguments, job: context.job)
+        }
+        jobs.register(backfillKind, arguments: EventEnvelope.self) { event, context in
+            guard let tenant = event.tenantID else { throw JobOutcome.cancel(reason: "amazon.connected without a tenant") }
+            let payload = try event.decodePayload(AmazonConnectedPayload.self)
+            try await repository.upsertConnection(SyncConnection(
+                connectionId: payload.connectionId, tenantId: tenant, sellingPartnerId: payload.sellingPartnerId, region: payload.region,
+                marketplaceIds: payload.marketplaceIds ?? [], status: "active", statusReason: nil))
+            // What claim detection needs goes first: higher priority for the claim datasets.
+            for (index, dataset) in SyncDataset.allCases.enumerated() {
+                _ = try await repository.requestRun(tenantID: tenant, connectionID: payload.connectionId, dataset: dataset,
+                                                    trigger: .backfill, priority: index < 6 ? 1 : 2)
+            }
+            await platform.jobQueue.wake(queues: [queue])
+            context.logger.info("backfill enqueued", metadata: ["connection": "\(payload.connectionId)"])
+        }
+        jobs.register(scheduleTickKind) { _, context in
+            let count = try await repository.enqueueDueSchedules(limit: settings.scheduleBatch)
+            if count > 0 {
+                await platform.jobQueue.wake(queues: [queue])
+                context.logger.info("scheduled syncs enqueued", metadata: ["count": "\(count)"])
+            }
+        }
+        let cron = [CronEntry(name: scheduleTickKind, schedule: try CronSchedule("* * * * *")) { _ in
+            NewJob(queue: queue, kind: scheduleTickKind, uniqueKey: scheduleTickKind)
+        }]
+
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
+        InventorySyncController(repository: repository, importer: importer, tokens: tokens,
+                                maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20)).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
     }
 }

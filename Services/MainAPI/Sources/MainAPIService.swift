@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Hummingbird
+import NIOCore
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
@@ -11,7 +12,8 @@ import OpsideTransport
 ///
 /// Keys beyond the platform's: `security.sessionTokenSecret` (secret, required, ≥ 32 bytes),
 /// `security.sessionLifetimeSeconds` (900), `security.bcryptCost` (12),
-/// `rateLimit.authPerMinute` (20 sign-up/login calls per client per minute).
+/// `rateLimit.authPerMinute` (20 sign-up/login calls per client per minute), `rateLimit.scope`
+/// ("auth": the counter's name in Redis; deployments sharing one Redis give each its own).
 public enum MainAPIService {
     public static let service = OpsideService.mainAPI
 
@@ -29,6 +31,14 @@ public enum MainAPIService {
         return try Data(contentsOf: url)
     }
 
+    /// The seller dashboard's page: sign in, account, billing and the live event feed.
+    static func dashboardPage() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "dashboard", withExtension: "html") else {
+            throw MigrationError.badFileName("main-api's dashboard.html is missing from the build")
+        }
+        return try Data(contentsOf: url)
+    }
+
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern])
         let sessions = await SessionTokenAuthority(
@@ -40,13 +50,22 @@ public enum MainAPIService {
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         router.middlewares.add(RateLimitMiddleware(
-            redis: platform.redis, limitPerMinute: reader.int(forKey: "rateLimit.authPerMinute", default: 20), scope: "auth",
+            redis: platform.redis, limitPerMinute: reader.int(forKey: "rateLimit.authPerMinute", default: 20),
+            scope: reader.string(forKey: "rateLimit.scope", default: "auth"),
             appliesTo: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
         router.middlewares.add(SessionMiddleware(sessions: sessions))
         AuthController(accounts: accounts, hasher: hasher, sessions: sessions,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
         AccountController(accounts: accounts, serviceClient: platform.serviceClient).addRoutes(to: router)
+        AmazonConnectionsController(serviceClient: platform.serviceClient).addRoutes(to: router)
+        SyncController(serviceClient: platform.serviceClient).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
+        let dashboard = try dashboardPage()
+        router.get("/") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: dashboard)))
+        }
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
     }
 }

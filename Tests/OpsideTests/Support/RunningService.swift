@@ -145,3 +145,46 @@ func eventually(timeout: Duration = .seconds(20), every interval: Duration = .mi
     }
     return try await condition()
 }
+
+/// Reads a Server-Sent Events stream until `marker` appears (or ten seconds pass).
+enum TestSSE {
+    static func read(_ url: String, token: String, until marker: String) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var text = ""
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if text.contains(marker) { break }
+                }
+                return text
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(15))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return try first.unwrap("the marker '\(marker)' in the stream within 15 s")
+        }
+    }
+}
+
+/// A task whose completion can be polled.
+final class TrackedTask<Success: Sendable>: Sendable {
+    private let task: Task<Success, any Error>
+    private let done = Flag(false)
+
+    init(_ operation: @escaping @Sendable () async throws -> Success) {
+        let done = self.done
+        task = Task {
+            defer { done.set(true) }
+            return try await operation()
+        }
+    }
+
+    var isFinished: Bool { done.isOn }
+    var value: Success { get async throws { try await task.value } }
+}

@@ -40,6 +40,8 @@ enum TestEnvironment {
     /// The suite's secrets for tests: random per run, never real.
     static let serviceTokenSecret = "test-service-secret-" + UUID().uuidString
     static let sessionTokenSecret = "test-session-secret-" + UUID().uuidString
+    /// integrations' refresh-token key ring: one random AES-256 key per run.
+    static let tokenEncryptionKeys = "test:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
 
     /// A port nothing listens on right now (the kernel's choice, released at once).
     static func freePort() throws -> Int {
@@ -126,8 +128,13 @@ func testConfiguration(service: OpsideService, database: TestDatabase, port: Int
         "security.serviceTokenSecret": TestEnvironment.serviceTokenSecret,
         "security.sessionTokenSecret": TestEnvironment.sessionTokenSecret,
         "security.bcryptCost": "4",
+        "security.tokenEncryptionKeys": TestEnvironment.tokenEncryptionKeys,
+        // The Amazon sandbox's documented LWA client (SandboxSettings), for integrations.
+        "amazon.lwaClientId": "amzn1.application-oa2-client.opside-sandbox", "amazon.lwaClientSecret": "opside-sandbox-secret",
         "jobs.pollIntervalMilliseconds": "250", "jobs.rescueIntervalMilliseconds": "500", "jobs.shutdownGraceSeconds": "5",
         "log.level": "warning",
+        // Every test calls from 127.0.0.1; only the rate-limit test sets a real limit.
+        "rateLimit.authPerMinute": "100000",
     ]
     values.merge(overrides) { $1 }
     // Through the environment provider, as in production, so the key spellings are tested too.

@@ -1,0 +1,1 @@
+print("opside-sync-bench: placeholder replaced below")

@@ -1,0 +1,249 @@
+import Foundation
+import Hummingbird
+
+/// Registers one SP-API route behind the sandbox's edge (token check, faults, bucket, headers).
+typealias SandboxRouteRegistrar = (_ method: HTTPRequest.Method, _ path: String, _ api: String, _ name: String,
+                                   _ grantlessScope: String?, _ handler: @escaping SPAPIController.Handler) -> Void
+
+/// A plan made with `createInboundPlan`.
+struct SandboxInboundPlan: Sendable {
+    struct Item: Sendable {
+        let msku: String
+        let asin: String
+        let fnsku: String
+        let quantity: Int
+        let labelOwner: String
+        let prepOwner: String
+        let expiration: String?
+        let manufacturingLotCode: String?
+    }
+    let id: String
+    let sellingPartnerID: String
+    let name: String
+    let marketplaceIDs: [String]
+    let sourceAddress: [String: String]
+    let items: [Item]
+    let createdAt: Date
+    /// When the creating operation finishes (sandbox time); the plan is ACTIVE from then, or
+    /// ERRORED when the operation failed.
+    let readyAt: Date
+    let failed: Bool
+}
+
+/// An asynchronous Fulfillment Inbound operation: IN_PROGRESS until `doneAt`, then SUCCESS or
+/// FAILED with its problems.
+struct SandboxInboundOperation: Sendable {
+    struct Problem: Sendable {
+        let code: String
+        let message: String
+        let details: String?
+        let severity: String
+    }
+    let id: String
+    let sellingPartnerID: String
+    let operation: String
+    let doneAt: Date
+    let problems: [Problem]
+}
+
+/// Fulfillment Inbound 2024-03-20: the start of the inbound plan workflow (create, poll the
+/// operation, list and read plans and their items) over the seller's generated catalogue.
+///
+/// Items must be SKUs the seller has (Amazon fails the operation for an unknown MSKU); each item
+/// carries the product's real ASIN and FNSKU, so a plan's items join to the ledger like a real one.
+struct SandboxInboundPlans: Sendable {
+    let state: SandboxState
+    static let api = "fulfillmentInbound_2024-03-20"
+    static let planStatuses: Set<String> = ["ACTIVE", "VOIDED", "SHIPPED", "ERRORED"]
+
+    func register(_ route: SandboxRouteRegistrar) {
+        route(.post, "/inbound/fba/2024-03-20/inboundPlans", Self.api, "createInboundPlan", nil) { request, _, caller in
+            try await create(request, caller)
+        }
+        route(.get, "/inbound/fba/2024-03-20/operations/{operationId}", Self.api, "getInboundOperationStatus", nil) { _, context, caller in
+            operationStatus(try context.parameters.require("operationId"), caller)
+        }
+        route(.get, "/inbound/fba/2024-03-20/inboundPlans", Self.api, "listInboundPlans", nil) { request, _, caller in
+            try list(request, caller)
+        }
+        route(.get, "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}", Self.api, "getInboundPlan", nil) { _, context, caller in
+            guard let plan = plan(try context.parameters.require("inboundPlanId"), caller) else { return Self.planNotFound() }
+            return SandboxResponse.json(json(plan, now: caller.now, full: true))
+        }
+        route(.get, "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/items", Self.api, "listInboundPlanItems", nil) { request, context, caller in
+            guard let plan = plan(try context.parameters.require("inboundPlanId"), caller) else { return Self.planNotFound() }
+            return try items(plan, request)
+        }
+    }
+
+    static func planNotFound() -> Response {
+        SandboxResponse.error(.notFound, code: "NotFound", message: "The requested inbound plan was not found.")
+    }
+
+    /// Amazon's identifiers: a 38-character plan id (`wf` + UUID) and a UUID operation id.
+    static func newPlanID() -> String { "wf" + UUID().uuidString.lowercased() }
+
+    struct CreateBody: Decodable {
+        struct Item: Decodable {
+            let msku: String
+            let quantity: Int
+            let labelOwner: String
+            let prepOwner: String
+            let expiration: String?
+            let manufacturingLotCode: String?
+        }
+        struct Address: Decodable {
+            let name: String
+            let addressLine1: String
+            let addressLine2: String?
+            let city: String
+            let stateOrProvinceCode: String?
+            let postalCode: String
+            let countryCode: String
+            let phoneNumber: String
+            let companyName: String?
+            let email: String?
+        }
+        let destinationMarketplaces: [String]
+        let items: [Item]
+        let name: String?
+        let sourceAddress: Address
+    }
+
+    func create(_ request: Request, _ caller: SPAPICaller) async throws -> Response {
+        guard let history = caller.history else { throw SandboxInputError(message: "Grantless access is not allowed") }
+        let body = try await SandboxResponse.decode(CreateBody.self, from: request)
+        guard body.destinationMarketplaces.count == 1 else {
+            throw SandboxInputError(message: "destinationMarketplaces must hold exactly one marketplace")
+        }
+        guard (1...2000).contains(body.items.count) else { throw SandboxInputError(message: "items must hold 1 to 2000 items") }
+        for item in body.items {
+            guard (1...500_000).contains(item.quantity) else { throw SandboxInputError(message: "quantity of \(item.msku) must be 1 to 500000") }
+            guard ["AMAZON", "SELLER", "NONE"].contains(item.labelOwner), ["AMAZON", "SELLER", "NONE"].contains(item.prepOwner) else {
+                throw SandboxInputError(message: "labelOwner and prepOwner must be AMAZON, SELLER or NONE")
+            }
+        }
+        if let name = body.name, !(1...40).contains(name.count) { throw SandboxInputError(message: "name must be 1 to 40 characters") }
+        let address = body.sourceAddress
+        guard address.countryCode.count == 2, address.countryCode == address.countryCode.uppercased() else {
+            throw SandboxInputError(message: "sourceAddress.countryCode must be a two-letter ISO code")
+        }
+
+        let products = Dictionary(history.products.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+        var problems: [SandboxInboundOperation.Problem] = []
+        var items: [SandboxInboundPlan.Item] = []
+        for item in body.items {
+            guard let product = products[item.msku] else {
+                problems.append(.init(code: "FBA_INB_0004", message: "The MSKU \(item.msku) is not in the seller's catalogue.",
+                                      details: "Create the listing first.", severity: "ERROR"))
+                continue
+            }
+            items.append(.init(msku: item.msku, asin: product.asin, fnsku: product.fnsku, quantity: item.quantity, labelOwner: item.labelOwner,
+                               prepOwner: item.prepOwner, expiration: item.expiration, manufacturingLotCode: item.manufacturingLotCode))
+        }
+        var source: [String: String] = ["name": address.name, "addressLine1": address.addressLine1, "city": address.city,
+                                        "postalCode": address.postalCode, "countryCode": address.countryCode, "phoneNumber": address.phoneNumber]
+        source["addressLine2"] = address.addressLine2
+        source["stateOrProvinceCode"] = address.stateOrProvinceCode
+        source["companyName"] = address.companyName
+        source["email"] = address.email
+
+        let now = caller.now
+        let doneAt = now.addingTimeInterval(state.settings.inboundOperationSeconds)
+        let created = now.formatted(Date.ISO8601FormatStyle().year().month().day())
+        let plan = SandboxInboundPlan(id: Self.newPlanID(), sellingPartnerID: history.sellingPartnerID,
+                                      name: body.name ?? "FBA (\(created))", marketplaceIDs: body.destinationMarketplaces,
+                                      sourceAddress: source, items: items, createdAt: now, readyAt: doneAt, failed: !problems.isEmpty)
+        let operation = SandboxInboundOperation(id: UUID().uuidString.lowercased(), sellingPartnerID: history.sellingPartnerID,
+                                                operation: "createInboundPlan", doneAt: doneAt, problems: problems)
+        state.withLock {
+            $0.inboundPlans[plan.id] = plan
+            $0.inboundOperations[operation.id] = operation
+        }
+        return SandboxResponse.json(["inboundPlanId": plan.id, "operationId": operation.id], status: .accepted)
+    }
+
+    func operationStatus(_ id: String, _ caller: SPAPICaller) -> Response {
+        guard let operation = state.withLock({ $0.inboundOperations[id] }), operation.sellingPartnerID == caller.sellingPartnerID else {
+            return SandboxResponse.error(.notFound, code: "NotFound", message: "The requested operation was not found.")
+        }
+        let done = caller.now >= operation.doneAt
+        let status = !done ? "IN_PROGRESS" : (operation.problems.contains { $0.severity == "ERROR" } ? "FAILED" : "SUCCESS")
+        let problems: [[String: Any]] = done ? operation.problems.map { problem in
+            var json: [String: Any] = ["code": problem.code, "message": problem.message, "severity": problem.severity]
+            json["details"] = problem.details
+            return json
+        } : []
+        return SandboxResponse.json(["operation": operation.operation, "operationId": operation.id, "operationProblems": problems,
+                                     "operationStatus": status])
+    }
+
+    func plan(_ id: String, _ caller: SPAPICaller) -> SandboxInboundPlan? {
+        guard let plan = state.withLock({ $0.inboundPlans[id] }), plan.sellingPartnerID == caller.sellingPartnerID else { return nil }
+        return plan
+    }
+
+    func status(_ plan: SandboxInboundPlan, now: Date) -> String {
+        plan.failed && now >= plan.readyAt ? "ERRORED" : "ACTIVE"
+    }
+
+    func json(_ plan: SandboxInboundPlan, now: Date, full: Bool) -> [String: Any] {
+        var json: [String: Any] = [
+            "createdAt": plan.createdAt.iso, "inboundPlanId": plan.id, "lastUpdatedAt": min(now, plan.readyAt).iso,
+            "marketplaceIds": plan.marketplaceIDs, "name": plan.name, "sourceAddress": plan.sourceAddress, "status": status(plan, now: now),
+        ]
+        if full {
+            // Packing, placement and shipments come from later workflow steps the sandbox does not run yet.
+            json["packingOptions"] = [Any]()
+            json["placementOptions"] = [Any]()
+            json["shipments"] = [Any]()
+        }
+        return json
+    }
+
+    /// `pageSize` 1-30 (default 10), `status`, `sortBy` CREATION_TIME | LAST_UPDATED_TIME, `sortOrder` ASC | DESC.
+    func list(_ request: Request, _ caller: SPAPICaller) throws -> Response {
+        let query = request.uri.queryParameters
+        let pageSize = try Self.pageSize(query.get("pageSize"), range: 1...30, default: 10)
+        let statusFilter = query.get("status")
+        if let statusFilter, !Self.planStatuses.contains(statusFilter) {
+            throw SandboxInputError(message: "status must be one of \(Self.planStatuses.sorted().joined(separator: ", "))")
+        }
+        let descending = (query.get("sortOrder") ?? "ASC") == "DESC"
+        let now = caller.now
+        let plans = state.withLock { $0.inboundPlans.values.filter { $0.sellingPartnerID == caller.sellingPartnerID } }
+            .filter { statusFilter == nil || status($0, now: now) == statusFilter }
+            .sorted { descending ? ($0.createdAt, $0.id) > ($1.createdAt, $1.id) : ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        let offset = try PageToken.offset(query.get("paginationToken"))
+        var body: [String: Any] = ["inboundPlans": plans.dropFirst(offset).prefix(pageSize).map { json($0, now: now, full: false) }]
+        if offset + pageSize < plans.count { body["pagination"] = ["nextToken": PageToken.make(offset + pageSize)] }
+        return SandboxResponse.json(body)
+    }
+
+    /// `pageSize` 1-1000 (default 10).
+    func items(_ plan: SandboxInboundPlan, _ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let pageSize = try Self.pageSize(query.get("pageSize"), range: 1...1000, default: 10)
+        let offset = try PageToken.offset(query.get("paginationToken"))
+        let page = plan.items.dropFirst(offset).prefix(pageSize).map { item -> [String: Any] in
+            var json: [String: Any] = [
+                "asin": item.asin, "fnsku": item.fnsku, "labelOwner": item.labelOwner, "msku": item.msku, "quantity": item.quantity,
+                "prepInstructions": [["prepOwner": item.prepOwner, "prepType": "ITEM_NO_PREP"]],
+            ]
+            json["expiration"] = item.expiration
+            json["manufacturingLotCode"] = item.manufacturingLotCode
+            return json
+        }
+        var body: [String: Any] = ["items": page]
+        if offset + pageSize < plan.items.count { body["pagination"] = ["nextToken": PageToken.make(offset + pageSize)] }
+        return SandboxResponse.json(body)
+    }
+
+    static func pageSize(_ text: String?, range: ClosedRange<Int>, default value: Int) throws -> Int {
+        guard let text else { return value }
+        guard let size = Int(text), range.contains(size) else {
+            throw SandboxInputError(message: "pageSize must be \(range.lowerBound) to \(range.upperBound)")
+        }
+        return size
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import OpsideAmazonSPAPI
+
+/// What integrations asks of Amazon: Login with Amazon's grants, the access-token cache and the
+/// Sellers API. The seam between connection logic and the SP-API client library.
+public protocol AmazonAccountGateway: Sendable {
+    /// `grant_type=authorization_code`: the consent flow's `spapi_oauth_code`.
+    /// - Returns: the seller's refresh token.
+    func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(LWAError) -> String
+    /// `grant_type=refresh_token` once, bypassing any cache: proves the token still works.
+    func verifyRefreshToken(_ refreshToken: String) async throws(LWAError)
+    /// The marketplaces the seller participates in (Sellers `getMarketplaceParticipations`).
+    func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String]
+    /// A cached access token for a connection (one refresh in flight per connection) and the time
+    /// until which a caller may use it.
+    func accessToken(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion,
+                     refreshToken: String) async throws -> (token: String, usableUntil: Date)
+    /// Forgets an access token a caller saw Amazon reject, so the next request refreshes.
+    func invalidate(accessToken: String, connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async
+    /// The SP-API base URL for a region.
+    func endpoint(for region: AmazonRegion) -> String
+}
+
+/// The gateway over the suite's SP-API client library.
+public struct SPAPIAccountGateway: AmazonAccountGateway {
+    let lwa: LoginWithAmazonClient
+    let tokenCache: LWAAccessTokenCache
+    let client: SPAPIClient
+    let issues: AccessTokenIssueLedger
+    let tokenLifetime: Duration
+
+    /// - Parameter tokenLifetime: how long LWA access tokens live (Amazon: one hour). The
+    ///   library's cache hands out tokens without their `expires_in`, so the vault dates each
+    ///   token from the moment it first saw it and adds this.
+    public init(lwa: LoginWithAmazonClient, tokenCache: LWAAccessTokenCache, client: SPAPIClient, tokenLifetime: Duration) {
+        self.lwa = lwa
+        self.tokenCache = tokenCache
+        self.client = client
+        self.tokenLifetime = tokenLifetime
+        self.issues = AccessTokenIssueLedger()
+    }
+
+    public func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(LWAError) -> String {
+        let token = try await lwa.exchangeAuthorizationCode(code, redirectURI: redirectURI)
+        guard let refreshToken = token.refreshToken, !refreshToken.isEmpty else {
+            throw LWAError(code: "unexpected_response", message: "the authorization_code grant returned no refresh_token", status: nil)
+        }
+        return refreshToken
+    }
+
+    public func verifyRefreshToken(_ refreshToken: String) async throws(LWAError) {
+        _ = try await lwa.refresh(refreshToken)
+    }
+
+    public func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String] {
+        let connection = SPAPIConnection.seller(sellingPartnerID, region: region, refreshToken: refreshToken)
+        let participations = try await client.api(for: connection).getMarketplaceParticipations()
+        var ids: [String] = []
+        for entry in participations where entry.participation.isParticipating && !ids.contains(entry.marketplace.id) {
+            ids.append(entry.marketplace.id)
+        }
+        return ids
+    }
+
+    /// The vault's cache entry for a connection is keyed by the connection's id, not the seller's:
+    /// two tenants may hold different refresh tokens for one seller.
+    static func vaultConnection(_ id: UUID, _ seller: String, _ region: AmazonRegion, _ refreshToken: String) -> SPAPIConnection {
+        SPAPIConnection(id: "vault.\(id.uuidString.lowercased())", sellingPartnerID: seller, region: region,
+                        credential: .refreshToken(refreshToken))
+    }
+
+    public func accessToken(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion,
+                            refreshToken: String) async throws -> (token: String, usableUntil: Date) {
+        let token = try await tokenCache.accessToken(for: Self.vaultConnection(connectionID, sellingPartnerID, region, refreshToken))
+        let now = Date()
+        let issuedAt = await issues.firstSeen(token, connectionID: connectionID, now: now)
+        // Usable until the cache itself would refresh it (a margin before expiry), and never less
+        // than half that margin from now: the cache only returns tokens with the margin left.
+        let margin = AmazonConnector.seconds(client.settings.tokenRefreshMargin)
+        let usableUntil = max(issuedAt.addingTimeInterval(AmazonConnector.seconds(tokenLifetime) - margin), now.addingTimeInterval(margin / 2))
+        return (token, usableUntil)
+    }
+
+    public func invalidate(accessToken: String, connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async {
+        await tokenCache.invalidate(accessToken, for: Self.vaultConnection(connectionID, sellingPartnerID, region, refreshToken))
+    }
+
+    public func endpoint(for region: AmazonRegion) -> String { client.settings.endpoint(for: region) }
+}
+
+/// When the vault first saw each connection's current access token: a new value from the cache
+/// means it was just issued. One entry per connection, replaced when the token changes.
+actor AccessTokenIssueLedger {
+    private var entries: [UUID: (token: String, at: Date)] = [:]
+
+    func firstSeen(_ token: String, connectionID: UUID, now: Date) -> Date {
+        if let entry = entries[connectionID], entry.token == token { return entry.at }
+        entries[connectionID] = (token, now)
+        return now
+    }
+}

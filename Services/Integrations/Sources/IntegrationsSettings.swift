@@ -1,0 +1,102 @@
+import Configuration
+import Foundation
+import OpsideAmazonSPAPI
+import OpsideCore
+import OpsideJobs
+
+/// What integrations reads beyond the platform's keys and the SP-API client's.
+///
+/// The LWA client id and secret, the LWA token URL and the SP-API endpoints are read once, by
+/// `AmazonSPAPISettings` (`amazon.lwaClientId`, `amazon.lwaClientSecret` (secret),
+/// `amazon.lwaEndpoint`, `amazon.endpoint.na|eu|fe` and the client's tuning keys: see that type).
+/// This type reads the rest; every default points at the local Amazon sandbox (port 9100):
+/// - `amazon.applicationId` [`AMAZON_APPLICATION_ID`]: the SP-API application id in the consent URL;
+///   default `amzn1.sellerapps.app.opside-sandbox` (the sandbox's documented app id).
+/// - `amazon.redirectUri` [`AMAZON_REDIRECT_URI`]: where Amazon sends the seller back (main-api's callback,
+///   one of the app's registered redirect URIs); default `http://127.0.0.1:8000/api/v1/amazon/callback`.
+/// - `amazon.sellerCentralUrl.na|eu|fe` [`AMAZON_SELLER_CENTRAL_URL_NA`…]: the Seller Central site whose
+///   `/apps/authorize/consent` page a region's sellers are sent to; default `http://127.0.0.1:9100`
+///   (production: `https://sellercentral.amazon.com`, `https://sellercentral-europe.amazon.com`,
+///   `https://sellercentral.amazon.co.jp`).
+/// - `amazon.sellerCentralUrl.<country>` (e.g. `amazon.sellerCentralUrl.de`): optional per-marketplace site,
+///   used when the consent URL is asked for that marketplace; unset falls back to the region's.
+/// - `amazon.consentDraftApplication` [`AMAZON_CONSENT_DRAFT_APPLICATION`]: add `version=beta` to the consent
+///   URL, which Amazon requires while the application is in Draft (error MD1000 otherwise); default true.
+/// - `amazon.oauthStateLifetimeSeconds`: how long a consent `state` stays usable; default 600.
+/// - `amazon.accessTokenLifetimeSeconds`: how long LWA access tokens live (Amazon: one hour); the vault's
+///   `expiresAt` is derived from it because the client library's cache does not expose `expires_in`; default 3600.
+/// - `amazon.accountHealthSchedule`: when the account-health sweep runs (a `CronSchedule`); default `@every 6h`.
+/// - `security.tokenEncryptionKeys` [`SECURITY_TOKEN_ENCRYPTION_KEYS`] (secret, required):
+///   `keyid:base64(32 bytes)[,keyid:base64…]`; the first key seals, every listed key opens, so a key
+///   is rotated by putting a new one first and dropping the old one once tokens were re-sealed.
+public struct IntegrationsSettings: Sendable {
+    public var applicationID: String
+    public var redirectURI: String
+    public var sellerCentralURLs: [AmazonRegion: String]
+    /// Per-marketplace Seller Central sites, by marketplace id.
+    public var marketplaceSellerCentralURLs: [String: String]
+    public var consentDraftApplication: Bool
+    public var oauthStateLifetime: Duration
+    public var accessTokenLifetime: Duration
+    public var accountHealthSchedule: CronSchedule
+    public var tokenKeys: RefreshTokenKeyRing
+
+    public static let defaultRedirectURI = "http://127.0.0.1:8000/api/v1/amazon/callback"
+    public static let defaultApplicationID = "amzn1.sellerapps.app.opside-sandbox"
+
+    /// Reads the keys listed on the type.
+    /// - Throws: `ConfigurationError` for a missing or malformed key.
+    public init(reader: ConfigReader) throws {
+        applicationID = reader.string(forKey: "amazon.applicationId", default: Self.defaultApplicationID)
+        redirectURI = reader.string(forKey: "amazon.redirectUri", default: Self.defaultRedirectURI)
+        guard URL(string: redirectURI)?.scheme != nil else {
+            throw ConfigurationError(key: "amazon.redirectUri", reason: "must be an absolute URL")
+        }
+        var regional: [AmazonRegion: String] = [:]
+        for region in AmazonRegion.allCases {
+            regional[region] = reader.string(forKey: ConfigKey("amazon.sellerCentralUrl.\(region.rawValue)"),
+                                             default: AmazonSPAPISettings.localSandbox)
+        }
+        sellerCentralURLs = regional
+        for (region, url) in regional where URL(string: url)?.host == nil {
+            throw ConfigurationError(key: "amazon.sellerCentralUrl.\(region.rawValue)", reason: "must be an absolute URL")
+        }
+        var perMarketplace: [String: String] = [:]
+        for marketplace in AmazonMarketplace.all {
+            if let url = reader.string(forKey: ConfigKey("amazon.sellerCentralUrl.\(marketplace.countryCode.lowercased())")) {
+                perMarketplace[marketplace.id] = url
+            }
+        }
+        marketplaceSellerCentralURLs = perMarketplace
+        consentDraftApplication = reader.bool(forKey: "amazon.consentDraftApplication", default: true)
+        let lifetime = reader.int(forKey: "amazon.oauthStateLifetimeSeconds", default: 600)
+        guard (1...3600).contains(lifetime) else {
+            throw ConfigurationError(key: "amazon.oauthStateLifetimeSeconds", reason: "must be between 1 and 3600 seconds")
+        }
+        oauthStateLifetime = .seconds(lifetime)
+        let tokenLifetime = reader.int(forKey: "amazon.accessTokenLifetimeSeconds", default: 3600)
+        guard tokenLifetime >= 60 else {
+            throw ConfigurationError(key: "amazon.accessTokenLifetimeSeconds", reason: "must be at least 60 seconds")
+        }
+        accessTokenLifetime = .seconds(tokenLifetime)
+        let schedule = reader.string(forKey: "amazon.accountHealthSchedule", default: "@every 6h")
+        do {
+            accountHealthSchedule = try CronSchedule(schedule)
+        } catch {
+            throw ConfigurationError(key: "amazon.accountHealthSchedule", reason: "\(error)")
+        }
+        let keys = try reader.requiredSecret("security.tokenEncryptionKeys")
+        do {
+            tokenKeys = try RefreshTokenKeyRing(parsing: keys)
+        } catch {
+            throw ConfigurationError(key: "security.tokenEncryptionKeys", reason: error.description)
+        }
+    }
+
+    /// The Seller Central site to send a seller to: the marketplace's own when configured, else
+    /// the region's.
+    public func sellerCentralURL(region: AmazonRegion, marketplaceID: String?) -> String {
+        if let marketplaceID, let url = marketplaceSellerCentralURLs[marketplaceID] { return url }
+        return sellerCentralURLs[region] ?? AmazonSPAPISettings.localSandbox
+    }
+}

@@ -1,0 +1,22 @@
+/// Why a load stopped. Each case says what a person would need to fix.
+public enum LoadError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The file's header lacks columns the report type cannot do without.
+    case missingColumns(reportType: String, columns: [String])
+    /// No known report type matches the header of an imported file.
+    case unknownReportType(header: [String])
+    /// The file is empty or has no header line.
+    case emptyFile
+    /// A mapping produced a row of the wrong width (a bug in the mapping, caught before COPY).
+    case rowWidth(expected: Int, got: Int)
+
+    public var description: String {
+        switch self {
+        case .missingColumns(let type, let columns):
+            "the \(type) file lacks required column(s) \(columns.joined(separator: ", "))"
+        case .unknownReportType(let header):
+            "no known report type has the header \(header.prefix(12).joined(separator: ", "))"
+        case .emptyFile: "the file is empty or has no header line"
+        case .rowWidth(let expected, let got): "internal: a row has \(got) values for \(expected) columns"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import NIOCore
+import OpsideAmazonSPAPI
+import Synchronization
+
+/// Streams a report document (from Amazon or from a file) through the shared parser into a
+/// staging session: bytes → lines → typed rows → COPY, one chunk at a time. Malformed lines —
+/// rows the parser refuses (wrong field count) and rows the typed row refuses (a bad number, a
+/// missing value) — go to the quarantine with their line number and reason.
+enum ReportLoader {
+    /// Lines the parser skipped, handed over from its callback.
+    final class SkippedLines: Sendable {
+        private let lines = Mutex<[QuarantinedLine]>([])
+        func add(_ line: Int, _ reason: String, _ text: String) {
+            lines.withLock { $0.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: text)) }
+        }
+        func drain() -> [QuarantinedLine] { lines.withLock { lines in defer { lines.removeAll() }; return lines } }
+    }
+
+    /// - Parameters:
+    ///   - mapping: the report type, or nil to detect it from the header (file import).
+    /// - Returns: the mapping used, nil when the source had no data line and no mapping was given.
+    /// - Throws: `LoadError.missingColumns` when the header lacks a required column,
+    ///   `LoadError.unknownReportType` when detection finds nothing; `ReportError` from the source.
+    @discardableResult
+    static func load<Source: AsyncSequence & Sendable>(source: Source, mapping: ReportMapping?, marketplace: String,
+                                                       session: StagingSession) async throws -> ReportMapping?
+    where Source.Element == ByteBuffer {
+        let skipped = SkippedLines()
+        let fallback: ReportTextEncoding = marketplace == "A1VC38T7YXB528" ? .shiftJIS : .windowsCP1252
+        let options = ReportParsingOptions(encoding: .automatic(fallback: fallback), skipMalformedRows: true,
+                                           onSkippedRow: { skipped.add($0, $1, $2) })
+        var iterator = ReportRows<ReportRecord, Source>(source: source, options: options).makeAsyncIterator()
+        guard let first = try await iterator.next() else {
+            for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+            return mapping
+        }
+        guard let chosen = mapping ?? ReportMapping.detect(first.header) else {
+            throw LoadError.unknownReportType(header: first.header.names)
+        }
+        let missing = chosen.missingColumns(in: first.header)
+        guard missing.isEmpty else { throw LoadError.missingColumns(reportType: chosen.reportType, columns: missing) }
+        try await session.stageStream(chosen.table) { sink in
+            var next: ReportRecord? = first
+            while let record = next {
+                do {
+                    let row = try chosen.map(record, marketplace)
+                    try await sink.append(row)
+                } catch let error as ReportRowError {
+                    session.quarantine(line: record.line, reason: error.reason, raw: record.fields.joined(separator: "\t"))
+                }
+                for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+                next = try await iterator.next()
+            }
+        }
+        for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+        return chosen
+    }
+}
+
+/// Staging rows for the JSON APIs (orders, inventory, inbound).
+enum OrderRows {
+    static func money(_ value: OrderMoney?) -> (String?, String?) {
+        guard let money = value?.money else { return (nil, value?.CurrencyCode) }
+        return (String(money.minorUnits), money.currencyCode)
+    }
+
+    static func order(_ order: Order, marketplace: String) -> [String?] {
+        let (total, currency) = money(order.OrderTotal)
+        return [marketplace, order.AmazonOrderId, order.SellerOrderId, order.PurchaseDate, order.LastUpdateDate, order.OrderStatus,
+                order.FulfillmentChannel, order.SalesChannel, order.OrderType, total, currency,
+                order.NumberOfItemsShipped.map(String.init), order.NumberOfItemsUnshipped.map(String.init),
+                order.IsReplacementOrder.map { $0 ? "true" : "false" }, order.ReplacedOrderId,
+                order.IsBusinessOrder.map { $0 ? "true" : "false" }, order.IsPrime.map { $0 ? "true" : "false" }]
+    }
+
+    static func item(_ item: OrderItem, orderID: String, marketplace: String) -> [String?] {
+        let (price, priceCurrency) = money(item.ItemPrice)
+        let (tax, _) = money(item.ItemTax)
+        let (discount, _) = money(item.PromotionDiscount)
+        return [marketplace, orderID, item.OrderItemId, item.ASIN, item.SellerSKU, item.Title, String(item.QuantityOrdered),
+                item.QuantityShipped.map(String.init), price, tax, discount, priceCurrency, item.ConditionId]
+    }
+
+    static func inventory(_ summary: InventorySummary, marketplace: String) -> [String?] {
+        let details = summary.inventoryDetails
+        return [marketplace, summary.sellerSku ?? "", summary.fnSku ?? "", summary.asin, summary.condition, summary.productName,
+                summary.totalQuantity.map(String.init), details?.fulfillableQuantity.map(String.init),
+                details?.inboundWorkingQuantity.map(String.init), details?.inboundShippedQuantity.map(String.init),
+                details?.inboundReceivingQuantity.map(String.init), details?.reservedQuantity?.totalReservedQuantity.map(String.init),
+                details?.researchingQuantity?.totalResearchingQuantity.map(String.init),
+                details?.unfulfillableQuantity?.totalUnfulfillableQuantity.map(String.init), summary.lastUpdatedTime]
+    }
+
+    /// Every v0 shipment status, for the first (full) inbound sync.
+    static let inboundStatuses = ["WORKING", "READY_TO_SHIP", "SHIPPED", "RECEIVING", "CANCELLED", "DELETED", "CLOSED", "ERROR",
+                                  "IN_TRANSIT", "DELIVERED", "CHECKED_IN"]
+}

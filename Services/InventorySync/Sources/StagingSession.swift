@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A malformed source line kept in `amazon.sync_quarantine`.
+public struct QuarantinedLine: Sendable, Equatable, Codable {
+    public let lineNumber: Int
+    public let reason: String
+    public let rawLine: String
+}
+
+/// What one merge changed.
+public struct MergeCounts: Sendable, Equatable, Codable {
+    public var staged = 0
+    public var inserted = 0
+    public var updated = 0
+    public var quarantined = 0
+
+    static func + (lhs: MergeCounts, rhs: MergeCounts) -> MergeCounts {
+        MergeCounts(staged: lhs.staged + rhs.staged, inserted: lhs.inserted + rhs.inserted,
+                    updated: lhs.updated + rhs.updated, quarantined: lhs.quarantined + rhs.quarantined)
+    }
+}
+
+/// Rows in PostgreSQL's COPY text format, built straight into a buffer (no per-field strings
+/// beyond the values themselves), so a 2-million-row file streams at COPY speed.
+struct CopyTextEncoder {
+    var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
+
+    mutating func append(_ fields: [String?], sequence: Int) {
+        for field in fields {
+            if let field {
+                Self.escape(field, into: &buffer)
+            } else {
+                buffer.writeStaticString("\\N")
+            }
+            buffer.writeInteger(UInt8(ascii: "\t"))
+        }
+        buffer.writeString(String(sequence))
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    static func escape(_ value: String, into buffer: inout ByteBuffer) {
+        let utf8 = value.utf8
+        // Fast path: nothing to escape (almost every field).
+        let needsEscape = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        } ?? utf8.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard needsEscape else {
+            buffer.writeString(value)
+            return
+        }
+        for byte in utf8 {
+            switch byte {
+            case 0x5C: buffer.writeStaticString("\\\\")
+            case 0x09: buffer.writeStaticString("\\t")
+            case 0x0A: buffer.writeStaticString("\\n")
+            case 0x0D: buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+}
+
+/// Loads one run's rows inside ONE transaction: each table's rows are COPied into a temporary
+/// staging table (dropped at commit), then merged into the `amazon` table with
+/// `INSERT … ON CONFLICT DO UPDATE`. Nothing reaches the real tables until `merge()`, and nothing
+/// is visible to anyone until the caller's transaction commits, so a download that breaks half
+/// way leaves no trace: the transaction rolls back and the staging tables go with it.
+///
+/// Not Sendable on purpose: it lives inside one `withTransaction` closure.
+final class StagingSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    let tenantID: UUID
+    let connectionID: UUID
+    let runID: UUID
+    let dataset: String
+    private var staged: [AmazonTable] = []
+    private var sequence = 0
+    private(set) var quarantine: [QuarantinedLine] = []
+    private(set) var quarantinedCount = 0
+    /// Malformed lines beyond this many are counted but their text is not kept (a wrong file
+    /// would otherwise copy itself into the quarantine).
+    static let quarantineTextLimit = 10_000
+
+    init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String) {
+        self.connection = connection
+        self.logger = logger
+        self.tenantID = tenantID
+        self.connectionID = connectionID
+        self.runID = runID
+        self.dataset = dataset
+    }
+
+    static func stageName(_ table: AmazonTable) -> String { "stage_" + table.name }
+
+    private func ensureStage(_ table: AmazonTable) async throws {
+        guard !staged.contains(table) else { return }
+        let columns = table.stagedColumns.joined(separator: ", ")
+        try await connection.query("""
+            CREATE TEMP TABLE \(unescaped: Self.stageName(table)) ON COMMIT DROP AS
+            SELECT \(unescaped: columns) FROM amazon.\(unescaped: table.name) WITH NO DATA
+            """, logger: logger)
+        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) ADD COLUMN stage_seq bigint NOT NULL",
+                                   logger: logger)
+        staged.append(table)
+    }
+
+    /// COPies a batch of rows (values in `table.stagedColumns` order) into the table's stage.
+    func stage(_ table: AmazonTable, rows: [[String?]]) async throws {
+        guard !rows.isEmpty else { return }
+        try await stageStream(table) { sink in
+            for row in rows { try await sink.append(row) }
+        }
+    }
+
+    /// COPies rows as `produce` hands them over, flushing every 256 KiB: memory stays flat
+    /// whatever the size of the source.
+    func stageStream(_ table: AmazonTable, _ produce: (RowSink) async throws -> Void) async throws {
+        try await ensureStage(table)
+        let startSequence = sequence
+        var nextSequence = sequence
+        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + ["stage_seq"],
+                                      logger: logger) { writer in
+            let sink = RowSink(writer: writer, width: table.stagedColumns.count, startSequence: startSequence)
+            try await produce(sink)
+            try await sink.flush()
+            nextSequence = sink.sequence
+        }
+        sequence = nextSequence
+    }
+
+    /// Keeps a malformed line for the quarantine table.
+    func quarantine(line: Int, reason: String, raw: String) {
+        quarantinedCount += 1
+        if quarantine.count < Self.quarantineTextLimit {
+            quarantine.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: raw))
+        }
+    }
+
+    /// Merges every staged table into its `amazon` table and writes the quarantine.
+    func merge() async throws -> MergeCounts {
+        var counts = MergeCounts()
+        for table in staged {
+            counts = counts + (try await merge(table))
+        }
+        if !quarantine.isEmpty {
+            let lines = quarantine.map { Int32(clamping: $0.lineNumber) }
+            let reasons = quarantine.map(\.reason)
+            let raws = quarantine.map { $0.rawLine.replacingOccurrences(of: "\u{0}", with: "") }
+            try await connection.query("""
+                INSERT INTO amazon.sync_quarantine (tenant_id, connection_id, run_id, dataset, line_number, reason, raw_line)
+                SELECT \(tenantID), \(connectionID), \(runID), \(dataset), l, r, w
+                FROM unnest(\(lines)::integer[], \(reasons)::text[], \(raws)::text[]) AS q(l, r, w)
+                """, logger: logger)
+        }
+        counts.quarantined = quarantinedCount
+        staged.removeAll()
+        return counts
+    }
+
+    private func merge(_ table: AmazonTable) async throws -> MergeCounts {
+        let stage = Self.stageName(table)
+        let key = table.key
+        let data = table.columns
+        let insertColumns = (["marketplace_id"] + key + data).joined(separator: ", ")
+        let conflict = (["connection_id", "marketplace_id"] + key).joined(separator: ", ")
+        let update = (data.map { "\($0) = EXCLUDED.\($0)" } + ["last_run_id = EXCLUDED.last_run_id", "updated_at = now()"])
+            .joined(separator: ", ")
+        let compared = data.filter { !table.volatile.contains($0) }
+        let changed = compared.isEmpty ? "false" :
+            "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "EXCLUDED.\($0)" }.joined(separator: ", ")), NULL)"
+        let source: String
+        if table.isEventTable {
+            // event_key: a hash of the identifying fields (NULL spelled out, so (a, NULL) ≠ (NULL, a));
+            // occurrence: the n-th identical row of this load, in source order.
+            let hashed = "md5(" + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: " || chr(31) || ") + ")"
+            source = """
+                SELECT s.*, \(hashed) AS event_key,
+                       row_number() OVER (PARTITION BY marketplace_id, \(hashed) ORDER BY stage_seq) AS occurrence
+                FROM \(stage) s
+                """
+        } else {
+            source = "SELECT * FROM \(stage)"
+        }
+        let dedupKey = (["marketplace_id"] + key).joined(separator: ", ")
+        let sql = """
+            WITH source AS (\(source)),
+            latest AS (SELECT DISTINCT ON (\(dedupKey)) * FROM source ORDER BY \(dedupKey), stage_seq DESC),
+            merged AS (
+                INSERT INTO amazon.\(table.name) AS target (tenant_id, connection_id, \(insertColumns), first_run_id, last_run_id)
+                SELECT $1, $2, \(insertColumns), $3, $3 FROM latest
+                ON CONFLICT (\(conflict)) DO UPDATE SET \(update)
+                WHERE \(changed)
+                RETURNING (xmax = 0) AS inserted)
+            SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+            """
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(tenantID)
+        bindings.append(connectionID)
+        bindings.append(runID)
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var counts = MergeCounts()
+        for try await (staged, inserted, updated) in rows.decode((Int64, Int64, Int64).self) {
+            counts.staged = Int(staged)
+            counts.inserted = Int(inserted)
+            counts.updated = Int(updated)
+        }
+        try await connection.query("TRUNCATE \(unescaped: stage)", logger: logger)
+        return counts
+    }
+}
+
+/// Where a source hands its rows during `stageStream`.
+final class RowSink {
+    let writer: PostgresCopyFromWriter
+    let width: Int
+    private var encoder = CopyTextEncoder()
+    private(set) var sequence: Int
+    private(set) var count = 0
+
+    init(writer: PostgresCopyFromWriter, width: Int, startSequence: Int) {
+        self.writer = writer
+        self.width = width
+        self.sequence = startSequence
+    }
+
+    func append(_ row: [String?]) async throws {
+        guard row.count == width else { throw LoadError.rowWidth(expected: width, got: row.count) }
+        sequence += 1
+        count += 1
+        encoder.append(row, sequence: sequence)
+        if encoder.buffer.readableBytes >= 256 << 10 { try await flush() }
+    }
+
+    func flush() async throws {
+        guard encoder.buffer.readableBytes > 0 else { return }
+        try await writer.write(encoder.buffer)
+        encoder.buffer.clear()
+    }
+}

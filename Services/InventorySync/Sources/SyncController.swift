@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpsideAmazonSPAPI
+import OpsideCore
+import OpsideTransport
+
+/// inventory-sync's internal API. Every route acts for the tenant named in the caller's service
+/// token (main-api's public routes forward here); row-level security keeps tenants apart.
+struct InventorySyncController {
+    let repository: any SyncRepository
+    let importer: ReportImporter
+    let tokens: any AmazonAccessTokenSource
+    /// Largest upload accepted by the import endpoint.
+    let maxImportBytes: Int
+
+    struct TriggerRequest: Decodable {
+        /// A dataset name, or `all`.
+        let dataset: String
+    }
+
+    struct RunsResponse: ResponseEncodable {
+        let runs: [SyncRun]
+    }
+
+    struct SchedulesResponse: ResponseEncodable {
+        let schedules: [SyncSchedule]
+    }
+
+    struct ScheduleRequest: Decodable {
+        let intervalSeconds: Int
+        let enabled: Bool?
+    }
+
+    struct QuarantineResponse: ResponseEncodable {
+        let lines: [QuarantinedLine]
+    }
+
+    struct DiscrepanciesResponse: ResponseEncodable {
+        let discrepancies: [InventoryDiscrepancy]
+    }
+
+    struct ImportResponse: ResponseEncodable {
+        let result: ImportResult
+    }
+
+    func addRoutes(to router: Router<OpsideRequestContext>) {
+        let group = router.group("/internal/amazon")
+        group.post("/connections/{connectionId}/syncs") { request, context in try await trigger(request, context) }
+        group.get("/connections/{connectionId}/syncs") { request, context in try await history(request, context) }
+        group.get("/syncs/{runId}") { _, context in try await run(context) }
+        group.get("/syncs/{runId}/quarantine") { _, context in try await quarantine(context) }
+        group.get("/connections/{connectionId}/schedules") { _, context in try await schedules(context) }
+        group.put("/connections/{connectionId}/schedules/{dataset}") { request, context in try await setSchedule(request, context) }
+        group.get("/connections/{connectionId}/discrepancies") { _, context in try await discrepancies(context) }
+        group.post("/connections/{connectionId}/imports") { request, context in try await importFile(request, context) }
+    }
+
+    func connectionID(_ context: OpsideRequestContext) throws -> UUID {
+        guard let id = UUID(uuidString: try context.parameters.require("connectionId")) else {
+            throw APIError.badRequest("connectionId must be a UUID")
+        }
+        return id
+    }
+
+    /// The connection as inventory-sync knows it; one it has not heard of yet (the
+    /// `amazon.connected` event still on its way) is looked up in the token vault, which also
+    /// proves it belongs to this tenant.
+    func knownConnection(tenant: UUID, id: UUID) async throws -> SyncConnection {
+        if let known = try await repository.connection(tenantID: tenant, connectionID: id) { return known }
+        do {
+            let access = try await tokens.access(tenantID: tenant, connectionID: id)
+            let connection = SyncConnection(connectionId: id, tenantId: tenant, sellingPartnerId: access.sellingPartnerId,
+                                            region: access.region, marketplaceIds: access.marketplaceIds, status: "active", statusReason: nil)
+            try await repository.upsertConnection(connection)
+            return connection
+        } catch AmazonAccessError.connectionNotFound {
+            throw APIError.notFound("no Amazon connection \(id) for this tenant")
+        } catch AmazonAccessError.needsReauthorization(let reason) {
+            throw APIError.conflict("the Amazon connection needs re-authorization: \(reason)", details: ["code": "needs_reauthorization"])
+        } catch AmazonAccessError.unavailable(let reason) {
+            throw APIError.unavailable("the token vault is unavailable", details: ["reason": reason])
+        }
+    }
+
+    func trigger(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<RunsResponse> {
+        let tenant = try context.requireCallerTenant()
+        let id = try connectionID(context)
+        let body = try await request.decode(as: TriggerRequest.self, context: context)
+        let datasets: [SyncDataset]
+        if body.dataset == "all" {
+            datasets = SyncDataset.allCases
+        } else if let one = SyncDataset(rawValue: body.dataset) {
+            datasets = [one]
+        } else {
+            throw APIError.validation("unknown dataset '\(body.dataset)'",
+                                      details: ["allowed": (["all"] + SyncDataset.allCases.map(\.rawValue)).joined(separator: ", ")])
+        }
+        let connection = try await knownConnection(tenant: tenant, id: id)
+        guard connection.status != "import_only" else {
+            throw APIError.conflict("this connection only has imported files; connect the Amazon account to sync it")
+        }
+        var runs: [SyncRun] = []
+        for dataset in datasets {
+            runs.append(try await repository.requestRun(tenantID: tenant, connectionID: id, dataset: dataset, trigger: .manual, priority: 1))
+        }
+        return EditedResponse(status: .accepted, response: RunsResponse(runs: runs))
+    }
+
+    func history(_ request: Request, _ context: OpsideRequestContext) async throws -> RunsResponse {
+        let tenant = try context.requireCallerTenant()
+        let id = try connectionID(context)
+        let datasetName = request.uri.queryParameters.get("dataset")
+        let dataset = try datasetName.map { name -> SyncDataset in
+            guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
+            return dataset
+        }
+        let limit = min(500, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 50))
+        return RunsResponse(runs: try await repository.runs(tenantID: tenant, connectionID: id, dataset: dataset, limit: limit))
+    }
+
+    func runID(_ context: OpsideRequestContext) throws -> UUID {
+        guard let id = UUID(uuidString: try context.parameters.require("runId")) else { throw APIError.badRequest("runId must be a UUID") }
+        return id
+    }
+
+    func run(_ context: OpsideRequestContext) async throws -> SyncRun {
+        let tenant = try context.requireCallerTenant()
+        guard let run = try await repository.run(tenantID: tenant, runID: try runID(context)) else {
+            throw APIError.notFound("no such sync run for this tenant")
+        }
+        return run
+    }
+
+    func quarantine(_ context: OpsideRequestContext) async throws -> QuarantineResponse {
+        let tenant = try context.requireCallerTenant()
+        return QuarantineResponse(lines: try await repository.quarantine(tenantID: tenant, runID: try runID(context), limit: 1000))
+    }
+
+    func schedules(_ context: OpsideRequestContext) async throws -> SchedulesResponse {
+        let tenant = try context.requireCallerTenant()
+        return SchedulesResponse(schedules: try await repository.schedules(tenantID: tenant, connectionID: try connectionID(context)))
+    }
+
+    /// An operator changes how often one dataset of one connection syncs.
+    func setSchedule(_ request: Request, _ context: OpsideRequestContext) async throws -> SyncSchedule {
+        let tenant = try context.requireCallerTenant()
+        let id = try connectionID(context)
+        let name = try context.parameters.require("dataset")
+        guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
+        let body = try await request.decode(as: ScheduleRequest.self, context: context)
+        guard body.intervalSeconds >= 300 else { throw APIError.validation("intervalSeconds must be at least 300 (five minutes)") }
+        let caller = context.serviceCaller?.issuer ?? "unknown"
+        guard let schedule = try await repository.setSchedule(tenantID: tenant, connectionID: id, dataset: dataset,
+                                                              intervalSeconds: body.intervalSeconds, enabled: body.enabled ?? true,
+                                                              changedBy: caller) else {
+            throw APIError.notFound("no schedule for \(name) on this connection")
+        }
+        return schedule
+    }
+
+    func discrepancies(_ context: OpsideRequestContext) async throws -> DiscrepanciesResponse {
+        let tenant = try context.requireCallerTenant()
+        return DiscrepanciesResponse(discrepancies: try await repository.discrepancies(tenantID: tenant, connectionID: try connectionID(context)))
+    }
+
+    /// The uploaded file streams to a temporary file first (memory stays flat), then loads.
+    func importFile(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<ImportResponse> {
+        let tenant = try context.requireCallerTenant()
+        let id = try connectionID(context)
+        let marketplace = request.uri.queryParameters.get("marketplaceId")
+        let name = request.uri.queryParameters.get("fileName") ?? "upload"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("opside-import-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw APIError.unavailable("cannot store the upload")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var size = 0
+        do {
+            for try await chunk in request.body {
+                size += chunk.readableBytes
+                guard size <= maxImportBytes else { throw APIError(status: .contentTooLarge, code: "payload_too_large",
+                                                                    message: "the file is larger than \(maxImportBytes) bytes") }
+                try handle.write(contentsOf: chunk.readableBytesView)
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        guard size > 0 else { throw APIError.validation("the upload is empty") }
+        do {
+            let result = try await importer.importFile(path: path, tenantID: tenant, connectionID: id, marketplaceID: marketplace, sourceName: name)
+            return EditedResponse(status: .created, response: ImportResponse(result: result))
+        } catch let error as LoadError {
+            throw APIError.validation(error.description)
+        } catch let error as ImportError {
+            throw APIError.notFound(error.description)
+        } catch let error as ReportError {
+            throw APIError.validation(error.description)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// One dataset inventory-sync keeps current for a connection. The order of the cases is the
+/// backfill order: what claim detection needs first (ledger, reimbursements, returns, removals,
+/// inbound), then finances and orders, then the rest.
+public enum SyncDataset: String, CaseIterable, Codable, Sendable {
+    case ledgerDetail = "ledger_detail"
+    case reimbursements
+    case customerReturns = "customer_returns"
+    case removalOrders = "removal_orders"
+    case removalShipments = "removal_shipments"
+    case inboundShipments = "inbound_shipments"
+    case financialEvents = "financial_events"
+    case replacements
+    case orders
+    case inventorySummaries = "inventory_summaries"
+    case ledgerSummary = "ledger_summary"
+    case estimatedFees = "estimated_fees"
+    case listings
+
+    /// How Amazon serves it.
+    enum Source {
+        /// A flat-file report; `ranged` reports take dataStartTime/dataEndTime, the others are snapshots.
+        case report(type: String, ranged: Bool)
+        case orders, finances, inventory, inbound
+    }
+
+    var source: Source {
+        switch self {
+        case .ledgerDetail: .report(type: "GET_LEDGER_DETAIL_VIEW_DATA", ranged: true)
+        case .ledgerSummary: .report(type: "GET_LEDGER_SUMMARY_VIEW_DATA", ranged: true)
+        case .reimbursements: .report(type: "GET_FBA_REIMBURSEMENTS_DATA", ranged: true)
+        case .customerReturns: .report(type: "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", ranged: true)
+        case .replacements: .report(type: "GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA", ranged: true)
+        case .removalOrders: .report(type: "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA", ranged: true)
+        case .removalShipments: .report(type: "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA", ranged: true)
+        case .estimatedFees: .report(type: "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA", ranged: false)
+        case .listings: .report(type: "GET_MERCHANT_LISTINGS_ALL_DATA", ranged: false)
+        case .orders: .orders
+        case .financialEvents: .finances
+        case .inventorySummaries: .inventory
+        case .inboundShipments: .inbound
+        }
+    }
+
+    /// The tables a sync of this dataset writes.
+    public var tables: [AmazonTable] {
+        switch self {
+        case .ledgerDetail: [AmazonTables.ledgerDetail]
+        case .ledgerSummary: [AmazonTables.ledgerSummary]
+        case .reimbursements: [AmazonTables.reimbursements]
+        case .customerReturns: [AmazonTables.customerReturns]
+        case .replacements: [AmazonTables.replacements]
+        case .removalOrders: [AmazonTables.removalOrders]
+        case .removalShipments: [AmazonTables.removalShipments]
+        case .estimatedFees: [AmazonTables.estimatedFees]
+        case .listings: [AmazonTables.listings]
+        case .orders: [AmazonTables.orders, AmazonTables.orderItems]
+        case .financialEvents: [AmazonTables.shipmentEvents, AmazonTables.refundEvents, AmazonTables.adjustmentEvents,
+                                AmazonTables.serviceFeeEvents, AmazonTables.safetEvents, AmazonTables.removalShipmentEvents]
+        case .inventorySummaries: [AmazonTables.inventorySummaries]
+        case .inboundShipments: [AmazonTables.inboundShipments, AmazonTables.inboundShipmentItems]
+        }
+    }
+
+    /// Default schedule: inventory every 4 hours, orders hourly, finances and reports daily.
+    public var defaultInterval: TimeInterval {
+        switch self {
+        case .inventorySummaries: 4 * 3600
+        case .orders: 3600
+        default: 86_400
+        }
+    }
+
+    /// How far back the first sync reaches: finances two years (the Finances API's limit), the
+    /// ledger 18 months (what Amazon keeps), everything else 18 months too.
+    var backfillDays: Int {
+        switch self {
+        case .financialEvents: 730
+        default: 548
+        }
+    }
+
+    /// Re-read this much before the watermark: late-arriving rows (finance events hidden for
+    /// 48 hours, ledger reconciliation, returns posted days later).
+    var overlapDays: Int {
+        switch self {
+        case .financialEvents, .ledgerDetail, .reimbursements, .customerReturns: 3
+        case .ledgerSummary: 62  // the current and previous monthly periods change
+        default: 2
+        }
+    }
+
+    /// One window is one unit of progress: loaded and committed whole, and where a killed sync
+    /// resumes. Finance windows stay far below the API's 180-day limit and sit on a fixed grid,
+    /// so a window fetched again has the same bounds (service-fee events have no date of their own).
+    var windowDays: Int {
+        switch self {
+        case .financialEvents: 30
+        case .orders: 30
+        case .ledgerDetail: 92
+        default: 366
+        }
+    }
+
+    /// Amazon's regeneration limit for FBA reports: near-real-time reports at most every 30
+    /// minutes, daily reports at most every 4 hours. A request inside the limit reuses the last
+    /// report instead of asking for a new one.
+    var regenerationLimit: TimeInterval {
+        switch self {
+        case .ledgerDetail, .ledgerSummary, .removalOrders, .removalShipments, .listings: 30 * 60
+        default: 4 * 3600
+        }
+    }
+
+    /// Datasets after whose sync the inventory reconciliation runs.
+    var triggersReconciliation: Bool { self == .inventorySummaries || self == .ledgerDetail }
+}
+
+/// Currency of a marketplace, for report columns that carry amounts without a currency.
+enum MarketplaceCurrency {
+    static func code(for marketplaceID: String) -> String {
+        switch marketplaceID {
+        case "A2EUQ1WTGCTBG2": "CAD"
+        case "A1AM78C64UM0Y8": "MXN"
+        case "A2Q3Y263D00KWC": "BRL"
+        case "A1F83G8C2ARO7P": "GBP"
+        case "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4", "A1RKKUPIHCS9HS", "A1805IZSGTT6HS": "EUR"
+        case "A2NODRKZP88ZB9": "SEK"
+        case "A1C3SOZRARQ6R3": "PLN"
+        case "A2VIGQ35RCS4UG": "AED"
+        case "A21TJRUUN4KGV": "INR"
+        case "A1VC38T7YXB528": "JPY"
+        case "A39IBJ37TRP1C6": "AUD"
+        case "A19VAU5U5O7RUS": "SGD"
+        case "A33AVAJ2PDY3EV": "TRY"
+        default: "USD"
+        }
+    }
+}

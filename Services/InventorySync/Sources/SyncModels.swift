@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+
+/// A sync run as the API shows it: state, progress, estimate and result.
+public struct SyncRun: Codable, Sendable, Equatable, ResponseEncodable {
+    public let runId: UUID
+    public let connectionId: UUID
+    public let dataset: String
+    public let trigger: String
+    public let state: String
+    public let queuedAt: Date
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    public let windowsTotal: Int
+    public let windowsDone: Int
+    public let pagesDone: Int
+    public let rowsDone: Int
+    public let rowsInserted: Int
+    public let rowsUpdated: Int
+    public let rowsQuarantined: Int
+    public let estimatedFinishAt: Date?
+    public let errorKind: String?
+    public let errorMessage: String?
+    public let detectedReportType: String?
+}
+
+/// States a run can be in; `queued`, `running` and `retrying` are live.
+public enum SyncRunState: String, Sendable {
+    case queued, running, retrying, succeeded, failed
+    case needsReauthorization = "needs_reauthorization"
+    static let live: [String] = ["queued", "running", "retrying"]
+}
+
+/// How a sync was started.
+public enum SyncTrigger: String, Codable, Sendable {
+    case schedule, manual, backfill, `import`
+}
+
+/// A schedule of one dataset of one connection.
+public struct SyncSchedule: Codable, Sendable, Equatable, ResponseEncodable {
+    public let connectionId: UUID
+    public let dataset: String
+    public let intervalSeconds: Int
+    public let enabled: Bool
+    public let nextRunAt: Date
+    public let changedBy: String?
+}
+
+/// What inventory-sync knows about a connection.
+public struct SyncConnection: Codable, Sendable, Equatable {
+    public let connectionId: UUID
+    public let tenantId: UUID
+    public let sellingPartnerId: String?
+    public let region: String?
+    public let marketplaceIds: [String]
+    public let status: String
+    public let statusReason: String?
+}
+
+/// A per-FNSKU difference between inventory summaries and ledger balances.
+public struct InventoryDiscrepancy: Codable, Sendable, Equatable {
+    public let marketplaceId: String
+    public let fnsku: String
+    public let sellerSku: String?
+    public let summaryQuantity: Int
+    public let ledgerQuantity: Int
+    public let difference: Int
+}
+
+/// The arguments of an `inventory-sync.sync-dataset` job.
+struct SyncJobArguments: Codable, Sendable {
+    let tenantID: UUID
+    let connectionID: UUID
+    let dataset: SyncDataset
+    let runID: UUID
+}

@@ -1,0 +1,232 @@
+import AmazonSandbox
+import Foundation
+import NIOHTTP1
+import OpsideAmazonSPAPI
+import Synchronization
+import Testing
+
+/// The sandbox must answer with the JSON shapes of Amazon's official models: every operation it
+/// serves is called once and its body validated against the model's schema for that status.
+@Suite("Sandbox responses match Amazon's models")
+struct SchemaConformanceTests {
+    static let us = "ATVPDKIKX0DER"
+
+    /// Calls operations through the real client and validates each 2xx body.
+    final class Checker: Sendable {
+        let models = Mutex<[String: SwaggerModel]>([:])
+        let checked = Mutex<[String: Int]>([:])
+        let validated = Mutex<Set<String>>([])
+
+        func model(_ api: String) throws -> SwaggerModel {
+            if let model = models.withLock({ $0[api] }) { return model }
+            let model = try SwaggerModel(api: api)
+            models.withLock { $0[api] = model }
+            return model
+        }
+
+        /// Sends one request and validates its body against the model's response for its status.
+        /// - Returns: the body, for ids later calls need.
+        @discardableResult
+        func call(_ api: SellingPartnerAPI, _ operation: SPAPIOperation, _ method: HTTPMethod, _ path: String,
+                  query: [(String, String)] = [], body: JSONValue? = nil) async throws -> JSONValue {
+            let bytes = try body.map { Array(try JSONEncoder().encode($0)) }
+            let response = try await api.send(method: method, path: path, query: query, body: bytes, operation: operation)
+            checked.withLock { $0[operation.id] = response.status }
+            let model = try model(operation.api)
+            let responses = try #require(model.responses(operationID: operation.name), "\(operation) is not in \(operation.api).json")
+            let declared = try #require(responses[String(response.status)], "\(operation) answered \(response.status), which the model does not declare")
+            guard let schema = declared["schema"] else {
+                #expect(response.body.isEmpty, "\(operation) declares no body for \(response.status) but sent one")
+                return .null
+            }
+            let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(response.body))
+            let violations = model.validator.validate(decoded, against: schema)
+            validated.withLock { _ = $0.insert(operation.id) }
+            #expect(violations.isEmpty, "\(operation): \(violations.prefix(8).map(\.description).joined(separator: "; "))")
+            return decoded
+        }
+    }
+
+    static func string(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value { return text }
+        return nil
+    }
+
+    static func first(_ value: JSONValue?) -> JSONValue? {
+        if case .array(let elements)? = value { return elements.first }
+        return nil
+    }
+
+    @Test func everyServedOperationAnswersWithItsModelsSchema() async throws {
+        let settings = SandboxSettings(port: 0, timeScale: 50, reportProcessingSeconds: 0.3, inboundOperationSeconds: 0.2)
+        try await SandboxHarness.with(settings) { harness in
+            let seller = try await harness.createSeller(seed: 601, skus: 15, months: 6)
+            let (client, _) = harness.client()
+            let api = client.api(for: harness.connection(for: seller))
+            let grantless = client.api(for: .grantless(region: .northAmerica, scopes: [notificationsGrantlessScope]))
+            let check = Checker()
+            let sellerID = seller.sellingPartnerId
+            let yearAgo = Date().addingTimeInterval(-300 * 86_400).formatted(.iso8601)
+
+            // Sellers, orders, finances, inventory, inbound v0.
+            try await check.call(api, SPAPIOperations.sellers("getMarketplaceParticipations"), .GET, "/sellers/v1/marketplaceParticipations")
+            let orders = try await check.call(api, SPAPIOperations.ordersV0("getOrders"), .GET, "/orders/v0/orders",
+                                              query: [("MarketplaceIds", Self.us), ("CreatedAfter", yearAgo)])
+            let orderID = try #require(Self.string(Self.first(orders["payload"]?["Orders"])?["AmazonOrderId"]))
+            try await check.call(api, SPAPIOperations.ordersV0("getOrderItems"), .GET, "/orders/v0/orders/\(orderID)/orderItems")
+            try await check.call(api, SPAPIOperations.financesV0("listFinancialEvents"), .GET, "/finances/v0/financialEvents",
+                                 query: [("PostedAfter", Date().addingTimeInterval(-170 * 86_400).formatted(.iso8601))])
+            try await check.call(api, SPAPIOperations.financesV0("listFinancialEventsByOrderId"), .GET, "/finances/v0/orders/\(orderID)/financialEvents")
+            try await check.call(api, SPAPIOperations.financesV0("listFinancialEventGroups"), .GET, "/finances/v0/financialEventGroups")
+            let inventory = try await check.call(api, SPAPIOperations.fbaInventory("getInventorySummaries"), .GET, "/fba/inventory/v1/summaries",
+                                                 query: [("granularityType", "Marketplace"), ("granularityId", Self.us), ("marketplaceIds", Self.us),
+                                                         ("details", "true")])
+            let firstProduct = Self.first(inventory["payload"]?["inventorySummaries"])
+            let sku = try #require(Self.string(firstProduct?["sellerSku"]))
+            let asin = try #require(Self.string(firstProduct?["asin"]))
+            let shipments = try await check.call(api, SPAPIOperations.inboundV0("getShipments"), .GET, "/fba/inbound/v0/shipments",
+                                                 query: [("MarketplaceId", Self.us), ("QueryType", "SHIPMENT"), ("ShipmentStatusList", "WORKING,IN_TRANSIT,RECEIVING,CLOSED")])
+            let shipmentID = try #require(Self.string(Self.first(shipments["payload"]?["ShipmentData"])?["ShipmentId"]))
+            try await check.call(api, SPAPIOperations.inboundV0("getShipmentItemsByShipmentId"), .GET, "/fba/inbound/v0/shipments/\(shipmentID)/items",
+                                 query: [("MarketplaceId", Self.us)])
+
+            // Reports and schedules.
+            let created = try await check.call(api, SPAPIOperations.reports("createReport"), .POST, "/reports/2021-06-30/reports",
+                                               body: .object(["reportType": .string("GET_FBA_REIMBURSEMENTS_DATA"), "marketplaceIds": .array([.string(Self.us)])]))
+            let reportID = try #require(Self.string(created["reportId"]))
+            var report = JSONValue.null
+            for _ in 0..<50 {
+                report = try await check.call(api, SPAPIOperations.reports("getReport"), .GET, "/reports/2021-06-30/reports/\(reportID)")
+                if Self.string(report["processingStatus"]) == "DONE" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let documentID = try #require(Self.string(report["reportDocumentId"]))
+            try await check.call(api, SPAPIOperations.reports("getReportDocument"), .GET, "/reports/2021-06-30/documents/\(documentID)")
+            try await check.call(api, SPAPIOperations.reports("getReports"), .GET, "/reports/2021-06-30/reports",
+                                 query: [("reportTypes", "GET_FBA_REIMBURSEMENTS_DATA")])
+            let queued = try await check.call(api, SPAPIOperations.reports("createReport"), .POST, "/reports/2021-06-30/reports",
+                                              body: .object(["reportType": .string("GET_LEDGER_DETAIL_VIEW_DATA"), "marketplaceIds": .array([.string(Self.us)])]))
+            try await check.call(api, SPAPIOperations.reports("cancelReport"), .DELETE, "/reports/2021-06-30/reports/\(Self.string(queued["reportId"]) ?? "")")
+            let schedule = try await check.call(api, SPAPIOperations.reports("createReportSchedule"), .POST, "/reports/2021-06-30/schedules",
+                                                body: .object(["reportType": .string("GET_LEDGER_SUMMARY_VIEW_DATA"), "period": .string("P1D"),
+                                                               "marketplaceIds": .array([.string(Self.us)])]))
+            let scheduleID = try #require(Self.string(schedule["reportScheduleId"]))
+            try await check.call(api, SPAPIOperations.reports("getReportSchedules"), .GET, "/reports/2021-06-30/schedules",
+                                 query: [("reportTypes", "GET_LEDGER_SUMMARY_VIEW_DATA")])
+            try await check.call(api, SPAPIOperations.reports("getReportSchedule"), .GET, "/reports/2021-06-30/schedules/\(scheduleID)")
+            try await check.call(api, SPAPIOperations.reports("cancelReportSchedule"), .DELETE, "/reports/2021-06-30/schedules/\(scheduleID)")
+            try await check.call(api, SPAPIOperations.tokens("createRestrictedDataToken"), .POST, "/tokens/2021-03-01/restrictedDataToken",
+                                 body: .object(["restrictedResources": .array([.object([
+                                     "method": .string("GET"), "path": .string("/orders/v0/orders/\(orderID)/address")])])]))
+
+            // Fulfillment Inbound 2024-03-20.
+            let address: JSONValue = .object(["name": .string("Warehouse"), "addressLine1": .string("1 Dock Rd"), "city": .string("Reno"),
+                                              "stateOrProvinceCode": .string("NV"), "postalCode": .string("89501"), "countryCode": .string("US"),
+                                              "phoneNumber": .string("7755550100")])
+            let plan = try await check.call(api, SPAPIOperations.inbound2024("createInboundPlan"), .POST, "/inbound/fba/2024-03-20/inboundPlans",
+                                            body: .object(["destinationMarketplaces": .array([.string(Self.us)]), "sourceAddress": address,
+                                                           "items": .array([.object(["msku": .string(sku), "quantity": .number(10),
+                                                                                     "labelOwner": .string("SELLER"), "prepOwner": .string("NONE"),
+                                                                                     "expiration": .string("2027-01-31")])])]))
+            let planID = try #require(Self.string(plan["inboundPlanId"]))
+            try await Task.sleep(for: .milliseconds(300))
+            let status = try await check.call(api, SPAPIOperations.inbound2024("getInboundOperationStatus"), .GET,
+                                              "/inbound/fba/2024-03-20/operations/\(Self.string(plan["operationId"]) ?? "")")
+            #expect(Self.string(status["operationStatus"]) == "SUCCESS")
+            try await check.call(api, SPAPIOperations.inbound2024("listInboundPlans"), .GET, "/inbound/fba/2024-03-20/inboundPlans")
+            try await check.call(api, SPAPIOperations.inbound2024("getInboundPlan"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)")
+            try await check.call(api, SPAPIOperations.inbound2024("listInboundPlanItems"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)/items")
+
+            // Listings, catalog, fees.
+            let market = [("marketplaceIds", Self.us)]
+            let everything = ("includedData", "summaries,attributes,issues,offers,fulfillmentAvailability,productTypes")
+            try await check.call(api, SPAPIOperations.listings("getListingsItem"), .GET, "/listings/2021-08-01/items/\(sellerID)/\(sku)",
+                                 query: market + [everything])
+            try await check.call(api, SPAPIOperations.listings("searchListingsItems"), .GET, "/listings/2021-08-01/items/\(sellerID)",
+                                 query: market + [everything, ("pageSize", "5")])
+            try await check.call(api, SPAPIOperations.listings("putListingsItem"), .PUT, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market,
+                                 body: .object(["productType": .string("PRODUCT"), "attributes": .object(["item_name": .array([.object(["value": .string("New")])])])]))
+            try await check.call(api, SPAPIOperations.listings("patchListingsItem"), .PATCH, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market,
+                                 body: .object(["productType": .string("PRODUCT"), "patches": .array([.object([
+                                     "op": .string("replace"), "path": .string("/attributes/item_name"), "value": .array([.object(["value": .string("Newer")])])])])]))
+            try await check.call(api, SPAPIOperations.listings("deleteListingsItem"), .DELETE, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market)
+            try await check.call(api, SPAPIOperations.catalog("getCatalogItem"), .GET, "/catalog/2022-04-01/items/\(asin)",
+                                 query: market + [("includedData", "summaries,dimensions,identifiers,attributes,productTypes")])
+            try await check.call(api, SPAPIOperations.catalog("searchCatalogItems"), .GET, "/catalog/2022-04-01/items",
+                                 query: market + [("keywords", "sandbox"), ("includedData", "summaries,dimensions")])
+            let feeRequest: JSONValue = .object(["FeesEstimateRequest": .object([
+                "MarketplaceId": .string(Self.us), "IsAmazonFulfilled": .bool(true), "Identifier": .string("r1"),
+                "PriceToEstimateFees": .object(["ListingPrice": .object(["CurrencyCode": .string("USD"), "Amount": .number(24.99)])])])])
+            try await check.call(api, SPAPIOperations.productFees("getMyFeesEstimateForSKU"), .POST, "/products/fees/v0/listings/\(sku)/feesEstimate",
+                                 body: feeRequest)
+            try await check.call(api, SPAPIOperations.productFees("getMyFeesEstimateForASIN"), .POST, "/products/fees/v0/items/\(asin)/feesEstimate",
+                                 body: feeRequest)
+
+            // Notifications.
+            let destination = try await check.call(grantless, SPAPIOperations.notifications("createDestination"), .POST, "/notifications/v1/destinations",
+                                                   body: .object(["name": .string("q"), "resourceSpecification": .object([
+                                                       "sqs": .object(["arn": .string("arn:aws:sqs:us-east-1:123456789012:q")])])]))
+            let destinationID = try #require(Self.string(destination["payload"]?["destinationId"]))
+            try await check.call(grantless, SPAPIOperations.notifications("getDestinations"), .GET, "/notifications/v1/destinations")
+            try await check.call(grantless, SPAPIOperations.notifications("getDestination"), .GET, "/notifications/v1/destinations/\(destinationID)")
+            let subscription = try await check.call(api, SPAPIOperations.notifications("createSubscription"), .POST,
+                                                    "/notifications/v1/subscriptions/ANY_OFFER_CHANGED",
+                                                    body: .object(["payloadVersion": .string("1.0"), "destinationId": .string(destinationID),
+                                                                   "processingDirective": .object(["eventFilter": .object([
+                                                                       "eventFilterType": .string("ANY_OFFER_CHANGED"),
+                                                                       "aggregationSettings": .object(["aggregationTimePeriod": .string("FiveMinutes")]),
+                                                                       "marketplaceIds": .array([.string(Self.us)])])])]))
+            let subscriptionID = try #require(Self.string(subscription["payload"]?["subscriptionId"]))
+            try await check.call(api, SPAPIOperations.notifications("getSubscription"), .GET, "/notifications/v1/subscriptions/ANY_OFFER_CHANGED")
+            try await check.call(grantless, SPAPIOperations.notifications("getSubscriptionById"), .GET,
+                                 "/notifications/v1/subscriptions/ANY_OFFER_CHANGED/\(subscriptionID)")
+            try await check.call(grantless, SPAPIOperations.notifications("deleteSubscriptionById"), .DELETE,
+                                 "/notifications/v1/subscriptions/ANY_OFFER_CHANGED/\(subscriptionID)")
+            try await check.call(grantless, SPAPIOperations.notifications("deleteDestination"), .DELETE, "/notifications/v1/destinations/\(destinationID)")
+
+            // Nothing the sandbox serves went unchecked.
+            let served = try JSONDecoder().decode([String: [String]].self, from: Data(try await harness.admin("GET", "/_sandbox/operations", nil, expect: 200)))
+            let checked = Set(check.checked.withLock { $0.keys })
+            #expect(Set(served["operations"] ?? []).subtracting(checked).sorted() == [])
+            #expect(checked.subtracting(served["operations"] ?? []).sorted() == [])
+            // Only cancelReport and cancelReportSchedule declare no body; every other answer was validated.
+            #expect(check.validated.withLock { $0.count } == checked.count - 2)
+        }
+    }
+
+    /// The validator is only worth something if it rejects what Amazon's clients would reject.
+    @Test func validatorRejectsBodiesThatBreakTheModel() throws {
+        let inbound = try SwaggerModel(api: "fulfillmentInbound_2024-03-20")
+        let schema = JSONValue.object(["$ref": .string("#/definitions/InboundOperationStatus")])
+        let valid: [String: JSONValue] = ["operation": .string("createInboundPlan"), "operationId": .string(UUID().uuidString.lowercased()),
+                                          "operationProblems": .array([]), "operationStatus": .string("SUCCESS")]
+        #expect(inbound.validator.validate(.object(valid), against: schema).isEmpty)
+
+        var missing = valid
+        missing["operationProblems"] = nil
+        var badEnum = valid
+        badEnum["operationStatus"] = .string("DONE")
+        var badType = valid
+        badType["operationProblems"] = .string("none")
+        var tooShort = valid
+        tooShort["operationId"] = .string("op-1")
+        var badNested = valid
+        badNested["operationProblems"] = .array([.object(["code": .string("X"), "severity": .string("ERROR")])])
+        for (broken, expected) in [(missing, "operationProblems is missing"), (badEnum, "not one of"), (badType, "expected array"),
+                                   (tooShort, "shorter than 36"), (badNested, "$.operationProblems[0]: required property message")] {
+            let violations = inbound.validator.validate(.object(broken), against: schema)
+            #expect(violations.contains { $0.description.contains(expected) }, "expected “\(expected)”, got \(violations)")
+        }
+
+        // Nested $refs through array definitions, formats and integer types.
+        let listings = try SwaggerModel(api: "listingsItems_2021-08-01")
+        let results = JSONValue.object(["$ref": .string("#/definitions/ItemSearchResults")])
+        let item: JSONValue = .object(["sku": .string("A"), "summaries": .array([.object([
+            "marketplaceId": .string(Self.us), "productType": .string("P"), "status": .array([.string("BUYABLE")]),
+            "createdDate": .string("2026-01-01T00:00:00Z"), "lastUpdatedDate": .string("yesterday")])])])
+        let violations = listings.validator.validate(.object(["numberOfResults": .number(1.5), "items": .array([item])]), against: results)
+        #expect(violations.contains { $0.path == "$.numberOfResults" })
+        #expect(violations.contains { $0.path == "$.items[0].summaries[0].lastUpdatedDate" })
+        #expect(violations.count == 2)
+    }
+}

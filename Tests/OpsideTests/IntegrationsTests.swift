@@ -1,0 +1,630 @@
+import AmazonSandbox
+import AsyncHTTPClient
+import Foundation
+import Integrations
+import Logging
+import NIOCore
+import NIOHTTP1
+import OpsideAmazonSPAPI
+import OpsideCore
+import OpsideJobs
+import OpsidePostgres
+import PostgresNIO
+import ServiceLifecycle
+import Testing
+
+/// The Amazon sandbox booted in-process on a free port, driven over HTTP like the real thing.
+final class IntegrationsSandbox: Sendable {
+    let baseURL: String
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    /// Consent approval answers 302 to main-api's callback: this client must not follow it.
+    let browser: HTTPClient
+
+    private init(baseURL: String, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.baseURL = baseURL
+        self.group = group
+        self.task = task
+        browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    }
+
+    static func start() async throws -> IntegrationsSandbox {
+        var logger = Logger(label: "amazon-sandbox-under-test")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let (application, _) = buildSandboxApplication(settings: SandboxSettings(port: 0), logger: logger) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure(description: "the Amazon sandbox did not start") }
+        return IntegrationsSandbox(baseURL: "http://127.0.0.1:\(port)", group: group, task: task)
+    }
+
+    func stop() async {
+        try? await browser.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+
+    struct Seller: Decodable {
+        let sellingPartnerId: String
+        let refreshToken: String
+        let marketplaceIds: [String]
+    }
+
+    func createSeller(seed: Int) async throws -> Seller {
+        let reply = try await TestHTTP.request(.POST, baseURL + "/_sandbox/sellers", json: #"{"seed":\#(seed),"skus":5,"months":1}"#)
+        guard reply.status == 201 else { throw TestFailure(description: "sandbox seller: \(reply.status) \(reply.text)") }
+        return try JSONDecoder().decode(Seller.self, from: reply.body)
+    }
+
+    func advanceClock(seconds: Int) async throws {
+        let reply = try await TestHTTP.request(.POST, baseURL + "/_sandbox/clock", json: #"{"advanceSeconds":\#(seconds)}"#)
+        guard reply.status == 200 else { throw TestFailure(description: "sandbox clock: \(reply.text)") }
+    }
+
+    /// Exchanges a refresh token at the sandbox's LWA directly: the status says whether it works.
+    func refreshStatus(_ refreshToken: String) async throws -> Int {
+        try await lwa(["grant_type": "refresh_token", "refresh_token": refreshToken]).status
+    }
+
+    func lwa(_ fields: [String: String]) async throws -> TestHTTP.Reply {
+        var form = fields
+        form["client_id"] = "amzn1.application-oa2-client.opside-sandbox"
+        form["client_secret"] = "opside-sandbox-secret"
+        return try await TestHTTP.request(.POST, baseURL + "/auth/o2/token", body: Data(Self.formEncode(form).utf8),
+                                          headers: ["content-type": "application/x-www-form-urlencoded"])
+    }
+
+    static func formEncode(_ fields: [String: String]) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return fields.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+    }
+
+    /// Plays the seller on Seller Central: opens the consent page, picks the account, approves.
+    /// - Returns: the redirect's `Location` (the callback URL with `state`, `selling_partner_id`,
+    ///   `spapi_oauth_code`).
+    func approve(consentURL: String, sellingPartnerID: String) async throws -> URLComponents {
+        let page = try await TestHTTP.request(.GET, consentURL)
+        guard page.status == 200 else { throw TestFailure(description: "consent page answered \(page.status): \(page.text)") }
+        var fields: [String: String] = [:]
+        let hidden = try Regex(#"<input type="hidden" name="([a-z_]+)" value="([^"]*)">"#)
+        for match in page.text.matches(of: hidden) {
+            guard let name = match.output[1].substring, let value = match.output[2].substring else { continue }
+            fields[String(name)] = String(value).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+                .replacingOccurrences(of: "&amp;", with: "&")
+        }
+        guard page.text.contains("value=\"\(sellingPartnerID)\"") else {
+            throw TestFailure(description: "the consent page does not offer seller \(sellingPartnerID)")
+        }
+        fields["selling_partner_id"] = sellingPartnerID
+        var request = HTTPClientRequest(url: baseURL + "/apps/authorize/consent")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: Self.formEncode(fields)))
+        let response = try await browser.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code == 302, let location = response.headers.first(name: "location"),
+              let components = URLComponents(string: location) else {
+            throw TestFailure(description: "approving answered \(response.status.code) without a redirect")
+        }
+        return components
+    }
+}
+
+/// Sandbox, integrations and main-api, wired together as in production.
+struct IntegrationsStack {
+    let database: TestDatabase
+    let sandbox: IntegrationsSandbox
+    let integrations: RunningService
+    let mainAPI: RunningService
+
+    static func amazonOverrides(_ sandbox: IntegrationsSandbox) -> [String: String] {
+        var values = ["amazon.lwaEndpoint": sandbox.baseURL + "/auth/o2/token",
+                      "amazon.maxAttempts": "2", "amazon.retryBaseDelayMilliseconds": "20", "amazon.retryMaxDelayMilliseconds": "100"]
+        for region in ["na", "eu", "fe"] {
+            values["amazon.endpoint.\(region)"] = sandbox.baseURL
+            values["amazon.sellerCentralUrl.\(region)"] = sandbox.baseURL
+        }
+        return values
+    }
+
+    static func start(integrationsOverrides: [String: String] = [:]) async throws -> IntegrationsStack {
+        let database = try await TestDatabase.create()
+        let sandbox = try await IntegrationsSandbox.start()
+        let integrations = try await RunningService.start(
+            .integrations, database: database, overrides: amazonOverrides(sandbox).merging(integrationsOverrides) { $1 })
+        let mainAPI = try await RunningService.start(.mainAPI, database: database,
+                                                     overrides: ["services.integrations.url": integrations.baseURL])
+        return IntegrationsStack(database: database, sandbox: sandbox, integrations: integrations, mainAPI: mainAPI)
+    }
+
+    func stop() async {
+        await mainAPI.stop()
+        await integrations.stop()
+        await sandbox.stop()
+    }
+
+    func api(_ method: HTTPMethod, _ path: String, token: String?, json: String? = nil) async throws -> TestHTTP.Reply {
+        try await TestHTTP.request(method, mainAPI.baseURL + path, json: json,
+                                   headers: token.map { ["authorization": "Bearer \($0)"] } ?? [:])
+    }
+
+    /// Starts connecting as the signed-in user and plays the seller's approval.
+    /// - Returns: the callback's query string and the state the API handed out.
+    func consentAndApprove(token: String, sellingPartnerID: String) async throws -> (query: String, state: String) {
+        let consent = try await api(.POST, "/api/v1/amazon/connections/consent-url", token: token, json: #"{"region":"na"}"#)
+        guard consent.status == 200 else { throw TestFailure(description: "consent-url answered \(consent.status): \(consent.text)") }
+        let json = try consent.json()
+        let url = try (json["consentUrl"] as? String).unwrap("consentUrl")
+        let state = try (json["state"] as? String).unwrap("state")
+        let location = try await sandbox.approve(consentURL: url, sellingPartnerID: sellingPartnerID)
+        return (try location.percentEncodedQuery.unwrap("a callback query"), state)
+    }
+
+    func callback(_ query: String, token: String?) async throws -> TestHTTP.Reply {
+        try await api(.GET, "/api/v1/amazon/callback?" + query, token: token)
+    }
+
+    /// The vault, asked by inventory-sync for `tenant`.
+    func accessToken(connection: String, tenant: String?, body: String = "{}") async throws -> TestHTTP.Reply {
+        try await Self.accessToken(integrations, connection: connection, tenant: tenant, body: body)
+    }
+
+    static func accessToken(_ integrations: RunningService, connection: String, tenant: String?, body: String = "{}") async throws -> TestHTTP.Reply {
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .inventorySync)
+        let token = try await authority.token(for: .integrations, tenantID: tenant.flatMap(UUID.init(uuidString:)))
+        return try await TestHTTP.request(.POST, integrations.baseURL + "/internal/amazon/connections/\(connection)/access-token",
+                                          json: body, headers: ["authorization": "Bearer \(token)"])
+    }
+}
+
+@Suite struct IntegrationsTests {
+    /// The sealed token of a connection, read as the superuser (the test's view of the table).
+    static func sealedToken(_ database: TestDatabase, connection: String) async throws -> SealedRefreshToken? {
+        try await database.withSuperuser { db in
+            let rows = try await db.query("""
+                SELECT key_id, sealed FROM integrations.amazon_refresh_tokens WHERE connection_id = \(UUID(uuidString: connection))
+                """, logger: TestEnvironment.logger)
+            for try await (keyID, sealed) in rows.decode((String, ByteBuffer).self) {
+                return SealedRefreshToken(keyID: keyID, sealed: Array(sealed.readableBytesView))
+            }
+            return nil
+        }
+    }
+
+    /// How many rows of the integrations tables contain `text`, as bytes or in their text form.
+    static func rowsContaining(_ text: String, _ database: TestDatabase) async throws -> Int {
+        try await database.withSuperuser { db in
+            let rows = try await db.query("""
+                SELECT (SELECT count(*) FROM integrations.amazon_refresh_tokens t
+                        WHERE position(convert_to(\(text), 'UTF8') IN t.sealed) > 0 OR strpos(t::text, \(text)) > 0)
+                     + (SELECT count(*) FROM integrations.amazon_connections c WHERE strpos(c::text, \(text)) > 0)
+                     + (SELECT count(*) FROM integrations.oauth_states s
+                        WHERE position(convert_to(\(text), 'UTF8') IN s.state_hash) > 0 OR strpos(s::text, \(text)) > 0)
+                """, logger: TestEnvironment.logger)
+            for try await count in rows.decode(Int64.self) { return Int(count) }
+            return -1
+        }
+    }
+
+    @Test func consentFlowConnectsTheSellerAndKeepsOnlyAnEncryptedToken() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let seller = try await stack.sandbox.createSeller(seed: 7)
+        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "consent@acme.test")
+
+        let consent = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: session, json: #"{"region":"na"}"#)
+        #expect(consent.status == 200, "consent-url answered \(consent.text)")
+        let consentJSON = try consent.json()
+        let consentURL = try (consentJSON["consentUrl"] as? String).unwrap("consentUrl")
+        let state = try (consentJSON["state"] as? String).unwrap("state")
+        let query = URLComponents(string: consentURL)?.queryItems ?? []
+        #expect(consentURL.hasPrefix(stack.sandbox.baseURL + "/apps/authorize/consent?"))
+        #expect(query.first { $0.name == "state" }?.value == state)
+        #expect(query.first { $0.name == "application_id" }?.value == "amzn1.sellerapps.app.opside-sandbox")
+        #expect(query.first { $0.name == "redirect_uri" }?.value == "http://127.0.0.1:8000/api/v1/amazon/callback")
+        #expect(query.first { $0.name == "version" }?.value == "beta")
+        let expiresAt = try Date((consentJSON["expiresAt"] as? String).unwrap("expiresAt"), strategy: .iso8601)
+        #expect(expiresAt.timeIntervalSinceNow > 500 && expiresAt.timeIntervalSinceNow <= 601, "the state lives ten minutes by default")
+
+        let location = try await stack.sandbox.approve(consentURL: consentURL, sellingPartnerID: seller.sellingPartnerId)
+        #expect(location.host == "127.0.0.1" && location.port == 8000 && location.path == "/api/v1/amazon/callback")
+        #expect(location.queryItems?.first { $0.name == "state" }?.value == state)
+        let callbackQuery = try location.percentEncodedQuery.unwrap("callback query")
+
+        let callback = try await stack.callback(callbackQuery, token: session)
+        #expect(callback.status == 201, "callback answered \(callback.status): \(callback.text)")
+        let connection = try callback.json()
+        let connectionID = try (connection["id"] as? String).unwrap("connection id")
+        #expect(connection["sellingPartnerId"] as? String == seller.sellingPartnerId)
+        #expect(connection["region"] as? String == "na")
+        #expect(connection["marketplaceIds"] as? [String] == seller.marketplaceIds)
+        #expect(connection["status"] as? String == "active")
+        #expect(connection["authorizationMethod"] as? String == "consent")
+        #expect(!callback.text.contains("Atzr|") && !callback.text.contains("Atza|"), "no token leaves integrations on connect")
+
+        let list = try await stack.api(.GET, "/api/v1/amazon/connections", token: session)
+        let listed = try (try list.json()["connections"] as? [[String: Any]]).unwrap("connections")
+        #expect(listed.map { $0["id"] as? String } == [connectionID])
+        let shown = try await stack.api(.GET, "/api/v1/amazon/connections/\(connectionID)", token: session)
+        #expect(shown.status == 200)
+        #expect(try shown.json()["sellingPartnerId"] as? String == seller.sellingPartnerId)
+
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected' AND tenant_id = '\(tenant)'
+              AND payload->>'connectionId' = '\(connectionID)' AND payload->>'sellingPartnerId' = '\(seller.sellingPartnerId)'
+              AND payload->>'region' = 'na' AND payload->'marketplaceIds' = '["\(seller.marketplaceIds.joined(separator: "\",\""))"]'::jsonb
+            """) == 1)
+
+        // The table holds the state's hash and a sealed token, never either in the clear.
+        #expect(try await stack.database.count(
+            "SELECT count(*) FROM integrations.oauth_states WHERE state_hash = sha256(convert_to('\(state)', 'UTF8')) AND consumed_at IS NOT NULL") == 1)
+        #expect(try await Self.rowsContaining(seller.sellingPartnerId, stack.database) == 1, "control: the search sees the tables")
+        #expect(try await Self.rowsContaining(state, stack.database) == 0)
+        #expect(try await Self.rowsContaining("Atzr|", stack.database) == 0)
+        let sealed = try await Self.sealedToken(stack.database, connection: connectionID).unwrap("a sealed token")
+        #expect(sealed.keyID == "test")
+        let cipher = RefreshTokenCipher(keyRing: try RefreshTokenKeyRing(parsing: TestEnvironment.tokenEncryptionKeys))
+        let refreshToken = try cipher.open(sealed, connectionID: try UUID(uuidString: connectionID).unwrap("uuid"),
+                                           tenantID: try UUID(uuidString: tenant).unwrap("uuid"))
+        #expect(refreshToken.hasPrefix("Atzr|"))
+        #expect(try await Self.rowsContaining(refreshToken, stack.database) == 0)
+        #expect(try await stack.sandbox.refreshStatus(refreshToken) == 200, "what was sealed is the seller's working refresh token")
+        #expect(throws: RefreshTokenCipherError.self, "the sealed token does not open for another connection") {
+            try cipher.open(sealed, connectionID: UUID(), tenantID: try UUID(uuidString: tenant).unwrap("uuid"))
+        }
+
+        // The same redirect again is a replay.
+        let replay = try await stack.callback(callbackQuery, token: session)
+        #expect(replay.status == 409)
+        #expect(try replay.envelope().error.code == "oauth_state_used")
+
+        // Connecting the same seller again updates the connection instead of adding one.
+        let again = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
+        let reconnect = try await stack.callback(again.query, token: session)
+        #expect(reconnect.status == 200, "reconnect answered \(reconnect.text)")
+        #expect(try reconnect.json()["id"] as? String == connectionID)
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 1)
+
+        // Disconnecting deletes the token and announces it, once.
+        let disconnected = try await stack.api(.DELETE, "/api/v1/amazon/connections/\(connectionID)", token: session)
+        #expect(disconnected.status == 200)
+        #expect(try disconnected.json()["status"] as? String == "disconnected")
+        #expect(try await Self.sealedToken(stack.database, connection: connectionID) == nil)
+        let secondDelete = try await stack.api(.DELETE, "/api/v1/amazon/connections/\(connectionID)", token: session)
+        #expect(secondDelete.status == 200)
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.disconnected' AND payload->>'connectionId' = '\(connectionID)'
+            """) == 1)
+        let afterList = try await stack.api(.GET, "/api/v1/amazon/connections", token: session)
+        #expect((try afterList.json()["connections"] as? [Any])?.count == 0)
+        let vault = try await stack.accessToken(connection: connectionID, tenant: tenant)
+        #expect(vault.status == 409)
+        #expect(try vault.envelope().error.code == "connection_disconnected")
+        await stack.stop()
+    }
+
+    @Test func badStatesAndExpiredCodesAreRefusedClearly() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let seller = try await stack.sandbox.createSeller(seed: 11)
+        let (sessionA, tenantA) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "a@state.test")
+        let (sessionB, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "b@state.test")
+
+        #expect(try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: nil, json: #"{"region":"na"}"#).status == 401)
+        let badRegion = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: sessionA, json: #"{"region":"mars"}"#)
+        #expect(badRegion.status == 422)
+        let mismatch = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: sessionA,
+                                           json: #"{"region":"eu","marketplaceId":"ATVPDKIKX0DER"}"#)
+        #expect(mismatch.status == 422, "a US marketplace is not in the EU region")
+
+        let unknown = try await stack.callback("state=never-issued&spapi_oauth_code=ANDMxyz&selling_partner_id=\(seller.sellingPartnerId)",
+                                               token: sessionA)
+        #expect(unknown.status == 400)
+        #expect(try unknown.envelope().error.code == "oauth_state_unknown")
+        #expect(try await stack.callback("spapi_oauth_code=ANDMxyz&selling_partner_id=X", token: nil).status == 422)
+
+        // Tenant B's browser cannot complete tenant A's flow, and trying does not burn A's state.
+        let flow = try await stack.consentAndApprove(token: sessionA, sellingPartnerID: seller.sellingPartnerId)
+        let otherTenant = try await stack.callback(flow.query, token: sessionB)
+        #expect(otherTenant.status == 403)
+        #expect(try otherTenant.envelope().error.code == "oauth_state_other_tenant")
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
+        // A browser without a session completes it: the state alone says whose it is.
+        let completed = try await stack.callback(flow.query, token: nil)
+        #expect(completed.status == 201, "callback answered \(completed.text)")
+        #expect(try completed.json()["tenantId"] as? String == tenantA)
+        let replayed = try await stack.callback(flow.query, token: sessionA)
+        #expect(replayed.status == 409)
+        #expect(try replayed.envelope().error.code == "oauth_state_used")
+
+        // A code older than five minutes is refused by Amazon, and the API says to start again.
+        let late = try await stack.consentAndApprove(token: sessionA, sellingPartnerID: seller.sellingPartnerId)
+        try await stack.sandbox.advanceClock(seconds: 301)
+        let expiredCode = try await stack.callback(late.query, token: sessionA)
+        #expect(expiredCode.status == 400, "callback answered \(expiredCode.text)")
+        #expect(try expiredCode.envelope().error.code == "authorization_code_rejected")
+        #expect(try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected'") == 1)
+
+        // Only the gateway may drive connecting: another service's token is refused.
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .inventorySync)
+        let token = try await authority.token(for: .integrations, tenantID: UUID(uuidString: tenantA))
+        let direct = try await TestHTTP.request(.POST, stack.integrations.baseURL + "/internal/amazon/connections/consent-url",
+                                                json: #"{"userId":"\#(UUID())","region":"na"}"#, headers: ["authorization": "Bearer \(token)"])
+        #expect(direct.status == 403)
+        await stack.stop()
+    }
+
+    @Test func anExpiredStateIsRefusedWithoutSpendingTheCode() async throws {
+        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "1"])
+        defer { Task { await stack.stop() } }
+        let seller = try await stack.sandbox.createSeller(seed: 12)
+        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "slow@state.test")
+        let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
+        try await Task.sleep(for: .milliseconds(1500))
+        let expired = try await stack.callback(flow.query, token: session)
+        #expect(expired.status == 400)
+        #expect(try expired.envelope().error.code == "oauth_state_expired")
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
+        // integrations never exchanged the code: it still works at Amazon.
+        let code = try (URLComponents(string: "?" + flow.query)?.queryItems?.first { $0.name == "spapi_oauth_code" }?.value).unwrap("code")
+        let exchange = try await stack.sandbox.lwa(["grant_type": "authorization_code", "code": code,
+                                                    "redirect_uri": "http://127.0.0.1:8000/api/v1/amazon/callback"])
+        #expect(exchange.status == 200, "the sandbox answered \(exchange.text)")
+        await stack.stop()
+    }
+
+    @Test func tokenVaultHandsAccessTokensOnlyToTheConnectionsTenant() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let seller = try await stack.sandbox.createSeller(seed: 21)
+        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "vault@acme.test")
+        let connect = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(seller.refreshToken)","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}
+            """)
+        #expect(connect.status == 201, "refresh-token connect answered \(connect.text)")
+        let connectionID = try (try connect.json()["id"] as? String).unwrap("id")
+        #expect(try connect.json()["authorizationMethod"] as? String == "self_authorized")
+        let bogus = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"Atzr|not-a-real-token","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}
+            """)
+        #expect(bogus.status == 422)
+        #expect(try bogus.envelope().error.code == "refresh_token_rejected")
+
+        let granted = try await stack.accessToken(connection: connectionID, tenant: tenant)
+        #expect(granted.status == 200, "vault answered \(granted.text)")
+        let grant = try granted.json()
+        let accessToken = try (grant["accessToken"] as? String).unwrap("accessToken")
+        #expect(accessToken.hasPrefix("Atza|"))
+        #expect(grant["sellingPartnerId"] as? String == seller.sellingPartnerId)
+        #expect(grant["region"] as? String == "na")
+        #expect(grant["endpoint"] as? String == stack.sandbox.baseURL)
+        #expect(grant["marketplaceIds"] as? [String] == seller.marketplaceIds)
+        let expiresAt = try Date((grant["expiresAt"] as? String).unwrap("expiresAt"), strategy: .iso8601)
+        #expect(expiresAt.timeIntervalSinceNow > 3000 && expiresAt.timeIntervalSinceNow < 3600)
+        #expect(!granted.text.contains(seller.refreshToken) && !granted.text.contains("Atzr|"))
+        let call = try await TestHTTP.request(.GET, stack.sandbox.baseURL + "/sellers/v1/marketplaceParticipations",
+                                              headers: ["x-amz-access-token": accessToken])
+        #expect(call.status == 200, "the handed-out token works at SP-API")
+
+        // Cached: asking again gives the same token; reporting it rejected gives a fresh one.
+        let cached = try await stack.accessToken(connection: connectionID, tenant: tenant)
+        #expect(try cached.json()["accessToken"] as? String == accessToken)
+        let fresh = try await stack.accessToken(connection: connectionID, tenant: tenant, body: #"{"rejectedAccessToken":"\#(accessToken)"}"#)
+        #expect(fresh.status == 200)
+        #expect(try fresh.json()["accessToken"] as? String != accessToken)
+
+        let (_, otherTenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "other@acme.test")
+        let foreign = try await stack.accessToken(connection: connectionID, tenant: otherTenant)
+        #expect(foreign.status == 404)
+        #expect(try foreign.envelope().error.code == "not_found")
+        #expect(try await stack.accessToken(connection: UUID().uuidString, tenant: tenant).status == 404)
+        #expect(try await stack.accessToken(connection: connectionID, tenant: nil).status == 400)
+        let unsigned = try await TestHTTP.request(.POST, stack.integrations.baseURL + "/internal/amazon/connections/\(connectionID)/access-token")
+        #expect(unsigned.status == 401)
+        let otherList = try await stack.api(.GET, "/api/v1/amazon/connections/\(connectionID)",
+                                            token: try await SignUpFlowTests.signUp(stack.mainAPI, email: "third@acme.test").token)
+        #expect(otherList.status == 404, "another tenant cannot see the connection through the API either")
+        await stack.stop()
+    }
+
+    @Test func aRevokedRefreshTokenMarksTheConnectionForReauthorization() async throws {
+        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.accountHealthSchedule": "@every 1s"])
+        defer { Task { await stack.stop() } }
+        let seller = try await stack.sandbox.createSeller(seed: 31)
+        let bystander = try await stack.sandbox.createSeller(seed: 32)
+        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "health@acme.test")
+        var ids: [String] = []
+        for connected in [seller, bystander] {
+            let reply = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+                {"refreshToken":"\(connected.refreshToken)","sellingPartnerId":"\(connected.sellingPartnerId)","region":"na"}
+                """)
+            #expect(reply.status == 201, "connect answered \(reply.text)")
+            ids.append(try (try reply.json()["id"] as? String).unwrap("id"))
+        }
+        let (revokedID, healthyID) = (ids[0], ids[1])
+        // The sweep checks healthy connections and leaves them active.
+        #expect(try await eventually {
+            try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections WHERE last_health_check_at IS NOT NULL") == 2
+        })
+        #expect(try await stack.accessToken(connection: revokedID, tenant: tenant).status == 200)
+
+        let fault = try await TestHTTP.request(.PUT, stack.sandbox.baseURL + "/_sandbox/faults",
+                                               json: #"{"revokeRefreshTokens":true,"sellingPartnerId":"\#(seller.sellingPartnerId)"}"#)
+        #expect(fault.status == 200)
+        #expect(try await eventually {
+            try await stack.database.count("""
+                SELECT count(*) FROM integrations.amazon_connections WHERE id = '\(revokedID)' AND status = 'needs_reauthorization'
+                  AND reauthorization_reason LIKE 'invalid_grant%' AND reauthorization_required_at IS NOT NULL
+                """) == 1
+        })
+        let vault = try await stack.accessToken(connection: revokedID, tenant: tenant)
+        #expect(vault.status == 409)
+        #expect(try vault.envelope().error.code == "needs_reauthorization")
+        #expect(try await stack.accessToken(connection: healthyID, tenant: tenant).status == 200, "the other seller is unaffected")
+        let shown = try await stack.api(.GET, "/api/v1/amazon/connections/\(revokedID)", token: session)
+        #expect(try shown.json()["status"] as? String == "needs_reauthorization")
+
+        // Announced once, however many sweeps run.
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required' AND tenant_id = '\(tenant)'
+              AND payload->>'connectionId' = '\(revokedID)' AND payload->>'reason' LIKE 'invalid_grant%'
+            """) == 1)
+        #expect(try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required'") == 1)
+
+        // Connecting again with a token Amazon accepts clears it.
+        _ = try await TestHTTP.request(.DELETE, stack.sandbox.baseURL + "/_sandbox/faults")
+        let reconnect = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(seller.refreshToken)","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}
+            """)
+        #expect(reconnect.status == 200, "reconnect answered \(reconnect.text)")
+        #expect(try reconnect.json()["status"] as? String == "active")
+        #expect(try reconnect.json()["id"] as? String == revokedID)
+        #expect(try await stack.accessToken(connection: revokedID, tenant: tenant).status == 200)
+        await stack.stop()
+    }
+
+    @Test func rotatingTheKeyKeepsOldTokensReadableAndReSealsThem() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await IntegrationsSandbox.start()
+        defer { Task { await sandbox.stop() } }
+        func key() -> String { Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() }
+        let (old, new) = ("k1:" + key(), "k2:" + key())
+        func boot(_ keys: String) async throws -> RunningService {
+            try await RunningService.start(.integrations, database: database, overrides: IntegrationsStack.amazonOverrides(sandbox)
+                .merging(["security.tokenEncryptionKeys": keys]) { $1 })
+        }
+        let seller = try await sandbox.createSeller(seed: 41)
+        let tenant = UUID()
+        let gateway = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+
+        var integrations = try await boot(old)
+        let connect = try await TestHTTP.request(.POST, integrations.baseURL + "/internal/amazon/connections/refresh-token", json: """
+            {"userId":"\(UUID())","refreshToken":"\(seller.refreshToken)","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}
+            """, headers: ["authorization": "Bearer \(try await gateway.token(for: .integrations, tenantID: tenant))"])
+        #expect(connect.status == 201, "connect answered \(connect.text)")
+        let connectionID = try (try connect.json()["id"] as? String).unwrap("id")
+        #expect(try await Self.sealedToken(database, connection: connectionID)?.keyID == "k1")
+        await integrations.stop()
+
+        // New key first, old one still listed: the old token opens and is re-sealed under k2.
+        integrations = try await boot("\(new),\(old)")
+        let rotated = try await IntegrationsStack.accessToken(integrations, connection: connectionID, tenant: tenant.uuidString)
+        #expect(rotated.status == 200, "vault answered \(rotated.text)")
+        #expect(try await eventually { try await Self.sealedToken(database, connection: connectionID)?.keyID == "k2" })
+        let resealed = try await Self.sealedToken(database, connection: connectionID).unwrap("sealed token")
+        let onlyNew = RefreshTokenCipher(keyRing: try RefreshTokenKeyRing(parsing: new))
+        #expect(try onlyNew.open(resealed, connectionID: try UUID(uuidString: connectionID).unwrap("uuid"), tenantID: tenant) == seller.refreshToken)
+        await integrations.stop()
+
+        // The old key can now be dropped.
+        integrations = try await boot(new)
+        #expect(try await IntegrationsStack.accessToken(integrations, connection: connectionID, tenant: tenant.uuidString).status == 200)
+        await integrations.stop()
+
+        // Without the sealing key the token cannot be read, and the vault says so.
+        integrations = try await boot("k3:" + key())
+        let unreadable = try await IntegrationsStack.accessToken(integrations, connection: connectionID, tenant: tenant.uuidString)
+        #expect(unreadable.status == 500)
+        #expect(try unreadable.envelope().error.code == "token_unreadable")
+        await integrations.stop()
+        await sandbox.stop()
+    }
+
+    /// The repository against the real schema, connected as integrations' role: row-level
+    /// security hides everything without a tenant, and the two opt-in policies reveal only what
+    /// they are for.
+    @Test func repositoryKeepsTenantsApartAndStatesSingleUse() async throws {
+        let database = try await TestDatabase.create()
+        let integrations = try await RunningService.start(.integrations, database: database)
+        await integrations.stop()
+        let db = Database(settings: database.settings(for: .integrations), logger: TestEnvironment.logger)
+        let repository = AmazonConnectionsPostgresRepository(
+            database: db, outbox: EventOutbox(producer: .integrations, redis: nil, logger: TestEnvironment.logger), logger: TestEnvironment.logger)
+        let cipher = RefreshTokenCipher(keyRing: try RefreshTokenKeyRing(parsing: TestEnvironment.tokenEncryptionKeys))
+        let (tenantA, tenantB, user) = (UUID(), UUID(), UUID())
+        let hash = Array(repeating: UInt8(7), count: 32)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await db.client.run() }
+            let expiresAt = try await repository.createOAuthState(
+                hash: hash, grant: OAuthStateGrant(tenantID: tenantA, userID: user, region: .europe, marketplaceID: "A1PA6795UKMFR9"),
+                lifetime: .seconds(60))
+            #expect(expiresAt.timeIntervalSinceNow > 30 && expiresAt.timeIntervalSinceNow <= 61)
+            await #expect(throws: AmazonConnectionError.self) {
+                try await repository.consumeOAuthState(hash: Array(repeating: 8, count: 32), presenter: .init(tenantID: nil, userID: nil))
+            }
+            let grant = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil))
+            #expect(grant == OAuthStateGrant(tenantID: tenantA, userID: user, region: .europe, marketplaceID: "A1PA6795UKMFR9"))
+            do {
+                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: tenantA, userID: user))
+                Issue.record("a consumed state was accepted again")
+            } catch AmazonConnectionError.stateAlreadyUsed {}
+
+            let authorization = NewAmazonAuthorization(tenantID: tenantA, userID: user, sellingPartnerID: "A1SELLER", region: .europe,
+                                                       marketplaceIDs: ["A1PA6795UKMFR9", "A13V1IB3VIYZZH"], method: .consent)
+            let seal: @Sendable (UUID) throws -> SealedRefreshToken = { try cipher.seal("Atzr|secret", connectionID: $0, tenantID: tenantA) }
+            let (first, created) = try await repository.saveAuthorization(authorization, seal: seal)
+            #expect(created)
+            #expect(first.marketplaceIds == ["A1PA6795UKMFR9", "A13V1IB3VIYZZH"])
+            let (second, createdAgain) = try await repository.saveAuthorization(authorization, seal: seal)
+            #expect(!createdAgain && second.id == first.id, "the same seller and region updates the connection")
+
+            func count(_ sql: String, tenant: UUID?, setting: (String, String)? = nil) async throws -> Int {
+                try await db.withTransaction(tenant: tenant) { connection in
+                    if let (name, value) = setting {
+                        try await connection.query("SELECT set_config(\(name), \(value), true)", logger: TestEnvironment.logger)
+                    }
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+                    for try await value in rows.decode(Int64.self) { return Int(value) }
+                    return -1
+                }
+            }
+            for table in ["amazon_connections", "amazon_refresh_tokens", "oauth_states"] {
+                #expect(try await count("SELECT count(*) FROM integrations.\(table)", tenant: nil) == 0, "\(table) without a tenant")
+                #expect(try await count("SELECT count(*) FROM integrations.\(table)", tenant: tenantB) == 0, "\(table) for another tenant")
+                #expect(try await count("SELECT count(*) FROM integrations.\(table)", tenant: tenantA) == 1, "\(table) for its tenant")
+            }
+            #expect(try await count("SELECT count(*) FROM integrations.oauth_states", tenant: nil,
+                                    setting: ("opside.oauth_state_hash", String(repeating: "07", count: 32))) == 1)
+            #expect(try await count("SELECT count(*) FROM integrations.oauth_states", tenant: nil,
+                                    setting: ("opside.oauth_state_hash", String(repeating: "08", count: 32))) == 0)
+            #expect(try await count("SELECT count(*) FROM integrations.amazon_refresh_tokens", tenant: nil,
+                                    setting: ("opside.account_health_sweep", "on")) == 0, "the sweep sees connections, not tokens")
+            #expect(try await count("WITH u AS (UPDATE integrations.amazon_connections SET status = 'disconnected' RETURNING 1) SELECT count(*) FROM u",
+                                    tenant: nil, setting: ("opside.account_health_sweep", "on")) == 0, "the sweep cannot write")
+            #expect(try await repository.connectionsDueForHealthCheck() == [HealthCheckTarget(connectionId: first.id, tenantId: tenantA)])
+
+            #expect(try await repository.markNeedsReauthorization(connectionID: first.id, tenantID: tenantB, reason: "x") == false)
+            #expect(try await repository.markNeedsReauthorization(connectionID: first.id, tenantID: tenantA, reason: "invalid_grant: revoked"))
+            #expect(try await repository.markNeedsReauthorization(connectionID: first.id, tenantID: tenantA, reason: "again") == false)
+            #expect(try await repository.connectionsDueForHealthCheck().isEmpty)
+            #expect(try await repository.connection(id: first.id, tenantID: tenantB) == nil)
+            let (reconnected, _) = try await repository.saveAuthorization(authorization, seal: seal)
+            #expect(reconnected.status == .active && reconnected.reauthorizationReason == nil, "reconnecting clears the mark")
+            group.cancelAll()
+        }
+        #expect(try await database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required'") == 1)
+        #expect(try await database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected'") == 3)
+        #expect(try await database.count("""
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'integrations' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity
+            """) == 3)
+    }
+
+    @Test func keyRingConfigurationIsValidated() throws {
+        #expect(throws: RefreshTokenKeyRingError.self) { try RefreshTokenKeyRing(parsing: "") }
+        #expect(throws: RefreshTokenKeyRingError.self) { try RefreshTokenKeyRing(parsing: "k1:" + Data(count: 16).base64EncodedString()) }
+        #expect(throws: RefreshTokenKeyRingError.self) { try RefreshTokenKeyRing(parsing: "nokeyid") }
+        let key = Data(count: 32).base64EncodedString()
+        #expect(throws: RefreshTokenKeyRingError.self) { try RefreshTokenKeyRing(parsing: "k1:\(key),k1:\(key)") }
+        let ring = try RefreshTokenKeyRing(parsing: "k2:\(key), k1:\(key)")
+        #expect(ring.currentKeyID == "k2")
+        #expect(ring.keyIDs == ["k1", "k2"])
+    }
+}

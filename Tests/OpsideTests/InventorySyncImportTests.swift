@@ -1,0 +1,142 @@
+import Foundation
+import InventorySync
+import NIOHTTP1
+import OpsideCore
+import Testing
+
+@Suite(.serialized) struct InventorySyncImportTests {
+    struct ImportReply: Decodable { let result: ImportResult }
+
+    static func gzip(_ bytes: [UInt8]) throws -> Data {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString).txt")
+        try Data(bytes).write(to: input)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+        process.arguments = ["-f", input.path]
+        try process.run()
+        process.waitUntilExit()
+        let output = URL(fileURLWithPath: input.path + ".gz")
+        defer { try? FileManager.default.removeItem(at: output) }
+        return try Data(contentsOf: output)
+    }
+
+    /// Rows of a connection's table, minus what differs by connection, for comparing two loads.
+    static func rows(_ database: TestDatabase, _ table: String, _ connection: UUID, columns: String) async throws -> [String] {
+        try await database.strings("SELECT concat_ws('|', \(columns)) FROM amazon.\(table) WHERE connection_id = '\(connection)'").sorted()
+    }
+
+    static let ledgerColumns = """
+        event_key, occurrence, event_date, event_at, fnsku, asin, msku, title, event_type, reference_id, quantity, fulfillment_center,
+        disposition, reason, country, reconciled_quantity, unreconciled_quantity, marketplace_id
+        """
+    static let returnColumns = """
+        order_id, fnsku, license_plate_number, return_date, sku, asin, product_name, quantity, fulfillment_center_id,
+        detailed_disposition, reason, status, marketplace_id
+        """
+
+    @Test func importedFilesWithEveryQuirkLoadTheSameRowsAsTheAPI() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
+        defer { Task { await service.stop(); await sandbox.stop() } }
+        let seller = try await sandbox.createSeller(seed: 4601, skus: 3, months: 3)
+        let marketplace = seller.marketplaceIds[0]
+        let tenant = UUID(), viaAPI = UUID(), viaFile = UUID()
+        tokens.register(connectionID: viaAPI, tenantID: tenant, seller: seller)
+        for dataset in ["ledger_detail", "customer_returns"] {
+            let runs = try await service.syncAndWait(tenant: tenant, connection: viaAPI, dataset: dataset)
+            #expect(runs.map(\.state) == ["succeeded"])
+        }
+
+        // 1. Ledger: SP-API header spellings, CRLF, UTF-8 BOM, gzip; uploaded through the API.
+        let ledgerText = String(decoding: try await sandbox.reportText(seller, type: "GET_LEDGER_DETAIL_VIEW_DATA"), as: UTF8.self)
+        var lines = ledgerText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let dataLines = lines.count - 1
+        #expect(dataLines > 20)
+        lines[0] = lines[0].replacingOccurrences(of: "Event Type", with: "EventType").replacingOccurrences(of: "Reference ID", with: "ReferenceID")
+            .replacingOccurrences(of: "Fulfillment Center", with: "FulfillmentCenter")
+            .replacingOccurrences(of: "Unreconciled Quantity", with: "UnreconciledQuantity")
+            .replacingOccurrences(of: "Reconciled Quantity", with: "ReconciledQuantity")
+        let quirky: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+        let upload = try await service.call(.POST, "/internal/amazon/connections/\(viaFile)/imports?marketplaceId=\(marketplace)&fileName=ledger.txt.gz",
+                                            tenant: tenant, body: try Self.gzip(quirky))
+        #expect(upload.status == 201, "\(upload.text)")
+        let ledger = try JSONDecoder.opside.decode(ImportReply.self, from: upload.body).result
+        #expect(ledger.detectedReportType == "GET_LEDGER_DETAIL_VIEW_DATA")
+        #expect(ledger.rowsLoaded == dataLines && ledger.rowsQuarantined == 0)
+        let apiLedger = try await Self.rows(database, "ledger_detail", viaAPI, columns: Self.ledgerColumns)
+        let fileLedger = try await Self.rows(database, "ledger_detail", viaFile, columns: Self.ledgerColumns)
+        #expect(apiLedger.count == dataLines)
+        #expect(fileLedger == apiLedger)
+
+        // 2. Returns: Windows-1252 with accented text, plain, LF; through the `opside import` CLI.
+        let returnsText = String(decoding: try await sandbox.reportText(seller, type: "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"), as: UTF8.self)
+        var returnLines = returnsText.split(separator: "\n").map(String.init)
+        #expect(returnLines.count > 1)
+        var fields = returnLines[1].components(separatedBy: "\t")
+        fields[fields.count - 1] = "Très bien – déçu"
+        returnLines[1] = fields.joined(separator: "\t")
+        let cp1252 = try (returnLines.joined(separator: "\n") + "\n").data(using: .windowsCP1252).unwrap("Windows-1252 text")
+        #expect(cp1252.contains(0xE8))  // è as one Windows-1252 byte, not UTF-8
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-\(UUID().uuidString).txt")
+        try cp1252.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let cli = try Self.runCLI(["import", "--tenant", tenant.uuidString, "--connection", viaFile.uuidString, "--marketplace", marketplace, file.path],
+                                  database: database)
+        #expect(cli.status == 0, "opside import failed: \(cli.error)")
+        let returns = try JSONDecoder.opside.decode(ImportResult.self, from: Data(cli.output.utf8))
+        #expect(returns.detectedReportType == "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA" && returns.rowsLoaded == returnLines.count - 1)
+        #expect(try await Self.rows(database, "customer_returns", viaFile, columns: Self.returnColumns)
+                == (try await Self.rows(database, "customer_returns", viaAPI, columns: Self.returnColumns)))
+        let comments = try await database.strings("SELECT customer_comments FROM amazon.customer_returns WHERE connection_id = '\(viaFile)' AND customer_comments IS NOT NULL")
+        #expect(comments == ["Très bien – déçu"])
+
+        // 3. A required column missing: a clear error, nothing loaded.
+        let eventTypeIndex = lines[0].components(separatedBy: "\t").firstIndex(of: "EventType")!
+        let withoutEventType = lines.map { line in
+            var columns = line.components(separatedBy: "\t")
+            columns.remove(at: eventTypeIndex)
+            return columns.joined(separator: "\t")
+        }.joined(separator: "\n")
+        let other = UUID()
+        let missing = try await service.call(.POST, "/internal/amazon/connections/\(other)/imports", tenant: tenant, body: Data(withoutEventType.utf8))
+        #expect(missing.status == 422 || missing.status == 400, "\(missing.status) \(missing.text)")
+        #expect(missing.text.contains("Event Type"))
+        #expect(try await database.count("SELECT count(*) FROM amazon.ledger_detail WHERE connection_id = '\(other)'") == 0)
+
+        // 4. Malformed rows are quarantined with their line numbers; the rest loads.
+        let quantityIndex = lines[0].components(separatedBy: "\t").firstIndex(of: "Quantity")!
+        var badQuantity = lines[1].components(separatedBy: "\t")
+        badQuantity[quantityIndex] = "lots"
+        let malformed = lines.joined(separator: "\n") + "\n" + badQuantity.joined(separator: "\t") + "\n"
+            + lines[2] + "\textra\tfields\n"
+        let broken = try await service.call(.POST, "/internal/amazon/connections/\(other)/imports?marketplaceId=\(marketplace)",
+                                            tenant: tenant, body: Data(malformed.utf8))
+        #expect(broken.status == 201, "\(broken.text)")
+        let result = try JSONDecoder.opside.decode(ImportReply.self, from: broken.body).result
+        #expect(result.rowsQuarantined == 2 && result.quarantinedLines == [dataLines + 2, dataLines + 3])
+        #expect(result.rowsLoaded == dataLines)
+        let reasons = try await database.strings("SELECT line_number || ': ' || reason FROM amazon.sync_quarantine WHERE run_id = '\(result.runId)' ORDER BY line_number")
+        #expect(reasons.count == 2 && reasons[1].contains("fields for"), "\(reasons)")
+    }
+
+    static func runCLI(_ arguments: [String], database: TestDatabase) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = TestEnvironment.executable("opside")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in ["postgres.host": database.host, "postgres.port": String(database.port), "postgres.database": database.name] {
+            environment[OpsideConfiguration.environmentName(for: key)] = value
+        }
+        process.environment = environment
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import InventorySync
+import Logging
+import OpsideCore
+import OpsidePostgres
+
+/// `opside`: operator commands. Connects to PostgreSQL with the same keys as the services
+/// (`postgres.host`, `postgres.port`, `postgres.database`, `postgres.user`, `postgres.password`,
+/// `postgres.tls`), as inventory-sync's role unless `postgres.user` says otherwise.
+@main
+struct OpsideCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self])
+}
+
+/// `opside import --tenant T --connection C FILE`: loads a report file downloaded from Seller
+/// Central through the same parsers and tables as the API sync.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a Seller Central report file (type detected from its header; gzip or plain; UTF-8 or Windows-1252).")
+
+    @Option(help: "The tenant id (UUID) the data belongs to.")
+    var tenant: String
+
+    @Option(help: "The Amazon connection id (UUID); a new id records an import-only connection.")
+    var connection: String
+
+    @Option(help: "The marketplace id of the file (default: the connection's first, else ATVPDKIKX0DER).")
+    var marketplace: String?
+
+    @Argument(help: "The report file.")
+    var file: String
+
+    func run() async throws {
+        guard let tenantID = UUID(uuidString: tenant) else { throw ValidationError("--tenant must be a UUID") }
+        guard let connectionID = UUID(uuidString: connection) else { throw ValidationError("--connection must be a UUID") }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        let reader = try await OpsideConfiguration.reader()
+        var logger = Logger(label: "opside.cli")
+        logger.logLevel = .warning
+        let database = Database(settings: try PostgresSettings(reader: reader, service: .inventorySync), logger: logger)
+        let importer = ReportImporter(database: database, logger: logger)
+        let result = try await withThrowingTaskGroup(of: ImportResult?.self) { group in
+            group.addTask {
+                await database.client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await importer.importFile(path: file, tenantID: tenantID, connectionID: connectionID, marketplaceID: marketplace)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
