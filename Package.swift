@@ -187,8 +187,8 @@ package.targets += [
     .executableTarget(
         name: "opside-sync-bench",
         dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis",
-                       postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO,
-                       .product(name: "NIOCore", package: "swift-nio")],
+                       postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
+                       .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Benchmarks/Sync", swiftSettings: swiftSettings),
 ]
 package.products += [

@@ -97,7 +97,7 @@ AMAZON_ACCESS_TOKEN = {"type": "object", "required": ["accessToken", "expiresAt"
     "accessToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"},
     "sellingPartnerId": {"type": "string"}, "region": {"type": "string"},
     "marketplaceIds": {"type": "array", "items": {"type": "string"}}, "endpoint": {"type": "string", "format": "uri"}}}
-CONNECTION_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+CONNECTION_ID = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
 
 SERVICE_PATHS = {
@@ -136,7 +136,7 @@ SERVICE_PATHS = {
             security=SESSION, request=AMAZON_REFRESH_TOKEN_REQUEST, tags=["amazon"])},
         "/api/v1/amazon/connections": {"get": op("The tenant's Amazon connections", {
             "200": json_response("Connections", AMAZON_CONNECTION_LIST), "401": ERROR, "503": ERROR}, security=SESSION, tags=["amazon"])},
-        "/api/v1/amazon/connections/{id}": {
+        "/api/v1/amazon/connections/{connectionId}": {
             "get": op("One Amazon connection", {"200": json_response("Connection", AMAZON_CONNECTION), "401": ERROR, "404": ERROR, "503": ERROR},
                       security=SESSION, parameters=CONNECTION_ID, tags=["amazon"]),
             "delete": op("Disconnect: deletes the tokens, publishes amazon.disconnected", {
@@ -161,14 +161,14 @@ SERVICE_PATHS = {
                                              "properties": {**AMAZON_REFRESH_TOKEN_REQUEST["properties"], **WITH_USER}}, tags=["amazon"])},
         "/internal/amazon/connections": {"get": op("The token's tenant's connections", {
             "200": json_response("Connections", AMAZON_CONNECTION_LIST), "400": ERROR, "401": ERROR}, security=SERVICE_TOKEN, tags=["amazon"])},
-        "/internal/amazon/connections/{id}": {
+        "/internal/amazon/connections/{connectionId}": {
             "get": op("One connection of the token's tenant", {"200": json_response("Connection", AMAZON_CONNECTION),
                                                                 "400": ERROR, "401": ERROR, "404": ERROR},
                       security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["amazon"]),
             "delete": op("Disconnect (main-api only)", {"200": json_response("Disconnected", AMAZON_CONNECTION),
                                                          "401": ERROR, "403": ERROR, "404": ERROR},
                          security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["amazon"])},
-        "/internal/amazon/connections/{id}/access-token": {"post": op(
+        "/internal/amazon/connections/{connectionId}/access-token": {"post": op(
             "Token vault: a short-lived access token for a connection of the token's tenant (never the refresh token)", {
                 "200": json_response("Access token", AMAZON_ACCESS_TOKEN), "400": ERROR, "401": ERROR,
                 "404": ERROR, "409": ERROR, "502": ERROR},
@@ -182,6 +182,83 @@ SERVICE_PATHS = {
             security=SERVICE_TOKEN, tags=["billing"])},
     },
 }
+
+# inventory-sync (issue 4): sync triggers, progress, history, schedules, discrepancies and report
+# imports on inventory-sync; main-api forwards the public twins under /api/v1/amazon.
+SYNC_DATASETS = ["ledger_detail", "reimbursements", "customer_returns", "removal_orders", "removal_shipments", "inbound_shipments",
+                 "financial_events", "replacements", "orders", "inventory_summaries", "ledger_summary", "estimated_fees", "listings"]
+SYNC_RUN = {"type": "object", "required": ["runId", "connectionId", "dataset", "trigger", "state", "queuedAt"], "properties": {
+    "runId": {"type": "string", "format": "uuid"}, "connectionId": {"type": "string", "format": "uuid"},
+    "dataset": {"type": "string", "enum": SYNC_DATASETS + ["import"]},
+    "trigger": {"type": "string", "enum": ["schedule", "manual", "backfill", "import"]},
+    "state": {"type": "string", "enum": ["queued", "running", "retrying", "succeeded", "failed", "needs_reauthorization"]},
+    "queuedAt": {"type": "string", "format": "date-time"}, "startedAt": {"type": "string", "format": "date-time"},
+    "finishedAt": {"type": "string", "format": "date-time"}, "windowsTotal": {"type": "integer"}, "windowsDone": {"type": "integer"},
+    "pagesDone": {"type": "integer"}, "rowsDone": {"type": "integer"}, "rowsInserted": {"type": "integer"},
+    "rowsUpdated": {"type": "integer"}, "rowsQuarantined": {"type": "integer"},
+    "estimatedFinishAt": {"type": "string", "format": "date-time"},
+    "errorKind": {"type": "string", "enum": ["transient", "permanent", "authorization"]}, "errorMessage": {"type": "string"},
+    "detectedReportType": {"type": "string"}}}
+SYNC_RUNS = {"type": "object", "required": ["runs"], "properties": {"runs": {"type": "array", "items": SYNC_RUN}}}
+SYNC_TRIGGER = {"type": "object", "required": ["dataset"], "properties": {"dataset": {"type": "string", "enum": ["all"] + SYNC_DATASETS}}}
+SYNC_SCHEDULE = {"type": "object", "properties": {
+    "connectionId": {"type": "string", "format": "uuid"}, "dataset": {"type": "string"}, "intervalSeconds": {"type": "integer"},
+    "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"}}}
+SYNC_SCHEDULES = {"type": "object", "properties": {"schedules": {"type": "array", "items": SYNC_SCHEDULE}}}
+SYNC_SCHEDULE_REQUEST = {"type": "object", "required": ["intervalSeconds"], "properties": {
+    "intervalSeconds": {"type": "integer", "minimum": 300}, "enabled": {"type": "boolean"}}}
+SYNC_QUARANTINE = {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object", "properties": {
+    "lineNumber": {"type": "integer"}, "reason": {"type": "string"}, "rawLine": {"type": "string"}}}}}}
+SYNC_DISCREPANCIES = {"type": "object", "properties": {"discrepancies": {"type": "array", "items": {"type": "object", "properties": {
+    "marketplaceId": {"type": "string"}, "fnsku": {"type": "string"}, "sellerSku": {"type": "string"},
+    "summaryQuantity": {"type": "integer"}, "ledgerQuantity": {"type": "integer"}, "difference": {"type": "integer"}}}}}}
+SYNC_IMPORT = {"type": "object", "properties": {"result": {"type": "object", "properties": {
+    "runId": {"type": "string", "format": "uuid"}, "detectedReportType": {"type": "string"}, "dataset": {"type": "string"},
+    "rowsLoaded": {"type": "integer"}, "rowsInserted": {"type": "integer"}, "rowsUpdated": {"type": "integer"},
+    "rowsQuarantined": {"type": "integer"}, "quarantinedLines": {"type": "array", "items": {"type": "integer"}}}}}}
+SYNC_CONNECTION = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+SYNC_RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+SYNC_DATASET_PARAM = [{"name": "dataset", "in": "path", "required": True, "schema": {"type": "string", "enum": SYNC_DATASETS}}]
+SYNC_HISTORY_QUERY = [{"name": "dataset", "in": "query", "schema": {"type": "string", "enum": SYNC_DATASETS}},
+                      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]
+SYNC_IMPORT_QUERY = [{"name": "marketplaceId", "in": "query", "schema": {"type": "string"}},
+                     {"name": "fileName", "in": "query", "schema": {"type": "string"}}]
+
+
+def sync_paths(prefix, security, who):
+    """The sync routes under `prefix` (inventory-sync's internal ones, or main-api's public twins)."""
+    upload = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM or Windows-1252; CRLF)", {
+        "201": json_response("Loaded, with quarantined line numbers", SYNC_IMPORT), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR},
+        security=security, parameters=SYNC_CONNECTION + SYNC_IMPORT_QUERY, tags=["sync"])
+    imports["requestBody"] = upload
+    return {
+        f"{prefix}/connections/{{connectionId}}/syncs": {
+            "post": op(f"Sync one dataset or all now ({who})", {
+                "202": json_response("The live or new run per dataset", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
+                "503": ERROR}, security=security, request=SYNC_TRIGGER, parameters=SYNC_CONNECTION, tags=["sync"]),
+            "get": op("Sync history, newest first", {"200": json_response("Runs", SYNC_RUNS), "401": ERROR, "422": ERROR},
+                      security=security, parameters=SYNC_CONNECTION + SYNC_HISTORY_QUERY, tags=["sync"])},
+        f"{prefix}/syncs/{{runId}}": {"get": op("A run's state, progress and estimate", {
+            "200": json_response("Run", SYNC_RUN), "401": ERROR, "404": ERROR}, security=security, parameters=SYNC_RUN_ID, tags=["sync"])},
+        f"{prefix}/syncs/{{runId}}/quarantine": {"get": op("A run's malformed lines: number, reason, raw text", {
+            "200": json_response("Quarantined lines", SYNC_QUARANTINE), "401": ERROR}, security=security, parameters=SYNC_RUN_ID,
+            tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/schedules": {"get": op("Sync schedules of a connection", {
+            "200": json_response("Schedules", SYNC_SCHEDULES), "401": ERROR}, security=security, parameters=SYNC_CONNECTION, tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/schedules/{{dataset}}": {"put": op("Change how often a dataset syncs (operators)", {
+            "200": json_response("Schedule", SYNC_SCHEDULE), "401": ERROR, "404": ERROR, "422": ERROR},
+            security=security, request=SYNC_SCHEDULE_REQUEST, parameters=SYNC_CONNECTION + SYNC_DATASET_PARAM, tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/discrepancies": {"get": op("Per-FNSKU inventory vs ledger differences", {
+            "200": json_response("Discrepancies", SYNC_DISCREPANCIES), "401": ERROR}, security=security, parameters=SYNC_CONNECTION,
+            tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/imports": {"post": imports},
+    }
+
+
+SERVICE_PATHS["inventory-sync"] = sync_paths("/internal/amazon", SERVICE_TOKEN, "for the token's tenant")
+SERVICE_PATHS["main-api"].update(sync_paths("/api/v1/amazon", SESSION, "forwarded to inventory-sync"))
+
 
 COMPONENTS = {
     "securitySchemes": {

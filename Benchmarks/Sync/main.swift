@@ -1,1 +1,347 @@
-print("opside-sync-bench: placeholder replaced below")
+import AmazonSandbox
+import AsyncHTTPClient
+import Configuration
+import Foundation
+import Hummingbird
+import InventorySync
+import Logging
+import NIOCore
+import NIOHTTP1
+import OpsideAmazonSPAPI
+import OpsideCore
+import OpsidePostgres
+import PostgresNIO
+import ServiceLifecycle
+
+// opside-sync-bench: inventory-sync's figures.
+//
+//   opside-sync-bench ingest [--rows 2000000] [--also 500000]
+//       A gzipped GET_LEDGER_DETAIL_VIEW_DATA file of N rows → committed rows in amazon.ledger_detail
+//       (rows/s, peak RSS), beside `psql \copy` of the same rows into the same table (the floor).
+//   opside-sync-bench sync [--skus 200] [--months 12] [--time-scale 20]
+//       A full first sync of a large sandbox seller (every dataset), beside the minimum time the
+//       operations' rate limits allow for the calls it made.
+//
+// Connects to PostgreSQL as the services do (`postgres.host`, `postgres.port`; a superuser from
+// `bench.postgresSuperuser`, default postgres, creates a scratch database) and to Redis
+// (`redis.host`, `redis.port`) for the sync benchmark.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: Int) -> Int {
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
+    return value
+}
+func doubleOption(_ name: String, _ fallback: Double) -> Double {
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count, let value = Double(arguments[index + 1]) else { return fallback }
+    return value
+}
+
+let logger: Logger = {
+    var logger = Logger(label: "opside-sync-bench")
+    logger.logLevel = .warning
+    return logger
+}()
+let reader = try await OpsideConfiguration.reader()
+let host = reader.string(forKey: "postgres.host", default: "127.0.0.1")
+let port = reader.int(forKey: "postgres.port", default: 5432)
+let superuser = reader.string(forKey: "bench.postgresSuperuser", default: "postgres")
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+// MARK: Helpers
+
+func superuserConnection(_ database: String) async throws -> PostgresConnection {
+    try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: nil,
+                                                              database: database, tls: .disable), id: 1, logger: logger)
+}
+
+/// A fresh database bootstrapped like production, with inventory-sync's migrations applied.
+func scratchDatabase() async throws -> String {
+    let name = "opside_bench_" + UUID().uuidString.prefix(8).lowercased()
+    let admin = try await superuserConnection("postgres")
+    try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+    try await admin.close()
+    let connection = try await superuserConnection(name)
+    let bootstrap = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/sql/bootstrap.sql"), encoding: .utf8)
+    try await SQLScript.run(bootstrap, on: connection, logger: logger)
+    try await connection.close()
+    return name
+}
+
+func withDatabase<T: Sendable>(_ name: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
+    let database = Database(settings: PostgresSettings(host: host, port: port, database: name, user: OpsideService.inventorySync.databaseRole,
+                                                       maxConnections: 8, leaseTimeout: .seconds(30)), logger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await database.client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        for migrator in try InventorySyncService.migrators() { try await migrator.apply(on: database) }
+        return try await body(database)
+    }
+}
+
+func dropDatabase(_ name: String) async throws {
+    let admin = try await superuserConnection("postgres")
+    try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    try await admin.close()
+}
+
+/// Peak resident memory since the last reset (VmHWM), in MiB.
+func peakRSS() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+    return (Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.flatMap { Double($0) } ?? -1)) / 1024
+}
+
+func resetPeakRSS() {
+    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
+func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+// MARK: Ingest
+
+/// Writes N ledger rows twice: as the report file (TSV, then gzipped) and as the table's COPY
+/// input for psql. Rows are sorted by time, like Amazon's.
+func writeLedgerFiles(rows: Int, tenant: UUID, connection: UUID) throws -> (gzip: String, copy: String, columns: String) {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("opside-bench-ledger-\(rows)")
+    let report = base.path + ".txt", copy = base.path + ".copy"
+    FileManager.default.createFile(atPath: report, contents: nil)
+    FileManager.default.createFile(atPath: copy, contents: nil)
+    let reportHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: report))
+    let copyHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
+    try reportHandle.write(contentsOf: Data("Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\tDisposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\tDate and Time\n".utf8))
+    let events = ["Shipments", "Receipts", "CustomerReturns", "Adjustments", "VendorReturns"]
+    let centers = ["PHX7", "ONT8", "BFI4", "MDW2", "TEB9"]
+    let start = Date(timeIntervalSince1970: 1_700_000_000)
+    var reportBuffer = "", copyBuffer = ""
+    let tenantText = tenant.uuidString.lowercased(), connectionText = connection.uuidString.lowercased()
+    for index in 0..<rows {
+        let product = index % 2000
+        let time = start.addingTimeInterval(Double(index) * 13)
+        let stamp = time.formatted(.iso8601)
+        let day = String(stamp.prefix(10))
+        let event = events[index % 5]
+        let quantity = event == "Receipts" || event == "CustomerReturns" ? 1 + index % 7 : -(1 + index % 3)
+        let reason = event == "Adjustments" ? "M" : ""
+        let reconciled = event == "Adjustments" ? "0" : "", unreconciled = event == "Adjustments" ? String(-quantity) : ""
+        let fields = [day, "X00BENCH\(product)", "B0BENCH\(product)", "SKU-\(product)", "Benchmark product \(product)", event,
+                      "REF\(index)", String(quantity), centers[index % 5], "SELLABLE", reason, "US", reconciled, unreconciled, stamp]
+        reportBuffer += fields.joined(separator: "\t") + "\n"
+        let key = String(format: "%032x", index)
+        let tableFields = [tenantText, connectionText, "ATVPDKIKX0DER", key, "1", day, stamp, fields[1], fields[2], fields[3], fields[4],
+                           event, fields[6], fields[7], fields[8], "SELLABLE", reason.isEmpty ? "\\N" : reason, "US",
+                           reconciled.isEmpty ? "\\N" : reconciled, unreconciled.isEmpty ? "\\N" : unreconciled]
+        copyBuffer += tableFields.joined(separator: "\t") + "\n"
+        if reportBuffer.utf8.count > 1 << 20 {
+            try reportHandle.write(contentsOf: Data(reportBuffer.utf8))
+            try copyHandle.write(contentsOf: Data(copyBuffer.utf8))
+            reportBuffer = ""
+            copyBuffer = ""
+        }
+    }
+    try reportHandle.write(contentsOf: Data(reportBuffer.utf8))
+    try copyHandle.write(contentsOf: Data(copyBuffer.utf8))
+    try reportHandle.close()
+    try copyHandle.close()
+    try? FileManager.default.removeItem(atPath: report + ".gz")
+    let (status, output) = try run("/usr/bin/gzip", ["-1", report])
+    guard status == 0 else { throw BenchError("gzip failed: \(output)") }
+    let columns = "tenant_id, connection_id, marketplace_id, event_key, occurrence, event_date, event_at, fnsku, asin, msku, title, "
+        + "event_type, reference_id, quantity, fulfillment_center, disposition, reason, country, reconciled_quantity, unreconciled_quantity"
+    return (report + ".gz", copy, columns)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func ingest(rows: Int) async throws {
+    let name = try await scratchDatabase()
+    defer { Task { try? await dropDatabase(name) } }
+    let tenant = UUID(), connection = UUID()
+    let generated = ContinuousClock.now
+    let files = try writeLedgerFiles(rows: rows, tenant: tenant, connection: connection)
+    let gzipBytes = (try FileManager.default.attributesOfItem(atPath: files.gzip)[.size] as? Int) ?? 0
+    print("ledger detail, \(rows) rows: file \(gzipBytes / 1_048_576) MiB gzipped (generated in \(String(format: "%.1f", seconds(ContinuousClock.now - generated))) s)")
+
+    try await withDatabase(name) { _ in }  // the schema, before either load
+    // The floor: psql \copy of the same rows into the same (empty) table, as superuser.
+    let psql = ProcessInfo.processInfo.environment["OPSIDE_PG_BIN"].map { $0 + "/psql" } ?? "/usr/bin/psql"
+    let floorStart = ContinuousClock.now
+    let (status, output) = try run(psql, ["-h", host, "-p", String(port), "-U", superuser, "-d", name, "-v", "ON_ERROR_STOP=1", "-c",
+                                          "\\copy amazon.ledger_detail (\(files.columns)) FROM '\(files.copy)'"])
+    let floorSeconds = seconds(ContinuousClock.now - floorStart)
+    guard status == 0 else { throw BenchError("psql \\copy failed: \(output)") }
+    let admin = try await superuserConnection(name)
+    try await admin.query("TRUNCATE amazon.ledger_detail", logger: logger)
+    try await admin.query("CHECKPOINT", logger: logger)
+    try await admin.close()
+
+    // Ours: stream → gunzip → parse → COPY into staging → merge, one transaction, as inventory-sync.
+    let (result, ourSeconds, peak) = try await withDatabase(name) { database in
+        let importer = ReportImporter(database: database, logger: logger)
+        resetPeakRSS()
+        let started = ContinuousClock.now
+        let result = try await importer.importFile(path: files.gzip, tenantID: tenant, connectionID: connection, marketplaceID: "ATVPDKIKX0DER")
+        return (result, seconds(ContinuousClock.now - started), peakRSS())
+    }
+    guard result.rowsInserted == rows else { throw BenchError("loaded \(result.rowsInserted) of \(rows) rows") }
+    print(String(format: "  opside import : %7.1f s  %9.0f rows/s  peak RSS %6.1f MiB", ourSeconds, Double(rows) / ourSeconds, peak))
+    print(String(format: "  psql \\copy    : %7.1f s  %9.0f rows/s  (floor; uncompressed COPY text)", floorSeconds, Double(rows) / floorSeconds))
+    print(String(format: "  ratio (ours/floor speed): %.2f", floorSeconds / ourSeconds))
+    try? FileManager.default.removeItem(atPath: files.gzip)
+    try? FileManager.default.removeItem(atPath: files.copy)
+}
+
+// MARK: Sync
+
+/// Access tokens by a real LWA refresh against the in-process sandbox (the role integrations'
+/// vault plays in production).
+struct SandboxTokens: AmazonAccessTokenSource {
+    let lwa: LoginWithAmazonClient
+    let refreshToken: String
+    let sellingPartnerID: String
+    let marketplaceIDs: [String]
+    let endpoint: String
+
+    func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
+        do {
+            let token = try await lwa.refresh(refreshToken)
+            return AmazonAccess(accessToken: token.accessToken, expiresAt: Date().addingTimeInterval(Double(token.expiresIn)),
+                                sellingPartnerId: sellingPartnerID, region: "na", marketplaceIds: marketplaceIDs, endpoint: endpoint)
+        } catch {
+            throw AmazonAccessError.unavailable("\(error)")
+        }
+    }
+}
+
+func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
+    let sandboxSettings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: 4 / timeScale)
+    let (stream, continuation) = AsyncStream<Int>.makeStream()
+    let (sandboxApp, _) = buildSandboxApplication(settings: sandboxSettings, logger: logger) { port in
+        continuation.yield(port)
+        continuation.finish()
+    }
+    let sandboxTask = Task { try await sandboxApp.runService() }
+    defer { sandboxTask.cancel() }
+    var ports = stream.makeAsyncIterator()
+    guard let sandboxPort = await ports.next() else { throw BenchError("sandbox did not start") }
+    let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    defer { Task { try? await http.shutdown() } }
+
+    func admin(_ method: HTTPMethod, _ path: String, _ body: String? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: sandboxURL + path)
+        request.method = method
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        return Data(buffer: try await response.body.collect(upTo: 16 << 20))
+    }
+    struct Seller: Decodable { let sellingPartnerId: String; let refreshToken: String; let marketplaceIds: [String] }
+    let seller = try JSONDecoder().decode(Seller.self, from: try await admin(.POST, "/_sandbox/sellers",
+                                                                           #"{"seed": 77, "skus": \#(skus), "months": \#(months)}"#))
+    let spapi = AmazonSPAPISettings(lwaEndpoint: sandboxURL + "/auth/o2/token", clientID: sandboxSettings.lwaClientID,
+                                    clientSecret: sandboxSettings.lwaClientSecret)
+    let tokens = SandboxTokens(lwa: LoginWithAmazonClient(httpClient: http, settings: spapi, logger: logger), refreshToken: seller.refreshToken,
+                               sellingPartnerID: seller.sellingPartnerId, marketplaceIDs: seller.marketplaceIds, endpoint: sandboxURL)
+
+    let name = try await scratchDatabase()
+    defer { Task { try? await dropDatabase(name) } }
+    var environment: [String: String] = [:]
+    let values: [String: String] = [
+        "http.port": "0", "postgres.host": host, "postgres.port": String(port), "postgres.database": name,
+        "redis.host": reader.string(forKey: "redis.host", default: "127.0.0.1"), "redis.port": String(reader.int(forKey: "redis.port", default: 6379)),
+        "security.serviceTokenSecret": "bench-secret-" + UUID().uuidString, "log.level": "error",
+        "amazon.rateLimit.timeScale": String(timeScale), "amazon.rateLimit.keyPrefix": "opside:bench:\(UUID().uuidString.prefix(8))",
+        "sync.reportPollMilliseconds": String(Int(1000 / timeScale) + 20), "sync.reportPollMaxMilliseconds": String(Int(5000 / timeScale) + 50),
+        "jobs.pollIntervalMilliseconds": "100", "jobs.concurrency": "16",
+    ]
+    for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
+    let serviceReader = try await OpsideConfiguration.reader(environment: environment)
+    let app = try await InventorySyncService.buildApplication(reader: serviceReader, accessTokens: tokens)
+    let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+    let serviceTask = Task { try await group.run() }
+
+    let tenant = UUID(), connection = UUID()
+    let elapsed: Double = try await withDatabase(name) { database in
+        let repository = SyncPostgresRepository(database: database, logger: logger, queue: InventorySyncService.queue,
+                                                jobKind: InventorySyncService.syncKind, maxAttempts: 6)
+        try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: seller.sellingPartnerId,
+                                                             region: "na", marketplaceIds: seller.marketplaceIds, status: "active", statusReason: nil))
+        let started = ContinuousClock.now
+        for dataset in SyncDataset.allCases {
+            _ = try await repository.requestRun(tenantID: tenant, connectionID: connection, dataset: dataset, trigger: .backfill, priority: 1)
+        }
+        while true {
+            let runs = try await repository.runs(tenantID: tenant, connectionID: connection, dataset: nil, limit: 50)
+            if runs.allSatisfy({ !["queued", "running", "retrying"].contains($0.state) }) {
+                let took = seconds(ContinuousClock.now - started)
+                for run in runs.sorted(by: { $0.dataset < $1.dataset }) {
+                    let duration = (run.finishedAt ?? Date()).timeIntervalSince(run.startedAt ?? run.queuedAt)
+                    print(String(format: "  %-20@ %-10@ %7d rows  %5d pages  %7.1f s", run.dataset as NSString, run.state as NSString,
+                                 run.rowsInserted, run.pagesDone, duration))
+                }
+                return took
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+    await group.triggerGracefulShutdown()
+    _ = try? await serviceTask.value
+
+    // The floor: per operation, calls beyond the burst at the (scaled) sustained rate; operations
+    // have separate buckets, so the slowest one bounds the whole sync.
+    let statsBody = try await admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/stats")
+    let stats = try JSONSerialization.jsonObject(with: statsBody) as? [String: Any]
+    let requests: [String: Int] = (stats?["requests"] as? [String: Any])?.compactMapValues { $0 as? Int } ?? [:]
+    var floor = 0.0, bottleneck = ""
+    for (id, calls) in requests {
+        guard let dot = id.firstIndex(of: ".") else { continue }
+        let plan = UsagePlanTable.amazonDefaults.plan(for: SPAPIOperation(api: String(id[..<dot]), name: String(id[id.index(after: dot)...])))
+        let bound = max(0, Double(calls - plan.burst)) / (plan.rate * timeScale)
+        if bound > floor { floor = bound; bottleneck = "\(id): \(calls) calls, burst \(plan.burst), \(plan.rate) req/s" }
+    }
+    print(String(format: "full first sync, %d SKUs × %d months, time scale %.0f: %.1f s (= %.0f s at Amazon's real rates)",
+                 skus, months, timeScale, elapsed, elapsed * timeScale))
+    print(String(format: "  rate-limit floor: %.1f s (= %.0f s real) — bottleneck %@", floor, floor * timeScale, bottleneck as NSString))
+    print(String(format: "  ratio: %.2f", floor > 0 ? elapsed / floor : 0))
+    print("  calls: \(requests.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
+}
+
+// MARK: Main
+
+do {
+    switch arguments.first {
+    case "ingest":
+        let rows = option("rows", 2_000_000)
+        let also = option("also", 0)
+        if also > 0 { try await ingest(rows: also) }
+        try await ingest(rows: rows)
+    case "sync":
+        try await syncBenchmark(skus: option("skus", 200), months: option("months", 12), timeScale: doubleOption("time-scale", 20))
+    default:
+        print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X]")
+    }
+} catch {
+    FileHandle.standardError.write(Data("opside-sync-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -44,6 +44,8 @@ public struct RateLimitMiddleware: RouterMiddleware {
             retryAfterSeconds = max(1, Int((values.dropFirst().first?.integer ?? 60_000) / 1000))
         } catch {
             count = localCounts.withLockedValue { counts in
+                // Forget past windows so an outage with many clients does not grow this without bound.
+                if counts.count > 10_000 { counts = counts.filter { $0.value.window == window } }
                 let current = counts[client]
                 let next = current?.window == window ? (window, current!.count + 1) : (window, 1)
                 counts[client] = next

@@ -24,8 +24,10 @@ struct SandboxOperationsTests {
         return summaries
     }
 
+    /// The operation stays IN_PROGRESS 1.5 s of sandbox time: long enough that the first poll sees
+    /// it running even on a loaded machine.
     @Test func inboundPlanIsCreatedPolledAndListedWithTheSellersProducts() async throws {
-        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, inboundOperationSeconds: 0.3)) { harness in
+        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, inboundOperationSeconds: 1.5)) { harness in
             let seller = try await harness.createSeller(seed: 501, skus: 12)
             let api = harness.client().0.api(for: harness.connection(for: seller))
             let products = try await Self.products(api)

@@ -131,7 +131,7 @@ final class SandboxAccessTokenSource: AmazonAccessTokenSource {
         connections.withLock { $0[connectionID] = Entry(tenantID: tenantID, seller: seller) }
     }
 
-    func access(tenantID: UUID, connectionID: UUID) async throws -> AmazonAccess {
+    func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
         guard let entry = connections.withLock({ $0[connectionID] }), entry.tenantID == tenantID else {
             throw AmazonAccessError.connectionNotFound(connectionID)
         }

@@ -228,7 +228,7 @@ import Testing
         await service.stop()
         await sandbox.stop()
         let tenant = UUID()
-        try await database.withSuperuser { connection in
+        _ = try await database.withSuperuser { connection in
             try await connection.query("""
                 INSERT INTO amazon.listings (tenant_id, connection_id, marketplace_id, seller_sku) VALUES (\(tenant), \(UUID()), 'ATVPDKIKX0DER', 'SKU-1')
                 """, logger: TestEnvironment.logger)
@@ -254,5 +254,97 @@ import Testing
                 #expect(columns.contains(column), "amazon.\(table.name) has \(column)")
             }
         }
+    }
+}
+
+@Suite(.serialized) struct InventorySyncScheduleTests {
+    @Test func amazonConnectedBackfillsEverythingAndDueSchedulesRunAgain() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens,
+                                                           overrides: ["sync.scheduleTick": "@every 1s"])
+        defer { Task { await service.stop(); await sandbox.stop() } }
+        let seller = try await sandbox.createSeller(seed: 4701, skus: 2, months: 2)
+        let tenant = UUID(), connection = UUID()
+        tokens.register(connectionID: connection, tenantID: tenant, seller: seller)
+
+        // integrations announces the connection; inventory-sync backfills every dataset.
+        let payload = #"{"connectionId":"\#(connection.uuidString.lowercased())","sellingPartnerId":"\#(seller.sellingPartnerId)","region":"na","marketplaceIds":["\#(seller.marketplaceIds[0])"]}"#
+        _ = try await database.withSuperuser { db in
+            try await db.query("""
+                INSERT INTO platform.outbox (event_id, type, tenant_id, producer, payload)
+                VALUES (\(UUID()), 'amazon.connected', \(tenant), 'integrations', \(payload)::jsonb)
+                """, logger: TestEnvironment.logger)
+        }
+        let backfilled = try await eventually(timeout: .seconds(120), every: .milliseconds(250)) {
+            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'backfill' AND state = 'succeeded'") == 13
+        }
+        let states = try await database.strings("SELECT dataset || '=' || state FROM amazon.sync_runs")
+        #expect(backfilled, "\(states)")
+        #expect(try await database.count("SELECT count(*) FROM amazon.ledger_detail") > 0)
+
+        // Defaults, and an operator's change.
+        let intervals = try await database.strings("SELECT dataset || '=' || interval_seconds FROM amazon.sync_schedules ORDER BY dataset")
+        #expect(intervals.contains("inventory_summaries=14400") && intervals.contains("orders=3600") && intervals.contains("listings=86400"))
+        let changed = try await service.call(.PUT, "/internal/amazon/connections/\(connection)/schedules/orders", tenant: tenant,
+                                             json: #"{"intervalSeconds": 900}"#)
+        #expect(changed.status == 200, "\(changed.text)")
+        #expect(try await database.strings("SELECT interval_seconds || ':' || changed_by FROM amazon.sync_schedules WHERE dataset = 'orders'") == ["900:main-api"])
+        let tooOften = try await service.call(.PUT, "/internal/amazon/connections/\(connection)/schedules/orders", tenant: tenant,
+                                              json: #"{"intervalSeconds": 5}"#)
+        #expect(tooOften.status == 422)
+
+        // A schedule that comes due runs by itself, incrementally.
+        _ = try await database.withSuperuser { db in
+            try await db.query("UPDATE amazon.sync_schedules SET next_run_at = now() - interval '1 minute' WHERE dataset = 'inventory_summaries'",
+                               logger: TestEnvironment.logger)
+        }
+        let scheduled = try await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
+            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'schedule' AND dataset = 'inventory_summaries' AND state = 'succeeded'") == 1
+        }
+        #expect(scheduled)
+        let next = try await database.count("SELECT (next_run_at > now() + interval '3 hours')::int FROM amazon.sync_schedules WHERE dataset = 'inventory_summaries'")
+        #expect(next == 1)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'schedule'") == 1)
+        // Reconciliation ran after the inventory sync: the sandbox's summaries equal its ledger, so nothing differs.
+        let discrepancies = try await service.call(.GET, "/internal/amazon/connections/\(connection)/discrepancies", tenant: tenant)
+        #expect(discrepancies.status == 200 && discrepancies.text.contains(#""discrepancies":[]"#), "\(discrepancies.text)")
+    }
+}
+
+@Suite struct InventorySyncReconciliationTests {
+    @Test func discrepanciesArePerFNSKUBetweenSummariesAndLedgerBalances() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: SandboxAccessTokenSource(sandbox: sandbox))
+        await service.stop()
+        await sandbox.stop()
+        let tenant = UUID(), connection = UUID()
+        _ = try await database.withSuperuser { db in
+            try await db.query("""
+                INSERT INTO amazon.inventory_summaries (tenant_id, connection_id, marketplace_id, seller_sku, fnsku, total_quantity)
+                VALUES (\(tenant), \(connection), 'ATVPDKIKX0DER', 'SKU-A', 'FN-A', 10), (\(tenant), \(connection), 'ATVPDKIKX0DER', 'SKU-B', 'FN-B', 5)
+                """, logger: TestEnvironment.logger)
+            try await db.query("""
+                INSERT INTO amazon.ledger_detail (tenant_id, connection_id, marketplace_id, event_key, occurrence, event_date, fnsku, event_type, quantity)
+                VALUES (\(tenant), \(connection), 'ATVPDKIKX0DER', 'a1', 1, '2026-01-01', 'FN-A', 'Receipts', 12),
+                       (\(tenant), \(connection), 'ATVPDKIKX0DER', 'a2', 1, '2026-01-02', 'FN-A', 'Adjustments', -5),
+                       (\(tenant), \(connection), 'ATVPDKIKX0DER', 'b1', 1, '2026-01-01', 'FN-B', 'Receipts', 5),
+                       (\(tenant), \(connection), 'ATVPDKIKX0DER', 'c1', 1, '2026-01-01', 'FN-C', 'Receipts', 2)
+                """, logger: TestEnvironment.logger)
+        }
+        let postgres = Database(settings: database.settings(for: .inventorySync), logger: TestEnvironment.logger)
+        let found = try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask { await postgres.client.run(); return nil }
+            defer { group.cancelAll() }
+            let reconciler = InventoryPostgresReconciler(database: postgres, logger: TestEnvironment.logger)
+            let count = try await reconciler.reconcile(tenantID: tenant, connectionID: connection)
+            // Idempotent: a second pass replaces, never accumulates.
+            return try await reconciler.reconcile(tenantID: tenant, connectionID: connection) == count ? count : -1
+        }
+        #expect(found == 2)
+        let rows = try await database.strings("SELECT fnsku || ':' || summary_quantity || '-' || ledger_quantity || '=' || difference FROM amazon.inventory_discrepancies ORDER BY fnsku")
+        #expect(rows == ["FN-A:10-7=3", "FN-C:0-2=-2"])
     }
 }

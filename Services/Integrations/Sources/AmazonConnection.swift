@@ -44,6 +44,13 @@ public struct OAuthStateGrant: Sendable, Equatable {
     public let userID: UUID
     public let region: AmazonRegion
     public let marketplaceID: String?
+
+    public init(tenantID: UUID, userID: UUID, region: AmazonRegion, marketplaceID: String?) {
+        self.tenantID = tenantID
+        self.userID = userID
+        self.region = region
+        self.marketplaceID = marketplaceID
+    }
 }
 
 /// Who presents a `state` on the callback: the signed-in tenant and user, when the browser
@@ -51,6 +58,11 @@ public struct OAuthStateGrant: Sendable, Equatable {
 public struct OAuthStatePresenter: Sendable {
     public let tenantID: UUID?
     public let userID: UUID?
+
+    public init(tenantID: UUID?, userID: UUID?) {
+        self.tenantID = tenantID
+        self.userID = userID
+    }
 }
 
 /// The event payloads integrations publishes.

@@ -45,9 +45,9 @@ struct AmazonConnectionsInternalController {
         amazon.post("/oauth/callback") { request, context in try await callback(request, context) }
         amazon.post("/connections/refresh-token") { request, context in try await connectRefreshToken(request, context) }
         amazon.get("/connections") { _, context in try await list(context) }
-        amazon.get("/connections/{id}") { _, context in try await show(context) }
-        amazon.delete("/connections/{id}") { _, context in try await disconnect(context) }
-        amazon.post("/connections/{id}/access-token") { request, context in try await accessToken(request, context) }
+        amazon.get("/connections/{connectionId}") { _, context in try await show(context) }
+        amazon.delete("/connections/{connectionId}") { _, context in try await disconnect(context) }
+        amazon.post("/connections/{connectionId}/access-token") { request, context in try await accessToken(request, context) }
     }
 
     /// Runs `body`, turning the connector's typed errors into the envelope.
@@ -68,7 +68,7 @@ struct AmazonConnectionsInternalController {
     }
 
     func connectionID(_ context: OpsideRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else {
+        guard let id = UUID(uuidString: try context.parameters.require("connectionId")) else {
             throw AmazonConnectionError.notFound.apiError
         }
         return id

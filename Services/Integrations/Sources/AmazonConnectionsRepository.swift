@@ -13,12 +13,27 @@ public struct NewAmazonAuthorization: Sendable {
     public let region: AmazonRegion
     public let marketplaceIDs: [String]
     public let method: AmazonAuthorizationMethod
+
+    public init(tenantID: UUID, userID: UUID?, sellingPartnerID: String, region: AmazonRegion, marketplaceIDs: [String],
+                method: AmazonAuthorizationMethod) {
+        self.tenantID = tenantID
+        self.userID = userID
+        self.sellingPartnerID = sellingPartnerID
+        self.region = region
+        self.marketplaceIDs = marketplaceIDs
+        self.method = method
+    }
 }
 
 /// A connection the account-health sweep should check, and the tenant to check it under.
 public struct HealthCheckTarget: Sendable, Equatable, Codable {
     public let connectionId: UUID
     public let tenantId: UUID
+
+    public init(connectionId: UUID, tenantId: UUID) {
+        self.connectionId = connectionId
+        self.tenantId = tenantId
+    }
 }
 
 /// Connections, their sealed refresh tokens and consent states (schema `integrations`).

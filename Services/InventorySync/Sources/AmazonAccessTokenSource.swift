@@ -46,7 +46,15 @@ public enum AmazonAccessError: Error, Sendable, CustomStringConvertible {
 /// Where inventory-sync gets access tokens. Only integrations holds refresh tokens (DESIGN.md),
 /// so in production this is a call to its vault; the seam lets tests stand in for it.
 public protocol AmazonAccessTokenSource: Sendable {
-    func access(tenantID: UUID, connectionID: UUID) async throws -> AmazonAccess
+    /// - Parameter rejectedAccessToken: a token Amazon just refused (401/403), so the vault drops
+    ///   it instead of handing it out again.
+    func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess
+}
+
+extension AmazonAccessTokenSource {
+    public func access(tenantID: UUID, connectionID: UUID) async throws -> AmazonAccess {
+        try await access(tenantID: tenantID, connectionID: connectionID, rejectedAccessToken: nil)
+    }
 }
 
 /// The production source: `POST /internal/amazon/connections/{id}/access-token` on integrations,
@@ -56,11 +64,16 @@ public struct IntegrationsAccessTokenSource: AmazonAccessTokenSource {
 
     public init(serviceClient: ServiceClient) { self.serviceClient = serviceClient }
 
-    public func access(tenantID: UUID, connectionID: UUID) async throws -> AmazonAccess {
+    struct AccessTokenRequest: Encodable {
+        let rejectedAccessToken: String?
+    }
+
+    public func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
         do {
+            let body = try JSONEncoder().encode(AccessTokenRequest(rejectedAccessToken: rejectedAccessToken))
             let reply = try await serviceClient.send(
                 .POST, to: .integrations, path: "/internal/amazon/connections/\(connectionID.uuidString.lowercased())/access-token",
-                tenantID: tenantID, body: Data("{}".utf8))
+                tenantID: tenantID, body: body)
             return try JSONDecoder.opside.decode(AmazonAccess.self, from: reply.body)
         } catch ServiceCallError.status(_, let code, let envelope) where code == 409 && envelope?.error.code == "needs_reauthorization" {
             throw AmazonAccessError.needsReauthorization(envelope?.error.message ?? "refresh token revoked")
@@ -81,6 +94,7 @@ actor ConnectionAccessTokens: SPAPIAccessTokenSource {
     let tenantID: UUID
     let connectionID: UUID
     private var cached: AmazonAccess?
+    private var rejected: String?
 
     init(source: any AmazonAccessTokenSource, tenantID: UUID, connectionID: UUID, first: AmazonAccess?) {
         self.source = source
@@ -91,12 +105,14 @@ actor ConnectionAccessTokens: SPAPIAccessTokenSource {
 
     func accessToken(for connection: SPAPIConnection) async throws -> String {
         if let cached, cached.expiresAt.timeIntervalSinceNow > 60 { return cached.accessToken }
-        let fresh = try await source.access(tenantID: tenantID, connectionID: connectionID)
+        let fresh = try await source.access(tenantID: tenantID, connectionID: connectionID, rejectedAccessToken: rejected)
         cached = fresh
+        rejected = nil
         return fresh.accessToken
     }
 
     func invalidate(_ accessToken: String, for connection: SPAPIConnection) {
         if cached?.accessToken == accessToken { cached = nil }
+        rejected = accessToken
     }
 }

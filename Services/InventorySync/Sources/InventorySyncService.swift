@@ -11,8 +11,9 @@ import OpsideTransport
 /// inventory-sync's composition root. It owns the `amazon` schema: syncs of every Amazon
 /// dataset on schedule and on demand, report-file import and inventory reconciliation.
 ///
-/// Keys beyond the platform's: those of `SyncEngineSettings`, and `import.maxBytes`
-/// (536870912: the largest report file the upload endpoint accepts).
+/// Keys beyond the platform's: those of `SyncEngineSettings`, `import.maxBytes` (536870912: the
+/// largest report file the upload endpoint accepts) and `sync.scheduleTick` (`* * * * *`: how
+/// often due schedules are looked for).
 public enum InventorySyncService {
     public static let service = OpsideService.inventorySync
     public static let queue = "inventory-sync"
@@ -87,7 +88,8 @@ public enum InventorySyncService {
                 context.logger.info("scheduled syncs enqueued", metadata: ["count": "\(count)"])
             }
         }
-        let cron = [CronEntry(name: scheduleTickKind, schedule: try CronSchedule("* * * * *")) { _ in
+        let tick = try CronSchedule(reader.string(forKey: "sync.scheduleTick", default: "* * * * *"))
+        let cron = [CronEntry(name: scheduleTickKind, schedule: tick) { _ in
             NewJob(queue: queue, kind: scheduleTickKind, uniqueKey: scheduleTickKind)
         }]
 

@@ -188,18 +188,37 @@ enum ReportValues {
     }
 
     /// A timestamp PostgreSQL reads: ISO 8601 with or without a zone (UTC assumed), or a bare date.
+    /// Checked byte by byte (no regex): it runs for every row of multi-million-row files.
     static func timestamp(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
         guard let day = try date(text) else { return nil }
-        let rest = text.utf8.dropFirst(10)
-        if rest.isEmpty { return day + "T00:00:00Z" }
-        // The time part: [T ]hh:mm[:ss[.fff]][Z|±hh[:mm]| UTC]
-        let time = String(decoding: rest, as: UTF8.self)
-        let pattern = /^[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?( ?(Z|UTC|GMT|[+-]\d{2}(:?\d{2})?))?$/
-        guard time.wholeMatch(of: pattern) != nil else { throw ReportRowError("not a timestamp: \(text)") }
-        var normalized = day + "T" + time.dropFirst().replacingOccurrences(of: " ", with: "")
-        if normalized.hasSuffix("UTC") || normalized.hasSuffix("GMT") { normalized = String(normalized.dropLast(3)) + "Z" }
-        let hasZone = normalized.dropFirst(11).contains { $0 == "Z" || $0 == "+" || $0 == "-" }
-        return hasZone ? normalized : normalized + "Z"
+        let bytes = Array(text.utf8)
+        if bytes.count == 10 { return day + "T00:00:00Z" }
+        func digit(_ index: Int) -> Bool { index < bytes.count && (0x30...0x39).contains(bytes[index]) }
+        var index = 10
+        guard bytes.count > 15, bytes[index] == 0x54 || bytes[index] == 0x20, digit(11), digit(12),
+              bytes[13] == 0x3A, digit(14), digit(15) else { throw ReportRowError("not a timestamp: \(text)") }
+        index = 16
+        if index < bytes.count, bytes[index] == 0x3A {
+            guard digit(17), digit(18) else { throw ReportRowError("not a timestamp: \(text)") }
+            index = 19
+            if index < bytes.count, bytes[index] == 0x2E {
+                index += 1
+                let first = index
+                while digit(index) { index += 1 }
+                guard index > first else { throw ReportRowError("not a timestamp: \(text)") }
+            }
+        }
+        let time = String(decoding: bytes[11..<index], as: UTF8.self)
+        var zone = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        switch zone {
+        case "", "Z", "UTC", "GMT": zone = "Z"
+        default:
+            let z = Array(zone.utf8)
+            let valid = (z.first == 0x2B || z.first == 0x2D) && (z.count == 3 || z.count == 5 || z.count == 6)
+                && z.dropFirst().allSatisfy { (0x30...0x39).contains($0) || $0 == 0x3A }
+            guard valid else { throw ReportRowError("not a timestamp: \(text)") }
+        }
+        return day + "T" + time + zone
     }
 }

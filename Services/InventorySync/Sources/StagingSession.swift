@@ -143,6 +143,8 @@ final class StagingSession {
     /// Merges every staged table into its `amazon` table and writes the quarantine.
     func merge() async throws -> MergeCounts {
         var counts = MergeCounts()
+        // The merge sorts each stage once (occurrence numbers, de-duplication): in memory, not on disk.
+        try await connection.query("SET LOCAL work_mem = '256MB'", logger: logger)
         for table in staged {
             counts = counts + (try await merge(table))
         }
@@ -172,31 +174,35 @@ final class StagingSession {
         let compared = data.filter { !table.volatile.contains($0) }
         let changed = compared.isEmpty ? "false" :
             "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "EXCLUDED.\($0)" }.joined(separator: ", ")), NULL)"
-        let source: String
+        let sql: String
+        let merge = """
+            INSERT INTO amazon.\(table.name) AS target (tenant_id, connection_id, \(insertColumns), first_run_id, last_run_id)
+            SELECT $1, $2, \(insertColumns), $3, $3 FROM latest
+            ON CONFLICT (\(conflict)) DO UPDATE SET \(update)
+            WHERE \(changed)
+            RETURNING (xmax = 0) AS inserted
+            """
         if table.isEventTable {
-            // event_key: a hash of the identifying fields (NULL spelled out, so (a, NULL) ≠ (NULL, a));
-            // occurrence: the n-th identical row of this load, in source order.
+            // event_key: a hash of the identifying fields (NULL spelled out, so (a, NULL) ≠ (NULL, a)),
+            // computed once per row; occurrence: the n-th identical row of this load, in source
+            // order. (event_key, occurrence) is unique by construction, so no de-duplication pass.
             let hashed = "md5(" + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: " || chr(31) || ") + ")"
-            source = """
-                SELECT s.*, \(hashed) AS event_key,
-                       row_number() OVER (PARTITION BY marketplace_id, \(hashed) ORDER BY stage_seq) AS occurrence
-                FROM \(stage) s
+            sql = """
+                WITH hashed AS (SELECT s.*, \(hashed) AS event_key FROM \(stage) s),
+                latest AS (SELECT h.*, row_number() OVER (PARTITION BY marketplace_id, event_key ORDER BY stage_seq) AS occurrence
+                           FROM hashed h),
+                merged AS (\(merge))
+                SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
                 """
         } else {
-            source = "SELECT * FROM \(stage)"
+            // A natural key may repeat within one source (a corrected line): the last one wins.
+            let dedupKey = (["marketplace_id"] + key).joined(separator: ", ")
+            sql = """
+                WITH latest AS (SELECT DISTINCT ON (\(dedupKey)) * FROM \(stage) ORDER BY \(dedupKey), stage_seq DESC),
+                merged AS (\(merge))
+                SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+                """
         }
-        let dedupKey = (["marketplace_id"] + key).joined(separator: ", ")
-        let sql = """
-            WITH source AS (\(source)),
-            latest AS (SELECT DISTINCT ON (\(dedupKey)) * FROM source ORDER BY \(dedupKey), stage_seq DESC),
-            merged AS (
-                INSERT INTO amazon.\(table.name) AS target (tenant_id, connection_id, \(insertColumns), first_run_id, last_run_id)
-                SELECT $1, $2, \(insertColumns), $3, $3 FROM latest
-                ON CONFLICT (\(conflict)) DO UPDATE SET \(update)
-                WHERE \(changed)
-                RETURNING (xmax = 0) AS inserted)
-            SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
-            """
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(tenantID)
         bindings.append(connectionID)

@@ -194,11 +194,15 @@ public final class SyncEngine: Sendable {
                 SyncWindow(start: $0.addingTimeInterval(-Double(dataset.overlapDays) * day), end: nil, changedSince: true)
             } ?? SyncWindow(start: nil, end: nil, changedSince: false)
             return Plan(total: 1, remaining: resuming == nil ? [window] : [], syncedThrough: now)
-        case .orders where watermark.syncedThrough != nil:
-            let start = watermark.syncedThrough!.addingTimeInterval(-Double(dataset.overlapDays) * day)
-            return Plan(total: 1, remaining: resuming == nil ? [SyncWindow(start: start, end: nil, changedSince: true)] : [],
-                        syncedThrough: now)
-        case .orders, .finances, .report(_, ranged: true):
+        case .orders:
+            // After the first sync, orders are read by "changed since" (status changes, refunds).
+            if let through = watermark.syncedThrough {
+                let start = through.addingTimeInterval(-Double(dataset.overlapDays) * day)
+                return Plan(total: 1, remaining: resuming == nil ? [SyncWindow(start: start, end: nil, changedSince: true)] : [],
+                            syncedThrough: now)
+            }
+            fallthrough
+        case .finances, .report(_, ranged: true):
             let end = dataset == .financialEvents || dataset == .orders ? now.addingTimeInterval(-financeLag) : now
             var start = watermark.syncedThrough?.addingTimeInterval(-Double(dataset.overlapDays) * day)
                 ?? now.addingTimeInterval(-Double(dataset.backfillDays) * day)
@@ -206,15 +210,27 @@ public final class SyncEngine: Sendable {
                 // A fixed grid, so a window fetched again has the same bounds.
                 start = Date(timeIntervalSince1970: (start.timeIntervalSince1970 / windowLength).rounded(.down) * windowLength)
             }
-            var windows: [SyncWindow] = []
-            var cursor = start
-            while cursor < end {
-                let next = min(end, cursor.addingTimeInterval(windowLength))
-                windows.append(SyncWindow(start: cursor, end: next, changedSince: false))
-                cursor = next
+            func windows(from first: Date) -> [SyncWindow] {
+                var windows: [SyncWindow] = []
+                var cursor = first
+                while cursor < end {
+                    var next = min(end, cursor.addingTimeInterval(windowLength))
+                    if dataset == .financialEvents {
+                        let gridEnd = ((cursor.timeIntervalSince1970 / windowLength).rounded(.down) + 1) * windowLength
+                        next = min(end, Date(timeIntervalSince1970: gridEnd))
+                    }
+                    windows.append(SyncWindow(start: cursor, end: next, changedSince: false))
+                    cursor = next
+                }
+                return windows
             }
-            let remaining = resuming.map { from in windows.filter { $0.start! >= from } } ?? windows
-            return Plan(total: windows.count, remaining: remaining, syncedThrough: end)
+            let all = windows(from: start)
+            guard let resuming else { return Plan(total: all.count, remaining: all, syncedThrough: end) }
+            // Resume exactly where the last committed window ended: a plan recomputed from a later
+            // "now" must leave no gap between that point and its own window bounds.
+            let remaining = windows(from: max(start, resuming))
+            let done = all.filter { ($0.end ?? end) <= resuming }.count
+            return Plan(total: done + remaining.count, remaining: remaining, syncedThrough: end)
         }
     }
 

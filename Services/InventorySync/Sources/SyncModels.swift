@@ -55,6 +55,17 @@ public struct SyncConnection: Codable, Sendable, Equatable {
     public let marketplaceIds: [String]
     public let status: String
     public let statusReason: String?
+
+    public init(connectionId: UUID, tenantId: UUID, sellingPartnerId: String?, region: String?, marketplaceIds: [String],
+                status: String, statusReason: String?) {
+        self.connectionId = connectionId
+        self.tenantId = tenantId
+        self.sellingPartnerId = sellingPartnerId
+        self.region = region
+        self.marketplaceIds = marketplaceIds
+        self.status = status
+        self.statusReason = statusReason
+    }
 }
 
 /// A per-FNSKU difference between inventory summaries and ledger balances.

@@ -130,13 +130,36 @@ public struct SyncPostgresRepository: SyncRepository {
             WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND state = ANY(\(SyncRunState.live))
             ORDER BY queued_at DESC LIMIT 1
             """, logger: logger))
-        if let existing = live.first { return existing }
+        let uniqueKey = "inventory-sync:\(connectionID.uuidString.lowercased()):\(dataset.rawValue)"
+        if let existing = live.first {
+            // A live run whose job is gone (discarded after a crash loop, cancelled by an operator)
+            // would block its dataset forever: close it and start afresh.
+            let jobs = try await db.query("""
+                SELECT count(*) FROM platform.jobs
+                WHERE unique_key = \(uniqueKey) AND state IN ('available', 'scheduled', 'running', 'retryable')
+                """, logger: logger)
+            var liveJobs: Int64 = 0
+            for try await count in jobs.decode(Int64.self) { liveJobs = count }
+            if liveJobs > 0 { return existing }
+            try await db.query("""
+                UPDATE amazon.sync_runs SET state = 'failed', finished_at = now(), error_kind = 'permanent',
+                    error_message = 'abandoned: its job no longer exists'
+                WHERE run_id = \(existing.runId)
+                """, logger: logger)
+        }
         let runID = UUID()
         let job = try NewJob(queue: queue, kind: kind,
                              arguments: SyncJobArguments(tenantID: tenantID, connectionID: connectionID, dataset: dataset, runID: runID),
                              tenantID: tenantID, priority: priority, maxAttempts: maxAttempts,
-                             uniqueKey: "inventory-sync:\(connectionID.uuidString.lowercased()):\(dataset.rawValue)", leaseSeconds: leaseSeconds)
-        _ = try await JobQueue.enqueue(job, on: db, logger: logger)
+                             uniqueKey: uniqueKey, leaseSeconds: leaseSeconds)
+        guard try await JobQueue.enqueue(job, on: db, logger: logger) != nil else {
+            // The previous run's job is still finishing: that run is the answer.
+            let latest = try await decodeRuns(try await db.query("""
+                SELECT \(unescaped: runColumns) FROM amazon.sync_runs
+                WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) ORDER BY queued_at DESC LIMIT 1
+                """, logger: logger))
+            return try latest.first.unwrapped()
+        }
         return try await decodeRuns(try await db.query("""
             INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger)
             VALUES (\(runID), \(tenantID), \(connectionID), \(dataset.rawValue), \(trigger.rawValue))

@@ -27,8 +27,8 @@ struct AmazonConnectionsController {
         amazon.get("/callback") { request, context in try await callback(request, context) }
         amazon.post("/connections/refresh-token") { request, context in try await connectRefreshToken(request, context) }
         amazon.get("/connections") { _, context in try await list(context) }
-        amazon.get("/connections/{id}") { _, context in try await show(context) }
-        amazon.delete("/connections/{id}") { _, context in try await disconnect(context) }
+        amazon.get("/connections/{connectionId}") { _, context in try await show(context) }
+        amazon.delete("/connections/{connectionId}") { _, context in try await disconnect(context) }
     }
 
     /// The session's tenant and user, or 401.
@@ -41,7 +41,7 @@ struct AmazonConnectionsController {
     }
 
     func connectionPath(_ context: OpsideRequestContext) throws -> String {
-        let raw = try context.parameters.require("id")
+        let raw = try context.parameters.require("connectionId")
         guard let id = UUID(uuidString: raw) else { throw APIError.notFound("no Amazon connection with this id in this account") }
         return "/internal/amazon/connections/\(id.uuidString.lowercased())"
     }
