@@ -186,7 +186,7 @@ package.targets += [
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-sync-bench",
-        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis",
+        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
                        postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Benchmarks/Sync", swiftSettings: swiftSettings),

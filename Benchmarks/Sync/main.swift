@@ -9,9 +9,11 @@ import NIOCore
 import NIOHTTP1
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideJobs
 import OpsidePostgres
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 // opside-sync-bench: inventory-sync's figures.
 //
@@ -54,9 +56,13 @@ func superuserConnection(_ database: String) async throws -> PostgresConnection 
                                                               database: database, tls: .disable), id: 1, logger: logger)
 }
 
+/// Scratch databases this run created, dropped before the process exits.
+let scratchDatabases = Mutex<[String]>([])
+
 /// A fresh database bootstrapped like production, with inventory-sync's migrations applied.
 func scratchDatabase() async throws -> String {
     let name = "opside_bench_" + UUID().uuidString.prefix(8).lowercased()
+    scratchDatabases.withLock { $0.append(name) }
     let admin = try await superuserConnection("postgres")
     try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
     try await admin.close()
@@ -76,7 +82,7 @@ func withDatabase<T: Sendable>(_ name: String, _ body: @escaping @Sendable (Data
             return nil
         }
         defer { group.cancelAll() }
-        for migrator in try InventorySyncService.migrators() { try await migrator.apply(on: database) }
+        for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { try await migrator.apply(on: database) }
         return try await body(database)
     }
 }
@@ -176,7 +182,6 @@ struct BenchError: Error, CustomStringConvertible {
 
 func ingest(rows: Int) async throws {
     let name = try await scratchDatabase()
-    defer { Task { try? await dropDatabase(name) } }
     let tenant = UUID(), connection = UUID()
     let generated = ContinuousClock.now
     let files = try writeLedgerFiles(rows: rows, tenant: tenant, connection: connection)
@@ -265,7 +270,6 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
                                sellingPartnerID: seller.sellingPartnerId, marketplaceIDs: seller.marketplaceIds, endpoint: sandboxURL)
 
     let name = try await scratchDatabase()
-    defer { Task { try? await dropDatabase(name) } }
     var environment: [String: String] = [:]
     let values: [String: String] = [
         "http.port": "0", "postgres.host": host, "postgres.port": String(port), "postgres.database": name,
@@ -341,7 +345,9 @@ do {
     default:
         print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X]")
     }
+    for name in scratchDatabases.withLock({ $0 }) { try await dropDatabase(name) }
 } catch {
-    FileHandle.standardError.write(Data("opside-sync-bench: \(error)\n".utf8))
+    for name in scratchDatabases.withLock({ $0 }) { try? await dropDatabase(name) }
+    FileHandle.standardError.write(Data("opside-sync-bench: \(String(reflecting: error))\n".utf8))
     exit(1)
 }

@@ -82,7 +82,20 @@ public struct ReportHeader: Sendable {
     /// `Event Type`, `event-type`, `EventType` and `event_type` are one column: lower-cased,
     /// letters and digits only.
     public static func normalize(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter {
+        // ASCII fast path: it runs for every column lookup of every row (CharacterSet is slow on Linux).
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(name.utf8.count)
+            for byte in name.utf8 {
+                switch byte {
+                case 0x30...0x39, 0x61...0x7A: bytes.append(byte)
+                case 0x41...0x5A: bytes.append(byte + 0x20)
+                default: continue
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter {
             CharacterSet.alphanumerics.contains($0)
         }))
     }
@@ -104,7 +117,11 @@ public struct ReportRecord: Sendable {
         for column in columns {
             if let index = header.index(of: column) {
                 guard index < fields.count else { return nil }
-                let value = fields[index].trimmingCharacters(in: .whitespaces)
+                let field = fields[index]
+                // Most fields have no surrounding blanks: skip Foundation's (slow) trimming for them.
+                guard let first = field.utf8.first, let last = field.utf8.last else { return nil }
+                if first != 0x20, first != 0x09, last != 0x20, last != 0x09, first < 0x80, last < 0x80 { return field }
+                let value = field.trimmingCharacters(in: .whitespaces)
                 return value.isEmpty ? nil : value
             }
         }

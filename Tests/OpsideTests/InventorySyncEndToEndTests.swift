@@ -43,7 +43,8 @@ import Testing
 
         // The public API: history, a manual trigger and its progress, an upload.
         let history = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/amazon/connections/\(connection)/syncs", headers: auth)
-        #expect(history.status == 200 && ((try history.json()["runs"] as? [Any])?.count ?? 0) == 13, "\(history.text)")
+        #expect(history.status == 200, "\(history.text)")
+        #expect(((try history.json()["runs"] as? [Any])?.count ?? 0) == 13, "\(history.text)")
         let trigger = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/amazon/connections/\(connection)/syncs",
                                                  json: #"{"dataset":"ledger_detail"}"#, headers: auth)
         #expect(trigger.status == 202, "\(trigger.text)")

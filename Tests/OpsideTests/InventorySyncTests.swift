@@ -119,7 +119,8 @@ import Testing
         let again = try await Self.tableCounts(database, connection: connection, tables: Array(truth.keys))
         #expect(again == counts)
         let completed = try await database.count("SELECT count(*) FROM platform.outbox WHERE type = 'sync.completed'")
-        #expect(completed == 26)
+        // Two explicit syncs of 13 datasets; a scheduled tick may add more while a slow machine runs this.
+        #expect(completed >= 26)
     }
 
     @Test func faultsLeaveEveryDatasetLoadedFailedOrFlaggedNeverHalfLoaded() async throws {

@@ -70,7 +70,7 @@ public struct ReportImporter: Sendable {
                                 rowsQuarantined: counts.quarantined, quarantinedLines: lines)
         } catch {
             let message = String(describing: error)
-            try await database.withTransaction(tenant: tenantID) { db in
+            _ = try await database.withTransaction(tenant: tenantID) { db in
                 try await db.query("""
                     UPDATE amazon.sync_runs SET state = 'failed', finished_at = now(), error_kind = 'permanent', error_message = \(message)
                     WHERE run_id = \(runID)

@@ -458,7 +458,7 @@ public final class SyncEngine: Sendable {
             let specification = CreateReportSpecification(reportType: type, marketplaceIDs: [marketplace],
                                                           dataStartTime: start?.formatted(.iso8601), dataEndTime: end?.formatted(.iso8601))
             reportID = try await api.createReport(specification).reportId
-            try await database.withTransaction(tenant: tenant) { db in
+            _ = try await database.withTransaction(tenant: tenant) { db in
                 try await db.query("""
                     INSERT INTO amazon.report_requests (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end)
                     VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? Date()))
@@ -485,7 +485,7 @@ public final class SyncEngine: Sendable {
 
     func setReportStatus(tenant: UUID, reportID: String, status: String, document: String?) async throws {
         let logger = self.logger
-        try await database.withTransaction(tenant: tenant) { db in
+        _ = try await database.withTransaction(tenant: tenant) { db in
             try await db.query("UPDATE amazon.report_requests SET status = \(status), document_id = \(document) WHERE report_id = \(reportID)",
                                logger: logger)
         }
@@ -560,7 +560,7 @@ public final class SyncEngine: Sendable {
 
     func recordRetry(_ arguments: SyncJobArguments, message: String) async throws {
         let logger = self.logger
-        try await database.withTransaction(tenant: arguments.tenantID) { db in
+        _ = try await database.withTransaction(tenant: arguments.tenantID) { db in
             try await db.query("""
                 UPDATE amazon.sync_runs SET state = 'retrying', error_kind = 'transient', error_message = \(message)
                 WHERE run_id = \(arguments.runID) AND state IN ('queued', 'running', 'retrying')

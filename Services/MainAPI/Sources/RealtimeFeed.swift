@@ -5,11 +5,13 @@ import NIOCore
 import OpsideJobs
 import OpsideRedis
 import OpsideTransport
+import ServiceLifecycle
 
 /// Fans the realtime messages the event relay publishes on `opside:realtime:<tenant>` out to
 /// the dashboard connections of that tenant only.
 final class RealtimeHub: Sendable {
     static let pattern = "opside:realtime:*"
+    static let maximumLifetime = Duration.seconds(15 * 60)
     private let connections = NIOLockedValueBox<[UUID: (tenant: String, continuation: AsyncStream<String>.Continuation)]>([:])
 
     init(subscriber: RedisSubscriber) {
@@ -24,15 +26,21 @@ final class RealtimeHub: Sendable {
         for continuation in targets { continuation.yield(payload) }
     }
 
-    /// A stream of this tenant's messages until the caller stops reading.
-    func stream(tenant: UUID) -> AsyncStream<String> {
+    /// A stream of this tenant's messages until the caller stops reading or calls `finish`.
+    func stream(tenant: UUID) -> (messages: AsyncStream<String>, finish: @Sendable () -> Void) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
         connections.withLockedValue { $0[id] = (tenant.uuidString.lowercased(), continuation) }
+        // A feed ends after a while however quiet it is; EventSource reconnects by itself.
+        let expiry = Task {
+            try? await Task.sleep(for: Self.maximumLifetime)
+            continuation.finish()
+        }
         continuation.onTermination = { [weak self] _ in
+            expiry.cancel()
             _ = self?.connections.withLockedValue { $0.removeValue(forKey: id) }
         }
-        return stream
+        return (stream, { continuation.finish() })
     }
 
     var connectionCount: Int { connections.withLockedValue { $0.count } }
@@ -46,15 +54,20 @@ struct RealtimeController {
         router.get("/api/v1/realtime") { _, context in
             let session = try context.requireSession()
             guard let tenant = session.tenantID else { throw APIError.unauthorized("the session names no tenant") }
-            let stream = hub.stream(tenant: tenant)
+            let (stream, finish) = hub.stream(tenant: tenant)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                for await message in stream {
-                    let type = (try? JSONDecoder.opside.decode(EventEnvelope.self, from: Data(message.utf8)))?.type ?? "message"
-                    try await writer.write(ByteBuffer(string: "event: \(type)\ndata: \(message)\n\n"))
+                // An open feed must not hold up a graceful shutdown, which waits for every request.
+                try await withGracefulShutdownHandler {
+                    for await message in stream {
+                        let type = (try? JSONDecoder.opside.decode(EventEnvelope.self, from: Data(message.utf8)))?.type ?? "message"
+                        try await writer.write(ByteBuffer(string: "event: \(type)\ndata: \(message)\n\n"))
+                    }
+                } onGracefulShutdown: {
+                    finish()
                 }
                 try await writer.finish(nil)
             })

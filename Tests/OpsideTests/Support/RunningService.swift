@@ -10,6 +10,7 @@ import InventorySync
 import Logging
 import MainAPI
 import MCDE
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import OpsideCore
@@ -152,23 +153,26 @@ enum TestSSE {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "authorization", value: "Bearer \(token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return try await withThrowingTaskGroup(of: String?.self) { group in
-            group.addTask {
-                var text = ""
-                for try await chunk in response.body {
-                    text += String(buffer: chunk)
-                    if text.contains(marker) { break }
+        // The body of an event stream never ends by itself and its iterator does not answer task
+        // cancellation, so the reader runs on its own and the wait gives up on it after 15 s.
+        let found = NIOLockedValueBox<String?>(nil)
+        let reader = Task {
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.contains(marker) {
+                    found.withLockedValue { $0 = text }
+                    return
                 }
-                return text
             }
-            group.addTask {
-                try await Task.sleep(for: .seconds(15))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return try first.unwrap("the marker '\(marker)' in the stream within 15 s")
         }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if let text = found.withLockedValue({ $0 }) { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        reader.cancel()
+        throw UnwrapError(what: "the marker '\(marker)' in the stream within 15 s")
     }
 }
 
