@@ -23,17 +23,11 @@ public enum IntegrationsService {
     public static let checkConnectionKind = "integrations.check-connection"
 
     public static func migrators() throws -> [Migrator] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw MigrationError.badFileName("integrations's Migrations folder is missing from the build")
-        }
-        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+        try ServiceResources(bundle: .module, service: service).migrators()
     }
 
     public static func openAPIDocument() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
-            throw MigrationError.badFileName("integrations's openapi.json is missing from the build")
-        }
-        return try Data(contentsOf: url)
+        try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {

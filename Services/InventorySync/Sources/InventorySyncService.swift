@@ -22,17 +22,11 @@ public enum InventorySyncService {
     public static let scheduleTickKind = "inventory-sync.schedule-tick"
 
     public static func migrators() throws -> [Migrator] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw MigrationError.badFileName("inventory-sync's Migrations folder is missing from the build")
-        }
-        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+        try ServiceResources(bundle: .module, service: service).migrators()
     }
 
     public static func openAPIDocument() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
-            throw MigrationError.badFileName("inventory-sync's openapi.json is missing from the build")
-        }
-        return try Data(contentsOf: url)
+        try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
     /// The slice of integrations' `amazon.connected` payload inventory-sync reads.

@@ -18,17 +18,11 @@ public enum MainAPIService {
     public static let service = OpsideService.mainAPI
 
     public static func migrators() throws -> [Migrator] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw MigrationError.badFileName("main-api's Migrations folder is missing from the build")
-        }
-        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+        try ServiceResources(bundle: .module, service: service).migrators()
     }
 
     public static func openAPIDocument() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
-            throw MigrationError.badFileName("main-api's openapi.json is missing from the build")
-        }
-        return try Data(contentsOf: url)
+        try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
     /// The seller dashboard's page: sign in, account, billing and the live event feed.

@@ -14,17 +14,11 @@ public enum PaymentsService {
     public static let createBillingAccountKind = "payments.create-billing-account"
 
     public static func migrators() throws -> [Migrator] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw MigrationError.badFileName("payments' Migrations folder is missing from the build")
-        }
-        return [Migrator(schema: service.schema, migrations: try Migration.load(from: folder))]
+        try ServiceResources(bundle: .module, service: service).migrators()
     }
 
     public static func openAPIDocument() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
-            throw MigrationError.badFileName("payments' openapi.json is missing from the build")
-        }
-        return try Data(contentsOf: url)
+        try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
     /// The slice of main-api's `tenant.created` payload payments reads.

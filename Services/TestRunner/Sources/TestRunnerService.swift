@@ -19,10 +19,7 @@ public enum TestRunnerService {
     }
 
     public static func openAPIDocument() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
-            throw MigrationError.badFileName("test-runner's openapi.json is missing from the build")
-        }
-        return try Data(contentsOf: url)
+        try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
