@@ -12,7 +12,7 @@ import OpsideRedis
 /// them for a window, against an in-process sandbox that enforces the published plan (rate 2/s,
 /// burst 2) time-scaled. Budget use = successful calls / (burst + rate × scale × window); the
 /// goal is ≥ 0.95 with ≤ 1% of requests throttled. The client spends `rateLimitSafetyFactor`
-/// (0.97) of the rate and keeps one burst token spare, so about 0.97 is the ceiling by design.
+/// (0.98) of the rate and keeps one burst token spare, so about 0.978 is the ceiling by design.
 enum RateBudgetBenchmark {
     static let operation = SPAPIOperation(api: "fbaInventory", name: "getInventorySummaries")
 

@@ -21,12 +21,16 @@ import OpsideCore
 /// - `amazon.tokenRefreshMarginSeconds`: refresh access tokens this long before they expire; default 60.
 /// - `amazon.rateLimit.keyPrefix`: Redis key prefix of the shared buckets; default `opside:spapi:rl`.
 /// - `amazon.rateLimit.safetyFactor`: fraction of the published rate the client spends (the rest absorbs
-///   network jitter so Amazon's bucket never runs dry first); default 0.97.
+///   network jitter so Amazon's bucket never runs dry first); default 0.98.
 /// - `amazon.reports.pollInitialSeconds`, `amazon.reports.pollMaxSeconds`, `amazon.reports.timeoutSeconds`:
 ///   report status polling; defaults 5, 60, 7200.
 public struct AmazonSPAPISettings: Sendable {
     public var lwaEndpoint: String
     public var regionEndpoints: [AmazonRegion: String]
+    /// The share of the published rate the client spends. Together with the one burst token the
+    /// limiter never uses, the 2% left over absorbs network and scheduling jitter; the rate-budget
+    /// benchmark measures the trade (budget use against throttles).
+    public static let defaultRateLimitSafetyFactor = 0.98
     public var clientID: String
     public var clientSecret: String
     public var appName: String
@@ -60,7 +64,7 @@ public struct AmazonSPAPISettings: Sendable {
         retryMaxDelay: Duration = .seconds(30),
         tokenRefreshMargin: Duration = .seconds(60),
         rateLimitKeyPrefix: String = "opside:spapi:rl",
-        rateLimitSafetyFactor: Double = 0.97,
+        rateLimitSafetyFactor: Double = AmazonSPAPISettings.defaultRateLimitSafetyFactor,
         reportPollInitialInterval: Duration = .seconds(5),
         reportPollMaxInterval: Duration = .seconds(60),
         reportTimeout: Duration = .seconds(7200)
@@ -107,7 +111,7 @@ public struct AmazonSPAPISettings: Sendable {
             retryMaxDelay: .milliseconds(reader.int(forKey: "amazon.retryMaxDelayMilliseconds", default: 30000)),
             tokenRefreshMargin: .seconds(reader.int(forKey: "amazon.tokenRefreshMarginSeconds", default: 60)),
             rateLimitKeyPrefix: reader.string(forKey: "amazon.rateLimit.keyPrefix", default: "opside:spapi:rl"),
-            rateLimitSafetyFactor: reader.double(forKey: "amazon.rateLimit.safetyFactor", default: 0.97),
+            rateLimitSafetyFactor: reader.double(forKey: "amazon.rateLimit.safetyFactor", default: Self.defaultRateLimitSafetyFactor),
             reportPollInitialInterval: .seconds(reader.int(forKey: "amazon.reports.pollInitialSeconds", default: 5)),
             reportPollMaxInterval: .seconds(reader.int(forKey: "amazon.reports.pollMaxSeconds", default: 60)),
             reportTimeout: .seconds(reader.int(forKey: "amazon.reports.timeoutSeconds", default: 7200))

@@ -15,12 +15,21 @@ public protocol SPAPIRateLimiter: Sendable {
 /// Token buckets in Redis, shared by every replica and process that talks for a seller.
 ///
 /// One Lua script refills the bucket by the time elapsed on the Redis server's clock (so
-/// replicas with skewed clocks agree), then takes a token or answers how many milliseconds
+/// replicas with skewed clocks agree), then takes a token or answers how many microseconds
 /// until one is free. The caller sleeps that long and asks again.
+///
+/// Why a token is taken only when it is there, not reserved ahead: a waiter that wakes late (a
+/// starved machine) then takes its token late, and the next token is timed from that moment, so
+/// two requests never leave closer together than the bucket allows; with reservations made
+/// ahead, a late request lands right in front of the next slot's, and two so close can exceed
+/// the one token kept spare at Amazon. What this costs is the waiter's lateness on every wait,
+/// which is why the wait is exact to the microsecond and the sleep's tolerance small: when a
+/// token frees every few tens of milliseconds, a millisecond rounded up is several per cent of
+/// the budget.
 public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
     /// KEYS[1] bucket hash {tokens, ts}; KEYS[2] learned rate.
     /// ARGV[1] published rate (tokens/s), ARGV[2] burst, ARGV[3] safety factor.
-    /// Returns 0 when a token was taken, else the wait in milliseconds.
+    /// Returns 0 when a token was taken, else the wait in microseconds.
     static let script = RedisScript("""
     local now_parts = redis.call('TIME')
     local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -43,7 +52,7 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
     if tokens >= 1 then
       tokens = tokens - 1
     else
-      wait = math.ceil((1 - tokens) * 1000 / rate)
+      wait = math.ceil((1 - tokens) * 1000000 / rate)
     end
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
     redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
@@ -79,11 +88,11 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
         let arguments = [String(plan.rate), String(max(1, plan.burst - 1)), String(safetyFactor)]
         while true {
             let reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
-            guard let waitMilliseconds = reply.integer else {
+            guard let waitMicroseconds = reply.integer else {
                 throw RedisError.server("rate limiter script returned \(reply)")
             }
-            if waitMilliseconds <= 0 { return }
-            try await Task.sleep(for: .milliseconds(waitMilliseconds))
+            if waitMicroseconds <= 0 { return }
+            try await Task.sleep(for: .microseconds(waitMicroseconds), tolerance: .microseconds(200))
         }
     }
 

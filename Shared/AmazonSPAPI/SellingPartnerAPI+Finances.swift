@@ -80,6 +80,43 @@ public struct ServiceFeeEvent: Codable, Sendable {
     public let StoreName: String?
 }
 
+/// A SAFE-T claim Amazon reimbursed (seller-fulfilled orders).
+public struct SAFETReimbursementEvent: Codable, Sendable {
+    public let PostedDate: String?
+    public let SAFETClaimId: String?
+    public let ReimbursedAmount: FinancesCurrency?
+    public let ReasonCode: String?
+    public let SAFETReimbursementItemList: [SAFETReimbursementItem]?
+}
+
+public struct SAFETReimbursementItem: Codable, Sendable {
+    public let itemChargeList: [ChargeComponent]?
+    public let productDescription: String?
+    /// A string in the model.
+    public let quantity: String?
+}
+
+/// A removal order's shipment (liquidations): revenue, fees and taxes per item.
+public struct RemovalShipmentEvent: Codable, Sendable {
+    public let PostedDate: String?
+    public let MerchantOrderId: String?
+    public let OrderId: String?
+    public let TransactionType: String?
+    public let StoreName: String?
+    public let RemovalShipmentItemList: [RemovalShipmentItem]?
+}
+
+public struct RemovalShipmentItem: Codable, Sendable {
+    public let RemovalShipmentItemId: String?
+    public let TaxCollectionModel: String?
+    public let FulfillmentNetworkSKU: String?
+    public let Quantity: Int?
+    public let Revenue: FinancesCurrency?
+    public let FeeAmount: FinancesCurrency?
+    public let TaxAmount: FinancesCurrency?
+    public let TaxWithheld: FinancesCurrency?
+}
+
 /// The event lists this suite reads; the others in the model are ignored when decoding.
 public struct FinancialEvents: Codable, Sendable {
     public let ShipmentEventList: [ShipmentEvent]?
@@ -88,6 +125,8 @@ public struct FinancialEvents: Codable, Sendable {
     public let ChargebackEventList: [ShipmentEvent]?
     public let ServiceFeeEventList: [ServiceFeeEvent]?
     public let AdjustmentEventList: [AdjustmentEvent]?
+    public let SAFETReimbursementEventList: [SAFETReimbursementEvent]?
+    public let RemovalShipmentEventList: [RemovalShipmentEvent]?
 }
 
 public struct FinancialEventsPage: Codable, Sendable {

@@ -51,7 +51,7 @@ public enum OpsideService: String, CaseIterable, Sendable, Codable {
 
     /// The database role the service connects as. It owns the service's schema, and every tenant
     /// table in it has FORCE ROW LEVEL SECURITY, so RLS applies to this role too.
-    public var databaseRole: String { "opside_" + rawValue.replacingOccurrences(of: "-", with: "_") }
+    public var databaseRole: String { "opside_" + String(rawValue.map { $0 == "-" ? "_" : $0 }) }
 
     /// The environment-variable prefix of this service's URL setting, e.g. `SERVICES_MAIN_API_URL`.
     public var configKeyName: String {

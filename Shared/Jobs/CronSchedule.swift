@@ -15,7 +15,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
 
     /// - Throws: `CronScheduleError` naming the field that does not parse.
     public init(_ expression: String) throws {
-        let text = expression.trimmingCharacters(in: .whitespaces)
+        let text = String(expression.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
         description = text
         switch text {
         case "@hourly": kind = try Self.parseFields("0 * * * *")
@@ -43,26 +43,53 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             let step = Double(seconds)
             return Date(timeIntervalSince1970: (floor(date.timeIntervalSince1970 / step) + 1) * step)
         case .fields(let minutes, let hours, let days, let months, let weekdays, let dayRestricted, let weekdayRestricted):
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            var candidate = Date(timeIntervalSince1970: (floor(date.timeIntervalSince1970 / 60) + 1) * 60)
-            // A year and a day of minutes bounds the search for any satisfiable expression.
-            for _ in 0..<(366 * 24 * 60) {
-                let parts = calendar.dateComponents([.minute, .hour, .day, .month, .weekday], from: candidate)
-                let weekday = (parts.weekday ?? 1) - 1
+            // Plain arithmetic on minutes since 1970 (UTC) rather than Calendar: no time-zone
+            // tables, and a day or an hour that cannot match is skipped whole.
+            var minute = Int64((date.timeIntervalSince1970 / 60).rounded(.down)) + 1
+            // A year and a day bounds the search for any satisfiable expression.
+            let limit = minute + 367 * 24 * 60
+            while minute < limit {
+                let day = Self.floorDivide(minute, 1440)
+                let civil = Self.civilDate(daysSince1970: day)
+                let weekday = Int(((day % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
                 let dayMatches: Bool = switch (dayRestricted, weekdayRestricted) {
-                case (true, true): days.contains(parts.day ?? 0) || weekdays.contains(weekday)
-                case (true, false): days.contains(parts.day ?? 0)
+                case (true, true): days.contains(civil.day) || weekdays.contains(weekday)
+                case (true, false): days.contains(civil.day)
                 case (false, true): weekdays.contains(weekday)
                 case (false, false): true
                 }
-                if months.contains(parts.month ?? 0), dayMatches, hours.contains(parts.hour ?? 0), minutes.contains(parts.minute ?? 0) {
-                    return candidate
+                guard months.contains(civil.month), dayMatches else {
+                    minute = (day + 1) * 1440
+                    continue
                 }
-                candidate += 60
+                let minuteOfDay = Int(minute - day * 1440)
+                guard hours.contains(minuteOfDay / 60) else {
+                    minute = day * 1440 + Int64(minuteOfDay / 60 + 1) * 60
+                    continue
+                }
+                if minutes.contains(minuteOfDay % 60) { return Date(timeIntervalSince1970: Double(minute * 60)) }
+                minute += 1
             }
             return Date.distantFuture
         }
+    }
+
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
+    }
+
+    /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard
+    /// Hinnant's `civil_from_days`.
+    static func civilDate(daysSince1970: Int64) -> (year: Int, month: Int, day: Int) {
+        let shifted = daysSince1970 + 719_468
+        let era = floorDivide(shifted, 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 
     private static func parseFields(_ text: String) throws -> Kind {

@@ -19,8 +19,13 @@ struct PlatformController {
     }
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
+        // Liveness never changes, and load balancers ask for it many times a second: its body is
+        // encoded once, not per request.
+        let liveBody = ByteBuffer(bytes: (try? JSONEncoder().encode(Readiness(status: "live", service: serviceName, checks: [:]))) ?? Data())
         router.get("/health/live") { _, _ in
-            Readiness(status: "live", service: serviceName, checks: [:])
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: liveBody))
         }
         router.get("/health/ready") { _, _ in try await ready() }
         router.get("/metrics") { _, _ in

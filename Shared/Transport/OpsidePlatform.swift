@@ -178,12 +178,17 @@ public struct OpenAPIMismatch: Error, CustomStringConvertible {
 extension OpsidePlatform {
     /// `METHOD /path` for every operation of an OpenAPI document.
     static func operations(in document: Data) -> Set<String> {
-        guard let json = try? JSONSerialization.jsonObject(with: document) as? [String: Any],
-              let paths = json["paths"] as? [String: Any] else { return [] }
+        // Only the path items' keys matter; decoding them with JSONDecoder (not JSONSerialization)
+        // keeps CoreFoundation's string machinery out of every service's start-up.
+        struct Document: Decodable {
+            /// Any JSON value, read and dropped.
+            struct AnyValue: Decodable { init(from decoder: any Decoder) {} }
+            let paths: [String: [String: AnyValue]]
+        }
+        guard let paths = try? JSONDecoder().decode(Document.self, from: document).paths else { return [] }
         var operations = Set<String>()
         for (path, item) in paths {
-            guard let methods = item as? [String: Any] else { continue }
-            for method in methods.keys where ["get", "put", "post", "delete", "patch", "head", "options"].contains(method) {
+            for method in item.keys where ["get", "put", "post", "delete", "patch", "head", "options"].contains(method) {
                 operations.insert("\(method.uppercased()) \(path)")
             }
         }

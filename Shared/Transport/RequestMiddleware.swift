@@ -19,7 +19,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
         let incoming = request.headers[.requestID].flatMap { id in
             id.count <= 128 && id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." } ? id : nil
         }
-        let requestID = incoming ?? UUID().uuidString.lowercased()
+        let requestID = incoming ?? Self.newRequestID()
         context.requestID = requestID
         context.logger[metadataKey: "requestId"] = "\(requestID)"
         var response = try await RequestScope.$requestID.withValue(requestID) {
@@ -27,6 +27,27 @@ public struct RequestIDMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = requestID
         return response
+    }
+
+    /// A random UUID in lower case. Spelled out by hand because `uuidString` goes through
+    /// `snprintf` and `lowercased()` copies again, on every request.
+    static func newRequestID() -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: UUID().uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { output in
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        output[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    output[position] = hex[Int(byte >> 4)]
+                    output[position + 1] = hex[Int(byte & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
+        }
     }
 }
 
@@ -44,7 +65,7 @@ public struct RequestLogMiddleware: RouterMiddleware {
         let level: Logger.Level = request.uri.path.hasPrefix("/health") || request.uri.path == "/metrics" ? .debug : .info
         context.logger.log(level: level, "request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
-            "status": "\(response.status.code)", "durationMs": "\(String(format: "%.2f", milliseconds))",
+            "status": "\(response.status.code)", "durationMs": "\((milliseconds * 100).rounded() / 100)",
         ])
         return response
     }

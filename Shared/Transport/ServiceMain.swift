@@ -13,6 +13,10 @@ public enum ServiceMain {
         migrators: @escaping @Sendable () throws -> [Migrator],
         build: @escaping @Sendable (ConfigReader) async throws -> any ApplicationProtocol
     ) async {
+        // Services keep time in UTC. Naming it "GMT" when the environment names no zone also keeps
+        // Foundation from opening ICU's time-zone tables (megabytes of resident memory) just to
+        // canonicalise the zone's name for the HTTP server's Date header.
+        setenv("TZ", "GMT", 0)
         do {
             let reader = try await OpsideConfiguration.reader()
             let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info

@@ -95,6 +95,26 @@ import Testing
         await mainAPI.stop()
     }
 
+    @Test func onlyOwnersAndAdminsChangeSyncSchedules() async throws {
+        let database = try await TestDatabase.create()
+        let mainAPI = try await RunningService.start(.mainAPI, database: database)
+        defer { Task { await mainAPI.stop() } }
+        let sessions = await SessionTokenAuthority(secret: TestEnvironment.sessionTokenSecret)
+        let path = mainAPI.baseURL + "/api/v1/amazon/connections/\(UUID().uuidString)/schedules/orders"
+        for (role, allowed) in [("member", false), ("admin", true), ("owner", true)] {
+            let token = try await sessions.issue(userID: UUID(), tenantID: UUID(), role: role).token
+            let reply = try await TestHTTP.request(.PUT, path, json: #"{"intervalSeconds":3600}"#,
+                                                   headers: ["authorization": "Bearer \(token)"])
+            if allowed {
+                // Past the role check, the call goes on to inventory-sync (not running here).
+                #expect(reply.status != 403, "\(role): \(reply.status)")
+            } else {
+                #expect(reply.status == 403, "\(role)")
+                #expect(try reply.envelope().error.code == "forbidden")
+            }
+        }
+    }
+
     @Test func realtimeFeedDeliversOnlyTheTenantsOwnEvents() async throws {
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)

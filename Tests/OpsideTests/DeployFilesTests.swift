@@ -235,6 +235,65 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: fullPath), "\(path) is not executable (chmod +x)")
     }
 
+    // MARK: Settings the files pass
+
+    /// Entries of docker-compose.yml that run images of others (their settings are theirs).
+    static let thirdPartyComposeEntries: Set<String> = ["postgres", "redis", "db-init"]
+
+    /// Variables read directly from the environment rather than through a configuration key.
+    static let processEnvironmentKeys: Set<String> = ["OPSIDE_CONFIG_FILE", "TZ"]
+
+    @Test("every setting docker-compose.yml and fly/*.toml pass is one the code reads (a misspelt key is silently ignored)")
+    func deploymentFilesPassOnlyKeysTheCodeReads() throws {
+        let known = try Self.environmentKeysReadByCode()
+        #expect(known.contains("AMAZON_ENDPOINT_NA") && known.contains("JOBS_POLL_INTERVAL_MILLISECONDS"),
+                "the key scan found \(known.count) keys")
+        func check(_ key: String, in place: String) {
+            guard !Self.isServiceURLKey(key), !Self.processEnvironmentKeys.contains(key) else { return }
+            #expect(known.contains(key), "\(place): \(key) is not a configuration key any service reads")
+        }
+        let compose = try ComposeFile(text: Self.read("docker-compose.yml"))
+        for (name, entry) in compose.services where !Self.thirdPartyComposeEntries.contains(name) {
+            for key in compose.environment(of: entry).keys { check(key, in: "docker-compose.yml \(name)") }
+        }
+        for file in try Self.flyFiles() {
+            for entry in try TOMLFile(text: Self.read("fly/\(file)")).entries(in: "env") { check(entry.key, in: "fly/\(file)") }
+        }
+    }
+
+    /// The environment spelling of every literal configuration key in the sources
+    /// (`forKey: "amazon.lwaClientId"` → `AMAZON_LWA_CLIENT_ID`), as swift-configuration maps them.
+    static func environmentKeysReadByCode() throws -> Set<String> {
+        var keys: Set<String> = []
+        for folder in ["Shared", "Services", "Sandbox"] {
+            let base = root.appendingPathComponent(folder)
+            guard let files = FileManager.default.enumerator(atPath: base.path) else { continue }
+            for case let path as String in files where path.hasSuffix(".swift") {
+                let text = try String(contentsOf: base.appendingPathComponent(path), encoding: .utf8)
+                for match in text.matches(of: /(?:forKey: |requiredSecret\()"([A-Za-z0-9.]+)"/) {
+                    keys.insert(environmentName(of: String(match.1)))
+                }
+            }
+        }
+        return keys
+    }
+
+    /// `jobs.pollIntervalMilliseconds` → `JOBS_POLL_INTERVAL_MILLISECONDS`.
+    static func environmentName(of key: String) -> String {
+        var name = ""
+        for character in key {
+            if character == "." {
+                name.append("_")
+            } else if character.isUppercase, let last = name.last, last != "_" {
+                name.append("_")
+                name.append(character)
+            } else {
+                name.append(character.uppercased())
+            }
+        }
+        return name
+    }
+
     // MARK: Helpers
 
     static func read(_ relativePath: String) throws -> String {

@@ -52,7 +52,8 @@ import Testing
 
         try await sandbox.admin(.DELETE, "/_sandbox/faults")
         let truth = try await InventorySyncTests.groundTruth(sandbox, seller)
-        for table in ["financial_shipment_events", "financial_refund_events", "financial_adjustment_events", "financial_service_fee_events"] {
+        for table in ["financial_shipment_events", "financial_refund_events", "financial_adjustment_events", "financial_service_fee_events",
+                      "financial_safet_events", "financial_removal_shipment_events"] {
             let loaded = try await database.count("SELECT count(*) FROM amazon.\(table)")
             #expect(loaded == truth[table], "\(table): \(loaded) loaded, the sandbox holds \(truth[table] ?? -1)")
         }

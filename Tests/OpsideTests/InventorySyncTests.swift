@@ -33,7 +33,7 @@ import Testing
         }
         truth["orders"] = orders
         truth["order_items"] = orders  // the sandbox sells one item per order
-        var shipments = 0, refunds = 0, adjustments = 0, fees = 0
+        var shipments = 0, refunds = 0, adjustments = 0, fees = 0, safet = 0, removalShipments = 0
         var cursor = Date().addingTimeInterval(-740 * 86_400)
         let end = Date().addingTimeInterval(-300)
         while cursor < end {
@@ -44,6 +44,8 @@ import Testing
                 refunds += (events?.RefundEventList ?? []).reduce(0) { $0 + ($1.ShipmentItemAdjustmentList?.count ?? 0) }
                 adjustments += (events?.AdjustmentEventList ?? []).reduce(0) { $0 + max(1, $1.AdjustmentItemList?.count ?? 0) }
                 fees += events?.ServiceFeeEventList?.count ?? 0
+                safet += events?.SAFETReimbursementEventList?.count ?? 0
+                removalShipments += events?.RemovalShipmentEventList?.count ?? 0
             }
             cursor = next
         }
@@ -51,6 +53,8 @@ import Testing
         truth["financial_refund_events"] = refunds
         truth["financial_adjustment_events"] = adjustments
         truth["financial_service_fee_events"] = fees
+        truth["financial_safet_events"] = safet
+        truth["financial_removal_shipment_events"] = removalShipments
         var summaries = 0
         for try await page in api.allInventorySummaries(marketplaceID: seller.marketplaceIds[0]) {
             summaries += page.payload?.inventorySummaries.count ?? 0
@@ -96,6 +100,8 @@ import Testing
             #expect(counts[table] == expected, "\(table): loaded \(counts[table] ?? -1), the sandbox holds \(expected)")
         }
         #expect(truth["ledger_detail", default: 0] > 50 && truth["orders", default: 0] > 10, "the seller has real volume: \(truth)")
+        #expect(truth["financial_safet_events", default: 0] > 0 && truth["financial_removal_shipment_events", default: 0] > 0,
+                "every finance event type is exercised: \(truth)")
 
         // The ledger rows themselves, not just their number.
         let ledger = try await sandbox.reportRows(seller, type: "GET_LEDGER_DETAIL_VIEW_DATA")

@@ -46,6 +46,10 @@ import Testing
         let malformedEnvelope = try malformed.envelope()
         #expect(!malformedEnvelope.error.message.isEmpty)
         #expect(!malformedEnvelope.error.requestId.isEmpty)
+        // A request that brings no id gets a fresh lower-case UUID, the same in header and envelope.
+        let generated = try #require(malformed.header("x-request-id"))
+        #expect(UUID(uuidString: generated) != nil && generated == generated.lowercased(), "\(generated)")
+        #expect(malformedEnvelope.error.requestId == generated)
 
         let huge = "{\"email\":\"" + String(repeating: "a", count: 2 * 1024 * 1024) + "\"}"
         let oversized = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/signup", json: huge)

@@ -20,6 +20,12 @@ import Testing
         #expect(try CronSchedule("30 9-17/4 * * *").next(after: Self.date("2026-11-22T13:31:00Z")) == Self.date("2026-11-22T17:30:00Z"))
         #expect(try CronSchedule("@daily").next(after: Self.date("2026-12-31T23:59:00Z")) == Self.date("2027-01-01T00:00:00Z"))
         #expect(try CronSchedule("@every 30s").next(after: Self.date("2026-11-22T10:00:10Z")) == Self.date("2026-11-22T10:00:30Z"))
+        #expect(try CronSchedule("0 12 31 * *").next(after: Self.date("2026-11-22T10:00:00Z")) == Self.date("2026-12-31T12:00:00Z"),
+                "November has no 31st")
+        #expect(try CronSchedule("0 0 * * 0").next(after: Self.date("2026-11-22T10:00:00Z")) == Self.date("2026-11-29T00:00:00Z"),
+                "2026-11-22 is a Sunday, already past midnight")
+        #expect(try CronSchedule("0 6 29 2 *").next(after: Self.date("2027-06-01T00:00:00Z")) == Self.date("2028-02-29T06:00:00Z"),
+                "the next leap day")
     }
 
     @Test func malformedExpressionsAreRefusedWithTheField() {
@@ -34,6 +40,28 @@ import Testing
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+}
+
+@Suite struct JSONLogHandlerTests {
+    @Test func aLineIsOneJSONObjectWithSortedKeysAndEscapedValues() throws {
+        let bytes = JSONLogHandler.line(timestamp: "2026-11-22T19:00:55.575Z", level: .warning, service: "main-api", logger: "opside",
+                                        message: "said \"hi\"\n\tthen\u{1}left \\ ünïcode",
+                                        metadata: ["requestId": "abc", "msg": "must not replace the message", "count": "3"])
+        #expect(!bytes.contains(0x0A), "one line")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: String])
+        #expect(object == ["ts": "2026-11-22T19:00:55.575Z", "level": "warning", "service": "main-api", "logger": "opside",
+                           "msg": "said \"hi\"\n\tthen\u{1}left \\ ünïcode", "requestId": "abc", "count": "3"])
+        let text = String(decoding: bytes, as: UTF8.self)
+        let keyOrder = ["count", "level", "logger", "msg", "requestId", "service", "ts"].map { text.range(of: "\"\($0)\":")!.lowerBound }
+        #expect(keyOrder == keyOrder.sorted(), "keys in byte order: \(text)")
+    }
+
+    @Test func timestampsAreUTCToTheMillisecond() throws {
+        let stamp = JSONLogHandler.timestamp()
+        #expect(stamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(stamp)")
+        let parsed = try Date(stamp, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        #expect(abs(parsed.timeIntervalSinceNow) < 60)
     }
 }
 

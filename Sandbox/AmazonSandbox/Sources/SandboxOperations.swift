@@ -81,7 +81,8 @@ enum SandboxFinances {
             if let postedAfter, event.date < postedAfter { return false }
             if let orderID {
                 switch event {
-                case .shipment(let order, _), .refund(let order, _, _): return history.orders[order].id == orderID
+                case .shipment(let order, _), .refund(let order, _, _), .safetReimbursement(let order, _, _):
+                    return history.orders[order].id == orderID
                 default: return false
                 }
             }
@@ -91,6 +92,8 @@ enum SandboxFinances {
         var refunds: [[String: Any]] = []
         var adjustments: [[String: Any]] = []
         var serviceFees: [[String: Any]] = []
+        var safetReimbursements: [[String: Any]] = []
+        var removalShipments: [[String: Any]] = []
         let code = history.currency
         for event in matching.dropFirst(offset).prefix(pageSize) {
             switch event {
@@ -136,11 +139,37 @@ enum SandboxFinances {
                     "FeeReason": "Storage", "SellerSKU": product.sku, "FnSKU": product.fnsku, "ASIN": product.asin,
                     "FeeDescription": "FBA storage fee", "FeeList": [["FeeType": feeType, "FeeAmount": currency(-amount, code)]],
                 ])
+            case .safetReimbursement(let index, let date, let amount):
+                let order = history.orders[index]
+                let product = history.products[order.product]
+                safetReimbursements.append([
+                    "PostedDate": date.iso, "SAFETClaimId": "SAFET-" + order.id, "ReasonCode": "BuyerAbuse",
+                    "ReimbursedAmount": currency(amount, code),
+                    "SAFETReimbursementItemList": [[
+                        "productDescription": product.title, "quantity": String(order.quantity),
+                        "itemChargeList": [["ChargeType": "Principal", "ChargeAmount": currency(amount, code)]],
+                    ]],
+                ])
+            case .removalShipment(let index, let date):
+                let removal = history.removals[index]
+                let product = history.products[removal.product]
+                let revenue = Int64(removal.quantity) * product.unitCostMinor / 4
+                removalShipments.append([
+                    "PostedDate": date.iso, "OrderId": removal.orderID, "MerchantOrderId": removal.orderID,
+                    "TransactionType": "WHOLESALE_LIQUIDATION", "StoreName": "Sandbox store",
+                    "RemovalShipmentItemList": [[
+                        "RemovalShipmentItemId": removal.orderID + "-1", "TaxCollectionModel": "MarketplaceFacilitator",
+                        "FulfillmentNetworkSKU": product.fnsku, "Quantity": removal.quantity,
+                        "Revenue": currency(revenue, code), "FeeAmount": currency(-Int64(removal.quantity) * 50, code),
+                        "TaxAmount": currency(0, code), "TaxWithheld": currency(0, code),
+                    ]],
+                ])
             }
         }
         var payload: [String: Any] = ["FinancialEvents": [
             "ShipmentEventList": shipments, "RefundEventList": refunds, "AdjustmentEventList": adjustments,
-            "ServiceFeeEventList": serviceFees,
+            "ServiceFeeEventList": serviceFees, "SAFETReimbursementEventList": safetReimbursements,
+            "RemovalShipmentEventList": removalShipments,
         ]]
         if offset + pageSize < matching.count { payload["NextToken"] = PageToken.make(offset + pageSize) }
         return SandboxResponse.json(["payload": payload])

@@ -94,10 +94,15 @@ enum FinanceEvent: Sendable {
     case refund(order: Int, date: Date, amountMinor: Int64)
     case adjustment(type: String, date: Date, product: Int, quantity: Int, perUnitMinor: Int64)
     case serviceFee(date: Date, product: Int, feeType: String, amountMinor: Int64)
+    /// A SAFE-T claim Amazon paid for an order (index into `orders`).
+    case safetReimbursement(order: Int, date: Date, amountMinor: Int64)
+    /// A removal order (index into `removals`) shipped to a liquidator: revenue and a fee.
+    case removalShipment(removal: Int, date: Date)
 
     var date: Date {
         switch self {
-        case .shipment(_, let date), .refund(_, let date, _), .adjustment(_, let date, _, _, _), .serviceFee(let date, _, _, _): date
+        case .shipment(_, let date), .refund(_, let date, _), .adjustment(_, let date, _, _, _), .serviceFee(let date, _, _, _),
+             .safetReimbursement(_, let date, _), .removalShipment(_, let date): date
         }
     }
 }
@@ -305,6 +310,12 @@ enum SellerHistoryGenerator {
                     if random.chance(0.06) {
                         let refundDate = orderDate.addingTimeInterval(Double(random.between(3, 12)) * day)
                         finances.append(.refund(order: orderIndex, date: refundDate, amountMinor: product.priceMinor))
+                        // Now and then the seller's SAFE-T claim for the refund is paid, half the price three weeks
+                        // later (derived from the order, not drawn, so every other part of the history stays as it was).
+                        if orderIndex % 3 == 0 {
+                            finances.append(.safetReimbursement(order: orderIndex, date: refundDate.addingTimeInterval(21 * day),
+                                                                amountMinor: product.priceMinor / 2))
+                        }
                         if random.chance(0.8) {
                             let returnDate = refundDate.addingTimeInterval(Double(random.between(2, 20)) * day)
                             let sellable = random.chance(0.8)
@@ -423,6 +434,10 @@ enum SellerHistoryGenerator {
                     let orderID = "R" + random.code(9)
                     removals.append(RemovalLine(requested: requested, shipped: shippedDate, orderID: orderID, product: productIndex,
                                                 quantity: quantity, tracking: "1Z" + random.code(16)))
+                    // Every third removal goes to a liquidator, which Finances reports as a removal shipment event.
+                    if removals.count % 3 == 1 {
+                        finances.append(.removalShipment(removal: removals.count - 1, date: shippedDate.addingTimeInterval(day)))
+                    }
                     ledger.append(LedgerEvent(date: shippedDate, product: productIndex, eventType: "VendorReturns", referenceID: orderID,
                                               quantity: -quantity, fulfillmentCenter: fulfillmentCenters[0], disposition: "SELLABLE", reason: ""))
                     balance -= quantity

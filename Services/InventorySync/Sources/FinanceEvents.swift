@@ -1,41 +1,6 @@
 import Foundation
 import OpsideAmazonSPAPI
 
-// Finances v0 pages as inventory-sync reads them: the shared typed events plus the two lists the
-// shared model leaves out (SAFE-T reimbursements and removal shipments), decoded from the same
-// `listFinancialEvents` response.
-
-struct SAFETReimbursementEvent: Codable, Sendable {
-    let PostedDate: String?
-    let SAFETClaimId: String?
-    let ReimbursedAmount: FinancesCurrency?
-    let ReasonCode: String?
-    let SAFETReimbursementItemList: [JSONValue]?
-}
-
-struct RemovalShipmentEvent: Codable, Sendable {
-    let PostedDate: String?
-    let MerchantOrderId: String?
-    let OrderId: String?
-    let TransactionType: String?
-    let StoreName: String?
-    let RemovalShipmentItemList: [JSONValue]?
-}
-
-struct FinanceEventLists: Decodable, Sendable {
-    let ShipmentEventList: [ShipmentEvent]?
-    let RefundEventList: [ShipmentEvent]?
-    let ServiceFeeEventList: [ServiceFeeEvent]?
-    let AdjustmentEventList: [AdjustmentEvent]?
-    let SAFETReimbursementEventList: [SAFETReimbursementEvent]?
-    let RemovalShipmentEventList: [RemovalShipmentEvent]?
-}
-
-struct FinanceEventsPage: Decodable, Sendable {
-    let NextToken: String?
-    let FinancialEvents: FinanceEventLists?
-}
-
 /// Turns one page of finance events into staging rows, one table per event type.
 struct FinanceRows {
     var shipments: [[String?]] = []
@@ -60,7 +25,7 @@ struct FinanceRows {
 
     static func minor(_ currency: FinancesCurrency?) -> Int64? { currency?.money?.minorUnits }
 
-    mutating func add(_ lists: FinanceEventLists, marketplace: String, windowStart: Date) {
+    mutating func add(_ lists: FinancialEvents, marketplace: String, windowStart: Date) {
         for event in lists.ShipmentEventList ?? [] {
             for item in event.ShipmentItemList ?? [] {
                 shipments.append(Self.itemRow(event: event, item: item, marketplace: marketplace, itemID: item.OrderItemId,

@@ -43,7 +43,8 @@ public struct SyncEngineSettings: Sendable {
             retryBaseDelay: .milliseconds(reader.int(forKey: "amazon.retryBaseDelayMilliseconds", default: 500)),
             retryMaxDelay: .milliseconds(reader.int(forKey: "amazon.retryMaxDelayMilliseconds", default: 30000)),
             rateLimitKeyPrefix: reader.string(forKey: "amazon.rateLimit.keyPrefix", default: "opside:spapi:rl"),
-            rateLimitSafetyFactor: reader.double(forKey: "amazon.rateLimit.safetyFactor", default: 0.97),
+            rateLimitSafetyFactor: reader.double(forKey: "amazon.rateLimit.safetyFactor",
+                                                 default: AmazonSPAPISettings.defaultRateLimitSafetyFactor),
             reportPollInitialInterval: .milliseconds(reader.int(forKey: "sync.reportPollMilliseconds", default: 5000)),
             reportPollMaxInterval: .milliseconds(reader.int(forKey: "sync.reportPollMaxMilliseconds", default: 60000)),
             reportTimeout: .seconds(reader.int(forKey: "amazon.reports.timeoutSeconds", default: 7200)))
@@ -288,12 +289,8 @@ public final class SyncEngine: Sendable {
             guard let start = window.start, let end = window.end else { return }
             var token: String?
             repeat {
-                var query: [(String, String)] = [("PostedAfter", start.formatted(.iso8601)), ("PostedBefore", end.formatted(.iso8601)),
-                                                 ("MaxResultsPerPage", "100")]
-                if let token { query.append(("NextToken", token)) }
-                let operation = SPAPIOperations.financesV0("listFinancialEvents")
-                let response = try await api.send(method: .GET, path: "/finances/v0/financialEvents", query: query, operation: operation)
-                let page = try SellingPartnerAPI.decode(SPAPIPayloadResponse<FinanceEventsPage>.self, from: response, operation: operation).payload
+                let page = try await api.listFinancialEvents(postedAfter: start.formatted(.iso8601), postedBefore: end.formatted(.iso8601),
+                                                             maxResultsPerPage: 100, nextToken: token)
                 if let lists = page.FinancialEvents { rows.add(lists, marketplace: marketplaces[0], windowStart: start) }
                 token = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
                 pages += 1

@@ -12,6 +12,8 @@ struct SyncController {
     let serviceClient: ServiceClient
     /// Largest report file accepted through the public API; bigger files go through `opside import`.
     static let maxUploadBytes = 64 << 20
+    /// Roles that may change a connection's sync schedules.
+    static let scheduleEditors: Set<String> = ["owner", "admin"]
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
         let group = router.group("/api/v1/amazon")
@@ -33,6 +35,11 @@ struct SyncController {
             try await forward(.get, "/connections/\(try uuid("connectionId", context))/schedules", request, context)
         }
         group.put("/connections/{connectionId}/schedules/{dataset}") { request, context in
+            // Schedules decide how much of the seller's Amazon rate budget syncs spend: an
+            // operator's call (owner or admin), not every member's.
+            guard Self.scheduleEditors.contains(try context.requireSession().role) else {
+                throw APIError.forbidden("changing a sync schedule takes the owner or admin role")
+            }
             let dataset = try context.parameters.require("dataset")
             guard dataset.allSatisfy({ $0.isLetter || $0 == "_" }) else { throw APIError.validation("unknown dataset '\(dataset)'") }
             return try await forward(.put, "/connections/\(try uuid("connectionId", context))/schedules/\(dataset)", request, context)
