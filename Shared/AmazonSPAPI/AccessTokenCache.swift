@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Hands out access tokens for connections. The seam between API calls and whoever holds the
@@ -19,6 +20,8 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
     private struct CachedToken: Sendable {
         let value: String
         let refreshAt: ContinuousClock.Instant
+        /// The same moment on the wall clock, for callers that hand the token on with its deadline.
+        let refreshAtDate: Date
     }
 
     private enum Entry {
@@ -42,13 +45,24 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
     }
 
     public func accessToken(for connection: SPAPIConnection) async throws -> String {
+        try await cachedToken(for: connection).value
+    }
+
+    /// A valid access token and the moment this cache stops handing it out (a margin before
+    /// Amazon's `expires_in` runs out): what a vault tells the services it lends the token to.
+    public func accessTokenWithDeadline(for connection: SPAPIConnection) async throws -> (token: String, usableUntil: Date) {
+        let token = try await cachedToken(for: connection)
+        return (token.value, token.refreshAtDate)
+    }
+
+    private func cachedToken(for connection: SPAPIConnection) async throws -> CachedToken {
         switch entries[connection.id] {
         case .ready(let token, let credential) where credential == connection.credential && clock.now < token.refreshAt:
-            return token.value
+            return token
         case .refreshing(let task, _, let credential) where credential == connection.credential:
-            return try await task.value.value
+            return try await task.value
         default:
-            return try await startRefresh(for: connection).value
+            return try await startRefresh(for: connection)
         }
     }
 
@@ -77,7 +91,8 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
             let lifetime = Duration.seconds(token.expiresIn)
             // Refresh a margin early, but never immediately for short-lived tokens.
             let usable = lifetime > margin * 2 ? lifetime - margin : lifetime / 2
-            return CachedToken(value: token.accessToken, refreshAt: clock.now + usable)
+            let seconds = Double(usable.components.seconds) + Double(usable.components.attoseconds) / 1e18
+            return CachedToken(value: token.accessToken, refreshAt: clock.now + usable, refreshAtDate: Date().addingTimeInterval(seconds))
         }
         entries[connection.id] = .refreshing(task, generation: myGeneration, credential: credential)
         do {

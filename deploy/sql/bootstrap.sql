@@ -1,6 +1,8 @@
 -- Opside database bootstrap, run once per database by a superuser (deploy/up, deploy/test and the
 -- test harness run it; on a managed Postgres an operator runs it with psql). Idempotent, and safe
--- when several runs race: it holds an advisory lock for its whole run.
+-- when several runs race: an advisory lock serialises runs on one database, and a lock on the
+-- cluster-wide role catalog serialises runs on different databases, which create the same
+-- (cluster-wide) roles.
 --
 -- It creates one login role per service, each owning its own schema, and a NOLOGIN role
 -- `opside_platform` that owns the shared `platform` schema (job queue, outbox, migration records).
@@ -13,6 +15,9 @@ DO $bootstrap$
 DECLARE
     service record;
 BEGIN
+    -- Advisory locks belong to one database; pg_authid is shared by all of them. Readers (logins)
+    -- are not blocked by this mode, other bootstraps' CREATE ROLE and GRANT are.
+    LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'opside_platform') THEN
         CREATE ROLE opside_platform NOLOGIN NOSUPERUSER NOBYPASSRLS;
     END IF;

@@ -27,18 +27,11 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
     let lwa: LoginWithAmazonClient
     let tokenCache: LWAAccessTokenCache
     let client: SPAPIClient
-    let issues: AccessTokenIssueLedger
-    let tokenLifetime: Duration
 
-    /// - Parameter tokenLifetime: how long LWA access tokens live (Amazon: one hour). The
-    ///   library's cache hands out tokens without their `expires_in`, so the vault dates each
-    ///   token from the moment it first saw it and adds this.
-    public init(lwa: LoginWithAmazonClient, tokenCache: LWAAccessTokenCache, client: SPAPIClient, tokenLifetime: Duration) {
+    public init(lwa: LoginWithAmazonClient, tokenCache: LWAAccessTokenCache, client: SPAPIClient) {
         self.lwa = lwa
         self.tokenCache = tokenCache
         self.client = client
-        self.tokenLifetime = tokenLifetime
-        self.issues = AccessTokenIssueLedger()
     }
 
     public func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(LWAError) -> String {
@@ -72,14 +65,8 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
 
     public func accessToken(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion,
                             refreshToken: String) async throws -> (token: String, usableUntil: Date) {
-        let token = try await tokenCache.accessToken(for: Self.vaultConnection(connectionID, sellingPartnerID, region, refreshToken))
-        let now = Date()
-        let issuedAt = await issues.firstSeen(token, connectionID: connectionID, now: now)
-        // Usable until the cache itself would refresh it (a margin before expiry), and never less
-        // than half that margin from now: the cache only returns tokens with the margin left.
-        let margin = AmazonConnector.seconds(client.settings.tokenRefreshMargin)
-        let usableUntil = max(issuedAt.addingTimeInterval(AmazonConnector.seconds(tokenLifetime) - margin), now.addingTimeInterval(margin / 2))
-        return (token, usableUntil)
+        // Usable until the cache itself would refresh it: a margin before Amazon's expiry.
+        try await tokenCache.accessTokenWithDeadline(for: Self.vaultConnection(connectionID, sellingPartnerID, region, refreshToken))
     }
 
     public func invalidate(accessToken: String, connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async {
@@ -87,16 +74,4 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
     }
 
     public func endpoint(for region: AmazonRegion) -> String { client.settings.endpoint(for: region) }
-}
-
-/// When the vault first saw each connection's current access token: a new value from the cache
-/// means it was just issued. One entry per connection, replaced when the token changes.
-actor AccessTokenIssueLedger {
-    private var entries: [UUID: (token: String, at: Date)] = [:]
-
-    func firstSeen(_ token: String, connectionID: UUID, now: Date) -> Date {
-        if let entry = entries[connectionID], entry.token == token { return entry.at }
-        entries[connectionID] = (token, now)
-        return now
-    }
 }

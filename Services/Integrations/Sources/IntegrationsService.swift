@@ -45,7 +45,7 @@ public enum IntegrationsService {
         let repository = AmazonConnectionsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: logger)
         let connector = AmazonConnector(
             repository: repository,
-            gateway: SPAPIAccountGateway(lwa: lwa, tokenCache: tokenCache, client: spapi, tokenLifetime: settings.accessTokenLifetime),
+            gateway: SPAPIAccountGateway(lwa: lwa, tokenCache: tokenCache, client: spapi),
             cipher: RefreshTokenCipher(keyRing: settings.tokenKeys),
             settings: settings,
             logger: logger)

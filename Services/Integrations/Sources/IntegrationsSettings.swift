@@ -23,8 +23,6 @@ import OpsideJobs
 /// - `amazon.consentDraftApplication` [`AMAZON_CONSENT_DRAFT_APPLICATION`]: add `version=beta` to the consent
 ///   URL, which Amazon requires while the application is in Draft (error MD1000 otherwise); default true.
 /// - `amazon.oauthStateLifetimeSeconds`: how long a consent `state` stays usable; default 600.
-/// - `amazon.accessTokenLifetimeSeconds`: how long LWA access tokens live (Amazon: one hour); the vault's
-///   `expiresAt` is derived from it because the client library's cache does not expose `expires_in`; default 3600.
 /// - `amazon.accountHealthSchedule`: when the account-health sweep runs (a `CronSchedule`); default `@every 6h`.
 /// - `security.tokenEncryptionKeys` [`SECURITY_TOKEN_ENCRYPTION_KEYS`] (secret, required):
 ///   `keyid:base64(32 bytes)[,keyid:base64…]`; the first key seals, every listed key opens, so a key
@@ -37,7 +35,6 @@ public struct IntegrationsSettings: Sendable {
     public var marketplaceSellerCentralURLs: [String: String]
     public var consentDraftApplication: Bool
     public var oauthStateLifetime: Duration
-    public var accessTokenLifetime: Duration
     public var accountHealthSchedule: CronSchedule
     public var tokenKeys: RefreshTokenKeyRing
 
@@ -74,11 +71,6 @@ public struct IntegrationsSettings: Sendable {
             throw ConfigurationError(key: "amazon.oauthStateLifetimeSeconds", reason: "must be between 1 and 3600 seconds")
         }
         oauthStateLifetime = .seconds(lifetime)
-        let tokenLifetime = reader.int(forKey: "amazon.accessTokenLifetimeSeconds", default: 3600)
-        guard tokenLifetime >= 60 else {
-            throw ConfigurationError(key: "amazon.accessTokenLifetimeSeconds", reason: "must be at least 60 seconds")
-        }
-        accessTokenLifetime = .seconds(tokenLifetime)
         let schedule = reader.string(forKey: "amazon.accountHealthSchedule", default: "@every 6h")
         do {
             accountHealthSchedule = try CronSchedule(schedule)
