@@ -174,51 +174,122 @@ enum ReportValues {
     /// A date as `yyyy-mm-dd`, from `yyyy-mm-dd…`, `mm/dd/yyyy` or `yyyy/mm/dd`.
     static func date(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        let bytes = Array(text.utf8.prefix(10))
-        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < bytes.count && (0x30...0x39).contains(bytes[$0]) } }
-        if bytes.count == 10, digits(0..<4), digits(5..<7), digits(8..<10), bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F {
-            return String(decoding: bytes[0..<4], as: UTF8.self) + "-" + String(decoding: bytes[5..<7], as: UTF8.self) + "-"
-                + String(decoding: bytes[8..<10], as: UTF8.self)
+        var utf8 = text
+        let day = utf8.withUTF8 { bytes -> String? in
+            guard let layout = DayLayout(bytes) else { return nil }
+            return String(unsafeUninitializedCapacity: 10) { output in layout.write(bytes, to: output) }
         }
-        if bytes.count == 10, digits(0..<2), digits(3..<5), digits(6..<10), bytes[2] == 0x2F, bytes[5] == 0x2F {
-            return String(decoding: bytes[6..<10], as: UTF8.self) + "-" + String(decoding: bytes[0..<2], as: UTF8.self) + "-"
-                + String(decoding: bytes[3..<5], as: UTF8.self)
-        }
-        throw ReportRowError("not a date: \(text)")
+        guard let day else { throw ReportRowError("not a date: \(text)") }
+        return day
     }
 
     /// A timestamp PostgreSQL reads: ISO 8601 with or without a zone (UTC assumed), or a bare date.
-    /// Checked byte by byte (no regex): it runs for every row of multi-million-row files.
+    /// Checked and rewritten byte by byte into one new string (no regex, no Foundation): it runs
+    /// for every row of multi-million-row files.
     static func timestamp(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        guard let day = try date(text) else { return nil }
-        let bytes = Array(text.utf8)
-        if bytes.count == 10 { return day + "T00:00:00Z" }
+        var utf8 = text
+        let reading = utf8.withUTF8 { Self.timestamp(bytes: $0) }
+        switch reading {
+        case .timestamp(let value): return value
+        case .notADate: throw ReportRowError("not a date: \(text)")
+        case .notATimestamp: throw ReportRowError("not a timestamp: \(text)")
+        }
+    }
+
+    private enum TimestampReading {
+        case timestamp(String)
+        case notADate
+        case notATimestamp
+    }
+
+    private static func timestamp(bytes: UnsafeBufferPointer<UInt8>) -> TimestampReading {
+        guard let layout = DayLayout(bytes) else { return .notADate }
+        let midnight: StaticString = "T00:00:00Z"
+        if bytes.count == 10 {
+            return .timestamp(String(unsafeUninitializedCapacity: 10 + midnight.utf8CodeUnitCount) { output in
+                let day = layout.write(bytes, to: output)
+                UnsafeMutableBufferPointer(rebasing: output[day...]).initialize(from: UnsafeBufferPointer(start: midnight.utf8Start,
+                                                                                                         count: midnight.utf8CodeUnitCount))
+                return day + midnight.utf8CodeUnitCount
+            })
+        }
         func digit(_ index: Int) -> Bool { index < bytes.count && (0x30...0x39).contains(bytes[index]) }
-        var index = 10
-        guard bytes.count > 15, bytes[index] == 0x54 || bytes[index] == 0x20, digit(11), digit(12),
-              bytes[13] == 0x3A, digit(14), digit(15) else { throw ReportRowError("not a timestamp: \(text)") }
-        index = 16
-        if index < bytes.count, bytes[index] == 0x3A {
-            guard digit(17), digit(18) else { throw ReportRowError("not a timestamp: \(text)") }
-            index = 19
-            if index < bytes.count, bytes[index] == 0x2E {
-                index += 1
-                let first = index
-                while digit(index) { index += 1 }
-                guard index > first else { throw ReportRowError("not a timestamp: \(text)") }
+        guard bytes.count > 15, bytes[10] == 0x54 || bytes[10] == 0x20, digit(11), digit(12),
+              bytes[13] == 0x3A, digit(14), digit(15) else { return .notATimestamp }
+        var timeEnd = 16
+        if timeEnd < bytes.count, bytes[timeEnd] == 0x3A {
+            guard digit(17), digit(18) else { return .notATimestamp }
+            timeEnd = 19
+            if timeEnd < bytes.count, bytes[timeEnd] == 0x2E {
+                timeEnd += 1
+                let first = timeEnd
+                while digit(timeEnd) { timeEnd += 1 }
+                guard timeEnd > first else { return .notATimestamp }
             }
         }
-        let time = String(decoding: bytes[11..<index], as: UTF8.self)
-        var zone = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        switch zone {
-        case "", "Z", "UTC", "GMT": zone = "Z"
-        default:
-            let z = Array(zone.utf8)
-            let valid = (z.first == 0x2B || z.first == 0x2D) && (z.count == 3 || z.count == 5 || z.count == 6)
-                && z.dropFirst().allSatisfy { (0x30...0x39).contains($0) || $0 == 0x3A }
-            guard valid else { throw ReportRowError("not a timestamp: \(text)") }
+        let time = UnsafeBufferPointer(rebasing: bytes[11..<timeEnd])
+        let zone = UnsafeBufferPointer(rebasing: bytes[timeEnd...])
+        let result = Self.withTrimmedZone(zone) { zone -> String? in
+            let isUTC = zone.isEmpty || zone.elementsEqual("Z".utf8) || zone.elementsEqual("UTC".utf8) || zone.elementsEqual("GMT".utf8)
+            let isOffset = (zone.first == 0x2B || zone.first == 0x2D) && (zone.count == 3 || zone.count == 5 || zone.count == 6)
+                && zone.dropFirst().allSatisfy { (0x30...0x39).contains($0) || $0 == 0x3A }
+            guard isUTC || isOffset else { return nil }
+            return String(unsafeUninitializedCapacity: 11 + time.count + max(zone.count, 1)) { output in
+                var end = layout.write(bytes, to: output)
+                output[end] = 0x54  // T
+                end += 1
+                end = UnsafeMutableBufferPointer(rebasing: output[end...]).initialize(fromContentsOf: time) + end
+                if isUTC {
+                    output[end] = 0x5A  // Z
+                    return end + 1
+                }
+                return UnsafeMutableBufferPointer(rebasing: output[end...]).initialize(fromContentsOf: zone) + end
+            }
         }
-        return day + "T" + time + zone
+        return result.map(TimestampReading.timestamp) ?? .notATimestamp
+    }
+
+    /// The zone without surrounding blanks. Foundation trims only text with non-ASCII bytes, the
+    /// rare case where Unicode blanks other than space and tab could surround it.
+    private static func withTrimmedZone<Result>(_ zone: UnsafeBufferPointer<UInt8>,
+                                                _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard zone.allSatisfy({ $0 < 0x80 }) else {
+            var trimmed = String(decoding: zone, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            return trimmed.withUTF8(body)
+        }
+        var start = zone.startIndex, end = zone.endIndex
+        while start < end, zone[start] == 0x20 || zone[start] == 0x09 { start += 1 }
+        while end > start, zone[end - 1] == 0x20 || zone[end - 1] == 0x09 { end -= 1 }
+        return body(UnsafeBufferPointer(rebasing: zone[start..<end]))
+    }
+
+    /// Where year, month and day sit in the first ten bytes of an accepted date form.
+    private struct DayLayout {
+        let year: Int, month: Int, day: Int
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard bytes.count >= 10 else { return nil }
+            func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { (0x30...0x39).contains(bytes[$0]) } }
+            if digits(0..<4), digits(5..<7), digits(8..<10), bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F {
+                (year, month, day) = (0, 5, 8)  // yyyy-mm-dd, yyyy/mm/dd
+            } else if digits(0..<2), digits(3..<5), digits(6..<10), bytes[2] == 0x2F, bytes[5] == 0x2F {
+                (year, month, day) = (6, 0, 3)  // mm/dd/yyyy
+            } else {
+                return nil
+            }
+        }
+
+        /// Writes `yyyy-mm-dd` at the start of `output`; returns its length.
+        func write(_ bytes: UnsafeBufferPointer<UInt8>, to output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            for offset in 0..<4 { output[offset] = bytes[year + offset] }
+            output[4] = 0x2D
+            output[5] = bytes[month]
+            output[6] = bytes[month + 1]
+            output[7] = 0x2D
+            output[8] = bytes[day]
+            output[9] = bytes[day + 1]
+            return 10
+        }
     }
 }
