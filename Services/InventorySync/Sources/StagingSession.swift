@@ -28,38 +28,69 @@ public struct MergeCounts: Sendable, Equatable, Codable {
 struct CopyTextEncoder {
     var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
 
+    /// Appends one row; the whole row is written in one reservation of the buffer (a write per
+    /// field cost more than the fields).
     mutating func append(_ fields: [String?], sequence: Int) {
-        for field in fields {
-            if let field {
-                Self.escape(field, into: &buffer)
-            } else {
-                buffer.writeStaticString("\\N")
+        // Room for the worst case: every byte escaped into two, `\N`, tabs, the sequence, LF.
+        var capacity = 24
+        for field in fields { capacity += 2 * (field?.utf8.count ?? 1) + 1 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
+            var written = 0
+            for field in fields {
+                if var field {
+                    written += field.withUTF8 { Self.escape($0, into: UnsafeMutableRawBufferPointer(rebasing: output[written...])) }
+                } else {
+                    output[written] = UInt8(ascii: "\\")
+                    output[written + 1] = UInt8(ascii: "N")
+                    written += 2
+                }
+                output[written] = UInt8(ascii: "\t")
+                written += 1
             }
-            buffer.writeInteger(UInt8(ascii: "\t"))
+            written += Self.writeDecimal(sequence, into: UnsafeMutableRawBufferPointer(rebasing: output[written...]))
+            output[written] = UInt8(ascii: "\n")
+            return written + 1
         }
-        buffer.writeString(String(sequence))
-        buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
-    static func escape(_ value: String, into buffer: inout ByteBuffer) {
-        let utf8 = value.utf8
-        // Fast path: nothing to escape (almost every field).
-        let needsEscape = utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        } ?? utf8.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard needsEscape else {
-            buffer.writeString(value)
-            return
+    /// Writes `value` escaped for COPY text (backslash, tab, LF, CR); returns the bytes written.
+    static func escape(_ value: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableRawBufferPointer) -> Int {
+        // Fast path: nothing to escape (almost every field), one scan and one copy.
+        guard value.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            output.copyMemory(from: UnsafeRawBufferPointer(value))
+            return value.count
         }
-        for byte in utf8 {
-            switch byte {
-            case 0x5C: buffer.writeStaticString("\\\\")
-            case 0x09: buffer.writeStaticString("\\t")
-            case 0x0A: buffer.writeStaticString("\\n")
-            case 0x0D: buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(byte)
+        var written = 0
+        for byte in value {
+            let escaped: UInt8? = switch byte {
+            case 0x5C: UInt8(ascii: "\\")
+            case 0x09: UInt8(ascii: "t")
+            case 0x0A: UInt8(ascii: "n")
+            case 0x0D: UInt8(ascii: "r")
+            default: nil
+            }
+            if let escaped {
+                output[written] = UInt8(ascii: "\\")
+                output[written + 1] = escaped
+                written += 2
+            } else {
+                output[written] = byte
+                written += 1
             }
         }
+        return written
+    }
+
+    /// Writes a non-negative integer in decimal; returns the bytes written.
+    static func writeDecimal(_ value: Int, into output: UnsafeMutableRawBufferPointer) -> Int {
+        var digits = 1, rest = value / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var remaining = value
+        for index in stride(from: digits - 1, through: 0, by: -1) {
+            output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        return digits
     }
 }
 
