@@ -95,10 +95,10 @@ struct CopyTextEncoder {
 }
 
 /// Loads one run's rows inside ONE transaction: each table's rows are COPied into a temporary
-/// staging table (dropped at commit), then merged into the `amazon` table with
-/// `INSERT … ON CONFLICT DO UPDATE`. Nothing reaches the real tables until `merge()`, and nothing
-/// is visible to anyone until the caller's transaction commits, so a download that breaks half
-/// way leaves no trace: the transaction rolls back and the staging tables go with it.
+/// staging table (dropped at commit), then merged into the `amazon` table. Nothing reaches the
+/// real tables until `merge()`, and nothing is visible to anyone until the caller's transaction
+/// commits, so a download that breaks half way leaves no trace: the transaction rolls back and
+/// the staging tables go with it.
 ///
 /// Not Sendable on purpose: it lives inside one `withTransaction` closure.
 final class StagingSession {
@@ -108,13 +108,19 @@ final class StagingSession {
     let connectionID: UUID
     let runID: UUID
     let dataset: String
-    private var staged: [AmazonTable] = []
+    private var staged: [AmazonTable: StagedRows] = [:]
     private var sequence = 0
     private(set) var quarantine: [QuarantinedLine] = []
     private(set) var quarantinedCount = 0
     /// Malformed lines beyond this many are counted but their text is not kept (a wrong file
     /// would otherwise copy itself into the quarantine).
     static let quarantineTextLimit = 10_000
+
+    /// What went into one table's stage.
+    struct StagedRows {
+        var count = 0
+        var marketplaces: Set<String> = []
+    }
 
     init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String) {
         self.connection = connection
@@ -128,7 +134,7 @@ final class StagingSession {
     static func stageName(_ table: AmazonTable) -> String { "stage_" + table.name }
 
     private func ensureStage(_ table: AmazonTable) async throws {
-        guard !staged.contains(table) else { return }
+        guard staged[table] == nil else { return }
         let columns = table.stagedColumns.joined(separator: ", ")
         try await connection.query("""
             CREATE TEMP TABLE \(unescaped: Self.stageName(table)) ON COMMIT DROP AS
@@ -136,7 +142,7 @@ final class StagingSession {
             """, logger: logger)
         try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) ADD COLUMN stage_seq bigint NOT NULL",
                                    logger: logger)
-        staged.append(table)
+        staged[table] = StagedRows()
     }
 
     /// COPies a batch of rows (values in `table.stagedColumns` order) into the table's stage.
@@ -152,15 +158,18 @@ final class StagingSession {
     func stageStream(_ table: AmazonTable, _ produce: (RowSink) async throws -> Void) async throws {
         try await ensureStage(table)
         let startSequence = sequence
-        var nextSequence = sequence
+        var sink: RowSink?
         try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + ["stage_seq"],
                                       logger: logger) { writer in
-            let sink = RowSink(writer: writer, width: table.stagedColumns.count, startSequence: startSequence)
-            try await produce(sink)
-            try await sink.flush()
-            nextSequence = sink.sequence
+            let rows = RowSink(writer: writer, width: table.stagedColumns.count, startSequence: startSequence)
+            try await produce(rows)
+            try await rows.flush()
+            sink = rows
         }
-        sequence = nextSequence
+        guard let sink else { return }
+        sequence = sink.sequence
+        staged[table, default: StagedRows()].count += sink.count
+        staged[table, default: StagedRows()].marketplaces.formUnion(sink.marketplaces)
     }
 
     /// Keeps a malformed line for the quarantine table.
@@ -176,8 +185,10 @@ final class StagingSession {
         var counts = MergeCounts()
         // The merge sorts each stage once (occurrence numbers, de-duplication): in memory, not on disk.
         try await connection.query("SET LOCAL work_mem = '256MB'", logger: logger)
-        for table in staged {
-            counts = counts + (try await merge(table))
+        // Always in the same order: each merge takes its table's lock until commit, and two
+        // sessions taking two locks in opposite orders would deadlock.
+        for (table, rows) in staged.sorted(by: { $0.key.name < $1.key.name }) {
+            counts = counts + (try await merge(table, rows))
         }
         if !quarantine.isEmpty {
             let lines = quarantine.map { Int32(clamping: $0.lineNumber) }
@@ -194,58 +205,85 @@ final class StagingSession {
         return counts
     }
 
-    private func merge(_ table: AmazonTable) async throws -> MergeCounts {
+    /// Merges one stage. Without `ON CONFLICT`, which cost more than the inserts themselves: a
+    /// first load (the target holds nothing of these marketplaces for this connection, so every
+    /// row is new) is one plain `INSERT … SELECT`; any later load updates the rows that changed,
+    /// then inserts the rows that are new.
+    ///
+    /// Event tables key on `event_key`, a hash of the identifying fields (NULL spelled out, so
+    /// (a, NULL) ≠ (NULL, a)), and `occurrence`, the n-th identical row of this load in source
+    /// order, so identical rows stay separate rows and the same window loaded again finds them.
+    /// In tables with a natural key, a key may repeat within one source (a corrected line): the
+    /// last one wins. Volatile columns are stored but do not count as a change, and an unchanged
+    /// row is not rewritten.
+    private func merge(_ table: AmazonTable, _ rows: StagedRows) async throws -> MergeCounts {
         let stage = Self.stageName(table)
-        let key = table.key
-        let data = table.columns
-        let insertColumns = (["marketplace_id"] + key + data).joined(separator: ", ")
-        let conflict = (["connection_id", "marketplace_id"] + key).joined(separator: ", ")
-        let update = (data.map { "\($0) = EXCLUDED.\($0)" } + ["last_run_id = EXCLUDED.last_run_id", "updated_at = now()"])
-            .joined(separator: ", ")
-        let compared = data.filter { !table.volatile.contains($0) }
-        let changed = compared.isEmpty ? "false" :
-            "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "EXCLUDED.\($0)" }.joined(separator: ", ")), NULL)"
-        let sql: String
-        let merge = """
-            INSERT INTO amazon.\(table.name) AS target (tenant_id, connection_id, \(insertColumns), first_run_id, last_run_id)
-            SELECT $1, $2, \(insertColumns), $3, $3 FROM latest
-            ON CONFLICT (\(conflict)) DO UPDATE SET \(update)
-            WHERE \(changed)
-            RETURNING (xmax = 0) AS inserted
-            """
+        let target = "amazon." + table.name
+        // Loads of one connection's table take turns, so that "nothing there yet" still holds
+        // when the plain insert runs (ON CONFLICT used to settle such races row by row).
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(hashtextextended(\(target + ":" + connectionID.uuidString), 0))
+            """, logger: logger)
+        let loadedBefore = try await connection.query("""
+            SELECT EXISTS (SELECT 1 FROM \(unescaped: target)
+                           WHERE connection_id = \(connectionID) AND marketplace_id = ANY(\(Array(rows.marketplaces))))
+            """, logger: logger)
+        var firstLoad = true
+        for try await exists in loadedBefore.decode(Bool.self) { firstLoad = !exists }
+
+        let key = ["marketplace_id"] + table.key
+        let columns = key + table.columns
+        let latest: String
         if table.isEventTable {
-            // event_key: a hash of the identifying fields (NULL spelled out, so (a, NULL) ≠ (NULL, a)),
-            // computed once per row; occurrence: the n-th identical row of this load, in source
-            // order. (event_key, occurrence) is unique by construction, so no de-duplication pass.
             let hashed = "md5(" + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: " || chr(31) || ") + ")"
-            sql = """
-                WITH hashed AS (SELECT s.*, \(hashed) AS event_key FROM \(stage) s),
-                latest AS (SELECT h.*, row_number() OVER (PARTITION BY marketplace_id, event_key ORDER BY stage_seq) AS occurrence
-                           FROM hashed h),
-                merged AS (\(merge))
-                SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+            latest = """
+                SELECT hashed.*, row_number() OVER (PARTITION BY marketplace_id, event_key ORDER BY stage_seq) AS occurrence
+                FROM (SELECT s.*, \(hashed) AS event_key FROM \(stage) s) hashed
                 """
         } else {
-            // A natural key may repeat within one source (a corrected line): the last one wins.
-            let dedupKey = (["marketplace_id"] + key).joined(separator: ", ")
+            let naturalKey = key.joined(separator: ", ")
+            latest = "SELECT DISTINCT ON (\(naturalKey)) * FROM \(stage) ORDER BY \(naturalKey), stage_seq DESC"
+        }
+        let insert = """
+            INSERT INTO \(target) (tenant_id, connection_id, \(columns.joined(separator: ", ")), first_run_id, last_run_id)
+            SELECT $1, $2, \(columns.joined(separator: ", ")), $3, $3 FROM latest
+            """
+        let sql: String
+        if firstLoad {
             sql = """
-                WITH latest AS (SELECT DISTINCT ON (\(dedupKey)) * FROM \(stage) ORDER BY \(dedupKey), stage_seq DESC),
-                merged AS (\(merge))
-                SELECT (SELECT count(*) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+                WITH latest AS (\(latest)),
+                inserted AS (\(insert) RETURNING 1)
+                SELECT count(*), 0::bigint FROM inserted
+                """
+        } else {
+            let sameKey = (["target.connection_id = $2"] + key.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
+            let compared = table.columns.filter { !table.volatile.contains($0) }
+            let changed = compared.isEmpty ? "false" :
+                "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "latest.\($0)" }.joined(separator: ", ")), NULL)"
+            let assignments = (table.columns.map { "\($0) = latest.\($0)" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
+            // Both statements see the table as it was before this one: the insert skips exactly
+            // the rows that were there, updated or not.
+            sql = """
+                WITH latest AS MATERIALIZED (\(latest)),
+                updated AS (UPDATE \(target) AS target SET \(assignments) FROM latest
+                            WHERE \(sameKey) AND \(changed)
+                            RETURNING 1),
+                inserted AS (\(insert) WHERE NOT EXISTS (SELECT 1 FROM \(target) AS target WHERE \(sameKey))
+                             RETURNING 1)
+                SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)
                 """
         }
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(tenantID)
         bindings.append(connectionID)
         bindings.append(runID)
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var counts = MergeCounts()
-        for try await (staged, inserted, updated) in rows.decode((Int64, Int64, Int64).self) {
-            counts.staged = Int(staged)
+        let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var counts = MergeCounts(staged: rows.count)
+        for try await (inserted, updated) in result.decode((Int64, Int64).self) {
             counts.inserted = Int(inserted)
             counts.updated = Int(updated)
         }
-        try await connection.query("TRUNCATE \(unescaped: stage)", logger: logger)
+        try await connection.query("DROP TABLE \(unescaped: stage)", logger: logger)
         return counts
     }
 }
@@ -257,6 +295,9 @@ final class RowSink {
     private var encoder = CopyTextEncoder()
     private(set) var sequence: Int
     private(set) var count = 0
+    /// The marketplaces of the rows (always the first staged column).
+    private(set) var marketplaces: Set<String> = []
+    private var lastMarketplace: String?
 
     init(writer: PostgresCopyFromWriter, width: Int, startSequence: Int) {
         self.writer = writer
@@ -266,6 +307,10 @@ final class RowSink {
 
     func append(_ row: [String?]) async throws {
         guard row.count == width else { throw LoadError.rowWidth(expected: width, got: row.count) }
+        if let marketplace = row[0], marketplace != lastMarketplace {
+            marketplaces.insert(marketplace)
+            lastMarketplace = marketplace
+        }
         sequence += 1
         count += 1
         encoder.append(row, sequence: sequence)
