@@ -235,9 +235,13 @@ final class StagingSession {
         let columns = key + table.columns
         let latest: String
         if table.isEventTable {
-            let hashed = "md5(" + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: " || chr(31) || ") + ")"
+            // One concat_ws builds the same text as a chain of ||, without a string per step.
+            let hashed = "md5(concat_ws(chr(31), " + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: ", ") + "))"
+            // The key first and in byte order (it is hex): the sort then compares abbreviated
+            // keys, which PostgreSQL does not use for text in a libc collation, and the target's
+            // unique index receives the rows in its own order.
             latest = """
-                SELECT hashed.*, row_number() OVER (PARTITION BY marketplace_id, event_key ORDER BY stage_seq) AS occurrence
+                SELECT hashed.*, row_number() OVER (PARTITION BY event_key COLLATE "C", marketplace_id ORDER BY stage_seq) AS occurrence
                 FROM (SELECT s.*, \(hashed) AS event_key FROM \(stage) s) hashed
                 """
         } else {
@@ -248,13 +252,16 @@ final class StagingSession {
             INSERT INTO \(target) (tenant_id, connection_id, \(columns.joined(separator: ", ")), first_run_id, last_run_id)
             SELECT $1, $2, \(columns.joined(separator: ", ")), $3, $3 FROM latest
             """
-        let sql: String
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(tenantID)
+        bindings.append(connectionID)
+        bindings.append(runID)
+        var counts = MergeCounts(staged: rows.count)
         if firstLoad {
-            sql = """
-                WITH latest AS (\(latest)),
-                inserted AS (\(insert) RETURNING 1)
-                SELECT count(*), 0::bigint FROM inserted
-                """
+            // The command tag counts the rows (the future-returning query is the API that hands it over).
+            let inserted: EventLoopFuture<PostgresQueryResult> = connection.query(
+                PostgresQuery(unsafeSQL: "WITH latest AS (\(latest)) \(insert)", binds: bindings), logger: logger)
+            counts.inserted = try await inserted.get().metadata.rows ?? 0
         } else {
             let sameKey = (["target.connection_id = $2"] + key.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
             let compared = table.columns.filter { !table.volatile.contains($0) }
@@ -263,7 +270,7 @@ final class StagingSession {
             let assignments = (table.columns.map { "\($0) = latest.\($0)" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
             // Both statements see the table as it was before this one: the insert skips exactly
             // the rows that were there, updated or not.
-            sql = """
+            let sql = """
                 WITH latest AS MATERIALIZED (\(latest)),
                 updated AS (UPDATE \(target) AS target SET \(assignments) FROM latest
                             WHERE \(sameKey) AND \(changed)
@@ -272,16 +279,11 @@ final class StagingSession {
                              RETURNING 1)
                 SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)
                 """
-        }
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(tenantID)
-        bindings.append(connectionID)
-        bindings.append(runID)
-        let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var counts = MergeCounts(staged: rows.count)
-        for try await (inserted, updated) in result.decode((Int64, Int64).self) {
-            counts.inserted = Int(inserted)
-            counts.updated = Int(updated)
+            let result = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            for try await (inserted, updated) in result.decode((Int64, Int64).self) {
+                counts.inserted = Int(inserted)
+                counts.updated = Int(updated)
+            }
         }
         try await connection.query("DROP TABLE \(unescaped: stage)", logger: logger)
         return counts
