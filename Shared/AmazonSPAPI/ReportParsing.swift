@@ -84,8 +84,10 @@ public struct ReportHeader: Sendable {
         for (position, name) in names.enumerated() {
             let normalized = Array(Self.normalize(name).utf8)
             guard !columns.contains(where: { $0.name == normalized }) else { continue }
-            columns.append(NormalizedColumn(name: normalized, fingerprint: normalized.withUnsafeBufferPointer(Self.fingerprint),
-                                            position: position))
+            // Only a spelling with the same other bytes finds a name with bytes beyond ASCII, by
+            // its normalized form: the fingerprint of such a name is never looked at.
+            let fingerprint = normalized.withUnsafeBufferPointer(Self.fingerprint) ?? 0
+            columns.append(NormalizedColumn(name: normalized, fingerprint: fingerprint, position: position))
         }
         self.columns = columns
     }
@@ -112,11 +114,12 @@ public struct ReportHeader: Sendable {
         }
     }
 
-    /// FNV-1a of the normalized form of an ASCII name, without building it. Bytes beyond ASCII
-    /// are skipped: fingerprints only pick candidates, a byte-by-byte comparison decides.
-    private static func fingerprint(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// FNV-1a of the normalized form of an ASCII name, without building it; nil when the name
+    /// has other bytes.
+    private static func fingerprint(_ name: UnsafeBufferPointer<UInt8>) -> UInt64? {
         var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in name {
+            guard byte < 0x80 else { return nil }
             if let normalized = normalizedASCII(byte) { fingerprint = (fingerprint ^ UInt64(normalized)) &* 0x0100_0000_01B3 }
         }
         return fingerprint
@@ -130,11 +133,10 @@ public struct ReportHeader: Sendable {
     public func index(of column: String) -> Int? {
         var spelling = column
         return spelling.withUTF8 { bytes in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            guard let fingerprint = Self.fingerprint(bytes) else {
                 let normalized = Array(Self.normalize(column).utf8)
                 return columns.first { $0.name == normalized }?.position
             }
-            let fingerprint = Self.fingerprint(bytes)
             for column in columns where column.fingerprint == fingerprint && Self.matches(bytes, normalized: column.name) {
                 return column.position
             }
