@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -28,29 +29,44 @@ public struct MergeCounts: Sendable, Equatable, Codable {
 struct CopyTextEncoder {
     var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
 
-    /// Appends one row; the whole row is written in one reservation of the buffer (a write per
-    /// field cost more than the fields).
-    mutating func append(_ fields: [String?], sequence: Int) {
-        // Room for the worst case: every byte escaped into two, `\N`, tabs, the sequence, LF.
-        var capacity = 24
+    /// Appends values, each followed by a tab; `endRow` ends the row. The values are written in
+    /// one reservation of the buffer (a write per field cost more than the fields).
+    mutating func append(_ fields: [String?]) {
+        // Room for the worst case: every byte escaped into two, or `\N`, and a tab.
+        var capacity = 0
         for field in fields { capacity += 2 * (field?.utf8.count ?? 1) + 1 }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
             var written = 0
-            for field in fields {
-                if var field {
-                    written += field.withUTF8 { Self.escape($0, into: UnsafeMutableRawBufferPointer(rebasing: output[written...])) }
-                } else {
-                    output[written] = UInt8(ascii: "\\")
-                    output[written + 1] = UInt8(ascii: "N")
-                    written += 2
-                }
-                output[written] = UInt8(ascii: "\t")
-                written += 1
-            }
-            written += Self.writeDecimal(sequence, into: UnsafeMutableRawBufferPointer(rebasing: output[written...]))
+            for field in fields { written += Self.write(field, into: UnsafeMutableRawBufferPointer(rebasing: output[written...])) }
+            return written
+        }
+    }
+
+    /// Appends one value followed by a tab.
+    mutating func append(_ field: String) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * field.utf8.count + 1) { Self.write(field, into: $0) }
+    }
+
+    /// Ends the row with its sequence number, the last column.
+    mutating func endRow(sequence: Int) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { output in
+            let written = Self.writeDecimal(sequence, into: output)
             output[written] = UInt8(ascii: "\n")
             return written + 1
         }
+    }
+
+    /// Writes a value (`\N` for NULL) and a tab; returns the bytes written.
+    private static func write(_ field: String?, into output: UnsafeMutableRawBufferPointer) -> Int {
+        var written = 2
+        if var field {
+            written = field.withUTF8 { escape($0, into: output) }
+        } else {
+            output[0] = UInt8(ascii: "\\")
+            output[1] = UInt8(ascii: "N")
+        }
+        output[written] = UInt8(ascii: "\t")
+        return written + 1
     }
 
     /// Writes `value` escaped for COPY text (backslash, tab, LF, CR); returns the bytes written.
@@ -91,6 +107,42 @@ struct CopyTextEncoder {
             remaining /= 10
         }
         return digits
+    }
+}
+
+/// An event's key: the MD5 (hex) of its identity values as text, joined by U+001F, NULL spelled
+/// `\N` (so (a, NULL) ≠ (NULL, a)). Hashed in SQL from the stored values, or while staging from
+/// the staged text where a table's sources give PostgreSQL's own text form (`eventKeyWhileStaging`).
+enum EventKey {
+    /// The key of the row in SQL, from the columns of `table.identity`.
+    static func sql(_ table: AmazonTable) -> String {
+        "md5(concat_ws(chr(31), " + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: ", ") + "))"
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The key of a staged row whose identity values are at `positions`; `text` is scratch
+    /// space kept between rows.
+    static func hash(_ row: [String?], at positions: [Int], text: inout [UInt8]) -> String {
+        text.removeAll(keepingCapacity: true)
+        for (index, position) in positions.enumerated() {
+            if index > 0 { text.append(0x1F) }
+            if var value = row[position] {
+                value.withUTF8 { text.append(contentsOf: $0) }
+            } else {
+                text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+            }
+        }
+        let digest = Insecure.MD5.hash(data: text)
+        return String(unsafeUninitializedCapacity: 2 * Insecure.MD5.byteCount) { output in
+            var written = 0
+            for byte in digest {
+                output[written] = hexDigits[Int(byte >> 4)]
+                output[written + 1] = hexDigits[Int(byte & 0x0F)]
+                written += 2
+            }
+            return written
+        }
     }
 }
 
@@ -140,7 +192,8 @@ final class StagingSession {
             CREATE TEMP TABLE \(unescaped: Self.stageName(table)) ON COMMIT DROP AS
             SELECT \(unescaped: columns) FROM amazon.\(unescaped: table.name) WITH NO DATA
             """, logger: logger)
-        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) ADD COLUMN stage_seq bigint NOT NULL",
+        let keyColumn = table.eventKeyWhileStaging ? "ADD COLUMN event_key text NOT NULL, " : ""
+        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) \(unescaped: keyColumn)ADD COLUMN stage_seq bigint NOT NULL",
                                    logger: logger)
         staged[table] = StagedRows()
     }
@@ -159,9 +212,10 @@ final class StagingSession {
         try await ensureStage(table)
         let startSequence = sequence
         var sink: RowSink?
-        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + ["stage_seq"],
+        let keyColumn = table.eventKeyWhileStaging ? ["event_key"] : []
+        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + keyColumn + ["stage_seq"],
                                       logger: logger) { writer in
-            let rows = RowSink(writer: writer, width: table.stagedColumns.count, startSequence: startSequence)
+            let rows = RowSink(writer: writer, table: table, startSequence: startSequence)
             try await produce(rows)
             try await rows.flush()
             sink = rows
@@ -210,9 +264,9 @@ final class StagingSession {
     /// row is new) is one plain `INSERT … SELECT`; any later load updates the rows that changed,
     /// then inserts the rows that are new.
     ///
-    /// Event tables key on `event_key`, a hash of the identifying fields (NULL spelled out, so
-    /// (a, NULL) ≠ (NULL, a)), and `occurrence`, the n-th identical row of this load in source
-    /// order, so identical rows stay separate rows and the same window loaded again finds them.
+    /// Event tables key on `event_key` (see `EventKey`) and `occurrence`, the n-th identical row
+    /// of this load in source order, so identical rows stay separate rows and the same window
+    /// loaded again finds them.
     /// In tables with a natural key, a key may repeat within one source (a corrected line): the
     /// last one wins. Volatile columns are stored but do not count as a change, and an unchanged
     /// row is not rewritten.
@@ -235,14 +289,13 @@ final class StagingSession {
         let columns = key + table.columns
         let latest: String
         if table.isEventTable {
-            // One concat_ws builds the same text as a chain of ||, without a string per step.
-            let hashed = "md5(concat_ws(chr(31), " + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: ", ") + "))"
+            let keyed = table.eventKeyWhileStaging ? stage : "(SELECT s.*, \(EventKey.sql(table)) AS event_key FROM \(stage) s)"
             // The key first and in byte order (it is hex): the sort then compares abbreviated
             // keys, which PostgreSQL does not use for text in a libc collation, and the target's
             // unique index receives the rows in its own order.
             latest = """
-                SELECT hashed.*, row_number() OVER (PARTITION BY event_key COLLATE "C", marketplace_id ORDER BY stage_seq) AS occurrence
-                FROM (SELECT s.*, \(hashed) AS event_key FROM \(stage) s) hashed
+                SELECT keyed.*, row_number() OVER (PARTITION BY event_key COLLATE "C", marketplace_id ORDER BY stage_seq) AS occurrence
+                FROM \(keyed) keyed
                 """
         } else {
             let naturalKey = key.joined(separator: ", ")
@@ -294,16 +347,20 @@ final class StagingSession {
 final class RowSink {
     let writer: PostgresCopyFromWriter
     let width: Int
+    /// Positions of the identity values in a row, for a table whose event keys are hashed here.
+    private let identity: [Int]?
     private var encoder = CopyTextEncoder()
+    private var keyText: [UInt8] = []
     private(set) var sequence: Int
     private(set) var count = 0
     /// The marketplaces of the rows (always the first staged column).
     private(set) var marketplaces: Set<String> = []
     private var lastMarketplace: String?
 
-    init(writer: PostgresCopyFromWriter, width: Int, startSequence: Int) {
+    init(writer: PostgresCopyFromWriter, table: AmazonTable, startSequence: Int) {
         self.writer = writer
-        self.width = width
+        self.width = table.stagedColumns.count
+        self.identity = table.eventKeyWhileStaging ? table.identity.compactMap { table.stagedColumns.firstIndex(of: $0) } : nil
         self.sequence = startSequence
     }
 
@@ -315,7 +372,9 @@ final class RowSink {
         }
         sequence += 1
         count += 1
-        encoder.append(row, sequence: sequence)
+        encoder.append(row)
+        if let identity { encoder.append(EventKey.hash(row, at: identity, text: &keyText)) }
+        encoder.endRow(sequence: sequence)
         if encoder.buffer.readableBytes >= 256 << 10 { try await flush() }
     }
 
