@@ -81,6 +81,10 @@ for service in services {
         // AES-GCM for the refresh tokens the token vault keeps.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
     }
+    if service.library == "InventorySync" {
+        // MD5 for the ledger's event keys, hashed while staging.
+        deps.append(.product(name: "Crypto", package: "swift-crypto"))
+    }
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])

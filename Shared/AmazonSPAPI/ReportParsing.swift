@@ -68,39 +68,92 @@ public struct ReportRowError: Error, Sendable, CustomStringConvertible {
 /// The header of a report: column positions by normalized name.
 public struct ReportHeader: Sendable {
     public let names: [String]
-    let positions: [String: Int]
+    /// The first column of each normalized name.
+    private let columns: [NormalizedColumn]
+
+    /// A column's normalized name, with a fingerprint to find it by.
+    struct NormalizedColumn: Sendable {
+        let name: [UInt8]
+        let fingerprint: UInt64
+        let position: Int
+    }
 
     init(names: [String]) {
         self.names = names
-        var positions: [String: Int] = [:]
-        for (index, name) in names.enumerated() where positions[Self.normalize(name)] == nil {
-            positions[Self.normalize(name)] = index
+        var columns: [NormalizedColumn] = []
+        for (position, name) in names.enumerated() {
+            let normalized = Array(Self.normalize(name).utf8)
+            guard !columns.contains(where: { $0.name == normalized }) else { continue }
+            // Only a spelling with the same other bytes finds a name with bytes beyond ASCII, by
+            // its normalized form: the fingerprint of such a name is never looked at.
+            let fingerprint = normalized.withUnsafeBufferPointer(Self.fingerprint) ?? 0
+            columns.append(NormalizedColumn(name: normalized, fingerprint: fingerprint, position: position))
         }
-        self.positions = positions
+        self.columns = columns
     }
 
     /// `Event Type`, `event-type`, `EventType` and `event_type` are one column: lower-cased,
     /// letters and digits only.
     public static func normalize(_ name: String) -> String {
-        // ASCII fast path: it runs for every column lookup of every row (CharacterSet is slow on Linux).
+        // ASCII fast path (CharacterSet is slow on Linux).
         if name.utf8.allSatisfy({ $0 < 0x80 }) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(name.utf8.count)
-            for byte in name.utf8 {
-                switch byte {
-                case 0x30...0x39, 0x61...0x7A: bytes.append(byte)
-                case 0x41...0x5A: bytes.append(byte + 0x20)
-                default: continue
-                }
-            }
-            return String(decoding: bytes, as: UTF8.self)
+            return String(decoding: name.utf8.compactMap(normalizedASCII), as: UTF8.self)
         }
         return String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter {
             CharacterSet.alphanumerics.contains($0)
         }))
     }
 
-    public func index(of column: String) -> Int? { positions[Self.normalize(column)] }
+    /// A byte of an ASCII name as it is in the normalized name: lower-cased, nil for anything
+    /// but a letter or a digit.
+    private static func normalizedASCII(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39, 0x61...0x7A: byte
+        case 0x41...0x5A: byte + 0x20
+        default: nil
+        }
+    }
+
+    /// FNV-1a of the normalized form of an ASCII name, without building it; nil when the name
+    /// has other bytes.
+    private static func fingerprint(_ name: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name {
+            guard byte < 0x80 else { return nil }
+            if let normalized = normalizedASCII(byte) { fingerprint = (fingerprint ^ UInt64(normalized)) &* 0x0100_0000_01B3 }
+        }
+        return fingerprint
+    }
+
+    /// The position of the column, in any spelling.
+    ///
+    /// Typed rows look up every column of every row by name, so an ASCII spelling (all of them
+    /// in practice) is matched without building its normalized string: its fingerprint finds
+    /// the candidate, then a byte-by-byte comparison confirms it.
+    public func index(of column: String) -> Int? {
+        var spelling = column
+        return spelling.withUTF8 { bytes in
+            guard let fingerprint = Self.fingerprint(bytes) else {
+                let normalized = Array(Self.normalize(column).utf8)
+                return columns.first { $0.name == normalized }?.position
+            }
+            for column in columns where column.fingerprint == fingerprint && Self.matches(bytes, normalized: column.name) {
+                return column.position
+            }
+            return nil
+        }
+    }
+
+    /// Whether an ASCII spelling normalizes to `normalized`.
+    private static func matches(_ spelling: UnsafeBufferPointer<UInt8>, normalized: [UInt8]) -> Bool {
+        var matched = 0
+        for byte in spelling {
+            guard let expected = normalizedASCII(byte) else { continue }
+            guard matched < normalized.count, normalized[matched] == expected else { return false }
+            matched += 1
+        }
+        return matched == normalized.count
+    }
 }
 
 /// One data line of a report, read by column name.
@@ -137,9 +190,35 @@ public struct ReportRecord: Sendable {
     /// An integer field (`-3`, `+2`, `1,234`); nil when absent or empty.
     public func int(_ columns: String...) throws(ReportRowError) -> Int? {
         guard let text = value(columns) else { return nil }
-        let cleaned = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "+", with: "")
-        guard let number = Int(cleaned) else { throw ReportRowError("\(columns.first ?? "?") is not a whole number: \(text)") }
+        guard let number = Self.wholeNumber(text) else { throw ReportRowError("\(columns.first ?? "?") is not a whole number: \(text)") }
         return number
+    }
+
+    /// `Int(text)` once every `,` and `+` is dropped, read byte by byte: Foundation's
+    /// `replacingOccurrences` twice per field was a large share of a ledger row's cost.
+    static func wholeNumber(_ text: String) -> Int? {
+        var value = 0
+        var negative = false, sawDigit = false, sawSignificant = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: ","), UInt8(ascii: "+"):
+                continue
+            case UInt8(ascii: "-") where !sawSignificant:
+                negative = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = Int(byte &- UInt8(ascii: "0"))
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                // Negative numbers accumulate downwards so that Int.min still fits.
+                let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+                if overflowA || overflowB { return nil }
+                value = next
+                sawDigit = true
+            default:
+                return nil
+            }
+            sawSignificant = true
+        }
+        return sawDigit ? value : nil
     }
 
     /// A decimal amount (`12.34`, `-1,234.50`); nil when absent or empty.
@@ -212,13 +291,12 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             }
         }
 
-        private mutating func handle(_ line: [UInt8]) throws -> Row? {
+        private mutating func handle(_ line: Range<Int>) throws -> Row? {
             lineNumber += 1
-            var bytes = line[...]
-            if lineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-            if bytes.last == 0x0D { bytes = bytes.dropLast() }
-            if bytes.isEmpty { return nil }
-            let fields = Self.split(bytes, encoding: options.encoding)
+            let isFirstLine = lineNumber == 1, encoding = options.encoding
+            guard let fields = splitter.withBytes(line, { Self.fields(of: $0, isFirstLine: isFirstLine, encoding: encoding) }) else {
+                return nil
+            }
             guard let header else {
                 self.header = ReportHeader(names: fields)
                 return nil
@@ -240,22 +318,40 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             }
         }
 
-        static func split(_ bytes: ArraySlice<UInt8>, encoding: ReportTextEncoding) -> [String] {
+        /// A line's fields, without the UTF-8 BOM of the first line and the CR of a CRLF; nil for
+        /// an empty line.
+        static func fields(of line: UnsafeBufferPointer<UInt8>, isFirstLine: Bool, encoding: ReportTextEncoding) -> [String]? {
+            var bytes = line[...]
+            if isFirstLine, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            if bytes.isEmpty { return nil }
+            return split(UnsafeBufferPointer(rebasing: bytes), encoding: encoding)
+        }
+
+        static func split(_ line: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding) -> [String] {
+            // Almost every line is ASCII, which reads the same in every encoding but Shift_JIS (where
+            // 0x5C may be a yen sign): one check for the whole line spares validating field by field.
+            let ascii = encoding != .shiftJIS && isASCII(line)
             var fields: [String] = []
             fields.reserveCapacity(32)
-            bytes.withUnsafeBufferPointer { buffer in
-                var start = 0
-                let count = buffer.count
-                guard let base = buffer.baseAddress else { return }
-                while start <= count {
-                    let remaining = count - start
-                    let tab = remaining > 0 ? memchr(base + start, 0x09, remaining) : nil
-                    let end = tab.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? count
-                    fields.append(decode(UnsafeBufferPointer(rebasing: buffer[start..<end]), encoding: encoding))
-                    start = end + 1
-                }
+            guard let base = line.baseAddress else { return [] }
+            var start = 0
+            let count = line.count
+            while start <= count {
+                let remaining = count - start
+                let tab = remaining > 0 ? memchr(base + start, 0x09, remaining) : nil
+                let end = tab.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? count
+                let field = UnsafeBufferPointer(rebasing: line[start..<end])
+                fields.append(ascii ? String(decoding: field, as: UTF8.self) : decode(field, encoding: encoding))
+                start = end + 1
             }
             return fields
+        }
+
+        static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            var combined: UInt8 = 0
+            for byte in bytes { combined |= byte }
+            return combined < 0x80
         }
 
         static func decode(_ field: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding) -> String {
@@ -277,10 +373,12 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
 }
 
 /// Cuts a byte stream into lines without copying more than one partial line between chunks.
+/// Lines are handed out as ranges of its buffer, read in place with `withBytes` (no copy per line).
 struct LineSplitter {
     private var buffer: [UInt8] = []
     private var start = 0
 
+    /// Adds a chunk; ranges handed out before are no longer valid.
     mutating func append(_ chunk: ByteBuffer) {
         if start > 0 {
             buffer.removeSubrange(0..<start)
@@ -290,7 +388,7 @@ struct LineSplitter {
     }
 
     /// The next complete line (without its LF), if the buffer holds one.
-    mutating func nextLine() -> [UInt8]? {
+    mutating func nextLine() -> Range<Int>? {
         let count = buffer.count - start
         guard count > 0 else { return nil }
         let found: Int? = buffer.withUnsafeBufferPointer { pointer in
@@ -299,17 +397,19 @@ struct LineSplitter {
             return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
         }
         guard let newline = found else { return nil }
-        let line = Array(buffer[start..<newline])
-        start = newline + 1
-        return line
+        defer { start = newline + 1 }
+        return start..<newline
     }
 
     /// What is left after the last LF, at the end of the stream.
-    mutating func remainder() -> [UInt8]? {
+    mutating func remainder() -> Range<Int>? {
         guard start < buffer.count else { return nil }
-        let line = Array(buffer[start...])
-        start = buffer.count
-        return line
+        defer { start = buffer.count }
+        return start..<buffer.count
+    }
+
+    func withBytes<Result>(_ line: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[line])) }
     }
 }
 

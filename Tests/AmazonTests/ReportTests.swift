@@ -130,6 +130,27 @@ struct ReportTests {
         #expect(rows.first?.referenceID == "111-1")
     }
 
+    @Test func columnsAreFoundByTheirWholeNormalizedName() async throws {
+        // "quantit" is also what the ASCII letters of "Quantité" normalize to.
+        let records = try await Self.parse(Array("Quantité\tQuantit\n1\t2\n".utf8), as: ReportRecord.self)
+        #expect(records.first?.string("quantité") == "1")
+        #expect(records.first?.string("QUANTIT") == "2")
+        #expect(records.first?.string("Quanti") == nil)
+    }
+
+    @Test func wholeNumbersTakeSignsAndThousandsSeparators() async throws {
+        let text = "Quantity\n1,234\n+2\n-3\n-9223372036854775808\n0\n"
+        let records = try await Self.parse(Array(text.utf8), as: ReportRecord.self)
+        #expect(try records.map { try $0.int("Quantity") } == [1234, 2, -3, Int.min, 0])
+    }
+
+    @Test(arguments: ["9223372036854775808", "1.5", "-", "12a", "3-", "\u{0663}"])
+    func notAWholeNumberIsAnError(_ text: String) async throws {
+        let records = try await Self.parse(Array("Quantity\n\(text)\n".utf8), as: ReportRecord.self)
+        #expect(records.count == 1)
+        #expect(throws: ReportRowError.self) { try records.first?.int("Quantity") }
+    }
+
     @Test func utf8BOMAndCRLFAreHandled() async throws {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("sku\tproduct-name\tquantity\treturn-date\torder-id\r\nA-1\tCafé crème\t1\t2026-01-01\t1\r\n".utf8)
         let rows = try await Self.parse(bytes, as: CustomerReturnRow.self)

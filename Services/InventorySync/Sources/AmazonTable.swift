@@ -15,13 +15,20 @@ public struct AmazonTable: Sendable, Hashable {
     /// Columns Amazon restamps on every read (e.g. `lastUpdatedTime`): stored, but a change in
     /// them alone does not count as a change, so a re-sync of unchanged data changes nothing.
     public let volatile: [String]
+    /// For event tables whose sources give every `identity` value in PostgreSQL's own text form
+    /// (the report mappings: dates, UTC timestamps, integers, text): the loader hashes the staged
+    /// text into `event_key` itself, which equals the database's hash of the stored values and
+    /// spares the database the hashing. Other event tables (JSON identities) are hashed in SQL.
+    public let eventKeyWhileStaging: Bool
 
-    init(_ name: String, key: [String], columns: [String], identity: [String] = [], volatile: [String] = []) {
+    init(_ name: String, key: [String], columns: [String], identity: [String] = [], volatile: [String] = [],
+         eventKeyWhileStaging: Bool = false) {
         self.name = name
         self.key = key
         self.columns = columns
         self.identity = identity
         self.volatile = volatile
+        self.eventKeyWhileStaging = eventKeyWhileStaging
     }
 
     /// Event tables key on a hash of `identity` plus an occurrence number.
@@ -78,7 +85,7 @@ public enum AmazonTables {
         "event_date", "event_at", "fnsku", "asin", "msku", "title", "event_type", "reference_id", "quantity",
         "fulfillment_center", "disposition", "reason", "country", "reconciled_quantity", "unreconciled_quantity",
     ], identity: ["event_date", "event_at", "fnsku", "msku", "event_type", "reference_id", "quantity", "fulfillment_center",
-                  "disposition", "reason", "country"])
+                  "disposition", "reason", "country"], eventKeyWhileStaging: true)
     public static let ledgerSummary = AmazonTable("ledger_summary", key: ["period", "fnsku", "disposition", "location"], columns: [
         "asin", "msku", "starting_balance", "in_transit_between_warehouses", "receipts", "customer_shipments",
         "customer_returns", "vendor_returns", "warehouse_transfer_in_out", "found", "lost", "damaged", "disposed",

@@ -171,54 +171,232 @@ enum ReportValues {
         value.map { NSDecimalNumber(decimal: $0).stringValue }
     }
 
-    /// A date as `yyyy-mm-dd`, from `yyyy-mm-dd…`, `mm/dd/yyyy` or `yyyy/mm/dd`.
+    /// A date as PostgreSQL writes it (`yyyy-mm-dd`), from `yyyy-mm-dd…`, `mm/dd/yyyy` or
+    /// `yyyy/mm/dd`; a day the calendar lacks (2024-02-30) is refused here rather than by COPY.
     static func date(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        let bytes = Array(text.utf8.prefix(10))
-        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < bytes.count && (0x30...0x39).contains(bytes[$0]) } }
-        if bytes.count == 10, digits(0..<4), digits(5..<7), digits(8..<10), bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F {
-            return String(decoding: bytes[0..<4], as: UTF8.self) + "-" + String(decoding: bytes[5..<7], as: UTF8.self) + "-"
-                + String(decoding: bytes[8..<10], as: UTF8.self)
-        }
-        if bytes.count == 10, digits(0..<2), digits(3..<5), digits(6..<10), bytes[2] == 0x2F, bytes[5] == 0x2F {
-            return String(decoding: bytes[6..<10], as: UTF8.self) + "-" + String(decoding: bytes[0..<2], as: UTF8.self) + "-"
-                + String(decoding: bytes[3..<5], as: UTF8.self)
-        }
-        throw ReportRowError("not a date: \(text)")
+        var utf8 = text
+        guard let day = utf8.withUTF8({ ReportDay($0) }) else { throw ReportRowError("not a date: \(text)") }
+        return String(unsafeUninitializedCapacity: ReportDay.textLength) { day.write(to: $0) }
     }
 
-    /// A timestamp PostgreSQL reads: ISO 8601 with or without a zone (UTC assumed), or a bare date.
-    /// Checked byte by byte (no regex): it runs for every row of multi-million-row files.
+    /// A timestamp as PostgreSQL writes a timestamptz in UTC (`2024-03-01 10:00:00.5+00`), from
+    /// ISO 8601 with or without a zone (UTC assumed) or a bare date. Written in PostgreSQL's own
+    /// form so that the ledger's event keys, hashed here from the staged text, equal those the
+    /// database computes from the stored values. Checked byte by byte (no regex, no Foundation):
+    /// it runs for every row of multi-million-row files.
     static func timestamp(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        guard let day = try date(text) else { return nil }
-        let bytes = Array(text.utf8)
-        if bytes.count == 10 { return day + "T00:00:00Z" }
-        func digit(_ index: Int) -> Bool { index < bytes.count && (0x30...0x39).contains(bytes[index]) }
-        var index = 10
-        guard bytes.count > 15, bytes[index] == 0x54 || bytes[index] == 0x20, digit(11), digit(12),
-              bytes[13] == 0x3A, digit(14), digit(15) else { throw ReportRowError("not a timestamp: \(text)") }
-        index = 16
-        if index < bytes.count, bytes[index] == 0x3A {
-            guard digit(17), digit(18) else { throw ReportRowError("not a timestamp: \(text)") }
-            index = 19
-            if index < bytes.count, bytes[index] == 0x2E {
-                index += 1
-                let first = index
-                while digit(index) { index += 1 }
-                guard index > first else { throw ReportRowError("not a timestamp: \(text)") }
+        var utf8 = text
+        switch utf8.withUTF8({ ReportInstant.read($0) }) {
+        case .instant(let instant): return instant.text
+        case .notADate: throw ReportRowError("not a date: \(text)")
+        case .notATimestamp: throw ReportRowError("not a timestamp: \(text)")
+        }
+    }
+}
+
+/// A calendar day, read from the first ten bytes of a date or timestamp.
+struct ReportDay {
+    let year: Int, month: Int, day: Int
+    static let textLength = 10
+
+    init(year: Int, month: Int, day: Int) {
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    /// `yyyy-mm-dd`, `yyyy/mm/dd` or `mm/dd/yyyy`; nil for anything else or a day the calendar lacks.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count >= 10 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard (0x30...0x39).contains(bytes[index]) else { return nil }
+                value = value * 10 + Int(bytes[index] - 0x30)
+            }
+            return value
+        }
+        if bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F, let year = number(0..<4), let month = number(5..<7),
+           let day = number(8..<10) {
+            (self.year, self.month, self.day) = (year, month, day)
+        } else if bytes[2] == 0x2F, bytes[5] == 0x2F, let month = number(0..<2), let day = number(3..<5), let year = number(6..<10) {
+            (self.year, self.month, self.day) = (year, month, day)
+        } else {
+            return nil
+        }
+        guard year >= 1, (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day) else { return nil }
+    }
+
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's days_from_civil).
+    var daysSinceEpoch: Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The day `days` after 1970-01-01 (civil_from_days).
+    init(daysSinceEpoch days: Int) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
+    }
+
+    /// Writes `yyyy-mm-dd`; returns its length.
+    func write(to output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = ReportDigits.write(year, width: 4, to: output, at: 0)
+        output[written] = 0x2D
+        written = ReportDigits.write(month, width: 2, to: output, at: written + 1)
+        output[written] = 0x2D
+        return ReportDigits.write(day, width: 2, to: output, at: written + 1)
+    }
+}
+
+/// An instant read from a report, to the microsecond, as PostgreSQL reads it.
+struct ReportInstant {
+    /// Microseconds since 1970-01-01 00:00 UTC.
+    let microseconds: Int
+
+    enum Reading {
+        case instant(ReportInstant)
+        case notADate
+        case notATimestamp
+    }
+
+    static let microsecondsPerSecond = 1_000_000
+    static let secondsPerDay = 86_400
+
+    /// A bare date (midnight UTC) or `date[T ]hh:mm[:ss[.fraction]][zone]`, the zone being blank,
+    /// `Z`, `UTC`, `GMT`, `±hh`, `±hhmm` or `±hh:mm`. Like PostgreSQL: 24:00:00 is the next
+    /// midnight, second 60 (without a fraction) the next minute, a fraction is rounded to the
+    /// microsecond, an offset is at most 15:59.
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Reading {
+        guard let day = ReportDay(bytes) else { return .notADate }
+        let midnight = day.daysSinceEpoch * secondsPerDay
+        if bytes.count == 10 { return instant(seconds: midnight, fraction: 0) }
+        func number(_ index: Int) -> Int? {
+            guard index + 1 < bytes.count, (0x30...0x39).contains(bytes[index]), (0x30...0x39).contains(bytes[index + 1]) else { return nil }
+            return Int(bytes[index] - 0x30) * 10 + Int(bytes[index + 1] - 0x30)
+        }
+        guard bytes[10] == 0x54 || bytes[10] == 0x20, let hour = number(11), bytes.count > 13, bytes[13] == 0x3A,
+              let minute = number(14) else { return .notATimestamp }
+        var second = 0, fraction = 0, end = 16
+        if end < bytes.count, bytes[end] == 0x3A {
+            guard let seconds = number(17) else { return .notATimestamp }
+            second = seconds
+            end = 19
+            if end < bytes.count, bytes[end] == 0x2E {
+                let digits = end + 1
+                end = digits
+                while end < bytes.count, (0x30...0x39).contains(bytes[end]) { end += 1 }
+                guard end > digits, let value = Double("0." + String(decoding: bytes[digits..<end], as: UTF8.self)) else {
+                    return .notATimestamp
+                }
+                // PostgreSQL's rint(strtod(fraction) * 1e6).
+                fraction = Int((value * Double(microsecondsPerSecond)).rounded(.toNearestOrEven))
             }
         }
-        let time = String(decoding: bytes[11..<index], as: UTF8.self)
-        var zone = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        switch zone {
-        case "", "Z", "UTC", "GMT": zone = "Z"
-        default:
-            let z = Array(zone.utf8)
-            let valid = (z.first == 0x2B || z.first == 0x2D) && (z.count == 3 || z.count == 5 || z.count == 6)
-                && z.dropFirst().allSatisfy { (0x30...0x39).contains($0) || $0 == 0x3A }
-            guard valid else { throw ReportRowError("not a timestamp: \(text)") }
+        guard hour < 24 || (hour == 24 && minute == 0 && second == 0 && fraction == 0), minute < 60,
+              second < 60 || (second == 60 && fraction == 0),
+              let offset = offsetSeconds(UnsafeBufferPointer(rebasing: bytes[end...])) else { return .notATimestamp }
+        return instant(seconds: midnight + hour * 3600 + minute * 60 + second - offset, fraction: fraction)
+    }
+
+    private static func instant(seconds: Int, fraction: Int) -> Reading {
+        let instant = ReportInstant(microseconds: seconds * microsecondsPerSecond + fraction)
+        guard (1...9999).contains(instant.day.year) else { return .notATimestamp }
+        return .instant(instant)
+    }
+
+    /// The zone's offset east of UTC in seconds; nil when it is not one of the accepted forms.
+    private static func offsetSeconds(_ zone: UnsafeBufferPointer<UInt8>) -> Int? {
+        withTrimmedZone(zone) { zone -> Int? in
+            if zone.isEmpty || zone.elementsEqual("Z".utf8) || zone.elementsEqual("UTC".utf8) || zone.elementsEqual("GMT".utf8) { return 0 }
+            guard let sign = zone.first, sign == 0x2B || sign == 0x2D else { return nil }
+            let digits = zone.dropFirst().filter { $0 != 0x3A }
+            let colons = zone.count - 1 - digits.count
+            let canonical = (zone.count == 3 && colons == 0) || (zone.count == 5 && colons == 0) || (zone.count == 6 && colons == 1 && zone[3] == 0x3A)
+            guard canonical, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            let values = digits.map { Int($0 - 0x30) }
+            let hours = values[0] * 10 + values[1], minutes = values.count == 4 ? values[2] * 10 + values[3] : 0
+            guard hours <= 15, minutes < 60 else { return nil }
+            return (sign == 0x2D ? -1 : 1) * (hours * 3600 + minutes * 60)
         }
-        return day + "T" + time + zone
+    }
+
+    /// The zone without surrounding blanks. Foundation trims only text with non-ASCII bytes, the
+    /// rare case where Unicode blanks other than space and tab could surround it.
+    private static func withTrimmedZone<Result>(_ zone: UnsafeBufferPointer<UInt8>,
+                                                _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard zone.allSatisfy({ $0 < 0x80 }) else {
+            var trimmed = String(decoding: zone, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            return trimmed.withUTF8(body)
+        }
+        var start = zone.startIndex, end = zone.endIndex
+        while start < end, zone[start] == 0x20 || zone[start] == 0x09 { start += 1 }
+        while end > start, zone[end - 1] == 0x20 || zone[end - 1] == 0x09 { end -= 1 }
+        return body(UnsafeBufferPointer(rebasing: zone[start..<end]))
+    }
+
+    private var secondsSinceEpoch: Int { microseconds >= 0 ? microseconds / Self.microsecondsPerSecond : (microseconds + 1) / Self.microsecondsPerSecond - 1 }
+    var day: ReportDay {
+        let seconds = secondsSinceEpoch
+        return ReportDay(daysSinceEpoch: seconds >= 0 ? seconds / Self.secondsPerDay : (seconds + 1) / Self.secondsPerDay - 1)
+    }
+
+    /// `yyyy-mm-dd hh:mm:ss[.ffffff]+00`, trailing zeros of the fraction dropped: PostgreSQL's
+    /// text for a timestamptz in UTC.
+    var text: String {
+        let seconds = secondsSinceEpoch
+        let fraction = microseconds - seconds * Self.microsecondsPerSecond
+        let secondOfDay = seconds - day.daysSinceEpoch * Self.secondsPerDay
+        return String(unsafeUninitializedCapacity: 32) { output in
+            var written = day.write(to: output)
+            output[written] = 0x20
+            written = ReportDigits.write(secondOfDay / 3600, width: 2, to: output, at: written + 1)
+            output[written] = 0x3A
+            written = ReportDigits.write(secondOfDay / 60 % 60, width: 2, to: output, at: written + 1)
+            output[written] = 0x3A
+            written = ReportDigits.write(secondOfDay % 60, width: 2, to: output, at: written + 1)
+            if fraction > 0 {
+                var digits = 6, shown = fraction
+                while shown % 10 == 0 { shown /= 10; digits -= 1 }
+                output[written] = 0x2E
+                written = ReportDigits.write(shown, width: digits, to: output, at: written + 1)
+            }
+            for byte in "+00".utf8 {
+                output[written] = byte
+                written += 1
+            }
+            return written
+        }
+    }
+}
+
+/// Zero-padded decimal numbers written into a buffer.
+enum ReportDigits {
+    /// Writes `value` in `width` digits at `start`; returns the index after them.
+    static func write(_ value: Int, width: Int, to output: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var remaining = value
+        for index in stride(from: start + width - 1, through: start, by: -1) {
+            output[index] = UInt8(0x30 + remaining % 10)
+            remaining /= 10
+        }
+        return start + width
     }
 }
