@@ -1,6 +1,12 @@
 import Foundation
 import Logging
 
+/// The sixteen lower-case hex digits as bytes, built once: log lines and request ids spell bytes
+/// with them on every call.
+public enum HexDigits {
+    public static let lowercase: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
 /// Writes each log entry as one JSON object per line on standard output, the shape log
 /// collectors ingest without parsing rules. Values that look like secrets never reach it: the
 /// code logs ids and reasons, not tokens.
@@ -65,7 +71,7 @@ public struct JSONLogHandler: LogHandler {
     /// A JSON string literal (RFC 8259): quote, backslash and control characters escaped, the rest
     /// as UTF-8.
     static func appendString(_ text: String, to output: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = HexDigits.lowercase
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -32,7 +32,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
     /// A random UUID in lower case. Spelled out by hand because `uuidString` goes through
     /// `snprintf` and `lowercased()` copies again, on every request.
     static func newRequestID() -> String {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = HexDigits.lowercase
         return withUnsafeBytes(of: UUID().uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { output in
                 var position = 0
