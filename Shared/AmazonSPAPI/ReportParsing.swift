@@ -86,7 +86,9 @@ public struct ReportHeader: Sendable {
             guard !columns.contains(where: { $0.name == normalized }) else { continue }
             // Only a spelling with the same other bytes finds a name with bytes beyond ASCII, by
             // its normalized form: the fingerprint of such a name is never looked at.
-            let fingerprint = normalized.withUnsafeBufferPointer(Self.fingerprint) ?? 0
+            let fingerprint = normalized.withUnsafeBufferPointer { name in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count) { Self.fingerprint(name, normalizingInto: $0)?.0 }
+            } ?? 0
             columns.append(NormalizedColumn(name: normalized, fingerprint: fingerprint, position: position))
         }
         self.columns = columns
@@ -114,45 +116,47 @@ public struct ReportHeader: Sendable {
         }
     }
 
-    /// FNV-1a of the normalized form of an ASCII name, without building it; nil when the name
-    /// has other bytes.
-    private static func fingerprint(_ name: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    /// FNV-1a of the normalized form of an ASCII name, written into `normalized` (as long as
+    /// `name`) on the way; nil when the name has other bytes.
+    private static func fingerprint(_ name: UnsafeBufferPointer<UInt8>,
+                                    normalizingInto normalized: UnsafeMutableBufferPointer<UInt8>) -> (UInt64, count: Int)? {
         var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        var count = 0
         for byte in name {
             guard byte < 0x80 else { return nil }
-            if let normalized = normalizedASCII(byte) { fingerprint = (fingerprint ^ UInt64(normalized)) &* 0x0100_0000_01B3 }
+            guard let kept = normalizedASCII(byte) else { continue }
+            fingerprint = (fingerprint ^ UInt64(kept)) &* 0x0100_0000_01B3
+            normalized[count] = kept
+            count += 1
         }
-        return fingerprint
+        return (fingerprint, count)
+    }
+
+    private static func same(_ some: UnsafeBufferPointer<UInt8>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard some.count == other.count else { return false }
+        guard let someBytes = some.baseAddress, let otherBytes = other.baseAddress else { return true }
+        return memcmp(someBytes, otherBytes, some.count) == 0
     }
 
     /// The position of the column, in any spelling.
     ///
     /// Typed rows look up every column of every row by name, so an ASCII spelling (all of them
-    /// in practice) is matched without building its normalized string: its fingerprint finds
-    /// the candidate, then a byte-by-byte comparison confirms it.
+    /// in practice) is normalized on the stack in one pass that also fingerprints it: the
+    /// fingerprint finds the candidate, a comparison of the bytes confirms it.
     public func index(of column: String) -> Int? {
         var spelling = column
         return spelling.withUTF8 { bytes in
-            guard let fingerprint = Self.fingerprint(bytes) else {
-                let normalized = Array(Self.normalize(column).utf8)
-                return columns.first { $0.name == normalized }?.position
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { normalized -> Int? in
+                guard let (fingerprint, count) = Self.fingerprint(bytes, normalizingInto: normalized) else {
+                    let normalized = Array(Self.normalize(column).utf8)
+                    return columns.first { $0.name == normalized }?.position
+                }
+                let spelled = UnsafeBufferPointer(rebasing: normalized[..<count])
+                return columns.first { column in
+                    column.fingerprint == fingerprint && column.name.withUnsafeBufferPointer { Self.same($0, spelled) }
+                }?.position
             }
-            for column in columns where column.fingerprint == fingerprint && Self.matches(bytes, normalized: column.name) {
-                return column.position
-            }
-            return nil
         }
-    }
-
-    /// Whether an ASCII spelling normalizes to `normalized`.
-    private static func matches(_ spelling: UnsafeBufferPointer<UInt8>, normalized: [UInt8]) -> Bool {
-        var matched = 0
-        for byte in spelling {
-            guard let expected = normalizedASCII(byte) else { continue }
-            guard matched < normalized.count, normalized[matched] == expected else { return false }
-            matched += 1
-        }
-        return matched == normalized.count
     }
 }
 
@@ -170,9 +174,10 @@ public struct ReportRecord: Sendable {
         for column in columns {
             if let index = header.index(of: column) {
                 guard index < fields.count else { return nil }
-                let field = fields[index]
+                var field = fields[index]
                 // Most fields have no surrounding blanks: skip Foundation's (slow) trimming for them.
-                guard let first = field.utf8.first, let last = field.utf8.last else { return nil }
+                let ends = field.withUTF8 { bytes in bytes.first.map { ($0, bytes[bytes.count - 1]) } }
+                guard let (first, last) = ends else { return nil }
                 if first != 0x20, first != 0x09, last != 0x20, last != 0x09, first < 0x80, last < 0x80 { return field }
                 let value = field.trimmingCharacters(in: .whitespaces)
                 return value.isEmpty ? nil : value

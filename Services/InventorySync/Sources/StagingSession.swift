@@ -70,7 +70,7 @@ struct CopyTextEncoder {
     }
 
     /// Writes `value` escaped for COPY text (backslash, tab, LF, CR); returns the bytes written.
-    static func escape(_ value: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableRawBufferPointer) -> Int {
+    private static func escape(_ value: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableRawBufferPointer) -> Int {
         // Fast path: nothing to escape (almost every field), one scan and one copy.
         guard value.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
             output.copyMemory(from: UnsafeRawBufferPointer(value))
@@ -98,7 +98,7 @@ struct CopyTextEncoder {
     }
 
     /// Writes a non-negative integer in decimal; returns the bytes written.
-    static func writeDecimal(_ value: Int, into output: UnsafeMutableRawBufferPointer) -> Int {
+    private static func writeDecimal(_ value: Int, into output: UnsafeMutableRawBufferPointer) -> Int {
         var digits = 1, rest = value / 10
         while rest > 0 { digits += 1; rest /= 10 }
         var remaining = value
@@ -185,6 +185,12 @@ final class StagingSession {
 
     static func stageName(_ table: AmazonTable) -> String { "stage_" + table.name }
 
+    /// What a stage holds besides the source's values: the event key when the loader hashes it,
+    /// then each row's position in the load.
+    static func loaderColumns(_ table: AmazonTable) -> [(name: String, type: String)] {
+        (table.eventKeyWhileStaging ? [("event_key", "text")] : []) + [("stage_seq", "bigint")]
+    }
+
     private func ensureStage(_ table: AmazonTable) async throws {
         guard staged[table] == nil else { return }
         let columns = table.stagedColumns.joined(separator: ", ")
@@ -192,9 +198,8 @@ final class StagingSession {
             CREATE TEMP TABLE \(unescaped: Self.stageName(table)) ON COMMIT DROP AS
             SELECT \(unescaped: columns) FROM amazon.\(unescaped: table.name) WITH NO DATA
             """, logger: logger)
-        let keyColumn = table.eventKeyWhileStaging ? "ADD COLUMN event_key text NOT NULL, " : ""
-        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) \(unescaped: keyColumn)ADD COLUMN stage_seq bigint NOT NULL",
-                                   logger: logger)
+        let added = Self.loaderColumns(table).map { "ADD COLUMN \($0.name) \($0.type) NOT NULL" }.joined(separator: ", ")
+        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) \(unescaped: added)", logger: logger)
         staged[table] = StagedRows()
     }
 
@@ -212,8 +217,7 @@ final class StagingSession {
         try await ensureStage(table)
         let startSequence = sequence
         var sink: RowSink?
-        let keyColumn = table.eventKeyWhileStaging ? ["event_key"] : []
-        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + keyColumn + ["stage_seq"],
+        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + Self.loaderColumns(table).map(\.name),
                                       logger: logger) { writer in
             let rows = RowSink(writer: writer, table: table, startSequence: startSequence)
             try await produce(rows)
@@ -266,8 +270,7 @@ final class StagingSession {
     ///
     /// Event tables key on `event_key` (see `EventKey`) and `occurrence`, the n-th identical row
     /// of this load in source order, so identical rows stay separate rows and the same window
-    /// loaded again finds them.
-    /// In tables with a natural key, a key may repeat within one source (a corrected line): the
+    /// loaded again finds them. In tables with a natural key, a key may repeat within one source (a corrected line): the
     /// last one wins. Volatile columns are stored but do not count as a change, and an unchanged
     /// row is not rewritten.
     private func merge(_ table: AmazonTable, _ rows: StagedRows) async throws -> MergeCounts {
