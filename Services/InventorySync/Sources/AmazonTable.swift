@@ -20,15 +20,22 @@ public struct AmazonTable: Sendable, Hashable {
     /// text into `event_key` itself, which equals the database's hash of the stored values and
     /// spares the database the hashing. Other event tables (JSON identities) are hashed in SQL.
     public let eventKeyWhileStaging: Bool
+    /// For an event table whose unique key leads with a day from its identity (`event_date` of
+    /// the ledger): identical rows share their day, so a source in day order can be merged in
+    /// chunks cut at day boundaries while it is still being read (see `StagingSession`).
+    public let chunkDay: String?
 
     init(_ name: String, key: [String], columns: [String], identity: [String] = [], volatile: [String] = [],
-         eventKeyWhileStaging: Bool = false) {
+         eventKeyWhileStaging: Bool = false, chunkDay: String? = nil) {
+        precondition(chunkDay.map { identity.contains($0) && eventKeyWhileStaging } ?? true,
+                     "a chunk day is part of the identity, and the loader hashes the key")
         self.name = name
         self.key = key
         self.columns = columns
         self.identity = identity
         self.volatile = volatile
         self.eventKeyWhileStaging = eventKeyWhileStaging
+        self.chunkDay = chunkDay
     }
 
     /// Event tables key on a hash of `identity` plus an occurrence number.
@@ -85,7 +92,7 @@ public enum AmazonTables {
         "event_date", "event_at", "fnsku", "asin", "msku", "title", "event_type", "reference_id", "quantity",
         "fulfillment_center", "disposition", "reason", "country", "reconciled_quantity", "unreconciled_quantity",
     ], identity: ["event_date", "event_at", "fnsku", "msku", "event_type", "reference_id", "quantity", "fulfillment_center",
-                  "disposition", "reason", "country"], eventKeyWhileStaging: true)
+                  "disposition", "reason", "country"], eventKeyWhileStaging: true, chunkDay: "event_date")
     public static let ledgerSummary = AmazonTable("ledger_summary", key: ["period", "fnsku", "disposition", "location"], columns: [
         "asin", "msku", "starting_balance", "in_transit_between_warehouses", "receipts", "customer_shipments",
         "customer_returns", "vendor_returns", "warehouse_transfer_in_out", "found", "lost", "damaged", "disposed",

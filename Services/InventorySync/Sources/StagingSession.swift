@@ -146,62 +146,76 @@ enum EventKey {
     }
 }
 
-/// Loads one run's rows inside ONE transaction: each table's rows are COPied into a temporary
-/// staging table (dropped at commit), then merged into the `amazon` table. Nothing reaches the
-/// real tables until `merge()`, and nothing is visible to anyone until the caller's transaction
-/// commits, so a download that breaks half way leaves no trace: the transaction rolls back and
-/// the staging tables go with it.
+/// Loads one run's rows inside ONE transaction: rows are COPied into temporary staging tables
+/// (dropped at commit), then merged into the `amazon` tables. Nothing is visible to anyone until
+/// the caller's transaction commits, so a download that breaks half way leaves no trace: the
+/// transaction rolls back and the staging tables go with it.
 ///
-/// Not Sendable on purpose: it lives inside one `withTransaction` closure.
+/// Most tables are staged whole and merged by `merge()`. A table with a `chunkDay` (the
+/// inventory ledger, by far the largest report) is merged while it is still being read: the
+/// source is cut into chunks at day boundaries, and each chunk is COPied into a stage of its own
+/// and merged in a task while the parser fills the next one, so parsing (Swift, one core) runs
+/// beside the merge (PostgreSQL, the other core) instead of before it. Identical rows always
+/// share their day, so in a day-ordered source (Amazon's ledger is) a chunk's occurrence numbers
+/// are final when it is merged. A source that returns to a day already merged ("late" rows)
+/// stops the early merging: its remaining chunks are only staged, and `merge()` numbers them
+/// after the occurrences already merged.
+///
+/// Not Sendable on purpose: it lives inside one `withTransaction` closure; only `StageLoader`,
+/// which owns no state, crosses into the chunk tasks.
 final class StagingSession {
-    let connection: PostgresConnection
-    let logger: Logger
-    let tenantID: UUID
-    let connectionID: UUID
-    let runID: UUID
+    let loader: StageLoader
     let dataset: String
-    private var staged: [AmazonTable: StagedRows] = [:]
+    /// A chunk of a day-chunked table closes at the first day change past this many bytes of
+    /// COPY text; two chunks (one loading, one filling) are what the load holds in memory.
+    let chunkBytes: Int
+    private var tables: [AmazonTable: TableLoad] = [:]
     private var sequence = 0
     private(set) var quarantine: [QuarantinedLine] = []
     private(set) var quarantinedCount = 0
+    /// Chunks merged while their source was still being read, and chunks of late rows left to `merge()`.
+    private(set) var chunksMergedWhileStaging = 0
+    private(set) var chunksStagedLate = 0
     /// Malformed lines beyond this many are counted but their text is not kept (a wrong file
     /// would otherwise copy itself into the quarantine).
     static let quarantineTextLimit = 10_000
+    static let defaultChunkBytes = 16 << 20
 
-    /// What went into one table's stage.
-    struct StagedRows {
+    /// One table's load in this session.
+    struct TableLoad {
         var count = 0
         var marketplaces: Set<String> = []
+        /// Stages holding rows not merged yet (merged by `merge()`), in source order.
+        var pending: [String] = []
+        /// Stages merged while staging, kept until commit: late rows are numbered after them.
+        var merged: [String] = []
+        /// "marketplace U+001F day" of every closed chunk: a row of one of these days is late.
+        var closedDays: Set<String> = []
+        /// Per marketplace, whether the target held none of its rows for this connection before
+        /// this load; decided under the table's lock before the marketplace's first merge.
+        var firstLoad: [String: Bool] = [:]
+        var locked = false
+        var counts = MergeCounts()
+        var stages = 0
     }
 
-    init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String) {
-        self.connection = connection
-        self.logger = logger
-        self.tenantID = tenantID
-        self.connectionID = connectionID
-        self.runID = runID
+    init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String,
+         chunkBytes: Int = StagingSession.defaultChunkBytes) {
+        self.loader = StageLoader(connection: connection, logger: logger, tenantID: tenantID, connectionID: connectionID, runID: runID)
         self.dataset = dataset
+        self.chunkBytes = chunkBytes
     }
 
-    static func stageName(_ table: AmazonTable) -> String { "stage_" + table.name }
+    var connection: PostgresConnection { loader.connection }
+    var logger: Logger { loader.logger }
 
-    /// What a stage holds besides the source's values: the event key when the loader hashes it,
-    /// then each row's position in the load.
-    static func loaderColumns(_ table: AmazonTable) -> [(name: String, type: String)] {
-        (table.eventKeyWhileStaging ? [("event_key", "text")] : []) + [("stage_seq", "bigint")]
+    /// A name for the table's next stage.
+    fileprivate func nextStageName(_ table: AmazonTable) -> String {
+        tables[table, default: TableLoad()].stages += 1
+        return "stage_\(table.name)_\(tables[table]!.stages)"
     }
 
-    private func ensureStage(_ table: AmazonTable) async throws {
-        guard staged[table] == nil else { return }
-        let columns = table.stagedColumns.joined(separator: ", ")
-        try await connection.query("""
-            CREATE TEMP TABLE \(unescaped: Self.stageName(table)) ON COMMIT DROP AS
-            SELECT \(unescaped: columns) FROM amazon.\(unescaped: table.name) WITH NO DATA
-            """, logger: logger)
-        let added = Self.loaderColumns(table).map { "ADD COLUMN \($0.name) \($0.type) NOT NULL" }.joined(separator: ", ")
-        try await connection.query("ALTER TABLE \(unescaped: Self.stageName(table)) \(unescaped: added)", logger: logger)
-        staged[table] = StagedRows()
-    }
+    fileprivate func load(of table: AmazonTable) -> TableLoad { tables[table, default: TableLoad()] }
 
     /// COPies a batch of rows (values in `table.stagedColumns` order) into the table's stage.
     func stage(_ table: AmazonTable, rows: [[String?]]) async throws {
@@ -211,23 +225,61 @@ final class StagingSession {
         }
     }
 
-    /// COPies rows as `produce` hands them over, flushing every 256 KiB: memory stays flat
-    /// whatever the size of the source.
+    /// Stages rows as `produce` hands them over. Memory stays flat whatever the size of the
+    /// source: rows stream into one COPY (flushed every 256 KiB), or, for a day-chunked table,
+    /// into chunks of `chunkBytes`.
     func stageStream(_ table: AmazonTable, _ produce: (RowSink) async throws -> Void) async throws {
-        try await ensureStage(table)
         let startSequence = sequence
-        var sink: RowSink?
-        try await connection.copyFrom(table: Self.stageName(table), columns: table.stagedColumns + Self.loaderColumns(table).map(\.name),
-                                      logger: logger) { writer in
-            let rows = RowSink(writer: writer, table: table, startSequence: startSequence)
-            try await produce(rows)
-            try await rows.flush()
-            sink = rows
+        let sink: RowSink
+        if let chunkDay = table.chunkDay {
+            let chunks = ChunkedLoad(session: self, table: table, dayPosition: table.stagedColumns.firstIndex(of: chunkDay)!)
+            sink = RowSink(table: table, startSequence: startSequence, chunks: chunks)
+            do {
+                try await produce(sink)
+                try await sink.finishChunks()
+            } catch {
+                // The task loading a chunk uses the transaction's connection: it must be over
+                // before the error rolls the transaction back.
+                await chunks.abandon()
+                throw error
+            }
+        } else {
+            let stage = nextStageName(table)
+            try await loader.createStage(stage, for: table)
+            tables[table]!.pending.append(stage)
+            var copied: RowSink?
+            try await loader.copy(into: stage, table: table) { writer in
+                let rows = RowSink(table: table, startSequence: startSequence, writer: writer)
+                try await produce(rows)
+                try await rows.flush()
+                copied = rows
+            }
+            guard let copied else { return }
+            sink = copied
         }
-        guard let sink else { return }
         sequence = sink.sequence
-        staged[table, default: StagedRows()].count += sink.count
-        staged[table, default: StagedRows()].marketplaces.formUnion(sink.marketplaces)
+        tables[table, default: TableLoad()].count += sink.count
+        tables[table, default: TableLoad()].marketplaces.formUnion(sink.marketplaces)
+    }
+
+    /// Records what a chunk's task did.
+    fileprivate func record(_ chunk: ChunkResult, of table: AmazonTable) {
+        var load = tables[table, default: TableLoad()]
+        if chunk.merged {
+            chunksMergedWhileStaging += 1
+            load.merged.append(chunk.stage)
+            load.locked = true
+            load.counts = load.counts + chunk.counts
+            load.firstLoad = chunk.firstLoad
+        } else {
+            chunksStagedLate += 1
+            load.pending.append(chunk.stage)
+        }
+        tables[table] = load
+    }
+
+    fileprivate func close(days: Set<String>, of table: AmazonTable) {
+        tables[table, default: TableLoad()].closedDays.formUnion(days)
     }
 
     /// Keeps a malformed line for the quarantine table.
@@ -238,15 +290,27 @@ final class StagingSession {
         }
     }
 
-    /// Merges every staged table into its `amazon` table and writes the quarantine.
+    /// Merges what is still staged into the `amazon` tables, writes the quarantine, and returns
+    /// what the whole session changed (chunks merged while staging included).
     func merge() async throws -> MergeCounts {
         var counts = MergeCounts()
-        // The merge sorts each stage once (occurrence numbers, de-duplication): in memory, not on disk.
-        try await connection.query("SET LOCAL work_mem = '256MB'", logger: logger)
         // Always in the same order: each merge takes its table's lock until commit, and two
-        // sessions taking two locks in opposite orders would deadlock.
-        for (table, rows) in staged.sorted(by: { $0.key.name < $1.key.name }) {
-            counts = counts + (try await merge(table, rows))
+        // sessions taking two locks in opposite orders would deadlock. (Day-chunked tables lock
+        // while staging, before any of these; the ledger is the only one, and its loads stage
+        // nothing else.)
+        for (table, load) in tables.sorted(by: { $0.key.name < $1.key.name }) {
+            var merged = load.counts
+            merged.staged = load.count
+            if !load.pending.isEmpty {
+                if !load.locked { try await loader.lock(table) }
+                var firstLoad = load.firstLoad
+                let undecided = load.marketplaces.subtracting(firstLoad.keys)
+                if !undecided.isEmpty { firstLoad.merge(try await loader.firstLoads(table, marketplaces: undecided)) { old, _ in old } }
+                let first = load.marketplaces.allSatisfy { firstLoad[$0] == true }
+                merged = merged + (try await loader.merge(table, stages: load.pending, after: load.merged, firstLoad: first))
+            }
+            counts = counts + merged
+            try await loader.drop(load.pending + load.merged)
         }
         if !quarantine.isEmpty {
             let lines = quarantine.map { Int32(clamping: $0.lineNumber) }
@@ -254,55 +318,112 @@ final class StagingSession {
             let raws = quarantine.map { $0.rawLine.replacingOccurrences(of: "\u{0}", with: "") }
             try await connection.query("""
                 INSERT INTO amazon.sync_quarantine (tenant_id, connection_id, run_id, dataset, line_number, reason, raw_line)
-                SELECT \(tenantID), \(connectionID), \(runID), \(dataset), l, r, w
+                SELECT \(loader.tenantID), \(loader.connectionID), \(loader.runID), \(dataset), l, r, w
                 FROM unnest(\(lines)::integer[], \(reasons)::text[], \(raws)::text[]) AS q(l, r, w)
                 """, logger: logger)
         }
         counts.quarantined = quarantinedCount
-        staged.removeAll()
+        tables.removeAll()
         return counts
     }
+}
 
-    /// Merges one stage. Without `ON CONFLICT`, which cost more than the inserts themselves: a
-    /// first load (the target holds nothing of these marketplaces for this connection, so every
-    /// row is new) is one plain `INSERT … SELECT`; any later load updates the rows that changed,
-    /// then inserts the rows that are new.
+/// The database side of a staging session. It holds no state, so a chunk can load in a task of
+/// its own while the session goes on parsing.
+struct StageLoader: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+    let tenantID: UUID
+    let connectionID: UUID
+    let runID: UUID
+
+    /// What a stage holds besides the source's values: the event key when the loader hashes it,
+    /// then each row's position in the load.
+    static func loaderColumns(_ table: AmazonTable) -> [(name: String, type: String)] {
+        (table.eventKeyWhileStaging ? [("event_key", "text")] : []) + [("stage_seq", "bigint")]
+    }
+
+    func createStage(_ stage: String, for table: AmazonTable) async throws {
+        let columns = table.stagedColumns.joined(separator: ", ")
+        try await connection.query("""
+            CREATE TEMP TABLE \(unescaped: stage) ON COMMIT DROP AS
+            SELECT \(unescaped: columns) FROM amazon.\(unescaped: table.name) WITH NO DATA
+            """, logger: logger)
+        let added = Self.loaderColumns(table).map { "ADD COLUMN \($0.name) \($0.type) NOT NULL" }.joined(separator: ", ")
+        try await connection.query("ALTER TABLE \(unescaped: stage) \(unescaped: added)", logger: logger)
+    }
+
+    /// COPies rows in COPY text format into `stage`, as `write` hands them to the writer.
+    func copy(into stage: String, table: AmazonTable, _ write: (PostgresCopyFromWriter) async throws -> Void) async throws {
+        try await connection.copyFrom(table: stage, columns: table.stagedColumns + Self.loaderColumns(table).map(\.name),
+                                      logger: logger, writeData: write)
+    }
+
+    func drop(_ stages: [String]) async throws {
+        guard !stages.isEmpty else { return }
+        try await connection.query("DROP TABLE \(unescaped: stages.joined(separator: ", "))", logger: logger)
+    }
+
+    /// Loads of one connection's table take turns until commit, so that "nothing there yet"
+    /// still holds when a plain insert runs (ON CONFLICT used to settle such races row by row).
+    func lock(_ table: AmazonTable) async throws {
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(hashtextextended(\("amazon." + table.name + ":" + connectionID.uuidString), 0))
+            """, logger: logger)
+    }
+
+    /// For each marketplace, whether the table holds none of its rows for this connection.
+    func firstLoads(_ table: AmazonTable, marketplaces: Set<String>) async throws -> [String: Bool] {
+        let rows = try await connection.query("""
+            SELECT m, NOT EXISTS (SELECT 1 FROM amazon.\(unescaped: table.name) WHERE connection_id = \(connectionID) AND marketplace_id = m)
+            FROM unnest(\(Array(marketplaces))::text[]) AS m
+            """, logger: logger)
+        var firstLoads: [String: Bool] = [:]
+        for try await (marketplace, first) in rows.decode((String, Bool).self) { firstLoads[marketplace] = first }
+        return firstLoads
+    }
+
+    /// Merges `stages` into the table. Without `ON CONFLICT`, which cost more than the inserts
+    /// themselves: a first load (the target holds nothing of these marketplaces for this
+    /// connection, so every row is new) is one plain `INSERT … SELECT`; any later load updates
+    /// the rows that changed, then inserts the rows that are new.
     ///
     /// Event tables key on `event_key` (see `EventKey`) and `occurrence`, the n-th identical row
     /// of this load in source order, so identical rows stay separate rows and the same window
-    /// loaded again finds them. In tables with a natural key, a key may repeat within one source (a corrected line): the
+    /// loaded again finds them; rows of `earlier` stages (merged before, same load) count first.
+    /// In tables with a natural key, a key may repeat within one source (a corrected line): the
     /// last one wins. Volatile columns are stored but do not count as a change, and an unchanged
     /// row is not rewritten.
-    private func merge(_ table: AmazonTable, _ rows: StagedRows) async throws -> MergeCounts {
-        let stage = Self.stageName(table)
+    func merge(_ table: AmazonTable, stages: [String], after earlier: [String], firstLoad: Bool) async throws -> MergeCounts {
+        let staged = Self.relation(stages)
         let target = "amazon." + table.name
-        // Loads of one connection's table take turns, so that "nothing there yet" still holds
-        // when the plain insert runs (ON CONFLICT used to settle such races row by row).
-        try await connection.query("""
-            SELECT pg_advisory_xact_lock(hashtextextended(\(target + ":" + connectionID.uuidString), 0))
-            """, logger: logger)
-        let loadedBefore = try await connection.query("""
-            SELECT EXISTS (SELECT 1 FROM \(unescaped: target)
-                           WHERE connection_id = \(connectionID) AND marketplace_id = ANY(\(Array(rows.marketplaces))))
-            """, logger: logger)
-        var firstLoad = true
-        for try await exists in loadedBefore.decode(Bool.self) { firstLoad = !exists }
-
-        let key = ["marketplace_id"] + table.key
-        let columns = key + table.columns
+        // The key a row is matched on: the stored unique key (a chunked table's leads with the day).
+        let matchKey = ["marketplace_id"] + (table.chunkDay.map { [$0] } ?? []) + table.key
+        let columns = ["marketplace_id"] + table.key + table.columns
         let latest: String
         if table.isEventTable {
-            let keyed = table.eventKeyWhileStaging ? stage : "(SELECT s.*, \(EventKey.sql(table)) AS event_key FROM \(stage) s)"
-            // The key first and in byte order (it is hex): the sort then compares abbreviated
-            // keys, which PostgreSQL does not use for text in a libc collation, and the target's
-            // unique index receives the rows in its own order.
-            latest = """
-                SELECT keyed.*, row_number() OVER (PARTITION BY event_key COLLATE "C", marketplace_id ORDER BY stage_seq) AS occurrence
-                FROM \(keyed) keyed
-                """
+            let keyed = table.eventKeyWhileStaging ? "\(staged) AS keyed"
+                : "(SELECT s.*, \(EventKey.sql(table)) AS event_key FROM \(staged) AS s) AS keyed"
+            // Sorted as the target's unique index is (the day, then the key in byte order: it is
+            // hex, so the sort compares abbreviated keys, which PostgreSQL does not use for text
+            // in a libc collation), and the index receives the rows in its own order.
+            let partition = (["keyed.marketplace_id"] + (table.chunkDay.map { ["keyed.\($0)"] } ?? []) + ["keyed.event_key COLLATE \"C\""])
+                .joined(separator: ", ")
+            var occurrence = "row_number() OVER (PARTITION BY \(partition) ORDER BY keyed.stage_seq)"
+            var earlierCounts = ""
+            if !earlier.isEmpty {
+                precondition(table.eventKeyWhileStaging, "only stages with their event keys are merged in parts")
+                occurrence += " + coalesce(earlier.n, 0)"
+                earlierCounts = """
+                     LEFT JOIN (SELECT marketplace_id, event_key, count(*) AS n FROM \(Self.relation(earlier)) AS e
+                                GROUP BY marketplace_id, event_key) AS earlier
+                       ON earlier.marketplace_id = keyed.marketplace_id AND earlier.event_key = keyed.event_key
+                    """
+            }
+            latest = "SELECT keyed.*, \(occurrence) AS occurrence FROM \(keyed)\(earlierCounts)"
         } else {
-            let naturalKey = key.joined(separator: ", ")
-            latest = "SELECT DISTINCT ON (\(naturalKey)) * FROM \(stage) ORDER BY \(naturalKey), stage_seq DESC"
+            let naturalKey = matchKey.joined(separator: ", ")
+            latest = "SELECT DISTINCT ON (\(naturalKey)) * FROM \(staged) AS keyed ORDER BY \(naturalKey), stage_seq DESC"
         }
         let insert = """
             INSERT INTO \(target) (tenant_id, connection_id, \(columns.joined(separator: ", ")), first_run_id, last_run_id)
@@ -312,14 +433,16 @@ final class StagingSession {
         bindings.append(tenantID)
         bindings.append(connectionID)
         bindings.append(runID)
-        var counts = MergeCounts(staged: rows.count)
+        // The merge sorts its rows once (occurrence numbers, de-duplication): in memory, not on disk.
+        try await connection.query("SET LOCAL work_mem = '256MB'", logger: logger)
+        var counts = MergeCounts()
         if firstLoad {
             // The command tag counts the rows (the future-returning query is the API that hands it over).
             let inserted: EventLoopFuture<PostgresQueryResult> = connection.query(
                 PostgresQuery(unsafeSQL: "WITH latest AS (\(latest)) \(insert)", binds: bindings), logger: logger)
             counts.inserted = try await inserted.get().metadata.rows ?? 0
         } else {
-            let sameKey = (["target.connection_id = $2"] + key.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
+            let sameKey = (["target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
             let compared = table.columns.filter { !table.volatile.contains($0) }
             let changed = compared.isEmpty ? "false" :
                 "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "latest.\($0)" }.joined(separator: ", ")), NULL)"
@@ -341,15 +464,119 @@ final class StagingSession {
                 counts.updated = Int(updated)
             }
         }
-        try await connection.query("DROP TABLE \(unescaped: stage)", logger: logger)
         return counts
+    }
+
+    /// One stage, or several read as one.
+    private static func relation(_ stages: [String]) -> String {
+        stages.count == 1 ? stages[0] : "(" + stages.map { "SELECT * FROM \($0)" }.joined(separator: " UNION ALL ") + ")"
+    }
+}
+
+/// What a chunk's task did.
+struct ChunkResult: Sendable {
+    let stage: String
+    let merged: Bool
+    var counts = MergeCounts()
+    /// The first-load decisions, including those this chunk made.
+    var firstLoad: [String: Bool] = [:]
+}
+
+/// Cuts one source of a day-chunked table into chunks and loads each in a task (a new stage,
+/// COPY, then the merge unless the source has turned out not to be day-ordered) while the next
+/// chunk fills. One task at a time: they share the transaction's connection.
+final class ChunkedLoad {
+    private unowned let session: StagingSession
+    let table: AmazonTable
+    let dayPosition: Int
+    /// The running chunk's task.
+    private var running: Task<ChunkResult, any Error>?
+    /// "marketplace U+001F day" of the rows in the filling chunk, and its marketplaces.
+    private var days: Set<String> = []
+    private var marketplaces: Set<String> = []
+    private var lastDay: String?
+    /// The day and marketplace of the row that closed the filling chunk: the next chunk's first.
+    private var opening: (day: String, marketplace: String?)?
+    /// Whether a row returned to a day of a closed chunk: from then on chunks are staged only.
+    private(set) var late = false
+
+    init(session: StagingSession, table: AmazonTable, dayPosition: Int) {
+        self.session = session
+        self.table = table
+        self.dayPosition = dayPosition
+    }
+
+    /// Notes `row`'s day; true when the filling chunk (`bytes` long) must close before the row
+    /// joins it: at a day the chunk has not seen, once it is full (or at any row once late).
+    func closes(before row: [String?], marketplace: String?, bytes: Int) -> Bool {
+        let day = (marketplace ?? "") + "\u{1F}" + (row[dayPosition] ?? "")
+        var newDay = false
+        if day != lastDay {
+            lastDay = day
+            newDay = !days.contains(day)
+            if newDay, !late, session.load(of: table).closedDays.contains(day) { late = true }
+        }
+        if bytes >= session.chunkBytes, late || newDay {
+            opening = (day, marketplace)
+            return true
+        }
+        if newDay { days.insert(day) }
+        if let marketplace { marketplaces.insert(marketplace) }
+        return false
+    }
+
+    /// Hands a full chunk to a task, once the previous one is done, and opens the next chunk
+    /// with the row that closed this one.
+    func close(_ chunk: ByteBuffer) async throws {
+        try await awaitRunning()
+        let closedDays = days, closedMarketplaces = marketplaces
+        days.removeAll(keepingCapacity: true)
+        marketplaces.removeAll(keepingCapacity: true)
+        if let (day, marketplace) = opening {
+            days.insert(day)
+            if let marketplace { marketplaces.insert(marketplace) }
+            opening = nil
+        }
+        guard chunk.readableBytes > 0 else { return }
+        session.close(days: closedDays, of: table)
+        let stage = session.nextStageName(table)
+        let loader = session.loader, table = self.table, merge = !late
+        let known = session.load(of: table)
+        let locked = known.locked, decided = known.firstLoad
+        running = Task {
+            try await loader.createStage(stage, for: table)
+            try await loader.copy(into: stage, table: table) { writer in try await writer.write(chunk) }
+            guard merge else { return ChunkResult(stage: stage, merged: false) }
+            if !locked { try await loader.lock(table) }
+            var firstLoad = decided
+            let undecided = closedMarketplaces.subtracting(firstLoad.keys)
+            if !undecided.isEmpty { firstLoad.merge(try await loader.firstLoads(table, marketplaces: undecided)) { old, _ in old } }
+            let first = closedMarketplaces.allSatisfy { firstLoad[$0] == true }
+            let counts = try await loader.merge(table, stages: [stage], after: [], firstLoad: first)
+            return ChunkResult(stage: stage, merged: true, counts: counts, firstLoad: firstLoad)
+        }
+    }
+
+    /// Waits for the running chunk and records it.
+    func awaitRunning() async throws {
+        guard let task = running else { return }
+        running = nil
+        session.record(try await task.value, of: table)
+    }
+
+    /// After a failure: waits for the running chunk, whatever its outcome.
+    func abandon() async {
+        _ = await running?.result
+        running = nil
     }
 }
 
 /// Where a source hands its rows during `stageStream`.
 final class RowSink {
-    let writer: PostgresCopyFromWriter
     let width: Int
+    /// The stage's COPY, or the chunks of a day-chunked table.
+    private let writer: PostgresCopyFromWriter?
+    private let chunks: ChunkedLoad?
     /// Positions of the identity values in a row, for a table whose event keys are hashed here.
     private let identity: [Int]?
     private var encoder = CopyTextEncoder()
@@ -360,8 +587,9 @@ final class RowSink {
     private(set) var marketplaces: Set<String> = []
     private var lastMarketplace: String?
 
-    init(writer: PostgresCopyFromWriter, table: AmazonTable, startSequence: Int) {
+    init(table: AmazonTable, startSequence: Int, writer: PostgresCopyFromWriter? = nil, chunks: ChunkedLoad? = nil) {
         self.writer = writer
+        self.chunks = chunks
         self.width = table.stagedColumns.count
         self.identity = table.eventKeyWhileStaging ? table.identity.compactMap { table.stagedColumns.firstIndex(of: $0) } : nil
         self.sequence = startSequence
@@ -373,17 +601,36 @@ final class RowSink {
             marketplaces.insert(marketplace)
             lastMarketplace = marketplace
         }
+        if let chunks, chunks.closes(before: row, marketplace: row[0], bytes: encoder.buffer.readableBytes) {
+            try await handOverChunk(chunks)
+        }
         sequence += 1
         count += 1
         encoder.append(row)
         if let identity { encoder.append(EventKey.hash(row, at: identity, text: &keyText)) }
         encoder.endRow(sequence: sequence)
-        if encoder.buffer.readableBytes >= 256 << 10 { try await flush() }
+        if writer != nil, encoder.buffer.readableBytes >= 256 << 10 { try await flush() }
     }
 
     func flush() async throws {
-        guard encoder.buffer.readableBytes > 0 else { return }
+        guard let writer, encoder.buffer.readableBytes > 0 else { return }
         try await writer.write(encoder.buffer)
         encoder.buffer.clear()
+    }
+
+    private func handOverChunk(_ chunks: ChunkedLoad) async throws {
+        let chunk = encoder.buffer
+        // A new buffer for the next chunk (the full one is the task's until its COPY is done),
+        // with room for a chunk and the rest of its last day.
+        encoder.buffer = ByteBufferAllocator().buffer(capacity: chunk.readableBytes + chunk.readableBytes / 4)
+        try await chunks.close(chunk)
+    }
+
+    /// Loads the last chunk and waits for it.
+    func finishChunks() async throws {
+        guard let chunks else { return }
+        try await chunks.close(encoder.buffer)
+        encoder.buffer.clear()
+        try await chunks.awaitRunning()
     }
 }
