@@ -47,6 +47,15 @@ struct CopyTextEncoder {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * field.utf8.count + 1) { Self.write(field, into: $0) }
     }
 
+    /// Appends a non-negative integer followed by a tab.
+    mutating func append(_ value: Int) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { output in
+            let written = Self.writeDecimal(value, into: output)
+            output[written] = UInt8(ascii: "\t")
+            return written + 1
+        }
+    }
+
     /// Ends the row with its sequence number, the last column.
     mutating func endRow(sequence: Int) {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { output in
@@ -179,7 +188,7 @@ final class StagingSession {
     /// Malformed lines beyond this many are counted but their text is not kept (a wrong file
     /// would otherwise copy itself into the quarantine).
     static let quarantineTextLimit = 10_000
-    static let defaultChunkBytes = 16 << 20
+    static let defaultChunkBytes = 8 << 20
 
     /// One table's load in this session.
     struct TableLoad {
@@ -338,9 +347,10 @@ struct StageLoader: Sendable {
     let runID: UUID
 
     /// What a stage holds besides the source's values: the event key when the loader hashes it,
-    /// then each row's position in the load.
+    /// a day-chunked table's occurrence numbers within the chunk, then each row's position in the load.
     static func loaderColumns(_ table: AmazonTable) -> [(name: String, type: String)] {
-        (table.eventKeyWhileStaging ? [("event_key", "text")] : []) + [("stage_seq", "bigint")]
+        (table.eventKeyWhileStaging ? [("event_key", "text")] : []) + (table.chunkDay != nil ? [("chunk_occurrence", "integer")] : [])
+            + [("stage_seq", "bigint")]
     }
 
     func createStage(_ stage: String, for table: AmazonTable) async throws {
@@ -391,17 +401,24 @@ struct StageLoader: Sendable {
     /// Event tables key on `event_key` (see `EventKey`) and `occurrence`, the n-th identical row
     /// of this load in source order, so identical rows stay separate rows and the same window
     /// loaded again finds them; rows of `earlier` stages (merged before, same load) count first.
+    /// A chunk merged while staging is `numbered` already: the loader counted occurrences within
+    /// it (final, since identical rows share their day), so the merge inserts in source order
+    /// without sorting, which made a chunk's merge about a quarter faster.
     /// In tables with a natural key, a key may repeat within one source (a corrected line): the
     /// last one wins. Volatile columns are stored but do not count as a change, and an unchanged
     /// row is not rewritten.
-    func merge(_ table: AmazonTable, stages: [String], after earlier: [String], firstLoad: Bool) async throws -> MergeCounts {
+    func merge(_ table: AmazonTable, stages: [String], after earlier: [String], firstLoad: Bool,
+               numbered: Bool = false) async throws -> MergeCounts {
         let staged = Self.relation(stages)
         let target = "amazon." + table.name
         // The key a row is matched on: the stored unique key (a chunked table's leads with the day).
         let matchKey = ["marketplace_id"] + (table.chunkDay.map { [$0] } ?? []) + table.key
         let columns = ["marketplace_id"] + table.key + table.columns
         let latest: String
-        if table.isEventTable {
+        if numbered {
+            precondition(earlier.isEmpty && table.chunkDay != nil, "only a chunk merged while staging is numbered")
+            latest = "SELECT keyed.*, keyed.chunk_occurrence AS occurrence FROM \(staged) AS keyed"
+        } else if table.isEventTable {
             let keyed = table.eventKeyWhileStaging ? "\(staged) AS keyed"
                 : "(SELECT s.*, \(EventKey.sql(table)) AS event_key FROM \(staged) AS s) AS keyed"
             // Sorted as the target's unique index is (the day, then the key in byte order: it is
@@ -552,7 +569,7 @@ final class ChunkedLoad {
             let undecided = closedMarketplaces.subtracting(firstLoad.keys)
             if !undecided.isEmpty { firstLoad.merge(try await loader.firstLoads(table, marketplaces: undecided)) { old, _ in old } }
             let first = closedMarketplaces.allSatisfy { firstLoad[$0] == true }
-            let counts = try await loader.merge(table, stages: [stage], after: [], firstLoad: first)
+            let counts = try await loader.merge(table, stages: [stage], after: [], firstLoad: first, numbered: true)
             return ChunkResult(stage: stage, merged: true, counts: counts, firstLoad: firstLoad)
         }
     }
@@ -581,6 +598,8 @@ final class RowSink {
     private let identity: [Int]?
     private var encoder = CopyTextEncoder()
     private var keyText: [UInt8] = []
+    /// For a day-chunked table: how often each event key occurred so far in the filling chunk.
+    private var occurrences: [String: Int] = [:]
     private(set) var sequence: Int
     private(set) var count = 0
     /// The marketplaces of the rows (always the first staged column).
@@ -607,7 +626,15 @@ final class RowSink {
         sequence += 1
         count += 1
         encoder.append(row)
-        if let identity { encoder.append(EventKey.hash(row, at: identity, text: &keyText)) }
+        if let identity {
+            let key = EventKey.hash(row, at: identity, text: &keyText)
+            encoder.append(key)
+            if chunks != nil {
+                let occurrence = occurrences[key, default: 0] + 1
+                occurrences[key] = occurrence
+                encoder.append(occurrence)
+            }
+        }
         encoder.endRow(sequence: sequence)
         if writer != nil, encoder.buffer.readableBytes >= 256 << 10 { try await flush() }
     }
@@ -623,6 +650,7 @@ final class RowSink {
         // A new buffer for the next chunk (the full one is the task's until its COPY is done),
         // with room for a chunk and the rest of its last day.
         encoder.buffer = ByteBufferAllocator().buffer(capacity: chunk.readableBytes + chunk.readableBytes / 4)
+        occurrences.removeAll(keepingCapacity: true)
         try await chunks.close(chunk)
     }
 
