@@ -98,7 +98,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         let queue = JobQueue(database: database, redis: useRedis ? redis : nil, logger: logger)
         let starts = NIOLockedValueBox<[Int64: ContinuousClock.Instant]>([:])
         var registry = JobRegistry()
-        registry.register("bench.latency") { job, _ in _ = starts.withLockedValue { $0[job.id] = .now } }
+        registry.register("bench.latency") { job, _ in starts.withLockedValue { $0[job.id] = .now } }
         let subscriber = useRedis ? RedisSubscriber(settings: redis.settings, channels: JobWorker.channels(for: [queueName]), logger: logger) : nil
         let worker = JobWorker(queues: [queueName], jobQueue: queue, registry: registry,
                                settings: JobWorkerSettings(concurrency: 10, claimBatch: 10, pollInterval: .seconds(1)),

@@ -129,8 +129,8 @@ func seconds(_ duration: Duration) -> Double {
 func writeLedgerFiles(rows: Int, tenant: UUID, connection: UUID) throws -> (gzip: String, copy: String, columns: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("opside-bench-ledger-\(rows)")
     let report = base.path + ".txt", copy = base.path + ".copy"
-    FileManager.default.createFile(atPath: report, contents: nil)
-    FileManager.default.createFile(atPath: copy, contents: nil)
+    _ = FileManager.default.createFile(atPath: report, contents: nil)
+    _ = FileManager.default.createFile(atPath: copy, contents: nil)
     let reportHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: report))
     let copyHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
     try reportHandle.write(contentsOf: Data("Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\tDisposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\tDate and Time\n".utf8))

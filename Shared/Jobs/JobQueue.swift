@@ -172,7 +172,7 @@ public struct JobQueue: Sendable {
         let ids = jobs.map(\.id)
         let attempts = jobs.map { Int16($0.attempt) }
         let logger = self.logger
-        try await database.withConnection { connection in
+        _ = try await database.withConnection { connection in
             try await connection.query("""
                 UPDATE platform.jobs j
                 SET state = 'completed', finalized_at = now(), lease_expires_at = NULL
@@ -185,7 +185,7 @@ public struct JobQueue: Sendable {
     /// Records a failed attempt: retryable after `retryDelay`, or discarded when attempts are spent.
     func fail(id: Int64, attempt: Int, workerID: String, error: String, retryDelay: Double) async throws {
         let logger = self.logger
-        try await database.withConnection { connection in
+        _ = try await database.withConnection { connection in
             try await connection.query("""
                 UPDATE platform.jobs
                 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END::platform.job_state,
@@ -203,7 +203,7 @@ public struct JobQueue: Sendable {
     /// Ends a running job as cancelled (by request, or because the handler asked to stop).
     func finishCancelled(id: Int64, attempt: Int, workerID: String, reason: String) async throws {
         let logger = self.logger
-        try await database.withConnection { connection in
+        _ = try await database.withConnection { connection in
             try await connection.query("""
                 UPDATE platform.jobs
                 SET state = 'cancelled', finalized_at = now(), lease_expires_at = NULL,
@@ -216,7 +216,7 @@ public struct JobQueue: Sendable {
     /// Puts a running job back without spending its attempt: a snooze, or a worker shutting down.
     func release(id: Int64, attempt: Int, workerID: String, delaySeconds: Double) async throws {
         let logger = self.logger
-        try await database.withConnection { connection in
+        _ = try await database.withConnection { connection in
             try await connection.query("""
                 UPDATE platform.jobs
                 SET state = CASE WHEN \(delaySeconds) > 0 THEN 'scheduled' ELSE 'available' END::platform.job_state,

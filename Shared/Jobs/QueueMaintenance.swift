@@ -94,7 +94,7 @@ public final class QueueMaintenance: Service, Sendable {
         let name = leaderName
         let id = leaderID
         let logger = self.logger
-        try await jobQueue.database.withConnection { connection in
+        _ = try await jobQueue.database.withConnection { connection in
             try await connection.query("DELETE FROM platform.queue_leaders WHERE name = \(name) AND leader_id = \(id)", logger: logger)
         }
     }

@@ -88,7 +88,7 @@ public final class Database: Sendable {
     /// Proves the database answers a query, within `timeout`.
     public func ping(timeout: Duration = .seconds(2)) async throws {
         let logger = self.logger
-        try await withDeadline(timeout) {
+        _ = try await withDeadline(timeout) {
             try await self.withConnection { connection in
                 try await connection.query("SELECT 1", logger: logger)
             }

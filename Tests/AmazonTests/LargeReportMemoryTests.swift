@@ -16,7 +16,7 @@ struct LargeReportMemoryTests {
         let plain = directory.appendingPathComponent("ledger-\(rows).tsv").path
         let gzipped = plain + ".gz"
         if FileManager.default.fileExists(atPath: gzipped) { return gzipped }
-        FileManager.default.createFile(atPath: plain, contents: nil)
+        _ = FileManager.default.createFile(atPath: plain, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
         try handle.write(contentsOf: Data("Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\tDisposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\n".utf8))
         var chunk = ""

@@ -18,7 +18,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await db.client.run() }
             for (tenant, name) in [(tenantA, "Alpha"), (tenantB, "Beta")] {
-                try await db.withTransaction(tenant: tenant) { connection in
+                _ = try await db.withTransaction(tenant: tenant) { connection in
                     try await connection.query("""
                         INSERT INTO payments.billing_accounts (tenant_id, company_name, billing_email, source_event_id)
                         VALUES (\(tenant), \(name), 'owner@example.test', \(UUID()))

@@ -262,7 +262,7 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
 
     public func reseal(connectionID: UUID, tenantID: UUID, replacing old: SealedRefreshToken, with new: SealedRefreshToken) async throws {
         let logger = self.logger
-        try await database.withTransaction(tenant: tenantID) { connection in
+        _ = try await database.withTransaction(tenant: tenantID) { connection in
             try await connection.query("""
                 UPDATE integrations.amazon_refresh_tokens SET key_id = \(new.keyID), sealed = \(ByteBuffer(bytes: new.sealed)), updated_at = now()
                 WHERE connection_id = \(connectionID) AND key_id = \(old.keyID) AND sealed = \(ByteBuffer(bytes: old.sealed))
@@ -272,7 +272,7 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
 
     public func markHealthy(connectionID: UUID, tenantID: UUID) async throws {
         let logger = self.logger
-        try await database.withTransaction(tenant: tenantID) { connection in
+        _ = try await database.withTransaction(tenant: tenantID) { connection in
             try await connection.query("""
                 UPDATE integrations.amazon_connections SET last_health_check_at = now() WHERE id = \(connectionID)
                 """, logger: logger)

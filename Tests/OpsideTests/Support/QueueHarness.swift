@@ -16,7 +16,7 @@ struct QueueHarness: Sendable {
     static func make() async throws -> QueueHarness {
         let database = try await TestDatabase.create()
         let harness = QueueHarness(database: database)
-        try await harness.withDatabase { try await PlatformMigrations.migrator().apply(on: $0) }
+        _ = try await harness.withDatabase { try await PlatformMigrations.migrator().apply(on: $0) }
         return harness
     }
 

@@ -71,7 +71,7 @@ struct TestDatabase: Sendable {
         let host = host ?? TestEnvironment.postgresHost
         let port = try port ?? TestEnvironment.postgresPort()
         let name = "opside_test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        try await withSuperuser(host: host, port: port, database: "postgres") { connection in
+        _ = try await withSuperuser(host: host, port: port, database: "postgres") { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: TestEnvironment.logger)
         }
         let bootstrap = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("deploy/sql/bootstrap.sql"), encoding: .utf8)
