@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import InventorySync
 import OpsideAmazonSPAPI
 import OpsideCore
@@ -101,5 +102,34 @@ import Testing
         let again = try await Self.load(importer, lines, into: chunked, chunkBytes: 1)
         #expect((again.counts.inserted, again.counts.updated) == (0, 0))
         #expect(try await importer.database.count("SELECT count(*) FROM amazon.ledger_detail WHERE connection_id = '\(chunked)'") == 42)
+    }
+
+    @Test func aDownloadBreakingAfterChunksWereMergedLeavesNothingBehind() async throws {
+        let importer = try await Merge.Importer.make()
+        let connection = UUID()
+        // A gzipped day-ordered ledger whose last quarter is cut off, as a broken download is.
+        let text = ([Merge.ledgerHeader] + Self.dayOrderedLines).map { $0.joined(separator: "\t") }.joined(separator: "\n") + "\n"
+        let gzipped = try InventorySyncImportTests.gzip(Array(text.utf8))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).txt.gz").path
+        try gzipped.prefix(gzipped.count * 3 / 4).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let tenant = importer.tenant
+        let mergedBeforeTheBreak = Mutex(0)
+        await #expect(throws: (any Error).self) {
+            try await importer.withDatabase { database in
+                try await database.withTransaction(tenant: tenant) { db in
+                    let session = StagingSession(connection: db, logger: TestEnvironment.logger, tenantID: tenant, connectionID: connection,
+                                                 runID: UUID(), dataset: "import", chunkBytes: 1)
+                    defer { mergedBeforeTheBreak.withLock { $0 = session.chunksMergedWhileStaging } }
+                    try await ReportLoader.load(source: GunzipSequence(ReportFileBytes(path: path)), mapping: nil,
+                                                marketplace: Merge.marketplace, session: session)
+                    _ = try await session.merge()
+                }
+            }
+        }
+        // Chunks were in the table before the break; the transaction took them back out.
+        #expect(mergedBeforeTheBreak.withLock { $0 } > 0)
+        #expect(try await importer.database.count("SELECT count(*) FROM amazon.ledger_detail WHERE connection_id = '\(connection)'") == 0)
     }
 }
