@@ -312,10 +312,7 @@ final class StagingSession {
             merged.staged = load.count
             if !load.pending.isEmpty {
                 if !load.locked { try await loader.lock(table) }
-                var firstLoad = load.firstLoad
-                let undecided = load.marketplaces.subtracting(firstLoad.keys)
-                if !undecided.isEmpty { firstLoad.merge(try await loader.firstLoads(table, marketplaces: undecided)) { old, _ in old } }
-                let first = load.marketplaces.allSatisfy { firstLoad[$0] == true }
+                let (first, _) = try await loader.isFirstLoad(table, of: load.marketplaces, decided: load.firstLoad)
                 merged = merged + (try await loader.merge(table, stages: load.pending, after: load.merged, firstLoad: first))
             }
             counts = counts + merged
@@ -382,8 +379,19 @@ struct StageLoader: Sendable {
             """, logger: logger)
     }
 
+    /// Whether rows of `marketplaces` are a first load (the table held none of them for this
+    /// connection when the load began), from the decisions already `decided` in this load and,
+    /// for marketplaces not decided yet, the table itself; returns the decisions so far.
+    func isFirstLoad(_ table: AmazonTable, of marketplaces: Set<String>,
+                     decided: [String: Bool]) async throws -> (Bool, decisions: [String: Bool]) {
+        var decisions = decided
+        let undecided = marketplaces.subtracting(decided.keys)
+        if !undecided.isEmpty { decisions.merge(try await firstLoads(table, marketplaces: undecided)) { old, _ in old } }
+        return (marketplaces.allSatisfy { decisions[$0] == true }, decisions)
+    }
+
     /// For each marketplace, whether the table holds none of its rows for this connection.
-    func firstLoads(_ table: AmazonTable, marketplaces: Set<String>) async throws -> [String: Bool] {
+    private func firstLoads(_ table: AmazonTable, marketplaces: Set<String>) async throws -> [String: Bool] {
         let rows = try await connection.query("""
             SELECT m, NOT EXISTS (SELECT 1 FROM amazon.\(unescaped: table.name) WHERE connection_id = \(connectionID) AND marketplace_id = m)
             FROM unnest(\(Array(marketplaces))::text[]) AS m
@@ -565,10 +573,7 @@ final class ChunkedLoad {
             try await loader.copy(into: stage, table: table) { writer in try await writer.write(chunk) }
             guard merge else { return ChunkResult(stage: stage, merged: false) }
             if !locked { try await loader.lock(table) }
-            var firstLoad = decided
-            let undecided = closedMarketplaces.subtracting(firstLoad.keys)
-            if !undecided.isEmpty { firstLoad.merge(try await loader.firstLoads(table, marketplaces: undecided)) { old, _ in old } }
-            let first = closedMarketplaces.allSatisfy { firstLoad[$0] == true }
+            let (first, firstLoad) = try await loader.isFirstLoad(table, of: closedMarketplaces, decided: decided)
             let counts = try await loader.merge(table, stages: [stage], after: [], firstLoad: first, numbered: true)
             return ChunkResult(stage: stage, merged: true, counts: counts, firstLoad: firstLoad)
         }
