@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// When a periodic job runs: a five-field cron expression in UTC (`minute hour day month weekday`,
 /// with `*`, `a-b`, `*/n`, `a-b/n` and lists), `@hourly`, `@daily`, `@weekly`, or `@every 30s`
@@ -50,7 +51,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             let limit = minute + 367 * 24 * 60
             while minute < limit {
                 let day = Self.floorDivide(minute, 1440)
-                let civil = Self.civilDate(daysSince1970: day)
+                let civil = CivilDate(daysSince1970: Int(day))
                 let weekday = Int(((day % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
                 let dayMatches: Bool = switch (dayRestricted, weekdayRestricted) {
                 case (true, true): days.contains(civil.day) || weekdays.contains(weekday)
@@ -76,20 +77,6 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
 
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
-    }
-
-    /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard
-    /// Hinnant's `civil_from_days`.
-    static func civilDate(daysSince1970: Int64) -> (year: Int, month: Int, day: Int) {
-        let shifted = daysSince1970 + 719_468
-        let era = floorDivide(shifted, 146_097)
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 
     private static func parseFields(_ text: String) throws -> Kind {

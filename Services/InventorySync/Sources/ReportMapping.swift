@@ -1,5 +1,6 @@
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideCore
 
 /// How one flat-file report type becomes rows of its `amazon` table. The shared typed rows of
 /// `OpsideAmazonSPAPI` (`LedgerDetailRow`…) do the parsing and validation; a mapping only puts
@@ -176,8 +177,8 @@ enum ReportValues {
     static func date(_ text: String?) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
         var utf8 = text
-        guard let day = utf8.withUTF8({ ReportDay($0) }) else { throw ReportRowError("not a date: \(text)") }
-        return String(unsafeUninitializedCapacity: ReportDay.textLength) { day.write(to: $0) }
+        guard let day = utf8.withUTF8({ CivilDate(reportText: $0) }) else { throw ReportRowError("not a date: \(text)") }
+        return String(unsafeUninitializedCapacity: CivilDate.textLength) { day.write(to: $0) }
     }
 
     /// A timestamp as PostgreSQL writes a timestamptz in UTC (`2024-03-01 10:00:00.5+00`), from
@@ -196,17 +197,13 @@ enum ReportValues {
     }
 }
 
-/// A calendar day, read from the first ten bytes of a date or timestamp.
-struct ReportDay {
-    let year: Int, month: Int, day: Int
+/// A calendar day as reports write it and as PostgreSQL writes it.
+extension CivilDate {
     static let textLength = 10
 
-    init(year: Int, month: Int, day: Int) {
-        (self.year, self.month, self.day) = (year, month, day)
-    }
-
-    /// `yyyy-mm-dd`, `yyyy/mm/dd` or `mm/dd/yyyy`; nil for anything else or a day the calendar lacks.
-    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// From the first ten bytes of a date or timestamp: `yyyy-mm-dd`, `yyyy/mm/dd` or
+    /// `mm/dd/yyyy`; nil for anything else or a day the calendar lacks.
+    init?(reportText bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count >= 10 else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
@@ -218,43 +215,13 @@ struct ReportDay {
         }
         if bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F, let year = number(0..<4), let month = number(5..<7),
            let day = number(8..<10) {
-            (self.year, self.month, self.day) = (year, month, day)
+            self.init(year: year, month: month, day: day)
         } else if bytes[2] == 0x2F, bytes[5] == 0x2F, let month = number(0..<2), let day = number(3..<5), let year = number(6..<10) {
-            (self.year, self.month, self.day) = (year, month, day)
+            self.init(year: year, month: month, day: day)
         } else {
             return nil
         }
-        guard year >= 1, (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day) else { return nil }
-    }
-
-    static func days(inMonth month: Int, of year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's days_from_civil).
-    var daysSinceEpoch: Int {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The day `days` after 1970-01-01 (civil_from_days).
-    init(daysSinceEpoch days: Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
+        guard year >= 1, exists else { return nil }
     }
 
     /// Writes `yyyy-mm-dd`; returns its length.
@@ -286,8 +253,8 @@ struct ReportInstant {
     /// midnight, second 60 (without a fraction) the next minute, a fraction is rounded to the
     /// microsecond, an offset is at most 15:59.
     static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Reading {
-        guard let day = ReportDay(bytes) else { return .notADate }
-        let midnight = day.daysSinceEpoch * secondsPerDay
+        guard let day = CivilDate(reportText: bytes) else { return .notADate }
+        let midnight = day.daysSince1970 * secondsPerDay
         if bytes.count == 10 { return instant(seconds: midnight, fraction: 0) }
         func number(_ index: Int) -> Int? {
             guard index + 1 < bytes.count, (0x30...0x39).contains(bytes[index]), (0x30...0x39).contains(bytes[index + 1]) else { return nil }
@@ -354,9 +321,9 @@ struct ReportInstant {
     }
 
     private var secondsSinceEpoch: Int { microseconds >= 0 ? microseconds / Self.microsecondsPerSecond : (microseconds + 1) / Self.microsecondsPerSecond - 1 }
-    var day: ReportDay {
+    var day: CivilDate {
         let seconds = secondsSinceEpoch
-        return ReportDay(daysSinceEpoch: seconds >= 0 ? seconds / Self.secondsPerDay : (seconds + 1) / Self.secondsPerDay - 1)
+        return CivilDate(daysSince1970: seconds >= 0 ? seconds / Self.secondsPerDay : (seconds + 1) / Self.secondsPerDay - 1)
     }
 
     /// `yyyy-mm-dd hh:mm:ss[.ffffff]+00`, trailing zeros of the fraction dropped: PostgreSQL's
@@ -364,7 +331,7 @@ struct ReportInstant {
     var text: String {
         let seconds = secondsSinceEpoch
         let fraction = microseconds - seconds * Self.microsecondsPerSecond
-        let secondOfDay = seconds - day.daysSinceEpoch * Self.secondsPerDay
+        let secondOfDay = seconds - day.daysSince1970 * Self.secondsPerDay
         return String(unsafeUninitializedCapacity: 32) { output in
             var written = day.write(to: output)
             output[written] = 0x20
