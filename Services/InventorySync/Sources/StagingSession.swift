@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
+import OpsideCore
 import PostgresNIO
 
 /// A malformed source line kept in `amazon.sync_quarantine`.
@@ -128,8 +129,6 @@ enum EventKey {
         "md5(concat_ws(chr(31), " + table.identity.map { "coalesce(\($0)::text, '\\N')" }.joined(separator: ", ") + "))"
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// The key of a staged row whose identity values are at `positions`; `text` is scratch
     /// space kept between rows.
     static func hash(_ row: [String?], at positions: [Int], text: inout [UInt8]) -> String {
@@ -143,6 +142,7 @@ enum EventKey {
             }
         }
         let digest = Insecure.MD5.hash(data: text)
+        let hexDigits = HexDigits.lowercase
         return String(unsafeUninitializedCapacity: 2 * Insecure.MD5.byteCount) { output in
             var written = 0
             for byte in digest {
