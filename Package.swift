@@ -56,7 +56,9 @@ var targets: [Target] = [
                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
                        .product(name: "Metrics", package: "swift-metrics"),
                        .product(name: "Prometheus", package: "swift-prometheus"),
-                       .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],
+                       .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                       .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                       .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Shared/Transport", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-bench",
@@ -72,6 +74,7 @@ for service in services {
                                      hummingbird, logging, configuration, postgres, lifecycle]
     if service.library == "MainAPI" {
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
+        deps.append(.product(name: "Crypto", package: "swift-crypto"))
     }
     if ["Integrations", "InventorySync"].contains(service.library) {
         deps.append("OpsideAmazonSPAPI")
@@ -129,6 +132,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: targets

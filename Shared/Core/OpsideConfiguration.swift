@@ -11,7 +11,7 @@ public enum OpsideConfiguration {
     public static let secretEnvironmentKeys: Set<String> = [
         "POSTGRES_PASSWORD", "REDIS_PASSWORD", "SECURITY_SERVICE_TOKEN_SECRET",
         "SECURITY_SESSION_TOKEN_SECRET", "SECURITY_TOKEN_ENCRYPTION_KEYS",
-        "AMAZON_LWA_CLIENT_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRETS",
+        "AMAZON_LWA_CLIENT_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRETS", "METRICS_TOKEN",
     ]
 
     /// Makes the reader from the process environment and the optional file.

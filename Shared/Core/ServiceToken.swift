@@ -24,33 +24,54 @@ public struct ServiceTokenClaims: JWTPayload, Equatable {
 public struct ServiceTokenAuthority: Sendable {
     /// Tokens live at most this long; DESIGN.md asks for a minute at most.
     public static let lifetime: TimeInterval = 60
+    /// How far a token's issue time may lie ahead of this machine's clock (clock skew between
+    /// machines); a token from further in the future was not issued by a sane peer.
+    public static let clockSkewAllowance: TimeInterval = 5
+    /// The `kid` every service token names; a new id goes with a rotation of the secret.
+    static let keyID = "opside-service-1"
     private let keys: JWTKeyCollection
+    private let headerPin = JWTHeaderPin(keyID: keyID)
+    private let now: @Sendable () -> Date
     public let service: OpsideService
 
     /// - Parameters:
     ///   - secret: `security.serviceTokenSecret`, at least 32 bytes.
     ///   - service: the service that signs with this authority.
-    public init(secret: String, service: OpsideService) async {
+    ///   - now: the clock tokens are issued and judged by.
+    public init(secret: String, service: OpsideService, now: @escaping @Sendable () -> Date = Date.init) async {
         let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: Self.keyID))
         self.keys = keys
         self.service = service
+        self.now = now
     }
 
     /// Signs a token naming this service as the caller of `audience`, acting for `tenantID`.
     public func token(for audience: OpsideService, tenantID: UUID?) async throws -> String {
-        let now = Date()
+        let now = self.now()
         let claims = ServiceTokenClaims(
             iss: IssuerClaim(value: service.name), aud: AudienceClaim(value: [audience.name]),
             exp: ExpirationClaim(value: now.addingTimeInterval(Self.lifetime)), iat: IssuedAtClaim(value: now),
             tenant: tenantID?.uuidString.lowercased())
-        return try await keys.sign(claims)
+        return try await keys.sign(claims, kid: JWKIdentifier(string: Self.keyID))
     }
 
     /// Verifies a token addressed to this service.
     /// - Throws: when the signature, expiry, audience or lifetime is wrong.
     public func verify(_ token: String) async throws -> ServiceTokenClaims {
+        try headerPin.check(token)
         let claims = try await keys.verify(token, as: ServiceTokenClaims.self)
+        let now = self.now()
+        guard claims.exp.value > now else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.exp, reason: "token has expired")
+        }
+        guard claims.iat.value <= now.addingTimeInterval(Self.clockSkewAllowance) else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.iat, reason: "token is issued in the future")
+        }
+        if let tenant = claims.tenant, UUID(uuidString: tenant) == nil {
+            // A tenant that does not parse must not read as "no tenant", which means a system caller.
+            throw JWTError.claimVerificationFailure(failedClaim: claims.iss, reason: "token names a tenant that is not a UUID")
+        }
         guard claims.aud.value.contains(service.name) else {
             throw JWTError.claimVerificationFailure(failedClaim: claims.aud, reason: "token is not addressed to \(service.name)")
         }

@@ -20,23 +20,39 @@ public struct SessionClaims: JWTPayload, Equatable {
 /// Issues and checks session tokens (HS256 with `security.sessionTokenSecret`).
 public struct SessionTokenAuthority: Sendable {
     public let lifetime: TimeInterval
+    /// The `kid` every session token names.
+    static let keyID = "opside-session-1"
     private let keys: JWTKeyCollection
+    private let headerPin = JWTHeaderPin(keyID: keyID)
+    private let now: @Sendable () -> Date
 
-    public init(secret: String, lifetime: TimeInterval = 15 * 60) async {
+    public init(secret: String, lifetime: TimeInterval = 15 * 60, now: @escaping @Sendable () -> Date = Date.init) async {
         let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: Self.keyID))
         self.keys = keys
         self.lifetime = lifetime
+        self.now = now
     }
 
-    public func issue(userID: UUID, tenantID: UUID, role: String, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+    public func issue(userID: UUID, tenantID: UUID, role: String) async throws -> (token: String, expiresAt: Date) {
+        let now = self.now()
         let expiresAt = now.addingTimeInterval(lifetime)
         let claims = SessionClaims(sub: SubjectClaim(value: userID.uuidString.lowercased()), tenant: tenantID.uuidString.lowercased(),
                                    role: role, exp: ExpirationClaim(value: expiresAt), iat: IssuedAtClaim(value: now))
-        return (try await keys.sign(claims), expiresAt)
+        return (try await keys.sign(claims, kid: JWKIdentifier(string: Self.keyID)), expiresAt)
     }
 
+    /// - Throws: when the header, signature, expiry or issue time is wrong.
     public func verify(_ token: String) async throws -> SessionClaims {
-        try await keys.verify(token, as: SessionClaims.self)
+        try headerPin.check(token)
+        let claims = try await keys.verify(token, as: SessionClaims.self)
+        let now = self.now()
+        guard claims.exp.value > now else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.exp, reason: "session has expired")
+        }
+        guard claims.iat.value <= now.addingTimeInterval(ServiceTokenAuthority.clockSkewAllowance) else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.iat, reason: "session is issued in the future")
+        }
+        return claims
     }
 }

@@ -276,8 +276,8 @@ public struct JobQueue: Sendable {
 
     // MARK: Operator actions
 
-    /// Lists jobs, newest first.
-    public func list(queues: [String], state: JobState?, limit: Int = 100) async throws -> [JobSummary] {
+    /// Lists jobs, newest first; only `tenantID`'s when it is given (nil: every tenant's, for system callers).
+    public func list(queues: [String], state: JobState?, tenantID: UUID? = nil, limit: Int = 100) async throws -> [JobSummary] {
         let logger = self.logger
         let stateText = state?.rawValue
         return try await database.withConnection { connection in
@@ -286,6 +286,7 @@ public struct JobQueue: Sendable {
                        finalized_at, errors::text
                 FROM platform.jobs
                 WHERE queue = ANY(\(queues)) AND (\(stateText)::text IS NULL OR state = \(stateText)::platform.job_state)
+                  AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                 ORDER BY id DESC LIMIT \(min(max(limit, 1), 1000))
                 """, logger: logger)
             var jobs: [JobSummary] = []
@@ -301,7 +302,7 @@ public struct JobQueue: Sendable {
 
     /// Makes a discarded or cancelled job run again, with one more attempt allowed.
     /// - Returns: false when no such job is in a re-runnable state.
-    public func retry(id: Int64, queues: [String]) async throws -> Bool {
+    public func retry(id: Int64, queues: [String], tenantID: UUID? = nil) async throws -> Bool {
         let logger = self.logger
         let queue: String? = try await database.withConnection { connection in
             let rows = try await connection.query("""
@@ -309,6 +310,7 @@ public struct JobQueue: Sendable {
                 SET state = 'available', scheduled_at = now(), finalized_at = NULL, cancel_requested_at = NULL,
                     max_attempts = GREATEST(max_attempts, attempt + 1)
                 WHERE id = \(id) AND queue = ANY(\(queues)) AND state IN ('discarded', 'cancelled', 'retryable', 'scheduled')
+                  AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                 RETURNING queue
                 """, logger: logger)
             for try await queue in rows.decode(String.self) { return queue }
@@ -321,7 +323,7 @@ public struct JobQueue: Sendable {
     /// Cancels a job: at once when it is not running; a running one is asked to stop through
     /// Redis, and through its next lease renewal should that message be lost.
     /// - Returns: the job's state after the call, or `nil` when no live job has that id.
-    public func cancel(id: Int64, queues: [String]) async throws -> JobState? {
+    public func cancel(id: Int64, queues: [String], tenantID: UUID? = nil) async throws -> JobState? {
         let logger = self.logger
         let state: JobState? = try await database.withConnection { connection in
             let rows = try await connection.query("""
@@ -330,6 +332,7 @@ public struct JobQueue: Sendable {
                     state = CASE WHEN state = 'running' THEN state ELSE 'cancelled' END::platform.job_state,
                     finalized_at = CASE WHEN state = 'running' THEN NULL ELSE now() END
                 WHERE id = \(id) AND queue = ANY(\(queues)) AND state NOT IN ('completed', 'cancelled', 'discarded')
+                  AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                 RETURNING state::text
                 """, logger: logger)
             for try await state in rows.decode(String.self) { return JobState(rawValue: state) }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import OpsidePostgres
 import OpsideRedis
@@ -11,6 +12,7 @@ struct PlatformController {
     let database: Database
     let redis: RedisClient
     let openAPIDocument: ByteBuffer
+    let metricsAccess: MetricsAccess
 
     struct Readiness: ResponseEncodable {
         let status: String
@@ -28,10 +30,9 @@ struct PlatformController {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: liveBody))
         }
         router.get("/health/ready") { _, _ in try await ready() }
-        router.get("/metrics") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: OpsideMetrics.exposition())))
+        router.get("/metrics") { request, context in
+            try metricsAccess.check(request, context: context)
+            return MetricsListener.exposition()
         }
         router.get("/openapi.json") { _, _ in
             var headers = HTTPFields()
@@ -71,5 +72,51 @@ struct PlatformController {
         } catch {
             return String(describing: error)
         }
+    }
+}
+
+/// Who may read `/metrics` on a service's own port: anyone presenting `metrics.token`, and
+/// without it only a client on this machine (a developer, the benchmarks). Scrapers elsewhere use
+/// the token or the separate `metrics.port` listener, so request counts, routes and error rates
+/// are not public.
+struct MetricsAccess: Sendable {
+    let token: String?
+
+    func check(_ request: Request, context: OpsideRequestContext) throws {
+        if let token, let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            guard ConstantTime.equal(Array(header.utf8.dropFirst("Bearer ".utf8.count)), Array(token.utf8)) else {
+                throw APIError.unauthorized("the metrics token is wrong")
+            }
+            return
+        }
+        guard context.isLoopbackClient else {
+            throw APIError.unauthorized("metrics need Authorization: Bearer <metrics.token>, or a scrape of the metrics.port listener")
+        }
+    }
+}
+
+/// The optional second listener that serves `/metrics` alone (`metrics.host`, `metrics.port`).
+enum MetricsListener {
+    static func exposition() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: OpsideMetrics.exposition())))
+    }
+
+    static func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in exposition() }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "metrics"),
+                           logger: logger)
+    }
+}
+
+/// Comparison whose time does not depend on where two secrets first differ.
+enum ConstantTime {
+    static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Configuration
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -13,8 +14,9 @@ import ServiceLifecycle
 
 /// What every service reads at start.
 ///
-/// Keys: `http.host` (127.0.0.1), `http.port` (the service's port), `log.level` (info),
-/// `security.serviceTokenSecret` (secret, required, ≥ 32 bytes), plus the keys of
+/// Keys: `http.host` (127.0.0.1), `http.port` (the service's port), `http.idleTimeoutSeconds` (75),
+/// `log.level` (info), `security.serviceTokenSecret` (secret, required, ≥ 32 bytes),
+/// `metrics.token` (secret, optional), `metrics.host` (127.0.0.1), `metrics.port` (none), plus the keys of
 /// `PostgresSettings`, `RedisSettings` (read here), `JobWorkerSettings` and `ServiceEndpoints`.
 public struct PlatformSettings: Sendable {
     public var host: String
@@ -25,6 +27,14 @@ public struct PlatformSettings: Sendable {
     public var redis: RedisSettings
     public var jobs: JobWorkerSettings
     public var endpoints: ServiceEndpoints
+    /// How long a connection may send nothing before it is closed (0: never).
+    public var idleTimeout: Duration
+    /// Bearer token that opens `/metrics` on the service's own port to any address.
+    public var metricsToken: String?
+    /// A second listener that serves only `/metrics`, without a credential, for scrapers on a
+    /// private network.
+    public var metricsHost: String
+    public var metricsPort: Int?
 
     public init(reader: ConfigReader, service: OpsideService) throws {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -45,6 +55,20 @@ public struct PlatformSettings: Sendable {
             poolSize: reader.int(forKey: "redis.poolSize", default: 8))
         jobs = JobWorkerSettings(reader: reader)
         endpoints = ServiceEndpoints(reader: reader)
+        let idleSeconds = reader.int(forKey: "http.idleTimeoutSeconds", default: 75)
+        guard (0...86_400).contains(idleSeconds) else {
+            throw ConfigurationError(key: "http.idleTimeoutSeconds", reason: "must be 0 to 86400 seconds")
+        }
+        idleTimeout = .seconds(idleSeconds)
+        metricsToken = reader.string(forKey: "metrics.token", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        if let token = metricsToken, token.utf8.count < 16 {
+            throw ConfigurationError(key: "metrics.token", reason: "must be at least 16 bytes")
+        }
+        metricsHost = reader.string(forKey: "metrics.host", default: "127.0.0.1")
+        metricsPort = reader.int(forKey: "metrics.port")
+        if let metricsPort, !(1...65_535).contains(metricsPort) {
+            throw ConfigurationError(key: "metrics.port", reason: "must be a TCP port, 1 to 65535")
+        }
     }
 }
 
@@ -98,12 +122,17 @@ public final class OpsidePlatform: Sendable {
         documentedOperations.withLockedValue { $0 = Self.operations(in: openAPIDocument) }
         let router = Router(context: OpsideRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(SecurityHeadersMiddleware())
+        // Before anything decides on the path: every later check sees the path the router serves.
+        router.middlewares.add(RequestHygieneMiddleware())
+        // Outside the envelope, so it counts the status actually sent, not a thrown error's.
+        router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(RequestLogMiddleware())
         router.middlewares.add(ErrorEnvelopeMiddleware())
-        router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ServiceAuthMiddleware(authority: tokenAuthority))
         PlatformController(serviceName: service.name, database: database, redis: redis,
-                           openAPIDocument: ByteBuffer(bytes: openAPIDocument)).addRoutes(to: router)
+                           openAPIDocument: ByteBuffer(bytes: openAPIDocument),
+                           metricsAccess: MetricsAccess(token: settings.metricsToken)).addRoutes(to: router)
         JobsController(jobQueue: jobQueue, queues: queues).addRoutes(to: router)
         return router
     }
@@ -146,8 +175,12 @@ public final class OpsidePlatform: Sendable {
                 leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger)))
         }
         services += extraServices
+        if let metricsPort = settings.metricsPort {
+            services.append(MetricsListener.application(host: settings.metricsHost, port: metricsPort, logger: logger))
+        }
         var app = Application(
             router: router,
+            server: Self.httpServer(idleTimeout: settings.idleTimeout),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
             services: services,
             logger: logger)
@@ -163,6 +196,18 @@ public final class OpsidePlatform: Sendable {
             await gate.wait()
         }
         return app
+    }
+}
+
+extension OpsidePlatform {
+    /// HTTP/1.1 with an idle timeout (a connection that sends nothing is closed; a response in
+    /// progress, such as an event stream, is not idle) and the parser's refusals answered with
+    /// the envelope.
+    static func httpServer(idleTimeout: Duration) -> HTTPServerBuilder {
+        let seconds = idleTimeout.components.seconds
+        return .http1(configuration: .init(
+            additionalChannelHandlers: [ParserErrorResponder()],
+            idleTimeout: seconds > 0 ? .seconds(seconds) : nil))
     }
 }
 

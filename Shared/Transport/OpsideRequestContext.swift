@@ -19,6 +19,18 @@ public struct OpsideRequestContext: RequestContext, RemoteAddressRequestContext 
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// Whether the peer is on this machine (127.0.0.0/8 or ::1).
+    public var isLoopbackClient: Bool {
+        switch remoteAddress {
+        case .v4(let address): address.host.hasPrefix("127.")
+        case .v6(let address): address.host == "::1"
+        default: false
+        }
+    }
+
+    /// JSON bodies are checked against RFC 8259 before they are decoded.
+    public var requestDecoder: StrictJSONRequestDecoder { StrictJSONRequestDecoder() }
+
     /// Bodies above 1 MiB are refused with 413 unless a route collects with its own limit.
     public var maxUploadSize: Int { 1024 * 1024 }
 

@@ -70,3 +70,23 @@ public struct RequestLogMiddleware: RouterMiddleware {
         return response
     }
 }
+
+/// Headers every response carries: `nosniff`, so a browser never runs a JSON or text body as
+/// something else, and `Cache-Control: no-store` (answers hold sessions, tokens and a seller's
+/// data; no proxy or browser cache should keep them) unless the handler chose a policy itself.
+public struct SecurityHeadersMiddleware: RouterMiddleware {
+    public typealias Context = OpsideRequestContext
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    public static let xFrameOptions = HTTPField.Name("x-frame-options")!
+    public static let referrerPolicy = HTTPField.Name("referrer-policy")!
+}

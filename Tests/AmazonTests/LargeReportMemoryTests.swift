@@ -9,9 +9,17 @@ struct LargeReportMemoryTests {
         return (Int(statm[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Writes a gzipped ledger file of `rows` rows once per run (in a temp folder).
+    /// This process's own folder: a fixed name would be shared with (and overwritten by) any
+    /// other test run on the machine.
+    static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("opside-amazon-tests-\(UUID().uuidString)")
+
+    /// The gzipped ledger both tests read, written once per run: the tests run in parallel,
+    /// and two writers of one file would corrupt it.
+    static let largeLedger = Result { try ledgerFile(rows: rowCount) }
+
+    /// Writes a gzipped ledger file of `rows` rows (in this run's temp folder).
     static func ledgerFile(rows: Int) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("opside-amazon-tests")
+        let directory = Self.directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let plain = directory.appendingPathComponent("ledger-\(rows).tsv").path
         let gzipped = plain + ".gz"
@@ -52,7 +60,7 @@ struct LargeReportMemoryTests {
     /// is what `opside-amazon-bench parse` also measures. Tests run in parallel in one process, so
     /// the memory bound is checked in a process of its own (below) and this test checks the rows.
     @Test func largeLedgerStreamsEveryRow() async throws {
-        let path = try Self.ledgerFile(rows: Self.rowCount)
+        let path = try Self.largeLedger.get()
         var rows = 0
         var units = 0
         let source = GunzipSequence(ReportFileBytes(path: path))
@@ -67,7 +75,7 @@ struct LargeReportMemoryTests {
     /// The memory bound, measured by `opside-amazon-bench parse` in its own process so that
     /// other tests running in parallel do not count against it.
     @Test func largeLedgerStreamsWithFlatMemory() async throws {
-        let path = try Self.ledgerFile(rows: Self.rowCount)
+        let path = try Self.largeLedger.get()
         let process = Process()
         process.executableURL = try RateLimitTests.benchExecutable()
         process.arguments = ["parse", path]

@@ -63,8 +63,9 @@ import Testing
         #expect(try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/me").status == 401)
         let forged = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/me", headers: ["authorization": "Bearer \(token)x"])
         #expect(forged.status == 401)
-        let expiredAuthority = await SessionTokenAuthority(secret: TestEnvironment.sessionTokenSecret, lifetime: 1)
-        let expired = try await expiredAuthority.issue(userID: UUID(), tenantID: UUID(), role: "owner", now: Date().addingTimeInterval(-120))
+        let expiredAuthority = await SessionTokenAuthority(secret: TestEnvironment.sessionTokenSecret, lifetime: 1,
+                                                           now: { Date().addingTimeInterval(-120) })
+        let expired = try await expiredAuthority.issue(userID: UUID(), tenantID: UUID(), role: "owner")
         #expect(try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/me", headers: ["authorization": "Bearer \(expired.token)"]).status == 401)
         await mainAPI.stop()
     }

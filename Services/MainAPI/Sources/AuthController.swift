@@ -8,6 +8,9 @@ struct AuthController {
     let accounts: any AccountsRepository
     let hasher: PasswordHasher
     let sessions: SessionTokenAuthority
+    /// Sign-in attempts per account, before any bcrypt work: guessing one account's password
+    /// from many addresses meets this limit, whatever the per-address limit allows.
+    let accountLimiter: SlidingWindowLimiter
     /// Verified against when the email is unknown, so login takes as long either way.
     let decoyHash: String
 
@@ -43,7 +46,7 @@ struct AuthController {
         if let problem = SignUpValidation.validateEmail(body.email) { problems["email"] = problem }
         if let problem = SignUpValidation.validatePassword(body.password, email: body.email) { problems["password"] = problem }
         if let problem = SignUpValidation.validateCompanyName(body.companyName) { problems["companyName"] = problem }
-        if let name = body.displayName, name.count > 200 { problems["displayName"] = "displayName must be at most 200 characters" }
+        if let name = body.displayName, let problem = SignUpValidation.validateDisplayName(name) { problems["displayName"] = problem }
         guard problems.isEmpty else {
             throw APIError.validation("sign-up details are not acceptable: " + problems.keys.sorted().joined(separator: ", "), details: problems)
         }
@@ -65,8 +68,15 @@ struct AuthController {
 
     func login(_ request: Request, context: OpsideRequestContext) async throws -> SessionResponse {
         let body = try await request.decode(as: LoginRequest.self, context: context)
-        guard SignUpValidation.validateEmail(body.email) == nil, !body.password.isEmpty, body.password.utf8.count <= 72 else {
+        guard SignUpValidation.validateEmail(body.email) == nil, !body.password.isEmpty, body.password.utf8.count <= 72,
+              !SignUpValidation.hasControlCharacters(body.password) else {
             throw APIError.validation("send a valid email and a password")
+        }
+        let attempt = await accountLimiter.hit(SignUpValidation.accountKey(email: body.email))
+        guard attempt.allowed else {
+            throw APIError(status: .tooManyRequests, code: "rate_limited",
+                           message: "too many sign-in attempts for this account; try again in \(attempt.retryAfterSeconds) seconds",
+                           details: ["retryAfterSeconds": String(attempt.retryAfterSeconds)])
         }
         let record = try await accounts.loginRecord(email: body.email)
         let matches = try await hasher.verify(body.password, hash: record?.passwordHash ?? decoyHash)
@@ -80,18 +90,25 @@ struct AuthController {
     }
 }
 
-/// Reads `Authorization: Bearer <session token>` (or `?access_token=` for EventSource, which
-/// cannot set headers) on `/api/v1` routes; a present but bad token is a 401.
+/// Reads `Authorization: Bearer <session token>` on `/api/v1` routes; a present but bad token is
+/// a 401. Only the event stream also takes `?access_token=`, because EventSource cannot set
+/// headers; anywhere else a token in the URL would end up in logs, histories and referrers.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = OpsideRequestContext
     let sessions: SessionTokenAuthority
+    static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/v1/"), !request.uri.path.hasPrefix("/api/v1/auth/") else {
+        let path = request.uri.path
+        guard path.hasPrefix("/api/v1/"), !path.hasPrefix("/api/v1/auth/") else {
             return try await next(request, context)
         }
         let header = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        guard let token = header ?? request.uri.queryParameters.get("access_token") else {
+        let queryToken = request.uri.queryParameters.get("access_token")
+        if queryToken != nil, !Self.queryTokenPaths.contains(path) {
+            throw APIError.badRequest("access_token in the URL is accepted only by /api/v1/realtime; send Authorization: Bearer <token>")
+        }
+        guard let token = header ?? queryToken else {
             return try await next(request, context)
         }
         var context = context

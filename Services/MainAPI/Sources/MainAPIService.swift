@@ -7,13 +7,52 @@ import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
 
-/// main-api's composition root: the public gateway (sign-up, login, who am I, billing) and the
-/// dashboard's realtime feed.
+/// What main-api reads beyond the platform's keys.
 ///
-/// Keys beyond the platform's: `security.sessionTokenSecret` (secret, required, ≥ 32 bytes),
+/// Keys: `security.sessionTokenSecret` (secret, required, ≥ 32 bytes),
 /// `security.sessionLifetimeSeconds` (900), `security.bcryptCost` (12),
-/// `rateLimit.authPerMinute` (20 sign-up/login calls per client per minute), `rateLimit.scope`
-/// ("auth": the counter's name in Redis; deployments sharing one Redis give each its own).
+/// `rateLimit.authPerMinute` (20 sign-up/login calls per client address per sliding minute),
+/// `rateLimit.loginPerAccount` (10 sign-in attempts per account per window),
+/// `rateLimit.loginPerAccountWindowSeconds` (900), `rateLimit.clientAddressHeader` (none: the
+/// socket's peer; set to the header a trusted proxy writes, e.g. `Fly-Client-IP`),
+/// `rateLimit.scope` ("auth": the counters' name in Redis; deployments sharing one Redis give
+/// each its own), `realtime.heartbeatMilliseconds` (15000: how often an idle event stream is
+/// written to, which is how a vanished client is noticed).
+struct MainAPISettings {
+    var sessionTokenSecret: String
+    var sessionLifetime: TimeInterval
+    var bcryptCost: UInt8
+    var authPerMinute: Int
+    var loginPerAccount: Int
+    var loginPerAccountWindow: TimeInterval
+    var clientAddressHeader: String?
+    var rateLimitScope: String
+    var heartbeat: Duration
+
+    init(reader: ConfigReader) throws {
+        sessionTokenSecret = try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32)
+        sessionLifetime = TimeInterval(try Self.atLeastOne(
+            reader.int(forKey: "security.sessionLifetimeSeconds", default: 900), key: "security.sessionLifetimeSeconds"))
+        bcryptCost = UInt8(clamping: reader.int(forKey: "security.bcryptCost", default: 12))
+        authPerMinute = try Self.atLeastOne(reader.int(forKey: "rateLimit.authPerMinute", default: 20), key: "rateLimit.authPerMinute")
+        loginPerAccount = try Self.atLeastOne(reader.int(forKey: "rateLimit.loginPerAccount", default: 10), key: "rateLimit.loginPerAccount")
+        loginPerAccountWindow = TimeInterval(try Self.atLeastOne(
+            reader.int(forKey: "rateLimit.loginPerAccountWindowSeconds", default: 900), key: "rateLimit.loginPerAccountWindowSeconds"))
+        clientAddressHeader = reader.string(forKey: "rateLimit.clientAddressHeader")
+        rateLimitScope = reader.string(forKey: "rateLimit.scope", default: "auth")
+        heartbeat = .milliseconds(try Self.atLeastOne(
+            reader.int(forKey: "realtime.heartbeatMilliseconds", default: 15_000), key: "realtime.heartbeatMilliseconds"))
+    }
+
+    /// A count or duration setting, which must be at least 1.
+    static func atLeastOne(_ number: Int, key: String) throws -> Int {
+        guard number >= 1 else { throw ConfigurationError(key: key, reason: "must be at least 1") }
+        return number
+    }
+}
+
+/// main-api's composition root: the public gateway (sign-up, login, who am I, billing) and the
+/// dashboard's realtime feed. Its settings are `MainAPISettings`.
 public enum MainAPIService {
     public static let service = OpsideService.mainAPI
 
@@ -35,29 +74,35 @@ public enum MainAPIService {
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern])
-        let sessions = await SessionTokenAuthority(
-            secret: try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32),
-            lifetime: TimeInterval(reader.int(forKey: "security.sessionLifetimeSeconds", default: 900)))
-        let hasher = PasswordHasher(cost: UInt8(clamping: reader.int(forKey: "security.bcryptCost", default: 12)))
+        let settings = try MainAPISettings(reader: reader)
+        let sessions = await SessionTokenAuthority(secret: settings.sessionTokenSecret, lifetime: settings.sessionLifetime)
+        let hasher = PasswordHasher(cost: settings.bcryptCost)
         let accounts = AccountsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: platform.logger)
-        let hub = RealtimeHub(subscriber: platform.subscriber)
+        let hub = RealtimeHub(subscriber: platform.subscriber, heartbeat: settings.heartbeat)
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
+        let perAddress = SlidingWindowLimiter(redis: platform.redis, limit: settings.authPerMinute, window: 60,
+                                              prefix: "opside:ratelimit:\(settings.rateLimitScope):address")
+        let perAccount = SlidingWindowLimiter(redis: platform.redis, limit: settings.loginPerAccount, window: settings.loginPerAccountWindow,
+                                              prefix: "opside:ratelimit:\(settings.rateLimitScope):account")
         router.middlewares.add(RateLimitMiddleware(
-            redis: platform.redis, limitPerMinute: reader.int(forKey: "rateLimit.authPerMinute", default: 20),
-            scope: reader.string(forKey: "rateLimit.scope", default: "auth"),
+            limiter: perAddress, clientAddress: ClientAddress(trustedHeader: settings.clientAddressHeader),
             appliesTo: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
         router.middlewares.add(SessionMiddleware(sessions: sessions))
-        AuthController(accounts: accounts, hasher: hasher, sessions: sessions,
+        AuthController(accounts: accounts, hasher: hasher, sessions: sessions, accountLimiter: perAccount,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
         AccountController(accounts: accounts, serviceClient: platform.serviceClient).addRoutes(to: router)
         AmazonConnectionsController(serviceClient: platform.serviceClient).addRoutes(to: router)
         SyncController(serviceClient: platform.serviceClient).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
         let dashboard = try dashboardPage()
+        let contentSecurityPolicy = DashboardPolicy.contentSecurityPolicy(for: dashboard)
         router.get("/") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
+            headers[.contentSecurityPolicy] = contentSecurityPolicy
+            headers[.xFrameOptions] = "DENY"
+            headers[.referrerPolicy] = "no-referrer"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: dashboard)))
         }
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())

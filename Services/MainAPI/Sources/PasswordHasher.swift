@@ -9,12 +9,17 @@ public struct PasswordHasher: Sendable {
 
     public init(cost: UInt8) { self.cost = min(max(cost, 4), 31) }
 
+    /// bcrypt reads its input as a C string and would hash only what comes before a NUL.
+    public struct NULInPassword: Error {}
+
     public func hash(_ password: String) async throws -> String {
+        guard !password.utf8.contains(0) else { throw NULInPassword() }
         let cost = self.cost
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        guard !password.utf8.contains(0) else { return false }
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 }

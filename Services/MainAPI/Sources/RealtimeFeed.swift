@@ -9,12 +9,20 @@ import ServiceLifecycle
 
 /// Fans the realtime messages the event relay publishes on `opside:realtime:<tenant>` out to
 /// the dashboard connections of that tenant only.
+///
+/// Each feed also carries a heartbeat comment every `heartbeat`: a client that went away without
+/// a word is noticed at the next write, within one heartbeat, instead of lingering in CLOSE-WAIT
+/// until its tenant's next event.
 final class RealtimeHub: Sendable {
     static let pattern = "opside:realtime:*"
     static let maximumLifetime = Duration.seconds(15 * 60)
+    /// What the stream carries between events: written as an SSE comment, which clients ignore.
+    static let heartbeatMarker = ""
+    let heartbeat: Duration
     private let connections = NIOLockedValueBox<[UUID: (tenant: String, continuation: AsyncStream<String>.Continuation)]>([:])
 
-    init(subscriber: RedisSubscriber) {
+    init(subscriber: RedisSubscriber, heartbeat: Duration = .seconds(15)) {
+        self.heartbeat = heartbeat
         subscriber.onMessage { [weak self] message in
             guard message.channel.hasPrefix("opside:realtime:") else { return }
             self?.deliver(tenant: String(message.channel.dropFirst("opside:realtime:".count)), payload: message.payload)
@@ -36,8 +44,16 @@ final class RealtimeHub: Sendable {
             try? await Task.sleep(for: Self.maximumLifetime)
             continuation.finish()
         }
+        let heartbeat = self.heartbeat
+        let beats = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: heartbeat)
+                continuation.yield(Self.heartbeatMarker)
+            }
+        }
         continuation.onTermination = { [weak self] _ in
             expiry.cancel()
+            beats.cancel()
             _ = self?.connections.withLockedValue { $0.removeValue(forKey: id) }
         }
         return (stream, { continuation.finish() })
@@ -63,6 +79,10 @@ struct RealtimeController {
                 // An open feed must not hold up a graceful shutdown, which waits for every request.
                 try await withGracefulShutdownHandler {
                     for await message in stream {
+                        if message == RealtimeHub.heartbeatMarker {
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                            continue
+                        }
                         let type = (try? JSONDecoder.opside.decode(EventEnvelope.self, from: Data(message.utf8)))?.type ?? "message"
                         try await writer.write(ByteBuffer(string: "event: \(type)\ndata: \(message)\n\n"))
                     }

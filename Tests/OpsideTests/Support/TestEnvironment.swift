@@ -135,6 +135,8 @@ func testConfiguration(service: OpsideService, database: TestDatabase, port: Int
         "log.level": "warning",
         // Every test calls from 127.0.0.1; only the rate-limit test sets a real limit.
         "rateLimit.authPerMinute": "100000",
+        // Tests share one Redis and reuse e-mail addresses; only the limit tests set a real budget.
+        "rateLimit.loginPerAccount": "100000",
     ]
     values.merge(overrides) { $1 }
     // Through the environment provider, as in production, so the key spellings are tested too.

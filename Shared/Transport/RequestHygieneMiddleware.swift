@@ -1,0 +1,101 @@
+import Hummingbird
+import HTTPTypes
+
+/// The first middleware of every service: it puts the request's path into the one canonical
+/// form the router resolves, so every later decision (service tokens, rate limits, sessions,
+/// metrics, logs) sees the same path the router will serve, and it refuses paths and query
+/// strings no client has a reason to send.
+///
+/// Hummingbird's router splits the path on `/` and skips empty segments, so `//internal/jobs`,
+/// `/internal//jobs` and `/internal/jobs/` all reach `/internal/jobs`. A prefix test on the raw
+/// path would disagree with the router on each of them. Here the path is rewritten once:
+/// empty and `.` segments dropped, `..` applied, the trailing slash removed.
+///
+/// Refused with 400 and the envelope:
+/// - a path that does not start with `/`, or a malformed `%` escape in the path or the query;
+/// - an escaped `/`, `\` or `.` in the path (`%2F`, `%5C`, `%2E`), which a later decoder could
+///   turn into a separator or a dot segment the router never saw;
+/// - a control character (U+0000–U+001F, U+007F) in the path or in a query name or value,
+///   escaped or not: no identifier, date or file name of ours holds one.
+public struct RequestHygieneMiddleware: RouterMiddleware {
+    public typealias Context = OpsideRequestContext
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let raw = request.head.path ?? "/"
+        let pathEnd = raw.utf8.firstIndex(of: UInt8(ascii: "?")) ?? raw.utf8.endIndex
+        let path = Substring(raw.utf8[raw.utf8.startIndex..<pathEnd])
+        let query = pathEnd == raw.utf8.endIndex ? nil : Substring(raw.utf8[raw.utf8.index(after: pathEnd)...])
+        let canonical: String
+        do {
+            canonical = try Self.canonicalPath(path)
+            if let query { try Self.checkQuery(query) }
+        } catch let problem as PathProblem {
+            // Answered here: this runs before the envelope middleware, so nothing may be thrown.
+            return ErrorEnvelopeMiddleware.response(
+                for: APIError(status: .badRequest, code: "malformed_request", message: problem.message), requestID: context.requestID)
+        }
+        guard canonical.utf8.elementsEqual(path.utf8) else {
+            var head = request.head
+            head.path = query.map { canonical + "?" + $0 } ?? canonical
+            return try await next(Request(head: head, body: request.body), context)
+        }
+        return try await next(request, context)
+    }
+
+    struct PathProblem: Error {
+        let message: String
+    }
+
+    /// The path the router resolves, spelled once: `/a/b` for `//a/./b/`, `/a` for `/a/b/..`.
+    /// - Throws: `PathProblem` for what `RequestHygieneMiddleware` refuses.
+    static func canonicalPath(_ path: Substring) throws -> String {
+        guard path.utf8.first == UInt8(ascii: "/") else {
+            throw PathProblem(message: "the request path must start with /")
+        }
+        var segments: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            try checkEscapes(segment, inPath: true)
+            switch segment {
+            case ".": continue
+            case "..": _ = segments.popLast()
+            default: segments.append(segment)
+            }
+        }
+        return "/" + segments.joined(separator: "/")
+    }
+
+    /// - Throws: `PathProblem` when a query name or value holds a control character or a bad escape.
+    static func checkQuery(_ query: Substring) throws {
+        try checkEscapes(query, inPath: false)
+    }
+
+    /// Walks `text` once, decoding `%XX` escapes on the fly.
+    private static func checkEscapes(_ text: Substring, inPath: Bool) throws {
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            var decoded = byte
+            if byte == UInt8(ascii: "%") {
+                guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
+                    throw PathProblem(message: "the request \(inPath ? "path" : "query") has a malformed % escape")
+                }
+                decoded = high << 4 | low
+                if inPath, decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") || decoded == UInt8(ascii: ".") {
+                    throw PathProblem(message: "the request path must not escape '/', '\\' or '.'")
+                }
+            }
+            if decoded < 0x20 || decoded == 0x7F {
+                throw PathProblem(message: "the request \(inPath ? "path" : "query") must not contain control characters")
+            }
+        }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
