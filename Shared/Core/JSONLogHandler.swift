@@ -5,6 +5,17 @@ import Logging
 /// with them on every call.
 public enum HexDigits {
     public static let lowercase: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The value of one ASCII hex digit, either case, or nil for any other byte.
+    @inlinable
+    public static func value(of byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 }
 
 /// Writes each log entry as one JSON object per line on standard output, the shape log

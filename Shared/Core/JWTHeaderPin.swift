@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 
 /// The one JOSE header the suite's tokens carry, checked before a signature is: `alg` HS256 and
 /// the key id the authority signs with. JWTKit picks its default key for an unknown `kid` and
@@ -13,6 +14,25 @@ struct JWTHeaderPin: Sendable {
         let typ: String?
         let crit: [String]?
     }
+
+    /// Checks the header, then the signature, then the times: expired, or issued further ahead of
+    /// `now` than the clock skew allows, is refused.
+    /// - Throws: `JWTHeaderPin.Mismatch` or JWTKit's error.
+    func verify<Claims: TimedClaims>(_ token: String, as type: Claims.Type, keys: JWTKeyCollection, now: Date) async throws -> Claims {
+        try check(token)
+        let claims = try await keys.verify(token, as: Claims.self)
+        guard claims.exp.value > now else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.exp, reason: "expired")
+        }
+        guard claims.iat.value <= now.addingTimeInterval(Self.clockSkewAllowance) else {
+            throw JWTError.claimVerificationFailure(failedClaim: claims.iat, reason: "issued in the future")
+        }
+        return claims
+    }
+
+    /// How far a token's issue time may lie ahead of this machine's clock (clock skew between
+    /// machines); a token from further in the future was not issued by a sane peer.
+    static let clockSkewAllowance: TimeInterval = 5
 
     /// - Throws: `JWTHeaderPin.Mismatch` unless the header is exactly `alg` HS256 with `keyID`.
     func check(_ token: String) throws {
@@ -39,4 +59,10 @@ struct JWTHeaderPin: Sendable {
         while base64.utf8.count % 4 != 0 { base64.append("=") }
         return Data(base64Encoded: base64)
     }
+}
+
+/// Claims that carry an expiry and an issue time, judged by `JWTHeaderPin.verify`.
+protocol TimedClaims: JWTPayload {
+    var exp: ExpirationClaim { get }
+    var iat: IssuedAtClaim { get }
 }

@@ -5,7 +5,7 @@ import JWTKit
 ///
 /// It names the calling service (`iss`), the tenant the call acts for (`tenant`, absent for
 /// system calls) and expires within a minute, so a leaked token is worth little.
-public struct ServiceTokenClaims: JWTPayload, Equatable {
+public struct ServiceTokenClaims: JWTPayload, Equatable, TimedClaims {
     public var iss: IssuerClaim
     public var aud: AudienceClaim
     public var exp: ExpirationClaim
@@ -24,9 +24,6 @@ public struct ServiceTokenClaims: JWTPayload, Equatable {
 public struct ServiceTokenAuthority: Sendable {
     /// Tokens live at most this long; DESIGN.md asks for a minute at most.
     public static let lifetime: TimeInterval = 60
-    /// How far a token's issue time may lie ahead of this machine's clock (clock skew between
-    /// machines); a token from further in the future was not issued by a sane peer.
-    public static let clockSkewAllowance: TimeInterval = 5
     /// The `kid` every service token names; a new id goes with a rotation of the secret.
     static let keyID = "opside-service-1"
     private let keys: JWTKeyCollection
@@ -59,15 +56,7 @@ public struct ServiceTokenAuthority: Sendable {
     /// Verifies a token addressed to this service.
     /// - Throws: when the signature, expiry, audience or lifetime is wrong.
     public func verify(_ token: String) async throws -> ServiceTokenClaims {
-        try headerPin.check(token)
-        let claims = try await keys.verify(token, as: ServiceTokenClaims.self)
-        let now = self.now()
-        guard claims.exp.value > now else {
-            throw JWTError.claimVerificationFailure(failedClaim: claims.exp, reason: "token has expired")
-        }
-        guard claims.iat.value <= now.addingTimeInterval(Self.clockSkewAllowance) else {
-            throw JWTError.claimVerificationFailure(failedClaim: claims.iat, reason: "token is issued in the future")
-        }
+        let claims = try await headerPin.verify(token, as: ServiceTokenClaims.self, keys: keys, now: now())
         if let tenant = claims.tenant, UUID(uuidString: tenant) == nil {
             // A tenant that does not parse must not read as "no tenant", which means a system caller.
             throw JWTError.claimVerificationFailure(failedClaim: claims.iss, reason: "token names a tenant that is not a UUID")

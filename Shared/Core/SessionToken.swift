@@ -2,7 +2,7 @@ import Foundation
 import JWTKit
 
 /// A signed-in user's short-lived session: who (`sub`), which tenant, which role.
-public struct SessionClaims: JWTPayload, Equatable {
+public struct SessionClaims: JWTPayload, Equatable, TimedClaims {
     public var sub: SubjectClaim
     public var tenant: String
     public var role: String
@@ -44,15 +44,6 @@ public struct SessionTokenAuthority: Sendable {
 
     /// - Throws: when the header, signature, expiry or issue time is wrong.
     public func verify(_ token: String) async throws -> SessionClaims {
-        try headerPin.check(token)
-        let claims = try await keys.verify(token, as: SessionClaims.self)
-        let now = self.now()
-        guard claims.exp.value > now else {
-            throw JWTError.claimVerificationFailure(failedClaim: claims.exp, reason: "session has expired")
-        }
-        guard claims.iat.value <= now.addingTimeInterval(ServiceTokenAuthority.clockSkewAllowance) else {
-            throw JWTError.claimVerificationFailure(failedClaim: claims.iat, reason: "session is issued in the future")
-        }
-        return claims
+        try await headerPin.verify(token, as: SessionClaims.self, keys: keys, now: now())
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import OpsideCore
 import HTTPTypes
 
 /// The first middleware of every service: it puts the request's path into the one canonical
@@ -76,7 +77,7 @@ public struct RequestHygieneMiddleware: RouterMiddleware {
         while let byte = bytes.next() {
             var decoded = byte
             if byte == UInt8(ascii: "%") {
-                guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
+                guard let high = bytes.next().flatMap(HexDigits.value), let low = bytes.next().flatMap(HexDigits.value) else {
                     throw PathProblem(message: "the request \(inPath ? "path" : "query") has a malformed % escape")
                 }
                 decoded = high << 4 | low
@@ -87,15 +88,6 @@ public struct RequestHygieneMiddleware: RouterMiddleware {
             if decoded < 0x20 || decoded == 0x7F {
                 throw PathProblem(message: "the request \(inPath ? "path" : "query") must not contain control characters")
             }
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpsideCore
 import NIOCore
 
 /// Decodes request bodies as RFC 8259 JSON and nothing looser.
@@ -180,7 +181,7 @@ public enum StrictJSON {
                         guard position + 4 < bytes.count else { throw fail("a \\u escape needs four hex digits") }
                         var scalar: UInt32 = 0
                         for offset in 1...4 {
-                            guard let digit = Self.hexValue(bytes[position + offset]) else {
+                            guard let digit = HexDigits.value(of: bytes[position + offset]) else {
                                 throw fail("a \\u escape needs four hex digits")
                             }
                             scalar = scalar << 4 | UInt32(digit)
@@ -224,14 +225,5 @@ public enum StrictJSON {
         }
 
         static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
-        static func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
     }
 }

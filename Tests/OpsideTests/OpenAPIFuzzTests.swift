@@ -90,7 +90,8 @@ enum FuzzCases {
                             String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000), "\u{00}\u{FF}"]
     static let confusedValues = ["2147483648", "-1", "1e308", "-1e308", "\"x\"", "true", "null", "[]", "{}",
                                  "\"" + String(repeating: "a", count: 100_000) + "\"", "9223372036854775808", "0.5",
-                                 "\"2026-13-45T99:99:99Z\"", "\"\\ud800\""]
+                                 "\"2026-13-45T99:99:99Z\"", "\"\\ud800\"", "\"a\\u0000b\"", "\"tab\\tand\\nline\"",
+                                 "\"\\u202e\\u0085\"", "\"../../etc/passwd\"", "\"\"", "\" \""]
 
     static func requests(path: String, method: String, operation: [String: Any]) -> [Case] {
         let parameters = operation["parameters"] as? [[String: Any]] ?? []
