@@ -24,6 +24,9 @@ public struct RequestHygieneMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let raw = request.head.path ?? "/"
+        // Nearly every request is already canonical; one pass over its bytes says so without
+        // splitting or copying anything.
+        if Self.isPlainlyCanonical(raw) { return try await next(request, context) }
         let pathEnd = raw.utf8.firstIndex(of: UInt8(ascii: "?")) ?? raw.utf8.endIndex
         let path = Substring(raw.utf8[raw.utf8.startIndex..<pathEnd])
         let query = pathEnd == raw.utf8.endIndex ? nil : Substring(raw.utf8[raw.utf8.index(after: pathEnd)...])
@@ -42,6 +45,36 @@ public struct RequestHygieneMiddleware: RouterMiddleware {
             return try await next(Request(head: head, body: request.body), context)
         }
         return try await next(request, context)
+    }
+
+    /// True when `target` has nothing to rewrite or refuse: it starts with `/`, has no empty
+    /// segment, no segment starting with `.`, no trailing slash, no `%` escape and no control
+    /// character. Anything else takes the full path (which may still find it fine).
+    static func isPlainlyCanonical(_ target: String) -> Bool {
+        var previous: UInt8 = 0
+        var inQuery = false
+        var first = true
+        for byte in target.utf8 {
+            if first {
+                guard byte == UInt8(ascii: "/") else { return false }
+                first = false
+                previous = byte
+                continue
+            }
+            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "%") { return false }
+            if !inQuery {
+                if byte == UInt8(ascii: "?") {
+                    if previous == UInt8(ascii: "/") && target.utf8.count > 2 { return false }
+                    inQuery = true
+                } else if previous == UInt8(ascii: "/"), byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".") {
+                    return false
+                }
+            }
+            previous = byte
+        }
+        if first { return false }
+        // A trailing slash on anything but the root is rewritten.
+        return inQuery || previous != UInt8(ascii: "/") || target.utf8.count == 1
     }
 
     struct PathProblem: Error {

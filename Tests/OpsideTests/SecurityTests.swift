@@ -43,6 +43,19 @@ import Testing
         return operations.sorted { $0.1 + $0.0 < $1.1 + $1.0 }
     }
 
+    @Test func theFastPathAgreesWithTheFullCanonicalisation() throws {
+        let targets = ["/", "/health/live", "/api/v1/me?x=1", "/internal/jobs/1/cancel", "//internal/jobs", "/a/./b", "/a/../b",
+                       "/a/", "/a?b=/c/", "/.well-known/x", "/a%2Fb", "/a?x=%00", "/?x", "/a//b?c", "a/b", "/a/b/"]
+        for target in targets where RequestHygieneMiddleware.isPlainlyCanonical(target) {
+            let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            #expect(try RequestHygieneMiddleware.canonicalPath(path) == String(path), "\(target)")
+        }
+        #expect(RequestHygieneMiddleware.isPlainlyCanonical("/health/live"))
+        for target in ["//internal/jobs", "/a/./b", "/a/", "/a%2Fb", "/a?x=%00", "a/b"] {
+            #expect(!RequestHygieneMiddleware.isPlainlyCanonical(target), "\(target) takes the full path")
+        }
+    }
+
     @Test func internalRoutesRefuseEveryPathSpellingWithoutAServiceToken() async throws {
         let database = try await TestDatabase.create()
         for service in OpsideService.allCases {
