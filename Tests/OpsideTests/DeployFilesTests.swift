@@ -1,4 +1,6 @@
 import Foundation
+import Integrations
+import OpsideAmazonSPAPI
 import OpsideCore
 import Testing
 

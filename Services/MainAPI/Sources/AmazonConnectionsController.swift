@@ -105,7 +105,7 @@ struct AmazonConnectionsController {
 
     /// Behind Fly's proxy TLS ends before the service, which the proxy says in `X-Forwarded-Proto`.
     static func servedOverTLS(_ request: Request) -> Bool {
-        request.uri.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        request.uri.scheme?.rawValue == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 
     /// httpOnly (scripts never read it), SameSite=Lax (Amazon's redirect back is a top-level
