@@ -597,29 +597,47 @@ extension DeployFilesTests {
 
     // MARK: The supervisor itself, on tiny commands in a temporary folder
 
-    struct Supervised: @unchecked Sendable {
-        let process: Process
+    struct Supervised: Sendable {
+        let pid: pid_t
         let folder: URL
-        let output: Pipe
 
         /// Starts deploy/supervise on `command` with no backoff delay (so no time needs to pass).
+        /// Spawned with an empty signal mask and default dispositions: the test process blocks
+        /// signals in its threads, and a supervisor inheriting that would never see SIGTERM.
         static func start(_ name: String, command: String, maxRestarts: Int) throws -> Supervised {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opside-supervise-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let process = Process()
-            process.executableURL = DeployFilesTests.root.appendingPathComponent("deploy/supervise")
-            process.arguments = [name, folder.appendingPathComponent("state").path, "--", "/bin/sh", "-c", command]
-            process.currentDirectoryURL = folder
             var environment = ProcessInfo.processInfo.environment
             environment["OPSIDE_SUPERVISE_MAX_RESTARTS"] = String(maxRestarts)
             environment["OPSIDE_SUPERVISE_BACKOFF_BASE"] = "0"
             environment["OPSIDE_SUPERVISE_WINDOW"] = "3600"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            return Supervised(process: process, folder: folder, output: output)
+            let argv = [DeployFilesTests.root.appendingPathComponent("deploy/supervise").path, name,
+                        folder.appendingPathComponent("state").path, "--", "/bin/sh", "-c", "cd '\(folder.path)' && \(command)"]
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("output").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var none = sigset_t()
+            sigemptyset(&none)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { cEnvironment.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
+            guard spawned == 0 else { throw TestFailure(description: "cannot start deploy/supervise: errno \(spawned)") }
+            return Supervised(pid: pid, folder: folder)
         }
 
         func state(_ name: String, _ file: String) -> String? {
@@ -627,17 +645,26 @@ extension DeployFilesTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
+        func terminate() { kill(pid, SIGTERM) }
+
+        /// Waits for the supervisor to exit (off the cooperative pool): its exit status and output.
         func finish() async -> (status: Int32, output: String) {
-            await withCheckedContinuation { continuation in
+            let pid = self.pid
+            let status = await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    process.waitUntilExit()
-                    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    continuation.resume(returning: (process.terminationStatus, text))
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                    continuation.resume(returning: (status >> 8) & 0xff)
                 }
             }
+            let output = (try? String(contentsOf: folder.appendingPathComponent("output"), encoding: .utf8)) ?? ""
+            return (status, output)
         }
 
-        func remove() { try? FileManager.default.removeItem(at: folder) }
+        func remove() {
+            kill(pid, SIGKILL)
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 
     @Test("the supervisor restarts a crashing process with backoff, then gives up loudly")
@@ -665,7 +692,7 @@ extension DeployFilesTests {
         }, "restarted once and running")
         let child = try #require(supervised.state("flaky", "pid").flatMap { pid_t($0) })
         #expect(kill(child, 0) == 0, "the restarted process is alive")
-        supervised.process.terminate()
+        supervised.terminate()
         let (status, output) = await supervised.finish()
         #expect(status == 0, "stopped on request: \(output)")
         #expect(kill(child, 0) != 0, "SIGTERM reached the process too")
