@@ -99,8 +99,10 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
         return AuthorizedSeller(sellingPartnerID: seller, marketplaceIDs: marketplaceIDs)
     }
 
-    /// Any well-formed ASIN: the estimate's identifier names the caller whatever the ASIN is.
-    static let identityProbeASIN = "B000000000"
+    /// The ASIN of the operation's example in Amazon's own model (productFeesV0.json), whose
+    /// answer carries `FeesEstimateIdentifier.SellerId`. Where the seller's marketplace has no
+    /// such product the result is a `ClientError` that still carries the identifier.
+    static let identityProbeASIN = "B00V5DG6IQ"
 
     /// The vault's cache entry for a connection is keyed by the connection's id, not the seller's:
     /// two tenants may hold different refresh tokens for one seller.
