@@ -13,11 +13,9 @@ struct LargeReportMemoryTests {
     static func ledgerFile(rows: Int) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("opside-amazon-tests")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let gzipped = directory.appendingPathComponent("ledger-\(rows).tsv.gz").path
+        let plain = directory.appendingPathComponent("ledger-\(rows).tsv").path
+        let gzipped = plain + ".gz"
         if FileManager.default.fileExists(atPath: gzipped) { return gzipped }
-        // Written under a name of this run's own and renamed when complete: test runs of other
-        // worktrees on the machine share the folder, and must never read a half-written file.
-        let plain = directory.appendingPathComponent("ledger-\(rows)-\(UUID().uuidString.prefix(8)).tsv").path
         _ = FileManager.default.createFile(atPath: plain, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
         try handle.write(contentsOf: Data("Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\tDisposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\n".utf8))
@@ -37,7 +35,6 @@ struct LargeReportMemoryTests {
         try gzip.run()
         gzip.waitUntilExit()
         guard gzip.terminationStatus == 0 else { throw HarnessError("gzip failed") }
-        guard rename(plain + ".gz", gzipped) == 0 else { throw HarnessError("cannot move the ledger file into place: errno \(errno)") }
         return gzipped
     }
 
