@@ -467,6 +467,31 @@ struct IntegrationsStack {
         await stack.stop()
     }
 
+    /// The same rule for a pasted self-authorized token: it is recorded for the seller Amazon
+    /// says it belongs to, and a token labelled with another seller's id is refused.
+    @Test func aPastedRefreshTokenMustBelongToTheNamedSeller() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let owner = try await stack.sandbox.createSeller(seed: 16)
+        let other = try await stack.sandbox.createSeller(seed: 17)
+        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "paste@state.test")
+        let mislabelled = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(owner.refreshToken)","sellingPartnerId":"\(other.sellingPartnerId)","region":"na"}
+            """)
+        #expect(mislabelled.status == 422, "answered \(mislabelled.text)")
+        #expect(try mislabelled.envelope().error.code == "validation_failed")
+        #expect(try mislabelled.envelope().error.message.contains("belongs to selling partner \(owner.sellingPartnerId)"))
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
+
+        let connected = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(owner.refreshToken)","sellingPartnerId":"\(owner.sellingPartnerId)","region":"na"}
+            """)
+        #expect(connected.status == 201, "answered \(connected.text)")
+        #expect(try connected.json()["sellingPartnerId"] as? String == owner.sellingPartnerId)
+        #expect(try connected.json()["marketplaceIds"] as? [String] == owner.marketplaceIds)
+        await stack.stop()
+    }
+
     @Test func anExpiredStateIsRefusedWithoutSpendingTheCode() async throws {
         let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "1"])
         defer { Task { await stack.stop() } }

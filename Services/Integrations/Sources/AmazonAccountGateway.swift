@@ -11,8 +11,6 @@ public protocol AmazonAccountGateway: Sendable {
     func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(LWAError) -> String
     /// `grant_type=refresh_token` once, bypassing any cache: proves the token still works.
     func verifyRefreshToken(_ refreshToken: String) async throws(LWAError)
-    /// The marketplaces the seller participates in (Sellers `getMarketplaceParticipations`).
-    func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String]
     /// Who a refresh token belongs to, as Amazon reports it: the selling partner id (merchant
     /// token) and the marketplaces it participates in.
     /// - Throws: `SPAPIError` when Amazon does not answer, `AmazonConnectionError.amazonUnavailable`
@@ -61,16 +59,6 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
 
     public func verifyRefreshToken(_ refreshToken: String) async throws(LWAError) {
         _ = try await lwa.refresh(refreshToken)
-    }
-
-    public func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String] {
-        let connection = SPAPIConnection.seller(sellingPartnerID, region: region, refreshToken: refreshToken)
-        let participations = try await client.api(for: connection).getMarketplaceParticipations()
-        var ids: [String] = []
-        for entry in participations where entry.participation.isParticipating && !ids.contains(entry.marketplace.id) {
-            ids.append(entry.marketplace.id)
-        }
-        return ids
     }
 
     /// Neither the `authorization_code` grant nor the Sellers API names the merchant token (see

@@ -166,7 +166,10 @@ public struct AmazonConnector: Sendable {
                               region: grant.region, tenantID: grant.tenantID, userID: grant.userID, method: .consent)
     }
 
-    /// Connects a private application's self-authorized refresh token, after proving it works.
+    /// Connects a private application's self-authorized refresh token, after proving it works
+    /// and that it is the named seller's: Amazon says whose it is, as in the consent flow.
+    /// - Throws: `.invalidInput` when the token belongs to another selling partner than
+    ///   `sellingPartnerID`; `.refreshTokenRejected` when LWA refuses it.
     public func connectSelfAuthorized(tenantID: UUID, userID: UUID?, refreshToken: String, sellingPartnerID: String,
                                       region regionText: String) async throws -> (AmazonConnection, created: Bool) {
         let region = try Self.resolveRegion(regionText, marketplaceID: nil)
@@ -183,21 +186,18 @@ public struct AmazonConnector: Sendable {
             }
             throw AmazonConnectionError.amazonUnavailable(error.description)
         }
-        return try await record(refreshToken: token, sellingPartnerID: sellingPartnerID, region: region,
-                                tenantID: tenantID, userID: userID, method: .selfAuthorized)
-    }
-
-    private func record(refreshToken: String, sellingPartnerID: String, region: AmazonRegion, tenantID: UUID, userID: UUID?,
-                        method: AmazonAuthorizationMethod) async throws -> (AmazonConnection, created: Bool) {
-        let marketplaces: [String]
+        let seller: AuthorizedSeller
         do {
-            marketplaces = try await gateway.participatingMarketplaces(sellingPartnerID: sellingPartnerID, region: region,
-                                                                       refreshToken: refreshToken)
+            seller = try await gateway.authorizedSeller(region: region, refreshToken: token)
         } catch let error as SPAPIError {
-            throw AmazonConnectionError.amazonUnavailable("reading the seller's marketplaces failed: \(error)")
+            throw AmazonConnectionError.amazonUnavailable("reading whose token this is failed: \(error)")
         }
-        return try await save(refreshToken: refreshToken, sellingPartnerID: sellingPartnerID, marketplaces: marketplaces, region: region,
-                              tenantID: tenantID, userID: userID, method: method)
+        guard seller.sellingPartnerID == sellingPartnerID else {
+            throw AmazonConnectionError.invalidInput(
+                "this refresh token belongs to selling partner \(seller.sellingPartnerID), not \(sellingPartnerID): paste the seller id the token was issued for")
+        }
+        return try await save(refreshToken: token, sellingPartnerID: seller.sellingPartnerID, marketplaces: seller.marketplaceIDs,
+                              region: region, tenantID: tenantID, userID: userID, method: .selfAuthorized)
     }
 
     private func save(refreshToken: String, sellingPartnerID: String, marketplaces: [String], region: AmazonRegion, tenantID: UUID,
