@@ -254,6 +254,91 @@ opside_free_port() {
 # True when something accepts TCP connections on 127.0.0.1:$1.
 opside_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# MARK: Supervision (deploy/up runs every sandbox and service under deploy/supervise)
+
+# Restart policy of opside_supervise; the environment may override each (tests make them tiny).
+# A process that exits without being asked is started again after a delay that doubles from
+# BACKOFF_BASE up to BACKOFF_MAX seconds; after more than MAX_RESTARTS exits within WINDOW
+# seconds the supervisor gives up, loudly, and leaves it down.
+OPSIDE_SUPERVISE_MAX_RESTARTS=${OPSIDE_SUPERVISE_MAX_RESTARTS:-5}
+OPSIDE_SUPERVISE_WINDOW=${OPSIDE_SUPERVISE_WINDOW:-300}
+OPSIDE_SUPERVISE_BACKOFF_BASE=${OPSIDE_SUPERVISE_BACKOFF_BASE:-1}
+OPSIDE_SUPERVISE_BACKOFF_MAX=${OPSIDE_SUPERVISE_BACKOFF_MAX:-30}
+
+# Runs command $3... as process NAME ($1) and keeps it running; state goes to folder $2:
+#   NAME.pid       the running process's pid (what deploy/down and the readiness wait read)
+#   NAME.restarts  how many times it was restarted
+#   NAME.state     running | restarting | gave-up | stopped
+# Its own lines go to stdout (deploy/up appends them to the process's log). SIGTERM or SIGINT
+# stops it: the process gets SIGTERM, the supervisor waits for it and returns 0. Giving up
+# returns 1. The delay before a restart is waited in the background so SIGTERM cuts it short.
+opside_supervise() {
+  local name=$1 state_dir=$2
+  shift 2
+  [[ ${1:-} == -- ]] && shift
+  (($#)) || opside_die "opside_supervise: no command to run for $name"
+  local child='' status restarts=0 stopping=0 delay crashes=() recent=() at now exponent
+  trap 'stopping=1; if [[ -n $child ]]; then kill -TERM "$child" 2>/dev/null || true; fi' TERM INT
+  mkdir -p "$state_dir"
+  printf '%s\n' "$restarts" >"$state_dir/$name.restarts"
+  while :; do
+    "$@" &
+    child=$!
+    printf '%s\n' "$child" >"$state_dir/$name.pid"
+    printf 'running\n' >"$state_dir/$name.state"
+    status=0
+    # A trapped signal ends `wait` early: wait again until the process is really gone.
+    while :; do
+      status=0
+      wait "$child" || status=$?
+      opside_pid_alive "$child" || break
+    done
+    child=''
+    rm -f "$state_dir/$name.pid"
+    if ((stopping)); then
+      printf 'stopped\n' >"$state_dir/$name.state"
+      printf '=== %s stopped by its supervisor at %s (status %s) ===\n' "$name" "$(date -u +%FT%TZ)" "$status"
+      return 0
+    fi
+    now=$SECONDS
+    crashes+=("$now")
+    recent=()
+    for at in "${crashes[@]}"; do ((now - at < OPSIDE_SUPERVISE_WINDOW)) && recent+=("$at"); done
+    crashes=("${recent[@]}")
+    if ((${#crashes[@]} > OPSIDE_SUPERVISE_MAX_RESTARTS)); then
+      printf 'gave-up\n' >"$state_dir/$name.state"
+      printf '=== %s exited with status %s at %s: %d exits within %ss, GIVING UP after %d restarts; it stays down until deploy/up runs again ===\n' \
+        "$name" "$status" "$(date -u +%FT%TZ)" "${#crashes[@]}" "$OPSIDE_SUPERVISE_WINDOW" "$restarts"
+      opside_warn "$name keeps crashing (${#crashes[@]} exits within ${OPSIDE_SUPERVISE_WINDOW}s); gave up after $restarts restarts"
+      return 1
+    fi
+    exponent=$((${#crashes[@]} - 1))
+    ((exponent > 16)) && exponent=16
+    delay=$((OPSIDE_SUPERVISE_BACKOFF_BASE * (1 << exponent)))
+    ((delay > OPSIDE_SUPERVISE_BACKOFF_MAX)) && delay=$OPSIDE_SUPERVISE_BACKOFF_MAX
+    printf 'restarting\n' >"$state_dir/$name.state"
+    printf '=== %s exited with status %s at %s; restarting in %ss ===\n' "$name" "$status" "$(date -u +%FT%TZ)" "$delay"
+    sleep "$delay" &
+    wait $! || true
+    if ((stopping)); then
+      printf 'stopped\n' >"$state_dir/$name.state"
+      return 0
+    fi
+    restarts=$((restarts + 1))
+    printf '%s\n' "$restarts" >"$state_dir/$name.restarts"
+  done
+}
+
+# Prints what the supervisor of NAME ($1) reports from state folder $2: "STATE RESTARTS", or
+# nothing when the process is not supervised.
+opside_supervised_state() {
+  local name=$1 state_dir=$2 state='' restarts=''
+  [[ -f $state_dir/$name.state ]] || return 0
+  read -r state <"$state_dir/$name.state" 2>/dev/null || true
+  [[ -f $state_dir/$name.restarts ]] && { read -r restarts <"$state_dir/$name.restarts" 2>/dev/null || true; }
+  printf '%s %s\n' "${state:-unknown}" "${restarts:-0}"
+}
+
 # MARK: PostgreSQL (a private cluster: trust auth, loopback only, socket in the data folder)
 
 # Runs a command as the `postgres` system user when we are root (PostgreSQL refuses root),
@@ -275,9 +360,11 @@ opside_ensure_postgres_user() {
     --shell /usr/sbin/nologin postgres
 }
 
-# Creates cluster $1 with initdb unless it exists. The superuser is `postgres`, auth is trust.
+# Creates cluster $1 with initdb unless it exists. The superuser is `postgres`. Without $2 auth is
+# trust (deploy/test's throwaway cluster); with $2, the superuser's password, every connection
+# must authenticate with scram-sha-256.
 opside_pg_init() {
-  local data=$1 bin
+  local data=$1 password=${2:-} bin
   bin=$(opside_pg_bin) || opside_die "PostgreSQL server binaries not found"
   [[ -f $data/PG_VERSION ]] && return 0
   opside_ensure_postgres_user
@@ -286,15 +373,52 @@ opside_pg_init() {
   ((EUID == 0)) && chown postgres:postgres "$data"
   opside_as_postgres test -w "$data" ||
     opside_die "the postgres user cannot write $data (is a parent folder private?); set OPSIDE_RUN_DIR to a folder it can reach"
-  local output
-  if ! output=$(opside_as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust \
+  local output auth=(--auth=trust) pwfile=''
+  if [[ -n $password ]]; then
+    # The password reaches initdb in a file only the postgres user reads, never on a command line.
+    pwfile=$(mktemp)
+    chmod 600 "$pwfile"
+    printf '%s\n' "$password" >"$pwfile"
+    ((EUID == 0)) && chown postgres:postgres "$pwfile"
+    auth=(--auth-local=scram-sha-256 --auth-host=scram-sha-256 "--pwfile=$pwfile")
+  fi
+  if ! output=$(opside_as_postgres "$bin/initdb" -D "$data" -U postgres "${auth[@]}" \
     --encoding=UTF8 --no-locale 2>&1); then
+    [[ -n $pwfile ]] && rm -f "$pwfile"
     printf '%s\n' "$output" >&2
     opside_die "initdb failed for $data"
   fi
+  [[ -n $pwfile ]] && rm -f "$pwfile"
   printf "\n# Opside: settings written by deploy/lib.sh before every start\ninclude_if_exists = 'opside.conf'\n" \
     >>"$data/postgresql.conf"
   opside_info "created cluster $data"
+}
+
+# Requires scram-sha-256 for every connection to running cluster $1 on port $2, whose superuser
+# gets password $3. A cluster created with trust auth (by an older deploy/up) is converted: the
+# passwords are set while trust still lets us in, then pg_hba.conf is rewritten and reloaded.
+# Idempotent. The password goes to psql on stdin, never on a command line.
+opside_pg_require_passwords() {
+  local data=$1 port=$2 password=$3 bin
+  bin=$(opside_pg_bin) || opside_die "PostgreSQL server binaries not found"
+  if opside_as_postgres grep -qE '^[[:space:]]*[a-z]+[[:space:]].*[[:space:]]trust([[:space:]]|$)' "$data/pg_hba.conf"; then
+    printf "ALTER ROLE postgres PASSWORD '%s';\n" "$password" | PGPASSWORD='' opside_psql "$port" postgres -f - >/dev/null
+    local hba
+    hba=$(mktemp)
+    cat >"$hba" <<'HBA'
+# Written by deploy/lib.sh (opside_pg_require_passwords): every connection authenticates.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+host    all       all   ::1/128       scram-sha-256
+HBA
+    chmod 600 "$hba"
+    ((EUID == 0)) && chown postgres:postgres "$hba"
+    opside_as_postgres cp "$hba" "$data/pg_hba.conf"
+    rm -f "$hba"
+    opside_as_postgres "$bin/pg_ctl" -D "$data" -s reload
+    opside_info "PostgreSQL now requires passwords (scram-sha-256)"
+  fi
 }
 
 # Writes the settings of cluster $1 for port $2; further arguments are extra `name = value` lines.
@@ -379,20 +503,42 @@ opside_pg_create_database() {
 # MARK: Redis (our own process: no persistence, loopback only)
 
 # Starts redis-server on port $1 with its files in folder $2, pid file $3 and log $4, and waits
-# for PONG.
+# for PONG. With $5, clients must AUTH with that password: it goes into a mode-600 config file in
+# $2 (not on the command line, which every local user can read) and reaches redis-cli through
+# REDISCLI_AUTH.
 opside_redis_start() {
-  local port=$1 dir=$2 pidfile=$3 log=$4
+  local port=$1 dir=$2 pidfile=$3 log=$4 password=${5:-} config=()
   mkdir -p "$dir" "$(dirname "$pidfile")" "$(dirname "$log")"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+  if [[ -n $password ]]; then
+    (
+      umask 077
+      printf 'requirepass %s\n' "$password" >"$dir/redis.conf"
+    )
+    chmod 600 "$dir/redis.conf"
+    config=("$dir/redis.conf")
+  fi
+  redis-server "${config[@]}" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
     --daemonize yes --pidfile "$pidfile" --logfile "$log" --dir "$dir" >/dev/null
   local deadline=$((SECONDS + 20))
-  until [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; do
+  until [[ $(opside_redis_cli "$password" -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; do
     if ((SECONDS >= deadline)); then
       tail -n 20 "$log" >&2 2>/dev/null || true
       return 1
     fi
     sleep 0.2
   done
+}
+
+# Runs redis-cli with arguments $2...; with password $1 it authenticates through REDISCLI_AUTH
+# (an environment variable of redis-cli alone, not an argument anyone can read in /proc).
+opside_redis_cli() {
+  local password=$1
+  shift
+  if [[ -n $password ]]; then
+    REDISCLI_AUTH=$password redis-cli --no-auth-warning "$@"
+  else
+    redis-cli "$@"
+  fi
 }
 
 # True when the redis-server of pid file $1 is alive.

@@ -122,14 +122,20 @@ SERVICE_PATHS = {
             "200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}, "401": ERROR},
             security=SESSION, tags=["realtime"])},
         "/api/v1/amazon/connections/consent-url": {"post": op("Start connecting an Amazon seller: the Seller Central consent URL", {
-            "200": json_response("Consent URL with a single-use state", AMAZON_CONSENT), "401": ERROR, "422": ERROR, "503": ERROR},
+            "200": {**json_response("Consent URL with a single-use state", AMAZON_CONSENT), "headers": {"Set-Cookie": {
+                "description": "opside_amazon_consent_<state prefix>: binds the flow to this browser (HttpOnly, SameSite=Lax, "
+                               "Path=/api/v1/amazon/callback, Max-Age until the state expires, Secure over TLS)",
+                "schema": {"type": "string"}}}},
+            "401": ERROR, "422": ERROR, "503": ERROR},
             security=SESSION, request=AMAZON_CONSENT_REQUEST, tags=["amazon"])},
-        "/api/v1/amazon/callback": {"get": op("Amazon's redirect after consent: validates state, stores the connection", {
+        "/api/v1/amazon/callback": {"get": op("Amazon's redirect after consent: validates state and the browser's consent cookie, "
+                                              "stores the connection for the seller Amazon reports", {
             "200": json_response("Seller reconnected", AMAZON_CONNECTION), "201": json_response("Seller connected", AMAZON_CONNECTION),
             "400": ERROR, "403": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}, tags=["amazon"], parameters=[
             {"name": "state", "in": "query", "required": True, "schema": {"type": "string"}},
             {"name": "spapi_oauth_code", "in": "query", "required": True, "schema": {"type": "string"}},
-            {"name": "selling_partner_id", "in": "query", "required": True, "schema": {"type": "string"}}])},
+            {"name": "selling_partner_id", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Compared with, never preferred to, the seller Amazon's APIs report"}])},
         "/api/v1/amazon/connections/refresh-token": {"post": op("Connect a private app's self-authorized refresh token", {
             "200": json_response("Seller reconnected", AMAZON_CONNECTION), "201": json_response("Seller connected", AMAZON_CONNECTION),
             "401": ERROR, "422": ERROR, "502": ERROR, "503": ERROR},
@@ -146,13 +152,16 @@ SERVICE_PATHS = {
     "integrations": {
         "/internal/amazon/connections/consent-url": {"post": op("Issue a consent URL and state for the token's tenant (main-api only)", {
             "200": json_response("Consent URL", AMAZON_CONSENT), "401": ERROR, "403": ERROR, "422": ERROR},
-            security=SERVICE_TOKEN, request={**AMAZON_CONSENT_REQUEST, "required": ["userId"],
-                                             "properties": {**AMAZON_CONSENT_REQUEST["properties"], **WITH_USER}}, tags=["amazon"])},
+            security=SERVICE_TOKEN, request={**AMAZON_CONSENT_REQUEST, "required": ["userId", "browserBinding"],
+                                             "properties": {**AMAZON_CONSENT_REQUEST["properties"], **WITH_USER,
+                                                            "browserBinding": {"type": "string", "minLength": 43, "maxLength": 256}}},
+            tags=["amazon"])},
         "/internal/amazon/oauth/callback": {"post": op("Complete consent: validate state, exchange the code, record (main-api only)", {
             "200": json_response("Reconnected", AMAZON_CONNECTION), "201": json_response("Connected", AMAZON_CONNECTION),
             "400": ERROR, "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR, "502": ERROR},
-            security=SERVICE_TOKEN, request={"type": "object", "required": ["state", "spapiOAuthCode", "sellingPartnerId"], "properties": {
-                "state": {"type": "string"}, "spapiOAuthCode": {"type": "string"}, "sellingPartnerId": {"type": "string"}, **WITH_USER}},
+            security=SERVICE_TOKEN, request={"type": "object", "required": ["state", "spapiOAuthCode"], "properties": {
+                "state": {"type": "string"}, "spapiOAuthCode": {"type": "string"}, "sellingPartnerId": {"type": "string"},
+                "browserBinding": {"type": "string"}, **WITH_USER}},
             tags=["amazon"])},
         "/internal/amazon/connections/refresh-token": {"post": op("Connect a self-authorized refresh token (main-api only)", {
             "200": json_response("Reconnected", AMAZON_CONNECTION), "201": json_response("Connected", AMAZON_CONNECTION),

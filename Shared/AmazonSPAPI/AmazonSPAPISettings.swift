@@ -22,6 +22,8 @@ import OpsideCore
 /// - `amazon.rateLimit.keyPrefix`: Redis key prefix of the shared buckets; default `opside:spapi:rl`.
 /// - `amazon.rateLimit.safetyFactor`: fraction of the published rate the client spends (the rest absorbs
 ///   network jitter so Amazon's bucket never runs dry first); default 0.98.
+/// - `deployment.profile` [`DEPLOYMENT_PROFILE`]: `development` (default) or `production`; in production the
+///   LWA and SP-API endpoints above have no default and must be https URLs off this machine.
 /// - `amazon.reports.pollInitialSeconds`, `amazon.reports.pollMaxSeconds`, `amazon.reports.timeoutSeconds`:
 ///   report status polling; defaults 5, 60, 7200.
 public struct AmazonSPAPISettings: Sendable {
@@ -87,19 +89,26 @@ public struct AmazonSPAPISettings: Sendable {
         self.reportTimeout = reportTimeout
     }
 
+    /// The keys the production profile (`deployment.profile`) requires explicitly, as https URLs
+    /// off this machine: their defaults are the local sandbox.
+    public static let productionEndpointKeys = ["amazon.lwaEndpoint", "amazon.endpoint.na", "amazon.endpoint.eu", "amazon.endpoint.fe"]
+
     /// Reads the keys listed on the type.
-    /// - Throws: `ConfigurationError` when the client id or secret is missing.
+    /// - Throws: `ConfigurationError` when the client id or secret is missing, or, in the
+    ///   production profile, when an endpoint is unset or is not a real https one.
     public init(reader: ConfigReader) throws {
         guard let clientID = reader.string(forKey: "amazon.lwaClientId"), !clientID.isEmpty else {
             throw ConfigurationError(key: "amazon.lwaClientId", reason: "is required and was not set")
         }
+        let profile = try DeploymentProfile(reader: reader)
         let sandbox = Self.localSandbox
         self.init(
-            lwaEndpoint: reader.string(forKey: "amazon.lwaEndpoint", default: "\(sandbox)/auth/o2/token"),
+            lwaEndpoint: try profile.endpoint("amazon.lwaEndpoint", configured: reader.string(forKey: "amazon.lwaEndpoint"),
+                                              default: "\(sandbox)/auth/o2/token"),
             regionEndpoints: [
-                .northAmerica: reader.string(forKey: "amazon.endpoint.na", default: sandbox),
-                .europe: reader.string(forKey: "amazon.endpoint.eu", default: sandbox),
-                .farEast: reader.string(forKey: "amazon.endpoint.fe", default: sandbox),
+                .northAmerica: try profile.endpoint("amazon.endpoint.na", configured: reader.string(forKey: "amazon.endpoint.na"), default: sandbox),
+                .europe: try profile.endpoint("amazon.endpoint.eu", configured: reader.string(forKey: "amazon.endpoint.eu"), default: sandbox),
+                .farEast: try profile.endpoint("amazon.endpoint.fe", configured: reader.string(forKey: "amazon.endpoint.fe"), default: sandbox),
             ],
             clientID: clientID,
             clientSecret: try reader.requiredSecret("amazon.lwaClientSecret"),

@@ -14,6 +14,11 @@ public protocol SPAPIRateLimiter: Sendable {
 
 /// Token buckets in Redis, shared by every replica and process that talks for a seller.
 ///
+/// When Redis cannot be reached the limiter does not stop pacing: each process falls back to a
+/// bucket of its own (`LocalSPAPIRateLimiter`) at `fallbackShare` of the rate, with no burst,
+/// because it can no longer see what the other replicas spend. It goes back to the shared
+/// buckets as soon as Redis answers again; the outage and the recovery are logged once each.
+///
 /// One Lua script refills the bucket by the time elapsed on the Redis server's clock (so
 /// replicas with skewed clocks agree), then takes a token or answers how many microseconds
 /// until one is free. The caller sleeps that long and asks again.
@@ -63,15 +68,31 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
     let keyPrefix: String
     let safetyFactor: Double
     let logger: Logger
+    /// Paces this process alone while Redis is unreachable.
+    let fallback: LocalSPAPIRateLimiter
     /// The last rate written per key, so the header does not cost a Redis write on every response.
     private let learnedRates = Mutex<[String: (rate: Double, writtenAt: ContinuousClock.Instant)]>([:])
+    /// Whether the last attempt to reach the shared buckets failed (so each change is logged once).
+    private let sharedBucketsDown = Mutex(false)
 
-    public init(redis: RedisClient, keyPrefix: String, safetyFactor: Double, logger: Logger) {
+    /// A conservative share: with the shared buckets gone, two replicas each at half the rate
+    /// still keep within Amazon's; more replicas lean on the 429 retries, slower but correct.
+    public static let defaultFallbackShare = 0.5
+
+    /// - Parameters:
+    ///   - safetyFactor: fraction of the published rate spent through the shared buckets.
+    ///   - fallbackShare: fraction of that rate this process spends on its own while Redis is down.
+    public init(redis: RedisClient, keyPrefix: String, safetyFactor: Double, fallbackShare: Double = RedisSPAPIRateLimiter.defaultFallbackShare,
+                logger: Logger) {
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.safetyFactor = safetyFactor
         self.logger = logger
+        fallback = LocalSPAPIRateLimiter(share: safetyFactor * min(1, max(0.05, fallbackShare)))
     }
+
+    /// Whether calls are currently paced locally because Redis did not answer.
+    public var isPacingLocally: Bool { sharedBucketsDown.withLock { $0 } }
 
     func bucketKey(_ bucket: String, _ operation: SPAPIOperation) -> String {
         "\(keyPrefix):{\(bucket)}:\(operation.id)"
@@ -87,7 +108,17 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
         // few milliseconds apart from when they were paced, and the spare token absorbs that.
         let arguments = [String(plan.rate), String(max(1, plan.burst - 1)), String(safetyFactor)]
         while true {
-            let reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
+            let reply: RedisValue
+            do {
+                reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                noteSharedBuckets(reachable: false, error: error)
+                try await fallback.acquire(bucket: bucket, plan: plan)
+                return
+            }
+            noteSharedBuckets(reachable: true, error: nil)
             guard let waitMicroseconds = reply.integer else {
                 throw RedisError.server("rate limiter script returned \(reply)")
             }
@@ -96,8 +127,24 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
         }
     }
 
+    private func noteSharedBuckets(reachable: Bool, error: (any Error)?) {
+        let changed = sharedBucketsDown.withLock { down in
+            defer { down = !reachable }
+            return down == reachable
+        }
+        guard changed else { return }
+        if reachable {
+            logger.notice("SP-API rate limits are shared through Redis again")
+        } else {
+            logger.warning("Redis unreachable: pacing SP-API calls locally at a reduced rate",
+                           metadata: ["error": "\(error.map { "\($0)" } ?? "")"])
+        }
+    }
+
     public func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {
         guard rate > 0, rate.isFinite else { return }
+        // Kept locally too, so pacing without Redis also honours what Amazon said.
+        try await fallback.learn(bucket: bucket, operation: operation, rate: rate)
         let key = learnedKey(bucket, operation)
         let now = ContinuousClock.now
         let changed = learnedRates.withLock { known in
@@ -112,5 +159,66 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
         // Kept for a day: a raised limit shows up in the header and overwrites it sooner.
         _ = try await redis.command(["SET", key, String(rate), "EX", "86400"])
         logger.debug("learned SP-API rate", metadata: ["operation": "\(operation.id)", "rate": "\(rate)"])
+    }
+}
+
+/// Token buckets in this process's memory, one per (bucket, operation): the pacing of last resort
+/// when the shared buckets are unreachable.
+///
+/// Each bucket holds at most one token (no bursts: other processes may be spending the same
+/// seller's burst) and refills at `share` of the published rate, or of the rate Amazon's
+/// header taught, whichever is lower.
+public final class LocalSPAPIRateLimiter: SPAPIRateLimiter {
+    struct Bucket {
+        var tokens: Double
+        var at: ContinuousClock.Instant
+    }
+
+    let share: Double
+    private let buckets = Mutex<[String: Bucket]>([:])
+    private let learned = Mutex<[String: Double]>([:])
+
+    /// - Parameter share: the fraction of the published rate to spend, in (0, 1].
+    public init(share: Double) {
+        self.share = min(1, max(0.01, share))
+    }
+
+    static func key(_ bucket: String, _ operation: SPAPIOperation) -> String { "\(bucket)|\(operation.id)" }
+
+    /// The rate this limiter spends for a plan, in calls per second.
+    public func rate(bucket: String, plan: UsagePlan) -> Double {
+        let key = Self.key(bucket, plan.operation)
+        let learnedRate = learned.withLock { $0[key] }
+        let base = learnedRate.map { min($0, plan.rate) } ?? plan.rate
+        return base * share
+    }
+
+    public func acquire(bucket: String, plan: UsagePlan) async throws {
+        let key = Self.key(bucket, plan.operation)
+        let rate = self.rate(bucket: bucket, plan: plan)
+        guard rate > 0, rate.isFinite else { return }
+        while true {
+            let now = ContinuousClock.now
+            let wait: Double = buckets.withLock { all in
+                var bucket = all[key] ?? Bucket(tokens: 1, at: now)
+                let elapsed = now - bucket.at
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                bucket.tokens = min(1, bucket.tokens + max(0, seconds) * rate)
+                bucket.at = now
+                defer { all[key] = bucket }
+                if bucket.tokens >= 1 {
+                    bucket.tokens -= 1
+                    return 0
+                }
+                return (1 - bucket.tokens) / rate
+            }
+            if wait <= 0 { return }
+            try await Task.sleep(for: .microseconds(Int64((wait * 1_000_000).rounded(.up))), tolerance: .microseconds(200))
+        }
+    }
+
+    public func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {
+        guard rate > 0, rate.isFinite else { return }
+        learned.withLock { $0[Self.key(bucket, operation)] = rate }
     }
 }

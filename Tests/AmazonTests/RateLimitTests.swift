@@ -153,4 +153,71 @@ struct RateLimitTests {
         }
         try await redis.shutdown()
     }
+
+    /// Issue 9, finding 14: with Redis stopped, a burst of calls is still paced (locally, at a
+    /// conservative share of the published rate) and draws no 429 from a sandbox enforcing the
+    /// published plan; when Redis returns, pacing is shared through it again, without a restart.
+    /// Judged by the sandbox's own counts, not by timing.
+    @Test func withRedisStoppedABurstIsPacedLocallyWithoutThrottles() async throws {
+        let server = try await PrivateRedis.start()
+        defer { server.destroy() }
+        let redis = RedisClient(settings: server.settings)
+        let scale = 4.0
+        try await SandboxHarness.with(SandboxSettings(port: 0, timeScale: scale, reportProcessingSeconds: 0.6)) { harness in
+            let seller = try await harness.createSeller(seed: 404)
+            var settings = harness.settings
+            settings.rateLimitKeyPrefix = "test:rl:\(UUID().uuidString)"
+            // Room for the retries an unpaced burst needs, so the counts (not an error) tell.
+            settings.maxAttempts = 12
+            let plans = UsagePlanTable.amazonDefaults.scaled(by: scale)
+            let limiter = RedisSPAPIRateLimiter(redis: redis, keyPrefix: settings.rateLimitKeyPrefix,
+                                                safetyFactor: settings.rateLimitSafetyFactor, logger: SandboxHarness.logger)
+            let api = harness.client(rateLimiter: limiter, usagePlans: plans, settings: settings).0.api(for: harness.connection(for: seller))
+            let bucketKey = "\(settings.rateLimitKeyPrefix):{\(seller.sellingPartnerId).na}:\(Self.inventory)"
+
+            _ = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER")
+            #expect(try await redis.command(["EXISTS", bucketKey]).integer == 1, "while Redis is up the bucket is shared there")
+            #expect(!limiter.isPacingLocally)
+
+            server.stopServer()
+            let callers = 3, callsPerCaller = 5
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<callers {
+                    group.addTask {
+                        for _ in 0..<callsPerCaller { _ = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(limiter.isPacingLocally, "the burst ran without Redis")
+            let throttled = try await harness.throttled(seller.sellingPartnerId, Self.inventory)
+            let requests = try await harness.requests(seller.sellingPartnerId, Self.inventory)
+            #expect(throttled == 0, "\(throttled) of \(requests) requests were throttled while Redis was down")
+            #expect(requests == 1 + callers * callsPerCaller, "each call reached Amazon once")
+
+            // Back without a restart: the next calls take their tokens from Redis again.
+            try await server.startServer()
+            var shared = false
+            for _ in 0..<5 where !shared {
+                _ = try await api.getInventorySummaries(marketplaceID: "ATVPDKIKX0DER")
+                shared = !limiter.isPacingLocally
+            }
+            #expect(shared, "pacing is shared through Redis again")
+            #expect(try await redis.command(["EXISTS", bucketKey]).integer == 1, "the restarted (empty) Redis holds the bucket again")
+        }
+        try await redis.shutdown()
+    }
+
+    /// The local fallback's arithmetic: a share of the lower of the published and learned rates.
+    @Test func localPacingSpendsAShareOfTheLowerRate() async throws {
+        let plans = UsagePlanTable.amazonDefaults
+        let plan = plans.plan(for: SPAPIOperation(api: "fbaInventory", name: "getInventorySummaries"))
+        let limiter = LocalSPAPIRateLimiter(share: 0.5)
+        #expect(limiter.rate(bucket: "A1.na", plan: plan) == plan.rate * 0.5)
+        try await limiter.learn(bucket: "A1.na", operation: plan.operation, rate: plan.rate / 4)
+        #expect(limiter.rate(bucket: "A1.na", plan: plan) == plan.rate / 8, "a slower rate Amazon reports wins")
+        #expect(limiter.rate(bucket: "B2.na", plan: plan) == plan.rate * 0.5, "per bucket")
+        try await limiter.learn(bucket: "B2.na", operation: plan.operation, rate: plan.rate * 4)
+        #expect(limiter.rate(bucket: "B2.na", plan: plan) == plan.rate * 0.5, "a faster one does not raise the published rate")
+    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Integrations
+import OpsideAmazonSPAPI
 import OpsideCore
 import Testing
 
@@ -25,7 +27,7 @@ import Testing
 
     static let scripts = [
         "deploy/up", "deploy/down", "deploy/health-check", "deploy/test",
-        "deploy/fly-deploy", "deploy/fly-secrets", ".ci/run",
+        "deploy/fly-deploy", "deploy/fly-secrets", "deploy/supervise", ".ci/run",
     ]
 
     // MARK: docker-compose.yml
@@ -512,5 +514,272 @@ extension DeployFilesTests {
             }
             return text
         }
+    }
+}
+
+// MARK: - Production profile and staying up (issue 9)
+
+extension DeployFilesTests {
+    /// Restart policies that bring a crashed container back (compose's and Fly's spellings).
+    static let restartingPolicies: Set<String> = ["always", "unless-stopped", "on-failure"]
+
+    @Test("fly/*.toml run the production profile and restart a crashed machine")
+    func flyFilesRunTheProductionProfileAndRestart() throws {
+        let files = try Self.flyFiles()
+        #expect(files.count == OpsideService.allCases.count)
+        for file in files {
+            let fly = TOMLFile(text: try Self.read("fly/\(file)"))
+            #expect(fly.value("DEPLOYMENT_PROFILE", in: "env") == "production",
+                    "fly/\(file): [env] DEPLOYMENT_PROFILE is \(fly.value("DEPLOYMENT_PROFILE", in: "env") ?? "unset"), expected production")
+            let policy = fly.value("policy", in: "restart")
+            #expect(policy.map { Self.restartingPolicies.contains($0) } == true,
+                    "fly/\(file): [[restart]] policy is \(policy ?? "unset"); a crashed machine would stay down")
+        }
+    }
+
+    /// The keys the production profile requires are either in fly/integrations.toml (the public
+    /// endpoints) or required by deploy/fly-secrets; and the code accepts the file's values.
+    @Test("fly/integrations.toml and deploy/fly-secrets give integrations everything the production profile requires")
+    func flyGivesIntegrationsWhatProductionRequires() async throws {
+        let fly = TOMLFile(text: try Self.read("fly/integrations.toml"))
+        let secretsScript = try Self.read("deploy/fly-secrets")
+        let requiredBySecrets = secretsScript.split(separator: "\n").filter { $0.contains("integrations ]] && required+=(") }.joined()
+        var environment: [String: String] = [:]
+        for entry in fly.entries(in: "env") { environment[entry.key] = entry.value }
+        for key in AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys {
+            let variable = OpsideConfiguration.environmentName(for: key)
+            if let value = environment[variable] {
+                #expect(value.hasPrefix("https://") && !value.contains("127.0.0.1") && !value.contains("localhost"),
+                        "fly/integrations.toml: \(variable) = \(value) is not a real https endpoint")
+            } else {
+                #expect(requiredBySecrets.contains(variable),
+                        "\(variable) is neither in fly/integrations.toml nor required by deploy/fly-secrets for integrations")
+                environment[variable] = "amzn1.sellerapps.app.from-fly-secrets"
+            }
+        }
+        for variable in ["AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "SECURITY_TOKEN_ENCRYPTION_KEYS"] {
+            #expect(requiredBySecrets.contains(variable), "deploy/fly-secrets does not require \(variable) for integrations")
+        }
+        // What the secrets would add, then the settings exactly as the deployed service reads them.
+        environment.merge(DeploymentProfileTests.credentials) { current, _ in current }
+        let refusal = try await DeploymentProfileTests.readSettings(environment)
+        #expect(refusal == nil, "integrations would refuse fly/integrations.toml: \(refusal.map(\.description) ?? "")")
+    }
+
+    @Test("docker-compose.yml runs the development profile (it runs the sandboxes) and restarts crashed services")
+    func composeRunsTheDevelopmentProfileAndRestarts() throws {
+        let compose = try ComposeFile(text: Self.read("docker-compose.yml"))
+        for service in OpsideService.allCases {
+            let entry = try #require(compose.services[service.name])
+            #expect(compose.environment(of: entry)["DEPLOYMENT_PROFILE"] == "development",
+                    "compose \(service.name): DEPLOYMENT_PROFILE is not development")
+            var policy = entry.value("restart")
+            if policy == nil, let merge = entry.value("<<"), merge.hasPrefix("*") {
+                policy = compose.anchors[String(merge.dropFirst())]?.value("restart")
+            }
+            #expect(policy.map { Self.restartingPolicies.contains($0) } == true,
+                    "compose \(service.name): restart policy is \(policy ?? "unset"); a crashed container would stay down")
+        }
+    }
+
+    @Test("deploy/up starts every process under deploy/supervise; deploy/down stops the supervisors first; health-check shows restarts")
+    func localScriptsSupervise() throws {
+        let up = try Self.read("deploy/up")
+        #expect(up.contains("exec nohup \"$OPSIDE_ROOT/deploy/supervise\" \"$name\" \"$pids\" --"), "deploy/up does not start processes under deploy/supervise")
+        #expect(!up.contains("nohup env"), "deploy/up still starts a process unsupervised")
+        let down = try Self.read("deploy/down")
+        let stopSupervisors = try #require(down.range(of: "stop_supervisors 40 \"${services[@]}\""), "deploy/down does not stop the supervisors")
+        let stopServices = try #require(down.range(of: "stop_group 30 \"${services[@]}\""))
+        #expect(stopSupervisors.lowerBound < stopServices.lowerBound, "supervisors must stop first, or they restart what deploy/down stops")
+        #expect(try Self.read("deploy/health-check").contains("opside_supervised_state"))
+        #expect(FileManager.default.isExecutableFile(atPath: Self.root.appendingPathComponent("deploy/supervise").path))
+    }
+
+    // MARK: The supervisor itself, on tiny commands in a temporary folder
+
+    struct Supervised: Sendable {
+        let pid: pid_t
+        let folder: URL
+
+        /// Starts deploy/supervise on `command` with no backoff delay (so no time needs to pass).
+        /// Spawned with an empty signal mask and default dispositions: the test process blocks
+        /// signals in its threads, and a supervisor inheriting that would never see SIGTERM.
+        static func start(_ name: String, command: String, maxRestarts: Int) throws -> Supervised {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opside-supervise-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPSIDE_SUPERVISE_MAX_RESTARTS"] = String(maxRestarts)
+            environment["OPSIDE_SUPERVISE_BACKOFF_BASE"] = "0"
+            environment["OPSIDE_SUPERVISE_WINDOW"] = "3600"
+            let argv = [DeployFilesTests.root.appendingPathComponent("deploy/supervise").path, name,
+                        folder.appendingPathComponent("state").path, "--", "/bin/sh", "-c", "cd '\(folder.path)' && \(command)"]
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("output").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var none = sigset_t()
+            sigemptyset(&none)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { cEnvironment.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
+            guard spawned == 0 else { throw TestFailure(description: "cannot start deploy/supervise: errno \(spawned)") }
+            return Supervised(pid: pid, folder: folder)
+        }
+
+        func state(_ name: String, _ file: String) -> String? {
+            (try? String(contentsOf: folder.appendingPathComponent("state/\(name).\(file)"), encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func terminate() { kill(pid, SIGTERM) }
+
+        /// Waits for the supervisor to exit (off the cooperative pool): its exit status and output.
+        func finish() async -> (status: Int32, output: String) {
+            let pid = self.pid
+            let status = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                    continuation.resume(returning: (status >> 8) & 0xff)
+                }
+            }
+            let output = (try? String(contentsOf: folder.appendingPathComponent("output"), encoding: .utf8)) ?? ""
+            return (status, output)
+        }
+
+        func remove() {
+            kill(pid, SIGKILL)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    @Test("the supervisor restarts a crashing process with backoff, then gives up loudly")
+    func supervisorGivesUpOnACrashLoop() async throws {
+        let supervised = try Supervised.start("crashy", command: "echo ran >> runs; exit 3", maxRestarts: 2)
+        defer { supervised.remove() }
+        let (status, output) = await supervised.finish()
+        #expect(status == 1, "the supervisor gave up with a failure status")
+        let runs = try String(contentsOf: supervised.folder.appendingPathComponent("runs"), encoding: .utf8)
+        #expect(runs.split(separator: "\n").count == 3, "ran once and was restarted twice: \(runs)")
+        #expect(supervised.state("crashy", "restarts") == "2")
+        #expect(supervised.state("crashy", "state") == "gave-up")
+        #expect(output.contains("exited with status 3") && output.contains("restarting in 0s"))
+        #expect(output.contains("GIVING UP after 2 restarts"), "it says so loudly: \(output)")
+    }
+
+    @Test("the supervisor brings back a crashed process that then stays up, and SIGTERM stops both")
+    func supervisorRestartsThenStopsOnSIGTERM() async throws {
+        // Crashes on its first run only, then runs until stopped.
+        let supervised = try Supervised.start("flaky", command: "if [ -f marker ]; then exec sleep 600; fi; touch marker; exit 1", maxRestarts: 3)
+        defer { supervised.remove() }
+        #expect(try await eventually {
+            supervised.state("flaky", "restarts") == "1" && supervised.state("flaky", "state") == "running"
+                && supervised.state("flaky", "pid") != nil
+        }, "restarted once and running")
+        let child = try #require(supervised.state("flaky", "pid").flatMap { pid_t($0) })
+        #expect(kill(child, 0) == 0, "the restarted process is alive")
+        supervised.terminate()
+        let (status, output) = await supervised.finish()
+        #expect(status == 0, "stopped on request: \(output)")
+        #expect(kill(child, 0) != 0, "SIGTERM reached the process too")
+        #expect(supervised.state("flaky", "state") == "stopped")
+        #expect(supervised.state("flaky", "restarts") == "1", "stopping is not a crash")
+    }
+}
+
+// MARK: - deploy/up's own PostgreSQL and Redis (issue 9)
+
+extension DeployFilesTests {
+    /// Starts deploy/up's infrastructure (`--infra-only`) in a temporary run folder on free ports,
+    /// probes it, and stops and deletes it again. Each probe prints `name=value`.
+    static let infrastructureProbe = #"""
+        set -uo pipefail
+        source deploy/lib.sh
+        run=$1
+        pg=$(opside_free_port)
+        rd=$(opside_free_port)
+        trap 'OPSIDE_RUN_DIR=$run deploy/down --purge >/dev/null 2>&1' EXIT
+        if ! OPSIDE_RUN_DIR=$run OPSIDE_PG_PORT=$pg OPSIDE_REDIS_PORT=$rd deploy/up --infra-only --skip-build >"$run.up.log" 2>&1; then
+          echo up=failed; tail -n 30 "$run.up.log"; exit 0
+        fi
+        echo up=ok
+        source "$run/secrets.env"
+        psql=$(opside_pg_bin)/psql
+        probe() { PGCONNECT_TIMEOUT=5 "$psql" -X -w -h 127.0.0.1 -p "$pg" -tA "$@" 2>/dev/null; }
+        [[ $(PGPASSWORD='' probe -U postgres -d opside -c 'SELECT 1') == 1 ]] && echo pg_superuser_without_password=accepted || echo pg_superuser_without_password=refused
+        [[ $(PGPASSWORD=$POSTGRES_SUPERUSER_PASSWORD probe -U postgres -d opside -c 'SELECT 1') == 1 ]] && echo pg_superuser_with_password=accepted || echo pg_superuser_with_password=refused
+        [[ $(PGPASSWORD='' probe -U opside_payments -d opside -c 'SELECT 1') == 1 ]] && echo pg_service_without_password=accepted || echo pg_service_without_password=refused
+        [[ $(PGPASSWORD=$POSTGRES_PASSWORD probe -U opside_payments -d opside -c 'SELECT 1') == 1 ]] && echo pg_service_with_password=accepted || echo pg_service_with_password=refused
+        echo "pg_auth=$(PGPASSWORD=$POSTGRES_SUPERUSER_PASSWORD probe -U postgres -d opside -c "SELECT string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules")"
+        # A unique violation whose DETAIL quotes an e-mail address, as a duplicate sign-up would.
+        PGPASSWORD=$POSTGRES_SUPERUSER_PASSWORD probe -U postgres -d opside \
+          -c "CREATE TABLE leak_probe (email text UNIQUE)" -c "INSERT INTO leak_probe VALUES ('leak.probe@opside.test')" \
+          -c "INSERT INTO leak_probe VALUES ('leak.probe@opside.test')" >/dev/null
+        echo "redis_without_password=$(redis-cli -h 127.0.0.1 -p "$rd" ping 2>&1 | head -c 40)"
+        echo "redis_with_password=$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli --no-auth-warning -h 127.0.0.1 -p "$rd" ping 2>&1)"
+        logs=$(find "$run" -name '*.log' -type f)
+        echo "log_files=$(wc -l <<<"$logs")"
+        echo "log_modes=$(for f in $logs; do stat -c %a "$f"; done | sort -u | tr '\n' ' ')"
+        echo "log_folder_modes=$(for f in $logs; do stat -c %a "$(dirname "$f")"; done | sort -u | tr '\n' ' ')"
+        echo "secrets_mode=$(stat -c %a "$run/secrets.env")"
+        echo "email_in_logs=$(cat $logs | grep -c 'leak.probe@opside.test')"
+        echo "violation_logged=$(cat $logs | grep -c 'leak_probe_email_key')"
+        """#
+
+    @Test("deploy/up's PostgreSQL and Redis refuse connections without generated passwords; logs are private and name no e-mail address")
+    func localInfrastructureRequiresPasswordsAndKeepsLogsPrivate() async throws {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("opside-up-\(UUID().uuidString.prefix(8))").path
+        defer {
+            try? FileManager.default.removeItem(atPath: run)
+            try? FileManager.default.removeItem(atPath: run + ".up.log")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", Self.infrastructureProbe, "probe", run]
+        process.currentDirectoryURL = Self.root
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+        var probes: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            probes[String(line[..<equals])] = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+        }
+        try #require(probes["up"] == "ok", "deploy/up --infra-only failed: \(text)")
+        #expect(probes["pg_superuser_without_password"] == "refused")
+        #expect(probes["pg_superuser_with_password"] == "accepted", "control: the generated password works")
+        #expect(probes["pg_service_without_password"] == "refused")
+        #expect(probes["pg_service_with_password"] == "accepted", "the service roles log in with POSTGRES_PASSWORD")
+        #expect(probes["pg_auth"] == "scram-sha-256")
+        #expect(probes["redis_without_password"]?.hasPrefix("NOAUTH") == true, "redis answered \(probes["redis_without_password"] ?? "nothing")")
+        #expect(probes["redis_with_password"] == "PONG")
+        #expect(probes["log_files"].flatMap(Int.init).map { $0 >= 2 } == true, "PostgreSQL's and Redis's logs were found: \(text)")
+        #expect(probes["log_modes"] == "600", "log files must be private: \(probes["log_modes"] ?? "")")
+        #expect(probes["log_folder_modes"] == "700", "log folders must be private: \(probes["log_folder_modes"] ?? "")")
+        #expect(probes["secrets_mode"] == "600")
+        #expect(probes["violation_logged"].flatMap(Int.init).map { $0 >= 1 } == true, "control: the error itself is logged")
+        #expect(probes["email_in_logs"] == "0", "PostgreSQL's log quotes the e-mail address")
     }
 }

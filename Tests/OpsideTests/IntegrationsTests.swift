@@ -155,19 +155,34 @@ struct IntegrationsStack {
     }
 
     /// Starts connecting as the signed-in user and plays the seller's approval.
-    /// - Returns: the callback's query string and the state the API handed out.
-    func consentAndApprove(token: String, sellingPartnerID: String) async throws -> (query: String, state: String) {
+    /// - Returns: the callback's query string, the state the API handed out and the consent
+    ///   cookie (`name=value`) the starting browser was given.
+    func consentAndApprove(token: String, sellingPartnerID: String) async throws -> (query: String, state: String, cookie: String) {
         let consent = try await api(.POST, "/api/v1/amazon/connections/consent-url", token: token, json: #"{"region":"na"}"#)
         guard consent.status == 200 else { throw TestFailure(description: "consent-url answered \(consent.status): \(consent.text)") }
         let json = try consent.json()
         let url = try (json["consentUrl"] as? String).unwrap("consentUrl")
         let state = try (json["state"] as? String).unwrap("state")
+        let cookie = try Self.consentCookie(consent).pair
         let location = try await sandbox.approve(consentURL: url, sellingPartnerID: sellingPartnerID)
-        return (try location.percentEncodedQuery.unwrap("a callback query"), state)
+        return (try location.percentEncodedQuery.unwrap("a callback query"), state, cookie)
     }
 
-    func callback(_ query: String, token: String?) async throws -> TestHTTP.Reply {
-        try await api(.GET, "/api/v1/amazon/callback?" + query, token: token)
+    /// The consent cookie a consent-url answer sets: its `name=value` and its attributes.
+    static func consentCookie(_ reply: TestHTTP.Reply) throws -> (pair: String, value: String, attributes: [String]) {
+        let header = try reply.headers.first { $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix("opside_amazon_consent_") }
+            .unwrap("a consent Set-Cookie header").1
+        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        let pair = try parts.first.unwrap("name=value")
+        let value = try pair.split(separator: "=", maxSplits: 1).dropFirst().first.map(String.init).unwrap("a cookie value")
+        return (pair, value, Array(parts.dropFirst()))
+    }
+
+    /// Amazon's redirect arriving in a browser with `token`'s session (if any) and `cookie` (if any).
+    func callback(_ query: String, token: String?, cookie: String? = nil) async throws -> TestHTTP.Reply {
+        var headers = token.map { ["authorization": "Bearer \($0)"] } ?? [:]
+        if let cookie { headers["cookie"] = cookie }
+        return try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/amazon/callback?" + query, headers: headers)
     }
 
     /// The vault, asked by inventory-sync for `tenant`.
@@ -223,6 +238,7 @@ struct IntegrationsStack {
         let consentJSON = try consent.json()
         let consentURL = try (consentJSON["consentUrl"] as? String).unwrap("consentUrl")
         let state = try (consentJSON["state"] as? String).unwrap("state")
+        let cookie = try IntegrationsStack.consentCookie(consent).pair
         let query = URLComponents(string: consentURL)?.queryItems ?? []
         #expect(consentURL.hasPrefix(stack.sandbox.baseURL + "/apps/authorize/consent?"))
         #expect(query.first { $0.name == "state" }?.value == state)
@@ -237,7 +253,7 @@ struct IntegrationsStack {
         #expect(location.queryItems?.first { $0.name == "state" }?.value == state)
         let callbackQuery = try location.percentEncodedQuery.unwrap("callback query")
 
-        let callback = try await stack.callback(callbackQuery, token: session)
+        let callback = try await stack.callback(callbackQuery, token: session, cookie: cookie)
         #expect(callback.status == 201, "callback answered \(callback.status): \(callback.text)")
         let connection = try callback.json()
         let connectionID = try (connection["id"] as? String).unwrap("connection id")
@@ -280,13 +296,13 @@ struct IntegrationsStack {
         }
 
         // The same redirect again is a replay.
-        let replay = try await stack.callback(callbackQuery, token: session)
+        let replay = try await stack.callback(callbackQuery, token: session, cookie: cookie)
         #expect(replay.status == 409)
         #expect(try replay.envelope().error.code == "oauth_state_used")
 
         // Connecting the same seller again updates the connection instead of adding one.
         let again = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
-        let reconnect = try await stack.callback(again.query, token: session)
+        let reconnect = try await stack.callback(again.query, token: session, cookie: again.cookie)
         #expect(reconnect.status == 200, "reconnect answered \(reconnect.text)")
         #expect(try reconnect.json()["id"] as? String == connectionID)
         #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 1)
@@ -331,22 +347,23 @@ struct IntegrationsStack {
 
         // Tenant B's browser cannot complete tenant A's flow, and trying does not burn A's state.
         let flow = try await stack.consentAndApprove(token: sessionA, sellingPartnerID: seller.sellingPartnerId)
-        let otherTenant = try await stack.callback(flow.query, token: sessionB)
+        let otherTenant = try await stack.callback(flow.query, token: sessionB, cookie: flow.cookie)
         #expect(otherTenant.status == 403)
         #expect(try otherTenant.envelope().error.code == "oauth_state_other_tenant")
         #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
-        // A browser without a session completes it: the state alone says whose it is.
-        let completed = try await stack.callback(flow.query, token: nil)
+        // The starting browser without a session completes it: the state says whose it is, the
+        // cookie that this is the browser that asked.
+        let completed = try await stack.callback(flow.query, token: nil, cookie: flow.cookie)
         #expect(completed.status == 201, "callback answered \(completed.text)")
         #expect(try completed.json()["tenantId"] as? String == tenantA)
-        let replayed = try await stack.callback(flow.query, token: sessionA)
+        let replayed = try await stack.callback(flow.query, token: sessionA, cookie: flow.cookie)
         #expect(replayed.status == 409)
         #expect(try replayed.envelope().error.code == "oauth_state_used")
 
         // A code older than five minutes is refused by Amazon, and the API says to start again.
         let late = try await stack.consentAndApprove(token: sessionA, sellingPartnerID: seller.sellingPartnerId)
         try await stack.sandbox.advanceClock(seconds: 301)
-        let expiredCode = try await stack.callback(late.query, token: sessionA)
+        let expiredCode = try await stack.callback(late.query, token: sessionA, cookie: late.cookie)
         #expect(expiredCode.status == 400, "callback answered \(expiredCode.text)")
         #expect(try expiredCode.envelope().error.code == "authorization_code_rejected")
         #expect(try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected'") == 1)
@@ -360,6 +377,121 @@ struct IntegrationsStack {
         await stack.stop()
     }
 
+    /// Issue 9, finding 5: a consent link started in one account and approved in another
+    /// person's browser must not connect that person's seller to the starting account.
+    @Test func aConsentFlowCompletedInAnotherBrowserIsRefusedAndStoresNothing() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let victim = try await stack.sandbox.createSeller(seed: 13)
+        let (attackerSession, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "attacker@state.test")
+
+        let consent = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: attackerSession, json: #"{"region":"na"}"#)
+        #expect(consent.status == 200, "consent-url answered \(consent.text)")
+        let cookie = try IntegrationsStack.consentCookie(consent)
+        let state = try (try consent.json()["state"] as? String).unwrap("state")
+        #expect(cookie.value.count >= 43, "the binding is 32 random bytes")
+        #expect(cookie.attributes.contains("HttpOnly"))
+        #expect(cookie.attributes.contains("SameSite=Lax"), "Amazon's redirect back is a cross-site top-level GET")
+        #expect(cookie.attributes.contains("Path=/api/v1/amazon/callback"))
+        #expect(!cookie.attributes.contains("Secure"), "plain HTTP here; Secure is for TLS")
+        let maxAge = try cookie.attributes.first { $0.hasPrefix("Max-Age=") }.flatMap { Int($0.dropFirst(8)) }.unwrap("Max-Age")
+        #expect((550...601).contains(maxAge), "lives as long as the state (\(maxAge))")
+        // Only the binding's hash is kept, with the state.
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM integrations.oauth_states WHERE state_hash = sha256(convert_to('\(state)', 'UTF8'))
+              AND browser_binding_hash = sha256(convert_to('\(cookie.value)', 'UTF8'))
+            """) == 1)
+        #expect(try await IntegrationsTests.rowsContaining(cookie.value, stack.database) == 0)
+        let overTLS = try await TestHTTP.request(.POST, stack.mainAPI.baseURL + "/api/v1/amazon/connections/consent-url", json: #"{"region":"na"}"#,
+                                                 headers: ["authorization": "Bearer \(attackerSession)", "x-forwarded-proto": "https"])
+        #expect(try IntegrationsStack.consentCookie(overTLS).attributes.contains("Secure"), "behind a TLS proxy the cookie is Secure")
+
+        // The attacker sends the link; the victim approves it in their own browser.
+        let consentURL = try (try consent.json()["consentUrl"] as? String).unwrap("consentUrl")
+        let location = try await stack.sandbox.approve(consentURL: consentURL, sellingPartnerID: victim.sellingPartnerId)
+        let query = try location.percentEncodedQuery.unwrap("callback query")
+        let cookieName = String(cookie.pair.prefix { $0 != "=" })
+        let browsers: [(cookie: String?, what: String)] = [(nil, "no cookie"), (cookieName + "=" + String(repeating: "A", count: 43), "a forged cookie")]
+        for (browserCookie, what) in browsers {
+            let refused = try await stack.callback(query, token: nil, cookie: browserCookie)
+            #expect(refused.status == 403, "\(what): \(refused.text)")
+            #expect(try refused.envelope().error.code == "oauth_state_other_browser", "\(what)")
+            #expect(try refused.envelope().error.message.contains("another browser"))
+        }
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_refresh_tokens") == 0)
+        #expect(try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected'") == 0)
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.oauth_states WHERE consumed_at IS NOT NULL") == 0,
+                "refusing does not spend the state")
+
+        // Control: the browser that started it, with its cookie, completes it and the cookie is cleared.
+        let completed = try await stack.callback(query, token: nil, cookie: cookie.pair)
+        #expect(completed.status == 201, "callback answered \(completed.text)")
+        let cleared = completed.headers.first { $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix(cookieName + "=") }?.1
+        #expect(cleared?.contains("Max-Age=0") == true, "the used binding is cleared: \(cleared ?? "no Set-Cookie")")
+        await stack.stop()
+    }
+
+    /// Issue 9, finding 5: the seller is the one Amazon's APIs report for the new refresh token,
+    /// not the `selling_partner_id` the redirect's query string carries.
+    @Test func aTamperedSellingPartnerIdIsIgnoredInFavourOfTheOneAmazonReports() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let approving = try await stack.sandbox.createSeller(seed: 14)
+        let other = try await stack.sandbox.createSeller(seed: 15)
+        #expect(approving.sellingPartnerId != other.sellingPartnerId)
+        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "tamper@state.test")
+        let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: approving.sellingPartnerId)
+        #expect(flow.query.contains("selling_partner_id=\(approving.sellingPartnerId)"))
+        let tampered = flow.query.replacingOccurrences(of: "selling_partner_id=\(approving.sellingPartnerId)",
+                                                       with: "selling_partner_id=\(other.sellingPartnerId)")
+        #expect(tampered != flow.query)
+
+        let callback = try await stack.callback(tampered, token: session, cookie: flow.cookie)
+        #expect(callback.status == 201, "callback answered \(callback.text)")
+        #expect(try callback.json()["sellingPartnerId"] as? String == approving.sellingPartnerId)
+        #expect(try callback.json()["marketplaceIds"] as? [String] == approving.marketplaceIds)
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM integrations.amazon_connections WHERE selling_partner_id = '\(other.sellingPartnerId)'
+            """) == 0)
+        #expect(try await stack.database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected' AND payload->>'sellingPartnerId' = '\(approving.sellingPartnerId)'
+            """) == 1)
+
+        // Without the query parameter at all, Amazon's answer is still enough.
+        let again = try await stack.consentAndApprove(token: session, sellingPartnerID: approving.sellingPartnerId)
+        let withoutClaim = again.query.split(separator: "&").filter { !$0.hasPrefix("selling_partner_id=") }.joined(separator: "&")
+        let reconnect = try await stack.callback(withoutClaim, token: session, cookie: again.cookie)
+        #expect(reconnect.status == 200, "reconnect answered \(reconnect.text)")
+        #expect(try reconnect.json()["sellingPartnerId"] as? String == approving.sellingPartnerId)
+        await stack.stop()
+    }
+
+    /// The same rule for a pasted self-authorized token: it is recorded for the seller Amazon
+    /// says it belongs to, and a token labelled with another seller's id is refused.
+    @Test func aPastedRefreshTokenMustBelongToTheNamedSeller() async throws {
+        let stack = try await IntegrationsStack.start()
+        defer { Task { await stack.stop() } }
+        let owner = try await stack.sandbox.createSeller(seed: 16)
+        let other = try await stack.sandbox.createSeller(seed: 17)
+        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "paste@state.test")
+        let mislabelled = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(owner.refreshToken)","sellingPartnerId":"\(other.sellingPartnerId)","region":"na"}
+            """)
+        #expect(mislabelled.status == 422, "answered \(mislabelled.text)")
+        #expect(try mislabelled.envelope().error.code == "validation_failed")
+        #expect(try mislabelled.envelope().error.message.contains("belongs to selling partner \(owner.sellingPartnerId)"))
+        #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
+
+        let connected = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
+            {"refreshToken":"\(owner.refreshToken)","sellingPartnerId":"\(owner.sellingPartnerId)","region":"na"}
+            """)
+        #expect(connected.status == 201, "answered \(connected.text)")
+        #expect(try connected.json()["sellingPartnerId"] as? String == owner.sellingPartnerId)
+        #expect(try connected.json()["marketplaceIds"] as? [String] == owner.marketplaceIds)
+        await stack.stop()
+    }
+
     @Test func anExpiredStateIsRefusedWithoutSpendingTheCode() async throws {
         let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "1"])
         defer { Task { await stack.stop() } }
@@ -367,7 +499,7 @@ struct IntegrationsStack {
         let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "slow@state.test")
         let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
         try await Task.sleep(for: .milliseconds(1500))
-        let expired = try await stack.callback(flow.query, token: session)
+        let expired = try await stack.callback(flow.query, token: session, cookie: flow.cookie)
         #expect(expired.status == 400)
         #expect(try expired.envelope().error.code == "oauth_state_expired")
         #expect(try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections") == 0)
@@ -550,19 +682,27 @@ struct IntegrationsStack {
         let cipher = RefreshTokenCipher(keyRing: try RefreshTokenKeyRing(parsing: TestEnvironment.tokenEncryptionKeys))
         let (tenantA, tenantB, user) = (UUID(), UUID(), UUID())
         let hash = Array(repeating: UInt8(7), count: 32)
+        let binding = Array(repeating: UInt8(9), count: 32)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await db.client.run() }
             let expiresAt = try await repository.createOAuthState(
                 hash: hash, grant: OAuthStateGrant(tenantID: tenantA, userID: user, region: .europe, marketplaceID: "A1PA6795UKMFR9"),
-                lifetime: .seconds(60))
+                browserBindingHash: binding, lifetime: .seconds(60))
             #expect(expiresAt.timeIntervalSinceNow > 30 && expiresAt.timeIntervalSinceNow <= 61)
             await #expect(throws: AmazonConnectionError.self) {
-                try await repository.consumeOAuthState(hash: Array(repeating: 8, count: 32), presenter: .init(tenantID: nil, userID: nil))
+                try await repository.consumeOAuthState(hash: Array(repeating: 8, count: 32), presenter: .init(tenantID: nil, userID: nil),
+                                                       browserBindingHash: binding)
             }
-            let grant = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil))
+            for presented in [nil, Array(repeating: UInt8(10), count: 32)] {
+                do {
+                    _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: presented)
+                    Issue.record("a state was accepted from another browser")
+                } catch AmazonConnectionError.stateOtherBrowser {}
+            }
+            let grant = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: binding)
             #expect(grant == OAuthStateGrant(tenantID: tenantA, userID: user, region: .europe, marketplaceID: "A1PA6795UKMFR9"))
             do {
-                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: tenantA, userID: user))
+                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: tenantA, userID: user), browserBindingHash: binding)
                 Issue.record("a consumed state was accepted again")
             } catch AmazonConnectionError.stateAlreadyUsed {}
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import OpsideAmazonSPAPI
@@ -10,8 +11,11 @@ public protocol AmazonAccountGateway: Sendable {
     func exchangeAuthorizationCode(_ code: String, redirectURI: String) async throws(LWAError) -> String
     /// `grant_type=refresh_token` once, bypassing any cache: proves the token still works.
     func verifyRefreshToken(_ refreshToken: String) async throws(LWAError)
-    /// The marketplaces the seller participates in (Sellers `getMarketplaceParticipations`).
-    func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String]
+    /// Who a refresh token belongs to, as Amazon reports it: the selling partner id (merchant
+    /// token) and the marketplaces it participates in.
+    /// - Throws: `SPAPIError` when Amazon does not answer, `AmazonConnectionError.amazonUnavailable`
+    ///   when its answers name no seller.
+    func authorizedSeller(region: AmazonRegion, refreshToken: String) async throws -> AuthorizedSeller
     /// A cached access token for a connection (one refresh in flight per connection) and the time
     /// until which a caller may use it.
     func accessToken(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion,
@@ -20,6 +24,17 @@ public protocol AmazonAccountGateway: Sendable {
     func invalidate(accessToken: String, connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async
     /// The SP-API base URL for a region.
     func endpoint(for region: AmazonRegion) -> String
+}
+
+/// A seller as Amazon's APIs describe the holder of a refresh token.
+public struct AuthorizedSeller: Sendable, Equatable {
+    public let sellingPartnerID: String
+    public let marketplaceIDs: [String]
+
+    public init(sellingPartnerID: String, marketplaceIDs: [String]) {
+        self.sellingPartnerID = sellingPartnerID
+        self.marketplaceIDs = marketplaceIDs
+    }
 }
 
 /// The gateway over the suite's SP-API client library.
@@ -46,15 +61,36 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
         _ = try await lwa.refresh(refreshToken)
     }
 
-    public func participatingMarketplaces(sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async throws -> [String] {
-        let connection = SPAPIConnection.seller(sellingPartnerID, region: region, refreshToken: refreshToken)
-        let participations = try await client.api(for: connection).getMarketplaceParticipations()
-        var ids: [String] = []
-        for entry in participations where entry.participation.isParticipating && !ids.contains(entry.marketplace.id) {
-            ids.append(entry.marketplace.id)
+    /// Neither the `authorization_code` grant nor the Sellers API names the merchant token (see
+    /// `tokens` and `sellers.json`), and the redirect's `selling_partner_id` is whatever the
+    /// browser says. The Product Fees API does: every estimate's `FeesEstimateIdentifier.SellerId`
+    /// is the caller's, whether the estimate succeeded or is a `ClientError` for an ASIN the seller
+    /// does not sell, so one estimate on a participating marketplace says whose token this is.
+    /// Until the seller is known the calls are paced in a bucket named after the token's hash.
+    public func authorizedSeller(region: AmazonRegion, refreshToken: String) async throws -> AuthorizedSeller {
+        let digest = SHA256.hash(data: Data(refreshToken.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let connection = SPAPIConnection(id: "consent.\(digest).\(region.rawValue)", sellingPartnerID: nil, region: region,
+                                         credential: .refreshToken(refreshToken))
+        let api = client.api(for: connection)
+        let participations = try await api.getMarketplaceParticipations().filter { $0.participation.isParticipating }
+        guard let first = participations.first else {
+            throw AmazonConnectionError.amazonUnavailable("the seller participates in no marketplace of region \(region.rawValue)")
         }
-        return ids
+        var marketplaceIDs: [String] = []
+        for entry in participations where !marketplaceIDs.contains(entry.marketplace.id) { marketplaceIDs.append(entry.marketplace.id) }
+        let estimate = try await api.getMyFeesEstimateForASIN(Self.identityProbeASIN, FeesEstimateRequestBody(
+            marketplaceID: first.marketplace.id, isAmazonFulfilled: true,
+            listingPrice: FeesMoney(CurrencyCode: first.marketplace.defaultCurrencyCode, Amount: 10), identifier: "opside-consent"))
+        guard let seller = estimate.FeesEstimateResult?.FeesEstimateIdentifier?.SellerId, !seller.isEmpty else {
+            throw AmazonConnectionError.amazonUnavailable("Amazon's fees estimate did not name the seller")
+        }
+        return AuthorizedSeller(sellingPartnerID: seller, marketplaceIDs: marketplaceIDs)
     }
+
+    /// The ASIN of the operation's example in Amazon's own model (productFeesV0.json), whose
+    /// answer carries `FeesEstimateIdentifier.SellerId`. Where the seller's marketplace has no
+    /// such product the result is a `ClientError` that still carries the identifier.
+    static let identityProbeASIN = "B00V5DG6IQ"
 
     /// The vault's cache entry for a connection is keyed by the connection's id, not the seller's:
     /// two tenants may hold different refresh tokens for one seller.

@@ -95,6 +95,8 @@ public enum AmazonConnectionError: Error, Sendable, CustomStringConvertible {
     case stateAlreadyUsed
     case stateOtherTenant
     case stateOtherUser
+    /// The callback's browser does not carry the cookie set when the flow started.
+    case stateOtherBrowser
     /// LWA refused the `spapi_oauth_code` (older than five minutes, already used, or for another app).
     case authorizationCodeRejected(String)
     /// LWA refused a pasted refresh token.
@@ -131,6 +133,9 @@ public enum AmazonConnectionError: Error, Sendable, CustomStringConvertible {
         case .stateOtherUser:
             APIError(status: .forbidden, code: "oauth_state_other_user",
                      message: "this authorization was started by another user than the one signed in; start again yourself")
+        case .stateOtherBrowser:
+            APIError(status: .forbidden, code: "oauth_state_other_browser",
+                     message: "this authorization was started in another browser (or its cookie expired or was blocked); nothing was connected: start connecting again from this browser")
         case .authorizationCodeRejected(let reason):
             APIError(status: .badRequest, code: "authorization_code_rejected",
                      message: "Amazon refused the authorization code (codes expire five minutes after consent and work once); start connecting again",

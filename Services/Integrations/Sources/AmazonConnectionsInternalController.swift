@@ -13,14 +13,19 @@ struct AmazonConnectionsInternalController {
         let userId: UUID
         let region: String?
         let marketplaceId: String?
+        /// The random value the gateway sets in the starting browser's cookie.
+        let browserBinding: String
     }
 
     struct CallbackRequest: Decodable {
         let state: String
         let spapiOAuthCode: String
-        let sellingPartnerId: String
+        /// What the redirect's query said; only compared with what Amazon reports.
+        let sellingPartnerId: String?
         /// The signed-in user whose browser carried the redirect, if it carried a session.
         let userId: UUID?
+        /// The consent cookie's value, if the browser carried it.
+        let browserBinding: String?
     }
 
     struct RefreshTokenRequest: Decodable {
@@ -79,7 +84,8 @@ struct AmazonConnectionsInternalController {
         let tenant = try context.requireCallerTenant()
         let body = try await request.decode(as: ConsentRequest.self, context: context)
         return try await mapped {
-            try await connector.startConsent(tenantID: tenant, userID: body.userId, region: body.region, marketplaceID: body.marketplaceId)
+            try await connector.startConsent(tenantID: tenant, userID: body.userId, region: body.region, marketplaceID: body.marketplaceId,
+                                             browserBinding: body.browserBinding)
         }
     }
 
@@ -90,8 +96,8 @@ struct AmazonConnectionsInternalController {
         let body = try await request.decode(as: CallbackRequest.self, context: context)
         let (connection, created) = try await mapped {
             try await connector.completeConsent(
-                state: body.state, code: body.spapiOAuthCode, sellingPartnerID: body.sellingPartnerId,
-                presenter: OAuthStatePresenter(tenantID: context.serviceCaller?.tenantID, userID: body.userId))
+                state: body.state, code: body.spapiOAuthCode, claimedSellingPartnerID: body.sellingPartnerId,
+                browserBinding: body.browserBinding, presenter: OAuthStatePresenter(tenantID: context.serviceCaller?.tenantID, userID: body.userId))
         }
         return EditedResponse(status: created ? .created : .ok, response: connection)
     }

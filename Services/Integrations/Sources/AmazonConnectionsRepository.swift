@@ -40,13 +40,16 @@ public struct HealthCheckTarget: Sendable, Equatable, Codable {
 ///
 /// Every write that other services must hear about publishes its event in the same transaction.
 public protocol AmazonConnectionsRepository: Sendable {
-    /// Records a consent flow's `state` by its hash.
+    /// Records a consent flow's `state` by its hash, with the hash of the browser binding (the
+    /// cookie value of the browser that started it).
     /// - Returns: when the state expires (database clock).
-    func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, lifetime: Duration) async throws -> Date
+    func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, browserBindingHash: [UInt8], lifetime: Duration) async throws -> Date
     /// Marks the state used and returns what it stood for.
-    /// - Throws: `AmazonConnectionError.state…` when it is unknown, presented by another tenant or
-    ///   user (then it stays usable), already used, or expired.
-    func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter) async throws -> OAuthStateGrant
+    /// - Parameter browserBindingHash: the SHA-256 of the binding the callback's browser carried
+    ///   (nil when it carried none).
+    /// - Throws: `AmazonConnectionError.state…` when it is unknown, presented by another tenant,
+    ///   user or browser (then it stays usable), already used, or expired.
+    func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter, browserBindingHash: [UInt8]?) async throws -> OAuthStateGrant
     /// Creates or re-activates the tenant's connection to the seller in the region, stores the
     /// token `seal` returns for the connection's id, and publishes `amazon.connected`.
     /// - Returns: the connection and whether it was new.
@@ -100,11 +103,17 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                                 disconnectedAt: row.11, createdAt: row.12, updatedAt: row.13)
     }
 
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     // MARK: OAuth state
 
-    public func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, lifetime: Duration) async throws -> Date {
+    public func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, browserBindingHash: [UInt8],
+                                 lifetime: Duration) async throws -> Date {
         let logger = self.logger
         let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
         return try await database.withTransaction(tenant: grant.tenantID) { connection in
@@ -114,9 +123,10 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                 DELETE FROM integrations.oauth_states WHERE tenant_id = \(grant.tenantID) AND expires_at < now() - interval '1 hour'
                 """, logger: logger)
             let rows = try await connection.query("""
-                INSERT INTO integrations.oauth_states (state_hash, tenant_id, user_id, region, marketplace_id, expires_at)
+                INSERT INTO integrations.oauth_states
+                    (state_hash, tenant_id, user_id, region, marketplace_id, browser_binding_hash, expires_at)
                 VALUES (\(ByteBuffer(bytes: hash)), \(grant.tenantID), \(grant.userID), \(grant.region.rawValue), \(grant.marketplaceID),
-                        now() + make_interval(secs => \(seconds)))
+                        \(ByteBuffer(bytes: browserBindingHash)), now() + make_interval(secs => \(seconds)))
                 RETURNING expires_at
                 """, logger: logger)
             for try await expiresAt in rows.decode(Date.self) { return expiresAt }
@@ -124,7 +134,8 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
         }
     }
 
-    public func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter) async throws -> OAuthStateGrant {
+    public func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter,
+                                  browserBindingHash: [UInt8]?) async throws -> OAuthStateGrant {
         let logger = self.logger
         let hashHex = Self.hex(hash)
         return try await database.withTransaction { connection in
@@ -132,12 +143,12 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
             // transaction see (only) that row, through the `state_bearer` policies.
             try await connection.query("SELECT set_config('opside.oauth_state_hash', \(hashHex), true)", logger: logger)
             let rows = try await connection.query("""
-                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= now()
+                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= now(), browser_binding_hash
                 FROM integrations.oauth_states WHERE state_hash = \(ByteBuffer(bytes: hash)) FOR UPDATE
                 """, logger: logger)
-            var found: (UUID, UUID, String, String?, Bool, Bool)?
-            for try await row in rows.decode((UUID, UUID, String, String?, Bool, Bool).self) { found = row }
-            guard let (tenant, user, regionText, marketplace, consumed, expired) = found,
+            var found: (UUID, UUID, String, String?, Bool, Bool, ByteBuffer)?
+            for try await row in rows.decode((UUID, UUID, String, String?, Bool, Bool, ByteBuffer).self) { found = row }
+            guard let (tenant, user, regionText, marketplace, consumed, expired, binding) = found,
                   let region = AmazonRegion(rawValue: regionText) else {
                 throw AmazonConnectionError.stateUnknown
             }
@@ -145,6 +156,11 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
             // usable by the account that started it.
             if let presentingTenant = presenter.tenantID, presentingTenant != tenant { throw AmazonConnectionError.stateOtherTenant }
             if let presentingUser = presenter.userID, presentingUser != user { throw AmazonConnectionError.stateOtherUser }
+            // The browser that approves must be the one that started: otherwise a link sent to a
+            // victim would connect the victim's account to the sender's tenant.
+            guard let browserBindingHash, Self.constantTimeEqual(Array(binding.readableBytesView), browserBindingHash) else {
+                throw AmazonConnectionError.stateOtherBrowser
+            }
             if consumed { throw AmazonConnectionError.stateAlreadyUsed }
             if expired { throw AmazonConnectionError.stateExpired }
             try await connection.query("""

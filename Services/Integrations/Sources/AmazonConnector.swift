@@ -55,19 +55,29 @@ public struct AmazonConnector: Sendable {
 
     static func hash(state: String) -> [UInt8] { Array(SHA256.hash(data: Data(state.utf8))) }
 
+    /// 32 random bytes in base64url are 43 characters; anything shorter is not a secret.
+    static let minimumBindingLength = 43
+
     /// Starts connecting: a consent URL on the region's Seller Central with a fresh single-use
-    /// `state` bound to the tenant and user.
+    /// `state` bound to the tenant, the user and the browser that asked.
     /// - Parameters:
     ///   - region: the region to authorize; derived from `marketplaceID` when omitted.
     ///   - marketplaceID: the marketplace whose Seller Central site the seller uses (optional).
-    /// - Throws: `AmazonConnectionError.invalidInput` for an unknown region or marketplace, or a
-    ///   marketplace outside the region.
-    public func startConsent(tenantID: UUID, userID: UUID, region regionText: String?, marketplaceID: String?) async throws -> ConsentLink {
+    ///   - browserBinding: the unguessable value the gateway puts in a cookie of the browser that
+    ///     starts the flow; only its SHA-256 is stored, and the callback must present it again.
+    /// - Throws: `AmazonConnectionError.invalidInput` for an unknown region or marketplace, a
+    ///   marketplace outside the region, or a binding too short to be unguessable.
+    public func startConsent(tenantID: UUID, userID: UUID, region regionText: String?, marketplaceID: String?,
+                             browserBinding: String) async throws -> ConsentLink {
         let region = try Self.resolveRegion(regionText, marketplaceID: marketplaceID)
+        guard (Self.minimumBindingLength...256).contains(browserBinding.utf8.count) else {
+            throw AmazonConnectionError.invalidInput("browserBinding must be \(Self.minimumBindingLength) to 256 characters of randomness")
+        }
         let state = Self.newState()
         let expiresAt = try await repository.createOAuthState(
             hash: Self.hash(state: state),
             grant: OAuthStateGrant(tenantID: tenantID, userID: userID, region: region, marketplaceID: marketplaceID),
+            browserBindingHash: Self.hash(state: browserBinding),
             lifetime: settings.oauthStateLifetime)
         guard var components = URLComponents(string: settings.sellerCentralURL(region: region, marketplaceID: marketplaceID)) else {
             throw AmazonConnectionError.inconsistent("the configured Seller Central URL for \(region.rawValue) is not a URL")
@@ -121,13 +131,18 @@ public struct AmazonConnector: Sendable {
     ///
     /// The `state` is consumed before the code is exchanged, so a replayed redirect cannot run
     /// the exchange twice; a failed exchange therefore means starting again, which the error says.
+    /// The browser must present the binding its cookie carried when the flow started: a link
+    /// started by one account and approved in someone else's browser is refused before anything
+    /// is exchanged or stored. The seller is who Amazon says the new refresh token belongs to;
+    /// the redirect's `selling_partner_id` is only compared with it.
     /// - Returns: the connection and whether it is new (false when the seller reconnected).
-    public func completeConsent(state: String, code: String, sellingPartnerID: String,
+    public func completeConsent(state: String, code: String, claimedSellingPartnerID: String?, browserBinding: String?,
                                 presenter: OAuthStatePresenter) async throws -> (AmazonConnection, created: Bool) {
         guard !state.isEmpty, state.count <= 256 else { throw AmazonConnectionError.stateUnknown }
         guard !code.isEmpty, code.count <= 2048 else { throw AmazonConnectionError.invalidInput("spapi_oauth_code is missing or malformed") }
-        try Self.validateSellingPartnerID(sellingPartnerID)
-        let grant = try await repository.consumeOAuthState(hash: Self.hash(state: state), presenter: presenter)
+        let bindingHash = browserBinding.flatMap { (1...256).contains($0.utf8.count) ? Self.hash(state: $0) : nil }
+        let grant = try await repository.consumeOAuthState(hash: Self.hash(state: state), presenter: presenter,
+                                                           browserBindingHash: bindingHash)
         let refreshToken: String
         do {
             refreshToken = try await gateway.exchangeAuthorizationCode(code, redirectURI: settings.redirectURI)
@@ -137,11 +152,24 @@ public struct AmazonConnector: Sendable {
             }
             throw AmazonConnectionError.amazonUnavailable(error.description)
         }
-        return try await record(refreshToken: refreshToken, sellingPartnerID: sellingPartnerID, region: grant.region,
-                                tenantID: grant.tenantID, userID: grant.userID, method: .consent)
+        let seller: AuthorizedSeller
+        do {
+            seller = try await gateway.authorizedSeller(region: grant.region, refreshToken: refreshToken)
+        } catch let error as SPAPIError {
+            throw AmazonConnectionError.amazonUnavailable("reading who authorized failed: \(error)")
+        }
+        if let claimed = claimedSellingPartnerID, claimed != seller.sellingPartnerID {
+            logger.notice("the consent redirect named another seller than Amazon reports; keeping Amazon's",
+                          metadata: ["claimed": "\(claimed.prefix(64))", "sellingPartner": "\(seller.sellingPartnerID)"])
+        }
+        return try await save(refreshToken: refreshToken, sellingPartnerID: seller.sellingPartnerID, marketplaces: seller.marketplaceIDs,
+                              region: grant.region, tenantID: grant.tenantID, userID: grant.userID, method: .consent)
     }
 
-    /// Connects a private application's self-authorized refresh token, after proving it works.
+    /// Connects a private application's self-authorized refresh token, after proving it works
+    /// and that it is the named seller's: Amazon says whose it is, as in the consent flow.
+    /// - Throws: `.invalidInput` when the token belongs to another selling partner than
+    ///   `sellingPartnerID`; `.refreshTokenRejected` when LWA refuses it.
     public func connectSelfAuthorized(tenantID: UUID, userID: UUID?, refreshToken: String, sellingPartnerID: String,
                                       region regionText: String) async throws -> (AmazonConnection, created: Bool) {
         let region = try Self.resolveRegion(regionText, marketplaceID: nil)
@@ -158,19 +186,23 @@ public struct AmazonConnector: Sendable {
             }
             throw AmazonConnectionError.amazonUnavailable(error.description)
         }
-        return try await record(refreshToken: token, sellingPartnerID: sellingPartnerID, region: region,
-                                tenantID: tenantID, userID: userID, method: .selfAuthorized)
+        let seller: AuthorizedSeller
+        do {
+            seller = try await gateway.authorizedSeller(region: region, refreshToken: token)
+        } catch let error as SPAPIError {
+            throw AmazonConnectionError.amazonUnavailable("reading whose token this is failed: \(error)")
+        }
+        guard seller.sellingPartnerID == sellingPartnerID else {
+            throw AmazonConnectionError.invalidInput(
+                "this refresh token belongs to selling partner \(seller.sellingPartnerID), not \(sellingPartnerID): paste the seller id the token was issued for")
+        }
+        return try await save(refreshToken: token, sellingPartnerID: seller.sellingPartnerID, marketplaces: seller.marketplaceIDs,
+                              region: region, tenantID: tenantID, userID: userID, method: .selfAuthorized)
     }
 
-    private func record(refreshToken: String, sellingPartnerID: String, region: AmazonRegion, tenantID: UUID, userID: UUID?,
-                        method: AmazonAuthorizationMethod) async throws -> (AmazonConnection, created: Bool) {
-        let marketplaces: [String]
-        do {
-            marketplaces = try await gateway.participatingMarketplaces(sellingPartnerID: sellingPartnerID, region: region,
-                                                                       refreshToken: refreshToken)
-        } catch let error as SPAPIError {
-            throw AmazonConnectionError.amazonUnavailable("reading the seller's marketplaces failed: \(error)")
-        }
+    private func save(refreshToken: String, sellingPartnerID: String, marketplaces: [String], region: AmazonRegion, tenantID: UUID,
+                      userID: UUID?, method: AmazonAuthorizationMethod) async throws -> (AmazonConnection, created: Bool) {
+        try Self.validateSellingPartnerID(sellingPartnerID)
         let cipher = self.cipher
         let saved = try await repository.saveAuthorization(
             NewAmazonAuthorization(tenantID: tenantID, userID: userID, sellingPartnerID: sellingPartnerID, region: region,

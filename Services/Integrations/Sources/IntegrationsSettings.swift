@@ -18,6 +18,9 @@ import OpsideJobs
 ///   `/apps/authorize/consent` page a region's sellers are sent to; default `http://127.0.0.1:9100`
 ///   (production: `https://sellercentral.amazon.com`, `https://sellercentral-europe.amazon.com`,
 ///   `https://sellercentral.amazon.co.jp`).
+/// - `deployment.profile` [`DEPLOYMENT_PROFILE`]: in `production`, `amazon.applicationId`, `amazon.redirectUri`
+///   and `amazon.sellerCentralUrl.na|eu|fe` have no default (they are the sandbox's) and the URLs must be https
+///   off this machine; the service refuses to start and names the key otherwise.
 /// - `amazon.sellerCentralUrl.<country>` (e.g. `amazon.sellerCentralUrl.de`): optional per-marketplace site,
 ///   used when the consent URL is asked for that marketplace; unset falls back to the region's.
 /// - `amazon.consentDraftApplication` [`AMAZON_CONSENT_DRAFT_APPLICATION`]: add `version=beta` to the consent
@@ -40,20 +43,29 @@ public struct IntegrationsSettings: Sendable {
 
     public static let defaultRedirectURI = "http://127.0.0.1:8000/api/v1/amazon/callback"
     public static let defaultApplicationID = "amzn1.sellerapps.app.opside-sandbox"
+    /// What the production profile requires explicitly (beside `AmazonSPAPISettings.productionEndpointKeys`).
+    public static let productionKeys = ["amazon.applicationId", "amazon.redirectUri", "amazon.sellerCentralUrl.na",
+                                        "amazon.sellerCentralUrl.eu", "amazon.sellerCentralUrl.fe"]
 
     /// Reads the keys listed on the type.
     /// - Throws: `ConfigurationError` for a missing or malformed key.
     public init(reader: ConfigReader) throws {
-        applicationID = reader.string(forKey: "amazon.applicationId", default: Self.defaultApplicationID)
-        redirectURI = reader.string(forKey: "amazon.redirectUri", default: Self.defaultRedirectURI)
+        let profile = try DeploymentProfile(reader: reader)
+        applicationID = try profile.required("amazon.applicationId", configured: reader.string(forKey: "amazon.applicationId"),
+                                             default: Self.defaultApplicationID)
+        redirectURI = try profile.endpoint("amazon.redirectUri", configured: reader.string(forKey: "amazon.redirectUri"),
+                                           default: Self.defaultRedirectURI)
         guard URL(string: redirectURI)?.scheme != nil else {
             throw ConfigurationError(key: "amazon.redirectUri", reason: "must be an absolute URL")
         }
-        var regional: [AmazonRegion: String] = [:]
-        for region in AmazonRegion.allCases {
-            regional[region] = reader.string(forKey: ConfigKey("amazon.sellerCentralUrl.\(region.rawValue)"),
-                                             default: AmazonSPAPISettings.localSandbox)
-        }
+        let regional: [AmazonRegion: String] = [
+            .northAmerica: try profile.endpoint("amazon.sellerCentralUrl.na", configured: reader.string(forKey: "amazon.sellerCentralUrl.na"),
+                                                default: AmazonSPAPISettings.localSandbox),
+            .europe: try profile.endpoint("amazon.sellerCentralUrl.eu", configured: reader.string(forKey: "amazon.sellerCentralUrl.eu"),
+                                          default: AmazonSPAPISettings.localSandbox),
+            .farEast: try profile.endpoint("amazon.sellerCentralUrl.fe", configured: reader.string(forKey: "amazon.sellerCentralUrl.fe"),
+                                           default: AmazonSPAPISettings.localSandbox),
+        ]
         sellerCentralURLs = regional
         for (region, url) in regional where URL(string: url)?.host == nil {
             throw ConfigurationError(key: "amazon.sellerCentralUrl.\(region.rawValue)", reason: "must be an absolute URL")

@@ -1,0 +1,104 @@
+import Configuration
+import Foundation
+import Integrations
+import OpsideAmazonSPAPI
+import OpsideCore
+import Testing
+
+/// Issue 9, finding 8: a deployed suite must never fall back to the local sandboxes. The
+/// production profile (`deployment.profile`) turns every sandbox default of integrations into a
+/// refusal that names the key; development keeps them.
+@Suite struct DeploymentProfileTests {
+    /// Secrets and the LWA client, which have no default in any profile.
+    static let credentials = [
+        "AMAZON_LWA_CLIENT_ID": "amzn1.application-oa2-client.0123456789abcdef", "AMAZON_LWA_CLIENT_SECRET": "lwa-secret",
+        "SECURITY_TOKEN_ENCRYPTION_KEYS": TestEnvironment.tokenEncryptionKeys,
+    ]
+
+    /// A complete production configuration with Amazon's real endpoints.
+    static let production = credentials.merging([
+        "DEPLOYMENT_PROFILE": "production",
+        "AMAZON_LWA_ENDPOINT": "https://api.amazon.com/auth/o2/token",
+        "AMAZON_ENDPOINT_NA": "https://sellingpartnerapi-na.amazon.com",
+        "AMAZON_ENDPOINT_EU": "https://sellingpartnerapi-eu.amazon.com",
+        "AMAZON_ENDPOINT_FE": "https://sellingpartnerapi-fe.amazon.com",
+        "AMAZON_SELLER_CENTRAL_URL_NA": "https://sellercentral.amazon.com",
+        "AMAZON_SELLER_CENTRAL_URL_EU": "https://sellercentral-europe.amazon.com",
+        "AMAZON_SELLER_CENTRAL_URL_FE": "https://sellercentral.amazon.co.jp",
+        "AMAZON_REDIRECT_URI": "https://app.opside.example/api/v1/amazon/callback",
+        "AMAZON_APPLICATION_ID": "amzn1.sellerapps.app.00000000-0000-0000-0000-000000000000",
+    ]) { $1 }
+
+    static func reader(_ environment: [String: String]) async throws -> ConfigReader {
+        try await OpsideConfiguration.reader(environment: environment)
+    }
+
+    /// Reads both settings types integrations reads at start; the error when one refuses.
+    static func readSettings(_ environment: [String: String]) async throws -> ConfigurationError? {
+        let reader = try await reader(environment)
+        do {
+            _ = try AmazonSPAPISettings(reader: reader)
+            _ = try IntegrationsSettings(reader: reader)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        }
+    }
+
+    @Test func developmentKeepsTheLocalSandboxDefaults() async throws {
+        for environment in [Self.credentials, Self.credentials.merging(["DEPLOYMENT_PROFILE": "development"]) { $1 }] {
+            let reader = try await Self.reader(environment)
+            let spapi = try AmazonSPAPISettings(reader: reader)
+            #expect(spapi.lwaEndpoint == "http://127.0.0.1:9100/auth/o2/token")
+            #expect(spapi.endpoint(for: .europe) == "http://127.0.0.1:9100")
+            let integrations = try IntegrationsSettings(reader: reader)
+            #expect(integrations.sellerCentralURL(region: .farEast, marketplaceID: nil) == "http://127.0.0.1:9100")
+            #expect(integrations.redirectURI == IntegrationsSettings.defaultRedirectURI)
+        }
+    }
+
+    @Test func productionAcceptsRealEndpoints() async throws {
+        #expect(try await Self.readSettings(Self.production) == nil)
+        let reader = try await Self.reader(Self.production)
+        #expect(try AmazonSPAPISettings(reader: reader).endpoint(for: .northAmerica) == "https://sellingpartnerapi-na.amazon.com")
+        #expect(try IntegrationsSettings(reader: reader).applicationID == "amzn1.sellerapps.app.00000000-0000-0000-0000-000000000000")
+    }
+
+    @Test("production refuses every missing sandbox-defaulted key, naming it",
+          arguments: AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys)
+    func productionRefusesAMissingKey(key: String) async throws {
+        var environment = Self.production
+        let variable = OpsideConfiguration.environmentName(for: key)
+        #expect(environment.removeValue(forKey: variable) != nil, "the complete configuration sets \(variable)")
+        let error = try #require(try await Self.readSettings(environment), "\(key) unset was accepted")
+        #expect(error.key == key)
+        #expect(error.description.contains(variable) && error.description.contains("production"))
+    }
+
+    @Test("production refuses the sandbox and other local or plain-HTTP endpoints",
+          arguments: ["http://127.0.0.1:9100", "https://127.0.0.1:9100", "https://localhost/x", "http://sellingpartnerapi-na.amazon.com", "not a url"])
+    func productionRefusesALocalEndpoint(value: String) async throws {
+        for variable in ["AMAZON_ENDPOINT_NA", "AMAZON_LWA_ENDPOINT", "AMAZON_SELLER_CENTRAL_URL_EU", "AMAZON_REDIRECT_URI"] {
+            let error = try await Self.readSettings(Self.production.merging([variable: value]) { $1 })
+            #expect(error.map { OpsideConfiguration.environmentName(for: $0.key) } == variable, "\(variable)=\(value)")
+        }
+    }
+
+    @Test func anUnknownProfileIsRefused() async throws {
+        let error = try await Self.readSettings(Self.credentials.merging(["DEPLOYMENT_PROFILE": "staging"]) { $1 })
+        #expect(error?.key == "deployment.profile")
+    }
+
+    /// The service itself: built as its executable builds it, it refuses to start.
+    @Test func integrationsRefusesToStartInProductionWithoutAmazonsEndpoints() async throws {
+        let reader = try await Self.reader(Self.credentials.merging([
+            "DEPLOYMENT_PROFILE": "production", "SECURITY_SERVICE_TOKEN_SECRET": TestEnvironment.serviceTokenSecret,
+        ]) { $1 })
+        do {
+            _ = try await IntegrationsService.buildApplication(reader: reader)
+            Issue.record("integrations started in the production profile with the sandbox's endpoints")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "amazon.lwaEndpoint")
+        }
+    }
+}
