@@ -160,6 +160,20 @@ import Testing
         }
     }
 
+    @Test("fly/*.toml scrape metrics from the service's own metrics listener, and main-api trusts Fly's client-address header")
+    func flyScrapesMetricsFromTheirOwnListener() throws {
+        for file in try Self.flyFiles() {
+            let toml = TOMLFile(text: try Self.read("fly/\(file)"))
+            let port = toml.value("METRICS_PORT", in: "env")
+            #expect(port != nil, "\(file) opens a metrics listener")
+            #expect(toml.value("port", in: "metrics") == port, "\(file): Fly scrapes the port the service listens on")
+            #expect(toml.value("path", in: "metrics") == "/metrics")
+            #expect(port != toml.value("HTTP_PORT", in: "env"), "\(file): metrics are not on the public port")
+        }
+        let mainAPI = TOMLFile(text: try Self.read("fly/main-api.toml"))
+        #expect(mainAPI.value("RATE_LIMIT_CLIENT_ADDRESS_HEADER", in: "env") == "Fly-Client-IP")
+    }
+
     @Test("fly/*.toml holds no secret values (they are set with deploy/fly-secrets)")
     func flyFilesHoldNoSecret() throws {
         let files = try Self.flyFiles()
