@@ -104,6 +104,19 @@ import Testing
         #expect(checked > 0, "docker-compose.yml passes no secrets at all (SECURITY_SERVICE_TOKEN_SECRET is required)")
     }
 
+    @Test("docker-compose.yml's Redis requires a password, which every service is given")
+    func composeRedisRequiresAPassword() throws {
+        let compose = try ComposeFile(text: Self.read("docker-compose.yml"))
+        let redis = try #require(compose.services["redis"])
+        #expect(compose.environment(of: redis)["REDIS_PASSWORD"]?.hasPrefix("${OPSIDE_REDIS_PASSWORD:?") == true)
+        #expect(redis.value("command")?.contains("requirepass") == true, "redis-server is started with requirepass")
+        for (name, entry) in compose.services where !Self.thirdPartyComposeEntries.contains(name) && name != "amazon-sandbox" {
+            #expect(compose.environment(of: entry)["REDIS_PASSWORD"] == "${OPSIDE_REDIS_PASSWORD:?set OPSIDE_REDIS_PASSWORD in .env}",
+                    "\(name) authenticates to Redis")
+        }
+        #expect(try Self.read("deploy/env.example").contains("OPSIDE_REDIS_PASSWORD="))
+    }
+
     @Test("docker-compose.yml builds the services from deploy/Dockerfile")
     func composeBuildsFromTheDockerfile() throws {
         let compose = try ComposeFile(text: Self.read("docker-compose.yml"))
