@@ -468,10 +468,14 @@ struct StageLoader: Sendable {
             counts.inserted = try await inserted.get().metadata.rows ?? 0
         } else {
             let sameKey = (["target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
+            // A column some sources lack keeps its stored value when this source has none.
+            func incoming(_ column: String) -> String {
+                table.keptWhenAbsent.contains(column) ? "coalesce(latest.\(column), target.\(column))" : "latest.\(column)"
+            }
             let compared = table.columns.filter { !table.volatile.contains($0) }
             let changed = compared.isEmpty ? "false" :
-                "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "latest.\($0)" }.joined(separator: ", ")), NULL)"
-            let assignments = (table.columns.map { "\($0) = latest.\($0)" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
+                "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map(incoming).joined(separator: ", ")), NULL)"
+            let assignments = (table.columns.map { "\($0) = \(incoming($0))" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
             // Both statements see the table as it was before this one: the insert skips exactly
             // the rows that were there, updated or not.
             let sql = """
