@@ -209,11 +209,18 @@ final class StagingSession {
     }
 
     init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String,
-         chunkBytes: Int = StagingSession.defaultChunkBytes) {
+         chunkBytes: Int = StagingSession.defaultChunkBytes, dayCutBytes: Int? = nil) {
         self.loader = StageLoader(connection: connection, logger: logger, tenantID: tenantID, connectionID: connectionID, runID: runID)
         self.dataset = dataset
         self.chunkBytes = chunkBytes
+        let bound = chunkBytes > Int.max / 4 ? Int.max : max(4 * chunkBytes, 32 << 20)
+        self.dayCutBytes = dayCutBytes ?? bound
     }
+
+    /// A chunk still in one day closes anyway past this many bytes: a single day of a million
+    /// rows must not be held whole. The rest of that day is then staged as late rows (numbered
+    /// after the part merged), so memory stays at two chunks whatever the file's days.
+    let dayCutBytes: Int
 
     var connection: PostgresConnection { loader.connection }
     var logger: Logger { loader.logger }
@@ -546,6 +553,12 @@ final class ChunkedLoad {
             if newDay, !late, session.load(of: table).closedDays.contains(day) { late = true }
         }
         if bytes >= session.chunkBytes, late || newDay {
+            opening = (day, marketplace)
+            return true
+        }
+        if bytes >= session.dayCutBytes {
+            // One day larger than a chunk may be: cut it here. Its rows from now on are late.
+            late = true
             opening = (day, marketplace)
             return true
         }
