@@ -149,7 +149,11 @@ struct InventorySyncController {
         let name = try context.parameters.require("dataset")
         guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
         let body = try await request.decode(as: ScheduleRequest.self, context: context)
-        guard body.intervalSeconds >= 300 else { throw APIError.validation("intervalSeconds must be at least 300 (five minutes)") }
+        let allowed = SyncSchedule.allowedIntervalSeconds
+        guard allowed.contains(body.intervalSeconds) else {
+            throw APIError.validation("intervalSeconds must be between \(allowed.lowerBound) (five minutes) and \(allowed.upperBound) (thirty days)",
+                                      details: ["minimum": String(allowed.lowerBound), "maximum": String(allowed.upperBound)])
+        }
         let caller = context.serviceCaller?.issuer ?? "unknown"
         guard let schedule = try await repository.setSchedule(tenantID: tenant, connectionID: id, dataset: dataset,
                                                               intervalSeconds: body.intervalSeconds, enabled: body.enabled ?? true,

@@ -204,10 +204,13 @@ public struct SyncPostgresRepository: SyncRepository {
     public func setSchedule(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, intervalSeconds: Int, enabled: Bool,
                             changedBy: String) async throws -> SyncSchedule? {
         let logger = self.logger
+        // The controller refuses intervals outside the allowed range; clamping keeps any other
+        // caller from trapping the process on a value the column cannot hold.
+        let interval = Int32(clamping: intervalSeconds.clamped(to: SyncSchedule.allowedIntervalSeconds))
         return try await database.withTransaction(tenant: tenantID) { db in
             let rows = try await db.query("""
-                UPDATE amazon.sync_schedules SET interval_seconds = \(Int32(intervalSeconds)), enabled = \(enabled),
-                    next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(Int32(intervalSeconds)))),
+                UPDATE amazon.sync_schedules SET interval_seconds = \(interval), enabled = \(enabled),
+                    next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(interval))),
                     changed_by = \(changedBy), updated_at = now()
                 WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue)
                 RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by
@@ -287,6 +290,10 @@ public struct SyncPostgresRepository: SyncRepository {
 
 struct MissingRowError: Error, CustomStringConvertible {
     var description: String { "the database returned no row where one was expected" }
+}
+
+extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }
 
 extension Optional {
