@@ -168,7 +168,7 @@ final class RunningInventorySync: Sendable {
             "amazon.requestTimeoutSeconds": "10", "amazon.reports.timeoutSeconds": "60",
             "sync.reportPollMilliseconds": "100", "sync.reportPollMaxMilliseconds": "200",
             "sync.maxAttempts": "3", "sync.retryBaseSeconds": "0.2", "sync.retryMaxSeconds": "1", "sync.leaseSeconds": "4",
-            "jobs.concurrency": "8",
+            "jobs.concurrency": "8", "sync.manualCooldownSeconds": "0",
         ]
     }
 
