@@ -206,7 +206,7 @@ SYNC_SCHEDULE = {"type": "object", "properties": {
     "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"}}}
 SYNC_SCHEDULES = {"type": "object", "properties": {"schedules": {"type": "array", "items": SYNC_SCHEDULE}}}
 SYNC_SCHEDULE_REQUEST = {"type": "object", "required": ["intervalSeconds"], "properties": {
-    "intervalSeconds": {"type": "integer", "minimum": 300}, "enabled": {"type": "boolean"}}}
+    "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000}, "enabled": {"type": "boolean"}}}
 SYNC_QUARANTINE = {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object", "properties": {
     "lineNumber": {"type": "integer"}, "reason": {"type": "string"}, "rawLine": {"type": "string"}}}}}}
 SYNC_DISCREPANCIES = {"type": "object", "properties": {"discrepancies": {"type": "array", "items": {"type": "object", "properties": {
@@ -228,14 +228,17 @@ SYNC_IMPORT_QUERY = [{"name": "marketplaceId", "in": "query", "schema": {"type":
 def sync_paths(prefix, security, who):
     """The sync routes under `prefix` (inventory-sync's internal ones, or main-api's public twins)."""
     upload = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
-    imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM or Windows-1252; CRLF)", {
-        "201": json_response("Loaded, with quarantined line numbers", SYNC_IMPORT), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR},
+    imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM, UTF-16 or Windows-1252; CRLF; "
+                 "a header alone is an empty report). Bounded: 413 past the decompressed size or row limit, 422 for a line, header "
+                 "or column count past its limit (details.code names it), 503 past the import deadline", {
+        "201": json_response("Loaded, with quarantined line numbers", SYNC_IMPORT), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
+        "503": ERROR},
         security=security, parameters=SYNC_CONNECTION + SYNC_IMPORT_QUERY, tags=["sync"])
     imports["requestBody"] = upload
     return {
         f"{prefix}/connections/{{connectionId}}/syncs": {
             "post": op(f"Sync one dataset or all now ({who})", {
-                "202": json_response("The live or new run per dataset", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
+                "202": json_response("The live, recent (a manual trigger within the cooldown) or new run per dataset", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
                 "503": ERROR}, security=security, request=SYNC_TRIGGER, parameters=SYNC_CONNECTION, tags=["sync"]),
             "get": op("Sync history, newest first", {"200": json_response("Runs", SYNC_RUNS), "401": ERROR, "422": ERROR},
                       security=security, parameters=SYNC_CONNECTION + SYNC_HISTORY_QUERY, tags=["sync"])},

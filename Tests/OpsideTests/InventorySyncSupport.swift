@@ -292,7 +292,7 @@ final class InventorySyncProcess: @unchecked Sendable {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault) throws {
+    init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault, overrides: [String: String] = [:]) throws {
         port = try TestEnvironment.freePort()
         var values = RunningInventorySync.fastSettings(sandbox: sandbox)
         values.merge([
@@ -304,6 +304,7 @@ final class InventorySyncProcess: @unchecked Sendable {
             "services.integrations.url": vault.baseURL,
             "jobs.pollIntervalMilliseconds": "250", "jobs.rescueIntervalMilliseconds": "500", "log.level": "warning",
         ]) { $1 }
+        values.merge(overrides) { $1 }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
         process = Process()
@@ -311,6 +312,14 @@ final class InventorySyncProcess: @unchecked Sendable {
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// The most resident memory the process has had (VmHWM), in bytes.
+    func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = try status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.unwrap("VmHWM in /proc/<pid>/status")
+        let kilobytes = try line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.unwrap("VmHWM's value")
+        return kilobytes << 10
     }
 
     func waitUntilReady() async throws -> Bool {

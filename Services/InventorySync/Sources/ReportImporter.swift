@@ -1,7 +1,9 @@
+import Configuration
 import Foundation
 import Logging
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideCore
 import OpsidePostgres
 import PostgresNIO
 
@@ -19,37 +21,79 @@ public struct ImportResult: Codable, Sendable, Equatable {
     public let quarantinedLines: [Int]
 }
 
+/// The most one imported file may hold once decompressed: whatever the upload, an import
+/// reads a bounded number of bytes, lines of bounded length and a bounded number of rows.
+///
+/// Keys: `import.maxDecompressedBytes` (2147483648), `import.maxRows` (10000000),
+/// `import.maxLineBytes` (1048576), `import.maxColumns` (1000).
+public struct ImportLimits: Sendable, Equatable {
+    public var maxDecompressedBytes: Int
+    public var report: ReportLimits
+
+    public init(maxDecompressedBytes: Int = 2 << 30, report: ReportLimits = ReportLimits(maxRows: 10_000_000)) {
+        self.maxDecompressedBytes = maxDecompressedBytes
+        self.report = report
+    }
+
+    public init(reader: ConfigReader) {
+        let defaults = ImportLimits()
+        self.init(maxDecompressedBytes: reader.int(forKey: "import.maxDecompressedBytes", default: defaults.maxDecompressedBytes),
+                  report: ReportLimits(maxLineBytes: reader.int(forKey: "import.maxLineBytes", default: defaults.report.maxLineBytes),
+                                       maxHeaderBytes: defaults.report.maxHeaderBytes,
+                                       maxColumns: reader.int(forKey: "import.maxColumns", default: defaults.report.maxColumns),
+                                       maxRows: reader.int(forKey: "import.maxRows", default: defaults.report.maxRows)))
+    }
+}
+
 /// Imports a report file a seller downloaded from Seller Central: the type comes from the
-/// header, the file may be gzipped or plain, UTF-8 (with or without BOM) or Windows-1252, with
-/// LF or CRLF line ends. Same parsers, same tables and same all-or-nothing load as the API path.
+/// header, the file may be gzipped or plain, UTF-8 (with or without BOM), UTF-16 (with its BOM)
+/// or Windows-1252, with LF or CRLF line ends. Same parsers, same tables and same all-or-nothing
+/// load as the API path.
 public struct ReportImporter: Sendable {
     let database: Database
     let logger: Logger
+    let limits: ImportLimits
+    /// How long an import may take; past it the caller gets an answer and the run is failed
+    /// (`import.deadlineSeconds`, 1800). Measured on `clock`, which tests move.
+    let deadline: Duration
+    let clock: any Clock<Duration>
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, limits: ImportLimits = ImportLimits(), deadline: Duration = .seconds(1800),
+                clock: any Clock<Duration> = ContinuousClock()) {
         self.database = database
         self.logger = logger
+        self.limits = limits
+        self.deadline = deadline
+        self.clock = clock
     }
 
     /// - Parameters:
     ///   - path: the file on disk.
     ///   - marketplaceID: the marketplace the file belongs to (its currency, its rows' key).
-    /// - Throws: `LoadError` (unknown type, missing required column), `ReportError` (corrupt gzip).
+    /// - Throws: `LoadError` (unknown type, missing required column), `ReportError` (corrupt gzip),
+    ///   `ReportLimitError` (past one of `limits`). A refused file leaves a failed run, and no
+    ///   connection when the import had created it.
     public func importFile(path: String, tenantID: UUID, connectionID: UUID, marketplaceID: String?,
                            sourceName: String? = nil) async throws -> ImportResult {
         let logger = self.logger
         let runID = UUID()
         let gzipped = try Self.isGzip(path: path)
-        let marketplace = try await prepare(tenantID: tenantID, connectionID: connectionID, runID: runID, marketplaceID: marketplaceID,
-                                            sourceName: sourceName ?? URL(fileURLWithPath: path).lastPathComponent)
+        let limits = self.limits
+        let deadlineSeconds = Double(deadline.components.seconds)
+        let (marketplace, createdConnection) = try await prepare(deadlineSeconds: deadlineSeconds, tenantID: tenantID, connectionID: connectionID, runID: runID,
+                                                                 marketplaceID: marketplaceID,
+                                                                 sourceName: sourceName ?? URL(fileURLWithPath: path).lastPathComponent)
+        let database = self.database
         do {
-            let (mapping, counts, lines) = try await database.withTransaction(tenant: tenantID) { db in
+            let (mapping, counts, lines) = try await withDeadline(deadline, clock: clock) {
+              try await database.withTransaction(tenant: tenantID) { db in
                 let session = StagingSession(connection: db, logger: logger, tenantID: tenantID, connectionID: connectionID,
                                              runID: runID, dataset: "import")
                 let bytes = ReportFileBytes(path: path)
                 let mapping: ReportMapping? = gzipped
-                    ? try await ReportLoader.load(source: GunzipSequence(bytes), mapping: nil, marketplace: marketplace, session: session)
-                    : try await ReportLoader.load(source: bytes, mapping: nil, marketplace: marketplace, session: session)
+                    ? try await ReportLoader.load(source: GunzipSequence(bytes, maxOutputBytes: limits.maxDecompressedBytes), mapping: nil,
+                                                  marketplace: marketplace, session: session, limits: limits.report)
+                    : try await ReportLoader.load(source: bytes, mapping: nil, marketplace: marketplace, session: session, limits: limits.report)
                 guard let mapping else { throw LoadError.emptyFile }
                 let lines = session.quarantine.prefix(1000).map(\.lineNumber)
                 let counts = try await session.merge()
@@ -57,48 +101,70 @@ public struct ReportImporter: Sendable {
                     UPDATE amazon.sync_quarantine SET dataset = \(mapping.dataset.rawValue) WHERE run_id = \(runID)
                     """, logger: logger)
                 try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = now(),
+                    UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = clock_timestamp(),
                         windows_total = 1, windows_done = 1, pages_done = 1, rows_done = \(Int64(counts.staged)),
                         rows_inserted = \(Int64(counts.inserted)), rows_updated = \(Int64(counts.updated)),
                         rows_quarantined = \(Int64(counts.quarantined)), detected_report_type = \(mapping.reportType)
                     WHERE run_id = \(runID)
                     """, logger: logger)
+                // Past the deadline the caller has its answer and the run is failed: the work,
+                // cancelled then, must not commit after all.
+                try Task.checkCancellation()
                 return (mapping, counts, Array(lines))
+              }
             }
             return ImportResult(runId: runID, detectedReportType: mapping.reportType, dataset: mapping.dataset.rawValue,
                                 rowsLoaded: counts.staged, rowsInserted: counts.inserted, rowsUpdated: counts.updated,
                                 rowsQuarantined: counts.quarantined, quarantinedLines: lines)
         } catch {
             let message = String(describing: error)
+            // A deadline passed is no fault of the file: the same file may load later.
+            let kind = error is DeadlineExceeded ? "transient" : "permanent"
             _ = try await database.withTransaction(tenant: tenantID) { db in
                 try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = now(), error_kind = 'permanent', error_message = \(message)
+                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = clock_timestamp(), error_kind = \(kind), error_message = \(message)
                     WHERE run_id = \(runID)
                     """, logger: logger)
+                // A refused file is no reason to know a connection: the one this import created
+                // goes, unless another run of it (an import beside this one) is live or loaded.
+                if createdConnection {
+                    try await db.query("""
+                        DELETE FROM amazon.connections AS c WHERE c.connection_id = \(connectionID) AND c.status = 'import_only'
+                          AND NOT EXISTS (SELECT 1 FROM amazon.sync_runs AS r
+                                          WHERE r.connection_id = c.connection_id AND r.run_id <> \(runID) AND r.state <> 'failed')
+                        """, logger: logger)
+                }
             }
             throw error
         }
     }
 
     /// Records the run, and the connection when this tenant imports before connecting the API.
-    private func prepare(tenantID: UUID, connectionID: UUID, runID: UUID, marketplaceID: String?, sourceName: String) async throws -> String {
+    /// - Returns: the marketplace of the file, and whether this import created the connection.
+    private func prepare(deadlineSeconds: Double, tenantID: UUID, connectionID: UUID, runID: UUID, marketplaceID: String?,
+                         sourceName: String) async throws -> (String, created: Bool) {
         let logger = self.logger
         return try await database.withTransaction(tenant: tenantID) { db in
-            try await db.query("""
+            let inserted = try await db.query("""
                 INSERT INTO amazon.connections (connection_id, tenant_id, marketplace_ids, status)
                 VALUES (\(connectionID), \(tenantID), \(marketplaceID.map { [$0] } ?? []), 'import_only')
                 ON CONFLICT (connection_id) DO NOTHING
+                RETURNING connection_id
                 """, logger: logger)
+            var created = false
+            for try await _ in inserted.decode(UUID.self) { created = true }
             let existing = try await SyncPostgresRepository.connection(connectionID: connectionID, on: db, logger: logger)
             guard let existing else { throw ImportError.connectionOfAnotherTenant }
             try await db.query("""
-                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at, source_name)
-                VALUES (\(runID), \(tenantID), \(connectionID), 'import', 'import', 'running', now(), \(sourceName))
+                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at, source_name, deadline_at)
+                VALUES (\(runID), \(tenantID), \(connectionID), 'import', 'import', 'running', now(), \(sourceName),
+                        now() + make_interval(secs => \(deadlineSeconds)))
                 """, logger: logger)
-            return marketplaceID ?? existing.marketplaceIds.first ?? "ATVPDKIKX0DER"
+            return (marketplaceID ?? existing.marketplaceIds.first ?? "ATVPDKIKX0DER", created)
         }
     }
 
+    /// Whether the file starts with gzip's magic bytes.
     static func isGzip(path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ReportError.downloadFailed(reportDocumentID: path, status: nil, reason: "cannot open file")

@@ -298,13 +298,16 @@ final class StagingSession {
         tables[table, default: TableLoad()].closedDays.formUnion(days)
     }
 
-    /// Keeps a malformed line for the quarantine table.
+    /// Keeps a malformed line for the quarantine table: its first `quarantineLineBytes` bytes,
+    /// enough to see what is wrong (a line may be a megabyte long).
     func quarantine(line: Int, reason: String, raw: String) {
         quarantinedCount += 1
         if quarantine.count < Self.quarantineTextLimit {
-            quarantine.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: raw))
+            let kept = raw.utf8.count <= Self.quarantineLineBytes ? raw : String(decoding: raw.utf8.prefix(Self.quarantineLineBytes), as: UTF8.self)
+            quarantine.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: kept))
         }
     }
+    static let quarantineLineBytes = 4096
 
     /// Merges what is still staged into the `amazon` tables, writes the quarantine, and returns
     /// what the whole session changed (chunks merged while staging included).

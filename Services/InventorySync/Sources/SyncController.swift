@@ -13,6 +13,8 @@ struct InventorySyncController {
     let tokens: any AmazonAccessTokenSource
     /// Largest upload accepted by the import endpoint.
     let maxImportBytes: Int
+    /// Where uploads wait while they import (`RunSweeper` deletes what a dead process left).
+    let importDirectory: String
 
     struct TriggerRequest: Decodable {
         /// A dataset name, or `all`.
@@ -42,6 +44,19 @@ struct InventorySyncController {
 
     struct ImportResponse: ResponseEncodable {
         let result: ImportResult
+    }
+
+    /// A file past one of the import limits: too big once decompressed or too many rows is
+    /// 413 (split the file), a line or header that cannot be a report is 422.
+    static func refusal(_ error: ReportLimitError) -> APIError {
+        var details = ["code": error.kind.rawValue, "limit": String(error.limit)]
+        if let line = error.line { details["line"] = String(line) }
+        switch error.kind {
+        case .decompressedTooLarge, .tooManyRows:
+            return APIError(status: .contentTooLarge, code: "payload_too_large", message: "the file is refused: \(error)", details: details)
+        case .lineTooLong, .headerTooLong, .tooManyColumns:
+            return APIError.validation("the file is refused: \(error)", details: details)
+        }
     }
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
@@ -174,7 +189,7 @@ struct InventorySyncController {
         let id = try connectionID(context)
         let marketplace = request.uri.queryParameters.get("marketplaceId")
         let name = request.uri.queryParameters.get("fileName") ?? "upload"
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("opside-import-\(UUID().uuidString)").path
+        let path = (importDirectory as NSString).appendingPathComponent(RunSweeper.uploadPrefix + UUID().uuidString)
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw APIError.unavailable("cannot store the upload")
         }
@@ -202,6 +217,11 @@ struct InventorySyncController {
             throw APIError.notFound(error.description)
         } catch let error as ReportError {
             throw APIError.validation(error.description)
+        } catch let error as ReportLimitError {
+            throw Self.refusal(error)
+        } catch let error as DeadlineExceeded {
+            throw APIError.unavailable("the import did not finish in time and was abandoned; nothing of it was loaded, try again",
+                                       details: ["reason": error.description])
         }
     }
 }
