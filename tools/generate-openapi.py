@@ -212,10 +212,6 @@ SYNC_QUARANTINE = {"type": "object", "properties": {"lines": {"type": "array", "
 SYNC_DISCREPANCIES = {"type": "object", "properties": {"discrepancies": {"type": "array", "items": {"type": "object", "properties": {
     "marketplaceId": {"type": "string"}, "fnsku": {"type": "string"}, "sellerSku": {"type": "string"},
     "summaryQuantity": {"type": "integer"}, "ledgerQuantity": {"type": "integer"}, "difference": {"type": "integer"}}}}}}
-SYNC_IMPORT = {"type": "object", "properties": {"result": {"type": "object", "properties": {
-    "runId": {"type": "string", "format": "uuid"}, "detectedReportType": {"type": "string"}, "dataset": {"type": "string"},
-    "rowsLoaded": {"type": "integer"}, "rowsInserted": {"type": "integer"}, "rowsUpdated": {"type": "integer"},
-    "rowsQuarantined": {"type": "integer"}, "quarantinedLines": {"type": "array", "items": {"type": "integer"}}}}}}
 SYNC_CONNECTION = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_DATASET_PARAM = [{"name": "dataset", "in": "path", "required": True, "schema": {"type": "string", "enum": SYNC_DATASETS}}]
@@ -229,10 +225,13 @@ def sync_paths(prefix, security, who):
     """The sync routes under `prefix` (inventory-sync's internal ones, or main-api's public twins)."""
     upload = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
     imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM, UTF-16 or Windows-1252; CRLF; "
-                 "a header alone is an empty report). Bounded: 413 past the decompressed size or row limit, 422 for a line, header "
-                 "or column count past its limit (details.code names it), 503 past the import deadline", {
-        "201": json_response("Loaded, with quarantined line numbers", SYNC_IMPORT), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
-        "503": ERROR},
+                 "a header alone is an empty report). Answered once the header is read: 202 with the run, which loads in the "
+                 "background (watch it at /syncs/{runId}; its quarantine at /syncs/{runId}/quarantine). Refused at once: 422 for an "
+                 "unknown type, a missing column, a header past its limits (details.code names it), 413 for an upload past the size "
+                 "limit, 429 when the account already has its imports loading. A file past a limit while loading (line length, "
+                 "decompressed size, rows) or past the import deadline ends its run failed, with the reason", {
+        "202": json_response("Accepted: the import's run, loading", SYNC_RUNS), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
+        "429": ERROR, "503": ERROR},
         security=security, parameters=SYNC_CONNECTION + SYNC_IMPORT_QUERY, tags=["sync"])
     imports["requestBody"] = upload
     return {

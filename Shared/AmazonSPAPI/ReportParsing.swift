@@ -358,9 +358,24 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
         var utf16: UTF16Transcoder?
         var sniffed = false
 
+        /// Set while `readHeader` reads: the parse stops after the header line.
+        var headerOnly = false
+
+        /// Reads up to the end of the header line and no further; the next `next()` goes on from
+        /// there. Nil when the source has no header.
+        public mutating func readHeader() async throws -> ReportHeader? {
+            if header == nil {
+                headerOnly = true
+                defer { headerOnly = false }
+                _ = try await next()
+            }
+            return header
+        }
+
         public mutating func next() async throws -> Row? {
             guard source != nil else { return nil }
             while true {
+                if headerOnly, header != nil { return nil }
                 if let line = splitter.nextLine() {
                     if let row = try handle(line) { return row }
                     continue

@@ -108,9 +108,10 @@ public enum InventorySyncService {
         ]
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        InventorySyncController(repository: repository, importer: importer, tokens: tokens,
+        let runner = ImportRunner(logger: platform.logger)
+        InventorySyncController(repository: repository, importer: importer, runner: runner, tokens: tokens,
                                 maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20),
                                 importDirectory: importDirectory).addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner])
     }
 }

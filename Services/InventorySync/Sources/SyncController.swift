@@ -10,6 +10,7 @@ import OpsideTransport
 struct InventorySyncController {
     let repository: any SyncRepository
     let importer: ReportImporter
+    let runner: ImportRunner
     let tokens: any AmazonAccessTokenSource
     /// Largest upload accepted by the import endpoint.
     let maxImportBytes: Int
@@ -40,10 +41,6 @@ struct InventorySyncController {
 
     struct DiscrepanciesResponse: ResponseEncodable {
         let discrepancies: [InventoryDiscrepancy]
-    }
-
-    struct ImportResponse: ResponseEncodable {
-        let result: ImportResult
     }
 
     /// A file past one of the import limits: too big once decompressed or too many rows is
@@ -183,8 +180,11 @@ struct InventorySyncController {
         return DiscrepanciesResponse(discrepancies: try await repository.discrepancies(tenantID: tenant, connectionID: try connectionID(context)))
     }
 
-    /// The uploaded file streams to a temporary file first (memory stays flat), then loads.
-    func importFile(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<ImportResponse> {
+    /// The uploaded file streams to a temporary file (memory stays flat); once its header names
+    /// a report this service knows, the answer is 202 with the run, which loads in the
+    /// background: a seller watches it as a sync, and a large file is never reported failed
+    /// because the answer took longer than a gateway waits.
+    func importFile(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<RunsResponse> {
         let tenant = try context.requireCallerTenant()
         let id = try connectionID(context)
         let marketplace = request.uri.queryParameters.get("marketplaceId")
@@ -193,7 +193,8 @@ struct InventorySyncController {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw APIError.unavailable("cannot store the upload")
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        var handedOver = false
+        defer { if !handedOver { try? FileManager.default.removeItem(atPath: path) } }
         var size = 0
         do {
             for try await chunk in request.body {
@@ -209,19 +210,29 @@ struct InventorySyncController {
         }
         guard size > 0 else { throw APIError.validation("the upload is empty") }
         do {
-            let result = try await importer.importFile(path: path, tenantID: tenant, connectionID: id, marketplaceID: marketplace, sourceName: name)
-            return EditedResponse(status: .created, response: ImportResponse(result: result))
+            let accepted = try await importer.accept(path: path, tenantID: tenant, connectionID: id, marketplaceID: marketplace, sourceName: name)
+            let importer = self.importer, logger = context.logger
+            runner.start(accepted.run.runId) {
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                do {
+                    _ = try await importer.load(accepted)
+                } catch {
+                    // The run says why; the log keeps it for operators.
+                    logger.info("import failed", metadata: ["run": "\(accepted.run.runId)", "error": "\(error)"])
+                }
+            }
+            handedOver = true
+            return EditedResponse(status: .accepted, response: RunsResponse(runs: [accepted.run]))
         } catch let error as LoadError {
             throw APIError.validation(error.description)
+        } catch ImportError.connectionOfAnotherTenant {
+            throw APIError.notFound(ImportError.connectionOfAnotherTenant.description)
         } catch let error as ImportError {
-            throw APIError.notFound(error.description)
+            throw APIError(status: .tooManyRequests, code: "too_many_requests", message: error.description)
         } catch let error as ReportError {
             throw APIError.validation(error.description)
         } catch let error as ReportLimitError {
             throw Self.refusal(error)
-        } catch let error as DeadlineExceeded {
-            throw APIError.unavailable("the import did not finish in time and was abandoned; nothing of it was loaded, try again",
-                                       details: ["reason": error.description])
         }
     }
 }

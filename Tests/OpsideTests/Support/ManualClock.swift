@@ -16,7 +16,7 @@ final class ManualClock: Clock, Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    private let state = Mutex<(now: Instant, sleepers: [Sleeper], nextID: Int)>((Instant(offset: .zero), [], 0))
+    private let state = Mutex<(now: Instant, sleepers: [Sleeper], nextID: Int, cancelled: Set<Int>)>((Instant(offset: .zero), [], 0, []))
 
     var now: Instant { state.withLock { $0.now } }
     var minimumResolution: Duration { .zero }
@@ -30,16 +30,26 @@ final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let due = state.withLock { state -> Bool in
-                    if deadline <= state.now { return true }
+                // A sleep cancelled before it got here is over at once: its cancellation handler
+                // found nothing to cancel and left its id instead.
+                let (cancelled, due) = state.withLock { state -> (Bool, Bool) in
+                    if state.cancelled.remove(id) != nil { return (true, false) }
+                    if deadline <= state.now { return (false, true) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return (false, false)
                 }
-                if due { continuation.resume() }
+                if cancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else if due {
+                    continuation.resume()
+                }
             }
         } onCancel: {
             let cancelled = state.withLock { state -> Sleeper? in
-                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else {
+                    state.cancelled.insert(id)
+                    return nil
+                }
                 return state.sleepers.remove(at: index)
             }
             cancelled?.continuation.resume(throwing: CancellationError())
