@@ -404,7 +404,12 @@ import Testing
     @Test func mainAPIStreamsUploadsThroughAndCapsEachTenantsUploadsInFlight() async throws {
         let database = try await TestDatabase.create()
         let sandbox = try await InventorySyncSandbox.start()
-        let inventory = try await RunningService.start(.inventorySync, database: database, overrides: RunningInventorySync.fastSettings(sandbox: sandbox))
+        // Uploads reaching inventory-sync land in a folder of this test's own.
+        let uploadsFolder = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: uploadsFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: uploadsFolder) }
+        let inventory = try await RunningService.start(.inventorySync, database: database, overrides: RunningInventorySync.fastSettings(sandbox: sandbox)
+            .merging(["import.directory": uploadsFolder.path]) { $1 })
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["services.inventorySync.url": inventory.baseURL])
         defer { Task { await mainAPI.stop(); await inventory.stop(); await sandbox.stop() } }
         let (session, _) = try await SignUpFlowTests.signUp(mainAPI, email: "uploads@acme.test")
@@ -432,12 +437,13 @@ import Testing
         let half = ledger.count / 2
         let open = (0..<2).map { _ in openUpload() }
         for (_, body) in open { body.yield(ByteBuffer(bytes: ledger.prefix(half))) }
-        // A third is refused while they are in flight (an empty probe that got through would be
-        // answered 422 by inventory-sync and hold no place).
-        let refused = try await eventually(timeout: .seconds(30)) {
-            try await TestHTTP.request(.POST, mainAPI.baseURL + path, body: Data(), headers: ["authorization": "Bearer \(session)"]).status == 429
+        // Both are through main-api once inventory-sync is storing them; a third is refused.
+        let inFlight = try await eventually(timeout: .seconds(60)) {
+            (try FileManager.default.contentsOfDirectory(atPath: uploadsFolder.path)).filter { $0.hasPrefix(RunSweeper.uploadPrefix) }.count == 2
         }
-        #expect(refused, "a third upload in flight is refused")
+        #expect(inFlight, "both uploads reached inventory-sync")
+        let third = try await TestHTTP.request(.POST, mainAPI.baseURL + path, body: ledger, headers: ["authorization": "Bearer \(session)"])
+        #expect(third.status == 429 && third.text.contains("too_many_requests"), "\(third.status) \(third.text)")
         for (_, body) in open {
             body.yield(ByteBuffer(bytes: ledger.suffix(from: half)))
             body.finish()
