@@ -215,16 +215,12 @@ SYNC_SCHEDULE = {"type": "object", "properties": {
     "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"}}}
 SYNC_SCHEDULES = {"type": "object", "properties": {"schedules": {"type": "array", "items": SYNC_SCHEDULE}}}
 SYNC_SCHEDULE_REQUEST = {"type": "object", "required": ["intervalSeconds"], "properties": {
-    "intervalSeconds": {"type": "integer", "minimum": 300}, "enabled": {"type": "boolean"}}}
+    "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000}, "enabled": {"type": "boolean"}}}
 SYNC_QUARANTINE = {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object", "properties": {
     "lineNumber": {"type": "integer"}, "reason": {"type": "string"}, "rawLine": {"type": "string"}}}}}}
 SYNC_DISCREPANCIES = {"type": "object", "properties": {"discrepancies": {"type": "array", "items": {"type": "object", "properties": {
     "marketplaceId": {"type": "string"}, "fnsku": {"type": "string"}, "sellerSku": {"type": "string"},
     "summaryQuantity": {"type": "integer"}, "ledgerQuantity": {"type": "integer"}, "difference": {"type": "integer"}}}}}}
-SYNC_IMPORT = {"type": "object", "properties": {"result": {"type": "object", "properties": {
-    "runId": {"type": "string", "format": "uuid"}, "detectedReportType": {"type": "string"}, "dataset": {"type": "string"},
-    "rowsLoaded": {"type": "integer"}, "rowsInserted": {"type": "integer"}, "rowsUpdated": {"type": "integer"},
-    "rowsQuarantined": {"type": "integer"}, "quarantinedLines": {"type": "array", "items": {"type": "integer"}}}}}}
 SYNC_CONNECTION = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_DATASET_PARAM = [{"name": "dataset", "in": "path", "required": True, "schema": {"type": "string", "enum": SYNC_DATASETS}}]
@@ -237,14 +233,20 @@ SYNC_IMPORT_QUERY = [{"name": "marketplaceId", "in": "query", "schema": {"type":
 def sync_paths(prefix, security, who):
     """The sync routes under `prefix` (inventory-sync's internal ones, or main-api's public twins)."""
     upload = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
-    imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM or Windows-1252; CRLF)", {
-        "201": json_response("Loaded, with quarantined line numbers", SYNC_IMPORT), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR},
+    imports = op("Import a Seller Central report file (type from the header; gzip or plain; UTF-8, BOM, UTF-16 or Windows-1252; CRLF; "
+                 "a header alone is an empty report). Answered once the header is read: 202 with the run, which loads in the "
+                 "background (watch it at /syncs/{runId}; its quarantine at /syncs/{runId}/quarantine). Refused at once: 422 for an "
+                 "unknown type, a missing column, a header past its limits (details.code names it), 413 for an upload past the size "
+                 "limit, 429 when the account already has its imports loading. A file past a limit while loading (line length, "
+                 "decompressed size, rows) or past the import deadline ends its run failed, with the reason", {
+        "202": json_response("Accepted: the import's run, loading", SYNC_RUNS), "401": ERROR, "404": ERROR, "413": ERROR, "422": ERROR,
+        "429": ERROR, "503": ERROR},
         security=security, parameters=SYNC_CONNECTION + SYNC_IMPORT_QUERY, tags=["sync"])
     imports["requestBody"] = upload
     return {
         f"{prefix}/connections/{{connectionId}}/syncs": {
             "post": op(f"Sync one dataset or all now ({who})", {
-                "202": json_response("The live or new run per dataset", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
+                "202": json_response("The live, recent (a manual trigger within the cooldown) or new run per dataset", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
                 "503": ERROR}, security=security, request=SYNC_TRIGGER, parameters=SYNC_CONNECTION, tags=["sync"]),
             "get": op("Sync history, newest first", {"200": json_response("Runs", SYNC_RUNS), "401": ERROR, "422": ERROR},
                       security=security, parameters=SYNC_CONNECTION + SYNC_HISTORY_QUERY, tags=["sync"])},

@@ -31,14 +31,71 @@ public struct ReportParsingOptions: Sendable {
     /// Told about every skipped row (line number, reason, the line's text), so a caller can keep
     /// it (inventory-sync's quarantine) instead of only counting it.
     public var onSkippedRow: (@Sendable (_ line: Int, _ reason: String, _ text: String) -> Void)?
+    /// What one report may hold at most; past a limit the parse fails with `ReportLimitError`.
+    public var limits: ReportLimits
 
     public init(encoding: ReportTextEncoding = .automatic(fallback: nil), skipMalformedRows: Bool = false,
                 statistics: ReportParsingStatistics = ReportParsingStatistics(),
-                onSkippedRow: (@Sendable (_ line: Int, _ reason: String, _ text: String) -> Void)? = nil) {
+                onSkippedRow: (@Sendable (_ line: Int, _ reason: String, _ text: String) -> Void)? = nil,
+                limits: ReportLimits = ReportLimits()) {
         self.encoding = encoding
         self.skipMalformedRows = skipMalformedRows
         self.statistics = statistics
         self.onSkippedRow = onSkippedRow
+        self.limits = limits
+    }
+}
+
+/// Bounds on one report, so that no input (a gzip bomb, a line without an end, a header of a
+/// million columns) can make a parse hold more than a few lines in memory or run for long.
+/// Amazon's widest flat file has under 100 columns and lines of a few hundred bytes.
+public struct ReportLimits: Sendable, Equatable {
+    /// Longest line, header included, in bytes (without its line end).
+    public var maxLineBytes: Int
+    /// Longest header line, in bytes.
+    public var maxHeaderBytes: Int
+    /// Most columns a header may name.
+    public var maxColumns: Int
+    /// Most data lines (rows, malformed ones included).
+    public var maxRows: Int
+
+    public init(maxLineBytes: Int = 1 << 20, maxHeaderBytes: Int = 64 << 10, maxColumns: Int = 1_000, maxRows: Int = .max) {
+        self.maxLineBytes = maxLineBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxColumns = maxColumns
+        self.maxRows = maxRows
+    }
+}
+
+/// A report went past one of its limits: the whole report is refused, nothing of it is kept.
+public struct ReportLimitError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case lineTooLong = "line_too_long"
+        case headerTooLong = "header_too_long"
+        case tooManyColumns = "too_many_columns"
+        case tooManyRows = "too_many_rows"
+        case decompressedTooLarge = "decompressed_too_large"
+    }
+    public let kind: Kind
+    public let limit: Int
+    /// The line the parse stopped at (1 = header), when a line is to blame.
+    public let line: Int?
+
+    public init(_ kind: Kind, limit: Int, line: Int? = nil) {
+        self.kind = kind
+        self.limit = limit
+        self.line = line
+    }
+
+    public var description: String {
+        let at = line.map { "line \($0) " } ?? ""
+        return switch kind {
+        case .lineTooLong: "\(at)is longer than \(limit) bytes (is the file a tab-separated report with line ends?)"
+        case .headerTooLong: "the header line is longer than \(limit) bytes"
+        case .tooManyColumns: "the header names more than \(limit) columns"
+        case .tooManyRows: "the report has more than \(limit) rows; split it into smaller date ranges"
+        case .decompressedTooLarge: "the report is larger than \(limit) bytes once decompressed"
+        }
     }
 }
 
@@ -70,6 +127,9 @@ public struct ReportHeader: Sendable {
     public let names: [String]
     /// The first column of each normalized name.
     private let columns: [NormalizedColumn]
+    /// For a wide header: indices into `columns` by fingerprint, and positions by normalized name.
+    private let byFingerprint: [UInt64: [Int]]
+    private let byName: [[UInt8]: Int]
 
     /// A column's normalized name, with a fingerprint to find it by.
     struct NormalizedColumn: Sendable {
@@ -81,18 +141,30 @@ public struct ReportHeader: Sendable {
     init(names: [String]) {
         self.names = names
         var columns: [NormalizedColumn] = []
+        // Linear in the header: a set finds a repeated name (a scan per name made an 80,000-column
+        // header cost seconds of CPU), a table finds a column of a wide header by its fingerprint.
+        var seen = Set<[UInt8]>()
+        var byFingerprint: [UInt64: [Int]] = [:]
         for (position, name) in names.enumerated() {
             let normalized = Array(Self.normalize(name).utf8)
-            guard !columns.contains(where: { $0.name == normalized }) else { continue }
+            guard seen.insert(normalized).inserted else { continue }
             // Only a spelling with the same other bytes finds a name with bytes beyond ASCII, by
             // its normalized form: the fingerprint of such a name is never looked at.
             let fingerprint = normalized.withUnsafeBufferPointer { name in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count) { Self.fingerprint(name, normalizingInto: $0)?.0 }
             } ?? 0
+            byFingerprint[fingerprint, default: []].append(columns.count)
             columns.append(NormalizedColumn(name: normalized, fingerprint: fingerprint, position: position))
         }
         self.columns = columns
+        self.byFingerprint = columns.count > Self.scannedColumns ? byFingerprint : [:]
+        self.byName = columns.count > Self.scannedColumns
+            ? Dictionary(columns.map { ($0.name, $0.position) }, uniquingKeysWith: { first, _ in first }) : [:]
     }
+
+    /// Up to this many columns a lookup scans them (faster than hashing for Amazon's headers);
+    /// wider headers are looked up in tables.
+    static let scannedColumns = 48
 
     /// `Event Type`, `event-type`, `EventType` and `event_type` are one column: lower-cased,
     /// letters and digits only.
@@ -149,12 +221,17 @@ public struct ReportHeader: Sendable {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { normalized -> Int? in
                 guard let (fingerprint, count) = Self.fingerprint(bytes, normalizingInto: normalized) else {
                     let normalized = Array(Self.normalize(column).utf8)
+                    if columns.count > Self.scannedColumns { return byName[normalized] }
                     return columns.first { $0.name == normalized }?.position
                 }
                 let spelled = UnsafeBufferPointer(rebasing: normalized[..<count])
-                return columns.first { column in
+                func matches(_ column: NormalizedColumn) -> Bool {
                     column.fingerprint == fingerprint && column.name.withUnsafeBufferPointer { Self.same($0, spelled) }
-                }?.position
+                }
+                if columns.count > Self.scannedColumns {
+                    return byFingerprint[fingerprint]?.lazy.map { columns[$0] }.first(where: matches)?.position
+                }
+                return columns.first(where: matches)?.position
             }
         }
     }
@@ -272,23 +349,51 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
         var source: Source.AsyncIterator?
         let options: ReportParsingOptions
         var splitter = LineSplitter()
-        var header: ReportHeader?
+        /// The header, once its line is read (also when no data line follows).
+        public internal(set) var header: ReportHeader?
         var lineNumber = 0
+        var dataLines = 0
         var sourceDone = false
+        /// Set when the first bytes are a UTF-16 byte-order mark (Excel's "Unicode text").
+        var utf16: UTF16Transcoder?
+        var sniffed = false
+
+        /// Set while `readHeader` reads: the parse stops after the header line.
+        var headerOnly = false
+
+        /// Reads up to the end of the header line and no further; the next `next()` goes on from
+        /// there. Nil when the source has no header.
+        public mutating func readHeader() async throws -> ReportHeader? {
+            if header == nil {
+                headerOnly = true
+                defer { headerOnly = false }
+                _ = try await next()
+            }
+            return header
+        }
 
         public mutating func next() async throws -> Row? {
             guard source != nil else { return nil }
             while true {
+                if headerOnly, header != nil { return nil }
                 if let line = splitter.nextLine() {
                     if let row = try handle(line) { return row }
                     continue
                 }
+                // No line end in what is buffered: a line longer than the limit stops here,
+                // before it is read any further (memory stays at one line whatever the input).
+                try checkLength(splitter.pendingBytes, line: lineNumber + 1)
                 if sourceDone {
                     guard let last = splitter.remainder() else { return nil }
                     if let row = try handle(last) { return row }
                     continue
                 }
-                if let chunk = try await source!.next() {
+                if var chunk = try await source!.next() {
+                    if !sniffed {
+                        sniffed = true
+                        utf16 = UTF16Transcoder(startingWith: &chunk)
+                    }
+                    if utf16 != nil { chunk = utf16!.transcode(chunk) }
                     splitter.append(chunk)
                 } else {
                     sourceDone = true
@@ -296,19 +401,35 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             }
         }
 
+        private func checkLength(_ bytes: Int, line: Int) throws(ReportLimitError) {
+            let limits = options.limits
+            if header == nil, bytes > limits.maxHeaderBytes { throw ReportLimitError(.headerTooLong, limit: limits.maxHeaderBytes, line: line) }
+            if bytes > limits.maxLineBytes { throw ReportLimitError(.lineTooLong, limit: limits.maxLineBytes, line: line) }
+        }
+
         private mutating func handle(_ line: Range<Int>) throws -> Row? {
             lineNumber += 1
+            try checkLength(line.count, line: lineNumber)
             let isFirstLine = lineNumber == 1, encoding = options.encoding
-            guard let fields = splitter.withBytes(line, { Self.fields(of: $0, isFirstLine: isFirstLine, encoding: encoding) }) else {
+            // A data line is split into at most one field more than the header has: enough to
+            // know it is malformed, without a string for each of a million tabs.
+            let maxFields = header.map { $0.names.count + 1 } ?? options.limits.maxColumns + 1
+            guard let split = splitter.withBytes(line, { Self.fields(of: $0, isFirstLine: isFirstLine, encoding: encoding, maxFields: maxFields) }) else {
                 return nil
             }
+            let fields = split.fields
             guard let header else {
+                guard fields.count <= options.limits.maxColumns else {
+                    throw ReportLimitError(.tooManyColumns, limit: options.limits.maxColumns, line: lineNumber)
+                }
                 self.header = ReportHeader(names: fields)
                 return nil
             }
+            dataLines += 1
+            guard dataLines <= options.limits.maxRows else { throw ReportLimitError(.tooManyRows, limit: options.limits.maxRows, line: lineNumber) }
             do throws(ReportRowError) {
                 guard fields.count <= header.names.count else {
-                    throw ReportRowError("\(fields.count) fields for \(header.names.count) columns")
+                    throw ReportRowError("\(split.count) fields for \(header.names.count) columns")
                 }
                 let row = try Row(record: ReportRecord(header: header, fields: fields, line: lineNumber))
                 options.statistics.countRow()
@@ -323,34 +444,43 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             }
         }
 
-        /// A line's fields, without the UTF-8 BOM of the first line and the CR of a CRLF; nil for
-        /// an empty line.
-        static func fields(of line: UnsafeBufferPointer<UInt8>, isFirstLine: Bool, encoding: ReportTextEncoding) -> [String]? {
+        /// A line's fields (at most `maxFields` of them, and how many it has), without the UTF-8
+        /// BOM of the first line and the CR of a CRLF; nil for an empty line.
+        static func fields(of line: UnsafeBufferPointer<UInt8>, isFirstLine: Bool, encoding: ReportTextEncoding,
+                           maxFields: Int = .max) -> (fields: [String], count: Int)? {
             var bytes = line[...]
             if isFirstLine, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
             if bytes.last == 0x0D { bytes = bytes.dropLast() }
             if bytes.isEmpty { return nil }
-            return split(UnsafeBufferPointer(rebasing: bytes), encoding: encoding)
+            return split(UnsafeBufferPointer(rebasing: bytes), encoding: encoding, maxFields: maxFields)
         }
 
         static func split(_ line: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding) -> [String] {
+            split(line, encoding: encoding, maxFields: .max).fields
+        }
+
+        /// The first `maxFields` fields, and the number of fields of the whole line.
+        static func split(_ line: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding, maxFields: Int) -> (fields: [String], count: Int) {
             // Almost every line is ASCII, which reads the same in every encoding but Shift_JIS (where
             // 0x5C may be a yen sign): one check for the whole line spares validating field by field.
             let ascii = encoding != .shiftJIS && isASCII(line)
             var fields: [String] = []
             fields.reserveCapacity(32)
-            guard let base = line.baseAddress else { return [] }
-            var start = 0
+            guard let base = line.baseAddress else { return ([], 0) }
+            var start = 0, total = 0
             let count = line.count
             while start <= count {
                 let remaining = count - start
                 let tab = remaining > 0 ? memchr(base + start, 0x09, remaining) : nil
                 let end = tab.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? count
-                let field = UnsafeBufferPointer(rebasing: line[start..<end])
-                fields.append(ascii ? String(decoding: field, as: UTF8.self) : decode(field, encoding: encoding))
+                if total < maxFields {
+                    let field = UnsafeBufferPointer(rebasing: line[start..<end])
+                    fields.append(ascii ? String(decoding: field, as: UTF8.self) : decode(field, encoding: encoding))
+                }
+                total += 1
                 start = end + 1
             }
-            return fields
+            return (fields, total)
         }
 
         static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -374,6 +504,58 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(source: source?.makeAsyncIterator(), options: options)
+    }
+}
+
+/// Turns a UTF-16 stream (after its byte-order mark) into UTF-8, chunk by chunk: a code unit or
+/// a surrogate pair cut between chunks waits for the next one; an unpaired surrogate becomes
+/// U+FFFD.
+struct UTF16Transcoder {
+    let bigEndian: Bool
+    private var carry: [UInt8] = []
+    private var highSurrogate: UInt16?
+
+    /// Reads and drops the byte-order mark at the start of `chunk`; nil when there is none.
+    init?(startingWith chunk: inout ByteBuffer) {
+        guard let mark = chunk.getBytes(at: chunk.readerIndex, length: 2) else { return nil }
+        switch (mark[0], mark[1]) {
+        case (0xFF, 0xFE): bigEndian = false
+        case (0xFE, 0xFF): bigEndian = true
+        default: return nil
+        }
+        chunk.moveReaderIndex(forwardBy: 2)
+    }
+
+    mutating func transcode(_ chunk: ByteBuffer) -> ByteBuffer {
+        var output = ByteBufferAllocator().buffer(capacity: chunk.readableBytes * 3 / 2 + 4)
+        var bytes = carry
+        bytes.append(contentsOf: chunk.readableBytesView)
+        let usable = bytes.count & ~1
+        var index = 0
+        while index < usable {
+            let unit = bigEndian ? UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]) : UInt16(bytes[index + 1]) << 8 | UInt16(bytes[index])
+            index += 2
+            if let high = highSurrogate {
+                highSurrogate = nil
+                if (0xDC00...0xDFFF).contains(unit) {
+                    let scalar = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(unit) - 0xDC00)
+                    Self.write(Unicode.Scalar(scalar) ?? "\u{FFFD}", into: &output)
+                    continue
+                }
+                Self.write("\u{FFFD}", into: &output)
+            }
+            if (0xD800...0xDBFF).contains(unit) {
+                highSurrogate = unit
+            } else {
+                Self.write(Unicode.Scalar(unit) ?? "\u{FFFD}", into: &output)
+            }
+        }
+        carry = Array(bytes[usable...])
+        return output
+    }
+
+    private static func write(_ scalar: Unicode.Scalar, into output: inout ByteBuffer) {
+        for unit in UTF8.encode(scalar)! { output.writeInteger(unit) }
     }
 }
 
@@ -405,6 +587,9 @@ struct LineSplitter {
         defer { start = newline + 1 }
         return start..<newline
     }
+
+    /// Bytes buffered after the last complete line: the line being read.
+    var pendingBytes: Int { buffer.count - start }
 
     /// What is left after the last LF, at the end of the stream.
     mutating func remainder() -> Range<Int>? {

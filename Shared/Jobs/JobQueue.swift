@@ -37,8 +37,8 @@ public struct JobQueue: Sendable {
             INSERT INTO platform.jobs (queue, kind, args, tenant_id, fairness_key, state, priority, max_attempts,
                                        scheduled_at, unique_key, lease_seconds, request_id)
             VALUES (\(job.queue), \(job.kind), \(job.arguments)::jsonb, \(job.tenantID),
-                    \(job.tenantID?.uuidString.lowercased() ?? ""), \(state)::platform.job_state, \(Int16(job.priority)),
-                    \(Int16(job.maxAttempts)), COALESCE(\(job.scheduledAt), now()), \(job.uniqueKey), \(Int32(job.leaseSeconds)),
+                    \(job.tenantID?.uuidString.lowercased() ?? ""), \(state)::platform.job_state, \(Int16(clamping: job.priority)),
+                    \(Int16(clamping: job.maxAttempts)), COALESCE(\(job.scheduledAt), now()), \(job.uniqueKey), \(Int32(clamping: job.leaseSeconds)),
                     \(RequestScope.requestID))
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
                 AND state IN ('available', 'scheduled', 'running', 'retryable')
@@ -170,7 +170,7 @@ public struct JobQueue: Sendable {
     func complete(_ jobs: [(id: Int64, attempt: Int)], workerID: String) async throws {
         guard !jobs.isEmpty else { return }
         let ids = jobs.map(\.id)
-        let attempts = jobs.map { Int16($0.attempt) }
+        let attempts = jobs.map { Int16(clamping: $0.attempt) }
         let logger = self.logger
         _ = try await database.withConnection { connection in
             try await connection.query("""
@@ -195,7 +195,7 @@ public struct JobQueue: Sendable {
                     lease_expires_at = NULL,
                     errors = errors || jsonb_build_array(jsonb_build_object(
                         'attempt', attempt, 'at', now(), 'error', \(String(error.prefix(2000)))))
-                WHERE id = \(id) AND attempt = \(Int16(attempt)) AND state = 'running' AND attempted_by = \(workerID)
+                WHERE id = \(id) AND attempt = \(Int16(clamping: attempt)) AND state = 'running' AND attempted_by = \(workerID)
                 """, logger: logger)
         }
     }
@@ -208,7 +208,7 @@ public struct JobQueue: Sendable {
                 UPDATE platform.jobs
                 SET state = 'cancelled', finalized_at = now(), lease_expires_at = NULL,
                     errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', now(), 'error', \(reason)))
-                WHERE id = \(id) AND attempt = \(Int16(attempt)) AND state = 'running' AND attempted_by = \(workerID)
+                WHERE id = \(id) AND attempt = \(Int16(clamping: attempt)) AND state = 'running' AND attempted_by = \(workerID)
                 """, logger: logger)
         }
     }
@@ -222,7 +222,7 @@ public struct JobQueue: Sendable {
                 SET state = CASE WHEN \(delaySeconds) > 0 THEN 'scheduled' ELSE 'available' END::platform.job_state,
                     attempt = attempt - 1, lease_expires_at = NULL,
                     scheduled_at = now() + make_interval(secs => \(delaySeconds))
-                WHERE id = \(id) AND attempt = \(Int16(attempt)) AND state = 'running' AND attempted_by = \(workerID)
+                WHERE id = \(id) AND attempt = \(Int16(clamping: attempt)) AND state = 'running' AND attempted_by = \(workerID)
                 """, logger: logger)
         }
     }

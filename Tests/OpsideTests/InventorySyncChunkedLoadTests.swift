@@ -20,14 +20,15 @@ import Testing
     }
 
     /// Loads `lines` through one staging session; `chunkBytes: 1` closes a chunk at every new day.
-    static func load(_ importer: Merge.Importer, _ lines: [[String]], into connection: UUID, chunkBytes: Int) async throws -> Load {
+    static func load(_ importer: Merge.Importer, _ lines: [[String]], into connection: UUID, chunkBytes: Int,
+                     dayCutBytes: Int? = nil) async throws -> Load {
         let path = try Merge.write(Merge.ledgerHeader, lines)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let tenant = importer.tenant
         return try await importer.withDatabase { database in
             try await database.withTransaction(tenant: tenant) { db in
                 let session = StagingSession(connection: db, logger: TestEnvironment.logger, tenantID: tenant, connectionID: connection,
-                                             runID: UUID(), dataset: "import", chunkBytes: chunkBytes)
+                                             runID: UUID(), dataset: "import", chunkBytes: chunkBytes, dayCutBytes: dayCutBytes)
                 let mapping = try await ReportLoader.load(source: ReportFileBytes(path: path), mapping: nil,
                                                           marketplace: Merge.marketplace, session: session)
                 #expect(mapping?.table == AmazonTables.ledgerDetail)
@@ -102,6 +103,28 @@ import Testing
         let again = try await Self.load(importer, lines, into: chunked, chunkBytes: 1)
         #expect((again.counts.inserted, again.counts.updated) == (0, 0))
         #expect(try await importer.database.count("SELECT count(*) FROM amazon.ledger_detail WHERE connection_id = '\(chunked)'") == 42)
+    }
+
+    /// A file of one single day (a million rows of one day is a real seller's peak) is cut into
+    /// chunks anyway once a chunk passes its bound, and stores what a load in one piece stores,
+    /// identical events straddling the cuts included.
+    @Test func aSingleDayLargerThanAChunkIsCutAndStoresWhatOneLoadStores() async throws {
+        let importer = try await Merge.Importer.make()
+        let cut = UUID(), whole = UUID()
+        // 120 events of 2024-03-01 (index multiple of 9), each event seen once, the first
+        // ten of them seen again at the end.
+        let day = (0..<120).map { Merge.ledgerLine(9 * $0) }
+        let lines = day + day.prefix(10)
+        let byCuts = try await Self.load(importer, lines, into: cut, chunkBytes: 1 << 10, dayCutBytes: 2 << 10)
+        #expect(byCuts.chunksMerged + byCuts.chunksLate > 4, "cut into \(byCuts.chunksMerged) + \(byCuts.chunksLate) chunks")
+        let inOne = try await Self.load(importer, lines, into: whole, chunkBytes: .max)
+        #expect(inOne.chunksMerged + inOne.chunksLate == 1)
+        #expect(byCuts.counts == inOne.counts)
+        #expect((byCuts.counts.staged, byCuts.counts.inserted) == (130, 130))
+        #expect(try await importer.rows("ledger_detail", cut, columns: Merge.ledgerColumns)
+                == (try await importer.rows("ledger_detail", whole, columns: Merge.ledgerColumns)))
+        let again = try await Self.load(importer, lines, into: cut, chunkBytes: 1 << 10, dayCutBytes: 2 << 10)
+        #expect((again.counts.inserted, again.counts.updated) == (0, 0))
     }
 
     @Test func aDownloadBreakingAfterChunksWereMergedLeavesNothingBehind() async throws {

@@ -5,8 +5,6 @@ import OpsideCore
 import Testing
 
 @Suite(.serialized) struct InventorySyncImportTests {
-    struct ImportReply: Decodable { let result: ImportResult }
-
     static func gzip(_ bytes: [UInt8]) throws -> Data {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString).txt")
         try Data(bytes).write(to: input)
@@ -59,10 +57,10 @@ import Testing
             .replacingOccurrences(of: "Unreconciled Quantity", with: "UnreconciledQuantity")
             .replacingOccurrences(of: "Reconciled Quantity", with: "ReconciledQuantity")
         let quirky: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
-        let upload = try await service.call(.POST, "/internal/amazon/connections/\(viaFile)/imports?marketplaceId=\(marketplace)&fileName=ledger.txt.gz",
-                                            tenant: tenant, body: try Self.gzip(quirky))
-        #expect(upload.status == 201, "\(upload.text)")
-        let ledger = try JSONDecoder.opside.decode(ImportReply.self, from: upload.body).result
+        let upload = try await service.importAndWait(tenant: tenant, connection: viaFile, query: "?marketplaceId=\(marketplace)&fileName=ledger.txt.gz",
+                                                     body: try Self.gzip(quirky))
+        #expect(upload.reply.status == 202, "\(upload.reply.text)")
+        let ledger = try upload.result.unwrap("the ledger import's result: \(String(describing: upload.run))")
         #expect(ledger.detectedReportType == "GET_LEDGER_DETAIL_VIEW_DATA")
         #expect(ledger.rowsLoaded == dataLines && ledger.rowsQuarantined == 0)
         let apiLedger = try await Self.rows(database, "ledger_detail", viaAPI, columns: Self.ledgerColumns)
@@ -111,10 +109,10 @@ import Testing
         badQuantity[quantityIndex] = "lots"
         let malformed = lines.joined(separator: "\n") + "\n" + badQuantity.joined(separator: "\t") + "\n"
             + lines[2] + "\textra\tfields\n"
-        let broken = try await service.call(.POST, "/internal/amazon/connections/\(other)/imports?marketplaceId=\(marketplace)",
-                                            tenant: tenant, body: Data(malformed.utf8))
-        #expect(broken.status == 201, "\(broken.text)")
-        let result = try JSONDecoder.opside.decode(ImportReply.self, from: broken.body).result
+        let broken = try await service.importAndWait(tenant: tenant, connection: other, query: "?marketplaceId=\(marketplace)",
+                                                     body: Data(malformed.utf8))
+        #expect(broken.reply.status == 202, "\(broken.reply.text)")
+        let result = try broken.result.unwrap("the malformed import's result: \(String(describing: broken.run))")
         #expect(result.rowsQuarantined == 2 && result.quarantinedLines == [dataLines + 2, dataLines + 3])
         #expect(result.rowsLoaded == dataLines)
         let reasons = try await database.strings("SELECT line_number || ': ' || reason FROM amazon.sync_quarantine WHERE run_id = '\(result.runId)' ORDER BY line_number")

@@ -168,7 +168,7 @@ final class RunningInventorySync: Sendable {
             "amazon.requestTimeoutSeconds": "10", "amazon.reports.timeoutSeconds": "60",
             "sync.reportPollMilliseconds": "100", "sync.reportPollMaxMilliseconds": "200",
             "sync.maxAttempts": "3", "sync.retryBaseSeconds": "0.2", "sync.retryMaxSeconds": "1", "sync.leaseSeconds": "4",
-            "jobs.concurrency": "8",
+            "jobs.concurrency": "8", "sync.manualCooldownSeconds": "0",
         ]
     }
 
@@ -201,6 +201,17 @@ final class RunningInventorySync: Sendable {
                                           timeout: .seconds(60))
     }
 
+    /// Uploads a report file. An accepted one (202) loads in the background: this waits until
+    /// its run ends and returns it as an import's result (nil when the upload was refused).
+    func importAndWait(tenant: UUID, connection: UUID, query: String = "", body: Data) async throws -> (reply: TestHTTP.Reply, run: SyncRun?, result: ImportResult?) {
+        let reply = try await call(.POST, "/internal/amazon/connections/\(connection)/imports\(query)", tenant: tenant, body: body)
+        guard reply.status == 202 else { return (reply, nil, nil) }
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+        let token = try await authority.token(for: .inventorySync, tenantID: tenant)
+        let (run, result) = try await waitForImport(baseURL: baseURL, reply: reply, headers: ["authorization": "Bearer \(token)"])
+        return (reply, run, result)
+    }
+
     /// Triggers datasets and waits until every run ends; returns the final runs.
     func syncAndWait(tenant: UUID, connection: UUID, dataset: String = "all", timeout: Duration = .seconds(120)) async throws -> [SyncRun] {
         let reply = try await call(.POST, "/internal/amazon/connections/\(connection.uuidString)/syncs", tenant: tenant,
@@ -222,6 +233,31 @@ final class RunningInventorySync: Sendable {
         #expect(done, "every run finished: \(final.map { "\($0.dataset)=\($0.state)" })")
         return final
     }
+}
+
+/// Waits until the import run a 202 answer names has ended; returns the run and, when it
+/// succeeded, what the import did (quarantined line numbers from the run's quarantine).
+func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: String],
+                   timeout: Duration = .seconds(120)) async throws -> (SyncRun, ImportResult?) {
+    struct Runs: Decodable { let runs: [SyncRun] }
+    struct Quarantine: Decodable { let lines: [QuarantinedLine] }
+    let accepted = try JSONDecoder.opside.decode(Runs.self, from: reply.body).runs
+    let runID = try accepted.first.unwrap("the accepted import's run").runId
+    let last = Mutex<SyncRun?>(nil)
+    let ended = try await eventually(timeout: timeout, every: .milliseconds(100)) {
+        let answer = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)", headers: headers)
+        let run = try JSONDecoder.opside.decode(SyncRun.self, from: answer.body)
+        last.withLock { $0 = run }
+        return run.state != "running"
+    }
+    let run = try last.withLock { $0 }.unwrap("the import's run")
+    #expect(ended, "the import ended: \(run)")
+    guard run.state == "succeeded" else { return (run, nil) }
+    let lines = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)/quarantine", headers: headers)
+    let quarantined = try JSONDecoder.opside.decode(Quarantine.self, from: lines.body).lines.map(\.lineNumber)
+    return (run, ImportResult(runId: run.runId, detectedReportType: run.detectedReportType ?? "", dataset: run.dataset,
+                              rowsLoaded: run.rowsDone, rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated,
+                              rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined))
 }
 
 extension TestDatabase {
@@ -292,7 +328,7 @@ final class InventorySyncProcess: @unchecked Sendable {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault) throws {
+    init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault, overrides: [String: String] = [:]) throws {
         port = try TestEnvironment.freePort()
         var values = RunningInventorySync.fastSettings(sandbox: sandbox)
         values.merge([
@@ -304,6 +340,7 @@ final class InventorySyncProcess: @unchecked Sendable {
             "services.integrations.url": vault.baseURL,
             "jobs.pollIntervalMilliseconds": "250", "jobs.rescueIntervalMilliseconds": "500", "log.level": "warning",
         ]) { $1 }
+        values.merge(overrides) { $1 }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
         process = Process()
@@ -311,6 +348,14 @@ final class InventorySyncProcess: @unchecked Sendable {
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// The most resident memory the process has had (VmHWM), in bytes.
+    func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = try status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.unwrap("VmHWM in /proc/<pid>/status")
+        let kilobytes = try line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.unwrap("VmHWM's value")
+        return kilobytes << 10
     }
 
     func waitUntilReady() async throws -> Bool {

@@ -24,9 +24,16 @@ public struct AmazonTable: Sendable, Hashable {
     /// the ledger): identical rows share their day, so a source in day order can be merged in
     /// chunks cut at day boundaries while it is still being read (see `StagingSession`).
     public let chunkDay: String?
+    /// Optional columns some sources lack (the ledger's `Date and Time`, which only Seller
+    /// Central's downloads carry): a load without a value keeps the stored one instead of
+    /// erasing it, and such a column is never part of the identity, so the same event is one
+    /// row whichever source brought it.
+    public let keptWhenAbsent: [String]
 
     init(_ name: String, key: [String], columns: [String], identity: [String] = [], volatile: [String] = [],
-         eventKeyWhileStaging: Bool = false, chunkDay: String? = nil) {
+         eventKeyWhileStaging: Bool = false, chunkDay: String? = nil, keptWhenAbsent: [String] = []) {
+        precondition(keptWhenAbsent.allSatisfy { !identity.contains($0) && columns.contains($0) },
+                     "a column some sources lack cannot identify a row")
         precondition(chunkDay.map { identity.contains($0) && eventKeyWhileStaging } ?? true,
                      "a chunk day is part of the identity, and the loader hashes the key")
         self.name = name
@@ -36,6 +43,7 @@ public struct AmazonTable: Sendable, Hashable {
         self.volatile = volatile
         self.eventKeyWhileStaging = eventKeyWhileStaging
         self.chunkDay = chunkDay
+        self.keptWhenAbsent = keptWhenAbsent
     }
 
     /// Event tables key on a hash of `identity` plus an occurrence number.
@@ -91,8 +99,8 @@ public enum AmazonTables {
     public static let ledgerDetail = AmazonTable("ledger_detail", key: eventKey, columns: [
         "event_date", "event_at", "fnsku", "asin", "msku", "title", "event_type", "reference_id", "quantity",
         "fulfillment_center", "disposition", "reason", "country", "reconciled_quantity", "unreconciled_quantity",
-    ], identity: ["event_date", "event_at", "fnsku", "msku", "event_type", "reference_id", "quantity", "fulfillment_center",
-                  "disposition", "reason", "country"], eventKeyWhileStaging: true, chunkDay: "event_date")
+    ], identity: ["event_date", "fnsku", "msku", "event_type", "reference_id", "quantity", "fulfillment_center",
+                  "disposition", "reason", "country"], eventKeyWhileStaging: true, chunkDay: "event_date", keptWhenAbsent: ["event_at"])
     public static let ledgerSummary = AmazonTable("ledger_summary", key: ["period", "fnsku", "disposition", "location"], columns: [
         "asin", "msku", "starting_balance", "in_transit_between_warehouses", "receipts", "customer_shipments",
         "customer_returns", "vendor_returns", "warehouse_transfer_in_out", "found", "lost", "damaged", "disposed",

@@ -11,8 +11,12 @@ import OpsideTransport
 /// inventory-sync's composition root. It owns the `amazon` schema: syncs of every Amazon
 /// dataset on schedule and on demand, report-file import and inventory reconciliation.
 ///
-/// Keys beyond the platform's: those of `SyncEngineSettings`, `import.maxBytes` (536870912: the
-/// largest report file the upload endpoint accepts) and `sync.scheduleTick` (`* * * * *`: how
+/// Keys beyond the platform's: those of `SyncEngineSettings` and `ImportLimits`, `import.maxBytes`
+/// (536870912: the largest report file the upload endpoint accepts), `sync.manualCooldownSeconds` (60:
+/// a manual trigger sooner than this after the last one returns that run),
+/// `sync.runHistoryKept` (200: finished runs kept per connection and dataset), `import.deadlineSeconds`
+/// (1800: how long an import may take before it is answered and failed), `import.directory` (the
+/// system's temporary folder: where uploads wait while they import) and `sync.scheduleTick` (`* * * * *`: how
 /// often due schedules are looked for).
 public enum InventorySyncService {
     public static let service = OpsideService.inventorySync
@@ -20,6 +24,7 @@ public enum InventorySyncService {
     public static let syncKind = "inventory-sync.sync-dataset"
     public static let backfillKind = "inventory-sync.backfill"
     public static let scheduleTickKind = "inventory-sync.schedule-tick"
+    public static let runSweepKind = "inventory-sync.run-sweep"
 
     public static func migrators() throws -> [Migrator] {
         try ServiceResources(bundle: .module, service: service).migrators()
@@ -50,12 +55,19 @@ public enum InventorySyncService {
         let rateLimiter = RedisSPAPIRateLimiter(redis: platform.redis, keyPrefix: settings.spapi.rateLimitKeyPrefix,
                                                 safetyFactor: settings.spapi.rateLimitSafetyFactor, logger: platform.logger)
         let repository = SyncPostgresRepository(database: platform.database, logger: platform.logger, queue: queue, jobKind: syncKind,
-                                                maxAttempts: settings.maxAttempts, leaseSeconds: settings.leaseSeconds)
+                                                maxAttempts: settings.maxAttempts, leaseSeconds: settings.leaseSeconds,
+                                                manualCooldownSeconds: reader.int(forKey: "sync.manualCooldownSeconds", default: 60),
+                                                runHistoryKept: reader.int(forKey: "sync.runHistoryKept", default: SyncPostgresRepository.defaultRunHistoryKept))
         let reconciler = InventoryPostgresReconciler(database: platform.database, logger: platform.logger)
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
                                 reconciler: reconciler, logger: platform.logger)
-        let importer = ReportImporter(database: platform.database, logger: platform.logger)
+        let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
+        let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
+        let importer = ReportImporter(database: platform.database, logger: platform.logger, limits: ImportLimits(reader: reader),
+                                      deadline: importDeadline)
+        let sweeper = RunSweeper(database: platform.database, logger: platform.logger, importDirectory: importDirectory,
+                                 deadline: importDeadline)
 
         var jobs = JobRegistry()
         jobs.register(syncKind, arguments: SyncJobArguments.self, retryPolicy: settings.retryPolicy) { arguments, context in
@@ -82,14 +94,24 @@ public enum InventorySyncService {
                 context.logger.info("scheduled syncs enqueued", metadata: ["count": "\(count)"])
             }
         }
+        jobs.register(runSweepKind) { _, _ in
+            _ = try await sweeper.sweep()
+        }
         let tick = try CronSchedule(reader.string(forKey: "sync.scheduleTick", default: "* * * * *"))
-        let cron = [CronEntry(name: scheduleTickKind, schedule: tick) { _ in
-            NewJob(queue: queue, kind: scheduleTickKind, uniqueKey: scheduleTickKind)
-        }]
+        let cron = [
+            CronEntry(name: scheduleTickKind, schedule: tick) { _ in
+                NewJob(queue: queue, kind: scheduleTickKind, uniqueKey: scheduleTickKind)
+            },
+            CronEntry(name: runSweepKind, schedule: try CronSchedule("* * * * *")) { _ in
+                NewJob(queue: queue, kind: runSweepKind, uniqueKey: runSweepKind)
+            },
+        ]
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        InventorySyncController(repository: repository, importer: importer, tokens: tokens,
-                                maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20)).addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
+        let runner = ImportRunner(logger: platform.logger)
+        InventorySyncController(repository: repository, importer: importer, runner: runner, tokens: tokens,
+                                maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20),
+                                importDirectory: importDirectory).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner])
     }
 }

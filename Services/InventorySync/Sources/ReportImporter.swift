@@ -1,7 +1,9 @@
+import Configuration
 import Foundation
 import Logging
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideCore
 import OpsidePostgres
 import PostgresNIO
 
@@ -17,88 +19,224 @@ public struct ImportResult: Codable, Sendable, Equatable {
     public let rowsQuarantined: Int
     /// Line numbers (1 = header) of the quarantined lines, first 1,000.
     public let quarantinedLines: [Int]
+
+    public init(runId: UUID, detectedReportType: String, dataset: String, rowsLoaded: Int, rowsInserted: Int, rowsUpdated: Int,
+                rowsQuarantined: Int, quarantinedLines: [Int]) {
+        self.runId = runId
+        self.detectedReportType = detectedReportType
+        self.dataset = dataset
+        self.rowsLoaded = rowsLoaded
+        self.rowsInserted = rowsInserted
+        self.rowsUpdated = rowsUpdated
+        self.rowsQuarantined = rowsQuarantined
+        self.quarantinedLines = quarantinedLines
+    }
+}
+
+/// The most one imported file may hold once decompressed: whatever the upload, an import
+/// reads a bounded number of bytes, lines of bounded length and a bounded number of rows.
+///
+/// Keys: `import.maxDecompressedBytes` (2147483648), `import.maxRows` (10000000),
+/// `import.maxLineBytes` (1048576), `import.maxColumns` (1000), `import.maxConcurrentPerTenant` (2).
+public struct ImportLimits: Sendable, Equatable {
+    public var maxDecompressedBytes: Int
+    public var report: ReportLimits
+    /// Imports one tenant may have loading at once; one more is refused (429).
+    public var maxConcurrentPerTenant: Int
+
+    public init(maxDecompressedBytes: Int = 2 << 30, report: ReportLimits = ReportLimits(maxRows: 10_000_000),
+                maxConcurrentPerTenant: Int = 2) {
+        self.maxDecompressedBytes = maxDecompressedBytes
+        self.report = report
+        self.maxConcurrentPerTenant = maxConcurrentPerTenant
+    }
+
+    public init(reader: ConfigReader) {
+        let defaults = ImportLimits()
+        self.init(maxDecompressedBytes: reader.int(forKey: "import.maxDecompressedBytes", default: defaults.maxDecompressedBytes),
+                  report: ReportLimits(maxLineBytes: reader.int(forKey: "import.maxLineBytes", default: defaults.report.maxLineBytes),
+                                       maxHeaderBytes: defaults.report.maxHeaderBytes,
+                                       maxColumns: reader.int(forKey: "import.maxColumns", default: defaults.report.maxColumns),
+                                       maxRows: reader.int(forKey: "import.maxRows", default: defaults.report.maxRows)),
+                  maxConcurrentPerTenant: reader.int(forKey: "import.maxConcurrentPerTenant", default: defaults.maxConcurrentPerTenant))
+    }
 }
 
 /// Imports a report file a seller downloaded from Seller Central: the type comes from the
-/// header, the file may be gzipped or plain, UTF-8 (with or without BOM) or Windows-1252, with
-/// LF or CRLF line ends. Same parsers, same tables and same all-or-nothing load as the API path.
+/// header, the file may be gzipped or plain, UTF-8 (with or without BOM), UTF-16 (with its BOM)
+/// or Windows-1252, with LF or CRLF line ends. Same parsers, same tables and same all-or-nothing
+/// load as the API path.
 public struct ReportImporter: Sendable {
     let database: Database
     let logger: Logger
+    let limits: ImportLimits
+    /// How long an import may take; past it the caller gets an answer and the run is failed
+    /// (`import.deadlineSeconds`, 1800). Measured on `clock`, which tests move.
+    let deadline: Duration
+    let clock: any Clock<Duration>
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, limits: ImportLimits = ImportLimits(), deadline: Duration = .seconds(1800),
+                clock: any Clock<Duration> = ContinuousClock()) {
         self.database = database
         self.logger = logger
+        self.limits = limits
+        self.deadline = deadline
+        self.clock = clock
     }
 
+    /// An import from start to end, in the caller's task (`opside import`, tests).
     /// - Parameters:
     ///   - path: the file on disk.
     ///   - marketplaceID: the marketplace the file belongs to (its currency, its rows' key).
-    /// - Throws: `LoadError` (unknown type, missing required column), `ReportError` (corrupt gzip).
+    /// - Throws: see `accept` and `load`.
     public func importFile(path: String, tenantID: UUID, connectionID: UUID, marketplaceID: String?,
                            sourceName: String? = nil) async throws -> ImportResult {
-        let logger = self.logger
-        let runID = UUID()
+        try await load(try await accept(path: path, tenantID: tenantID, connectionID: connectionID, marketplaceID: marketplaceID,
+                                        sourceName: sourceName))
+    }
+
+    /// Reads the file's header and, when it is a report this importer knows, records the run (and
+    /// the connection, for a tenant importing before connecting the API). Quick whatever the
+    /// file's size: the upload endpoint answers with this run (202) and loads it in the background.
+    /// - Throws: `LoadError` (empty file, unknown type, missing required column), `ReportError`
+    ///   (corrupt gzip), `ReportLimitError` (a header past its limits), `ImportError` (another
+    ///   tenant's connection, too many imports of this tenant in flight). Nothing is recorded then.
+    public func accept(path: String, tenantID: UUID, connectionID: UUID, marketplaceID: String?,
+                       sourceName: String? = nil) async throws -> AcceptedImport {
         let gzipped = try Self.isGzip(path: path)
-        let marketplace = try await prepare(tenantID: tenantID, connectionID: connectionID, runID: runID, marketplaceID: marketplaceID,
-                                            sourceName: sourceName ?? URL(fileURLWithPath: path).lastPathComponent)
+        let mapping = try await inspect(path: path, gzipped: gzipped, marketplace: marketplaceID ?? "ATVPDKIKX0DER")
+        let runID = UUID()
+        let (run, marketplace, created) = try await prepare(tenantID: tenantID, connectionID: connectionID, runID: runID,
+                                                            marketplaceID: marketplaceID, mapping: mapping,
+                                                            sourceName: sourceName ?? URL(fileURLWithPath: path).lastPathComponent)
+        return AcceptedImport(run: run, path: path, tenantID: tenantID, connectionID: connectionID, marketplace: marketplace,
+                              mapping: mapping, gzipped: gzipped, createdConnection: created)
+    }
+
+    /// The report type of the file, from its header alone.
+    private func inspect(path: String, gzipped: Bool, marketplace: String) async throws -> ReportMapping {
+        let bytes = ReportFileBytes(path: path)
+        let header = gzipped
+            ? try await ReportLoader.header(source: GunzipSequence(bytes, maxOutputBytes: limits.maxDecompressedBytes), marketplace: marketplace,
+                                            limits: limits.report)
+            : try await ReportLoader.header(source: bytes, marketplace: marketplace, limits: limits.report)
+        guard let header else { throw LoadError.emptyFile }
+        return try ReportLoader.mapping(for: header, given: nil)
+    }
+
+    /// Loads an accepted import in one transaction, within the deadline, writing its progress
+    /// (`rows_done`) as it goes; the run ends `succeeded` or `failed`.
+    /// - Throws: `ReportLimitError` (past a limit), `ReportError` (corrupt or truncated gzip),
+    ///   `DeadlineExceeded`. A refused file leaves a failed run, and no connection when the
+    ///   import had created it.
+    public func load(_ accepted: AcceptedImport) async throws -> ImportResult {
+        let logger = self.logger, limits = self.limits, database = self.database
+        let runID = accepted.run.runId, tenantID = accepted.tenantID, connectionID = accepted.connectionID
+        let path = accepted.path, marketplace = accepted.marketplace, mapping = accepted.mapping
+        let progress: @Sendable (Int) async -> Void = { rows in
+            do {
+                try await database.withTransaction(tenant: tenantID) { db in
+                    try await db.query("UPDATE amazon.sync_runs SET rows_done = \(Int64(rows)) WHERE run_id = \(runID) AND state = 'running'",
+                                       logger: logger)
+                }
+            } catch {
+                logger.warning("cannot record an import's progress", metadata: ["run": "\(runID)", "error": "\(error)"])
+            }
+        }
         do {
-            let (mapping, counts, lines) = try await database.withTransaction(tenant: tenantID) { db in
+            let (counts, lines) = try await withDeadline(deadline, clock: clock) {
+              try await database.withTransaction(tenant: tenantID) { db in
                 let session = StagingSession(connection: db, logger: logger, tenantID: tenantID, connectionID: connectionID,
                                              runID: runID, dataset: "import")
                 let bytes = ReportFileBytes(path: path)
-                let mapping: ReportMapping? = gzipped
-                    ? try await ReportLoader.load(source: GunzipSequence(bytes), mapping: nil, marketplace: marketplace, session: session)
-                    : try await ReportLoader.load(source: bytes, mapping: nil, marketplace: marketplace, session: session)
-                guard let mapping else { throw LoadError.emptyFile }
+                if accepted.gzipped {
+                    try await ReportLoader.load(source: GunzipSequence(bytes, maxOutputBytes: limits.maxDecompressedBytes), mapping: mapping,
+                                                marketplace: marketplace, session: session, limits: limits.report, progress: progress)
+                } else {
+                    try await ReportLoader.load(source: bytes, mapping: mapping, marketplace: marketplace, session: session,
+                                                limits: limits.report, progress: progress)
+                }
                 let lines = session.quarantine.prefix(1000).map(\.lineNumber)
                 let counts = try await session.merge()
                 try await db.query("""
                     UPDATE amazon.sync_quarantine SET dataset = \(mapping.dataset.rawValue) WHERE run_id = \(runID)
                     """, logger: logger)
                 try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = now(),
+                    UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = clock_timestamp(),
                         windows_total = 1, windows_done = 1, pages_done = 1, rows_done = \(Int64(counts.staged)),
                         rows_inserted = \(Int64(counts.inserted)), rows_updated = \(Int64(counts.updated)),
                         rows_quarantined = \(Int64(counts.quarantined)), detected_report_type = \(mapping.reportType)
                     WHERE run_id = \(runID)
                     """, logger: logger)
-                return (mapping, counts, Array(lines))
+                // Past the deadline the caller has its answer and the run is failed: the work,
+                // cancelled then, must not commit after all.
+                try Task.checkCancellation()
+                return (counts, Array(lines))
+              }
             }
             return ImportResult(runId: runID, detectedReportType: mapping.reportType, dataset: mapping.dataset.rawValue,
                                 rowsLoaded: counts.staged, rowsInserted: counts.inserted, rowsUpdated: counts.updated,
                                 rowsQuarantined: counts.quarantined, quarantinedLines: lines)
         } catch {
             let message = String(describing: error)
+            // A deadline passed is no fault of the file: the same file may load later.
+            let kind = error is DeadlineExceeded ? "transient" : "permanent"
             _ = try await database.withTransaction(tenant: tenantID) { db in
                 try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = now(), error_kind = 'permanent', error_message = \(message)
+                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = clock_timestamp(), error_kind = \(kind), error_message = \(message)
                     WHERE run_id = \(runID)
                     """, logger: logger)
+                // A refused file is no reason to know a connection: the one this import created
+                // goes, unless another run of it (an import beside this one) is live or loaded.
+                if accepted.createdConnection {
+                    try await db.query("""
+                        DELETE FROM amazon.connections AS c WHERE c.connection_id = \(connectionID) AND c.status = 'import_only'
+                          AND NOT EXISTS (SELECT 1 FROM amazon.sync_runs AS r
+                                          WHERE r.connection_id = c.connection_id AND r.run_id <> \(runID) AND r.state <> 'failed')
+                        """, logger: logger)
+                }
             }
             throw error
         }
     }
 
     /// Records the run, and the connection when this tenant imports before connecting the API.
-    private func prepare(tenantID: UUID, connectionID: UUID, runID: UUID, marketplaceID: String?, sourceName: String) async throws -> String {
-        let logger = self.logger
+    /// - Returns: the run, the marketplace of the file, and whether this import created the connection.
+    private func prepare(tenantID: UUID, connectionID: UUID, runID: UUID, marketplaceID: String?, mapping: ReportMapping,
+                         sourceName: String) async throws -> (SyncRun, String, created: Bool) {
+        let logger = self.logger, maxInFlight = limits.maxConcurrentPerTenant
+        let deadlineSeconds = Double(deadline.components.seconds)
         return try await database.withTransaction(tenant: tenantID) { db in
-            try await db.query("""
+            // One tenant's imports are counted one at a time: two uploads cannot both take the last place.
+            try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\("import:" + tenantID.uuidString), 0))", logger: logger)
+            let live = try await db.query("""
+                SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'import' AND state = 'running' AND deadline_at > now()
+                """, logger: logger)
+            for try await count in live.decode(Int64.self) where count >= maxInFlight {
+                throw ImportError.tooManyInFlight(limit: maxInFlight)
+            }
+            let inserted = try await db.query("""
                 INSERT INTO amazon.connections (connection_id, tenant_id, marketplace_ids, status)
                 VALUES (\(connectionID), \(tenantID), \(marketplaceID.map { [$0] } ?? []), 'import_only')
                 ON CONFLICT (connection_id) DO NOTHING
+                RETURNING connection_id
                 """, logger: logger)
+            var created = false
+            for try await _ in inserted.decode(UUID.self) { created = true }
             let existing = try await SyncPostgresRepository.connection(connectionID: connectionID, on: db, logger: logger)
             guard let existing else { throw ImportError.connectionOfAnotherTenant }
-            try await db.query("""
-                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at, source_name)
-                VALUES (\(runID), \(tenantID), \(connectionID), 'import', 'import', 'running', now(), \(sourceName))
-                """, logger: logger)
-            return marketplaceID ?? existing.marketplaceIds.first ?? "ATVPDKIKX0DER"
+            let run = try await SyncPostgresRepository.decodeRuns(try await db.query("""
+                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at, source_name, deadline_at,
+                                              detected_report_type, windows_total)
+                VALUES (\(runID), \(tenantID), \(connectionID), \(mapping.dataset.rawValue), 'import', 'running', now(), \(sourceName),
+                        now() + make_interval(secs => \(deadlineSeconds)), \(mapping.reportType), 1)
+                RETURNING \(unescaped: SyncPostgresRepository.runColumns)
+                """, logger: logger)).first.unwrapped()
+            return (run, marketplaceID ?? existing.marketplaceIds.first ?? "ATVPDKIKX0DER", created)
         }
     }
 
+    /// Whether the file starts with gzip's magic bytes.
     static func isGzip(path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ReportError.downloadFailed(reportDocumentID: path, status: nil, reason: "cannot open file")
@@ -112,10 +250,26 @@ public struct ReportImporter: Sendable {
 public enum ImportError: Error, CustomStringConvertible {
     /// The connection id exists, but for another tenant (RLS hides it and the insert conflicts).
     case connectionOfAnotherTenant
+    /// The tenant already has this many imports loading.
+    case tooManyInFlight(limit: Int)
 
     public var description: String {
         switch self {
         case .connectionOfAnotherTenant: "this connection id belongs to another tenant"
+        case .tooManyInFlight(let limit): "this account already has \(limit) imports loading; wait for one to finish"
         }
     }
+}
+
+/// An import whose file has a known header and whose run is recorded; `ReportImporter.load`
+/// does the rest (in the background, for uploads).
+public struct AcceptedImport: Sendable {
+    public let run: SyncRun
+    let path: String
+    let tenantID: UUID
+    let connectionID: UUID
+    let marketplace: String
+    let mapping: ReportMapping
+    let gzipped: Bool
+    let createdConnection: Bool
 }

@@ -19,29 +19,34 @@ enum ReportLoader {
 
     /// - Parameters:
     ///   - mapping: the report type, or nil to detect it from the header (file import).
-    /// - Returns: the mapping used, nil when the source had no data line and no mapping was given.
+    ///   - limits: the most the source may hold (lines, columns, rows).
+    /// - Returns: the mapping used, nil when the source had no header and no mapping was given.
+    ///   A header without data lines (a report of a quiet period) is a report of no rows.
     /// - Throws: `LoadError.missingColumns` when the header lacks a required column,
-    ///   `LoadError.unknownReportType` when detection finds nothing; `ReportError` from the source.
+    ///   `LoadError.unknownReportType` when detection finds nothing; `ReportLimitError` past a
+    ///   limit; `ReportError` from the source.
     @discardableResult
     static func load<Source: AsyncSequence & Sendable>(source: Source, mapping: ReportMapping?, marketplace: String,
-                                                       session: StagingSession) async throws -> ReportMapping?
+                                                       session: StagingSession, limits: ReportLimits = ReportLimits(),
+                                                       progress: (@Sendable (Int) async -> Void)? = nil) async throws -> ReportMapping?
     where Source.Element == ByteBuffer {
         let skipped = SkippedLines()
-        let fallback: ReportTextEncoding = marketplace == "A1VC38T7YXB528" ? .shiftJIS : .windowsCP1252
-        let options = ReportParsingOptions(encoding: .automatic(fallback: fallback), skipMalformedRows: true,
-                                           onSkippedRow: { skipped.add($0, $1, $2) })
+        let options = ReportParsingOptions(encoding: encoding(marketplace), skipMalformedRows: true,
+                                           onSkippedRow: { skipped.add($0, $1, $2) }, limits: limits)
         var iterator = ReportRows<ReportRecord, Source>(source: source, options: options).makeAsyncIterator()
-        guard let first = try await iterator.next() else {
+        let first = try await iterator.next()
+        guard let header = first?.header ?? iterator.header else {
             for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
             return mapping
         }
-        guard let chosen = mapping ?? ReportMapping.detect(first.header) else {
-            throw LoadError.unknownReportType(header: first.header.names)
+        let chosen = try Self.mapping(for: header, given: mapping)
+        guard let first else {
+            for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+            return chosen
         }
-        let missing = chosen.missingColumns(in: first.header)
-        guard missing.isEmpty else { throw LoadError.missingColumns(reportType: chosen.reportType, columns: missing) }
         try await session.stageStream(chosen.table) { sink in
             var next: ReportRecord? = first
+            var sinceYield = 0, rows = 0
             while let record = next {
                 do {
                     let row = try chosen.map(record, marketplace)
@@ -50,10 +55,46 @@ enum ReportLoader {
                     session.quarantine(line: record.line, reason: error.reason, raw: record.fields.joined(separator: "\t"))
                 }
                 for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+                // Parsing is CPU work on the shared pool: it lets other work (health checks,
+                // other requests) run now and then, however long the file.
+                sinceYield += 1
+                rows += 1
+                if sinceYield == 4096 {
+                    sinceYield = 0
+                    await Task.yield()
+                }
+                if let progress, rows % Self.progressRows == 0 { await progress(rows) }
                 next = try await iterator.next()
             }
         }
         for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+        return chosen
+    }
+
+    /// How often (in rows) a load reports its progress.
+    static let progressRows = 50_000
+
+    /// Amazon's undeclared encodings: Shift_JIS in Japan, Windows-1252 elsewhere.
+    static func encoding(_ marketplace: String) -> ReportTextEncoding {
+        .automatic(fallback: marketplace == "A1VC38T7YXB528" ? .shiftJIS : .windowsCP1252)
+    }
+
+    /// The header of a source, read without its data lines (a problem there is the load's to
+    /// find); nil when it has none.
+    static func header<Source: AsyncSequence & Sendable>(source: Source, marketplace: String,
+                                                         limits: ReportLimits) async throws -> ReportHeader?
+    where Source.Element == ByteBuffer {
+        let options = ReportParsingOptions(encoding: encoding(marketplace), skipMalformedRows: true, limits: limits)
+        var iterator = ReportRows<ReportRecord, Source>(source: source, options: options).makeAsyncIterator()
+        return try await iterator.readHeader()
+    }
+
+    /// The mapping of a header: `given`, or the one detected; it must find its required columns.
+    /// - Throws: `LoadError.unknownReportType`, `LoadError.missingColumns`.
+    static func mapping(for header: ReportHeader, given: ReportMapping?) throws -> ReportMapping {
+        guard let chosen = given ?? ReportMapping.detect(header) else { throw LoadError.unknownReportType(header: header.names) }
+        let missing = chosen.missingColumns(in: header)
+        guard missing.isEmpty else { throw LoadError.missingColumns(reportType: chosen.reportType, columns: missing) }
         return chosen
     }
 }

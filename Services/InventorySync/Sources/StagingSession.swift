@@ -209,11 +209,18 @@ final class StagingSession {
     }
 
     init(connection: PostgresConnection, logger: Logger, tenantID: UUID, connectionID: UUID, runID: UUID, dataset: String,
-         chunkBytes: Int = StagingSession.defaultChunkBytes) {
+         chunkBytes: Int = StagingSession.defaultChunkBytes, dayCutBytes: Int? = nil) {
         self.loader = StageLoader(connection: connection, logger: logger, tenantID: tenantID, connectionID: connectionID, runID: runID)
         self.dataset = dataset
         self.chunkBytes = chunkBytes
+        let bound = chunkBytes > Int.max / 4 ? Int.max : max(4 * chunkBytes, 32 << 20)
+        self.dayCutBytes = dayCutBytes ?? bound
     }
+
+    /// A chunk still in one day closes anyway past this many bytes: a single day of a million
+    /// rows must not be held whole. The rest of that day is then staged as late rows (numbered
+    /// after the part merged), so memory stays at two chunks whatever the file's days.
+    let dayCutBytes: Int
 
     var connection: PostgresConnection { loader.connection }
     var logger: Logger { loader.logger }
@@ -291,13 +298,16 @@ final class StagingSession {
         tables[table, default: TableLoad()].closedDays.formUnion(days)
     }
 
-    /// Keeps a malformed line for the quarantine table.
+    /// Keeps a malformed line for the quarantine table: its first `quarantineLineBytes` bytes,
+    /// enough to see what is wrong (a line may be a megabyte long).
     func quarantine(line: Int, reason: String, raw: String) {
         quarantinedCount += 1
         if quarantine.count < Self.quarantineTextLimit {
-            quarantine.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: raw))
+            let kept = raw.utf8.count <= Self.quarantineLineBytes ? raw : String(decoding: raw.utf8.prefix(Self.quarantineLineBytes), as: UTF8.self)
+            quarantine.append(QuarantinedLine(lineNumber: line, reason: reason, rawLine: kept))
         }
     }
+    static let quarantineLineBytes = 4096
 
     /// Merges what is still staged into the `amazon` tables, writes the quarantine, and returns
     /// what the whole session changed (chunks merged while staging included).
@@ -468,10 +478,14 @@ struct StageLoader: Sendable {
             counts.inserted = try await inserted.get().metadata.rows ?? 0
         } else {
             let sameKey = (["target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
+            // A column some sources lack keeps its stored value when this source has none.
+            func incoming(_ column: String) -> String {
+                table.keptWhenAbsent.contains(column) ? "coalesce(latest.\(column), target.\(column))" : "latest.\(column)"
+            }
             let compared = table.columns.filter { !table.volatile.contains($0) }
             let changed = compared.isEmpty ? "false" :
-                "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map { "latest.\($0)" }.joined(separator: ", ")), NULL)"
-            let assignments = (table.columns.map { "\($0) = latest.\($0)" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
+                "(\(compared.map { "target.\($0)" }.joined(separator: ", ")), NULL) IS DISTINCT FROM (\(compared.map(incoming).joined(separator: ", ")), NULL)"
+            let assignments = (table.columns.map { "\($0) = \(incoming($0))" } + ["last_run_id = $3", "updated_at = now()"]).joined(separator: ", ")
             // Both statements see the table as it was before this one: the insert skips exactly
             // the rows that were there, updated or not.
             let sql = """
@@ -542,6 +556,12 @@ final class ChunkedLoad {
             if newDay, !late, session.load(of: table).closedDays.contains(day) { late = true }
         }
         if bytes >= session.chunkBytes, late || newDay {
+            opening = (day, marketplace)
+            return true
+        }
+        if bytes >= session.dayCutBytes {
+            // One day larger than a chunk may be: cut it here. Its rows from now on are late.
+            late = true
             opening = (day, marketplace)
             return true
         }

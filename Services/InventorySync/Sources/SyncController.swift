@@ -10,9 +10,12 @@ import OpsideTransport
 struct InventorySyncController {
     let repository: any SyncRepository
     let importer: ReportImporter
+    let runner: ImportRunner
     let tokens: any AmazonAccessTokenSource
     /// Largest upload accepted by the import endpoint.
     let maxImportBytes: Int
+    /// Where uploads wait while they import (`RunSweeper` deletes what a dead process left).
+    let importDirectory: String
 
     struct TriggerRequest: Decodable {
         /// A dataset name, or `all`.
@@ -40,8 +43,17 @@ struct InventorySyncController {
         let discrepancies: [InventoryDiscrepancy]
     }
 
-    struct ImportResponse: ResponseEncodable {
-        let result: ImportResult
+    /// A file past one of the import limits: too big once decompressed or too many rows is
+    /// 413 (split the file), a line or header that cannot be a report is 422.
+    static func refusal(_ error: ReportLimitError) -> APIError {
+        var details = ["code": error.kind.rawValue, "limit": String(error.limit)]
+        if let line = error.line { details["line"] = String(line) }
+        switch error.kind {
+        case .decompressedTooLarge, .tooManyRows:
+            return APIError(status: .contentTooLarge, code: "payload_too_large", message: "the file is refused: \(error)", details: details)
+        case .lineTooLong, .headerTooLong, .tooManyColumns:
+            return APIError.validation("the file is refused: \(error)", details: details)
+        }
     }
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
@@ -149,7 +161,11 @@ struct InventorySyncController {
         let name = try context.parameters.require("dataset")
         guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
         let body = try await request.decode(as: ScheduleRequest.self, context: context)
-        guard body.intervalSeconds >= 300 else { throw APIError.validation("intervalSeconds must be at least 300 (five minutes)") }
+        let allowed = SyncSchedule.allowedIntervalSeconds
+        guard allowed.contains(body.intervalSeconds) else {
+            throw APIError.validation("intervalSeconds must be between \(allowed.lowerBound) (five minutes) and \(allowed.upperBound) (thirty days)",
+                                      details: ["minimum": String(allowed.lowerBound), "maximum": String(allowed.upperBound)])
+        }
         let caller = context.serviceCaller?.issuer ?? "unknown"
         guard let schedule = try await repository.setSchedule(tenantID: tenant, connectionID: id, dataset: dataset,
                                                               intervalSeconds: body.intervalSeconds, enabled: body.enabled ?? true,
@@ -164,17 +180,21 @@ struct InventorySyncController {
         return DiscrepanciesResponse(discrepancies: try await repository.discrepancies(tenantID: tenant, connectionID: try connectionID(context)))
     }
 
-    /// The uploaded file streams to a temporary file first (memory stays flat), then loads.
-    func importFile(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<ImportResponse> {
+    /// The uploaded file streams to a temporary file (memory stays flat); once its header names
+    /// a report this service knows, the answer is 202 with the run, which loads in the
+    /// background: a seller watches it as a sync, and a large file is never reported failed
+    /// because the answer took longer than a gateway waits.
+    func importFile(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<RunsResponse> {
         let tenant = try context.requireCallerTenant()
         let id = try connectionID(context)
         let marketplace = request.uri.queryParameters.get("marketplaceId")
         let name = request.uri.queryParameters.get("fileName") ?? "upload"
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("opside-import-\(UUID().uuidString)").path
+        let path = (importDirectory as NSString).appendingPathComponent(RunSweeper.uploadPrefix + UUID().uuidString)
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw APIError.unavailable("cannot store the upload")
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        var handedOver = false
+        defer { if !handedOver { try? FileManager.default.removeItem(atPath: path) } }
         var size = 0
         do {
             for try await chunk in request.body {
@@ -190,14 +210,29 @@ struct InventorySyncController {
         }
         guard size > 0 else { throw APIError.validation("the upload is empty") }
         do {
-            let result = try await importer.importFile(path: path, tenantID: tenant, connectionID: id, marketplaceID: marketplace, sourceName: name)
-            return EditedResponse(status: .created, response: ImportResponse(result: result))
+            let accepted = try await importer.accept(path: path, tenantID: tenant, connectionID: id, marketplaceID: marketplace, sourceName: name)
+            let importer = self.importer, logger = context.logger
+            runner.start(accepted.run.runId) {
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                do {
+                    _ = try await importer.load(accepted)
+                } catch {
+                    // The run says why; the log keeps it for operators.
+                    logger.info("import failed", metadata: ["run": "\(accepted.run.runId)", "error": "\(error)"])
+                }
+            }
+            handedOver = true
+            return EditedResponse(status: .accepted, response: RunsResponse(runs: [accepted.run]))
         } catch let error as LoadError {
             throw APIError.validation(error.description)
+        } catch ImportError.connectionOfAnotherTenant {
+            throw APIError.notFound(ImportError.connectionOfAnotherTenant.description)
         } catch let error as ImportError {
-            throw APIError.notFound(error.description)
+            throw APIError(status: .tooManyRequests, code: "too_many_requests", message: error.description)
         } catch let error as ReportError {
             throw APIError.validation(error.description)
+        } catch let error as ReportLimitError {
+            throw Self.refusal(error)
         }
     }
 }

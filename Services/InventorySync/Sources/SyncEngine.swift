@@ -403,7 +403,7 @@ public final class SyncEngine: Sendable {
             try await stage(session)
             let counts = try await session.merge()
             try await db.query("""
-                UPDATE amazon.sync_runs SET windows_done = windows_done + 1, pages_done = pages_done + \(Int32(pages)),
+                UPDATE amazon.sync_runs SET windows_done = windows_done + 1, pages_done = pages_done + \(Int32(clamping: pages)),
                     rows_done = rows_done + \(Int64(counts.staged)), rows_inserted = rows_inserted + \(Int64(counts.inserted)),
                     rows_updated = rows_updated + \(Int64(counts.updated)), rows_quarantined = rows_quarantined + \(Int64(counts.quarantined)),
                     estimated_finish_at = \(estimate)
@@ -540,8 +540,8 @@ public final class SyncEngine: Sendable {
                     resume_run_id = NULL, resume_from = NULL, updated_at = now()
                 """, logger: logger)
             let runs = try await SyncPostgresRepository.decodeRuns(try await db.query("""
-                UPDATE amazon.sync_runs SET state = 'succeeded', finished_at = now(), windows_total = \(Int32(progress.windowsTotal)),
-                    windows_done = \(Int32(progress.windowsTotal)), estimated_finish_at = NULL
+                UPDATE amazon.sync_runs SET state = 'succeeded', finished_at = now(), windows_total = \(Int32(clamping: progress.windowsTotal)),
+                    windows_done = \(Int32(clamping: progress.windowsTotal)), estimated_finish_at = NULL
                 WHERE run_id = \(arguments.runID)
                 RETURNING \(unescaped: SyncPostgresRepository.runColumns)
                 """, logger: logger))

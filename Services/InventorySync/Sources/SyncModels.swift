@@ -44,6 +44,10 @@ public struct SyncSchedule: Codable, Sendable, Equatable, ResponseEncodable {
     public let enabled: Bool
     public let nextRunAt: Date
     public let changedBy: String?
+
+    /// The intervals a schedule may have: from five minutes to thirty days. Checked where a
+    /// request names one, so every value that reaches the database fits its `integer` column.
+    public static let allowedIntervalSeconds: ClosedRange<Int> = 300...(30 * 86_400)
 }
 
 /// What inventory-sync knows about a connection.

@@ -34,10 +34,18 @@ public struct SyncPostgresRepository: SyncRepository {
     /// How long a sync job's lease lasts without renewal: how soon a killed worker's job is
     /// picked up again.
     let leaseSeconds: Int
+    /// A manual trigger within this many seconds of the previous one returns that run.
+    let manualCooldownSeconds: Int
+    /// Finished runs kept per (connection, dataset); older ones and their quarantine go.
+    let runHistoryKept: Int
+    public static let defaultRunHistoryKept = 200
 
-    public init(database: Database, logger: Logger, queue: String, jobKind: String, maxAttempts: Int, leaseSeconds: Int = 120) {
+    public init(database: Database, logger: Logger, queue: String, jobKind: String, maxAttempts: Int, leaseSeconds: Int = 120,
+                manualCooldownSeconds: Int = 60, runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept) {
         self.database = database
         self.logger = logger
+        self.manualCooldownSeconds = manualCooldownSeconds
+        self.runHistoryKept = max(1, runHistoryKept)
         self.queue = queue
         self.jobKind = jobKind
         self.maxAttempts = maxAttempts
@@ -112,9 +120,11 @@ public struct SyncPostgresRepository: SyncRepository {
     public func requestRun(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, trigger: SyncTrigger, priority: Int) async throws -> SyncRun {
         let logger = self.logger
         let queue = self.queue, kind = self.jobKind, maxAttempts = self.maxAttempts, lease = self.leaseSeconds
+        let cooldown = manualCooldownSeconds, kept = runHistoryKept
         let run = try await database.withTransaction(tenant: tenantID) { db in
             try await Self.requestRun(tenantID: tenantID, connectionID: connectionID, dataset: dataset, trigger: trigger,
-                                      priority: priority, queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease, on: db, logger: logger)
+                                      priority: priority, queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease,
+                                      manualCooldownSeconds: cooldown, runHistoryKept: kept, on: db, logger: logger)
         }
         return run
     }
@@ -122,7 +132,9 @@ public struct SyncPostgresRepository: SyncRepository {
     /// Inside the caller's transaction: the live run of (connection, dataset), or a new run and
     /// its job. The job's unique key makes a second live job for the pair impossible.
     static func requestRun(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, trigger: SyncTrigger, priority: Int,
-                           queue: String, kind: String, maxAttempts: Int, leaseSeconds: Int, on db: PostgresConnection, logger: Logger) async throws -> SyncRun {
+                           queue: String, kind: String, maxAttempts: Int, leaseSeconds: Int, manualCooldownSeconds: Int = 0,
+                           runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept,
+                           on db: PostgresConnection, logger: Logger) async throws -> SyncRun {
         // One request at a time per (connection, dataset) decides whether a run is live.
         try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\(connectionID.uuidString + dataset.rawValue), 0))", logger: logger)
         let live = try await decodeRuns(try await db.query("""
@@ -147,6 +159,27 @@ public struct SyncPostgresRepository: SyncRepository {
                 WHERE run_id = \(existing.runId)
                 """, logger: logger)
         }
+        if trigger == .manual, manualCooldownSeconds > 0 {
+            // A manual trigger within the cooldown of the last one answers with that run
+            // instead of starting another: a button pressed 300 times is one sync.
+            let recent = try await decodeRuns(try await db.query("""
+                SELECT \(unescaped: runColumns) FROM amazon.sync_runs
+                WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND trigger = 'manual'
+                  AND queued_at > now() - make_interval(secs => \(Double(manualCooldownSeconds)))
+                ORDER BY queued_at DESC LIMIT 1
+                """, logger: logger))
+            if let recent = recent.first { return recent }
+        }
+        // The history of a (connection, dataset) keeps its newest finished runs, not every run
+        // since the connection was made.
+        try await db.query("""
+            WITH old AS (
+                SELECT run_id FROM amazon.sync_runs
+                WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND NOT (state = ANY(\(SyncRunState.live)))
+                ORDER BY queued_at DESC OFFSET \(Int64(runHistoryKept))
+            ), gone AS (DELETE FROM amazon.sync_runs WHERE run_id IN (SELECT run_id FROM old) RETURNING run_id)
+            DELETE FROM amazon.sync_quarantine WHERE run_id IN (SELECT run_id FROM gone)
+            """, logger: logger)
         let runID = UUID()
         let job = try NewJob(queue: queue, kind: kind,
                              arguments: SyncJobArguments(tenantID: tenantID, connectionID: connectionID, dataset: dataset, runID: runID),
@@ -204,10 +237,13 @@ public struct SyncPostgresRepository: SyncRepository {
     public func setSchedule(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, intervalSeconds: Int, enabled: Bool,
                             changedBy: String) async throws -> SyncSchedule? {
         let logger = self.logger
+        // The controller refuses intervals outside the allowed range; clamping keeps any other
+        // caller from trapping the process on a value the column cannot hold.
+        let interval = Int32(clamping: intervalSeconds.clamped(to: SyncSchedule.allowedIntervalSeconds))
         return try await database.withTransaction(tenant: tenantID) { db in
             let rows = try await db.query("""
-                UPDATE amazon.sync_schedules SET interval_seconds = \(Int32(intervalSeconds)), enabled = \(enabled),
-                    next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(Int32(intervalSeconds)))),
+                UPDATE amazon.sync_schedules SET interval_seconds = \(interval), enabled = \(enabled),
+                    next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(interval))),
                     changed_by = \(changedBy), updated_at = now()
                 WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue)
                 RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by
@@ -287,6 +323,10 @@ public struct SyncPostgresRepository: SyncRepository {
 
 struct MissingRowError: Error, CustomStringConvertible {
     var description: String { "the database returned no row where one was expected" }
+}
+
+extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }
 
 extension Optional {
