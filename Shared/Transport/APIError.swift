@@ -34,6 +34,11 @@ public struct APIError: Error, Sendable, Equatable {
     public static func notFound(_ message: String) -> APIError {
         APIError(status: .notFound, code: "not_found", message: message)
     }
+    /// The one answer for an id the caller's tenant cannot see, whether nothing has that id or
+    /// another tenant's row does: the two must not be told apart.
+    public static func noSuch(_ what: String) -> APIError {
+        notFound("no \(what) with this id in this account")
+    }
     public static func conflict(_ message: String, details: [String: String] = [:]) -> APIError {
         APIError(status: .conflict, code: "conflict", message: message, details: details)
     }

@@ -19,6 +19,15 @@ public struct OpsideRequestContext: RequestContext, RemoteAddressRequestContext 
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// The path that decides what guards a request: the route the router matched (its
+    /// template, e.g. `/internal/jobs/{id}/cancel`), or, for a request no route matched, its
+    /// canonical path. Hummingbird resolves the route before any middleware runs and matches
+    /// `//internal/jobs` to `/internal/jobs`, so a check on the raw path would disagree with
+    /// the router about what is being served.
+    public func guardedPath(of request: Request) -> String {
+        endpointPath ?? request.uri.path
+    }
+
     /// Whether the peer is on this machine (127.0.0.0/8 or ::1).
     public var isLoopbackClient: Bool {
         switch remoteAddress {

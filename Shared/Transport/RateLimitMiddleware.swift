@@ -150,19 +150,19 @@ public struct RateLimitMiddleware: RouterMiddleware {
 
     let limiter: SlidingWindowLimiter
     let clientAddress: ClientAddress
-    let appliesTo: @Sendable (Request) -> Bool
+    let appliesTo: @Sendable (String) -> Bool
 
     /// - Parameters:
-    ///   - appliesTo: which requests count; others pass untouched. It sees the canonical path
-    ///     (`RequestHygieneMiddleware` runs first), so `//api/...` counts like `/api/...`.
-    public init(limiter: SlidingWindowLimiter, clientAddress: ClientAddress, appliesTo: @escaping @Sendable (Request) -> Bool) {
+    ///   - appliesTo: which requests count, given the matched route or the canonical path
+    ///     (`OpsideRequestContext.guardedPath`), so `//api/...` counts like `/api/...`.
+    public init(limiter: SlidingWindowLimiter, clientAddress: ClientAddress, appliesTo: @escaping @Sendable (String) -> Bool) {
         self.limiter = limiter
         self.clientAddress = clientAddress
         self.appliesTo = appliesTo
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard appliesTo(request) else { return try await next(request, context) }
+        guard appliesTo(context.guardedPath(of: request)) else { return try await next(request, context) }
         let decision = await limiter.hit(clientAddress.of(request, context: context))
         guard decision.allowed else {
             return limiter.refusal(decision, message: "too many requests from this address", requestID: context.requestID)

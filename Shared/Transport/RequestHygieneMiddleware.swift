@@ -2,15 +2,15 @@ import Hummingbird
 import OpsideCore
 import HTTPTypes
 
-/// The first middleware of every service: it puts the request's path into the one canonical
-/// form the router resolves, so every later decision (service tokens, rate limits, sessions,
-/// metrics, logs) sees the same path the router will serve, and it refuses paths and query
-/// strings no client has a reason to send.
+/// One of the first middlewares of every service: it puts the request's path into one canonical
+/// form for everything after it (guards of unmatched paths, handlers, logs), and refuses paths
+/// and query strings no client has a reason to send.
 ///
 /// Hummingbird's router splits the path on `/` and skips empty segments, so `//internal/jobs`,
-/// `/internal//jobs` and `/internal/jobs/` all reach `/internal/jobs`. A prefix test on the raw
-/// path would disagree with the router on each of them. Here the path is rewritten once:
-/// empty and `.` segments dropped, `..` applied, the trailing slash removed.
+/// `/internal//jobs` and `/internal/jobs/` all reach `/internal/jobs`, and it resolves the route
+/// before any middleware runs. Guards therefore decide on the matched route
+/// (`OpsideRequestContext.guardedPath`); for a request no route matched they see the path
+/// rewritten here: empty and `.` segments dropped, `..` applied, the trailing slash removed.
 ///
 /// Refused with 400 and the envelope:
 /// - a path that does not start with `/`, or a malformed `%` escape in the path or the query;

@@ -2,7 +2,8 @@ import Hummingbird
 import OpsideCore
 
 /// Guards `/internal/...`: the caller must present a service token signed by the suite, addressed
-/// to this service and not expired. Anything else is a 401 with the envelope.
+/// to this service and not expired. Anything else is a 401 with the envelope. The decision is
+/// made on the route the router matched (`guardedPath`), whatever the request's spelling.
 public struct ServiceAuthMiddleware: RouterMiddleware {
     public typealias Context = OpsideRequestContext
     let authority: ServiceTokenAuthority
@@ -10,7 +11,7 @@ public struct ServiceAuthMiddleware: RouterMiddleware {
     public init(authority: ServiceTokenAuthority) { self.authority = authority }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/internal/") else { return try await next(request, context) }
+        guard context.guardedPath(of: request).hasPrefix("/internal/") else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError.unauthorized("internal endpoints need a service token: Authorization: Bearer <token>")
         }

@@ -119,6 +119,54 @@ import Testing
         #expect(reasons.count == 2 && reasons[1].contains("fields for"), "\(reasons)")
     }
 
+    @Test func anotherTenantsIdsAreAnsweredExactlyLikeUnknownOnes() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
+        defer { Task { await service.stop(); await sandbox.stop() } }
+        let seller = try await sandbox.createSeller(seed: 4602, skus: 2, months: 1)
+        let owner = UUID(), stranger = UUID(), connection = UUID()
+        let text = String(decoding: try await sandbox.reportText(seller, type: "GET_LEDGER_DETAIL_VIEW_DATA"), as: UTF8.self)
+        let upload = try await service.importAndWait(tenant: owner, connection: connection,
+                                                     query: "?marketplaceId=\(seller.marketplaceIds[0])", body: Data(text.utf8))
+        let run = try upload.run.unwrap("the owner's import run: \(upload.reply.text)")
+
+        func answer(_ method: HTTPMethod, _ path: String, json: String? = nil, body: Data? = nil) async throws -> (Int, String) {
+            let reply = try await service.call(method, path, tenant: stranger, json: json, body: body)
+            return (reply.status, reply.status >= 400 ? try reply.envelope().error.message : reply.text)
+        }
+        let unknownConnection = UUID(), unknownRun = UUID()
+        let probes: [(HTTPMethod, String, String?, Data?)] = [
+            (.GET, "/internal/amazon/connections/{c}/syncs", nil, nil),
+            (.GET, "/internal/amazon/connections/{c}/schedules", nil, nil),
+            (.GET, "/internal/amazon/connections/{c}/discrepancies", nil, nil),
+            (.PUT, "/internal/amazon/connections/{c}/schedules/orders", #"{"intervalSeconds":3600}"#, nil),
+            (.POST, "/internal/amazon/connections/{c}/imports", nil, Data(text.utf8)),
+            (.GET, "/internal/amazon/syncs/{r}", nil, nil),
+            (.GET, "/internal/amazon/syncs/{r}/quarantine", nil, nil),
+        ]
+        for (method, template, json, body) in probes {
+            let theirs = template.replacingOccurrences(of: "{c}", with: connection.uuidString).replacingOccurrences(of: "{r}", with: run.runId.uuidString)
+            let unknown = template.replacingOccurrences(of: "{c}", with: unknownConnection.uuidString)
+                .replacingOccurrences(of: "{r}", with: unknownRun.uuidString)
+            let (theirStatus, theirMessage) = try await answer(method, theirs, json: json, body: body)
+            #expect(theirStatus == 404, "\(method) \(template) on another tenant's id: \(theirStatus) \(theirMessage)")
+            if template.contains("/imports") {
+                // An import to an unknown id creates that connection for the caller; to another
+                // tenant's id it must not, and the refusal reads like any unknown id's.
+                #expect(theirMessage == "no Amazon connection with this id in this account", "\(theirMessage)")
+            } else {
+                let (unknownStatus, unknownMessage) = try await answer(method, unknown, json: json, body: body)
+                #expect(unknownStatus == 404 && theirMessage == unknownMessage,
+                        "\(method) \(template): another tenant's id and an unknown one get the same answer")
+            }
+        }
+        // The owner still sees everything.
+        #expect(try await service.call(.GET, "/internal/amazon/connections/\(connection)/syncs", tenant: owner).status == 200)
+        #expect(try await service.call(.GET, "/internal/amazon/syncs/\(run.runId)/quarantine", tenant: owner).status == 200)
+    }
+
     static func runCLI(_ arguments: [String], database: TestDatabase) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = TestEnvironment.executable("opside")

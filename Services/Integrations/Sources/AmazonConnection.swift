@@ -148,7 +148,7 @@ public enum AmazonConnectionError: Error, Sendable, CustomStringConvertible {
             APIError(status: .badGateway, code: "amazon_unavailable",
                      message: "Amazon did not complete the request; try again shortly", details: ["reason": reason])
         case .notFound:
-            APIError.notFound("no Amazon connection with this id in this account")
+            APIError.noSuch("Amazon connection")
         case .needsReauthorization(let reason, let since):
             APIError(status: .conflict, code: "needs_reauthorization",
                      message: "Amazon no longer accepts this connection's authorization; the seller must connect again",

@@ -255,7 +255,7 @@ public enum ImportError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .connectionOfAnotherTenant: "this connection id belongs to another tenant"
+        case .connectionOfAnotherTenant: "no Amazon connection with this id in this account"
         case .tooManyInFlight(let limit): "this account already has \(limit) imports loading; wait for one to finish"
         }
     }

@@ -87,7 +87,7 @@ struct InventorySyncController {
             try await repository.upsertConnection(connection)
             return connection
         } catch AmazonAccessError.connectionNotFound {
-            throw APIError.notFound("no Amazon connection \(id) for this tenant")
+            throw APIError.noSuch("Amazon connection")
         } catch AmazonAccessError.needsReauthorization(let reason) {
             throw APIError.conflict("the Amazon connection needs re-authorization: \(reason)", details: ["code": "needs_reauthorization"])
         } catch AmazonAccessError.unavailable(let reason) {
@@ -121,7 +121,7 @@ struct InventorySyncController {
 
     func history(_ request: Request, _ context: OpsideRequestContext) async throws -> RunsResponse {
         let tenant = try context.requireCallerTenant()
-        let id = try connectionID(context)
+        let id = try await visibleConnection(tenant: tenant, context)
         let datasetName = request.uri.queryParameters.get("dataset")
         let dataset = try datasetName.map { name -> SyncDataset in
             guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
@@ -139,25 +139,37 @@ struct InventorySyncController {
     func run(_ context: OpsideRequestContext) async throws -> SyncRun {
         let tenant = try context.requireCallerTenant()
         guard let run = try await repository.run(tenantID: tenant, runID: try runID(context)) else {
-            throw APIError.notFound("no such sync run for this tenant")
+            throw APIError.noSuch("sync run")
         }
         return run
     }
 
     func quarantine(_ context: OpsideRequestContext) async throws -> QuarantineResponse {
         let tenant = try context.requireCallerTenant()
-        return QuarantineResponse(lines: try await repository.quarantine(tenantID: tenant, runID: try runID(context), limit: 1000))
+        let id = try runID(context)
+        guard try await repository.run(tenantID: tenant, runID: id) != nil else { throw APIError.noSuch("sync run") }
+        return QuarantineResponse(lines: try await repository.quarantine(tenantID: tenant, runID: id, limit: 1000))
+    }
+
+    /// The connection this tenant may read about, or the same 404 whether the id is unknown or
+    /// another tenant's: an empty list would say "yours, with nothing in it".
+    func visibleConnection(tenant: UUID, _ context: OpsideRequestContext) async throws -> UUID {
+        let id = try connectionID(context)
+        guard try await repository.connection(tenantID: tenant, connectionID: id) != nil else {
+            throw APIError.noSuch("Amazon connection")
+        }
+        return id
     }
 
     func schedules(_ context: OpsideRequestContext) async throws -> SchedulesResponse {
         let tenant = try context.requireCallerTenant()
-        return SchedulesResponse(schedules: try await repository.schedules(tenantID: tenant, connectionID: try connectionID(context)))
+        let id = try await visibleConnection(tenant: tenant, context)
+        return SchedulesResponse(schedules: try await repository.schedules(tenantID: tenant, connectionID: id))
     }
 
     /// An operator changes how often one dataset of one connection syncs.
     func setSchedule(_ request: Request, _ context: OpsideRequestContext) async throws -> SyncSchedule {
         let tenant = try context.requireCallerTenant()
-        let id = try connectionID(context)
         let name = try context.parameters.require("dataset")
         guard let dataset = SyncDataset(rawValue: name) else { throw APIError.validation("unknown dataset '\(name)'") }
         let body = try await request.decode(as: ScheduleRequest.self, context: context)
@@ -166,6 +178,8 @@ struct InventorySyncController {
             throw APIError.validation("intervalSeconds must be between \(allowed.lowerBound) (five minutes) and \(allowed.upperBound) (thirty days)",
                                       details: ["minimum": String(allowed.lowerBound), "maximum": String(allowed.upperBound)])
         }
+        // What the request says is checked first; whose connection it names, after.
+        let id = try await visibleConnection(tenant: tenant, context)
         let caller = context.serviceCaller?.issuer ?? "unknown"
         guard let schedule = try await repository.setSchedule(tenantID: tenant, connectionID: id, dataset: dataset,
                                                               intervalSeconds: body.intervalSeconds, enabled: body.enabled ?? true,
@@ -177,7 +191,8 @@ struct InventorySyncController {
 
     func discrepancies(_ context: OpsideRequestContext) async throws -> DiscrepanciesResponse {
         let tenant = try context.requireCallerTenant()
-        return DiscrepanciesResponse(discrepancies: try await repository.discrepancies(tenantID: tenant, connectionID: try connectionID(context)))
+        let id = try await visibleConnection(tenant: tenant, context)
+        return DiscrepanciesResponse(discrepancies: try await repository.discrepancies(tenantID: tenant, connectionID: id))
     }
 
     /// The uploaded file streams to a temporary file (memory stays flat); once its header names
@@ -226,7 +241,7 @@ struct InventorySyncController {
         } catch let error as LoadError {
             throw APIError.validation(error.description)
         } catch ImportError.connectionOfAnotherTenant {
-            throw APIError.notFound(ImportError.connectionOfAnotherTenant.description)
+            throw APIError.noSuch("Amazon connection")
         } catch let error as ImportError {
             throw APIError(status: .tooManyRequests, code: "too_many_requests", message: error.description)
         } catch let error as ReportError {

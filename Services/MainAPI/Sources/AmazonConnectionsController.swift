@@ -43,7 +43,7 @@ struct AmazonConnectionsController {
 
     func connectionPath(_ context: OpsideRequestContext) throws -> String {
         let raw = try context.parameters.require("connectionId")
-        guard let id = UUID(uuidString: raw) else { throw APIError.notFound("no Amazon connection with this id in this account") }
+        guard let id = UUID(uuidString: raw) else { throw APIError.noSuch("Amazon connection") }
         return "/internal/amazon/connections/\(id.uuidString.lowercased())"
     }
 

@@ -99,7 +99,7 @@ struct SessionMiddleware: RouterMiddleware {
     static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
+        let path = context.guardedPath(of: request)
         guard path.hasPrefix("/api/v1/"), !path.hasPrefix("/api/v1/auth/") else {
             return try await next(request, context)
         }

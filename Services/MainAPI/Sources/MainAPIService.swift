@@ -87,7 +87,7 @@ public enum MainAPIService {
                                               prefix: "opside:ratelimit:\(settings.rateLimitScope):account")
         router.middlewares.add(RateLimitMiddleware(
             limiter: perAddress, clientAddress: ClientAddress(trustedHeader: settings.clientAddressHeader),
-            appliesTo: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
+            appliesTo: { $0.hasPrefix("/api/v1/auth/") }))
         router.middlewares.add(SessionMiddleware(sessions: sessions))
         AuthController(accounts: accounts, hasher: hasher, sessions: sessions, accountLimiter: perAccount,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A clock that moves only when a test says so: deadlines are reached by `advance(by:)`,
@@ -74,4 +75,13 @@ final class SharedValue<Value: Sendable>: Sendable {
     private let value: Mutex<Value>
     init(_ value: Value) { self.value = Mutex(value) }
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
+}
+
+/// Wall-clock time (a `Date`) that moves only when a test says so, for code that is handed
+/// `now: () -> Date` (token issue and expiry, sliding rate-limit windows).
+final class ManualWallClock: Sendable {
+    private let value: Mutex<Date>
+    init(_ start: Date) { value = Mutex(start) }
+    var now: Date { value.withLock { $0 } }
+    func advance(by seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
