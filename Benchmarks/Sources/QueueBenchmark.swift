@@ -30,8 +30,9 @@ struct QueueBenchmark: AsyncParsableCommand {
         let bootstrap = try String(contentsOfFile: "deploy/sql/bootstrap.sql", encoding: .utf8)
         try await superuser(database: "postgres", logger: logger) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) }
         try await superuser(database: name, logger: logger) { try await SQLScript.run(bootstrap, on: $0, logger: logger) }
-        let settings = PostgresSettings(host: postgresHost, port: postgresPort, database: name, user: "opside_test_runner", maxConnections: 20)
-        let redis = RedisClient(settings: RedisSettings(host: redisHost, port: redisPort))
+        let settings = PostgresSettings(host: postgresHost, port: postgresPort, database: name, user: "opside_test_runner",
+                                        password: Self.environment("POSTGRES_PASSWORD"), maxConnections: 20)
+        let redis = RedisClient(settings: RedisSettings(host: redisHost, port: redisPort, password: Self.environment("REDIS_PASSWORD")))
 
         print("Opside job queue benchmark: PostgreSQL \(postgresHost):\(postgresPort), Redis \(redisHost):\(redisPort)")
         let throughput = try await measureThroughput(settings: settings, redis: redis, logger: logger)
@@ -49,9 +50,17 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
     }
 
+    /// Passwords come from the environment (deploy/up writes them to .run/secrets.env, which
+    /// Benchmarks/run reads), never from the command line: `POSTGRES_SUPERUSER_PASSWORD`,
+    /// `POSTGRES_PASSWORD` (the service roles'), `REDIS_PASSWORD`.
+    static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     private func superuser(database: String, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: postgresHost, port: postgresPort, username: postgresSuperuser, password: nil, database: database, tls: .disable),
+            configuration: .init(host: postgresHost, port: postgresPort, username: postgresSuperuser,
+                                 password: Self.environment("POSTGRES_SUPERUSER_PASSWORD"), database: database, tls: .disable),
             id: 1, logger: logger)
         try await body(connection)
         try await connection.close()

@@ -47,12 +47,17 @@ let reader = try await OpsideConfiguration.reader()
 let host = reader.string(forKey: "postgres.host", default: "127.0.0.1")
 let port = reader.int(forKey: "postgres.port", default: 5432)
 let superuser = reader.string(forKey: "bench.postgresSuperuser", default: "postgres")
+// deploy/up's cluster requires passwords (Benchmarks/run and the note below read them from
+// .run/secrets.env): the superuser's for scratch databases, the service roles' for loads.
+let superuserPassword = ProcessInfo.processInfo.environment["POSTGRES_SUPERUSER_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+let servicePassword = reader.string(forKey: "postgres.password", isSecret: true)
+let redisPassword = reader.string(forKey: "redis.password", isSecret: true)
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 // MARK: Helpers
 
 func superuserConnection(_ database: String) async throws -> PostgresConnection {
-    try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: nil,
+    try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: superuserPassword,
                                                               database: database, tls: .disable), id: 1, logger: logger)
 }
 
@@ -75,7 +80,7 @@ func scratchDatabase() async throws -> String {
 
 func withDatabase<T: Sendable>(_ name: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
     let database = Database(settings: PostgresSettings(host: host, port: port, database: name, user: OpsideService.inventorySync.databaseRole,
-                                                       maxConnections: 8, leaseTimeout: .seconds(30)), logger: logger)
+                                                       password: servicePassword, maxConnections: 8, leaseTimeout: .seconds(30)), logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await database.client.run()
@@ -279,6 +284,8 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
         "sync.reportPollMilliseconds": String(Int(1000 / timeScale) + 20), "sync.reportPollMaxMilliseconds": String(Int(5000 / timeScale) + 50),
         "jobs.pollIntervalMilliseconds": "100", "jobs.concurrency": "16",
     ]
+    if let servicePassword { environment["POSTGRES_PASSWORD"] = servicePassword }
+    if let redisPassword { environment["REDIS_PASSWORD"] = redisPassword }
     for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
     let serviceReader = try await OpsideConfiguration.reader(environment: environment)
     let app = try await InventorySyncService.buildApplication(reader: serviceReader, accessTokens: tokens)
