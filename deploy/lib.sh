@@ -124,6 +124,10 @@ opside_missing_packages() {
   command -v curl >/dev/null 2>&1 || printf '%s\n' curl
   [[ -s /etc/ssl/certs/ca-certificates.crt ]] || printf '%s\n' ca-certificates
   command -v wrk >/dev/null 2>&1 || printf '%s\n' wrk
+  # python3 with venv and pip: deploy/test installs the open-source SP-API clients the tests drive
+  # the Amazon sandbox with (opside_ensure_client_libraries).
+  command -v python3 >/dev/null 2>&1 || printf '%s\n' python3
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || printf '%s\n' python3-venv
   local package
   for package in $OPSIDE_EXTRA_APT_PACKAGES; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
@@ -165,6 +169,31 @@ opside_ensure_packages() {
   mapfile -t missing < <(opside_missing_packages | sort -u)
   ((${#missing[@]} == 0)) || opside_die "still missing after apt-get install: ${missing[*]}"
   opside_ok "installed"
+}
+
+# The open-source SP-API clients the tests drive the Amazon sandbox with (python-amazon-sp-api),
+# pinned with their dependencies in Tests/Clients/requirements.txt, in a virtualenv of their own.
+OPSIDE_CLIENTS_VENV="${OPSIDE_CLIENTS_VENV:-$OPSIDE_RUN_DIR/clients-venv}"
+
+# Makes $OPSIDE_CLIENTS_VENV hold exactly Tests/Clients/requirements.txt: (re)creates it with
+# `python3 -m venv` and `pip install -r` when it is missing or the requirements changed since it
+# was made, else leaves it alone (no network then). Needs python3 and python3-venv
+# (opside_ensure_packages). The tests find its python through OPSIDE_TEST_PYTHON.
+opside_ensure_client_libraries() {
+  local venv=$OPSIDE_CLIENTS_VENV requirements=$OPSIDE_ROOT/Tests/Clients/requirements.txt
+  local stamp=$venv/opside-requirements.txt
+  if [[ -x $venv/bin/python ]] && cmp -s "$requirements" "$stamp"; then
+    opside_info "SP-API client libraries present in $venv"
+    return 0
+  fi
+  opside_info "installing the SP-API client libraries of $requirements into $venv"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv" || opside_die "python3 -m venv $venv failed (is python3-venv installed?)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" ||
+    opside_die "pip could not install $requirements into $venv"
+  cp "$requirements" "$stamp"
+  opside_ok "installed $(grep -c '==' "$requirements") pinned Python packages"
 }
 
 # Raises the soft open-files limit of this shell (and so of its children) towards 65536.

@@ -85,7 +85,7 @@ struct ReportTests {
             let api = harness.client().0.api(for: harness.connection(for: seller))
             let spec = CreateReportSpecification(reportType: CustomerReturnRow.reportType, marketplaceIDs: [Self.us],
                                                  dataStartTime: "2001-01-01T00:00:00Z", dataEndTime: "2001-02-01T00:00:00Z")
-            #expect(try await api.createReportAndWait(spec) == .cancelled(reportID: try await api.getReports().reports.first?.reportId ?? ""))
+            #expect(try await api.createReportAndWait(spec) == .cancelled(reportID: try await api.getReports(reportTypes: [CustomerReturnRow.reportType]).reports.first?.reportId ?? ""))
             var rows = 0
             for try await _ in try await api.runReport(spec, as: CustomerReturnRow.self) { rows += 1 }
             #expect(rows == 0)

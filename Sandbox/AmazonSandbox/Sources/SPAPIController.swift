@@ -68,7 +68,7 @@ struct SPAPIController: Sendable {
         route(.post, "/reports/2021-06-30/reports", "reports_2021-06-30", "createReport") { request, _, caller in
             try await reports.create(request, caller)
         }
-        route(.get, "/reports/2021-06-30/reports", "reports_2021-06-30", "getReports") { request, _, caller in reports.list(request, caller) }
+        route(.get, "/reports/2021-06-30/reports", "reports_2021-06-30", "getReports") { request, _, caller in try reports.list(request, caller) }
         route(.get, "/reports/2021-06-30/reports/{reportId}", "reports_2021-06-30", "getReport") { _, context, caller in
             reports.get(try context.parameters.require("reportId"), caller)
         }
@@ -186,17 +186,4 @@ struct SPAPIController: Sendable {
 
 struct SandboxInputError: Error {
     let message: String
-}
-
-/// Opaque page tokens: the offset, base64-wrapped so clients do not read meaning into them.
-enum PageToken {
-    static func make(_ offset: Int) -> String { Data("o:\(offset)".utf8).base64EncodedString() }
-    static func offset(_ token: String?) throws -> Int {
-        guard let token else { return 0 }
-        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), text.hasPrefix("o:"),
-              let offset = Int(text.dropFirst(2)) else {
-            throw SandboxInputError(message: "Invalid NextToken")
-        }
-        return offset
-    }
 }

@@ -202,29 +202,36 @@ struct SandboxInboundPlans: Sendable {
     }
 
     /// `pageSize` 1-30 (default 10), `status`, `sortBy` CREATION_TIME | LAST_UPDATED_TIME, `sortOrder` ASC | DESC.
+    /// A `paginationToken` carries the rest of the query of the call that produced it.
     func list(_ request: Request, _ caller: SPAPICaller) throws -> Response {
-        let query = request.uri.queryParameters
-        let pageSize = try Self.pageSize(query.get("pageSize"), range: 1...30, default: 10)
-        let statusFilter = query.get("status")
+        let paged = try PagedQuery(request, operation: "listInboundPlans", seller: caller.sellingPartnerID, tokenParameter: "paginationToken",
+                                   criteria: ["pageSize", "status", "sortBy", "sortOrder"])
+        let pageSize = try Self.pageSize(paged["pageSize"], range: 1...30, default: 10)
+        let statusFilter = paged["status"]
         if let statusFilter, !Self.planStatuses.contains(statusFilter) {
             throw SandboxInputError(message: "status must be one of \(Self.planStatuses.sorted().joined(separator: ", "))")
         }
-        let descending = (query.get("sortOrder") ?? "ASC") == "DESC"
+        let descending = (paged["sortOrder"] ?? "ASC") == "DESC"
         let now = caller.now
         let plans = state.withLock { $0.inboundPlans.values.filter { $0.sellingPartnerID == caller.sellingPartnerID } }
             .filter { statusFilter == nil || status($0, now: now) == statusFilter }
             .sorted { descending ? ($0.createdAt, $0.id) > ($1.createdAt, $1.id) : ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        let offset = try PageToken.offset(query.get("paginationToken"))
+        let offset = paged.offset
         var body: [String: Any] = ["inboundPlans": plans.dropFirst(offset).prefix(pageSize).map { json($0, now: now, full: false) }]
-        if offset + pageSize < plans.count { body["pagination"] = ["nextToken": PageToken.make(offset + pageSize)] }
+        if offset + pageSize < plans.count { body["pagination"] = ["nextToken": paged.token(at: offset + pageSize)] }
         return SandboxResponse.json(body)
     }
 
-    /// `pageSize` 1-1000 (default 10).
+    /// `pageSize` 1-1000 (default 10); a `paginationToken` is good only for the plan it was issued for.
     func items(_ plan: SandboxInboundPlan, _ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
-        let pageSize = try Self.pageSize(query.get("pageSize"), range: 1...1000, default: 10)
-        let offset = try PageToken.offset(query.get("paginationToken"))
+        var paged = try PagedQuery(request, operation: "listInboundPlanItems", seller: plan.sellingPartnerID, tokenParameter: "paginationToken",
+                                   criteria: ["pageSize"])
+        paged.pin("inboundPlanId", plan.id)
+        guard paged["inboundPlanId"] == plan.id else {
+            throw SandboxInputError(message: "Invalid paginationToken: it was issued for another inbound plan.")
+        }
+        let pageSize = try Self.pageSize(paged["pageSize"], range: 1...1000, default: 10)
+        let offset = paged.offset
         let page = plan.items.dropFirst(offset).prefix(pageSize).map { item -> [String: Any] in
             var json: [String: Any] = [
                 "asin": item.asin, "fnsku": item.fnsku, "labelOwner": item.labelOwner, "msku": item.msku, "quantity": item.quantity,
@@ -235,7 +242,7 @@ struct SandboxInboundPlans: Sendable {
             return json
         }
         var body: [String: Any] = ["items": page]
-        if offset + pageSize < plan.items.count { body["pagination"] = ["nextToken": PageToken.make(offset + pageSize)] }
+        if offset + pageSize < plan.items.count { body["pagination"] = ["nextToken": paged.token(at: offset + pageSize)] }
         return SandboxResponse.json(body)
     }
 

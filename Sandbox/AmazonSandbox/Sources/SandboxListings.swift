@@ -145,8 +145,10 @@ struct SandboxListings: Sendable {
         return String(first)
     }
 
-    static func includedData(_ request: Request) -> Set<String> {
-        guard let text = request.uri.queryParameters.get("includedData"), !text.isEmpty else { return defaultIncludedData }
+    static func includedData(_ request: Request) -> Set<String> { includedData(request.uri.queryParameters.get("includedData")) }
+
+    static func includedData(_ text: String?) -> Set<String> {
+        guard let text, !text.isEmpty else { return defaultIncludedData }
         return Set(text.split(separator: ",").map(String.init))
     }
 
@@ -213,12 +215,14 @@ struct SandboxListings: Sendable {
     }
 
     /// `pageSize` 1-20 (default 10), `pageToken`, `identifiers` with `identifiersType` SKU or ASIN.
+    /// `marketplaceIds` is required on every call; a `pageToken` carries the rest of the query.
     func search(_ request: Request, history: SellerHistory, caller: SPAPICaller) throws -> Response {
-        let query = request.uri.queryParameters
         let marketplace = try Self.marketplace(request, history)
-        let pageSize = try SandboxInboundPlans.pageSize(query.get("pageSize"), range: 1...20, default: 10)
-        let identifiers = Set((query.get("identifiers") ?? "").split(separator: ",").map(String.init))
-        let identifiersType = query.get("identifiersType")
+        let paged = try PagedQuery(request, operation: "searchListingsItems", seller: caller.sellingPartnerID, tokenParameter: "pageToken",
+                                   criteria: ["pageSize", "identifiers", "identifiersType", "includedData"])
+        let pageSize = try SandboxInboundPlans.pageSize(paged["pageSize"], range: 1...20, default: 10)
+        let identifiers = Set((paged["identifiers"] ?? "").split(separator: ",").map(String.init))
+        let identifiersType = paged["identifiersType"]
         if !identifiers.isEmpty, !["SKU", "ASIN"].contains(identifiersType ?? "") {
             throw SandboxInputError(message: "identifiersType SKU or ASIN is required with identifiers")
         }
@@ -234,8 +238,8 @@ struct SandboxListings: Sendable {
             }
             return (sku, listing)
         }
-        let offset = try PageToken.offset(query.get("pageToken"))
-        let included = Self.includedData(request)
+        let offset = paged.offset
+        let included = Self.includedData(paged["includedData"])
         var body: [String: Any] = [
             "numberOfResults": matching.count,
             "items": matching.dropFirst(offset).prefix(pageSize).map {
@@ -243,8 +247,8 @@ struct SandboxListings: Sendable {
             },
         ]
         var pagination: [String: Any] = [:]
-        if offset + pageSize < matching.count { pagination["nextToken"] = PageToken.make(offset + pageSize) }
-        if offset > 0 { pagination["previousToken"] = PageToken.make(max(0, offset - pageSize)) }
+        if offset + pageSize < matching.count { pagination["nextToken"] = paged.token(at: offset + pageSize) }
+        if offset > 0 { pagination["previousToken"] = paged.token(at: max(0, offset - pageSize)) }
         if !pagination.isEmpty { body["pagination"] = pagination }
         return SandboxResponse.json(body)
     }
@@ -305,21 +309,23 @@ struct SandboxCatalog: Sendable {
 
     /// Either `identifiers` (at most 20, with `identifiersType`; SKU needs `sellerId`) or `keywords`
     /// (every keyword in the title), never both; `pageSize` 1-20 (default 10), `pageToken`.
+    /// `marketplaceIds` is required on every call; a `pageToken` carries the rest of the query.
     func search(_ request: Request, history: SellerHistory) throws -> Response {
-        let query = request.uri.queryParameters
         let marketplace = try SandboxListings.marketplace(request, history)
-        let identifiers = (query.get("identifiers") ?? "").split(separator: ",").map(String.init)
-        let keywords = (query.get("keywords") ?? "").split(separator: ",").map { $0.lowercased() }
+        let paged = try PagedQuery(request, operation: "searchCatalogItems", seller: history.sellingPartnerID, tokenParameter: "pageToken",
+                                   criteria: ["identifiers", "identifiersType", "keywords", "sellerId", "pageSize", "includedData"])
+        let identifiers = (paged["identifiers"] ?? "").split(separator: ",").map(String.init)
+        let keywords = (paged["keywords"] ?? "").split(separator: ",").map { $0.lowercased() }
         guard identifiers.isEmpty != keywords.isEmpty else {
             throw SandboxInputError(message: "Exactly one of identifiers or keywords is required")
         }
         let matching: [SandboxProduct]
         if !identifiers.isEmpty {
             guard identifiers.count <= 20 else { throw SandboxInputError(message: "At most 20 identifiers are allowed") }
-            guard let type = query.get("identifiersType"), Self.identifierTypes.contains(type) else {
+            guard let type = paged["identifiersType"], Self.identifierTypes.contains(type) else {
                 throw SandboxInputError(message: "identifiersType is required with identifiers")
             }
-            if type == "SKU", query.get("sellerId") != history.sellingPartnerID {
+            if type == "SKU", paged["sellerId"] != history.sellingPartnerID {
                 throw SandboxInputError(message: "sellerId of the authorized selling partner is required for identifiersType SKU")
             }
             let wanted = Set(identifiers)
@@ -334,14 +340,14 @@ struct SandboxCatalog: Sendable {
         } else {
             matching = history.products.filter { product in keywords.allSatisfy { product.title.lowercased().contains($0) } }
         }
-        let pageSize = try SandboxInboundPlans.pageSize(query.get("pageSize"), range: 1...20, default: 10)
-        let offset = try PageToken.offset(query.get("pageToken"))
-        let included = SandboxListings.includedData(request)
+        let pageSize = try SandboxInboundPlans.pageSize(paged["pageSize"], range: 1...20, default: 10)
+        let offset = paged.offset
+        let included = SandboxListings.includedData(paged["includedData"])
         var body: [String: Any] = ["numberOfResults": matching.count,
                                    "items": matching.dropFirst(offset).prefix(pageSize).map { json($0, marketplace: marketplace, included: included) }]
         var pagination: [String: Any] = [:]
-        if offset + pageSize < matching.count { pagination["nextToken"] = PageToken.make(offset + pageSize) }
-        if offset > 0 { pagination["previousToken"] = PageToken.make(max(0, offset - pageSize)) }
+        if offset + pageSize < matching.count { pagination["nextToken"] = paged.token(at: offset + pageSize) }
+        if offset > 0 { pagination["previousToken"] = paged.token(at: max(0, offset - pageSize)) }
         if !pagination.isEmpty { body["pagination"] = pagination }
         return SandboxResponse.json(body)
     }

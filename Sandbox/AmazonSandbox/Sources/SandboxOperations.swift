@@ -7,19 +7,25 @@ enum SandboxOrders {
         ["CurrencyCode": currency, "Amount": decimalString(minor, currency: currency)]
     }
 
+    /// `MarketplaceIds` is required on every call. The first call needs `CreatedAfter` or
+    /// `LastUpdatedAfter`; a call with `NextToken` continues that query and needs nothing else
+    /// (the token overrides any other criteria sent with it).
     static func getOrders(_ request: Request, _ caller: SPAPICaller) throws -> Response {
         guard let history = caller.history else { throw SandboxInputError(message: "Grantless access is not allowed for getOrders") }
         let query = request.uri.queryParameters
         guard query.get("MarketplaceIds") != nil else { throw SandboxInputError(message: "MarketplaceIds is required") }
-        let createdAfter = Date(iso: query.get("CreatedAfter"))
-        let updatedAfter = Date(iso: query.get("LastUpdatedAfter"))
+        var paged = try PagedQuery(request, operation: "getOrders", seller: caller.sellingPartnerID, tokenParameter: "NextToken",
+                                   criteria: ["CreatedAfter", "CreatedBefore", "LastUpdatedAfter", "LastUpdatedBefore", "MaxResultsPerPage"])
+        let createdAfter = Date(iso: paged["CreatedAfter"])
+        let updatedAfter = Date(iso: paged["LastUpdatedAfter"])
         guard createdAfter != nil || updatedAfter != nil else {
             throw SandboxInputError(message: "Either CreatedAfter or LastUpdatedAfter must be specified")
         }
-        let createdBefore = Date(iso: query.get("CreatedBefore")) ?? caller.now.addingTimeInterval(-120)
+        paged.pin("CreatedBefore", caller.now.addingTimeInterval(-120))
+        let createdBefore = Date(iso: paged["CreatedBefore"]) ?? caller.now.addingTimeInterval(-120)
         let lower = createdAfter ?? updatedAfter!
-        let pageSize = min(100, max(1, Int(query.get("MaxResultsPerPage") ?? "100") ?? 100))
-        let offset = try PageToken.offset(query.get("NextToken"))
+        let pageSize = min(100, max(1, Int(paged["MaxResultsPerPage"] ?? "100") ?? 100))
+        let offset = paged.offset
         let matching = history.orders.filter { $0.purchased >= lower && $0.purchased < createdBefore && $0.purchased <= caller.now }
             .sorted { $0.purchased < $1.purchased }
         let page = matching.dropFirst(offset).prefix(pageSize)
@@ -35,7 +41,7 @@ enum SandboxOrders {
             },
             "CreatedBefore": createdBefore.iso,
         ]
-        if offset + pageSize < matching.count { payload["NextToken"] = PageToken.make(offset + pageSize) }
+        if offset + pageSize < matching.count { payload["NextToken"] = paged.token(at: offset + pageSize) }
         return SandboxResponse.json(["payload": payload])
     }
 
@@ -62,11 +68,21 @@ enum SandboxFinances {
         ["CurrencyCode": code, "CurrencyAmount": decimalAmount(minor, currency: code)]
     }
 
+    /// `PostedAfter` is required on the first call of `listFinancialEvents`; a call with
+    /// `NextToken` continues the query that produced it (the arguments Amazon asks callers to
+    /// repeat are taken from the token, so the token alone is enough).
     static func listFinancialEvents(_ request: Request, _ caller: SPAPICaller, orderID: String?) throws -> Response {
         guard let history = caller.history else { throw SandboxInputError(message: "Grantless access is not allowed") }
-        let query = request.uri.queryParameters
-        let postedAfter = Date(iso: query.get("PostedAfter"))
-        let postedBefore = Date(iso: query.get("PostedBefore")) ?? caller.now.addingTimeInterval(-120)
+        let operation = orderID == nil ? "listFinancialEvents" : "listFinancialEventsByOrderId"
+        var paged = try PagedQuery(request, operation: operation, seller: caller.sellingPartnerID, tokenParameter: "NextToken",
+                                   criteria: ["PostedAfter", "PostedBefore", "MaxResultsPerPage"])
+        paged.pin("AmazonOrderId", orderID ?? "")
+        guard paged["AmazonOrderId"] == (orderID ?? "") else {
+            throw SandboxInputError(message: "Invalid NextToken: it was issued for the financial events of another order.")
+        }
+        paged.pin("PostedBefore", caller.now.addingTimeInterval(-120))
+        let postedAfter = Date(iso: paged["PostedAfter"])
+        let postedBefore = Date(iso: paged["PostedBefore"]) ?? caller.now.addingTimeInterval(-120)
         if orderID == nil {
             guard let postedAfter else { throw SandboxInputError(message: "PostedAfter is required") }
             guard postedBefore > postedAfter else { throw SandboxInputError(message: "PostedBefore must be after PostedAfter") }
@@ -74,8 +90,8 @@ enum SandboxFinances {
                 return SandboxResponse.json(["payload": ["FinancialEvents": [String: Any]()]])
             }
         }
-        let pageSize = min(100, max(1, Int(query.get("MaxResultsPerPage") ?? "100") ?? 100))
-        let offset = try PageToken.offset(query.get("NextToken"))
+        let pageSize = min(100, max(1, Int(paged["MaxResultsPerPage"] ?? "100") ?? 100))
+        let offset = paged.offset
         let matching = history.finances.filter { event in
             guard event.date <= caller.now, event.date < postedBefore else { return false }
             if let postedAfter, event.date < postedAfter { return false }
@@ -171,16 +187,27 @@ enum SandboxFinances {
             "ServiceFeeEventList": serviceFees, "SAFETReimbursementEventList": safetReimbursements,
             "RemovalShipmentEventList": removalShipments,
         ]]
-        if offset + pageSize < matching.count { payload["NextToken"] = PageToken.make(offset + pageSize) }
+        if offset + pageSize < matching.count { payload["NextToken"] = paged.token(at: offset + pageSize) }
         return SandboxResponse.json(["payload": payload])
     }
 
-    /// Settlement groups every 14 days since the history began.
+    /// Settlement groups every 14 days since the history began. `MaxResultsPerPage` 1-100
+    /// (default 10); a call with `NextToken` continues the query that produced it.
     static func listGroups(_ request: Request, _ caller: SPAPICaller) throws -> Response {
         guard let history = caller.history else { throw SandboxInputError(message: "Grantless access is not allowed") }
-        let query = request.uri.queryParameters
-        let after = Date(iso: query.get("FinancialEventGroupStartedAfter")) ?? caller.now.addingTimeInterval(-180 * 86_400)
-        let before = Date(iso: query.get("FinancialEventGroupStartedBefore")) ?? caller.now
+        var paged = try PagedQuery(request, operation: "listFinancialEventGroups", seller: caller.sellingPartnerID, tokenParameter: "NextToken",
+                                   criteria: ["FinancialEventGroupStartedAfter", "FinancialEventGroupStartedBefore", "MaxResultsPerPage"])
+        paged.pin("FinancialEventGroupStartedAfter", caller.now.addingTimeInterval(-180 * 86_400))
+        paged.pin("FinancialEventGroupStartedBefore", caller.now)
+        let after = Date(iso: paged["FinancialEventGroupStartedAfter"]) ?? caller.now.addingTimeInterval(-180 * 86_400)
+        let before = Date(iso: paged["FinancialEventGroupStartedBefore"]) ?? caller.now
+        let pageSize: Int
+        if let text = paged["MaxResultsPerPage"] {
+            guard let size = Int(text), (1...100).contains(size) else { throw SandboxInputError(message: "MaxResultsPerPage must be 1 to 100") }
+            pageSize = size
+        } else {
+            pageSize = 10
+        }
         var groups: [[String: Any]] = []
         var groupStart = history.start
         var index = 0
@@ -203,7 +230,9 @@ enum SandboxFinances {
             groupStart = groupEnd
             index += 1
         }
-        return SandboxResponse.json(["payload": ["FinancialEventGroupList": groups]])
+        var payload: [String: Any] = ["FinancialEventGroupList": Array(groups.dropFirst(paged.offset).prefix(pageSize))]
+        if paged.offset + pageSize < groups.count { payload["NextToken"] = paged.token(at: paged.offset + pageSize) }
+        return SandboxResponse.json(["payload": payload])
     }
 }
 
@@ -215,8 +244,16 @@ enum SandboxInventory {
         guard query.get("granularityType") == "Marketplace", let marketplace = query.get("granularityId") else {
             throw SandboxInputError(message: "granularityType=Marketplace and granularityId are required")
         }
+        guard query.get("marketplaceIds")?.isEmpty == false else { throw SandboxInputError(message: "marketplaceIds is required") }
+        // granularityType, granularityId and marketplaceIds are required on every call, with the
+        // token too; the token carries the rest of the first call's query.
+        let paged = try PagedQuery(request, operation: "getInventorySummaries", seller: caller.sellingPartnerID, tokenParameter: "nextToken",
+                                   criteria: ["granularityId", "startDateTime", "sellerSkus", "sellerSku", "details"])
+        guard paged["granularityId"] == marketplace else {
+            throw SandboxInputError(message: "Invalid nextToken: it was issued for granularityId \(paged["granularityId"] ?? "")")
+        }
         let balances = history.balances(at: caller.now)
-        let offset = try PageToken.offset(query.get("nextToken"))
+        let offset = paged.offset
         let pageSize = 50
         let items = history.products.indices.dropFirst(offset).prefix(pageSize).map { index -> [String: Any] in
             let product = history.products[index]
@@ -234,7 +271,7 @@ enum SandboxInventory {
         }
         var body: [String: Any] = ["payload": ["granularity": ["granularityType": "Marketplace", "granularityId": marketplace],
                                                "inventorySummaries": items]]
-        if offset + pageSize < history.products.count { body["pagination"] = ["nextToken": PageToken.make(offset + pageSize)] }
+        if offset + pageSize < history.products.count { body["pagination"] = ["nextToken": paged.token(at: offset + pageSize)] }
         return SandboxResponse.json(body)
     }
 
@@ -248,11 +285,20 @@ enum SandboxInventory {
         guard query.get("MarketplaceId") != nil, let type = query.get("QueryType") else {
             throw SandboxInputError(message: "MarketplaceId and QueryType are required")
         }
-        let ids = Set((query.get("ShipmentIdList") ?? "").split(separator: ",").map(String.init))
-        let statuses = Set((query.get("ShipmentStatusList") ?? "").split(separator: ",").map(String.init))
-        let after = Date(iso: query.get("LastUpdatedAfter"))
-        let before = Date(iso: query.get("LastUpdatedBefore")) ?? caller.now
-        let offset = type == "NEXT_TOKEN" ? try PageToken.offset(query.get("NextToken")) : 0
+        guard ["SHIPMENT", "DATE_RANGE", "NEXT_TOKEN"].contains(type) else {
+            throw SandboxInputError(message: "QueryType must be SHIPMENT, DATE_RANGE or NEXT_TOKEN")
+        }
+        // QueryType=NEXT_TOKEN continues the query that produced the token, from the token alone.
+        if type == "NEXT_TOKEN", query.get("NextToken") == nil { throw SandboxInputError(message: "NextToken is required with QueryType NEXT_TOKEN") }
+        if type != "NEXT_TOKEN", query.get("NextToken") != nil { throw SandboxInputError(message: "NextToken needs QueryType NEXT_TOKEN") }
+        var paged = try PagedQuery(request, operation: "getShipments", seller: caller.sellingPartnerID, tokenParameter: "NextToken",
+                                   criteria: ["ShipmentIdList", "ShipmentStatusList", "LastUpdatedAfter", "LastUpdatedBefore"])
+        paged.pin("LastUpdatedBefore", caller.now)
+        let ids = Set((paged["ShipmentIdList"] ?? "").split(separator: ",").map(String.init))
+        let statuses = Set((paged["ShipmentStatusList"] ?? "").split(separator: ",").map(String.init))
+        let after = Date(iso: paged["LastUpdatedAfter"])
+        let before = Date(iso: paged["LastUpdatedBefore"]) ?? caller.now
+        let offset = paged.offset
         let matching = history.shipments.filter { shipment in
             guard shipment.created <= caller.now else { return false }
             let status = status(of: shipment, at: caller.now)
@@ -269,7 +315,7 @@ enum SandboxInventory {
             ]
         }
         var payload: [String: Any] = ["ShipmentData": page]
-        if offset + 50 < matching.count { payload["NextToken"] = PageToken.make(offset + 50) }
+        if offset + 50 < matching.count { payload["NextToken"] = paged.token(at: offset + 50) }
         return SandboxResponse.json(["payload": payload])
     }
 

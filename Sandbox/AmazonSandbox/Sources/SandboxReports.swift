@@ -76,11 +76,35 @@ struct SandboxReports: Sendable {
         return SandboxResponse.json(json(job, now: caller.now))
     }
 
-    func list(_ request: Request, _ caller: SPAPICaller) -> Response {
-        let types = Set((request.uri.queryParameters.get("reportTypes") ?? "").split(separator: ",").map(String.init))
+    /// `getReports`: `reportTypes` (1-10) or `nextToken` is required, and a call with `nextToken`
+    /// must send nothing else (Amazon refuses it), so the token carries the whole query:
+    /// `processingStatuses`, `marketplaceIds`, `createdSince` (default 90 days ago), `createdUntil`
+    /// (default now) and `pageSize` 1-100 (default 10).
+    func list(_ request: Request, _ caller: SPAPICaller) throws -> Response {
+        let query = request.uri.queryParameters
+        if query.get("nextToken") != nil, query.contains(where: { $0.key != "nextToken" }) {
+            throw SandboxInputError(message: "nextToken must be the only parameter: call getReports with the token alone to get the next page.")
+        }
+        var paged = try PagedQuery(request, operation: "getReports", seller: caller.sellingPartnerID, tokenParameter: "nextToken",
+                                   criteria: ["reportTypes", "processingStatuses", "marketplaceIds", "createdSince", "createdUntil", "pageSize"])
+        guard paged.continued || paged["reportTypes"] != nil else { throw SandboxInputError(message: "Either reportTypes or nextToken is required") }
+        paged.pin("createdSince", caller.now.addingTimeInterval(-90 * 86_400))
+        paged.pin("createdUntil", caller.now)
+        func list(_ name: String) -> Set<String> { Set((paged[name] ?? "").split(separator: ",").map(String.init)) }
+        let types = list("reportTypes"), statuses = list("processingStatuses"), marketplaces = list("marketplaceIds")
+        guard types.count <= 10 else { throw SandboxInputError(message: "reportTypes takes at most 10 report types") }
+        let since = Date(iso: paged["createdSince"]) ?? .distantPast
+        let until = Date(iso: paged["createdUntil"]) ?? caller.now
+        let pageSize = try SandboxInboundPlans.pageSize(paged["pageSize"], range: 1...100, default: 10)
         let ids = state.withLock { $0.reports.values.filter { $0.sellingPartnerID == caller.sellingPartnerID }.map(\.id) }.sorted()
-        let jobs = ids.compactMap { status(of: $0, at: caller.now) }.filter { types.isEmpty || types.contains($0.type) }
-        return SandboxResponse.json(["reports": jobs.map { json($0, now: caller.now) }])
+        let jobs = ids.compactMap { status(of: $0, at: caller.now) }.filter { job in
+            (types.isEmpty || types.contains(job.type)) && (statuses.isEmpty || statuses.contains(processingStatus(job, now: caller.now)))
+                && (marketplaces.isEmpty || !marketplaces.isDisjoint(with: job.marketplaceIDs))
+                && job.createdAt >= since && job.createdAt <= until
+        }
+        var body: [String: Any] = ["reports": jobs.dropFirst(paged.offset).prefix(pageSize).map { json($0, now: caller.now) }]
+        if paged.offset + pageSize < jobs.count { body["nextToken"] = paged.token(at: paged.offset + pageSize) }
+        return SandboxResponse.json(body)
     }
 
     func cancel(_ id: String, _ caller: SPAPICaller) -> Response {
