@@ -42,8 +42,8 @@ struct OpenSourceClientTests {
         process.environment = ["HOME": folder.path, "XDG_CONFIG_HOME": folder.path, "PYTHONDONTWRITEBYTECODE": "1",
                                "PATH": "/usr/local/bin:/usr/bin:/bin"]
         let output = folder.appendingPathComponent("stdout"), errors = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: errors)
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in

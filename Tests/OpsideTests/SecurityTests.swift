@@ -351,7 +351,7 @@ import Testing
         var sockets: [Int32] = []
         for _ in 0..<10 {
             let socket = try RawHTTP.connect(port: mainAPI.port)
-            try RawHTTP.write(socket, Data("GET /api/v1/realtime HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8))
+            RawHTTP.write(socket, Data("GET /api/v1/realtime HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8))
             sockets.append(socket)
         }
         #expect(try await eventually(timeout: .seconds(20)) { TCPTable.connections(toLocalPort: mainAPI.port, state: "01") >= baseline + 10 })

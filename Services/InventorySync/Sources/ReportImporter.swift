@@ -135,7 +135,7 @@ public struct ReportImporter: Sendable {
         let path = accepted.path, marketplace = accepted.marketplace, mapping = accepted.mapping
         let progress: @Sendable (Int) async -> Void = { rows in
             do {
-                try await database.withTransaction(tenant: tenantID) { db in
+                _ = try await database.withTransaction(tenant: tenantID) { db in
                     try await db.query("UPDATE amazon.sync_runs SET rows_done = \(Int64(rows)) WHERE run_id = \(runID) AND state = 'running'",
                                        logger: logger)
                 }

@@ -46,7 +46,7 @@ enum RawHTTP {
         try await onOwnThread {
             let socket = try connect(port: port)
             defer { close(socket) }
-            try write(socket, bytes)
+            write(socket, bytes)
             let response = read(socket)
             guard let split = response.range(of: Data("\r\n\r\n".utf8)) else {
                 throw Failure(description: "no complete response head in \(response.count) bytes")
@@ -77,8 +77,8 @@ enum RawHTTP {
         return socket
     }
 
-    static func write(_ socket: Int32, _ bytes: Data) throws {
-        try bytes.withUnsafeBytes { raw in
+    static func write(_ socket: Int32, _ bytes: Data) {
+        bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let sent = Glibc.send(socket, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
