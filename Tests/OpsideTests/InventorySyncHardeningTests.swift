@@ -12,13 +12,23 @@ import Testing
 /// Seller Central really produces (UTF-16, header only) load; a refused file leaves nothing
 /// behind; manual triggers and run history are bounded.
 @Suite(.serialized) struct InventorySyncHardeningTests {
-    struct ErrorReply: Decodable {
-        struct Body: Decodable {
-            let code: String
-            let message: String
-            let details: [String: String]
+    /// Holds an exclusive lock on `amazon.ledger_detail` from another session until the returned closure is called,
+    /// so a load's merge waits on it; returns once the lock is held.
+    static func holdLedgerLock(_ database: TestDatabase) async throws -> @Sendable () async throws -> Void {
+        let locked = SharedValue<CheckedContinuation<Void, Never>?>(nil)
+        let holder = Task {
+            try await database.withSuperuser { db in
+                try await db.query("BEGIN", logger: TestEnvironment.logger)
+                try await db.query("LOCK TABLE amazon.ledger_detail IN ACCESS EXCLUSIVE MODE", logger: TestEnvironment.logger)
+                await withCheckedContinuation { continuation in locked.withLock { $0 = continuation } }
+                try await db.query("ROLLBACK", logger: TestEnvironment.logger)
+            }
         }
-        let error: Body
+        #expect(try await eventually(timeout: .seconds(10)) { locked.withLock { $0 != nil } })
+        return {
+            locked.withLock { $0?.resume() }
+            try await holder.value
+        }
     }
 
     /// `prefix`, then `megabytes` MiB of `a`, gzipped by the system's gzip (streamed, never in memory).
@@ -56,11 +66,11 @@ import Testing
             return try await TestHTTP.request(.GET, service.baseURL + "/health/live", timeout: .seconds(5)).status == 200
         }
         /// The status, the error of a refused upload, and the run of an accepted one once it ended.
-        func upload(_ body: Data) async throws -> (Int, ErrorReply?, SyncRun?) {
+        func upload(_ body: Data) async throws -> (Int, TestHTTP.ErrorEnvelopeShape?, SyncRun?) {
             let reply = try await TestHTTP.request(.POST, service.baseURL + "/internal/amazon/connections/\(connection)/imports",
                                                    body: body, headers: auth, timeout: .seconds(120))
             guard reply.status == 202 else {
-                let error = try? JSONDecoder().decode(ErrorReply.self, from: reply.body)
+                let error = try? JSONDecoder().decode(TestHTTP.ErrorEnvelopeShape.self, from: reply.body)
                 #expect(error != nil, "the error envelope: \(reply.text)")
                 return (reply.status, error, nil)
             }
@@ -284,17 +294,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let clock = ManualClock()
         let database = importer.database
-        let locked = SharedValue<CheckedContinuation<Void, Never>?>(nil)
         // Another session holds the ledger: the import's merge waits for it.
-        let holder = Task {
-            try await database.withSuperuser { db in
-                try await db.query("BEGIN", logger: TestEnvironment.logger)
-                try await db.query("LOCK TABLE amazon.ledger_detail IN ACCESS EXCLUSIVE MODE", logger: TestEnvironment.logger)
-                await withCheckedContinuation { continuation in locked.withLock { $0 = continuation } }
-                try await db.query("ROLLBACK", logger: TestEnvironment.logger)
-            }
-        }
-        #expect(try await eventually(timeout: .seconds(10)) { locked.withLock { $0 != nil } })
+        let releaseLedger = try await Self.holdLedgerLock(database)
         let outcome = Task {
             try await importer.withDatabase { db in
                 try await ReportImporter(database: db, logger: TestEnvironment.logger, deadline: .seconds(600), clock: clock)
@@ -310,8 +311,7 @@ import Testing
         await #expect(throws: DeadlineExceeded.self) { try await outcome.value }
         #expect(try await database.strings("SELECT state || ':' || error_kind FROM amazon.sync_runs WHERE connection_id = '\(connection)'")
                 == ["failed:transient"])
-        locked.withLock { $0?.resume() }
-        try await holder.value
+        try await releaseLedger()
 
         // A process died mid-import: its run is `running`, its upload on disk.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
@@ -362,16 +362,7 @@ import Testing
         let body = try Data(contentsOf: URL(fileURLWithPath: file))
         let query = "?marketplaceId=\(InventorySyncMergeTests.marketplace)"
 
-        let locked = SharedValue<CheckedContinuation<Void, Never>?>(nil)
-        let holder = Task {
-            try await database.withSuperuser { db in
-                try await db.query("BEGIN", logger: TestEnvironment.logger)
-                try await db.query("LOCK TABLE amazon.ledger_detail IN ACCESS EXCLUSIVE MODE", logger: TestEnvironment.logger)
-                await withCheckedContinuation { continuation in locked.withLock { $0 = continuation } }
-                try await db.query("ROLLBACK", logger: TestEnvironment.logger)
-            }
-        }
-        #expect(try await eventually(timeout: .seconds(10)) { locked.withLock { $0 != nil } })
+        let releaseLedger = try await Self.holdLedgerLock(database)
 
         var accepted: [(UUID, TestHTTP.Reply)] = []
         for (owner, connection) in [(tenant, UUID()), (tenant, UUID()), (otherTenant, UUID())] {
@@ -385,8 +376,7 @@ import Testing
         // (The ledger itself cannot be read while the lock is held: the runs say where the imports are.)
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'import' AND state = 'running'") == 3)
 
-        locked.withLock { $0?.resume() }
-        try await holder.value
+        try await releaseLedger()
         for (owner, reply) in accepted {
             let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
                 .token(for: .inventorySync, tenantID: owner)
