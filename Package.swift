@@ -25,6 +25,8 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let configuration = Target.Dependency.product(name: "Configuration", package: "swift-configuration")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+// The tracing API (spans, context propagation); the OTLP exporter behind it is swift-otel's.
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
 
 var targets: [Target] = [
     // MARK: Shared platform
@@ -46,13 +48,13 @@ var targets: [Target] = [
         path: "Shared/Postgres", swiftSettings: swiftSettings),
     .target(
         name: "OpsideJobs",
-        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle,
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle, tracing,
                        .product(name: "Metrics", package: "swift-metrics")],
         path: "Shared/Jobs", resources: [.copy("Migrations")], swiftSettings: swiftSettings),
     .target(
         name: "OpsideTransport",
         dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", hummingbird, logging, lifecycle,
-                       configuration, postgres,
+                       configuration, postgres, tracing, .product(name: "OTel", package: "swift-otel"),
                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
                        .product(name: "Metrics", package: "swift-metrics"),
                        .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,7 +106,8 @@ targets.append(.testTarget(
     name: "OpsideTests",
     dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
                                       "OpsideAmazonSPAPI", "AmazonSandbox",
-                                      hummingbird, postgres, logging, configuration,
+                                      hummingbird, postgres, logging, configuration, tracing,
+                                      .product(name: "OTel", package: "swift-otel"),
                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                       .product(name: "AsyncHTTPClient", package: "async-http-client")],
     path: "Tests/OpsideTests", swiftSettings: swiftSettings))
@@ -134,6 +137,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP over HTTP only: the gRPC exporter would pull in grpc-swift for nothing.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: targets
 )
@@ -150,7 +156,7 @@ let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package
 package.targets += [
     .target(
         name: "OpsideAmazonSPAPI",
-        dependencies: ["OpsideCore", "OpsideRedis", logging, configuration, asyncHTTPClient, compressNIO,
+        dependencies: ["OpsideCore", "OpsideRedis", logging, configuration, asyncHTTPClient, compressNIO, tracing,
                        .product(name: "Metrics", package: "swift-metrics"),
                        .product(name: "NIOCore", package: "swift-nio"),
                        .product(name: "NIOHTTP1", package: "swift-nio")],

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+import Tracing
 
 /// One SP-API request, before authorization and pacing.
 public struct SPAPIRequest: Sendable {
@@ -78,6 +79,19 @@ public final class SPAPIClient: Sendable {
     /// - Returns: the 2xx response.
     /// - Throws: `SPAPIError` (Amazon's codes, messages and request id when there was a response).
     public func perform(_ request: SPAPIRequest, on connection: SPAPIConnection) async throws -> SPAPIResponse {
+        // One span per operation, retries and pacing included: what the seller's request waited for.
+        try await withSpan("SP-API \(request.operation.id)", ofKind: .client) { span in
+            span.attributes["rpc.system"] = "sp-api"
+            span.attributes["rpc.method"] = request.operation.id
+            span.attributes["spapi.connection"] = connection.id
+            let response = try await performWithRetries(request, on: connection)
+            span.attributes["http.response.status_code"] = response.status
+            if let requestID = response.requestID { span.attributes["spapi.request_id"] = requestID }
+            return response
+        }
+    }
+
+    private func performWithRetries(_ request: SPAPIRequest, on connection: SPAPIConnection) async throws -> SPAPIResponse {
         let operation = request.operation
         let plan = usagePlans.plan(for: operation)
         let dimensions = [("operation", operation.id)]

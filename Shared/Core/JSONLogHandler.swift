@@ -28,13 +28,16 @@ public enum HexDigits {
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
+    /// Metadata taken from the task at each call: the current trace and span ids when tracing is on.
+    public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let service: String
 
-    public init(label: String, service: String, level: Logger.Level) {
+    public init(label: String, service: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.service = service
         self.logLevel = level
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -44,7 +47,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var line = Self.line(timestamp: Self.timestamp(), level: event.level, service: service, logger: label,
-                             message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:]) { $1 })
+                             message: "\(event.message)", metadata: metadata(merging: event.metadata))
         line.append(0x0A)
         line.withUnsafeBytes { bytes in
             var offset = 0
@@ -55,6 +58,14 @@ public struct JSONLogHandler: LogHandler {
                 offset += written
             }
         }
+    }
+
+    /// The handler's metadata, then the provider's (the current trace), then the call's own.
+    public func metadata(merging callMetadata: Logger.Metadata?) -> Logger.Metadata {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
+        if let callMetadata { merged.merge(callMetadata) { $1 } }
+        return merged
     }
 
     /// One entry as a JSON object with its keys in byte order; the fixed fields win over metadata
@@ -116,7 +127,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// Installs this handler for the whole process; call once, from the executable.
-    public static func bootstrap(service: String, level: Logger.Level) {
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: service, level: level) }
+    public static func bootstrap(service: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+        LoggingSystem.bootstrap({ label, provider in
+            JSONLogHandler(label: label, service: service, level: level, metadataProvider: provider)
+        }, metadataProvider: metadataProvider)
     }
 }

@@ -5,6 +5,7 @@ import OpsidePostgres
 import OpsideRedis
 import PostgresNIO
 import ServiceLifecycle
+import Tracing
 
 /// Moves committed outbox events into the job queues subscribed to their type.
 ///
@@ -50,24 +51,27 @@ public final class EventRelay: Service, Sendable {
         let logger = self.logger
         let relayed: [(EventEnvelope, [String])] = try await jobQueue.database.withTransaction { connection in
             let rows = try await connection.query("""
-                SELECT id, event_id, type, tenant_id, producer, occurred_at, payload::text, request_id
+                SELECT id, event_id, type, tenant_id, producer, occurred_at, payload::text, request_id, trace_parent
                 FROM platform.outbox WHERE relayed_at IS NULL
                 ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED
                 """, logger: logger)
-            var pending: [(Int64, EventEnvelope, String?)] = []
-            for try await (rowID, eventID, type, tenant, producer, occurredAt, payload, requestID) in rows.decode(
-                (Int64, UUID, String, UUID?, String, Date, String, String?).self) {
+            var pending: [(Int64, EventEnvelope, String?, String?)] = []
+            for try await (rowID, eventID, type, tenant, producer, occurredAt, payload, requestID, traceParent) in rows.decode(
+                (Int64, UUID, String, UUID?, String, Date, String, String?, String?).self) {
                 pending.append((rowID, EventEnvelope(id: eventID, type: type, tenantID: tenant, producer: producer,
-                                                     occurredAt: occurredAt, payload: payload), requestID))
+                                                     occurredAt: occurredAt, payload: payload), requestID, traceParent))
             }
             var result: [(EventEnvelope, [String])] = []
-            for (rowID, event, requestID) in pending {
+            for (rowID, event, requestID, traceParent) in pending {
                 var queues: [String] = []
                 for subscription in EventSubscriptions.subscriptions(for: event.type) {
                     let job = try NewJob(queue: subscription.queue, kind: subscription.kind, arguments: event,
                                          tenantID: event.tenantID, uniqueKey: "event:\(event.id):\(subscription.kind)")
+                    // The jobs carry the producer's request id and trace, not the relay's.
                     try await RequestScope.$requestID.withValue(requestID) {
-                        _ = try await JobQueue.enqueue(job, on: connection, logger: logger)
+                        try await InstrumentationContext.$current.withValue(TraceContextCarrier.context(traceParent: traceParent)) {
+                            _ = try await JobQueue.enqueue(job, on: connection, logger: logger)
+                        }
                     }
                     queues.append(subscription.queue)
                 }

@@ -75,8 +75,9 @@ public struct EventOutbox: Sendable {
         let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
         let id = UUID()
         try await connection.query("""
-            INSERT INTO platform.outbox (event_id, type, tenant_id, producer, payload, request_id)
-            VALUES (\(id), \(type), \(tenantID), \(producer.name), \(json)::jsonb, \(RequestScope.requestID))
+            INSERT INTO platform.outbox (event_id, type, tenant_id, producer, payload, request_id, trace_parent)
+            VALUES (\(id), \(type), \(tenantID), \(producer.name), \(json)::jsonb, \(RequestScope.requestID),
+                    \(TraceContextCarrier.currentTraceParent()))
             """, logger: logger)
         return id
     }

@@ -79,6 +79,22 @@ public struct ClaimedJob: Sendable {
     public let maxAttempts: Int
     public let leaseSeconds: Int
     public let requestID: String?
+    /// The W3C `traceparent` of the span that enqueued the job; its run continues that trace.
+    public let traceParent: String?
+
+    public init(id: Int64, queue: String, kind: String, arguments: String, tenantID: UUID?, attempt: Int, maxAttempts: Int,
+                leaseSeconds: Int, requestID: String?, traceParent: String? = nil) {
+        self.id = id
+        self.queue = queue
+        self.kind = kind
+        self.arguments = arguments
+        self.tenantID = tenantID
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.leaseSeconds = leaseSeconds
+        self.requestID = requestID
+        self.traceParent = traceParent
+    }
 
     /// Decodes the arguments into the handler's type.
     public func decodeArguments<T: Decodable>(_ type: T.Type = T.self) throws -> T {

@@ -35,11 +35,11 @@ public struct JobQueue: Sendable {
         let state = (job.scheduledAt.map { $0 > Date() } ?? false) ? "scheduled" : "available"
         let rows = try await connection.query("""
             INSERT INTO platform.jobs (queue, kind, args, tenant_id, fairness_key, state, priority, max_attempts,
-                                       scheduled_at, unique_key, lease_seconds, request_id)
+                                       scheduled_at, unique_key, lease_seconds, request_id, trace_parent)
             VALUES (\(job.queue), \(job.kind), \(job.arguments)::jsonb, \(job.tenantID),
                     \(job.tenantID?.uuidString.lowercased() ?? ""), \(state)::platform.job_state, \(Int16(clamping: job.priority)),
                     \(Int16(clamping: job.maxAttempts)), COALESCE(\(job.scheduledAt), now()), \(job.uniqueKey), \(Int32(clamping: job.leaseSeconds)),
-                    \(RequestScope.requestID))
+                    \(RequestScope.requestID), \(TraceContextCarrier.currentTraceParent()))
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
                 AND state IN ('available', 'scheduled', 'running', 'retryable')
             DO NOTHING
@@ -152,14 +152,14 @@ public struct JobQueue: Sendable {
                     lease_expires_at = now() + make_interval(secs => j.lease_seconds)
                 FROM locked WHERE j.id = locked.id
                 RETURNING j.id, j.queue, j.kind, j.args::text, j.tenant_id, j.attempt, j.max_attempts, j.lease_seconds,
-                          j.request_id, j.fairness_key
+                          j.request_id, j.fairness_key, j.trace_parent
                 """, logger: logger)
             var jobs: [ClaimedJob] = []
-            for try await (id, queue, kind, args, tenant, attempt, maxAttempts, lease, requestID, _) in rows.decode(
-                (Int64, String, String, String, UUID?, Int16, Int16, Int32, String?, String).self) {
+            for try await (id, queue, kind, args, tenant, attempt, maxAttempts, lease, requestID, _, traceParent) in rows.decode(
+                (Int64, String, String, String, UUID?, Int16, Int16, Int32, String?, String, String?).self) {
                 jobs.append(ClaimedJob(id: id, queue: queue, kind: kind, arguments: args, tenantID: tenant,
                                        attempt: Int(attempt), maxAttempts: Int(maxAttempts), leaseSeconds: Int(lease),
-                                       requestID: requestID))
+                                       requestID: requestID, traceParent: traceParent))
             }
             return jobs
         }

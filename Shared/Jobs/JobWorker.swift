@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import OpsideCore
 import OpsideRedis
 import ServiceLifecycle
+import Tracing
 
 /// How a process works its queues.
 ///
@@ -178,8 +179,15 @@ public final class JobWorker: Service, Sendable {
         let outcome: Result<Void, any Error>
         if let entry = registry.entry(for: job.kind) {
             do {
-                try await RequestScope.$requestID.withValue(job.requestID ?? "job-\(job.id)") {
-                    try await entry.handler(job, context)
+                // One span per run, a child of the span that enqueued the job.
+                try await withSpan("job \(job.kind)", context: TraceContextCarrier.context(traceParent: job.traceParent),
+                                   ofKind: .consumer) { span in
+                    span.attributes["job.id"] = Int(job.id)
+                    span.attributes["job.queue"] = job.queue
+                    span.attributes["job.attempt"] = job.attempt
+                    try await RequestScope.$requestID.withValue(job.requestID ?? "job-\(job.id)") {
+                        try await entry.handler(job, context)
+                    }
                 }
                 outcome = .success(())
             } catch {

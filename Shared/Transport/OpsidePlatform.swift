@@ -11,13 +11,15 @@ import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
 import ServiceLifecycle
+import Tracing
 
 /// What every service reads at start.
 ///
 /// Keys: `http.host` (127.0.0.1), `http.port` (the service's port), `http.idleTimeoutSeconds` (75),
 /// `log.level` (info), `security.serviceTokenSecret` (secret, required, ≥ 32 bytes),
 /// `metrics.token` (secret, optional), `metrics.host` (127.0.0.1), `metrics.port` (none), plus the keys of
-/// `PostgresSettings`, `RedisSettings` (read here), `JobWorkerSettings` and `ServiceEndpoints`.
+/// `PostgresSettings`, `RedisSettings` (read here), `JobWorkerSettings`, `ServiceEndpoints` and
+/// `TracingSettings`.
 public struct PlatformSettings: Sendable {
     public var host: String
     public var port: Int
@@ -35,6 +37,8 @@ public struct PlatformSettings: Sendable {
     /// private network.
     public var metricsHost: String
     public var metricsPort: Int?
+    /// Where spans go, if anywhere (`tracing.*` keys, see `TracingSettings`).
+    public var tracing: TracingSettings
 
     public init(reader: ConfigReader, service: OpsideService) throws {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -65,6 +69,7 @@ public struct PlatformSettings: Sendable {
             throw ConfigurationError(key: "metrics.token", reason: "must be at least 16 bytes")
         }
         metricsHost = reader.string(forKey: "metrics.host", default: "127.0.0.1")
+        tracing = try TracingSettings(reader: reader)
         metricsPort = reader.int(forKey: "metrics.port")
         if let metricsPort, !(1...65_535).contains(metricsPort) {
             throw ConfigurationError(key: "metrics.port", reason: "must be a TCP port, 1 to 65535")
@@ -125,6 +130,13 @@ public final class OpsidePlatform: Sendable {
         router.middlewares.add(SecurityHeadersMiddleware())
         // Before anything decides on the path: every later check sees the path the router serves.
         router.middlewares.add(RequestHygieneMiddleware())
+        // A span per request, continuing the caller's `traceparent`. Only when spans go somewhere:
+        // with tracing off the request path stays as short as it was.
+        if settings.tracing.enabled {
+            var attributes = SpanAttributes()
+            attributes["opside.service"] = service.name
+            router.middlewares.add(TracingMiddleware<OpsideRequestContext>(attributes: attributes))
+        }
         // Outside the envelope, so it counts the status actually sent, not a thrown error's.
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(RequestLogMiddleware())

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OpsideCore
+import Tracing
 
 /// Where the other services are. Keys: `services.<name>.url` (e.g. `services.payments.url`,
 /// SERVICES_PAYMENTS_URL; default `http://127.0.0.1:<port>`), `services.timeoutMilliseconds` (10000),
@@ -72,6 +73,17 @@ public struct ServiceClient: Sendable {
     /// - Throws: `ServiceCallError.unreachable` after the retries, `.status` for any non-2xx answer.
     public func send(_ method: HTTPMethod, to service: OpsideService, path: String, tenantID: UUID?,
                      body: Data? = nil) async throws -> Reply {
+        try await withSpan("\(service.name) \(method.rawValue)", ofKind: .client) { span in
+            span.attributes["http.request.method"] = method.rawValue
+            span.attributes["peer.service"] = service.name
+            let reply = try await sendWithRetries(method, to: service, path: path, tenantID: tenantID, body: body)
+            span.attributes["http.response.status_code"] = reply.status
+            return reply
+        }
+    }
+
+    private func sendWithRetries(_ method: HTTPMethod, to service: OpsideService, path: String, tenantID: UUID?,
+                                 body: Data?) async throws -> Reply {
         let base = endpoints.baseURLs[service] ?? "http://127.0.0.1:\(service.defaultPort)"
         let idempotent = [.GET, .HEAD, .PUT, .DELETE, .OPTIONS].contains(method)
         let attempts = idempotent ? endpoints.maxAttempts : 1

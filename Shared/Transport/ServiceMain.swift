@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OpsideCore
 import OpsidePostgres
+import ServiceLifecycle
 
 /// The body of every service's executable: read configuration, set up logging, then either
 /// apply migrations and exit (`<service> migrate`, the release step) or serve until SIGTERM.
@@ -20,13 +21,27 @@ public enum ServiceMain {
         do {
             let reader = try await OpsideConfiguration.reader()
             let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
-            JSONLogHandler.bootstrap(service: service.name, level: level)
+            let tracing = try TracingSettings(reader: reader)
+            JSONLogHandler.bootstrap(service: service.name, level: level,
+                                     metadataProvider: tracing.enabled ? OpsideTracing.logMetadataProvider : nil)
             if CommandLine.arguments.dropFirst().first == "migrate" {
                 try await migrateAndExit(service, reader: reader, migrators: migrators())
                 return
             }
+            let exporter = try OpsideTracing.bootstrap(service: service, settings: tracing,
+                                                       logger: Logger(label: "opside.\(service.name).tracing"))
             let app = try await build(reader)
-            try await app.runService()
+            if let exporter {
+                // The exporter runs after the application in one group, so SIGTERM stops the
+                // application first and the exporter then flushes the spans of its last requests.
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: exporter), .init(service: app)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: Logger(label: "opside.\(service.name)")))
+                try await group.run()
+            } else {
+                try await app.runService()
+            }
         } catch {
             FileHandle.standardError.write(Data("\(service.name): \(error)\n".utf8))
             exit(1)
