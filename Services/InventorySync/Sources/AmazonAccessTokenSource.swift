@@ -31,6 +31,8 @@ public enum AmazonAccessError: Error, Sendable, CustomStringConvertible {
     case needsReauthorization(String)
     /// The vault does not know the connection for this tenant.
     case connectionNotFound(UUID)
+    /// The seller disconnected the connection: no token until they connect again.
+    case disconnected(String)
     /// The vault could not be reached or failed; worth retrying.
     case unavailable(String)
 
@@ -38,6 +40,7 @@ public enum AmazonAccessError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .needsReauthorization(let reason): "the Amazon connection needs re-authorization: \(reason)"
         case .connectionNotFound(let id): "the Amazon connection \(id) does not exist for this tenant"
+        case .disconnected(let reason): "the Amazon connection was disconnected: \(reason)"
         case .unavailable(let reason): "the token vault is unavailable: \(reason)"
         }
     }
@@ -77,6 +80,8 @@ public struct IntegrationsAccessTokenSource: AmazonAccessTokenSource {
             return try JSONDecoder.opside.decode(AmazonAccess.self, from: reply.body)
         } catch ServiceCallError.status(_, let code, let envelope) where code == 409 && envelope?.error.code == "needs_reauthorization" {
             throw AmazonAccessError.needsReauthorization(envelope?.error.message ?? "refresh token revoked")
+        } catch ServiceCallError.status(_, let code, let envelope) where code == 409 && envelope?.error.code == "connection_disconnected" {
+            throw AmazonAccessError.disconnected(envelope?.error.message ?? "the seller disconnected the Amazon account")
         } catch ServiceCallError.status(_, let code, _) where code == 404 {
             throw AmazonAccessError.connectionNotFound(connectionID)
         } catch let error as ServiceCallError {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
@@ -74,13 +75,14 @@ public final class SyncEngine: Sendable {
     let usagePlans: UsagePlanTable
     let settings: SyncEngineSettings
     let reconciler: any InventoryReconciler
+    let disconnection: ConnectionDisconnection
     let logger: Logger
     /// Minimum age of the upper bound Finances accepts (`PostedBefore` must be > 2 minutes old).
     static let financeLag: TimeInterval = 180
 
     public init(database: Database, outbox: EventOutbox, redis: RedisClient?, tokens: any AmazonAccessTokenSource,
                 httpClient: HTTPClient, rateLimiter: any SPAPIRateLimiter, settings: SyncEngineSettings,
-                reconciler: any InventoryReconciler, logger: Logger) {
+                reconciler: any InventoryReconciler, disconnection: ConnectionDisconnection, logger: Logger) {
         self.database = database
         self.outbox = outbox
         self.redis = redis
@@ -90,6 +92,7 @@ public final class SyncEngine: Sendable {
         self.usagePlans = UsagePlanTable.amazonDefaults.scaled(by: settings.rateLimitTimeScale)
         self.settings = settings
         self.reconciler = reconciler
+        self.disconnection = disconnection
         self.logger = logger
     }
 
@@ -99,6 +102,8 @@ public final class SyncEngine: Sendable {
     /// with backoff) until the last attempt; permanent and authorization failures are recorded
     /// and end the job, so one failing dataset never holds up another.
     func handle(_ arguments: SyncJobArguments, job: ClaimedJob) async throws {
+        // Before the vault is asked: a disconnection it reports happened no later than this.
+        let attemptStarted = Date()
         do {
             try await execute(arguments)
         } catch is CancellationError {
@@ -121,6 +126,13 @@ public final class SyncEngine: Sendable {
             case .authorization(let message):
                 log.warning("connection needs re-authorization", metadata: ["error": "\(message)"])
                 try await recordFailure(arguments, failure: failure, originalKind: failure.kind)
+            case .disconnected(let message):
+                // Permanent: no retry can succeed until the seller connects again. This run and
+                // the connection's others end cancelled, even if `amazon.disconnected` is still on its way.
+                guard try await disconnection.stop(tenantID: arguments.tenantID, connectionID: arguments.connectionID,
+                                                   sellingPartnerId: nil, region: nil, changedAt: attemptStarted,
+                                                   currentJob: job.id) else { throw error }
+                throw JobOutcome.cancel(reason: message)
             }
         }
     }
@@ -517,40 +529,29 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    struct RunEvent: Encodable {
-        let connectionId: UUID
-        let runId: UUID
-        let dataset: String
-        let state: String
-        let rowsInserted: Int?
-        let rowsUpdated: Int?
-        let rowsQuarantined: Int?
-        let errorKind: String?
-        let errorMessage: String?
-    }
-
     func finishRun(_ arguments: SyncJobArguments, syncedThrough: Date?, progress: RunProgress) async throws {
         let logger = self.logger
         let outbox = self.outbox
         try await database.withTransaction(tenant: arguments.tenantID) { db in
+            // Only a run still running succeeds: one cancelled meanwhile (its connection was
+            // disconnected) stays cancelled. Its committed windows stay merged either way.
+            let runs = try await SyncPostgresRepository.decodeRuns(try await db.query("""
+                UPDATE amazon.sync_runs SET state = 'succeeded', finished_at = now(), windows_total = \(Int32(clamping: progress.windowsTotal)),
+                    windows_done = \(Int32(clamping: progress.windowsTotal)), estimated_finish_at = NULL
+                WHERE run_id = \(arguments.runID) AND state = 'running'
+                RETURNING \(unescaped: SyncPostgresRepository.runColumns)
+                """, logger: logger))
+            guard let run = runs.first else { return }
             try await db.query("""
                 INSERT INTO amazon.sync_watermarks (tenant_id, connection_id, dataset, synced_through)
                 VALUES (\(arguments.tenantID), \(arguments.connectionID), \(arguments.dataset.rawValue), \(syncedThrough))
                 ON CONFLICT (connection_id, dataset) DO UPDATE SET synced_through = EXCLUDED.synced_through,
                     resume_run_id = NULL, resume_from = NULL, updated_at = now()
                 """, logger: logger)
-            let runs = try await SyncPostgresRepository.decodeRuns(try await db.query("""
-                UPDATE amazon.sync_runs SET state = 'succeeded', finished_at = now(), windows_total = \(Int32(clamping: progress.windowsTotal)),
-                    windows_done = \(Int32(clamping: progress.windowsTotal)), estimated_finish_at = NULL
-                WHERE run_id = \(arguments.runID)
-                RETURNING \(unescaped: SyncPostgresRepository.runColumns)
-                """, logger: logger))
-            if let run = runs.first {
-                try await outbox.publish("sync.completed", tenantID: arguments.tenantID, payload: RunEvent(
-                    connectionId: arguments.connectionID, runId: run.runId, dataset: run.dataset, state: run.state,
-                    rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated, rowsQuarantined: run.rowsQuarantined,
-                    errorKind: nil, errorMessage: nil), on: db)
-            }
+            try await outbox.publish(SyncCompleted(
+                connectionId: arguments.connectionID, runId: run.runId, dataset: run.dataset, state: run.state,
+                rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated, rowsQuarantined: run.rowsQuarantined),
+                tenantId: arguments.tenantID, on: db)
         }
         await outbox.wakeRelay()
     }
@@ -573,21 +574,27 @@ public final class SyncEngine: Sendable {
         let state = failure.kind == "authorization" ? "needs_reauthorization" : "failed"
         let message = originalKind == failure.kind ? failure.message : "gave up after repeated \(originalKind) failures: \(failure.message)"
         try await database.withTransaction(tenant: arguments.tenantID) { db in
-            try await db.query("""
+            // A run that is no longer live (cancelled by a disconnection) keeps its outcome.
+            let ended = try await db.query("""
                 UPDATE amazon.sync_runs SET state = \(state), finished_at = now(), error_kind = \(failure.kind), error_message = \(message)
-                WHERE run_id = \(arguments.runID)
+                WHERE run_id = \(arguments.runID) AND state = ANY(\(SyncRunState.live))
+                RETURNING run_id
                 """, logger: logger)
-            let event = RunEvent(connectionId: arguments.connectionID, runId: arguments.runID, dataset: arguments.dataset.rawValue,
-                                 state: state, rowsInserted: nil, rowsUpdated: nil, rowsQuarantined: nil, errorKind: failure.kind,
-                                 errorMessage: message)
+            var live = false
+            for try await _ in ended.decode(UUID.self) { live = true }
+            guard live else { return }
             if case .authorization = failure {
                 try await db.query("""
                     UPDATE amazon.connections SET status = 'needs_reauthorization', status_reason = \(message), updated_at = now()
-                    WHERE connection_id = \(arguments.connectionID)
+                    WHERE connection_id = \(arguments.connectionID) AND status IN ('active', 'needs_reauthorization')
                     """, logger: logger)
-                try await outbox.publish("sync.reauthorization_required", tenantID: arguments.tenantID, payload: event, on: db)
+                try await outbox.publish(SyncReauthorizationRequired(
+                    connectionId: arguments.connectionID, runId: arguments.runID, dataset: arguments.dataset.rawValue, state: state,
+                    errorKind: failure.kind, errorMessage: message), tenantId: arguments.tenantID, on: db)
             } else {
-                try await outbox.publish("sync.failed", tenantID: arguments.tenantID, payload: event, on: db)
+                try await outbox.publish(SyncFailed(
+                    connectionId: arguments.connectionID, runId: arguments.runID, dataset: arguments.dataset.rawValue, state: state,
+                    errorKind: failure.kind, errorMessage: message), tenantId: arguments.tenantID, on: db)
             }
         }
         await outbox.wakeRelay()
@@ -596,8 +603,8 @@ public final class SyncEngine: Sendable {
     // MARK: Realtime progress
 
     struct ProgressPayload: Encodable {
-        let connectionId: UUID
-        let runId: UUID
+        @LowercasedUUID var connectionId: UUID
+        @LowercasedUUID var runId: UUID
         let dataset: String
         let windowsDone: Int
         let windowsTotal: Int
@@ -619,7 +626,7 @@ public final class SyncEngine: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = .sortedKeys
         guard let body = try? encoder.encode(payload) else { return }
-        let envelope = EventEnvelope(id: UUID(), type: "sync.progress", tenantID: arguments.tenantID, producer: "inventory-sync",
+        let envelope = EventEnvelope(id: UUID(), type: "sync.progress", tenantId: arguments.tenantID, producer: "inventory-sync",
                                      occurredAt: Date(), payload: String(decoding: body, as: UTF8.self))
         guard let message = try? encoder.encode(envelope) else { return }
         do {

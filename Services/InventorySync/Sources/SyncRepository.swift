@@ -8,8 +8,21 @@ import PostgresNIO
 /// writes happen inside its load transactions (see `SyncEngine`); everything the API and the
 /// scheduler need goes through here.
 public protocol SyncRepository: Sendable {
-    /// Records (or refreshes) a connection and gives it the default schedules it lacks.
-    func upsertConnection(_ connection: SyncConnection) async throws
+    /// Records (or refreshes) a connection and gives it the default schedules it lacks; an
+    /// active one gets its paused schedules back.
+    /// - Parameter changedAt: when the connection event this comes from happened: it applies only
+    ///   if no later event already changed the connection (events can be handled out of order).
+    /// - Returns: whether it applied.
+    @discardableResult
+    func upsertConnection(_ connection: SyncConnection, changedAt: Date?) async throws -> Bool
+    /// Stops syncing a disconnected connection, in one transaction: the connection is marked
+    /// `disconnected`, its schedules paused, its live runs (imports aside) cancelled with `reason`.
+    /// Data and watermarks stay: connecting the same seller again resumes from them.
+    /// - Parameter changedAt: when the disconnection happened; a later connection event wins.
+    /// - Returns: nil when a later connection event already applied; else the cancelled runs and
+    ///   their live jobs (for the caller to cancel through the job queue).
+    func stopSyncing(tenantID: UUID, connectionID: UUID, sellingPartnerId: String?, region: String?, reason: String,
+                     changedAt: Date) async throws -> StoppedSyncing?
     func connection(tenantID: UUID, connectionID: UUID) async throws -> SyncConnection?
     /// Starts a run of `dataset` unless one is live; returns the live or new run.
     func requestRun(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, trigger: SyncTrigger, priority: Int) async throws -> SyncRun
@@ -23,6 +36,26 @@ public protocol SyncRepository: Sendable {
     func enqueueDueSchedules(limit: Int) async throws -> Int
     func quarantine(tenantID: UUID, runID: UUID, limit: Int) async throws -> [QuarantinedLine]
     func discrepancies(tenantID: UUID, connectionID: UUID) async throws -> [InventoryDiscrepancy]
+}
+
+extension SyncRepository {
+    /// Records a connection learnt outside the connection events (the token vault's answer).
+    public func upsertConnection(_ connection: SyncConnection) async throws {
+        try await upsertConnection(connection, changedAt: nil)
+    }
+}
+
+/// What stopping a connection's syncing cancelled.
+public struct StoppedSyncing: Sendable, Equatable {
+    public let cancelledRuns: [UUID]
+    /// The live jobs of those runs.
+    public let jobs: [Int64]
+}
+
+/// A run asked of a connection its seller disconnected.
+struct ConnectionDisconnectedError: Error, CustomStringConvertible {
+    let connectionID: UUID
+    var description: String { "the Amazon connection \(connectionID) was disconnected" }
 }
 
 public struct SyncPostgresRepository: SyncRepository {
@@ -71,21 +104,30 @@ public struct SyncPostgresRepository: SyncRepository {
         return runs
     }
 
-    public func upsertConnection(_ connection: SyncConnection) async throws {
+    @discardableResult
+    public func upsertConnection(_ connection: SyncConnection, changedAt: Date?) async throws -> Bool {
         let logger = self.logger
-        try await database.withTransaction(tenant: connection.tenantId) { db in
-            try await db.query("""
-                INSERT INTO amazon.connections (connection_id, tenant_id, selling_partner_id, region, marketplace_ids, status, status_reason)
+        return try await database.withTransaction(tenant: connection.tenantId) { db in
+            let applied = try await db.query("""
+                INSERT INTO amazon.connections (connection_id, tenant_id, selling_partner_id, region, marketplace_ids, status, status_reason,
+                                                status_changed_at)
                 VALUES (\(connection.connectionId), \(connection.tenantId), \(connection.sellingPartnerId), \(connection.region),
-                        \(connection.marketplaceIds), \(connection.status), \(connection.statusReason))
+                        \(connection.marketplaceIds), \(connection.status), \(connection.statusReason), \(changedAt))
                 ON CONFLICT (connection_id) DO UPDATE SET
                     selling_partner_id = COALESCE(EXCLUDED.selling_partner_id, connections.selling_partner_id),
                     region = COALESCE(EXCLUDED.region, connections.region),
                     marketplace_ids = CASE WHEN cardinality(EXCLUDED.marketplace_ids) > 0 THEN EXCLUDED.marketplace_ids
                                            ELSE connections.marketplace_ids END,
-                    status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = now()
+                    status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
+                    status_changed_at = COALESCE(EXCLUDED.status_changed_at, connections.status_changed_at), updated_at = now()
+                WHERE EXCLUDED.status_changed_at IS NULL OR connections.status_changed_at IS NULL
+                   OR connections.status_changed_at <= EXCLUDED.status_changed_at
+                RETURNING connection_id
                 """, logger: logger)
-            if connection.status != "import_only" {
+            var changed = false
+            for try await _ in applied.decode(UUID.self) { changed = true }
+            guard changed else { return false }
+            if connection.status != SyncConnectionStatus.importOnly.rawValue {
                 let datasets = SyncDataset.allCases.map(\.rawValue)
                 let intervals = SyncDataset.allCases.map { Int32($0.defaultInterval) }
                 try await db.query("""
@@ -95,7 +137,66 @@ public struct SyncPostgresRepository: SyncRepository {
                     ON CONFLICT (connection_id, dataset) DO NOTHING
                     """, logger: logger)
             }
+            if connection.status == SyncConnectionStatus.active.rawValue {
+                // Back from a disconnection: the schedules run again, from their next due time.
+                try await db.query("""
+                    UPDATE amazon.sync_schedules SET paused_at = NULL,
+                        next_run_at = GREATEST(next_run_at, now() + make_interval(secs => interval_seconds))
+                    WHERE connection_id = \(connection.connectionId) AND paused_at IS NOT NULL
+                    """, logger: logger)
+            }
+            return true
         }
+    }
+
+    public func stopSyncing(tenantID: UUID, connectionID: UUID, sellingPartnerId: String?, region: String?, reason: String,
+                            changedAt: Date) async throws -> StoppedSyncing? {
+        let logger = self.logger
+        return try await database.withTransaction(tenant: tenantID) { db -> StoppedSyncing? in
+            // Known or not (the `amazon.connected` may not have been handled yet), the connection
+            // is recorded disconnected, so an older connection event handled later cannot revive it.
+            let applied = try await db.query("""
+                INSERT INTO amazon.connections (connection_id, tenant_id, selling_partner_id, region, status, status_reason, status_changed_at)
+                VALUES (\(connectionID), \(tenantID), \(sellingPartnerId), \(region), 'disconnected', \(reason), \(changedAt))
+                ON CONFLICT (connection_id) DO UPDATE SET status = 'disconnected', status_reason = EXCLUDED.status_reason,
+                    status_changed_at = EXCLUDED.status_changed_at, updated_at = now()
+                WHERE connections.status <> 'import_only'
+                  AND (connections.status_changed_at IS NULL OR connections.status_changed_at <= EXCLUDED.status_changed_at)
+                RETURNING connection_id
+                """, logger: logger)
+            var changed = false
+            for try await _ in applied.decode(UUID.self) { changed = true }
+            guard changed else { return nil }
+            try await db.query("""
+                UPDATE amazon.sync_schedules SET paused_at = COALESCE(paused_at, now()) WHERE connection_id = \(connectionID)
+                """, logger: logger)
+            let rows = try await db.query("""
+                UPDATE amazon.sync_runs SET state = 'cancelled', finished_at = now(), estimated_finish_at = NULL,
+                    error_kind = 'disconnected', error_message = \(reason)
+                WHERE connection_id = \(connectionID) AND trigger <> 'import' AND state = ANY(\(SyncRunState.live))
+                RETURNING run_id, dataset
+                """, logger: logger)
+            var runs: [UUID] = []
+            var keys: [String] = []
+            for try await (run, dataset) in rows.decode((UUID, String).self) {
+                runs.append(run)
+                keys.append(Self.jobKey(connectionID: connectionID, dataset: dataset))
+            }
+            var jobs: [Int64] = []
+            if !keys.isEmpty {
+                let live = try await db.query("""
+                    SELECT id FROM platform.jobs
+                    WHERE unique_key = ANY(\(keys)) AND state IN ('available', 'scheduled', 'running', 'retryable')
+                    """, logger: logger)
+                for try await id in live.decode(Int64.self) { jobs.append(id) }
+            }
+            return StoppedSyncing(cancelledRuns: runs, jobs: jobs)
+        }
+    }
+
+    /// The unique key of a dataset's sync job: one live job per (connection, dataset).
+    static func jobKey(connectionID: UUID, dataset: String) -> String {
+        "inventory-sync:\(connectionID.uuidString.lowercased()):\(dataset)"
     }
 
     public func connection(tenantID: UUID, connectionID: UUID) async throws -> SyncConnection? {
@@ -135,6 +236,14 @@ public struct SyncPostgresRepository: SyncRepository {
                            queue: String, kind: String, maxAttempts: Int, leaseSeconds: Int, manualCooldownSeconds: Int = 0,
                            runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept,
                            on db: PostgresConnection, logger: Logger) async throws -> SyncRun {
+        // Read first, under a share lock: a disconnection committing meanwhile waits for this
+        // transaction (and then cancels the run it made), or this one sees it and refuses.
+        let status = try await db.query("""
+            SELECT status FROM amazon.connections WHERE connection_id = \(connectionID) FOR SHARE
+            """, logger: logger)
+        for try await current in status.decode(String.self) where current == SyncConnectionStatus.disconnected.rawValue {
+            throw ConnectionDisconnectedError(connectionID: connectionID)
+        }
         // One request at a time per (connection, dataset) decides whether a run is live.
         try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\(connectionID.uuidString + dataset.rawValue), 0))", logger: logger)
         let live = try await decodeRuns(try await db.query("""
@@ -142,7 +251,7 @@ public struct SyncPostgresRepository: SyncRepository {
             WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND state = ANY(\(SyncRunState.live))
             ORDER BY queued_at DESC LIMIT 1
             """, logger: logger))
-        let uniqueKey = "inventory-sync:\(connectionID.uuidString.lowercased()):\(dataset.rawValue)"
+        let uniqueKey = jobKey(connectionID: connectionID, dataset: dataset.rawValue)
         if let existing = live.first {
             // A live run whose job is gone (discarded after a crash loop, cancelled by an operator)
             // would block its dataset forever: close it and start afresh.
@@ -264,7 +373,7 @@ public struct SyncPostgresRepository: SyncRepository {
             var due: [(UUID, UUID, String)] = []
             let rows = try await db.query("""
                 SELECT s.tenant_id, s.connection_id, s.dataset FROM amazon.sync_schedules s
-                WHERE s.enabled AND s.next_run_at <= now() ORDER BY s.next_run_at LIMIT \(Int64(limit))
+                WHERE s.enabled AND s.paused_at IS NULL AND s.next_run_at <= now() ORDER BY s.next_run_at LIMIT \(Int64(limit))
                 """, logger: logger)
             for try await r in rows.decode((UUID, UUID, String).self) { due.append(r) }
             return due
@@ -273,9 +382,10 @@ public struct SyncPostgresRepository: SyncRepository {
         let queue = self.queue, kind = self.jobKind, maxAttempts = self.maxAttempts, lease = self.leaseSeconds
         for (tenant, connectionID, datasetName) in due {
             guard let dataset = SyncDataset(rawValue: datasetName) else { continue }
-            try await database.withTransaction(tenant: tenant) { db in
+            let requested = try await database.withTransaction(tenant: tenant) { db -> Bool in
                 let connection = try await Self.connection(connectionID: connectionID, on: db, logger: logger)
-                if connection?.status == "active" {
+                let active = connection?.status == SyncConnectionStatus.active.rawValue
+                if active {
                     _ = try await Self.requestRun(tenantID: tenant, connectionID: connectionID, dataset: dataset, trigger: .schedule,
                                                   priority: 3, queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease, on: db, logger: logger)
                 }
@@ -283,8 +393,9 @@ public struct SyncPostgresRepository: SyncRepository {
                     UPDATE amazon.sync_schedules SET next_run_at = now() + make_interval(secs => interval_seconds), last_enqueued_at = now()
                     WHERE connection_id = \(connectionID) AND dataset = \(datasetName)
                     """, logger: logger)
+                return active
             }
-            enqueued += 1
+            if requested { enqueued += 1 }
         }
         return enqueued
     }
