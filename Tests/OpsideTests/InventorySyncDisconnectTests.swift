@@ -204,4 +204,36 @@ import Testing
         let refused = try await service.call(.POST, "/internal/amazon/connections/\(connection)/syncs", tenant: tenant, json: #"{"dataset":"all"}"#)
         #expect(refused.status == 409 && (try? refused.envelope().error.code) == "connection_disconnected", "\(refused.text)")
     }
+
+    /// The relay delivers at least once and workers run events side by side, so a connection's
+    /// events can be handled out of order: the one that happened last decides, whatever order
+    /// they are handled in.
+    @Test func connectionEventsHandledOutOfOrderLeaveTheStatusOfTheLaterOne() async throws {
+        let database = try await TestDatabase.create()
+        let service = try await RunningService.start(.inventorySync, database: database)  // migrates the schema
+        await service.stop()
+        let tenant = UUID(), connection = UUID()
+        let connectedAt = Date(timeIntervalSince1970: 1_800_000_000), disconnectedAt = connectedAt.addingTimeInterval(0.5)
+        let active = SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: "A1SELLER", region: "na",
+                                    marketplaceIds: ["ATVPDKIKX0DER"], status: "active", statusReason: nil)
+        try await Self.withRepository(database) { repository in
+            // The disconnection is handled first, the earlier connection after it: it changes nothing.
+            let stopped = try await repository.stopSyncing(tenantID: tenant, connectionID: connection, sellingPartnerId: "A1SELLER",
+                                                           region: "na", reason: ConnectionDisconnection.reason, changedAt: disconnectedAt)
+            #expect(stopped?.cancelledRuns.isEmpty == true && stopped?.jobs.isEmpty == true)
+            #expect(try await repository.upsertConnection(active, changedAt: connectedAt) == false)
+            #expect(try await repository.connection(tenantID: tenant, connectionID: connection)?.status == "disconnected")
+            // Delivered again, the disconnection applies again and changes nothing.
+            #expect(try await repository.stopSyncing(tenantID: tenant, connectionID: connection, sellingPartnerId: nil, region: nil,
+                                                     reason: ConnectionDisconnection.reason, changedAt: disconnectedAt) != nil)
+            // A reconnection after it makes the connection active, with its schedules running.
+            #expect(try await repository.upsertConnection(active, changedAt: disconnectedAt.addingTimeInterval(60)))
+            #expect(try await repository.connection(tenantID: tenant, connectionID: connection)?.status == "active")
+            // And a stale disconnection handled late (from before that reconnection) is ignored.
+            #expect(try await repository.stopSyncing(tenantID: tenant, connectionID: connection, sellingPartnerId: nil, region: nil,
+                                                     reason: ConnectionDisconnection.reason, changedAt: disconnectedAt) == nil)
+            #expect(try await repository.connection(tenantID: tenant, connectionID: connection)?.status == "active")
+        }
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE connection_id = '\(connection)' AND paused_at IS NULL") == 13)
+    }
 }

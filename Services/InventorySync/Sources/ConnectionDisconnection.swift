@@ -18,7 +18,7 @@ public struct ConnectionDisconnection: Sendable {
     let logger: Logger
 
     /// What a cancelled run says, and what the seller can do about it.
-    static let reason = "the seller disconnected the Amazon account; reconnect it to sync again"
+    public static let reason = "the seller disconnected the Amazon account; reconnect it to sync again"
 
     /// - Parameters:
     ///   - changedAt: when the disconnection happened (the event's time, or when the run that
