@@ -6,7 +6,6 @@ import OpsideCore
 import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
-import PostgresNIO
 
 /// Runs one dataset sync for one connection: plans windows from the watermark (`SyncPlanner`),
 /// fetches each window through the SP-API client (a `WindowFetcher` per kind of source), loads
