@@ -51,9 +51,15 @@ var targets: [Target] = [
         dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle, tracing,
                        .product(name: "Metrics", package: "swift-metrics")],
         path: "Shared/Jobs", resources: [.copy("Migrations")], swiftSettings: swiftSettings),
+    // The suite's event types and who consumes each (issue 10): one declaration for producers,
+    // consumers and the relay.
+    .target(
+        name: "OpsideEvents",
+        dependencies: ["OpsideCore", "OpsideJobs"],
+        path: "Shared/Events", swiftSettings: swiftSettings),
     .target(
         name: "OpsideTransport",
-        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", hummingbird, logging, lifecycle,
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents", hummingbird, logging, lifecycle,
                        configuration, postgres, tracing, .product(name: "OTel", package: "swift-otel"),
                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
                        .product(name: "Metrics", package: "swift-metrics"),
@@ -72,7 +78,7 @@ var targets: [Target] = [
 var products: [Product] = []
 var serviceLibraries: [Target.Dependency] = []
 for service in services {
-    var deps: [Target.Dependency] = ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+    var deps: [Target.Dependency] = ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
                                      hummingbird, logging, configuration, postgres, lifecycle]
     if service.library == "MainAPI" {
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
@@ -104,7 +110,7 @@ for service in services {
 
 targets.append(.testTarget(
     name: "OpsideTests",
-    dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+    dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
                                       "OpsideAmazonSPAPI", "AmazonSandbox",
                                       hummingbird, postgres, logging, configuration, tracing,
                                       .product(name: "OTel", package: "swift-otel"),

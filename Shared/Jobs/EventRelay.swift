@@ -17,13 +17,17 @@ public final class EventRelay: Service, Sendable {
     public static func realtimeChannel(tenantID: UUID) -> String { "opside:realtime:\(tenantID.uuidString.lowercased())" }
 
     private let jobQueue: JobQueue
+    private let subscriptions: EventSubscriptions
     private let redis: RedisClient?
     private let pollInterval: Duration
     private let logger: Logger
     private let wakeUp = WakeSignal()
 
-    public init(jobQueue: JobQueue, redis: RedisClient?, subscriber: RedisSubscriber?, pollInterval: Duration, logger: Logger) {
+    /// - Parameter subscriptions: which jobs each event becomes (`EventConsumers.subscriptions`).
+    public init(jobQueue: JobQueue, subscriptions: EventSubscriptions, redis: RedisClient?, subscriber: RedisSubscriber?,
+                pollInterval: Duration, logger: Logger) {
         self.jobQueue = jobQueue
+        self.subscriptions = subscriptions
         self.redis = redis
         self.pollInterval = pollInterval
         self.logger = logger
@@ -49,6 +53,7 @@ public final class EventRelay: Service, Sendable {
     @discardableResult
     public func relayBatch() async throws -> Int {
         let logger = self.logger
+        let subscriptions = self.subscriptions
         let relayed: [(EventEnvelope, [String])] = try await jobQueue.database.withTransaction { connection in
             let rows = try await connection.query("""
                 SELECT id, event_id, type, tenant_id, producer, occurred_at, payload::text, request_id, trace_parent
@@ -58,15 +63,15 @@ public final class EventRelay: Service, Sendable {
             var pending: [(Int64, EventEnvelope, String?, String?)] = []
             for try await (rowID, eventID, type, tenant, producer, occurredAt, payload, requestID, traceParent) in rows.decode(
                 (Int64, UUID, String, UUID?, String, Date, String, String?, String?).self) {
-                pending.append((rowID, EventEnvelope(id: eventID, type: type, tenantID: tenant, producer: producer,
+                pending.append((rowID, EventEnvelope(id: eventID, type: type, tenantId: tenant, producer: producer,
                                                      occurredAt: occurredAt, payload: payload), requestID, traceParent))
             }
             var result: [(EventEnvelope, [String])] = []
             for (rowID, event, requestID, traceParent) in pending {
                 var queues: [String] = []
-                for subscription in EventSubscriptions.subscriptions(for: event.type) {
+                for subscription in subscriptions.subscriptions(for: event.type) {
                     let job = try NewJob(queue: subscription.queue, kind: subscription.kind, arguments: event,
-                                         tenantID: event.tenantID, uniqueKey: "event:\(event.id):\(subscription.kind)")
+                                         tenantID: event.tenantId, uniqueKey: "event:\(event.id):\(subscription.kind)")
                     // The jobs carry the producer's request id and trace, not the relay's.
                     try await RequestScope.$requestID.withValue(requestID) {
                         try await InstrumentationContext.$current.withValue(TraceContextCarrier.context(traceParent: traceParent)) {
@@ -83,21 +88,12 @@ public final class EventRelay: Service, Sendable {
         await jobQueue.wake(queues: relayed.flatMap(\.1))
         if let redis {
             for (event, _) in relayed {
-                guard let tenant = event.tenantID else { continue }
-                let message = (try? String(decoding: JSONEncoder.realtime.encode(event), as: UTF8.self)) ?? "{}"
+                guard let tenant = event.tenantId else { continue }
+                let message = (try? String(decoding: EventJSON.encoder.encode(event), as: UTF8.self)) ?? "{}"
                 _ = try? await redis.publish(Self.realtimeChannel(tenantID: tenant), message)
             }
         }
         return relayed.count
-    }
-}
-
-extension JSONEncoder {
-    static var realtime: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        return encoder
     }
 }
 

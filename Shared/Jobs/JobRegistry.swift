@@ -17,6 +17,9 @@ public struct JobRegistry: Sendable {
     }
 
     private(set) var entries: [String: Entry] = [:]
+    /// The events this registry consumes, as registered through `consume` (in `OpsideEvents`):
+    /// compared at start with the consumers the suite declares for this service's queues.
+    public private(set) var consumedEvents: [EventSubscription] = []
 
     public init() {}
 
@@ -38,6 +41,16 @@ public struct JobRegistry: Sendable {
             }
             try await handler(decoded, context)
         }
+    }
+
+    /// Registers the handler of an event subscription: the job of `subscription.kind` whose
+    /// arguments are the event's envelope. Call it through `JobRegistry.consume(_:handler:)`,
+    /// which takes a declared consumer, so a handler never exists without its subscription.
+    public mutating func register(subscription: EventSubscription, retryPolicy: RetryPolicy = .standard,
+                                  handler: @escaping @Sendable (EventEnvelope, JobContext) async throws -> Void) {
+        consumedEvents.removeAll { $0.kind == subscription.kind }
+        consumedEvents.append(subscription)
+        register(subscription.kind, arguments: EventEnvelope.self, retryPolicy: retryPolicy, handler: handler)
     }
 
     func entry(for kind: String) -> Entry? { entries[kind] }

@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import OpsideCore
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
@@ -177,7 +178,8 @@ public final class OpsidePlatform: Sendable {
             HTTPClientService(client: httpClient),
             MigrationService(platform: self, migrators: migrators, gate: gate),
             subscriber,
-            GatedService(gate: gate, wrapped: EventRelay(jobQueue: jobQueue, redis: redis, subscriber: subscriber,
+            GatedService(gate: gate, wrapped: EventRelay(jobQueue: jobQueue, subscriptions: EventConsumers.subscriptions,
+                                                         redis: redis, subscriber: subscriber,
                                                          pollInterval: settings.jobs.pollInterval, logger: logger)),
         ]
         if !queues.isEmpty {
@@ -197,8 +199,16 @@ public final class OpsidePlatform: Sendable {
             services: services,
             logger: logger)
         let undocumented = routesMissingFromDocument(router: router)
+        let consumers = EventConsumers.mismatches(queues: queues, registry: jobs)
         let logger = self.logger
         app.beforeServerStarts {
+            // A consumer declared for this service's queue without its handler would leave its
+            // events' jobs unhandled; a handler declared nowhere would never get a job.
+            if !consumers.unregistered.isEmpty || !consumers.undeclared.isEmpty {
+                logger.critical("event consumers do not match their declarations", metadata: [
+                    "unregistered": "\(consumers.unregistered)", "undeclared": "\(consumers.undeclared)"])
+                throw EventConsumerMismatch(unregistered: consumers.unregistered, undeclared: consumers.undeclared)
+            }
             // The OpenAPI document is kept in the repository; a route it does not describe is a
             // release mistake, so the service refuses to start rather than serve it undocumented.
             if !undocumented.isEmpty {
@@ -300,5 +310,14 @@ struct HTTPClientService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
+    }
+}
+
+/// A service whose event handlers differ from the consumers `EventConsumers` declares for its queues.
+public struct EventConsumerMismatch: Error, CustomStringConvertible {
+    public let unregistered: [EventSubscription]
+    public let undeclared: [EventSubscription]
+    public var description: String {
+        "declared but not registered: \(unregistered); registered but not declared: \(undeclared)"
     }
 }

@@ -127,8 +127,8 @@ import Testing
         let received = TrackedTask { () -> String in
             return try await TestSSE.read(mainAPI.baseURL + "/api/v1/realtime", token: token, until: "sync.completed")
         }
-        let otherEvent = EventEnvelope(id: UUID(), type: "secret.other_tenant", tenantID: other, producer: "test", occurredAt: Date(), payload: "{}")
-        let ownEvent = EventEnvelope(id: UUID(), type: "sync.completed", tenantID: UUID(uuidString: tenant), producer: "test", occurredAt: Date(), payload: "{}")
+        let otherEvent = EventEnvelope(id: UUID(), type: "secret.other_tenant", tenantId: other, producer: "test", occurredAt: Date(), payload: "{}")
+        let ownEvent = EventEnvelope(id: UUID(), type: "sync.completed", tenantId: UUID(uuidString: tenant), producer: "test", occurredAt: Date(), payload: "{}")
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         // Publish until the feed has connected and relayed ours; pub/sub keeps nothing for late readers.

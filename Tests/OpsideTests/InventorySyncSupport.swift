@@ -124,6 +124,11 @@ final class SandboxAccessTokenSource: AmazonAccessTokenSource {
     }
     let sandbox: InventorySyncSandbox
     private let connections = Mutex<[UUID: Entry]>([:])
+    /// Connections whose token requests wait until released (runs stay in flight meanwhile).
+    private let held = Mutex<Set<UUID>>([])
+    /// Connections the seller disconnected: answered like the vault answers them.
+    private let disconnected = Mutex<Set<UUID>>([])
+    private let requests = Mutex<[UUID: Int]>([:])
 
     init(sandbox: InventorySyncSandbox) { self.sandbox = sandbox }
 
@@ -131,10 +136,22 @@ final class SandboxAccessTokenSource: AmazonAccessTokenSource {
         connections.withLock { $0[connectionID] = Entry(tenantID: tenantID, seller: seller) }
     }
 
+    func hold(_ connectionID: UUID) { held.withLock { _ = $0.insert(connectionID) } }
+    func release(_ connectionID: UUID) { held.withLock { _ = $0.remove(connectionID) } }
+    func disconnect(_ connectionID: UUID) { disconnected.withLock { _ = $0.insert(connectionID) } }
+    /// How many tokens were asked for `connectionID`.
+    func requestCount(_ connectionID: UUID) -> Int { requests.withLock { $0[connectionID, default: 0] } }
+
     func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
+        requests.withLock { $0[connectionID, default: 0] += 1 }
         guard let entry = connections.withLock({ $0[connectionID] }), entry.tenantID == tenantID else {
             throw AmazonAccessError.connectionNotFound(connectionID)
         }
+        if disconnected.withLock({ $0.contains(connectionID) }) {
+            throw AmazonAccessError.disconnected("this Amazon connection was disconnected; connect the seller again")
+        }
+        // Held: wait for the test to release it, or for the job to be cancelled (the sleep throws).
+        while held.withLock({ $0.contains(connectionID) }) { try await Task.sleep(for: .milliseconds(20)) }
         do {
             let token = try await sandbox.lwa.refresh(entry.seller.refreshToken)
             return AmazonAccess(accessToken: token.accessToken, expiresAt: Date().addingTimeInterval(Double(token.expiresIn)),
@@ -296,6 +313,9 @@ final class FakeTokenVault: Sendable {
                 return Self.json(String(decoding: try encoder.encode(access), as: UTF8.self), status: .ok)
             } catch AmazonAccessError.needsReauthorization(let reason) {
                 return Self.json(#"{"error":{"code":"needs_reauthorization","message":"\#(reason.count)","details":{},"requestId":""}}"#, status: .conflict)
+            } catch AmazonAccessError.disconnected {
+                // integrations' answer for a connection its seller disconnected.
+                return Self.json(#"{"error":{"code":"connection_disconnected","message":"this Amazon connection was disconnected; connect the seller again","details":{},"requestId":""}}"#, status: .conflict)
             }
         }
         let (stream, continuation) = AsyncStream<Int>.makeStream()

@@ -65,28 +65,6 @@ public struct OAuthStatePresenter: Sendable {
     }
 }
 
-/// The event payloads integrations publishes.
-public struct AmazonConnectedEvent: Codable, Sendable, Equatable {
-    public let connectionId: UUID
-    public let sellingPartnerId: String
-    public let region: String
-    public let marketplaceIds: [String]
-}
-
-public struct AmazonDisconnectedEvent: Codable, Sendable, Equatable {
-    public let connectionId: UUID
-    public let sellingPartnerId: String
-    public let region: String
-}
-
-public struct AmazonReauthorizationRequiredEvent: Codable, Sendable, Equatable {
-    public let connectionId: UUID
-    public let sellingPartnerId: String
-    public let region: String
-    public let reason: String
-    public let requiredAt: Date
-}
-
 /// Everything connecting, vaulting and checking can fail with; each maps to one API error a
 /// person can act on.
 public enum AmazonConnectionError: Error, Sendable, CustomStringConvertible {

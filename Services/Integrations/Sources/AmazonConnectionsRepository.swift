@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsideAmazonSPAPI
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import PostgresNIO
@@ -200,9 +201,9 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                 VALUES (\(saved.id), \(authorization.tenantID), \(sealed.keyID), \(ByteBuffer(bytes: sealed.sealed)))
                 ON CONFLICT (connection_id) DO UPDATE SET key_id = EXCLUDED.key_id, sealed = EXCLUDED.sealed, updated_at = now()
                 """, logger: logger)
-            try await outbox.publish("amazon.connected", tenantID: authorization.tenantID, payload: AmazonConnectedEvent(
+            try await outbox.publish(AmazonConnected(
                 connectionId: saved.id, sellingPartnerId: saved.sellingPartnerId, region: saved.region.rawValue,
-                marketplaceIds: saved.marketplaceIds), on: connection)
+                marketplaceIds: saved.marketplaceIds), tenantId: authorization.tenantID, on: connection)
             return (saved, saved.id == newID)
         }
         await outbox.wakeRelay()
@@ -251,8 +252,9 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
             var changed: AmazonConnection?
             for try await row in rows.decode(Row.self) { changed = try Self.connection(row) }
             if let changed {
-                try await outbox.publish("amazon.disconnected", tenantID: tenantID, payload: AmazonDisconnectedEvent(
-                    connectionId: changed.id, sellingPartnerId: changed.sellingPartnerId, region: changed.region.rawValue), on: connection)
+                try await outbox.publish(AmazonDisconnected(
+                    connectionId: changed.id, sellingPartnerId: changed.sellingPartnerId, region: changed.region.rawValue),
+                    tenantId: tenantID, on: connection)
                 return (changed, true)
             }
             return (try await Self.select(id: id, tenantID: tenantID, on: connection, logger: logger), false)
@@ -307,8 +309,9 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                 RETURNING selling_partner_id, region, reauthorization_required_at
                 """, logger: logger)
             for try await (seller, region, at) in rows.decode((String, String, Date).self) {
-                try await outbox.publish("amazon.reauthorization_required", tenantID: tenantID, payload: AmazonReauthorizationRequiredEvent(
-                    connectionId: connectionID, sellingPartnerId: seller, region: region, reason: reason, requiredAt: at), on: connection)
+                try await outbox.publish(AmazonReauthorizationRequired(
+                    connectionId: connectionID, sellingPartnerId: seller, region: region, reason: reason, requiredAt: at),
+                    tenantId: tenantID, on: connection)
                 return true
             }
             return false

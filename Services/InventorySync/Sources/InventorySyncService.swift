@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
@@ -22,7 +23,6 @@ public enum InventorySyncService {
     public static let service = OpsideService.inventorySync
     public static let queue = "inventory-sync"
     public static let syncKind = "inventory-sync.sync-dataset"
-    public static let backfillKind = "inventory-sync.backfill"
     public static let scheduleTickKind = "inventory-sync.schedule-tick"
     public static let runSweepKind = "inventory-sync.run-sweep"
 
@@ -32,14 +32,6 @@ public enum InventorySyncService {
 
     public static func openAPIDocument() throws -> Data {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
-    }
-
-    /// The slice of integrations' `amazon.connected` payload inventory-sync reads.
-    struct AmazonConnectedPayload: Decodable {
-        let connectionId: UUID
-        let sellingPartnerId: String?
-        let region: String?
-        let marketplaceIds: [String]?
     }
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
@@ -59,9 +51,10 @@ public enum InventorySyncService {
                                                 manualCooldownSeconds: reader.int(forKey: "sync.manualCooldownSeconds", default: 60),
                                                 runHistoryKept: reader.int(forKey: "sync.runHistoryKept", default: SyncPostgresRepository.defaultRunHistoryKept))
         let reconciler = InventoryPostgresReconciler(database: platform.database, logger: platform.logger)
+        let disconnection = ConnectionDisconnection(repository: repository, jobQueue: platform.jobQueue, queue: queue, logger: platform.logger)
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
-                                reconciler: reconciler, logger: platform.logger)
+                                reconciler: reconciler, disconnection: disconnection, logger: platform.logger)
         let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
         let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
         let importer = ReportImporter(database: platform.database, logger: platform.logger, limits: ImportLimits(reader: reader),
@@ -73,19 +66,36 @@ public enum InventorySyncService {
         jobs.register(syncKind, arguments: SyncJobArguments.self, retryPolicy: settings.retryPolicy) { arguments, context in
             try await engine.handle(arguments, job: context.job)
         }
-        jobs.register(backfillKind, arguments: EventEnvelope.self) { event, context in
-            guard let tenant = event.tenantID else { throw JobOutcome.cancel(reason: "amazon.connected without a tenant") }
-            let payload = try event.decodePayload(AmazonConnectedPayload.self)
-            try await repository.upsertConnection(SyncConnection(
-                connectionId: payload.connectionId, tenantId: tenant, sellingPartnerId: payload.sellingPartnerId, region: payload.region,
-                marketplaceIds: payload.marketplaceIds ?? [], status: "active", statusReason: nil))
+        jobs.consume(EventConsumers.backfillConnection) { connected, event, context in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.connected without a tenant") }
+            // A reconnection keeps the connection's id: its watermarks make this backfill start
+            // where syncing stopped. An older event than the connection's last change does nothing.
+            let applied = try await repository.upsertConnection(SyncConnection(
+                connectionId: connected.connectionId, tenantId: tenant, sellingPartnerId: connected.sellingPartnerId,
+                region: connected.region, marketplaceIds: connected.marketplaceIds, status: SyncConnectionStatus.active.rawValue,
+                statusReason: nil), changedAt: event.occurredAt)
+            guard applied else {
+                context.logger.info("amazon.connected superseded by a later connection event", metadata: ["connection": "\(connected.connectionId)"])
+                return
+            }
             // What claim detection needs goes first: higher priority for the claim datasets.
-            for (index, dataset) in SyncDataset.allCases.enumerated() {
-                _ = try await repository.requestRun(tenantID: tenant, connectionID: payload.connectionId, dataset: dataset,
-                                                    trigger: .backfill, priority: index < 6 ? 1 : 2)
+            do {
+                for (index, dataset) in SyncDataset.allCases.enumerated() {
+                    _ = try await repository.requestRun(tenantID: tenant, connectionID: connected.connectionId, dataset: dataset,
+                                                        trigger: .backfill, priority: index < 6 ? 1 : 2)
+                }
+            } catch is ConnectionDisconnectedError {
+                // Disconnected again meanwhile: the disconnection cancelled what this requested.
+                return
             }
             await platform.jobQueue.wake(queues: [queue])
-            context.logger.info("backfill enqueued", metadata: ["connection": "\(payload.connectionId)"])
+            context.logger.info("backfill enqueued", metadata: ["connection": "\(connected.connectionId)"])
+        }
+        jobs.consume(EventConsumers.stopSyncingConnection) { disconnected, event, _ in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.disconnected without a tenant") }
+            try await disconnection.stop(tenantID: tenant, connectionID: disconnected.connectionId,
+                                         sellingPartnerId: disconnected.sellingPartnerId, region: disconnected.region,
+                                         changedAt: event.occurredAt)
         }
         jobs.register(scheduleTickKind) { _, context in
             let count = try await repository.enqueueDueSchedules(limit: settings.scheduleBatch)

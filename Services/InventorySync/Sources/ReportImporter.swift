@@ -135,9 +135,8 @@ public struct ReportImporter: Sendable {
         let path = accepted.path, marketplace = accepted.marketplace, mapping = accepted.mapping
         let progress: @Sendable (Int) async -> Void = { rows in
             do {
-                _ = try await database.withTransaction(tenant: tenantID) { db in
-                    try await db.query("UPDATE amazon.sync_runs SET rows_done = \(Int64(rows)) WHERE run_id = \(runID) AND state = 'running'",
-                                       logger: logger)
+                try await database.withTransaction(tenant: tenantID) { db in
+                    try await SyncRunRepository.recordImportProgress(runID: runID, rows: rows, on: db, logger: logger)
                 }
             } catch {
                 logger.warning("cannot record an import's progress", metadata: ["run": "\(runID)", "error": "\(error)"])
@@ -161,13 +160,7 @@ public struct ReportImporter: Sendable {
                 try await db.query("""
                     UPDATE amazon.sync_quarantine SET dataset = \(mapping.dataset.rawValue) WHERE run_id = \(runID)
                     """, logger: logger)
-                try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = clock_timestamp(),
-                        windows_total = 1, windows_done = 1, pages_done = 1, rows_done = \(Int64(counts.staged)),
-                        rows_inserted = \(Int64(counts.inserted)), rows_updated = \(Int64(counts.updated)),
-                        rows_quarantined = \(Int64(counts.quarantined)), detected_report_type = \(mapping.reportType)
-                    WHERE run_id = \(runID)
-                    """, logger: logger)
+                try await SyncRunRepository.succeedImport(runID: runID, mapping: mapping, counts: counts, on: db, logger: logger)
                 // Past the deadline the caller has its answer and the run is failed: the work,
                 // cancelled then, must not commit after all.
                 try Task.checkCancellation()
@@ -181,18 +174,14 @@ public struct ReportImporter: Sendable {
             let message = String(describing: error)
             // A deadline passed is no fault of the file: the same file may load later.
             let kind = error is DeadlineExceeded ? "transient" : "permanent"
-            _ = try await database.withTransaction(tenant: tenantID) { db in
-                try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = clock_timestamp(), error_kind = \(kind), error_message = \(message)
-                    WHERE run_id = \(runID)
-                    """, logger: logger)
+            try await database.withTransaction(tenant: tenantID) { db in
+                try await SyncRunRepository.failImport(runID: runID, errorKind: kind, message: message, on: db, logger: logger)
                 // A refused file is no reason to know a connection: the one this import created
                 // goes, unless another run of it (an import beside this one) is live or loaded.
-                if accepted.createdConnection {
+                if accepted.createdConnection,
+                   !(try await SyncRunRepository.hasOtherUnfailedRun(connectionID: connectionID, besides: runID, on: db, logger: logger)) {
                     try await db.query("""
-                        DELETE FROM amazon.connections AS c WHERE c.connection_id = \(connectionID) AND c.status = 'import_only'
-                          AND NOT EXISTS (SELECT 1 FROM amazon.sync_runs AS r
-                                          WHERE r.connection_id = c.connection_id AND r.run_id <> \(runID) AND r.state <> 'failed')
+                        DELETE FROM amazon.connections WHERE connection_id = \(connectionID) AND status = 'import_only'
                         """, logger: logger)
                 }
             }
@@ -209,10 +198,7 @@ public struct ReportImporter: Sendable {
         return try await database.withTransaction(tenant: tenantID) { db in
             // One tenant's imports are counted one at a time: two uploads cannot both take the last place.
             try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\("import:" + tenantID.uuidString), 0))", logger: logger)
-            let live = try await db.query("""
-                SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'import' AND state = 'running' AND deadline_at > now()
-                """, logger: logger)
-            for try await count in live.decode(Int64.self) where count >= maxInFlight {
+            if try await SyncRunRepository.importsInFlight(on: db, logger: logger) >= maxInFlight {
                 throw ImportError.tooManyInFlight(limit: maxInFlight)
             }
             let inserted = try await db.query("""
@@ -225,13 +211,8 @@ public struct ReportImporter: Sendable {
             for try await _ in inserted.decode(UUID.self) { created = true }
             let existing = try await SyncPostgresRepository.connection(connectionID: connectionID, on: db, logger: logger)
             guard let existing else { throw ImportError.connectionOfAnotherTenant }
-            let run = try await SyncPostgresRepository.decodeRuns(try await db.query("""
-                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at, source_name, deadline_at,
-                                              detected_report_type, windows_total)
-                VALUES (\(runID), \(tenantID), \(connectionID), \(mapping.dataset.rawValue), 'import', 'running', now(), \(sourceName),
-                        now() + make_interval(secs => \(deadlineSeconds)), \(mapping.reportType), 1)
-                RETURNING \(unescaped: SyncPostgresRepository.runColumns)
-                """, logger: logger)).first.unwrapped()
+            let run = try await SyncRunRepository.startImport(runID: runID, tenantID: tenantID, connectionID: connectionID, mapping: mapping,
+                                                              sourceName: sourceName, deadlineSeconds: deadlineSeconds, on: db, logger: logger)
             return (run, marketplaceID ?? existing.marketplaceIds.first ?? "ATVPDKIKX0DER", created)
         }
     }

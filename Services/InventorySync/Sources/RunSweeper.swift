@@ -32,30 +32,14 @@ public struct RunSweeper: Sendable {
     @discardableResult
     public func sweep() async throws -> (runs: Int, files: Int) {
         let now = self.now(), logger = self.logger
-        let overdue: [(UUID, UUID)] = try await database.withTransaction { db in
-            try await db.query("SELECT set_config('opside.run_sweep', 'on', true)", logger: logger)
-            let rows = try await db.query("""
-                SELECT tenant_id, run_id FROM amazon.sync_runs
-                WHERE state IN ('queued', 'running', 'retrying') AND deadline_at < \(now)
-                ORDER BY deadline_at LIMIT 1000
-                """, logger: logger)
-            var found: [(UUID, UUID)] = []
-            for try await row in rows.decode((UUID, UUID).self) { found.append(row) }
-            return found
+        let overdue = try await database.withTransaction { db in
+            try await SyncRunRepository.overdue(now: now, on: db, logger: logger)
         }
         var ended = 0
-        for (tenant, runs) in Dictionary(grouping: overdue, by: \.0) {
-            let ids = runs.map(\.1)
+        for (tenant, runs) in Dictionary(grouping: overdue, by: \.tenantID) {
+            let ids = runs.map(\.runID)
             ended += try await database.withTransaction(tenant: tenant) { db in
-                let result = try await db.query("""
-                    UPDATE amazon.sync_runs SET state = 'failed', finished_at = \(now), error_kind = 'transient',
-                        error_message = 'interrupted: the import did not finish by its deadline (its process ended or its transaction hung); nothing of it was loaded'
-                    WHERE run_id = ANY(\(ids)) AND state IN ('queued', 'running', 'retrying') AND deadline_at < \(now)
-                    RETURNING run_id
-                    """, logger: logger)
-                var count = 0
-                for try await _ in result.decode(UUID.self) { count += 1 }
-                return count
+                try await SyncRunRepository.failOverdue(runIDs: ids, now: now, on: db, logger: logger)
             }
         }
         let files = removeStaleUploads(now: now)

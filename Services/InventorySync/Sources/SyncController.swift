@@ -90,10 +90,18 @@ struct InventorySyncController {
             throw APIError.noSuch("Amazon connection")
         } catch AmazonAccessError.needsReauthorization(let reason) {
             throw APIError.conflict("the Amazon connection needs re-authorization: \(reason)", details: ["code": "needs_reauthorization"])
+        } catch AmazonAccessError.disconnected {
+            throw Self.disconnected
         } catch AmazonAccessError.unavailable(let reason) {
             throw APIError.unavailable("the token vault is unavailable", details: ["reason": reason])
         }
     }
+
+    /// The answer to a sync asked of a disconnected connection: the same code as integrations'
+    /// vault gives, and what the seller can do about it.
+    static let disconnected = APIError(
+        status: .conflict, code: "connection_disconnected",
+        message: "this Amazon connection was disconnected, so it is no longer synced; reconnect the Amazon account to sync it again")
 
     func trigger(_ request: Request, _ context: OpsideRequestContext) async throws -> EditedResponse<RunsResponse> {
         let tenant = try context.requireCallerTenant()
@@ -109,12 +117,17 @@ struct InventorySyncController {
                                       details: ["allowed": (["all"] + SyncDataset.allCases.map(\.rawValue)).joined(separator: ", ")])
         }
         let connection = try await knownConnection(tenant: tenant, id: id)
-        guard connection.status != "import_only" else {
+        guard connection.status != SyncConnectionStatus.importOnly.rawValue else {
             throw APIError.conflict("this connection only has imported files; connect the Amazon account to sync it")
         }
+        guard connection.status != SyncConnectionStatus.disconnected.rawValue else { throw Self.disconnected }
         var runs: [SyncRun] = []
-        for dataset in datasets {
-            runs.append(try await repository.requestRun(tenantID: tenant, connectionID: id, dataset: dataset, trigger: .manual, priority: 1))
+        do {
+            for dataset in datasets {
+                runs.append(try await repository.requestRun(tenantID: tenant, connectionID: id, dataset: dataset, trigger: .manual, priority: 1))
+            }
+        } catch is ConnectionDisconnectedError {
+            throw Self.disconnected
         }
         return EditedResponse(status: .accepted, response: RunsResponse(runs: runs))
     }

@@ -3,25 +3,29 @@ import OpsideAmazonSPAPI
 import OpsidePostgres
 import OpsideTransport
 
-/// The three ways a sync can fail, each with its own handling: transient failures are retried
+/// The ways a sync can fail, each with its own handling: transient failures are retried
 /// with backoff, permanent ones mark the dataset failed with the reason (and alert an
-/// operator), authorization failures flag the connection for re-authorization.
+/// operator), authorization failures flag the connection for re-authorization, and a
+/// disconnected connection (the vault's 409 `connection_disconnected`) is permanent too: the
+/// run is cancelled and the connection stops syncing, even before `amazon.disconnected` arrives.
 enum SyncFailure: Equatable {
     case transient(String)
     case permanent(String)
     case authorization(String)
+    case disconnected(String)
 
     var kind: String {
         switch self {
         case .transient: "transient"
         case .permanent: "permanent"
         case .authorization: "authorization"
+        case .disconnected: "disconnected"
         }
     }
 
     var message: String {
         switch self {
-        case .transient(let text), .permanent(let text), .authorization(let text): text
+        case .transient(let text), .permanent(let text), .authorization(let text), .disconnected(let text): text
         }
     }
 
@@ -31,6 +35,7 @@ enum SyncFailure: Equatable {
             switch error {
             case .needsReauthorization: return .authorization(error.description)
             case .connectionNotFound: return .permanent(error.description)
+            case .disconnected: return .disconnected(error.description)
             case .unavailable: return .transient(error.description)
             }
         case let error as SPAPIError:

@@ -24,9 +24,10 @@ public struct SyncRun: Codable, Sendable, Equatable, ResponseEncodable {
     public let detectedReportType: String?
 }
 
-/// States a run can be in; `queued`, `running` and `retrying` are live.
+/// States a run can be in; `queued`, `running` and `retrying` are live. `cancelled`: its
+/// connection was disconnected while it was live (the reason is in its error message).
 public enum SyncRunState: String, Sendable {
-    case queued, running, retrying, succeeded, failed
+    case queued, running, retrying, succeeded, failed, cancelled
     case needsReauthorization = "needs_reauthorization"
     static let live: [String] = ["queued", "running", "retrying"]
 }
@@ -48,6 +49,19 @@ public struct SyncSchedule: Codable, Sendable, Equatable, ResponseEncodable {
     /// The intervals a schedule may have: from five minutes to thirty days. Checked where a
     /// request names one, so every value that reaches the database fits its `integer` column.
     public static let allowedIntervalSeconds: ClosedRange<Int> = 300...(30 * 86_400)
+}
+
+/// What a connection lets inventory-sync do.
+public enum SyncConnectionStatus: String, Sendable {
+    /// Synced on schedule and on demand.
+    case active
+    /// Amazon refused its authorization; only the seller connecting again fixes it.
+    case needsReauthorization = "needs_reauthorization"
+    /// Files imported for it, no Amazon account connected.
+    case importOnly = "import_only"
+    /// The seller disconnected it: no schedules run, manual syncs are refused; the data and the
+    /// watermarks stay, so connecting the same seller again resumes where syncing stopped.
+    case disconnected
 }
 
 /// What inventory-sync knows about a connection.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import PostgresNIO
@@ -42,14 +43,6 @@ public protocol AccountsRepository: Sendable {
     func membership(userID: UUID, tenantID: UUID) async throws -> TenantMembership?
 }
 
-/// The event main-api publishes when a tenant is created.
-public struct TenantCreated: Codable, Sendable, Equatable {
-    public let tenantID: UUID
-    public let name: String
-    public let ownerUserID: UUID
-    public let ownerEmail: String
-}
-
 public struct AccountsPostgresRepository: AccountsRepository {
     let database: Database
     let outbox: EventOutbox
@@ -78,9 +71,8 @@ public struct AccountsPostgresRepository: AccountsRepository {
                 try await connection.query("""
                     INSERT INTO app.memberships (tenant_id, user_id, role) VALUES (\(tenantID), \(userID), 'owner')
                     """, logger: logger)
-                try await outbox.publish("tenant.created", tenantID: tenantID,
-                                         payload: TenantCreated(tenantID: tenantID, name: tenantName, ownerUserID: userID, ownerEmail: email),
-                                         on: connection)
+                try await outbox.publish(TenantCreated(tenantId: tenantID, name: tenantName, ownerUserId: userID, ownerEmail: email),
+                                         tenantId: tenantID, on: connection)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw AccountsError.emailTaken

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import OpsideCore
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
@@ -11,7 +12,6 @@ import OpsideTransport
 public enum PaymentsService {
     public static let service = OpsideService.payments
     public static let queue = "payments"
-    public static let createBillingAccountKind = "payments.create-billing-account"
 
     public static func migrators() throws -> [Migrator] {
         try ServiceResources(bundle: .module, service: service).migrators()
@@ -21,24 +21,16 @@ public enum PaymentsService {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
-    /// The slice of main-api's `tenant.created` payload payments reads.
-    struct TenantCreatedPayload: Decodable {
-        let tenantID: UUID
-        let name: String
-        let ownerEmail: String
-    }
-
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
         let accounts = BillingAccountsPostgresRepository(database: platform.database, logger: platform.logger)
 
         var jobs = JobRegistry()
-        jobs.register(createBillingAccountKind, arguments: EventEnvelope.self) { event, context in
-            let tenant = try event.decodePayload(TenantCreatedPayload.self)
+        jobs.consume(EventConsumers.openBillingAccount) { tenant, event, context in
             let created = try await accounts.createIfMissing(
-                tenantID: tenant.tenantID, companyName: tenant.name, billingEmail: tenant.ownerEmail, sourceEventID: event.id)
+                tenantID: tenant.tenantId, companyName: tenant.name, billingEmail: tenant.ownerEmail, sourceEventID: event.id)
             context.logger.info(created ? "billing account created" : "billing account already existed",
-                                metadata: ["tenant": "\(tenant.tenantID)", "event": "\(event.id)"])
+                                metadata: ["tenant": "\(tenant.tenantId)", "event": "\(event.id)"])
         }
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())

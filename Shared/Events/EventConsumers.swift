@@ -1,0 +1,83 @@
+import Foundation
+import OpsideJobs
+
+/// One declared consumer of an event type: events of `Event` become jobs of `job` on `queue`.
+///
+/// Only `EventConsumers` can make one (the initializer is internal to this module), and a
+/// service registers its handler by passing the declaration (`JobRegistry.consume`). So the
+/// relay's table and the handlers come from the same values: a handler cannot exist without its
+/// subscription, and a service that starts without registering a consumer declared for its
+/// queue refuses to start (`OpsidePlatform`), like an undocumented route.
+public struct EventConsumer<Event: OpsideEvent>: Sendable {
+    public let queue: String
+    public let job: String
+
+    init(_ event: Event.Type, queue: String, job: String) {
+        self.queue = queue
+        self.job = job
+    }
+
+    public var subscription: EventSubscription { EventSubscription(event: Event.name, queue: queue, kind: job) }
+}
+
+/// Every event type of the suite and every consumer of each: the one place they are declared.
+public enum EventConsumers {
+    /// payments opens the new tenant's billing account.
+    public static let openBillingAccount = EventConsumer(TenantCreated.self, queue: "payments", job: "payments.create-billing-account")
+    /// inventory-sync records the connection and backfills every dataset (from the watermarks on a reconnection).
+    public static let backfillConnection = EventConsumer(AmazonConnected.self, queue: "inventory-sync", job: "inventory-sync.backfill")
+    /// inventory-sync stops syncing the connection: schedules paused, runs in flight cancelled.
+    public static let stopSyncingConnection = EventConsumer(AmazonDisconnected.self, queue: "inventory-sync",
+                                                            job: "inventory-sync.connection-disconnected")
+
+    /// Every declared consumer; the relay's table is built from this list.
+    public static let all: [EventSubscription] = [
+        openBillingAccount.subscription,
+        backfillConnection.subscription,
+        stopSyncingConnection.subscription,
+    ]
+
+    /// The relay's routing table.
+    public static let subscriptions = EventSubscriptions(all)
+
+    /// Every event type the suite publishes, consumed or not (the realtime feed carries them all).
+    public static var eventTypes: [any OpsideEvent.Type] { [
+        TenantCreated.self,
+        AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
+        SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
+    ] }
+
+    /// Names of the event types no service consumes (they reach the realtime feed only).
+    public static var unconsumedEvents: [String] {
+        let consumed = Set(all.map(\.event))
+        return eventTypes.map { $0.name }.filter { !consumed.contains($0) }.sorted()
+    }
+
+    /// The declared consumers of the given queues that `registry` does not register, and the
+    /// event handlers it registers that are declared nowhere.
+    public static func mismatches(queues: [String], registry: JobRegistry) -> (unregistered: [EventSubscription], undeclared: [EventSubscription]) {
+        let declared = all.filter { queues.contains($0.queue) }
+        let registered = registry.consumedEvents
+        return (declared.filter { !registered.contains($0) }, registered.filter { !declared.contains($0) })
+    }
+}
+
+extension JobRegistry {
+    /// Registers the handler of a declared consumer: it receives the decoded event and its envelope.
+    ///
+    /// An envelope of another event type, or a payload that does not decode as `Event`, cancels
+    /// the job (it would never succeed); the handler is written to be idempotent, since the
+    /// relay delivers at least once.
+    public mutating func consume<Event: OpsideEvent>(
+        _ consumer: EventConsumer<Event>, retryPolicy: RetryPolicy = .standard,
+        handler: @escaping @Sendable (Event, EventEnvelope, JobContext) async throws -> Void
+    ) {
+        register(subscription: consumer.subscription, retryPolicy: retryPolicy) { envelope, context in
+            let event: Event
+            do { event = try envelope.decodeEvent(Event.self) } catch {
+                throw JobOutcome.cancel(reason: "the \(envelope.type) event \(envelope.id) cannot be read as \(Event.self): \(error)")
+            }
+            try await handler(event, envelope, context)
+        }
+    }
+}
