@@ -28,6 +28,8 @@ public enum OpsideJSON {
 public struct OpsideJSONEncoder: Sendable {
     /// Keys sorted, for output that must be stable byte for byte (signatures, golden files).
     public var sortedKeys = false
+    /// Two-space indentation and a line per member, for people reading a terminal.
+    public var prettyPrinted = false
 
     public init() {}
 
@@ -39,7 +41,7 @@ public struct OpsideJSONEncoder: Sendable {
         let node = try JSONTreeEncoder.node(for: value, codingPath: [])
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        JSONWriter(sortedKeys: sortedKeys).write(node, into: &output)
+        JSONWriter(sortedKeys: sortedKeys, prettyPrinted: prettyPrinted).write(node, into: &output, depth: 0)
         return output
     }
 }
@@ -263,8 +265,16 @@ final class JSONTreeEncoder: Encoder {
 /// else (no `\/`, no escaped non-ASCII).
 struct JSONWriter {
     let sortedKeys: Bool
+    var prettyPrinted = false
 
-    func write(_ node: JSONNode, into output: inout [UInt8]) {
+    /// Before a member: nothing when compact, else a new line indented to `depth`.
+    func newline(_ output: inout [UInt8], depth: Int) {
+        guard prettyPrinted else { return }
+        output.append(UInt8(ascii: "\n"))
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+    }
+
+    func write(_ node: JSONNode, into output: inout [UInt8], depth: Int) {
         switch node {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
@@ -274,21 +284,25 @@ struct JSONWriter {
             output.append(UInt8(ascii: "["))
             for (index, item) in box.items.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                write(item.resolved, into: &output)
+                newline(&output, depth: depth + 1)
+                write(item.resolved, into: &output, depth: depth + 1)
             }
+            if !box.items.isEmpty { newline(&output, depth: depth) }
             output.append(UInt8(ascii: "]"))
         case .object(let box):
             output.append(UInt8(ascii: "{"))
             let keys = sortedKeys ? box.keys.sorted() : box.keys
             for (index, key) in keys.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
+                newline(&output, depth: depth + 1)
                 Self.writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                write(box.values[key]!.resolved, into: &output)
+                output.append(contentsOf: prettyPrinted ? [UInt8(ascii: ":"), UInt8(ascii: " ")] : [UInt8(ascii: ":")])
+                write(box.values[key]!.resolved, into: &output, depth: depth + 1)
             }
+            if !keys.isEmpty { newline(&output, depth: depth) }
             output.append(UInt8(ascii: "}"))
         case .pending:
-            write(node.resolved, into: &output)
+            write(node.resolved, into: &output, depth: depth)
         }
     }
 

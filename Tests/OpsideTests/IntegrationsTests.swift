@@ -273,7 +273,7 @@ struct IntegrationsStack {
 
         #expect(try await stack.database.count("""
             SELECT count(*) FROM platform.outbox WHERE type = 'amazon.connected' AND tenant_id = '\(tenant)'
-              AND payload->>'connectionId' = '\(connectionID)' AND payload->>'sellingPartnerId' = '\(seller.sellingPartnerId)'
+              AND (payload->>'connectionId')::uuid = '\(connectionID)'::uuid AND payload->>'sellingPartnerId' = '\(seller.sellingPartnerId)'
               AND payload->>'region' = 'na' AND payload->'marketplaceIds' = '["\(seller.marketplaceIds.joined(separator: "\",\""))"]'::jsonb
             """) == 1)
 
@@ -315,7 +315,7 @@ struct IntegrationsStack {
         let secondDelete = try await stack.api(.DELETE, "/api/v1/amazon/connections/\(connectionID)", token: session)
         #expect(secondDelete.status == 200)
         #expect(try await stack.database.count("""
-            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.disconnected' AND payload->>'connectionId' = '\(connectionID)'
+            SELECT count(*) FROM platform.outbox WHERE type = 'amazon.disconnected' AND (payload->>'connectionId')::uuid = '\(connectionID)'::uuid
             """) == 1)
         let afterList = try await stack.api(.GET, "/api/v1/amazon/connections", token: session)
         #expect((try afterList.json()["connections"] as? [Any])?.count == 0)
@@ -606,7 +606,7 @@ struct IntegrationsStack {
         try await Task.sleep(for: .milliseconds(2500))
         #expect(try await stack.database.count("""
             SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required' AND tenant_id = '\(tenant)'
-              AND payload->>'connectionId' = '\(revokedID)' AND payload->>'reason' LIKE 'invalid_grant%'
+              AND (payload->>'connectionId')::uuid = '\(revokedID)'::uuid AND payload->>'reason' LIKE 'invalid_grant%'
             """) == 1)
         #expect(try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required'") == 1)
 

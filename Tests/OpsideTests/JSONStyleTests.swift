@@ -32,6 +32,14 @@ import Testing
         #expect(try OpsideJSON.decoder.decode(Sample.self, from: Data(text.utf8)) == sample)
     }
 
+    @Test func prettyPrintingIndentsTwoSpacesPerLevel() throws {
+        var encoder = OpsideJSONEncoder()
+        encoder.prettyPrinted = true
+        encoder.sortedKeys = true
+        let text = String(decoding: try encoder.encodeToBytes(["b": [1, 2], "a": [Int]()]), as: UTF8.self)
+        #expect(text == "{\n  \"a\": [],\n  \"b\": [\n    1,\n    2\n  ]\n}")
+    }
+
     @Test func wholeDoublesAndNonFiniteNumbers() throws {
         #expect(String(decoding: try OpsideJSON.encode([1.0, -2.5, 1e20]), as: UTF8.self) == "[1,-2.5,1e+20]")
         #expect(throws: EncodingError.self) { try OpsideJSON.encode([Double.nan]) }
