@@ -65,3 +65,7 @@ extension ServiceClient {
         throw ServiceCallError.unreachable(service, lastFailure)
     }
 }
+
+/// An error a streamed body throws on purpose (its size limit, say), passed to the caller of
+/// `ServiceClient.forward` instead of being taken for an unreachable service.
+public protocol StreamedBodyError: Error {}
