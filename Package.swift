@@ -77,12 +77,22 @@ var targets: [Target] = [
 
 var products: [Product] = []
 var serviceLibraries: [Target.Dependency] = []
+// A service with public routes declares them in `Services/<Folder>/Routes` (a `<Library>Routes`
+// target holding only its route table), which main-api's gateway depends on instead of the service.
+let routeTables = services.filter {
+    FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\($0.folder)/Routes")
+}.map { "\($0.library)Routes" }
+for service in services where routeTables.contains("\(service.library)Routes") {
+    targets.append(.target(name: "\(service.library)Routes", dependencies: ["OpsideTransport"],
+                           path: "Services/\(service.folder)/Routes", swiftSettings: swiftSettings))
+}
 for service in services {
     var deps: [Target.Dependency] = ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
                                      hummingbird, logging, configuration, postgres, lifecycle]
     if service.library == "MainAPI" {
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
+        deps += routeTables.map { .target(name: $0) }
     }
     if ["Integrations", "InventorySync"].contains(service.library) {
         deps.append("OpsideAmazonSPAPI")
@@ -108,10 +118,14 @@ for service in services {
     serviceLibraries.append(.target(name: service.library))
 }
 
+// The JSON Schema validator both test targets check answers with (Amazon's Swagger models and
+// the services' OpenAPI documents).
+targets.append(.target(name: "OpsideSchemaValidation", dependencies: ["OpsideAmazonSPAPI"],
+                       path: "Tests/SchemaValidation", swiftSettings: swiftSettings))
 targets.append(.testTarget(
     name: "OpsideTests",
-    dependencies: serviceLibraries + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
-                                      "OpsideAmazonSPAPI", "AmazonSandbox",
+    dependencies: serviceLibraries + routeTables.map { .target(name: $0) } + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
+                                      "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideSchemaValidation",
                                       hummingbird, postgres, logging, configuration, tracing,
                                       .product(name: "OTel", package: "swift-otel"),
                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -186,7 +200,7 @@ package.targets += [
         path: "Benchmarks/Amazon", swiftSettings: swiftSettings),
     .testTarget(
         name: "AmazonTests",
-        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", hummingbird, logging,
+        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", "OpsideSchemaValidation", hummingbird, logging,
                        configuration, asyncHTTPClient, compressNIO,
                        .product(name: "NIOCore", package: "swift-nio"),
                        .product(name: "HummingbirdTesting", package: "hummingbird")],

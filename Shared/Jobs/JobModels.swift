@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// The life of a job (DESIGN.md "Coordination").
 public enum JobState: String, Sendable, Codable, CaseIterable {
@@ -46,10 +47,9 @@ public struct NewJob: Sendable {
     public init<Arguments: Encodable>(queue: String, kind: String, arguments: Arguments, tenantID: UUID? = nil,
                                       priority: Int = 2, maxAttempts: Int = 20, scheduledAt: Date? = nil,
                                       uniqueKey: String? = nil, leaseSeconds: Int = 60) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        self.init(queue: queue, kind: kind, rawArguments: String(decoding: try encoder.encode(arguments), as: UTF8.self),
+        var encoder = OpsideJSONEncoder()
+        encoder.sortedKeys = true
+        self.init(queue: queue, kind: kind, rawArguments: String(decoding: try encoder.encodeToBytes(arguments), as: UTF8.self),
                   tenantID: tenantID, priority: priority, maxAttempts: maxAttempts, scheduledAt: scheduledAt,
                   uniqueKey: uniqueKey, leaseSeconds: leaseSeconds)
     }
@@ -117,6 +117,11 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public let createdAt: Date
     public let finalizedAt: Date?
     public let errors: String
+
+    /// The suite's JSON style: `Id`, never `ID`.
+    enum CodingKeys: String, CodingKey {
+        case id, queue, kind, state, tenantID = "tenantId", attempt, maxAttempts, scheduledAt, createdAt, finalizedAt, errors
+    }
 }
 
 /// A handler asks for a different outcome than "retry with backoff" by throwing one of these.

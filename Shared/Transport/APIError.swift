@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import OpsideCore
 import OpsidePostgres
 
 /// An error a client can act on, rendered as the suite's one error envelope:
@@ -89,7 +90,7 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
             // Hummingbird's own errors, e.g. NIOTooManyBytesError for a body over the upload limit.
             return APIError(status: error.status, code: code(for: error.status), message: message(for: error.status))
         case let error as DecodingError:
-            return APIError(status: .badRequest, code: "malformed_json", message: Self.describe(error))
+            return DecodingProblem(error).apiError
         default:
             return APIError(status: .internalServerError, code: "internal_error",
                             message: "something went wrong on our side; quote the request id when you report it")
@@ -115,19 +116,9 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context): "the body is not valid JSON: \(context.debugDescription)"
-        case .keyNotFound(let key, _): "the field '\(key.stringValue)' is required"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "the field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
-        @unknown default: "the body could not be read"
-        }
-    }
-
     public static func response(for error: APIError, requestID: String) -> Response {
         let envelope = ErrorEnvelope(error: .init(code: error.code, message: error.message, details: error.details, requestId: requestID))
-        let data = (try? JSONEncoder().encode(envelope)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":{},"requestId":""}}"#.utf8)
+        let data = (try? OpsideJSON.encode(envelope)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":{},"requestId":""}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import OpsideCore
 import OpsidePostgres
 import OpsideRedis
 
@@ -23,7 +24,7 @@ struct PlatformController {
     func addRoutes(to router: Router<OpsideRequestContext>) {
         // Liveness never changes, and load balancers ask for it many times a second: its body is
         // encoded once, not per request.
-        let liveBody = ByteBuffer(bytes: (try? JSONEncoder().encode(Readiness(status: "live", service: serviceName, checks: [:]))) ?? Data())
+        let liveBody = ByteBuffer(bytes: (try? OpsideJSON.encode(Readiness(status: "live", service: serviceName, checks: [:]))) ?? Data())
         router.get("/health/live") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"

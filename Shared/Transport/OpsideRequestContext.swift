@@ -40,6 +40,9 @@ public struct OpsideRequestContext: RequestContext, RemoteAddressRequestContext 
     /// JSON bodies are checked against RFC 8259 before they are decoded.
     public var requestDecoder: StrictJSONRequestDecoder { StrictJSONRequestDecoder() }
 
+    /// Answers are written in the suite's one JSON style (`OpsideJSON`).
+    public var responseEncoder: OpsideResponseEncoder { OpsideResponseEncoder() }
+
     /// Bodies above 1 MiB are refused with 413 unless a route collects with its own limit.
     public var maxUploadSize: Int { 1024 * 1024 }
 

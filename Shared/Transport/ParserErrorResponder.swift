@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import OpsideCore
 import NIOHTTP1
 import NIOHTTPTypes
 
@@ -25,7 +26,7 @@ final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler
         answered = true
         let (status, code, message) = Self.describe(parserError)
         let envelope = ErrorEnvelope(error: .init(code: code, message: message, details: [:], requestId: ""))
-        let body = (try? JSONEncoder().encode(envelope)) ?? Data()
+        let body = (try? OpsideJSON.encode(envelope)) ?? Data()
         var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
         head.headerFields[.contentLength] = String(body.count)

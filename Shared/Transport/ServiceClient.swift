@@ -129,10 +129,6 @@ public struct ServiceClient: Sendable {
 }
 
 extension JSONDecoder {
-    /// ISO-8601 dates, as every Opside service encodes them.
-    public static var opside: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    /// ISO-8601 dates, as every Opside service encodes them (`OpsideJSON.decoder`).
+    public static var opside: JSONDecoder { OpsideJSON.decoder }
 }

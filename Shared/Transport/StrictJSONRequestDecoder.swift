@@ -28,7 +28,11 @@ public struct StrictJSONRequestDecoder: RequestDecoder {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: Data(bytes))
+        do {
+            return try decoder.decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw DecodingProblem(error).apiError
+        }
     }
 }
 

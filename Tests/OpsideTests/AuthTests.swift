@@ -56,7 +56,7 @@ import Testing
         #expect(me.status == 200)
         let body = try me.json()
         let tenantBody = try (body["tenant"] as? [String: Any]).unwrap("tenant")
-        #expect((tenantBody["tenantID"] as? String)?.lowercased() == tenant.lowercased())
+        #expect(tenantBody["tenantId"] as? String == tenant.lowercased(), "the suite writes ids in lowercase")
         #expect(tenantBody["role"] as? String == "owner")
         #expect(((body["user"] as? [String: Any])?["email"] as? String) == "owner@shop.test")
 

@@ -1,10 +1,13 @@
 import Foundation
 import OpsideCore
+import OpsideSchemaValidation
 import Testing
 
 /// Every public and internal operation in the services' own OpenAPI documents, called with
 /// malformed, oversized and type-confused input by a signed-in caller: no answer may be a 5xx,
-/// none may hang, and every service must still be alive afterwards.
+/// none may hang, and every service must still be alive afterwards. Every answer (4xx and 2xx)
+/// is checked against the document of the service that gave it, and happy paths make sure each
+/// documented success answer is checked at least once.
 @Suite struct OpenAPIFuzzTests {
     /// The whole suite wired as in production: the Amazon sandbox, the services main-api
     /// forwards to, then main-api; the rest standalone.
@@ -26,6 +29,7 @@ import Testing
         }
 
         let (session, tenant) = try await SignUpFlowTests.signUp(mainAPI, email: "fuzz@shop.test")
+        let audit = try await ResponseAudit.load(running)
         var failures: [String] = []
         var calls = 0
         var statusClasses: [Int: Int] = [:]
@@ -47,6 +51,7 @@ import Testing
                             let reply = try await RawHTTP.request(port: service.port, method: request.method, target: request.target,
                                                                   headers: headers, body: request.body)
                             statusClasses[reply.status / 100, default: 0] += 1
+                            audit.record(service.service, method, path, reply, label: request.label)
                             if reply.status >= 500 || reply.status < 100 {
                                 failures.append("\(service.service.name) \(request.method) \(request.target.prefix(120)) [\(request.label)] → \(reply.status) \(reply.text.prefix(200))")
                             }
@@ -62,6 +67,17 @@ import Testing
         #expect(calls > 1000, "the pass made \(calls) calls")
         // The callers are really signed in: some calls get through to a handler and succeed.
         #expect(statusClasses[2, default: 0] > 50 && statusClasses[4, default: 0] > 500, "answers by class: \(statusClasses)")
+
+        // Then the happy paths, so every documented success answer is checked at least once.
+        try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
+                             inventorySync: inventorySync, payments: payments, session: session,
+                             tenant: try UUID(uuidString: tenant).unwrap("tenant")).run()
+        let violations = audit.violations
+        let violationReport = violations.prefix(40).joined(separator: "\n")
+        #expect(violations.isEmpty, "\(violations.count) of \(audit.checked) answers break their service's document:\n\(violationReport)")
+        let unexercised = audit.unexercisedSuccesses().joined(separator: "\n")
+        #expect(unexercised.isEmpty, "documented success answers never exercised:\n\(unexercised)")
+
         for service in running {
             let live = try await TestHTTP.request(.GET, service.baseURL + "/health/live")
             #expect(live.status == 200, "\(service.service.name) is still up")

@@ -51,8 +51,9 @@ struct ImportCommand: AsyncParsableCommand {
             defer { group.cancelAll() }
             return try await importer.importFile(path: file, tenantID: tenantID, connectionID: connectionID, marketplaceID: marketplace)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        var encoder = OpsideJSONEncoder()
+        encoder.prettyPrinted = true
+        encoder.sortedKeys = true
+        print(String(decoding: try encoder.encodeToBytes(result), as: UTF8.self))
     }
 }

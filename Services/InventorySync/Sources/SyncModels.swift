@@ -102,4 +102,27 @@ struct SyncJobArguments: Codable, Sendable {
     let connectionID: UUID
     let dataset: SyncDataset
     let runID: UUID
+
+    /// The suite's JSON style: `Id`, never `ID`.
+    enum CodingKeys: String, CodingKey {
+        case tenantID = "tenantId", connectionID = "connectionId", dataset, runID = "runId"
+    }
+    /// The spelling jobs queued before the rename carry.
+    enum LegacyKeys: String, CodingKey { case tenantID, connectionID, runID }
+
+    init(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, runID: UUID) {
+        self.tenantID = tenantID
+        self.connectionID = connectionID
+        self.dataset = dataset
+        self.runID = runID
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        tenantID = try container.decodeIfPresent(UUID.self, forKey: .tenantID) ?? legacy.decode(UUID.self, forKey: .tenantID)
+        connectionID = try container.decodeIfPresent(UUID.self, forKey: .connectionID) ?? legacy.decode(UUID.self, forKey: .connectionID)
+        dataset = try container.decode(SyncDataset.self, forKey: .dataset)
+        runID = try container.decodeIfPresent(UUID.self, forKey: .runID) ?? legacy.decode(UUID.self, forKey: .runID)
+    }
 }

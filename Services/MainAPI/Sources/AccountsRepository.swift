@@ -11,6 +11,11 @@ public struct UserAccount: Sendable, Equatable, Codable {
     public let email: String
     public let displayName: String?
     public let defaultTenantID: UUID
+
+    /// The suite's JSON style: `Id`, never `ID`.
+    enum CodingKeys: String, CodingKey {
+        case id, email, displayName, defaultTenantID = "defaultTenantId"
+    }
 }
 
 /// A tenant and the caller's role in it.
@@ -18,6 +23,11 @@ public struct TenantMembership: Sendable, Equatable, Codable {
     public let tenantID: UUID
     public let tenantName: String
     public let role: String
+
+    /// The suite's JSON style: `Id`, never `ID`.
+    enum CodingKeys: String, CodingKey {
+        case tenantID = "tenantId", tenantName, role
+    }
 }
 
 /// What login needs: the stored hash and where to sign the person in.

@@ -2,34 +2,25 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpsideCore
+import IntegrationsRoutes
+import NIOCore
 import OpsideTransport
 
-/// The public Amazon-connection endpoints: connect a seller (consent flow or a self-authorized
-/// refresh token), list, show and disconnect. integrations does the work behind its internal
-/// endpoints; this gateway adds the session (tenant in the service token, user in the body) and
-/// passes answers and errors through unchanged.
+/// The two Amazon-connection routes that bind the consent flow to the browser: issuing the
+/// consent URL sets a cookie only this browser holds, and Amazon's redirect must bring it back.
+/// They call integrations through the gateway like every other forwarded route; the rest of the
+/// connection routes are plain forwards declared in `IntegrationsRoutes`.
 struct AmazonConnectionsController {
-    let serviceClient: ServiceClient
+    let gateway: ServiceGateway
 
     struct ConsentURLRequest: Codable {
         let region: String?
         let marketplaceId: String?
     }
 
-    struct RefreshTokenRequest: Codable {
-        let refreshToken: String
-        let sellingPartnerId: String
-        let region: String
-    }
-
     func addRoutes(to router: Router<OpsideRequestContext>) {
-        let amazon = router.group("/api/v1/amazon")
-        amazon.post("/connections/consent-url") { request, context in try await consentURL(request, context) }
-        amazon.get("/callback") { request, context in try await callback(request, context) }
-        amazon.post("/connections/refresh-token") { request, context in try await connectRefreshToken(request, context) }
-        amazon.get("/connections") { _, context in try await list(context) }
-        amazon.get("/connections/{connectionId}") { _, context in try await show(context) }
-        amazon.delete("/connections/{connectionId}") { _, context in try await disconnect(context) }
+        router.post("/api/v1/amazon/connections/consent-url") { request, context in try await consentURL(request, context) }
+        router.get(RouterPath(Self.callbackPath)) { request, context in try await callback(request, context) }
     }
 
     /// The session's tenant and user, or 401.
@@ -41,41 +32,9 @@ struct AmazonConnectionsController {
         return (tenant, user)
     }
 
-    func connectionPath(_ context: OpsideRequestContext) throws -> String {
-        let raw = try context.parameters.require("connectionId")
-        guard let id = UUID(uuidString: raw) else { throw APIError.noSuch("Amazon connection") }
-        return "/internal/amazon/connections/\(id.uuidString.lowercased())"
-    }
-
-    enum Verb { case get, post, delete }
-
-    /// Sends to integrations and answers with its status and body; its error envelope reaches
-    /// the client as it was, so a bad state or a revoked token reads the same at both layers.
-    func forward(_ verb: Verb, _ path: String, tenant: UUID?, body: [String: String?]? = nil) async throws -> Response {
-        let reply = try await send(verb, path, tenant: tenant, body: body)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
-    }
-
-    /// The call behind `forward`, for the one handler that reads the answer.
-    func send(_ verb: Verb, _ path: String, tenant: UUID?, body: [String: String?]? = nil) async throws -> (status: Int, body: [UInt8]) {
-        var data: Data?
-        if let body {
-            data = try JSONEncoder().encode(body.compactMapValues { $0 })
-        }
-        do {
-            let reply = switch verb {
-            case .get: try await serviceClient.send(.GET, to: .integrations, path: path, tenantID: tenant)
-            case .post: try await serviceClient.send(.POST, to: .integrations, path: path, tenantID: tenant, body: data)
-            case .delete: try await serviceClient.send(.DELETE, to: .integrations, path: path, tenantID: tenant)
-            }
-            return (reply.status, Array(reply.body))
-        } catch ServiceCallError.status(_, let code, let envelope?) where (400..<500).contains(code) || code == 502 {
-            throw APIError(status: .init(code: code), code: envelope.error.code, message: envelope.error.message, details: envelope.error.details)
-        } catch let error as ServiceCallError {
-            throw APIError.unavailable("Amazon connections are unavailable right now; try again shortly", details: ["reason": error.description])
-        }
+    /// A JSON body for integrations, without the fields that are nil.
+    static func jsonBody(_ fields: [String: String?]) throws -> ServiceClient.ForwardedBody {
+        .bytes(ByteBuffer(bytes: try OpsideJSON.encode(fields.compactMapValues { $0 })))
     }
 
     // MARK: Consent flow bound to the browser
@@ -119,21 +78,24 @@ struct AmazonConnectionsController {
         let (tenant, user) = try signedIn(context)
         let body = try await request.decode(as: ConsentURLRequest.self, context: context)
         let binding = Self.newBrowserBinding()
-        let reply = try await send(.post, "/internal/amazon/connections/consent-url", tenant: tenant, body: [
+        let reply = try await gateway.exchange(.post, to: .integrations, target: IntegrationsRoutes.consentURL, tenant: tenant,
+                                               headers: [("content-type", "application/json")], body: try Self.jsonBody([
             "userId": user.uuidString.lowercased(), "region": body.region, "marketplaceId": body.marketplaceId,
             "browserBinding": binding,
-        ])
-        guard reply.status == 200,
-              let link = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+        ]))
+        let bytes = try await reply.body.collect(upTo: 1 << 20)
+        guard reply.status == .ok else {
+            // integrations' refusal (a bad region, say) reaches the client as it was.
+            return ServiceGateway.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: bytes))
+        }
+        guard let link = try? JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any],
               let state = link["state"] as? String, let name = Self.consentCookieName(state: state) else {
             throw APIError.unavailable("Amazon connections are unavailable right now; try again shortly",
                                        details: ["reason": "integrations answered the consent URL without a usable state"])
         }
         let expiresAt = (link["expiresAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
         let maxAge = min(3600, max(1, Int((expiresAt?.timeIntervalSinceNow ?? 600).rounded(.up))))
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        var response = Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        var response = ServiceGateway.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: bytes))
         response.setCookie(Self.consentCookie(name: name, value: binding, maxAge: maxAge, secure: Self.servedOverTLS(request)))
         return response
     }
@@ -153,38 +115,17 @@ struct AmazonConnectionsController {
         }
         let cookieName = Self.consentCookieName(state: state)
         let binding = cookieName.flatMap { request.cookies[$0]?.value }
-        var response = try await forward(.post, "/internal/amazon/oauth/callback", tenant: context.session?.tenantID, body: [
+        let reply = try await gateway.exchange(.post, to: .integrations, target: IntegrationsRoutes.oauthCallback,
+                                               tenant: context.session?.tenantID, headers: [("content-type", "application/json")],
+                                               body: try Self.jsonBody([
             "state": state, "spapiOAuthCode": code, "sellingPartnerId": query.get("selling_partner_id"),
             "userId": context.session?.userID?.uuidString.lowercased(), "browserBinding": binding,
-        ])
+        ]))
+        var response = gateway.response(for: reply)
         if let cookieName, binding != nil {
             // The flow is done: the binding has no further use.
             response.setCookie(Self.consentCookie(name: cookieName, value: "", maxAge: 0, secure: Self.servedOverTLS(request)))
         }
         return response
-    }
-
-    func connectRefreshToken(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
-        let (tenant, user) = try signedIn(context)
-        let body = try await request.decode(as: RefreshTokenRequest.self, context: context)
-        return try await forward(.post, "/internal/amazon/connections/refresh-token", tenant: tenant, body: [
-            "userId": user.uuidString.lowercased(), "refreshToken": body.refreshToken,
-            "sellingPartnerId": body.sellingPartnerId, "region": body.region,
-        ])
-    }
-
-    func list(_ context: OpsideRequestContext) async throws -> Response {
-        let (tenant, _) = try signedIn(context)
-        return try await forward(.get, "/internal/amazon/connections", tenant: tenant)
-    }
-
-    func show(_ context: OpsideRequestContext) async throws -> Response {
-        let (tenant, _) = try signedIn(context)
-        return try await forward(.get, try connectionPath(context), tenant: tenant)
-    }
-
-    func disconnect(_ context: OpsideRequestContext) async throws -> Response {
-        let (tenant, _) = try signedIn(context)
-        return try await forward(.delete, try connectionPath(context), tenant: tenant)
     }
 }

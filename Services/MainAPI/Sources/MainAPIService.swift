@@ -1,11 +1,14 @@
 import Configuration
 import Foundation
 import Hummingbird
+import IntegrationsRoutes
+import InventorySyncRoutes
 import NIOCore
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
+import PaymentsRoutes
 
 /// What main-api reads beyond the platform's keys.
 ///
@@ -51,8 +54,8 @@ struct MainAPISettings {
     }
 }
 
-/// main-api's composition root: the public gateway (sign-up, login, who am I, billing) and the
-/// dashboard's realtime feed. Its settings are `MainAPISettings`.
+/// main-api's composition root: sign-up, login, who am I, the dashboard's realtime feed, and the
+/// gateway that serves the other services' public routes from their route tables. Its settings are `MainAPISettings`.
 public enum MainAPIService {
     public static let service = OpsideService.mainAPI
 
@@ -91,9 +94,11 @@ public enum MainAPIService {
         router.middlewares.add(SessionMiddleware(sessions: sessions))
         AuthController(accounts: accounts, hasher: hasher, sessions: sessions, accountLimiter: perAccount,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
-        AccountController(accounts: accounts, serviceClient: platform.serviceClient).addRoutes(to: router)
-        AmazonConnectionsController(serviceClient: platform.serviceClient).addRoutes(to: router)
-        SyncController(serviceClient: platform.serviceClient).addRoutes(to: router)
+        AccountController(accounts: accounts).addRoutes(to: router)
+        // Every other service's public routes: one table per owner, forwarded by one gateway.
+        let gateway = ServiceGateway(serviceClient: platform.serviceClient)
+        gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table], to: router)
+        AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
         let dashboard = try dashboardPage()
         let contentSecurityPolicy = DashboardPolicy.contentSecurityPolicy(for: dashboard)

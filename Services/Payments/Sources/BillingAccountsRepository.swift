@@ -12,6 +12,11 @@ public struct BillingAccount: Codable, Sendable, Equatable {
     public let commissionBasisPoints: Int
     public let status: String
     public let createdAt: Date
+
+    /// The suite's JSON style: `Id`, never `ID`.
+    enum CodingKeys: String, CodingKey {
+        case tenantID = "tenantId", companyName, billingEmail, currency, commissionBasisPoints, status, createdAt
+    }
 }
 
 public protocol BillingAccountsRepository: Sendable {

@@ -21,6 +21,23 @@ enum RawHTTP {
             return nil
         }
         var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The body with `Transfer-Encoding: chunked` framing removed (as read, when not chunked).
+        var payload: Data {
+            guard header("transfer-encoding")?.lowercased() == "chunked" else { return body }
+            var result = Data()
+            var rest = body[...]
+            while let lineEnd = rest.range(of: Data("\r\n".utf8)) {
+                let sizeText = String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+                guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
+                let start = lineEnd.upperBound
+                guard rest.distance(from: start, to: rest.endIndex) >= size else { break }
+                let end = rest.index(start, offsetBy: size)
+                result.append(rest[start..<end])
+                rest = rest[min(rest.endIndex, rest.index(end, offsetBy: 2, limitedBy: rest.endIndex) ?? rest.endIndex)...]
+            }
+            return result
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {

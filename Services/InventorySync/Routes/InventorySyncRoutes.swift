@@ -1,0 +1,25 @@
+import OpsideTransport
+
+/// inventory-sync's public routes, served by main-api's gateway: manual syncs, progress, history,
+/// schedules, discrepancies and report-file uploads of the signed-in tenant.
+public enum InventorySyncRoutes {
+    /// Roles that may change a connection's sync schedules: schedules decide how much of the
+    /// seller's Amazon rate budget syncs spend, an operator's call.
+    public static let scheduleEditors: Set<String> = ["owner", "admin"]
+    /// Report files larger than this go through `opside import`; each tenant may stream two at once.
+    public static let upload = UploadLimit(maxBytes: 64 << 20, perTenant: 2, timeout: .seconds(600),
+                                           tooLargeAdvice: "import bigger files with `opside import`")
+
+    public static let table = GatewayRouteTable(service: .inventorySync, [
+        .post("/api/v1/amazon/connections/{connectionId}/syncs", to: "/internal/amazon/connections/{connectionId}/syncs"),
+        .get("/api/v1/amazon/connections/{connectionId}/syncs", to: "/internal/amazon/connections/{connectionId}/syncs"),
+        .get("/api/v1/amazon/syncs/{runId}", to: "/internal/amazon/syncs/{runId}"),
+        .get("/api/v1/amazon/syncs/{runId}/quarantine", to: "/internal/amazon/syncs/{runId}/quarantine"),
+        .get("/api/v1/amazon/connections/{connectionId}/schedules", to: "/internal/amazon/connections/{connectionId}/schedules"),
+        .put("/api/v1/amazon/connections/{connectionId}/schedules/{dataset}",
+             to: "/internal/amazon/connections/{connectionId}/schedules/{dataset}", roles: scheduleEditors),
+        .get("/api/v1/amazon/connections/{connectionId}/discrepancies", to: "/internal/amazon/connections/{connectionId}/discrepancies"),
+        .post("/api/v1/amazon/connections/{connectionId}/imports", to: "/internal/amazon/connections/{connectionId}/imports",
+              body: .upload(upload)),
+    ])
+}

@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import OpsideCore
+
+/// main-api's one way of serving another service's public routes: it checks the session (and
+/// role), the path parameters and the body's size, then sends the request to the owner's
+/// internal twin with a service token naming the session's tenant, and answers with the owner's
+/// status, the headers that matter and the body, error envelope included, byte for byte.
+///
+/// Routes are data (`GatewayRoute`, declared by each owner); a handler that must do more than
+/// forward (a cookie bound to the browser, say) builds on `exchange` and `response(for:)`.
+public struct ServiceGateway: Sendable {
+    let serviceClient: ServiceClient
+    let uploads: TenantUploads
+
+    /// Response headers passed back to the client; anything else the owner sets stays inside.
+    static let responseHeaders: [HTTPField.Name] = [
+        .contentType, .contentDisposition, .location, .retryAfter, .cacheControl, HTTPField.Name("x-request-id")!,
+    ]
+
+    public init(serviceClient: ServiceClient) {
+        self.serviceClient = serviceClient
+        self.uploads = TenantUploads()
+    }
+
+    /// Registers every route of `tables` on `router`.
+    public func addRoutes(_ tables: [GatewayRouteTable], to router: Router<OpsideRequestContext>) {
+        for route in tables.flatMap(\.routes) {
+            router.on(RouterPath(route.publicPath), method: route.method) { request, context in
+                try await forward(request, context: context, route: route)
+            }
+        }
+    }
+
+    /// Forwards one request along `route`.
+    public func forward(_ request: Request, context: OpsideRequestContext, route: GatewayRoute) async throws -> Response {
+        let tenant = try Self.tenant(for: route.access, context: context)
+        var target = route.internalPath
+        for name in GatewayRoute.parameterNames(in: route.publicPath) {
+            let value = try GatewayPathParameter.check(name: name, value: try context.parameters.require(name))
+            target = target.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        if let query = request.uri.query, !query.isEmpty { target += "?" + query }
+
+        var headers: [(String, String)] = []
+        if let accept = request.headers[.accept] { headers.append(("accept", accept)) }
+        switch route.body {
+        case .collected:
+            guard Self.mayHaveBody(route.method) else {
+                return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers))
+            }
+            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+            if bytes.readableBytes > 0 || request.headers[.contentType] != nil {
+                headers.append(("content-type", request.headers[.contentType] ?? "application/json"))
+            }
+            return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant,
+                                                    headers: headers, body: .bytes(bytes)))
+        case .collectedWithSessionUser:
+            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+            let body = try Self.addingSessionUser(to: bytes, context: context)
+            headers.append(("content-type", "application/json"))
+            return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant,
+                                                    headers: headers, body: .bytes(body)))
+        case .upload(let limit):
+            return try await upload(request, route: route, target: target, tenant: tenant, headers: headers, limit: limit)
+        }
+    }
+
+    /// Streams a file through to its owner: never held here whatever its size, refused at once
+    /// when it says it is too big, cut off when it turns out to be, and at most
+    /// `limit.perTenant` of one tenant's uploads in flight through this process.
+    func upload(_ request: Request, route: GatewayRoute, target: String, tenant: UUID?, headers: [(String, String)],
+                limit: UploadLimit) async throws -> Response {
+        let tooLarge = UploadTooLarge(limit: limit.maxBytes, advice: limit.tooLargeAdvice)
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > limit.maxBytes { throw tooLarge.apiError }
+        guard let tenant else { throw APIError.unauthorized("this session names no tenant; log in again") }
+        guard uploads.enter(tenant, limit: limit.perTenant) else {
+            throw APIError(status: .tooManyRequests, code: "too_many_requests",
+                           message: "this account already has \(limit.perTenant) uploads in progress; wait for one to finish")
+        }
+        defer { uploads.leave(tenant) }
+        var headers = headers
+        headers.append(("content-type", request.headers[.contentType] ?? "application/octet-stream"))
+        do {
+            let reply = try await exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers,
+                                           body: .stream(LimitedUpload(base: request.body, error: tooLarge), length: length),
+                                           timeout: limit.timeout)
+            // The answer is read whole before the tenant's place is given back.
+            let body = try await reply.body.collect(upTo: 16 << 20)
+            return Self.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: body))
+        } catch let error as UploadTooLarge {
+            throw error.apiError
+        }
+    }
+
+    /// Sends a request to `service` for `tenant`; an owner that cannot be reached is a 503 with
+    /// the envelope, anything it answers is returned as it is.
+    public func exchange(_ method: HTTPRequest.Method, to service: OpsideService, target: String, tenant: UUID?,
+                         headers: [(String, String)] = [], body: ServiceClient.ForwardedBody = .none,
+                         timeout: Duration? = nil) async throws -> HTTPClientResponse {
+        do {
+            return try await serviceClient.forward(HTTPMethod(rawValue: method.rawValue), to: service, target: target, tenantID: tenant,
+                                                   headers: headers, body: body, timeout: timeout)
+        } catch let error as ServiceCallError {
+            throw APIError.unavailable("\(service.name) is unavailable right now; try again shortly", details: ["reason": error.description])
+        }
+    }
+
+    /// The client's answer: the owner's status, the headers that matter, and its body streamed
+    /// through unchanged.
+    public func response(for reply: HTTPClientResponse) -> Response {
+        let length = reply.headers.first(name: "content-length").flatMap { Int($0) }
+        let body = reply.body
+        return Self.response(status: reply.status, headers: reply.headers, body: ResponseBody(contentLength: length) { writer in
+            for try await chunk in body { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        })
+    }
+
+    public static func response(status: HTTPResponseStatus, headers: HTTPHeaders, body: ResponseBody) -> Response {
+        var fields = HTTPFields()
+        for name in responseHeaders {
+            for value in headers[name.canonicalName] { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return Response(status: .init(code: Int(status.code)), headers: fields, body: body)
+    }
+
+    // MARK: Checks
+
+    /// The tenant the call acts for, once the session and its role pass `access`.
+    static func tenant(for access: GatewayRoute.Access, context: OpsideRequestContext) throws -> UUID? {
+        if access == .optionalSession { return context.session?.tenantID }
+        let session = try context.requireSession()
+        guard let tenant = session.tenantID else { throw APIError.unauthorized("this session names no tenant; log in again") }
+        if case .roles(let roles) = access, !roles.contains(session.role) {
+            throw APIError.forbidden("this takes the \(roles.sorted().joined(separator: " or ")) role")
+        }
+        return tenant
+    }
+
+    static func mayHaveBody(_ method: HTTPRequest.Method) -> Bool {
+        [.post, .put, .patch].contains(method)
+    }
+
+    /// The client's JSON object with `userId` set to the session's user.
+    static func addingSessionUser(to bytes: ByteBuffer, context: OpsideRequestContext) throws -> ByteBuffer {
+        let session = try context.requireSession()
+        guard let user = session.userID else { throw APIError.unauthorized("this session names no user; log in again") }
+        let text = bytes.readableBytes == 0 ? Array("{}".utf8) : Array(bytes.readableBytesView)
+        if let problem = StrictJSON.problem(in: text) {
+            throw APIError(status: .badRequest, code: "malformed_json", message: "the body is not valid JSON: \(problem)")
+        }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(text))) as? [String: Any] else {
+            throw APIError(status: .badRequest, code: "malformed_json", message: "the body must be a JSON object")
+        }
+        guard object["userId"] == nil else {
+            throw APIError.validation("field `userId` is set from your session; leave it out", details: ["userId": "not allowed"])
+        }
+        object["userId"] = user.uuidString.lowercased()
+        return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]))
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import OpsideCore
+import Testing
+
+/// A seller's ordinary day through every documented operation that can succeed: connect twice
+/// (consent and a pasted token), look at connections, sync, change a schedule, import a file,
+/// read billing, cancel and retry a job, disconnect; each answer goes through `ResponseAudit`.
+final class HappyPaths {
+    let audit: ResponseAudit
+    let sandbox: IntegrationsSandbox
+    let mainAPI: RunningService
+    let integrations: RunningService
+    let inventorySync: RunningService
+    let payments: RunningService
+    let session: String
+    let tenant: UUID
+    /// The consented connection the sync calls use.
+    var connection = ""
+    /// A run of that connection, started through main-api.
+    var run = ""
+
+    init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
+         inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID) {
+        self.audit = audit
+        self.sandbox = sandbox
+        self.mainAPI = mainAPI
+        self.integrations = integrations
+        self.inventorySync = inventorySync
+        self.payments = payments
+        self.session = session
+        self.tenant = tenant
+    }
+
+    /// Calls `target` (the template `path` filled in) and records the answer.
+    @discardableResult
+    func call(_ service: RunningService, _ method: String, _ path: String, _ target: String? = nil, json: String? = nil,
+              body: Data? = nil, headers extra: [String: String] = [:], as caller: OpsideService = .mainAPI) async throws -> RawHTTP.Reply {
+        var headers = extra
+        if path.hasPrefix("/internal/") {
+            let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: caller)
+                .token(for: service.service, tenantID: tenant)
+            headers["Authorization"] = "Bearer \(token)"
+        } else {
+            headers["Authorization"] = "Bearer \(session)"
+        }
+        if json != nil { headers["Content-Type"] = "application/json" }
+        let reply = try await RawHTTP.request(port: service.port, method: method, target: target ?? path, headers: headers,
+                                              body: body ?? Data((json ?? "").utf8))
+        audit.record(service.service, method, path, reply, label: "happy path")
+        return reply
+    }
+
+    func json(_ reply: RawHTTP.Reply) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: reply.payload)) as? [String: Any] ?? [:]
+    }
+
+    func run() async throws {
+        try await connections()
+        try await syncs()
+        try await anotherTenantGetsTheSame404()
+        try await billingAndJobs()
+    }
+
+    // MARK: Connections (integrations, and main-api's gateway in front of it)
+
+    /// Consent through main-api: the consent URL, the seller's approval, Amazon's redirect.
+    func consent(seller: IntegrationsSandbox.Seller) async throws -> RawHTTP.Reply {
+        let link = try await call(mainAPI, "POST", "/api/v1/amazon/connections/consent-url", json: #"{"region":"na"}"#)
+        let url = try (json(link)["consentUrl"] as? String).unwrap("consentUrl in \(link.text)")
+        let cookie = try (link.header("set-cookie")?.split(separator: ";").first.map(String.init)).unwrap("the consent cookie")
+        let redirect = try await sandbox.approve(consentURL: url, sellingPartnerID: seller.sellingPartnerId)
+        let query = try redirect.percentEncodedQuery.unwrap("the callback query")
+        return try await call(mainAPI, "GET", "/api/v1/amazon/callback", "/api/v1/amazon/callback?" + query, headers: ["Cookie": cookie])
+    }
+
+    func connections() async throws {
+        let consented = try await sandbox.createSeller(seed: 9101)
+        let first = try await consent(seller: consented)
+        #expect(first.status == 201, "consent callback: \(first.text)")
+        let connection = try (json(first)["id"] as? String).unwrap("connection id")
+        #expect(try await consent(seller: consented).status == 200, "consenting again reconnects")
+
+        let pasted = try await sandbox.createSeller(seed: 9102)
+        let refreshBody = #"{"refreshToken":"\#(pasted.refreshToken)","sellingPartnerId":"\#(pasted.sellingPartnerId)","region":"na"}"#
+        let created = try await call(mainAPI, "POST", "/api/v1/amazon/connections/refresh-token", json: refreshBody)
+        #expect(created.status == 201, "\(created.text)")
+        #expect(try await call(mainAPI, "POST", "/api/v1/amazon/connections/refresh-token", json: refreshBody).status == 200)
+        let pastedConnection = try (json(created)["id"] as? String).unwrap("connection id")
+
+        // integrations' own endpoints, as main-api calls them.
+        let user = UUID().uuidString.lowercased()
+        let internalSeller = try await sandbox.createSeller(seed: 9103)
+        let internalBody = #"{"refreshToken":"\#(internalSeller.refreshToken)","sellingPartnerId":"\#(internalSeller.sellingPartnerId)","region":"na","userId":"\#(user)"}"#
+        let internalCreated = try await call(integrations, "POST", "/internal/amazon/connections/refresh-token", json: internalBody)
+        #expect(internalCreated.status == 201, "\(internalCreated.text)")
+        #expect(try await call(integrations, "POST", "/internal/amazon/connections/refresh-token", json: internalBody).status == 200)
+        let binding = String(repeating: "b", count: 43)
+        let internalLink = try await call(integrations, "POST", "/internal/amazon/connections/consent-url",
+                                          json: #"{"region":"na","userId":"\#(user)","browserBinding":"\#(binding)"}"#)
+        #expect(internalLink.status == 200, "\(internalLink.text)")
+        let linkURL = try (json(internalLink)["consentUrl"] as? String).unwrap("consentUrl")
+        let state = try (json(internalLink)["state"] as? String).unwrap("state")
+        let redirect = try await sandbox.approve(consentURL: linkURL, sellingPartnerID: consented.sellingPartnerId)
+        let code = try (redirect.queryItems?.first { $0.name == "spapi_oauth_code" }?.value).unwrap("the code")
+        let callback = try await call(integrations, "POST", "/internal/amazon/oauth/callback", json: """
+            {"state":"\(state)","spapiOAuthCode":"\(code)","sellingPartnerId":"\(consented.sellingPartnerId)","browserBinding":"\(binding)","userId":"\(user)"}
+            """)
+        #expect(callback.status == 200, "the consented seller again: \(callback.text)")
+        let calledBack = try await sandbox.createSeller(seed: 9104)
+        let newLink = try await call(integrations, "POST", "/internal/amazon/connections/consent-url",
+                                     json: #"{"region":"na","userId":"\#(user)","browserBinding":"\#(binding)"}"#)
+        let newState = try (json(newLink)["state"] as? String).unwrap("state")
+        let newRedirect = try await sandbox.approve(consentURL: try (json(newLink)["consentUrl"] as? String).unwrap("url"),
+                                                    sellingPartnerID: calledBack.sellingPartnerId)
+        let newCode = try (newRedirect.queryItems?.first { $0.name == "spapi_oauth_code" }?.value).unwrap("the code")
+        let newCallback = try await call(integrations, "POST", "/internal/amazon/oauth/callback", json: """
+            {"state":"\(newState)","spapiOAuthCode":"\(newCode)","browserBinding":"\(binding)","userId":"\(user)"}
+            """)
+        #expect(newCallback.status == 201, "\(newCallback.text)")
+
+        #expect(try await call(mainAPI, "GET", "/api/v1/amazon/connections").status == 200)
+        #expect(try await call(integrations, "GET", "/internal/amazon/connections").status == 200)
+        let one = "/api/v1/amazon/connections/{connectionId}"
+        #expect(try await call(mainAPI, "GET", one, "/api/v1/amazon/connections/\(connection)").status == 200)
+        let internalOne = "/internal/amazon/connections/{connectionId}"
+        #expect(try await call(integrations, "GET", internalOne, "/internal/amazon/connections/\(connection)").status == 200)
+        let vault = try await call(integrations, "POST", "/internal/amazon/connections/{connectionId}/access-token",
+                                   "/internal/amazon/connections/\(connection)/access-token", json: "{}", as: .inventorySync)
+        #expect(vault.status == 200, "\(vault.text)")
+        #expect(try await call(mainAPI, "DELETE", one, "/api/v1/amazon/connections/\(pastedConnection)").status == 200)
+        let internalConnection = try (json(internalCreated)["id"] as? String).unwrap("connection id")
+        #expect(try await call(integrations, "DELETE", internalOne, "/internal/amazon/connections/\(internalConnection)").status == 200)
+        self.connection = connection
+    }
+
+    // MARK: Syncs (inventory-sync, and main-api's gateway in front of it)
+
+    func syncs() async throws {
+        for (service, prefix) in [(mainAPI, "/api/v1/amazon"), (inventorySync, "/internal/amazon")] {
+            let syncs = "\(prefix)/connections/{connectionId}/syncs"
+            let target = "\(prefix)/connections/\(connection)/syncs"
+            // inventory-sync learns of the connection from `amazon.connected`.
+            let port = service.port
+            let probe = try await headers(for: service, path: syncs)
+            let known = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
+                try await RawHTTP.request(port: port, target: target, headers: probe).status == 200
+            }
+            #expect(known)
+            let trigger = try await call(service, "POST", syncs, target, json: #"{"dataset":"orders"}"#)
+            #expect(trigger.status == 202, "\(trigger.text)")
+            let run = try ((json(trigger)["runs"] as? [[String: Any]])?.first?["runId"] as? String).unwrap("a run id in \(trigger.text)")
+            let history = try await call(service, "GET", syncs, target + "?limit=1")
+            #expect(history.status == 200)
+            #expect((json(history)["runs"] as? [Any])?.count == 1, "limit=1 reaches inventory-sync: \(history.text)")
+            #expect(try await call(service, "GET", "\(prefix)/syncs/{runId}", "\(prefix)/syncs/\(run)").status == 200)
+            if service.service == .mainAPI { self.run = run }
+            #expect(try await call(service, "GET", "\(prefix)/syncs/{runId}/quarantine", "\(prefix)/syncs/\(run)/quarantine").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/connections/{connectionId}/schedules",
+                                   "\(prefix)/connections/\(connection)/schedules").status == 200)
+            let schedule = try await call(service, "PUT", "\(prefix)/connections/{connectionId}/schedules/{dataset}",
+                                          "\(prefix)/connections/\(connection)/schedules/orders", json: #"{"intervalSeconds":3600}"#)
+            #expect(schedule.status == 200, "\(schedule.text)")
+            #expect(try await call(service, "GET", "\(prefix)/connections/{connectionId}/discrepancies",
+                                   "\(prefix)/connections/\(connection)/discrepancies").status == 200)
+            let header = "Date\tFNSKU\tEvent Type\tReference ID\tQuantity\tDisposition\n"
+            let upload = try await call(service, "POST", "\(prefix)/connections/{connectionId}/imports",
+                                        "\(prefix)/connections/\(connection)/imports?fileName=ledger.tsv", body: Data(header.utf8),
+                                        headers: ["Content-Type": "application/octet-stream"])
+            #expect(upload.status == 202, "\(upload.text)")
+        }
+    }
+
+    /// Another tenant asking for this tenant's connection or run gets the answer an unknown id
+    /// gets, and main-api's answer is the owner's envelope byte for byte.
+    func anotherTenantGetsTheSame404() async throws {
+        let signUp = try await call(mainAPI, "POST", "/api/v1/auth/signup", json: SignUpFlowTests.signUpBody(email: "other-tenant@shop.test"))
+        #expect(signUp.status == 201, "\(signUp.text)")
+        let otherTenant = try (json(signUp)["tenantId"] as? String).unwrap("tenantId")
+        let login = try await call(mainAPI, "POST", "/api/v1/auth/login",
+                                   json: #"{"email":"other-tenant@shop.test","password":"Correct-Horse-42"}"#)
+        #expect(login.status == 200, "\(login.text)")
+        let other = try (json(login)["token"] as? String).unwrap("token")
+        let unknown = UUID().uuidString.lowercased()
+        for template in ["/api/v1/amazon/connections/{id}", "/api/v1/amazon/syncs/{id}"] {
+            let real = template.hasSuffix("syncs/{id}") ? run : connection
+            let theirs = try await RawHTTP.request(port: mainAPI.port, target: template.replacingOccurrences(of: "{id}", with: real),
+                                                   headers: ["Authorization": "Bearer \(other)", "x-request-id": "same-404"])
+            let nobodys = try await RawHTTP.request(port: mainAPI.port, target: template.replacingOccurrences(of: "{id}", with: unknown),
+                                                    headers: ["Authorization": "Bearer \(other)", "x-request-id": "same-404"])
+            #expect(theirs.status == 404 && nobodys.status == 404, "\(template): \(theirs.status) \(nobodys.status)")
+            #expect(theirs.payload == nobodys.payload, "\(template): \(theirs.text) vs \(nobodys.text)")
+        }
+        let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+            .token(for: .inventorySync, tenantID: UUID(uuidString: otherTenant))
+        let direct = try await RawHTTP.request(port: inventorySync.port, target: "/internal/amazon/syncs/\(run)",
+                                               headers: ["Authorization": "Bearer \(token)", "x-request-id": "envelope-1"])
+        let gateway = try await RawHTTP.request(port: mainAPI.port, target: "/api/v1/amazon/syncs/\(run)",
+                                                headers: ["Authorization": "Bearer \(other)", "x-request-id": "envelope-1"])
+        #expect(direct.status == 404 && gateway.status == 404)
+        #expect(gateway.payload == direct.payload, "main-api passes inventory-sync's envelope through unchanged")
+    }
+
+    func headers(for service: RunningService, path: String) async throws -> [String: String] {
+        guard path.hasPrefix("/internal/") else { return ["Authorization": "Bearer \(session)"] }
+        let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+            .token(for: service.service, tenantID: tenant)
+        return ["Authorization": "Bearer \(token)"]
+    }
+
+    // MARK: Billing and jobs
+
+    func billingAndJobs() async throws {
+        let (port, session) = (mainAPI.port, self.session)
+        let billed = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            try await RawHTTP.request(port: port, target: "/api/v1/billing", headers: ["Authorization": "Bearer \(session)"]).status == 200
+        }
+        #expect(billed)
+        #expect(try await call(mainAPI, "GET", "/api/v1/billing").status == 200)
+        #expect(try await call(payments, "GET", "/internal/billing-account").status == 200)
+
+        // A job of the tenant's that has not finished: cancel it, then run it again.
+        let listed = try await call(inventorySync, "GET", "/internal/jobs", "/internal/jobs?limit=1000")
+        let jobs = (json(listed)["jobs"] as? [[String: Any]]) ?? []
+        var cancelled: Int?
+        for job in jobs where ["available", "scheduled", "retryable", "running"].contains(job["state"] as? String ?? "") {
+            guard let id = job["id"] as? Int else { continue }
+            let reply = try await call(inventorySync, "POST", "/internal/jobs/{id}/cancel", "/internal/jobs/\(id)/cancel")
+            if reply.status == 200 {
+                cancelled = id
+                break
+            }
+        }
+        let id = try cancelled.unwrap("a job of the tenant to cancel among \(jobs.count)")
+        // A running job is cancelled once its handler stops; until then a retry is refused.
+        var again = false
+        for _ in 0..<150 where !again {
+            again = try await call(inventorySync, "POST", "/internal/jobs/{id}/retry", "/internal/jobs/\(id)/retry").status == 200
+            if !again { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(again, "a cancelled job runs again")
+    }
+}
