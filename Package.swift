@@ -203,3 +203,15 @@ package.products += [
     .executable(name: "opside", targets: ["OpsideCLI"]),
     .executable(name: "opside-sync-bench", targets: ["opside-sync-bench"]),
 ]
+
+// MARK: The read model of the `amazon` schema (issue 10): one catalog of its tables, which
+// inventory-sync's loader writes through, and typed, tenant-scoped, read-only reads over it.
+package.targets += [
+    .target(
+        name: "OpsideAmazonData",
+        dependencies: ["OpsideCore", "OpsidePostgres", postgres, logging],
+        path: "Shared/AmazonData", swiftSettings: swiftSettings),
+]
+for target in package.targets where ["InventorySync", "OpsideTests"].contains(target.name) {
+    target.dependencies.append("OpsideAmazonData")
+}

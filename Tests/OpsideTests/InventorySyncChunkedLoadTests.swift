@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 @testable import InventorySync
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsidePostgres

@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import OpsideAmazonData
 import Logging
 import OpsideAmazonSPAPI
 import OpsideCore

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
+import OpsideAmazonData
 import OpsideCore
 import PostgresNIO
 

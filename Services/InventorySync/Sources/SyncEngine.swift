@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Configuration
 import Foundation
 import Logging
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideJobs
