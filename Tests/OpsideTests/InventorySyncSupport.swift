@@ -260,18 +260,6 @@ func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: Str
                               rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined))
 }
 
-extension TestDatabase {
-    /// Runs one query as superuser and returns every row's first column as text.
-    func strings(_ sql: String) async throws -> [String] {
-        try await withSuperuser { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
-            var values: [String] = []
-            for try await value in rows.decode(String?.self) { values.append(value ?? "NULL") }
-            return values
-        }
-    }
-}
-
 /// The token vault's HTTP contract served in the test process (a stand-in for integrations,
 /// whose real endpoint is being built), for inventory-sync processes the tests spawn.
 final class FakeTokenVault: Sendable {

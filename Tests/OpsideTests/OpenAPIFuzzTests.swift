@@ -12,10 +12,10 @@ import Testing
         let database = try await TestDatabase.create()
         let sandbox = try await IntegrationsSandbox.start()
         let integrations = try await RunningService.start(.integrations, database: database,
-                                                          overrides: IntegrationsStack.amazonOverrides(sandbox))
+                                                          overrides: sandbox.amazonOverrides)
         let inventorySync = try await RunningService.start(
             .inventorySync, database: database,
-            overrides: IntegrationsStack.amazonOverrides(sandbox).merging(["services.integrations.url": integrations.baseURL]) { $1 })
+            overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
         let payments = try await RunningService.start(.payments, database: database)
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,

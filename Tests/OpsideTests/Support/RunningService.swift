@@ -1,23 +1,13 @@
 import AsyncHTTPClient
-import ClaimDetector
 import Configuration
-import CostDocs
-import EvidenceEngine
 import Foundation
 import Hummingbird
-import Integrations
-import InventorySync
 import Logging
-import MainAPI
-import MCDE
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import OpsideCore
-import Payments
-import RefundEngine
 import ServiceLifecycle
-import TestRunner
 import Testing
 
 /// One service booted through its real `buildApplication`, serving on a real port, with its
@@ -37,32 +27,23 @@ final class RunningService: Sendable {
         self.task = task
     }
 
-    /// Boots `service` against `database` and waits until it answers `/health/live`.
+    /// Makes a service's application from its configuration: its `buildApplication(reader:)`.
+    typealias ApplicationBuilder = @Sendable (ConfigReader) async throws -> any ApplicationProtocol
+
+    /// Boots `service` against `database` through `build` and waits until it answers
+    /// `/health/ready` (or `/health/live`). Each test target passes the services it links (see
+    /// its `ServicesUnderTest.swift`), so the harness depends on no service.
     static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
-                      overrides: [String: String] = [:], waitForReady: Bool = true) async throws -> RunningService {
+                      overrides: [String: String] = [:], waitForReady: Bool = true,
+                      build: ApplicationBuilder) async throws -> RunningService {
         let port = try TestEnvironment.freePort()
         let reader = try await testConfiguration(service: service, database: database, port: port, redisPort: redisPort, overrides: overrides)
-        let app = try await buildApplication(service, reader: reader)
+        let app = try await build(reader)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
         let task = Task { try await group.run() }
         let running = RunningService(service: service, port: port, group: group, task: task)
         try await running.waitUntilServing(path: waitForReady ? "/health/ready" : "/health/live")
         return running
-    }
-
-    static func buildApplication(_ service: OpsideService, reader: ConfigReader) async throws -> any ApplicationProtocol {
-        switch service {
-        case .mainAPI: try await MainAPIService.buildApplication(reader: reader)
-        case .integrations: try await IntegrationsService.buildApplication(reader: reader)
-        case .payments: try await PaymentsService.buildApplication(reader: reader)
-        case .costDocs: try await CostDocsService.buildApplication(reader: reader)
-        case .refundEngine: try await RefundEngineService.buildApplication(reader: reader)
-        case .mcde: try await MCDEService.buildApplication(reader: reader)
-        case .claimDetector: try await ClaimDetectorService.buildApplication(reader: reader)
-        case .evidenceEngine: try await EvidenceEngineService.buildApplication(reader: reader)
-        case .inventorySync: try await InventorySyncService.buildApplication(reader: reader)
-        case .testRunner: try await TestRunnerService.buildApplication(reader: reader)
-        }
     }
 
     func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {

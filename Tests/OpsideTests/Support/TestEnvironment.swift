@@ -12,8 +12,14 @@ import Testing
 /// The servers `deploy/test` started for this run, read from its environment.
 enum TestEnvironment {
     static let environment = ProcessInfo.processInfo.environment
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    /// The folder holding `Package.swift`, found upward from this file wherever the harness sits.
+    static let repositoryRoot: URL = {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/", !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder
+    }()
 
     struct MissingServer: Error, CustomStringConvertible {
         let variable: String
@@ -107,6 +113,16 @@ struct TestDatabase: Sendable {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
             for try await value in rows.decode(Int64.self) { return Int(value) }
             return 0
+        }
+    }
+
+    /// Runs one query as superuser and returns every row's first column as text.
+    func strings(_ sql: String) async throws -> [String] {
+        try await withSuperuser { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+            var values: [String] = []
+            for try await value in rows.decode(String?.self) { values.append(value ?? "NULL") }
+            return values
         }
     }
 
