@@ -12,22 +12,22 @@ import Testing
         defer { Task { await mainAPI.stop() } }
         let url = mainAPI.baseURL + "/api/v1/auth/signup"
 
-        let weak = try await TestHTTP.request(.POST, url, json: SignUpFlowTests.signUpBody(email: "a@shop.test", password: "short1A!"))
+        let weak = try await TestHTTP.request(.POST, url, json: TestSignUp.signUpBody(email: "a@shop.test", password: "short1A!"))
         #expect(weak.status == 422)
         #expect(try weak.envelope().error.details["password"]?.contains("12 characters") == true)
 
-        let plain = try await TestHTTP.request(.POST, url, json: SignUpFlowTests.signUpBody(email: "a@shop.test", password: "alllowercaseletters"))
+        let plain = try await TestHTTP.request(.POST, url, json: TestSignUp.signUpBody(email: "a@shop.test", password: "alllowercaseletters"))
         #expect(try plain.envelope().error.details["password"]?.contains("three of") == true)
 
-        let badEmail = try await TestHTTP.request(.POST, url, json: SignUpFlowTests.signUpBody(email: "not-an-email"))
+        let badEmail = try await TestHTTP.request(.POST, url, json: TestSignUp.signUpBody(email: "not-an-email"))
         #expect(badEmail.status == 422)
         #expect(try badEmail.envelope().error.details["email"] != nil)
 
-        let noCompany = try await TestHTTP.request(.POST, url, json: SignUpFlowTests.signUpBody(email: "b@shop.test", company: "  "))
+        let noCompany = try await TestHTTP.request(.POST, url, json: TestSignUp.signUpBody(email: "b@shop.test", company: "  "))
         #expect(try noCompany.envelope().error.details["companyName"] != nil)
 
-        _ = try await SignUpFlowTests.signUp(mainAPI, email: "taken@shop.test")
-        let duplicate = try await TestHTTP.request(.POST, url, json: SignUpFlowTests.signUpBody(email: "TAKEN@shop.test"))
+        _ = try await TestSignUp.signUp(mainAPI, email: "taken@shop.test")
+        let duplicate = try await TestHTTP.request(.POST, url, json: TestSignUp.signUpBody(email: "TAKEN@shop.test"))
         #expect(duplicate.status == 409, "emails are compared case-insensitively")
         #expect(try await database.count("SELECT count(*) FROM app.users") == 1)
         await mainAPI.stop()
@@ -37,7 +37,7 @@ import Testing
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)
         defer { Task { await mainAPI.stop() } }
-        let (_, tenant) = try await SignUpFlowTests.signUp(mainAPI, email: "owner@shop.test")
+        let (_, tenant) = try await TestSignUp.signUp(mainAPI, email: "owner@shop.test")
 
         let wrong = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/login",
                                                json: #"{"email":"owner@shop.test","password":"Wrong-password-99"}"#)
@@ -120,7 +120,7 @@ import Testing
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)
         defer { Task { await mainAPI.stop() } }
-        let (token, tenant) = try await SignUpFlowTests.signUp(mainAPI, email: "feed@shop.test")
+        let (token, tenant) = try await TestSignUp.signUp(mainAPI, email: "feed@shop.test")
         let other = UUID()
         let redis = RedisClient(settings: RedisSettings(host: TestEnvironment.redisHost, port: try TestEnvironment.redisPort()))
 

@@ -118,7 +118,7 @@ struct IntegrationsStack {
         let stack = try await IntegrationsStack.start()
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 7)
-        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "consent@acme.test")
+        let (session, tenant) = try await TestSignUp.signUp(stack.mainAPI, email: "consent@acme.test")
 
         let consent = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: session, json: #"{"region":"na"}"#)
         #expect(consent.status == 200, "consent-url answered \(consent.text)")
@@ -216,8 +216,8 @@ struct IntegrationsStack {
         let stack = try await IntegrationsStack.start()
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 11)
-        let (sessionA, tenantA) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "a@state.test")
-        let (sessionB, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "b@state.test")
+        let (sessionA, tenantA) = try await TestSignUp.signUp(stack.mainAPI, email: "a@state.test")
+        let (sessionB, _) = try await TestSignUp.signUp(stack.mainAPI, email: "b@state.test")
 
         #expect(try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: nil, json: #"{"region":"na"}"#).status == 401)
         let badRegion = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: sessionA, json: #"{"region":"mars"}"#)
@@ -270,7 +270,7 @@ struct IntegrationsStack {
         let stack = try await IntegrationsStack.start()
         defer { Task { await stack.stop() } }
         let victim = try await stack.sandbox.createSeller(seed: 13)
-        let (attackerSession, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "attacker@state.test")
+        let (attackerSession, _) = try await TestSignUp.signUp(stack.mainAPI, email: "attacker@state.test")
 
         let consent = try await stack.api(.POST, "/api/v1/amazon/connections/consent-url", token: attackerSession, json: #"{"region":"na"}"#)
         #expect(consent.status == 200, "consent-url answered \(consent.text)")
@@ -327,7 +327,7 @@ struct IntegrationsStack {
         let approving = try await stack.sandbox.createSeller(seed: 14)
         let other = try await stack.sandbox.createSeller(seed: 15)
         #expect(approving.sellingPartnerId != other.sellingPartnerId)
-        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "tamper@state.test")
+        let (session, _) = try await TestSignUp.signUp(stack.mainAPI, email: "tamper@state.test")
         let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: approving.sellingPartnerId)
         #expect(flow.query.contains("selling_partner_id=\(approving.sellingPartnerId)"))
         let tampered = flow.query.replacingOccurrences(of: "selling_partner_id=\(approving.sellingPartnerId)",
@@ -361,7 +361,7 @@ struct IntegrationsStack {
         defer { Task { await stack.stop() } }
         let owner = try await stack.sandbox.createSeller(seed: 16)
         let other = try await stack.sandbox.createSeller(seed: 17)
-        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "paste@state.test")
+        let (session, _) = try await TestSignUp.signUp(stack.mainAPI, email: "paste@state.test")
         let mislabelled = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
             {"refreshToken":"\(owner.refreshToken)","sellingPartnerId":"\(other.sellingPartnerId)","region":"na"}
             """)
@@ -383,7 +383,7 @@ struct IntegrationsStack {
         let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "1"])
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 12)
-        let (session, _) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "slow@state.test")
+        let (session, _) = try await TestSignUp.signUp(stack.mainAPI, email: "slow@state.test")
         let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
         try await Task.sleep(for: .milliseconds(1500))
         let expired = try await stack.callback(flow.query, token: session, cookie: flow.cookie)
@@ -402,7 +402,7 @@ struct IntegrationsStack {
         let stack = try await IntegrationsStack.start()
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 21)
-        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "vault@acme.test")
+        let (session, tenant) = try await TestSignUp.signUp(stack.mainAPI, email: "vault@acme.test")
         let connect = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """
             {"refreshToken":"\(seller.refreshToken)","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}
             """)
@@ -438,7 +438,7 @@ struct IntegrationsStack {
         #expect(fresh.status == 200)
         #expect(try fresh.json()["accessToken"] as? String != accessToken)
 
-        let (_, otherTenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "other@acme.test")
+        let (_, otherTenant) = try await TestSignUp.signUp(stack.mainAPI, email: "other@acme.test")
         let foreign = try await stack.accessToken(connection: connectionID, tenant: otherTenant)
         #expect(foreign.status == 404)
         #expect(try foreign.envelope().error.code == "not_found")
@@ -447,7 +447,7 @@ struct IntegrationsStack {
         let unsigned = try await TestHTTP.request(.POST, stack.integrations.baseURL + "/internal/amazon/connections/\(connectionID)/access-token")
         #expect(unsigned.status == 401)
         let otherList = try await stack.api(.GET, "/api/v1/amazon/connections/\(connectionID)",
-                                            token: try await SignUpFlowTests.signUp(stack.mainAPI, email: "third@acme.test").token)
+                                            token: try await TestSignUp.signUp(stack.mainAPI, email: "third@acme.test").token)
         #expect(otherList.status == 404, "another tenant cannot see the connection through the API either")
         await stack.stop()
     }
@@ -457,7 +457,7 @@ struct IntegrationsStack {
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 31)
         let bystander = try await stack.sandbox.createSeller(seed: 32)
-        let (session, tenant) = try await SignUpFlowTests.signUp(stack.mainAPI, email: "health@acme.test")
+        let (session, tenant) = try await TestSignUp.signUp(stack.mainAPI, email: "health@acme.test")
         var ids: [String] = []
         for connected in [seller, bystander] {
             let reply = try await stack.api(.POST, "/api/v1/amazon/connections/refresh-token", token: session, json: """

@@ -26,7 +26,7 @@ import Testing
         defer { Task { await mainAPI.stop(); await inventory.stop(); await integrations.stop(); await sandbox.stop() } }
 
         let seller = try await sandbox.createSeller(seed: 4801, skus: 2, months: 2)
-        let (session, _) = try await SignUpFlowTests.signUp(mainAPI, email: "sync-e2e@acme.test")
+        let (session, _) = try await TestSignUp.signUp(mainAPI, email: "sync-e2e@acme.test")
         let auth = ["authorization": "Bearer \(session)"]
         let connect = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/amazon/connections/refresh-token", json: """
             {"refreshToken":"\(seller.refreshToken)","sellingPartnerId":"\(seller.sellingPartnerId)","region":"na"}

@@ -402,7 +402,7 @@ import Testing
             .merging(["import.directory": uploadsFolder.path]) { $1 })
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["services.inventorySync.url": inventory.baseURL])
         defer { Task { await mainAPI.stop(); await inventory.stop(); await sandbox.stop() } }
-        let (session, _) = try await SignUpFlowTests.signUp(mainAPI, email: "uploads@acme.test")
+        let (session, _) = try await TestSignUp.signUp(mainAPI, email: "uploads@acme.test")
         let file = try InventorySyncMergeTests.write(InventorySyncMergeTests.ledgerHeader, InventorySyncMergeTests.ledgerLines)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let ledger = try Data(contentsOf: URL(fileURLWithPath: file))

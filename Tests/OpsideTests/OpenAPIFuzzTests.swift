@@ -25,7 +25,7 @@ import Testing
             running.append(try await RunningService.start(service, database: database))
         }
 
-        let (session, tenant) = try await SignUpFlowTests.signUp(mainAPI, email: "fuzz@shop.test")
+        let (session, tenant) = try await TestSignUp.signUp(mainAPI, email: "fuzz@shop.test")
         var failures: [String] = []
         var calls = 0
         var statusClasses: [Int: Int] = [:]
