@@ -1,5 +1,6 @@
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 
 /// One place where a JSON document breaks its schema.
 struct SchemaViolation: Sendable, CustomStringConvertible {

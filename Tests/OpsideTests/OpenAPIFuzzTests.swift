@@ -1,5 +1,6 @@
 import Foundation
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// Every public and internal operation in the services' own OpenAPI documents, called with

@@ -2,6 +2,7 @@ import Foundation
 import JWTKit
 @testable import OpsideCore
 import OpsideRedis
+import OpsideTesting
 @testable import OpsideTransport
 import Testing
 

@@ -8,6 +8,7 @@ import InventorySync
 import MainAPI
 import MCDE
 import OpsideCore
+import OpsideTesting
 import Payments
 import RefundEngine
 import TestRunner

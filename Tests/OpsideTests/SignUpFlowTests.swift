@@ -1,5 +1,6 @@
 import Foundation
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// The first real flow across services: main-api signs a seller up, publishes `tenant.created`,

@@ -9,6 +9,7 @@ import MCDE
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
+import OpsideTesting
 import Payments
 import PostgresNIO
 import RefundEngine

@@ -6,6 +6,7 @@ import OpsideAmazonSPAPI
 import OpsideCore
 import OpsidePostgres
 import NIOHTTP1
+import OpsideTesting
 import PostgresNIO
 import Testing
 

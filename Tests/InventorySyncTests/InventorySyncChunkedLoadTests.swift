@@ -1,4 +1,5 @@
 import Foundation
+import OpsideTesting
 import Synchronization
 @testable import InventorySync
 import OpsideAmazonData

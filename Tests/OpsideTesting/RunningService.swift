@@ -12,10 +12,10 @@ import Testing
 
 /// One service booted through its real `buildApplication`, serving on a real port, with its
 /// workers and relay running, until `stop()` sends it the graceful shutdown SIGTERM would.
-final class RunningService: Sendable {
-    let service: OpsideService
-    let port: Int
-    let baseURL: String
+public final class RunningService: Sendable {
+    public let service: OpsideService
+    public let port: Int
+    public let baseURL: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -28,12 +28,12 @@ final class RunningService: Sendable {
     }
 
     /// Makes a service's application from its configuration: its `buildApplication(reader:)`.
-    typealias ApplicationBuilder = @Sendable (ConfigReader) async throws -> any ApplicationProtocol
+    public typealias ApplicationBuilder = @Sendable (ConfigReader) async throws -> any ApplicationProtocol
 
     /// Boots `service` against `database` through `build` and waits until it answers
     /// `/health/ready` (or `/health/live`). Each test target passes the services it links (see
     /// its `ServicesUnderTest.swift`), so the harness depends on no service.
-    static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
+    public static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
                       overrides: [String: String] = [:], waitForReady: Bool = true,
                       build: ApplicationBuilder) async throws -> RunningService {
         let port = try TestEnvironment.freePort()
@@ -46,7 +46,7 @@ final class RunningService: Sendable {
         return running
     }
 
-    func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
+    public func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let response = try? await TestHTTP.request(.GET, baseURL + path, timeout: .seconds(2)), response.status == 200 { return }
@@ -57,38 +57,38 @@ final class RunningService: Sendable {
     }
 
     /// Graceful shutdown, as SIGTERM triggers it, and waits for the group to finish.
-    func stop() async {
+    public func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 }
 
 /// A tiny HTTP client for tests over the process-wide AsyncHTTPClient.
-enum TestHTTP {
-    struct Reply: Sendable {
-        let status: Int
-        let headers: [(String, String)]
-        let body: Data
+public enum TestHTTP {
+    public struct Reply: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: Data
 
-        func json() throws -> [String: Any] {
+        public func json() throws -> [String: Any] {
             try (JSONSerialization.jsonObject(with: body) as? [String: Any]).unwrap("a JSON object")
         }
-        func envelope() throws -> ErrorEnvelopeShape { try JSONDecoder().decode(ErrorEnvelopeShape.self, from: body) }
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public func envelope() throws -> ErrorEnvelopeShape { try JSONDecoder().decode(ErrorEnvelopeShape.self, from: body) }
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct ErrorEnvelopeShape: Decodable {
-        struct Body: Decodable {
-            let code: String
-            let message: String
-            let details: [String: String]
-            let requestId: String
+    public struct ErrorEnvelopeShape: Decodable {
+        public struct Body: Decodable {
+            public let code: String
+            public let message: String
+            public let details: [String: String]
+            public let requestId: String
         }
-        let error: Body
+        public let error: Body
     }
 
-    static func request(_ method: HTTPMethod, _ url: String, json: String? = nil, body: Data? = nil,
+    public static func request(_ method: HTTPMethod, _ url: String, json: String? = nil, body: Data? = nil,
                         headers: [String: String] = [:], timeout: Duration = .seconds(15)) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -106,19 +106,20 @@ enum TestHTTP {
 }
 
 extension Optional {
-    func unwrap(_ what: String) throws -> Wrapped {
+    public func unwrap(_ what: String) throws -> Wrapped {
         guard let self else { throw UnwrapError(what: what) }
         return self
     }
 }
 
-struct UnwrapError: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "expected \(what)" }
+public struct UnwrapError: Error, CustomStringConvertible {
+    public let what: String
+    public init(what: String) { self.what = what }
+    public var description: String { "expected \(what)" }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(100),
+public func eventually(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(100),
                 _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
@@ -129,8 +130,8 @@ func eventually(timeout: Duration = .seconds(20), every interval: Duration = .mi
 }
 
 /// Reads a Server-Sent Events stream until `marker` appears (or ten seconds pass).
-enum TestSSE {
-    static func read(_ url: String, token: String, until marker: String) async throws -> String {
+public enum TestSSE {
+    public static func read(_ url: String, token: String, until marker: String) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "authorization", value: "Bearer \(token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
@@ -158,11 +159,11 @@ enum TestSSE {
 }
 
 /// A task whose completion can be polled.
-final class TrackedTask<Success: Sendable>: Sendable {
+public final class TrackedTask<Success: Sendable>: Sendable {
     private let task: Task<Success, any Error>
     private let done = Flag(false)
 
-    init(_ operation: @escaping @Sendable () async throws -> Success) {
+    public init(_ operation: @escaping @Sendable () async throws -> Success) {
         let done = self.done
         task = Task {
             defer { done.set(true) }
@@ -170,6 +171,6 @@ final class TrackedTask<Success: Sendable>: Sendable {
         }
     }
 
-    var isFinished: Bool { done.isOn }
-    var value: Success { get async throws { try await task.value } }
+    public var isFinished: Bool { done.isOn }
+    public var value: Success { get async throws { try await task.value } }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OpsideJobs
 import OpsidePostgres
+import OpsideTesting
 import Testing
 
 /// The Postgres job queue against a real PostgreSQL: exactly-once execution under concurrency,

@@ -2,6 +2,7 @@ import Foundation
 import InventorySync
 import NIOHTTP1
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// The whole path as in production: a seller connects through main-api and integrations (the

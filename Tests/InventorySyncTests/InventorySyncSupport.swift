@@ -10,6 +10,7 @@ import NIOHTTP1
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsidePostgres
+import OpsideTesting
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization

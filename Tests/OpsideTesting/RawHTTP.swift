@@ -5,13 +5,13 @@ import Glibc
 
 /// Sends bytes exactly as written over a plain TCP socket and reads the reply: the path tricks an
 /// attacker tries (`//internal`, `/./`, `%2F`) would be tidied away by a real HTTP client.
-enum RawHTTP {
-    struct Reply: Sendable {
-        let status: Int
-        let head: String
-        let body: Data
+public enum RawHTTP {
+    public struct Reply: Sendable {
+        public let status: Int
+        public let head: String
+        public let body: Data
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             for line in head.split(separator: "\r\n").dropFirst() {
                 let parts = line.split(separator: ":", maxSplits: 1)
                 if parts.count == 2, parts[0].lowercased() == name.lowercased() {
@@ -20,15 +20,15 @@ enum RawHTTP {
             }
             return nil
         }
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// `METHOD target HTTP/1.1` with `headers` and `body`, on a fresh connection that asks to be closed.
-    static func request(port: Int, method: String = "GET", target: String, headers: [String: String] = [:],
+    public static func request(port: Int, method: String = "GET", target: String, headers: [String: String] = [:],
                         body: Data = Data()) async throws -> Reply {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
@@ -42,7 +42,7 @@ enum RawHTTP {
     }
 
     /// Writes `bytes` and reads until the server closes the connection (at most 10 s).
-    static func send(port: Int, bytes: Data) async throws -> Reply {
+    public static func send(port: Int, bytes: Data) async throws -> Reply {
         try await onOwnThread {
             let socket = try connect(port: port)
             defer { close(socket) }
@@ -58,7 +58,7 @@ enum RawHTTP {
     }
 
     /// A connected socket with a 10-second receive timeout.
-    static func connect(port: Int) throws -> Int32 {
+    public static func connect(port: Int) throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -77,7 +77,7 @@ enum RawHTTP {
         return socket
     }
 
-    static func write(_ socket: Int32, _ bytes: Data) {
+    public static func write(_ socket: Int32, _ bytes: Data) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -91,7 +91,7 @@ enum RawHTTP {
     }
 
     /// Everything the peer sends until it closes, or until the receive timeout.
-    static func read(_ socket: Int32) -> Data {
+    public static func read(_ socket: Int32) -> Data {
         var response = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -104,7 +104,7 @@ enum RawHTTP {
 
     /// Whether the server closes `socket` (reads end of file) within `timeout`, while the client
     /// sends nothing.
-    static func closedByServer(_ socket: Int32, within timeout: Duration) async throws -> Bool {
+    public static func closedByServer(_ socket: Int32, within timeout: Duration) async throws -> Bool {
         try await onOwnThread {
             let deadline = ContinuousClock.now + timeout
             var buffer = [UInt8](repeating: 0, count: 1024)
@@ -122,7 +122,7 @@ enum RawHTTP {
     /// Runs blocking socket calls on a thread of their own. On Swift's cooperative threads (two,
     /// on two cores) a few waiting reads would starve the in-process servers they wait for, and
     /// NIO's blocking pool is where bcrypt runs.
-    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
         }

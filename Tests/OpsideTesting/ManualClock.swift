@@ -3,12 +3,12 @@ import Synchronization
 
 /// A clock that moves only when a test says so: deadlines are reached by `advance(by:)`,
 /// never by waiting.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        let offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+public final class ManualClock: Clock, Sendable {
+    public struct Instant: InstantProtocol {
+        public let offset: Duration
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -19,12 +19,14 @@ final class ManualClock: Clock, Sendable {
 
     private let state = Mutex<(now: Instant, sleepers: [Sleeper], nextID: Int, cancelled: Set<Int>)>((Instant(offset: .zero), [], 0, []))
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
-    /// How many sleeps are waiting for the clock to move.
-    var sleepers: Int { state.withLock { $0.sleepers.count } }
+    public init() {}
 
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+    /// How many sleeps are waiting for the clock to move.
+    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -58,7 +60,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves the clock and wakes every sleep whose deadline it reaches.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let due = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -71,17 +73,17 @@ final class ManualClock: Clock, Sendable {
 }
 
 /// A value tests share with the tasks they start.
-final class SharedValue<Value: Sendable>: Sendable {
+public final class SharedValue<Value: Sendable>: Sendable {
     private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
+    public init(_ value: Value) { self.value = Mutex(value) }
+    public func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
 }
 
 /// Wall-clock time (a `Date`) that moves only when a test says so, for code that is handed
 /// `now: () -> Date` (token issue and expiry, sliding rate-limit windows).
-final class ManualWallClock: Sendable {
+public final class ManualWallClock: Sendable {
     private let value: Mutex<Date>
-    init(_ start: Date) { value = Mutex(start) }
-    var now: Date { value.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    public init(_ start: Date) { value = Mutex(start) }
+    public var now: Date { value.withLock { $0 } }
+    public func advance(by seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

@@ -4,6 +4,7 @@ import InventorySync
 import NIOCore
 import NIOHTTP1
 import OpsideCore
+import OpsideTesting
 import Synchronization
 import Testing
 

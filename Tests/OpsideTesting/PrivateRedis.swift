@@ -4,9 +4,9 @@ import OpsideRedis
 /// A redis-server of the test's own on a free port, for tests that stop and restart Redis without
 /// disturbing the shared one. Runs in the foreground as this process's child, so stopping it is a
 /// signal and a `waitpid`.
-final class PrivateRedis: @unchecked Sendable {
-    let port: Int
-    let directory: String
+public final class PrivateRedis: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
     private let executable: String
     private let lock = NSLock()
     private var pid: pid_t = 0
@@ -18,7 +18,7 @@ final class PrivateRedis: @unchecked Sendable {
     }
 
     /// `OPSIDE_REDIS_SERVER` (set by deploy/test), else `redis-server` on the PATH.
-    static func start() async throws -> PrivateRedis {
+    public static func start() async throws -> PrivateRedis {
         let executable = ProcessInfo.processInfo.environment["OPSIDE_REDIS_SERVER"] ?? "/usr/bin/redis-server"
         let directory = NSTemporaryDirectory() + "opside-redis-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -27,10 +27,10 @@ final class PrivateRedis: @unchecked Sendable {
         return server
     }
 
-    var settings: RedisSettings { RedisSettings(host: "127.0.0.1", port: port) }
+    public var settings: RedisSettings { RedisSettings(host: "127.0.0.1", port: port) }
 
     /// Starts the server and returns once it answers PING.
-    func startServer() async throws {
+    public func startServer() async throws {
         let argv = [executable, "--port", String(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
                     "--logfile", directory + "/redis.log"]
         var actions = posix_spawn_file_actions_t()
@@ -56,7 +56,7 @@ final class PrivateRedis: @unchecked Sendable {
     /// SIGKILL (Redis going away as in a crash; a SIGTERM could stay blocked, since the test
     /// process's signal mask is inherited), then waits for the process: afterwards nothing
     /// listens on the port.
-    func stopServer() {
+    public func stopServer() {
         let child = lock.withLock { () -> pid_t in
             defer { pid = 0 }
             return pid
@@ -67,12 +67,12 @@ final class PrivateRedis: @unchecked Sendable {
         while waitpid(child, &status, 0) == -1, errno == EINTR {}
     }
 
-    func destroy() {
+    public func destroy() {
         stopServer()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

@@ -10,10 +10,10 @@ import PostgresNIO
 import Testing
 
 /// The servers `deploy/test` started for this run, read from its environment.
-enum TestEnvironment {
-    static let environment = ProcessInfo.processInfo.environment
+public enum TestEnvironment {
+    public static let environment = ProcessInfo.processInfo.environment
     /// The folder holding `Package.swift`, found upward from this file wherever the harness sits.
-    static let repositoryRoot: URL = {
+    public static let repositoryRoot: URL = {
         var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while folder.path != "/", !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
             folder = folder.deletingLastPathComponent()
@@ -21,36 +21,36 @@ enum TestEnvironment {
         return folder
     }()
 
-    struct MissingServer: Error, CustomStringConvertible {
-        let variable: String
-        var description: String { "\(variable) is not set: run the tests through deploy/test, which starts PostgreSQL and Redis" }
+    public struct MissingServer: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String { "\(variable) is not set: run the tests through deploy/test, which starts PostgreSQL and Redis" }
     }
 
-    static func value(_ name: String) throws -> String {
+    public static func value(_ name: String) throws -> String {
         guard let value = environment[name], !value.isEmpty else { throw MissingServer(variable: name) }
         return value
     }
 
-    static var postgresHost: String { environment["OPSIDE_TEST_POSTGRES_HOST"] ?? "127.0.0.1" }
-    static func postgresPort() throws -> Int { Int(try value("OPSIDE_TEST_POSTGRES_PORT")) ?? 5432 }
-    static var postgresSuperuser: String { environment["OPSIDE_TEST_POSTGRES_SUPERUSER"] ?? "postgres" }
-    static var redisHost: String { environment["OPSIDE_TEST_REDIS_HOST"] ?? "127.0.0.1" }
-    static func redisPort() throws -> Int { Int(try value("OPSIDE_TEST_REDIS_PORT")) ?? 6379 }
+    public static var postgresHost: String { environment["OPSIDE_TEST_POSTGRES_HOST"] ?? "127.0.0.1" }
+    public static func postgresPort() throws -> Int { Int(try value("OPSIDE_TEST_POSTGRES_PORT")) ?? 5432 }
+    public static var postgresSuperuser: String { environment["OPSIDE_TEST_POSTGRES_SUPERUSER"] ?? "postgres" }
+    public static var redisHost: String { environment["OPSIDE_TEST_REDIS_HOST"] ?? "127.0.0.1" }
+    public static func redisPort() throws -> Int { Int(try value("OPSIDE_TEST_REDIS_PORT")) ?? 6379 }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "opside.tests")
         logger.logLevel = .warning
         return logger
     }()
 
     /// The suite's secrets for tests: random per run, never real.
-    static let serviceTokenSecret = "test-service-secret-" + UUID().uuidString
-    static let sessionTokenSecret = "test-session-secret-" + UUID().uuidString
+    public static let serviceTokenSecret = "test-service-secret-" + UUID().uuidString
+    public static let sessionTokenSecret = "test-session-secret-" + UUID().uuidString
     /// integrations' refresh-token key ring: one random AES-256 key per run.
-    static let tokenEncryptionKeys = "test:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    public static let tokenEncryptionKeys = "test:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
 
     /// A port nothing listens on right now (the kernel's choice, released at once).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -68,12 +68,12 @@ enum TestEnvironment {
 
 /// A fresh database per test, bootstrapped like production (roles, schemas), so tests run in
 /// parallel without seeing each other's rows.
-struct TestDatabase: Sendable {
-    let name: String
-    let host: String
-    let port: Int
+public struct TestDatabase: Sendable {
+    public let name: String
+    public let host: String
+    public let port: Int
 
-    static func create(host: String? = nil, port: Int? = nil) async throws -> TestDatabase {
+    public static func create(host: String? = nil, port: Int? = nil) async throws -> TestDatabase {
         let host = host ?? TestEnvironment.postgresHost
         let port = try port ?? TestEnvironment.postgresPort()
         let name = "opside_test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
@@ -88,7 +88,7 @@ struct TestDatabase: Sendable {
     }
 
     /// Runs `body` on a superuser connection to `database`.
-    static func withSuperuser<T: Sendable>(host: String, port: Int, database: String,
+    public static func withSuperuser<T: Sendable>(host: String, port: Int, database: String,
                                            _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let configuration = PostgresConnection.Configuration(
             host: host, port: port, username: TestEnvironment.postgresSuperuser, password: nil, database: database, tls: .disable)
@@ -103,12 +103,12 @@ struct TestDatabase: Sendable {
         }
     }
 
-    func withSuperuser<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    public func withSuperuser<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.withSuperuser(host: host, port: port, database: name, body)
     }
 
     /// Runs one query as superuser and returns the first column of the first row as an integer.
-    func count(_ sql: String) async throws -> Int {
+    public func count(_ sql: String) async throws -> Int {
         try await withSuperuser { connection in
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
             for try await value in rows.decode(Int64.self) { return Int(value) }
@@ -117,7 +117,7 @@ struct TestDatabase: Sendable {
     }
 
     /// Runs one query as superuser and returns every row's first column as text.
-    func strings(_ sql: String) async throws -> [String] {
+    public func strings(_ sql: String) async throws -> [String] {
         try await withSuperuser { connection in
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
             var values: [String] = []
@@ -127,14 +127,14 @@ struct TestDatabase: Sendable {
     }
 
     /// A `Database` connected as `service`'s role, run by the caller's task group.
-    func settings(for service: OpsideService) -> PostgresSettings {
+    public func settings(for service: OpsideService) -> PostgresSettings {
         PostgresSettings(host: host, port: port, database: name, user: service.databaseRole, maxConnections: 10,
                          leaseTimeout: .seconds(3))
     }
 }
 
 /// Configuration for one service under test; `overrides` win.
-func testConfiguration(service: OpsideService, database: TestDatabase, port: Int, redisPort: Int? = nil,
+public func testConfiguration(service: OpsideService, database: TestDatabase, port: Int, redisPort: Int? = nil,
                        overrides: [String: String] = [:]) async throws -> ConfigReader {
     var values: [String: String] = [
         "http.host": "127.0.0.1", "http.port": String(port),
@@ -163,7 +163,7 @@ func testConfiguration(service: OpsideService, database: TestDatabase, port: Int
 
 extension TestEnvironment {
     /// An executable built beside the test bundle (`.build/debug/<name>`).
-    static func executable(_ name: String) -> URL {
+    public static func executable(_ name: String) -> URL {
         let testBundle = Bundle.main.bundleURL
         let candidates = [testBundle.deletingLastPathComponent(), testBundle, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         for folder in candidates where FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent(name).path) {

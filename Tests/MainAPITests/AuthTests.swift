@@ -2,6 +2,7 @@ import Foundation
 import OpsideCore
 import OpsideJobs
 import OpsideRedis
+import OpsideTesting
 import Testing
 
 /// Sign-up, login, sessions, rate limits and the realtime feed on main-api.

@@ -3,6 +3,7 @@ import InventorySync
 import OpsideAmazonData
 import OpsideCore
 import OpsidePostgres
+import OpsideTesting
 import PostgresNIO
 import Testing
 

@@ -4,9 +4,9 @@ import Testing
 /// A PostgreSQL cluster of the test's own, for tests that stop and restart the server without
 /// disturbing the shared one. Runs as the `postgres` user when the tests run as root (CI does):
 /// PostgreSQL refuses to run as root.
-final class PrivatePostgres: Sendable {
-    let port: Int
-    let directory: String
+public final class PrivatePostgres: Sendable {
+    public let port: Int
+    public let directory: String
     private let binaries: String
 
     private init(port: Int, directory: String, binaries: String) {
@@ -15,7 +15,7 @@ final class PrivatePostgres: Sendable {
         self.binaries = binaries
     }
 
-    static func start() async throws -> PrivatePostgres {
+    public static func start() async throws -> PrivatePostgres {
         let binaries = try TestEnvironment.value("OPSIDE_PG_BIN")
         let directory = NSTemporaryDirectory() + "opside-pg-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -26,18 +26,18 @@ final class PrivatePostgres: Sendable {
         return cluster
     }
 
-    func startServer() throws {
+    public func startServer() throws {
         try Self.run(binaries + "/pg_ctl", [
             "-D", directory + "/data", "-w", "-l", directory + "/log",
             "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", "start",
         ], asPostgres: true)
     }
 
-    func stopServer() throws {
+    public func stopServer() throws {
         try Self.run(binaries + "/pg_ctl", ["-D", directory + "/data", "-w", "-m", "immediate", "stop"], asPostgres: true)
     }
 
-    func destroy() {
+    public func destroy() {
         try? stopServer()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -2,6 +2,7 @@ import Foundation
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
+import OpsideTesting
 import Testing
 
 @Suite struct CronScheduleTests {

@@ -2,6 +2,7 @@ import Foundation
 import InventorySync
 import NIOHTTP1
 import OpsideCore
+import OpsideTesting
 import Testing
 
 @Suite(.serialized) struct InventorySyncImportTests {

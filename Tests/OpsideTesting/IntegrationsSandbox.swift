@@ -9,12 +9,12 @@ import ServiceLifecycle
 import Testing
 
 /// The Amazon sandbox booted in-process on a free port, driven over HTTP like the real thing.
-final class IntegrationsSandbox: Sendable {
-    let baseURL: String
+public final class IntegrationsSandbox: Sendable {
+    public let baseURL: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     /// Consent approval answers 302 to main-api's callback: this client must not follow it.
-    let browser: HTTPClient
+    public let browser: HTTPClient
 
     private init(baseURL: String, group: ServiceGroup, task: Task<Void, any Error>) {
         self.baseURL = baseURL
@@ -23,7 +23,7 @@ final class IntegrationsSandbox: Sendable {
         browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     }
 
-    static func start() async throws -> IntegrationsSandbox {
+    public static func start() async throws -> IntegrationsSandbox {
         var logger = Logger(label: "amazon-sandbox-under-test")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -38,35 +38,35 @@ final class IntegrationsSandbox: Sendable {
         return IntegrationsSandbox(baseURL: "http://127.0.0.1:\(port)", group: group, task: task)
     }
 
-    func stop() async {
+    public func stop() async {
         try? await browser.shutdown()
         await group.triggerGracefulShutdown()
         _ = await task.result
     }
 
-    struct Seller: Decodable {
-        let sellingPartnerId: String
-        let refreshToken: String
-        let marketplaceIds: [String]
+    public struct Seller: Decodable {
+        public let sellingPartnerId: String
+        public let refreshToken: String
+        public let marketplaceIds: [String]
     }
 
-    func createSeller(seed: Int) async throws -> Seller {
+    public func createSeller(seed: Int) async throws -> Seller {
         let reply = try await TestHTTP.request(.POST, baseURL + "/_sandbox/sellers", json: #"{"seed":\#(seed),"skus":5,"months":1}"#)
         guard reply.status == 201 else { throw TestFailure(description: "sandbox seller: \(reply.status) \(reply.text)") }
         return try JSONDecoder().decode(Seller.self, from: reply.body)
     }
 
-    func advanceClock(seconds: Int) async throws {
+    public func advanceClock(seconds: Int) async throws {
         let reply = try await TestHTTP.request(.POST, baseURL + "/_sandbox/clock", json: #"{"advanceSeconds":\#(seconds)}"#)
         guard reply.status == 200 else { throw TestFailure(description: "sandbox clock: \(reply.text)") }
     }
 
     /// Exchanges a refresh token at the sandbox's LWA directly: the status says whether it works.
-    func refreshStatus(_ refreshToken: String) async throws -> Int {
+    public func refreshStatus(_ refreshToken: String) async throws -> Int {
         try await lwa(["grant_type": "refresh_token", "refresh_token": refreshToken]).status
     }
 
-    func lwa(_ fields: [String: String]) async throws -> TestHTTP.Reply {
+    public func lwa(_ fields: [String: String]) async throws -> TestHTTP.Reply {
         var form = fields
         form["client_id"] = "amzn1.application-oa2-client.opside-sandbox"
         form["client_secret"] = "opside-sandbox-secret"
@@ -74,7 +74,7 @@ final class IntegrationsSandbox: Sendable {
                                           headers: ["content-type": "application/x-www-form-urlencoded"])
     }
 
-    static func formEncode(_ fields: [String: String]) -> String {
+    public static func formEncode(_ fields: [String: String]) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
@@ -83,7 +83,7 @@ final class IntegrationsSandbox: Sendable {
     /// Plays the seller on Seller Central: opens the consent page, picks the account, approves.
     /// - Returns: the redirect's `Location` (the callback URL with `state`, `selling_partner_id`,
     ///   `spapi_oauth_code`).
-    func approve(consentURL: String, sellingPartnerID: String) async throws -> URLComponents {
+    public func approve(consentURL: String, sellingPartnerID: String) async throws -> URLComponents {
         let page = try await TestHTTP.request(.GET, consentURL)
         guard page.status == 200 else { throw TestFailure(description: "consent page answered \(page.status): \(page.text)") }
         var fields: [String: String] = [:]
@@ -111,7 +111,7 @@ final class IntegrationsSandbox: Sendable {
     }
 
     /// Configuration that points integrations' Amazon client at this sandbox.
-    var amazonOverrides: [String: String] {
+    public var amazonOverrides: [String: String] {
         var values = ["amazon.lwaEndpoint": baseURL + "/auth/o2/token",
                       "amazon.maxAttempts": "2", "amazon.retryBaseDelayMilliseconds": "20", "amazon.retryMaxDelayMilliseconds": "100"]
         for region in ["na", "eu", "fe"] {

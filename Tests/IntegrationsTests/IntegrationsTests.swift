@@ -9,6 +9,7 @@ import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
+import OpsideTesting
 import PostgresNIO
 import ServiceLifecycle
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import OpsideRedis
+import OpsideTesting
 import Testing
 
 /// The hiredis wrapper against a real Redis: commands, scripts, and a subscriber that keeps its

@@ -3,6 +3,7 @@ import InventorySync
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
+import OpsideTesting
 import Testing
 
 /// How a load merges into the `amazon` tables: a first load (nothing of the marketplace there

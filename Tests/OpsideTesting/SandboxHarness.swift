@@ -10,13 +10,13 @@ import Synchronization
 import Testing
 
 /// A sandbox booted in-process on an ephemeral port, plus a real client talking to it over HTTP.
-final class SandboxHarness: Sendable {
-    let baseURL: String
-    let state: SandboxState
-    let httpClient: HTTPClient
-    let settings: AmazonSPAPISettings
-    let serverTask: Task<Void, any Error>
-    static let logger = Logger(label: "amazon-tests")
+public final class SandboxHarness: Sendable {
+    public let baseURL: String
+    public let state: SandboxState
+    public let httpClient: HTTPClient
+    public let settings: AmazonSPAPISettings
+    public let serverTask: Task<Void, any Error>
+    public static let logger = Logger(label: "amazon-tests")
 
     private init(baseURL: String, state: SandboxState, serverTask: Task<Void, any Error>, sandbox: SandboxSettings) {
         self.baseURL = baseURL
@@ -31,7 +31,7 @@ final class SandboxHarness: Sendable {
             reportPollInitialInterval: .milliseconds(200), reportPollMaxInterval: .milliseconds(500), reportTimeout: .seconds(60))
     }
 
-    static func start(_ sandbox: SandboxSettings = SandboxSettings(port: 0, reportProcessingSeconds: 0.6)) async throws -> SandboxHarness {
+    public static func start(_ sandbox: SandboxSettings = SandboxSettings(port: 0, reportProcessingSeconds: 0.6)) async throws -> SandboxHarness {
         var sandbox = sandbox
         sandbox.port = 0
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -46,7 +46,7 @@ final class SandboxHarness: Sendable {
     }
 
     /// Runs `body` against a fresh sandbox and always shuts both down, also when `body` throws.
-    static func with<T>(_ sandbox: SandboxSettings = SandboxSettings(port: 0, reportProcessingSeconds: 0.6),
+    public static func with<T>(_ sandbox: SandboxSettings = SandboxSettings(port: 0, reportProcessingSeconds: 0.6),
                         _ body: (SandboxHarness) async throws -> T) async throws -> T {
         let harness = try await start(sandbox)
         do {
@@ -59,13 +59,13 @@ final class SandboxHarness: Sendable {
         }
     }
 
-    func shutdown() async throws {
+    public func shutdown() async throws {
         try await httpClient.shutdown()
         serverTask.cancel()
         _ = await serverTask.result
     }
 
-    func client(rateLimiter: any SPAPIRateLimiter = UnpacedRateLimiter(), usagePlans: UsagePlanTable = .amazonDefaults,
+    public func client(rateLimiter: any SPAPIRateLimiter = UnpacedRateLimiter(), usagePlans: UsagePlanTable = .amazonDefaults,
                 settings: AmazonSPAPISettings? = nil) -> (SPAPIClient, LWAAccessTokenCache) {
         let settings = settings ?? self.settings
         let lwa = LoginWithAmazonClient(httpClient: httpClient, settings: settings, logger: Self.logger)
@@ -76,49 +76,49 @@ final class SandboxHarness: Sendable {
 
     // MARK: Admin API
 
-    struct Seller: Decodable {
-        let sellingPartnerId: String
-        let refreshToken: String
-        let region: String
-        let marketplaceIds: [String]
+    public struct Seller: Decodable {
+        public let sellingPartnerId: String
+        public let refreshToken: String
+        public let region: String
+        public let marketplaceIds: [String]
     }
 
-    func createSeller(seed: UInt64, skus: Int = 20, months: Int = 3) async throws -> Seller {
+    public func createSeller(seed: UInt64, skus: Int = 20, months: Int = 3) async throws -> Seller {
         let body = try await admin("POST", "/_sandbox/sellers", ["seed": seed, "skus": skus, "months": months])
         return try JSONDecoder().decode(Seller.self, from: Data(body))
     }
 
-    func connection(for seller: Seller) -> SPAPIConnection {
+    public func connection(for seller: Seller) -> SPAPIConnection {
         SPAPIConnection.seller(seller.sellingPartnerId, region: .northAmerica, refreshToken: seller.refreshToken)
     }
 
-    func installFaults(_ profile: [String: Any]) async throws {
+    public func installFaults(_ profile: [String: Any]) async throws {
         _ = try await admin("PUT", "/_sandbox/faults", profile)
     }
 
-    func clearFaults() async throws {
+    public func clearFaults() async throws {
         _ = try await admin("DELETE", "/_sandbox/faults", nil)
     }
 
-    func stats(_ seller: String) async throws -> [String: Any] {
+    public func stats(_ seller: String) async throws -> [String: Any] {
         let body = try await admin("GET", "/_sandbox/sellers/\(seller)/stats", nil)
         return try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] ?? [:]
     }
 
-    func requests(_ seller: String, _ operation: String) async throws -> Int {
+    public func requests(_ seller: String, _ operation: String) async throws -> Int {
         (try await stats(seller)["requests"] as? [String: Any])?[operation] as? Int ?? 0
     }
 
-    func throttled(_ seller: String, _ operation: String) async throws -> Int {
+    public func throttled(_ seller: String, _ operation: String) async throws -> Int {
         (try await stats(seller)["throttled"] as? [String: Any])?[operation] as? Int ?? 0
     }
 
-    func tokenRefreshes(_ seller: String) async throws -> Int {
+    public func tokenRefreshes(_ seller: String) async throws -> Int {
         try await stats(seller)["tokenRefreshes"] as? Int ?? -1
     }
 
     @discardableResult
-    func admin(_ method: String, _ path: String, _ json: [String: Any]?, expect: Int? = nil) async throws -> [UInt8] {
+    public func admin(_ method: String, _ path: String, _ json: [String: Any]?, expect: Int? = nil) async throws -> [UInt8] {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .init(rawValue: method)
         if let json {
@@ -134,19 +134,20 @@ final class SandboxHarness: Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A limiter that never waits: for tests about everything but pacing.
-struct UnpacedRateLimiter: SPAPIRateLimiter {
-    func acquire(bucket: String, plan: UsagePlan) async throws {}
-    func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {}
+public struct UnpacedRateLimiter: SPAPIRateLimiter {
+    public init() {}
+    public func acquire(bucket: String, plan: UsagePlan) async throws {}
+    public func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {}
 }
 
 /// The Redis the test script starts (deploy/test), or a clear failure.
-func testRedis() throws -> RedisClient {
+public func testRedis() throws -> RedisClient {
     let environment = ProcessInfo.processInfo.environment
     // Same spelling and default host as OpsideTests' TestEnvironment.
     let host = environment["OPSIDE_TEST_REDIS_HOST"] ?? "127.0.0.1"
@@ -157,18 +158,18 @@ func testRedis() throws -> RedisClient {
 }
 
 /// In-memory chunks as an async byte source.
-struct ChunkSource: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let chunks: [ByteBuffer]
+public struct ChunkSource: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    public let chunks: [ByteBuffer]
 
-    init(_ bytes: [UInt8], chunkSize: Int = 7) {
+    public init(_ bytes: [UInt8], chunkSize: Int = 7) {
         chunks = stride(from: 0, to: bytes.count, by: chunkSize).map { ByteBuffer(bytes: bytes[$0..<Swift.min(bytes.count, $0 + chunkSize)]) }
     }
 
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var remaining: ArraySlice<ByteBuffer>
-        mutating func next() async throws -> ByteBuffer? { remaining.popFirst() }
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        public var remaining: ArraySlice<ByteBuffer>
+        public mutating func next() async throws -> ByteBuffer? { remaining.popFirst() }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks[...]) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks[...]) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import OpsideTesting
 import Testing
 
 /// Dates and times in the spellings report files use become the instants they name; anything

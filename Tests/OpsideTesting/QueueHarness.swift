@@ -10,10 +10,10 @@ import Testing
 
 /// A migrated test database with the job queue on it, and helpers to run workers in-process as
 /// separate "processes" (each with its own pool and worker id).
-struct QueueHarness: Sendable {
-    let database: TestDatabase
+public struct QueueHarness: Sendable {
+    public let database: TestDatabase
 
-    static func make() async throws -> QueueHarness {
+    public static func make() async throws -> QueueHarness {
         let database = try await TestDatabase.create()
         let harness = QueueHarness(database: database)
         _ = try await harness.withDatabase { try await PlatformMigrations.migrator().apply(on: $0) }
@@ -21,7 +21,7 @@ struct QueueHarness: Sendable {
     }
 
     /// Runs `body` with a live pool connected as the test-runner service role.
-    func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+    public func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let db = Database(settings: database.settings(for: .testRunner), logger: TestEnvironment.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await db.client.run(); return nil }
@@ -31,13 +31,13 @@ struct QueueHarness: Sendable {
         }
     }
 
-    func redis() throws -> RedisClient {
+    public func redis() throws -> RedisClient {
         RedisClient(settings: RedisSettings(host: TestEnvironment.redisHost, port: try TestEnvironment.redisPort()))
     }
 
     /// Starts `count` workers (each with its own pool, like separate processes) plus whatever
     /// extra services are given, runs `body`, then shuts them all down gracefully.
-    func withWorkers<T: Sendable>(
+    public func withWorkers<T: Sendable>(
         count: Int = 1, queues: [String], registry: JobRegistry, settings: JobWorkerSettings,
         redis: RedisClient? = nil, subscribe: Bool = false, maintenance: [CronEntry]? = nil,
         _ body: @Sendable (JobQueue) async throws -> T
@@ -77,32 +77,35 @@ struct QueueHarness: Sendable {
         }
     }
 
-    func count(_ sql: String) async throws -> Int { try await database.count(sql) }
+    public func count(_ sql: String) async throws -> Int { try await database.count(sql) }
 }
 
 /// Records what handlers ran, from any thread.
-final class ExecutionLog: Sendable {
+public final class ExecutionLog: Sendable {
     private let entries = NIOLockedValueBox<[(id: Int64, tenant: UUID?, at: ContinuousClock.Instant, attempt: Int)]>([])
 
-    func record(_ job: ClaimedJob) {
+    public init() {}
+
+    public func record(_ job: ClaimedJob) {
         entries.withLockedValue { $0.append((job.id, job.tenantID, .now, job.attempt)) }
     }
 
-    var ids: [Int64] { entries.withLockedValue { $0.map(\.id) } }
-    var tenants: [UUID?] { entries.withLockedValue { $0.map(\.tenant) } }
-    var instants: [ContinuousClock.Instant] { entries.withLockedValue { $0.map(\.at) } }
-    var attempts: [Int] { entries.withLockedValue { $0.map(\.attempt) } }
-    var count: Int { entries.withLockedValue { $0.count } }
+    public var ids: [Int64] { entries.withLockedValue { $0.map(\.id) } }
+    public var tenants: [UUID?] { entries.withLockedValue { $0.map(\.tenant) } }
+    public var instants: [ContinuousClock.Instant] { entries.withLockedValue { $0.map(\.at) } }
+    public var attempts: [Int] { entries.withLockedValue { $0.map(\.attempt) } }
+    public var count: Int { entries.withLockedValue { $0.count } }
 }
 
 /// A switch a test flips while workers run.
-final class Flag: Sendable {
+public final class Flag: Sendable {
     private let value: NIOLockedValueBox<Bool>
-    init(_ initial: Bool) { value = NIOLockedValueBox(initial) }
-    var isOn: Bool { value.withLockedValue { $0 } }
-    func set(_ newValue: Bool) { value.withLockedValue { $0 = newValue } }
+    public init(_ initial: Bool) { value = NIOLockedValueBox(initial) }
+    public var isOn: Bool { value.withLockedValue { $0 } }
+    public func set(_ newValue: Bool) { value.withLockedValue { $0 = newValue } }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
