@@ -1,29 +1,32 @@
 import Foundation
 import OpsideAmazonSPAPI
-import OpsideTesting
 
 /// One place where a JSON document breaks its schema.
-struct SchemaViolation: Sendable, CustomStringConvertible {
-    let path: String
-    let message: String
-    var description: String { "\(path): \(message)" }
+public struct SchemaViolation: Sendable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
 }
 
 /// One of Amazon's Swagger 2.0 models, read to find each operation's response schema.
-struct SwaggerModel: Sendable {
-    let document: JSONValue
-    let validator: SwaggerSchemaValidator
+public struct SwaggerModel: Sendable {
+    public let document: JSONValue
+    public let validator: SwaggerSchemaValidator
 
     /// The folder holding Amazon's models: `OPSIDE_SPAPI_MODELS`, else `shared/spapi-models` beside
     /// the repository (where the project keeps the official copies).
-    static var directory: URL {
+    public static var directory: URL {
         if let path = ProcessInfo.processInfo.environment["OPSIDE_SPAPI_MODELS"] { return URL(fileURLWithPath: path) }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/spapi-models")
     }
 
     /// Loads `<api>.json` (the `api` of an `SPAPIOperation`, e.g. `reports_2021-06-30`).
-    init(api: String) throws {
+    public init(api: String) throws {
         let url = Self.directory.appendingPathComponent("\(api).json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw HarnessError("model \(url.path) is missing: set OPSIDE_SPAPI_MODELS to the folder of Amazon's models")
@@ -34,7 +37,7 @@ struct SwaggerModel: Sendable {
     }
 
     /// The declared responses of an operation by status code ("200", "202"…).
-    func responses(operationID: String) -> [String: JSONValue]? {
+    public func responses(operationID: String) -> [String: JSONValue]? {
         guard case .object(let paths)? = document["paths"] else { return nil }
         for case .object(let methods) in paths.values {
             for case .object(let operation) in methods.values where operation["operationId"] == .string(operationID) {
@@ -49,10 +52,11 @@ struct SwaggerModel: Sendable {
 /// `required`, `properties`, `additionalProperties`, `items`, `enum`, string lengths and
 /// patterns, array sizes, numeric bounds and the `date-time`/`date` formats. Enough of JSON
 /// Schema to catch a sandbox answer that Amazon's real clients would choke on.
-struct SwaggerSchemaValidator: Sendable {
-    let definitions: [String: JSONValue]
+public struct SwaggerSchemaValidator: Sendable {
+    public let definitions: [String: JSONValue]
+    public init(definitions: [String: JSONValue]) { self.definitions = definitions }
 
-    func validate(_ value: JSONValue, against schema: JSONValue, at path: String = "$") -> [SchemaViolation] {
+    public func validate(_ value: JSONValue, against schema: JSONValue, at path: String = "$") -> [SchemaViolation] {
         guard case .object(let rule) = schema else { return [] }
         var violations: [SchemaViolation] = []
         func fail(_ message: String, _ at: String = path) { violations.append(SchemaViolation(path: at, message: message)) }
@@ -118,7 +122,7 @@ struct SwaggerSchemaValidator: Sendable {
         return violations
     }
 
-    static func matches(_ value: JSONValue, type: String) -> Bool {
+    public static func matches(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {
         case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("number", .number): true
         case ("integer", .number(let number)): number.rounded() == number
@@ -126,7 +130,7 @@ struct SwaggerSchemaValidator: Sendable {
         }
     }
 
-    static func matches(_ text: String, format: String) -> Bool {
+    public static func matches(_ text: String, format: String) -> Bool {
         switch format {
         case "date-time":
             (try? Date(text, strategy: .iso8601)) != nil
@@ -138,7 +142,7 @@ struct SwaggerSchemaValidator: Sendable {
         }
     }
 
-    static func describe(_ value: JSONValue) -> String {
+    public static func describe(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool(let flag): "\(flag)"
