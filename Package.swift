@@ -229,3 +229,57 @@ package.products += [
     .executable(name: "opside", targets: ["OpsideCLI"]),
     .executable(name: "opside-sync-bench", targets: ["opside-sync-bench"]),
 ]
+
+// MARK: The read model of the `amazon` schema (issue 10): one catalog of its tables, which
+// inventory-sync's loader writes through, and typed, tenant-scoped, read-only reads over it.
+package.targets += [
+    .target(
+        name: "OpsideAmazonData",
+        dependencies: ["OpsideCore", "OpsidePostgres", postgres, logging],
+        path: "Shared/AmazonData", swiftSettings: swiftSettings),
+]
+for target in package.targets where ["InventorySync", "OpsideTests"].contains(target.name) {
+    target.dependencies.append("OpsideAmazonData")
+}
+
+// MARK: Tests (issue 10): one harness (`OpsideTesting`: the PostgreSQL and Redis fixtures, the
+// Amazon sandbox, any service on a free port), a test target per service that has its own tests,
+// and the whole-suite targets (`OpsideTests`, `AmazonTests`). A change to one service builds and
+// runs its own target: `swift test --filter InventorySyncTests`.
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let platformLibraries: [Target.Dependency] = ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs"]
+package.targets += [
+    .target(
+        name: "OpsideTesting",
+        dependencies: platformLibraries + ["OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres, logging, configuration,
+                                           lifecycle, asyncHTTPClient, nioCore, nioHTTP1],
+        path: "Tests/OpsideTesting", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "InventorySyncTests",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySync", "OpsideAmazonData", "OpsideEvents", "OpsideTransport",
+                                           "MainAPI", "Integrations", "OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres, logging,
+                                           configuration, lifecycle, asyncHTTPClient, nioCore, nioHTTP1, tracing,
+                                           .product(name: "OTel", package: "swift-otel")],
+        path: "Tests/InventorySyncTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "IntegrationsTests",
+        dependencies: platformLibraries + ["OpsideTesting", "Integrations", "MainAPI", "OpsideAmazonSPAPI", "AmazonSandbox",
+                                           hummingbird, postgres, logging, configuration, lifecycle, asyncHTTPClient, nioCore, nioHTTP1],
+        path: "Tests/IntegrationsTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "MainAPITests",
+        dependencies: platformLibraries + ["OpsideTesting", "MainAPI", hummingbird, configuration],
+        path: "Tests/MainAPITests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "JobsTests",
+        dependencies: platformLibraries + ["OpsideTesting", postgres, logging],
+        path: "Tests/JobsTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "PlatformTests",
+        dependencies: platformLibraries + ["OpsideTesting", nioCore, postgres, logging],
+        path: "Tests/PlatformTests", swiftSettings: swiftSettings),
+]
+for target in package.targets where ["OpsideTests", "AmazonTests"].contains(target.name) {
+    target.dependencies.append("OpsideTesting")
+}

@@ -2,6 +2,7 @@ import AmazonSandbox
 import AsyncHTTPClient
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 @Suite("Login with Amazon against the sandbox")

@@ -1,6 +1,7 @@
 import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 /// The sandbox driven by a client sellers and developers really use, not only by ours: a sandbox

@@ -1,6 +1,7 @@
 import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 /// Every paginated operation of the sandbox, paged the way Amazon allows: the follow-up call sends

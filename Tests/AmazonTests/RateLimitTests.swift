@@ -2,6 +2,7 @@ import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
 import OpsideRedis
+import OpsideTesting
 import Testing
 
 @Suite("Rate limits shared through Redis")

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import CompressNIO
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 /// No report, however hostile, makes the parser hold more than a bounded piece of it: a gzip

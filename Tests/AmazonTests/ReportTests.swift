@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 @Suite("Report lifecycle and parsing")

@@ -1,5 +1,6 @@
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 @Suite("Retries and typed errors")

@@ -1,6 +1,7 @@
 import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Testing
 
 /// The HTTP status of an `SPAPIError.api`, nil for any other failure.

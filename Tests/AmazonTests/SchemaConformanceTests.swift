@@ -2,6 +2,7 @@ import AmazonSandbox
 import Foundation
 import NIOHTTP1
 import OpsideAmazonSPAPI
+import OpsideTesting
 import Synchronization
 import Testing
 

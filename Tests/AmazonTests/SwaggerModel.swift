@@ -1,4 +1,5 @@
 import Foundation
+import OpsideTesting
 import OpsideAmazonSPAPI
 import OpsideSchemaValidation
 

@@ -2,6 +2,7 @@ import Foundation
 import Integrations
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// Keeps the deployment files consistent with ``OpsideService``: docker-compose.yml, fly/*.toml,

@@ -3,6 +3,7 @@ import Foundation
 import Integrations
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// Issue 9, finding 8: a deployed suite must never fall back to the local sandboxes. The

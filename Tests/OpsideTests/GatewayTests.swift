@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import OpsideTesting
 import HTTPTypes
 import Hummingbird
 import Integrations

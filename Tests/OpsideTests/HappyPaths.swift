@@ -1,4 +1,5 @@
 import Foundation
+import OpsideTesting
 import OpsideCore
 import Testing
 
@@ -173,7 +174,7 @@ final class HappyPaths {
     /// Another tenant asking for this tenant's connection or run gets the answer an unknown id
     /// gets, and main-api's answer is the owner's envelope byte for byte.
     func anotherTenantGetsTheSame404() async throws {
-        let signUp = try await call(mainAPI, "POST", "/api/v1/auth/signup", json: SignUpFlowTests.signUpBody(email: "other-tenant@shop.test"))
+        let signUp = try await call(mainAPI, "POST", "/api/v1/auth/signup", json: TestSignUp.signUpBody(email: "other-tenant@shop.test"))
         #expect(signUp.status == 201, "\(signUp.text)")
         let otherTenant = try (json(signUp)["tenantId"] as? String).unwrap("tenantId")
         let login = try await call(mainAPI, "POST", "/api/v1/auth/login",

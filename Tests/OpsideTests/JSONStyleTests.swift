@@ -1,4 +1,5 @@
 import Foundation
+import OpsideTesting
 import OpsideCore
 import OpsideTransport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import OpsideCore
 import OpsideSchemaValidation
+import OpsideTesting
 import Testing
 
 /// Every public and internal operation in the services' own OpenAPI documents, called with
@@ -15,10 +16,10 @@ import Testing
         let database = try await TestDatabase.create()
         let sandbox = try await IntegrationsSandbox.start()
         let integrations = try await RunningService.start(.integrations, database: database,
-                                                          overrides: IntegrationsStack.amazonOverrides(sandbox))
+                                                          overrides: sandbox.amazonOverrides)
         let inventorySync = try await RunningService.start(
             .inventorySync, database: database,
-            overrides: IntegrationsStack.amazonOverrides(sandbox).merging(["services.integrations.url": integrations.baseURL]) { $1 })
+            overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
         let payments = try await RunningService.start(.payments, database: database)
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
@@ -28,7 +29,7 @@ import Testing
             running.append(try await RunningService.start(service, database: database))
         }
 
-        let (session, tenant) = try await SignUpFlowTests.signUp(mainAPI, email: "fuzz@shop.test")
+        let (session, tenant) = try await TestSignUp.signUp(mainAPI, email: "fuzz@shop.test")
         let audit = try await ResponseAudit.load(running)
         var failures: [String] = []
         var calls = 0

@@ -1,5 +1,6 @@
 import Foundation
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// Postgres going away and coming back: readiness says so, requests fail fast with the envelope,

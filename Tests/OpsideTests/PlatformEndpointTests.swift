@@ -1,5 +1,6 @@
 import Foundation
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// Every service boots from its own `buildApplication`, migrates, and serves the shared endpoints

@@ -2,6 +2,7 @@ import Foundation
 import JWTKit
 @testable import OpsideCore
 import OpsideRedis
+import OpsideTesting
 @testable import OpsideTransport
 import Testing
 
@@ -290,7 +291,7 @@ import Testing
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)
         defer { Task { await mainAPI.stop() } }
-        let (token, _) = try await SignUpFlowTests.signUp(mainAPI, email: "headers@shop.test")
+        let (token, _) = try await TestSignUp.signUp(mainAPI, email: "headers@shop.test")
         let inQuery = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/me?access_token=\(token)")
         #expect(inQuery.status == 400, "a token in the URL is refused outside the event stream")
         let me = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/me", headers: ["authorization": "Bearer \(token)"])
@@ -345,7 +346,7 @@ import Testing
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["realtime.heartbeatMilliseconds": "100"])
         defer { Task { await mainAPI.stop() } }
-        let (token, _) = try await SignUpFlowTests.signUp(mainAPI, email: "streams@shop.test")
+        let (token, _) = try await TestSignUp.signUp(mainAPI, email: "streams@shop.test")
         // The test's own HTTP client keeps a connection or two alive; those are not streams.
         let baseline = TCPTable.connections(toLocalPort: mainAPI.port, state: "01")
         var sockets: [Int32] = []

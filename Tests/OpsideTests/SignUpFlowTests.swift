@@ -1,28 +1,18 @@
 import Foundation
 import OpsideCore
+import OpsideTesting
 import Testing
 
 /// The first real flow across services: main-api signs a seller up, publishes `tenant.created`,
 /// payments creates the billing account, and main-api reads it back over a signed internal call.
 @Suite struct SignUpFlowTests {
-    static func signUpBody(email: String, password: String = "Correct-Horse-42", company: String = "Acme Goods") -> String {
-        #"{"email":"\#(email)","password":"\#(password)","companyName":"\#(company)"}"#
-    }
-
-    static func signUp(_ mainAPI: RunningService, email: String) async throws -> (token: String, tenant: String) {
-        let reply = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/signup", json: signUpBody(email: email))
-        #expect(reply.status == 201, "sign-up answered \(reply.status): \(reply.text)")
-        let json = try reply.json()
-        return (try (json["token"] as? String).unwrap("token"), try (json["tenantId"] as? String).unwrap("tenantId"))
-    }
-
     @Test func tenantCreatedIsHandledExactlyOnceByPayments() async throws {
         let database = try await TestDatabase.create()
         let payments = try await RunningService.start(.payments, database: database)
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["services.payments.url": payments.baseURL])
         defer { Task { await mainAPI.stop(); await payments.stop() } }
 
-        let (token, tenant) = try await Self.signUp(mainAPI, email: "owner@acme.test")
+        let (token, tenant) = try await TestSignUp.signUp(mainAPI, email: "owner@acme.test")
         let created = try await eventually {
             try await database.count("SELECT count(*) FROM payments.billing_accounts WHERE tenant_id = '\(tenant)'") == 1
         }
@@ -45,7 +35,7 @@ import Testing
     @Test func eventWaitsForPaymentsWhenItWasDownAtSignUp() async throws {
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)
-        let (_, tenant) = try await Self.signUp(mainAPI, email: "late@acme.test")
+        let (_, tenant) = try await TestSignUp.signUp(mainAPI, email: "late@acme.test")
         // main-api's relay moves the event into payments' queue, where it waits.
         #expect(try await eventually {
             try await database.count("SELECT count(*) FROM platform.jobs WHERE queue = 'payments' AND state = 'available'") == 1
@@ -79,7 +69,7 @@ import Testing
         #expect(try ready.envelope().error.details["redis"] != nil, "readiness names Redis as down")
         #expect(try ready.envelope().error.details["postgres"] == nil)
 
-        let (_, tenant) = try await Self.signUp(mainAPI, email: "noredis@acme.test")
+        let (_, tenant) = try await TestSignUp.signUp(mainAPI, email: "noredis@acme.test")
         #expect(try await eventually {
             try await database.count("SELECT count(*) FROM payments.billing_accounts WHERE tenant_id = '\(tenant)'") == 1
         })

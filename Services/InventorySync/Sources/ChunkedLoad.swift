@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideCore
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsideAmazonData
 import OpsideCore
 
 /// An event's key: the MD5 (hex) of its identity values as text, joined by U+001F, NULL spelled

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 
 /// Fetches a window of financial events (`listFinancialEvents`, page by page) into the six

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 
 /// Fetches inbound shipments and their items: the open ones on a first sync, then those changed

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 
 /// Fetches the inventory summaries of every marketplace (a snapshot: one window).

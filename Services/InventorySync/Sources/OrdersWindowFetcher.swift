@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 
 /// Fetches a window of orders and their items, by creation date on a first sync and by "changed

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsideAmazonData
 import OpsideCore
 import PostgresNIO
 

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 
 /// One dataset inventory-sync keeps current for a connection. The order of the cases is the
 /// backfill order: what claim detection needs first (ledger, reimbursements, returns, removals,

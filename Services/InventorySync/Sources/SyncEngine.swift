@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideJobs

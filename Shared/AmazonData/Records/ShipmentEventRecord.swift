@@ -1,0 +1,47 @@
+import Foundation
+
+/// A shipment financial event (Finances v0 `ShipmentEventList`), one row per item. `charges` and `fees` are the breakdowns as JSON.
+public struct ShipmentEventRecord: AmazonRecord, Hashable {
+    public static let table = AmazonTables.shipmentEvents
+
+    public let connectionID: UUID
+    public let marketplaceID: String
+    public let eventKey: String
+    public let occurrence: Int
+    public let amazonOrderID: String?
+    public let sellerOrderID: String?
+    public let marketplaceName: String?
+    public let postedAt: Date?
+    public let sellerSKU: String?
+    public let orderItemID: String?
+    public let quantity: Int?
+    /// Minor units of `currency`.
+    public let principalMinor: Int64?
+    /// Minor units of `currency`.
+    public let chargesMinor: Int64?
+    /// Minor units of `currency`.
+    public let feesMinor: Int64?
+    public let currency: String?
+    public let charges: String?
+    public let fees: String?
+
+    public init(_ values: AmazonRecordValues) throws {
+        connectionID = try values.uuid("connection_id")
+        marketplaceID = try values.text("marketplace_id")
+        eventKey = try values.text("event_key")
+        occurrence = try values.int("occurrence")
+        amazonOrderID = try values.optionalText("amazon_order_id")
+        sellerOrderID = try values.optionalText("seller_order_id")
+        marketplaceName = try values.optionalText("marketplace_name")
+        postedAt = try values.optionalDate("posted_at")
+        sellerSKU = try values.optionalText("seller_sku")
+        orderItemID = try values.optionalText("order_item_id")
+        quantity = try values.optionalInt("quantity")
+        principalMinor = try values.minor("principal_minor")
+        chargesMinor = try values.minor("charges_minor")
+        feesMinor = try values.minor("fees_minor")
+        currency = try values.optionalText("currency")
+        charges = try values.json("charges")
+        fees = try values.json("fees")
+    }
+}

@@ -1,0 +1,20 @@
+import Configuration
+import Hummingbird
+import Integrations
+import MainAPI
+import OpsideCore
+import OpsideTesting
+
+/// The services this test target links, booted through their real `buildApplication`.
+extension RunningService {
+    static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
+                      overrides: [String: String] = [:], waitForReady: Bool = true) async throws -> RunningService {
+        try await start(service, database: database, redisPort: redisPort, overrides: overrides, waitForReady: waitForReady) { reader in
+            switch service {
+        case .integrations: try await IntegrationsService.buildApplication(reader: reader)
+        case .mainAPI: try await MainAPIService.buildApplication(reader: reader)
+            default: throw TestFailure(description: "\(service.name) is not linked into IntegrationsTests")
+            }
+        }
+    }
+}

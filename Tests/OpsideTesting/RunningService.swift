@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import OpsideCore
+import ServiceLifecycle
+import Testing
+
+/// One service booted through its real `buildApplication`, serving on a real port, with its
+/// workers and relay running, until `stop()` sends it the graceful shutdown SIGTERM would.
+public final class RunningService: Sendable {
+    public let service: OpsideService
+    public let port: Int
+    public let baseURL: String
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(service: OpsideService, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.service = service
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+        self.group = group
+        self.task = task
+    }
+
+    /// Makes a service's application from its configuration: its `buildApplication(reader:)`.
+    public typealias ApplicationBuilder = @Sendable (ConfigReader) async throws -> any ApplicationProtocol
+
+    /// Boots `service` against `database` through `build` and waits until it answers
+    /// `/health/ready` (or `/health/live`). Each test target passes the services it links (see
+    /// its `ServicesUnderTest.swift`), so the harness depends on no service.
+    public static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
+                      overrides: [String: String] = [:], waitForReady: Bool = true,
+                      build: ApplicationBuilder) async throws -> RunningService {
+        let port = try TestEnvironment.freePort()
+        let reader = try await testConfiguration(service: service, database: database, port: port, redisPort: redisPort, overrides: overrides)
+        let app = try await build(reader)
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
+        let task = Task { try await group.run() }
+        let running = RunningService(service: service, port: port, group: group, task: task)
+        try await running.waitUntilServing(path: waitForReady ? "/health/ready" : "/health/live")
+        return running
+    }
+
+    public func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let response = try? await TestHTTP.request(.GET, baseURL + path, timeout: .seconds(2)), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(service.name) did not answer \(path) with 200 within \(timeout)")
+        throw CancellationError()
+    }
+
+    /// Graceful shutdown, as SIGTERM triggers it, and waits for the group to finish.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// A tiny HTTP client for tests over the process-wide AsyncHTTPClient.
+public enum TestHTTP {
+    public struct Reply: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: Data
+
+        public func json() throws -> [String: Any] {
+            try (JSONSerialization.jsonObject(with: body) as? [String: Any]).unwrap("a JSON object")
+        }
+        public func envelope() throws -> ErrorEnvelopeShape { try JSONDecoder().decode(ErrorEnvelopeShape.self, from: body) }
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public struct ErrorEnvelopeShape: Decodable {
+        public struct Body: Decodable {
+            public let code: String
+            public let message: String
+            public let details: [String: String]
+            public let requestId: String
+        }
+        public let error: Body
+    }
+
+    public static func request(_ method: HTTPMethod, _ url: String, json: String? = nil, body: Data? = nil,
+                        headers: [String: String] = [:], timeout: Duration = .seconds(15)) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        } else if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+        let bytes = try await response.body.collect(upTo: 32 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: bytes))
+    }
+}
+
+extension Optional {
+    public func unwrap(_ what: String) throws -> Wrapped {
+        guard let self else { throw UnwrapError(what: what) }
+        return self
+    }
+}
+
+public struct UnwrapError: Error, CustomStringConvertible {
+    public let what: String
+    public init(what: String) { self.what = what }
+    public var description: String { "expected \(what)" }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+public func eventually(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(100),
+                _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
+
+/// Reads a Server-Sent Events stream until `marker` appears (or ten seconds pass).
+public enum TestSSE {
+    public static func read(_ url: String, token: String, until marker: String) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        // The body of an event stream never ends by itself and its iterator does not answer task
+        // cancellation, so the reader runs on its own and the wait gives up on it after 15 s.
+        let found = NIOLockedValueBox<String?>(nil)
+        let reader = Task {
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.contains(marker) {
+                    found.withLockedValue { $0 = text }
+                    return
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if let text = found.withLockedValue({ $0 }) { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        reader.cancel()
+        throw UnwrapError(what: "the marker '\(marker)' in the stream within 15 s")
+    }
+}
+
+/// A task whose completion can be polled.
+public final class TrackedTask<Success: Sendable>: Sendable {
+    private let task: Task<Success, any Error>
+    private let done = Flag(false)
+
+    public init(_ operation: @escaping @Sendable () async throws -> Success) {
+        let done = self.done
+        task = Task {
+            defer { done.set(true) }
+            return try await operation()
+        }
+    }
+
+    public var isFinished: Bool { done.isOn }
+    public var value: Success { get async throws { try await task.value } }
+}

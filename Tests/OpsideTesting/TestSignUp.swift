@@ -1,0 +1,19 @@
+import Foundation
+import Testing
+
+/// Signing a seller up through main-api, as every cross-service test begins.
+public enum TestSignUp {
+    /// A sign-up request's JSON body.
+    public static func signUpBody(email: String, password: String = "Correct-Horse-42", company: String = "Acme Goods") -> String {
+        #"{"email":"\#(email)","password":"\#(password)","companyName":"\#(company)"}"#
+    }
+
+    /// Signs a new seller up through main-api's public API.
+    /// - Returns: the session token and the new tenant's id.
+    public static func signUp(_ mainAPI: RunningService, email: String) async throws -> (token: String, tenant: String) {
+        let reply = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/signup", json: signUpBody(email: email))
+        #expect(reply.status == 201, "sign-up answered \(reply.status): \(reply.text)")
+        let json = try reply.json()
+        return (try (json["token"] as? String).unwrap("token"), try (json["tenantId"] as? String).unwrap("tenantId"))
+    }
+}

@@ -1,0 +1,39 @@
+import ClaimDetector
+import Configuration
+import CostDocs
+import EvidenceEngine
+import Hummingbird
+import Integrations
+import InventorySync
+import MainAPI
+import MCDE
+import OpsideCore
+import OpsideTesting
+import Payments
+import RefundEngine
+import TestRunner
+
+/// The services this test target links, booted through their real `buildApplication`.
+extension RunningService {
+    static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
+                      overrides: [String: String] = [:], waitForReady: Bool = true) async throws -> RunningService {
+        try await start(service, database: database, redisPort: redisPort, overrides: overrides, waitForReady: waitForReady) { reader in
+            try await buildApplication(service, reader: reader)
+        }
+    }
+
+    static func buildApplication(_ service: OpsideService, reader: ConfigReader) async throws -> any ApplicationProtocol {
+        switch service {
+        case .mainAPI: try await MainAPIService.buildApplication(reader: reader)
+        case .integrations: try await IntegrationsService.buildApplication(reader: reader)
+        case .payments: try await PaymentsService.buildApplication(reader: reader)
+        case .costDocs: try await CostDocsService.buildApplication(reader: reader)
+        case .refundEngine: try await RefundEngineService.buildApplication(reader: reader)
+        case .mcde: try await MCDEService.buildApplication(reader: reader)
+        case .claimDetector: try await ClaimDetectorService.buildApplication(reader: reader)
+        case .evidenceEngine: try await EvidenceEngineService.buildApplication(reader: reader)
+        case .inventorySync: try await InventorySyncService.buildApplication(reader: reader)
+        case .testRunner: try await TestRunnerService.buildApplication(reader: reader)
+        }
+    }
+}
