@@ -257,7 +257,8 @@ func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: Str
     let quarantined = try JSONDecoder.opside.decode(Quarantine.self, from: lines.body).lines.map(\.lineNumber)
     return (run, ImportResult(runId: run.runId, detectedReportType: run.detectedReportType ?? "", dataset: run.dataset,
                               rowsLoaded: run.rowsDone, rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated,
-                              rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined))
+                              rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined,
+                              rowsWithWarnings: run.rowsWithWarnings, warnings: run.warnings))
 }
 
 extension TestDatabase {

@@ -61,7 +61,7 @@ public enum InventorySyncService {
         let reconciler = InventoryPostgresReconciler(database: platform.database, logger: platform.logger)
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
-                                reconciler: reconciler, logger: platform.logger)
+                                reconciler: reconciler, logger: platform.logger, now: platform.clocks.now)
         let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
         let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
         let importer = ReportImporter(database: platform.database, logger: platform.logger, limits: ImportLimits(reader: reader),

@@ -12,16 +12,35 @@ public struct QuarantinedLine: Sendable, Equatable, Codable {
     public let rawLine: String
 }
 
+/// A value of an optional column that a row loaded without (kept NULL) because no reader
+/// understood it: the row is kept, and the run's result names the value.
+public struct RowWarning: Sendable, Equatable, Codable {
+    public let lineNumber: Int
+    public let column: String
+    public let value: String
+    public let reason: String
+
+    public init(lineNumber: Int, column: String, value: String, reason: String) {
+        self.lineNumber = lineNumber
+        self.column = column
+        self.value = value
+        self.reason = reason
+    }
+}
+
 /// What one merge changed.
 public struct MergeCounts: Sendable, Equatable, Codable {
     public var staged = 0
     public var inserted = 0
     public var updated = 0
     public var quarantined = 0
+    /// Rows that loaded without a value of theirs (see `RowWarning`).
+    public var warned = 0
 
     static func + (lhs: MergeCounts, rhs: MergeCounts) -> MergeCounts {
         MergeCounts(staged: lhs.staged + rhs.staged, inserted: lhs.inserted + rhs.inserted,
-                    updated: lhs.updated + rhs.updated, quarantined: lhs.quarantined + rhs.quarantined)
+                    updated: lhs.updated + rhs.updated, quarantined: lhs.quarantined + rhs.quarantined,
+                    warned: lhs.warned + rhs.warned)
     }
 }
 
@@ -182,6 +201,10 @@ final class StagingSession {
     private var sequence = 0
     private(set) var quarantine: [QuarantinedLine] = []
     private(set) var quarantinedCount = 0
+    /// The first `warningLimit` warnings, and how many rows had one.
+    private(set) var warnings: [RowWarning] = []
+    private(set) var warnedCount = 0
+    static let warningLimit = 100
     /// Chunks merged while their source was still being read, and chunks of late rows left to `merge()`.
     private(set) var chunksMergedWhileStaging = 0
     private(set) var chunksStagedLate = 0
@@ -309,6 +332,23 @@ final class StagingSession {
     }
     static let quarantineLineBytes = 4096
 
+    /// Notes the values of optional columns a row loads without.
+    func warn(line: Int, _ values: [(column: String, value: String, reason: String)]) {
+        guard !values.isEmpty else { return }
+        warnedCount += 1
+        for value in values where warnings.count < Self.warningLimit {
+            let kept = String(decoding: value.value.utf8.prefix(256), as: UTF8.self)
+            warnings.append(RowWarning(lineNumber: line, column: value.column, value: kept, reason: value.reason))
+        }
+    }
+
+    /// The warnings as the `sync_runs.warnings` column keeps them.
+    var warningsJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(warnings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
     /// Merges what is still staged into the `amazon` tables, writes the quarantine, and returns
     /// what the whole session changed (chunks merged while staging included).
     func merge() async throws -> MergeCounts {
@@ -339,6 +379,7 @@ final class StagingSession {
                 """, logger: logger)
         }
         counts.quarantined = quarantinedCount
+        counts.warned = warnedCount
         tables.removeAll()
         return counts
     }

@@ -75,12 +75,15 @@ public final class SyncEngine: Sendable {
     let settings: SyncEngineSettings
     let reconciler: any InventoryReconciler
     let logger: Logger
+    /// The wall clock report reuse windows (regeneration limits) are judged by.
+    let now: @Sendable () -> Date
     /// Minimum age of the upper bound Finances accepts (`PostedBefore` must be > 2 minutes old).
     static let financeLag: TimeInterval = 180
 
     public init(database: Database, outbox: EventOutbox, redis: RedisClient?, tokens: any AmazonAccessTokenSource,
                 httpClient: HTTPClient, rateLimiter: any SPAPIRateLimiter, settings: SyncEngineSettings,
-                reconciler: any InventoryReconciler, logger: Logger) {
+                reconciler: any InventoryReconciler, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.now = now
         self.database = database
         self.outbox = outbox
         self.redis = redis
@@ -291,7 +294,7 @@ public final class SyncEngine: Sendable {
             repeat {
                 let page = try await api.listFinancialEvents(postedAfter: start.formatted(.iso8601), postedBefore: end.formatted(.iso8601),
                                                              maxResultsPerPage: 100, nextToken: token)
-                if let lists = page.FinancialEvents { rows.add(lists, marketplace: marketplaces[0], windowStart: start) }
+                if let lists = page.FinancialEvents { try rows.add(lists, marketplace: marketplaces[0], windowStart: start) }
                 token = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
                 pages += 1
                 await publishProgress(arguments, progress: progress, pagesInWindow: pages)
@@ -321,10 +324,10 @@ public final class SyncEngine: Sendable {
                 for try await page in api.allOrders(query) {
                     pages += 1
                     for order in page.Orders {
-                        orders.append(OrderRows.order(order, marketplace: order.MarketplaceId ?? marketplace))
+                        orders.append(try OrderRows.order(order, marketplace: order.MarketplaceId ?? marketplace))
                         for try await itemPage in api.allOrderItems(orderID: order.AmazonOrderId) {
                             for item in itemPage.OrderItems {
-                                items.append(OrderRows.item(item, orderID: order.AmazonOrderId, marketplace: order.MarketplaceId ?? marketplace))
+                                items.append(try OrderRows.item(item, orderID: order.AmazonOrderId, marketplace: order.MarketplaceId ?? marketplace))
                             }
                         }
                     }
@@ -406,6 +409,8 @@ public final class SyncEngine: Sendable {
                 UPDATE amazon.sync_runs SET windows_done = windows_done + 1, pages_done = pages_done + \(Int32(clamping: pages)),
                     rows_done = rows_done + \(Int64(counts.staged)), rows_inserted = rows_inserted + \(Int64(counts.inserted)),
                     rows_updated = rows_updated + \(Int64(counts.updated)), rows_quarantined = rows_quarantined + \(Int64(counts.quarantined)),
+                    rows_with_warnings = rows_with_warnings + \(Int64(counts.warned)),
+                    warnings = CASE WHEN jsonb_array_length(warnings) < 100 THEN warnings || \(session.warningsJSON)::jsonb ELSE warnings END,
                     estimated_finish_at = \(estimate)
                 WHERE run_id = \(arguments.runID)
                 """, logger: logger)
@@ -429,13 +434,14 @@ public final class SyncEngine: Sendable {
         let logger = self.logger
         let tenant = arguments.tenantID, connection = arguments.connectionID
         let limit = arguments.dataset.regenerationLimit
-        let wantedEnd = end ?? Date()
+        let now = self.now()
+        let wantedEnd = end ?? now
         let reusable: (String, String, String?)? = try await database.withTransaction(tenant: tenant) { db in
             let rows = try await db.query("""
                 SELECT report_id, status, document_id FROM amazon.report_requests
                 WHERE connection_id = \(connection) AND report_type = \(type) AND marketplace_id = \(marketplace)
                   AND status IN ('requested', 'done', 'cancelled')
-                  AND requested_at > now() - make_interval(secs => \(limit))
+                  AND requested_at > \(now.addingTimeInterval(-limit))
                   AND (data_start IS NULL AND \(start)::timestamptz IS NULL OR data_start <= \(start))
                   AND (data_end IS NULL OR data_end >= \(wantedEnd.addingTimeInterval(-limit)))
                 ORDER BY requested_at DESC LIMIT 1
@@ -457,8 +463,9 @@ public final class SyncEngine: Sendable {
             reportID = try await api.createReport(specification).reportId
             _ = try await database.withTransaction(tenant: tenant) { db in
                 try await db.query("""
-                    INSERT INTO amazon.report_requests (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end)
-                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? Date()))
+                    INSERT INTO amazon.report_requests
+                        (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end, requested_at)
+                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? now), \(now))
                     ON CONFLICT (report_id) DO NOTHING
                     """, logger: logger)
             }

@@ -55,18 +55,21 @@ public struct SyncPostgresRepository: SyncRepository {
     static let runColumns = """
         run_id, connection_id, dataset, trigger, state, queued_at, started_at, finished_at, windows_total, windows_done,
         pages_done, rows_done, rows_inserted, rows_updated, rows_quarantined, estimated_finish_at, error_kind, error_message,
-        detected_report_type
+        detected_report_type, rows_with_warnings, warnings::text
         """
+
+    static let warningsDecoder = JSONDecoder()
 
     static func decodeRuns(_ rows: PostgresRowSequence) async throws -> [SyncRun] {
         var runs: [SyncRun] = []
         for try await row in rows {
             let r = try row.decode((UUID, UUID, String, String, String, Date, Date?, Date?, Int32, Int32, Int32, Int64, Int64,
-                                    Int64, Int64, Date?, String?, String?, String?).self)
+                                    Int64, Int64, Date?, String?, String?, String?, Int64, String).self)
             runs.append(SyncRun(runId: r.0, connectionId: r.1, dataset: r.2, trigger: r.3, state: r.4, queuedAt: r.5, startedAt: r.6,
                                 finishedAt: r.7, windowsTotal: Int(r.8), windowsDone: Int(r.9), pagesDone: Int(r.10),
                                 rowsDone: Int(r.11), rowsInserted: Int(r.12), rowsUpdated: Int(r.13), rowsQuarantined: Int(r.14),
-                                estimatedFinishAt: r.15, errorKind: r.16, errorMessage: r.17, detectedReportType: r.18))
+                                estimatedFinishAt: r.15, errorKind: r.16, errorMessage: r.17, detectedReportType: r.18,
+                                rowsWithWarnings: Int(r.19), warnings: try Self.warningsDecoder.decode([RowWarning].self, from: Data(r.20.utf8))))
         }
         return runs
     }

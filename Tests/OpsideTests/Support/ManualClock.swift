@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import Synchronization
 
 /// A clock that moves only when a test says so: deadlines are reached by `advance(by:)`,
@@ -77,9 +78,10 @@ final class SharedValue<Value: Sendable>: Sendable {
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
 }
 
-/// Wall-clock time (a `Date`) that moves only when a test says so, for code that is handed
-/// `now: () -> Date` (token issue and expiry, sliding rate-limit windows).
-final class ManualWallClock: Sendable {
+/// Wall-clock time (a `Date`) that moves only when a test says so, for code that is handed a
+/// `WallClock` or `now: () -> Date` (token issue and expiry, OAuth states, cron ticks, sliding
+/// rate-limit windows).
+final class ManualWallClock: WallClock {
     private let value: Mutex<Date>
     init(_ start: Date) { value = Mutex(start) }
     var now: Date { value.withLock { $0 } }

@@ -38,11 +38,14 @@ final class RunningService: Sendable {
     }
 
     /// Boots `service` against `database` and waits until it answers `/health/live`.
+    /// - Parameter clocks: the service's clocks; main-api and integrations take clocks a test
+    ///   moves (the services of one test share them, as their tokens are judged by them).
     static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
-                      overrides: [String: String] = [:], waitForReady: Bool = true) async throws -> RunningService {
+                      overrides: [String: String] = [:], waitForReady: Bool = true,
+                      clocks: ServiceClocks = .system) async throws -> RunningService {
         let port = try TestEnvironment.freePort()
         let reader = try await testConfiguration(service: service, database: database, port: port, redisPort: redisPort, overrides: overrides)
-        let app = try await buildApplication(service, reader: reader)
+        let app = try await buildApplication(service, reader: reader, clocks: clocks)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
         let task = Task { try await group.run() }
         let running = RunningService(service: service, port: port, group: group, task: task)
@@ -50,10 +53,11 @@ final class RunningService: Sendable {
         return running
     }
 
-    static func buildApplication(_ service: OpsideService, reader: ConfigReader) async throws -> any ApplicationProtocol {
+    static func buildApplication(_ service: OpsideService, reader: ConfigReader,
+                                 clocks: ServiceClocks = .system) async throws -> any ApplicationProtocol {
         switch service {
-        case .mainAPI: try await MainAPIService.buildApplication(reader: reader)
-        case .integrations: try await IntegrationsService.buildApplication(reader: reader)
+        case .mainAPI: try await MainAPIService.buildApplication(reader: reader, clocks: clocks)
+        case .integrations: try await IntegrationsService.buildApplication(reader: reader, clocks: clocks)
         case .payments: try await PaymentsService.buildApplication(reader: reader)
         case .costDocs: try await CostDocsService.buildApplication(reader: reader)
         case .refundEngine: try await RefundEngineService.buildApplication(reader: reader)
