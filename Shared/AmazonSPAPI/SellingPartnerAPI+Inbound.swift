@@ -244,14 +244,20 @@ extension SellingPartnerAPI {
     }
 
     /// Polls an asynchronous inbound operation until it is no longer `IN_PROGRESS`.
+    /// Pauses and the timeout run on the client's clock.
     public func waitForInboundOperation(operationID: String, interval: Duration = .seconds(1),
                                         timeout: Duration = .seconds(300)) async throws -> InboundOperationStatus {
-        let deadline = ContinuousClock.now + timeout
+        try await pollInboundOperation(operationID: operationID, interval: interval, timeout: timeout, clock: client.clock)
+    }
+
+    private func pollInboundOperation(operationID: String, interval: Duration, timeout: Duration,
+                                      clock: some Clock<Duration>) async throws -> InboundOperationStatus {
+        let deadline = clock.now.advanced(by: timeout)
         var pause = interval
         while true {
             let status = try await getInboundOperationStatus(operationID: operationID)
-            if status.operationStatus != "IN_PROGRESS" || ContinuousClock.now > deadline { return status }
-            try await Task.sleep(for: pause)
+            if status.operationStatus != "IN_PROGRESS" || clock.now > deadline { return status }
+            try await clock.sleep(for: pause)
             pause = min(pause * 2, .seconds(30))
         }
     }
