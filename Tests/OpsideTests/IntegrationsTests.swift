@@ -586,7 +586,7 @@ struct IntegrationsStack {
             seconds += 1
             clock.advance(by: 1)
             let expectedTicks = 60 + seconds
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(60)) {
                 let ticks = try await stack.database.count("""
                     SELECT count(*) FROM platform.cron_ticks WHERE name = '\(IntegrationsService.accountHealthSweepKind)'
                     """)

@@ -210,12 +210,13 @@ import Testing
         try await harness.withWorkers(count: 3, queues: ["cron"], registry: registry, settings: Self.fast, maintenance: cron,
                                       wallClock: clock) { (_: JobQueue) async throws -> Void in
             // The leader's first look goes a minute back (a tick its predecessor missed is kept).
-            #expect(try await eventually { try await harness.count(tickCount) == 60 })
+            // (Bounded waits for the replicas to start and elect a leader, generous for a loaded machine.)
+            #expect(try await eventually(timeout: .seconds(90)) { try await harness.count(tickCount) == 60 })
             for second in 1...3 {
                 clock.advance(by: 1)
-                #expect(try await eventually { try await harness.count(tickCount) == 60 + second }, "second \(second)")
+                #expect(try await eventually(timeout: .seconds(60)) { try await harness.count(tickCount) == 60 + second }, "second \(second)")
             }
-            #expect(try await eventually { log.count == 63 })
+            #expect(try await eventually(timeout: .seconds(60)) { log.count == 63 })
         }
         let ticks = try await harness.count(tickCount)
         let jobs = try await harness.count("SELECT count(*) FROM platform.jobs WHERE kind = 'test.tick'")
