@@ -1,3 +1,6 @@
+import Foundation
+import OpsideCore
+
 // MARK: Fulfillment Inbound v0 (fulfillmentInboundV0.json): shipped vs received quantities.
 
 public struct InboundShipmentAddress: Codable, Sendable {
@@ -207,9 +210,16 @@ public struct InboundPlan: Codable, Sendable {
 
 public struct InboundPlanItem: Codable, Sendable {
     public struct PrepInstruction: Codable, Sendable {
+        /// The model's `Currency`: `amount` is a JSON number, read as a `Decimal` from its text.
         public struct Fee: Codable, Sendable {
-            public let amount: Double
+            public let amount: Decimal
             public let code: String
+
+            /// As `Money`, rounded half-even to the currency's minor unit.
+            /// - Throws: `MoneyError` for an unknown currency.
+            public func money() throws(MoneyError) -> Money {
+                try Money(parsing: "\(amount)", currencyCode: code, rounding: .halfEven)
+            }
         }
         public let fee: Fee?
         public let prepOwner: String?
