@@ -27,7 +27,8 @@ public struct LedgerDetailRow: ReportRow, Equatable {
     public let unreconciledQuantity: Int?
 
     public init(record: ReportRecord) throws(ReportRowError) {
-        date = try record.required("Date and Time", "Date")
+        // `Date and Time` is optional: left empty in a row, the required `Date` answers.
+        if let dateTime = record.string("Date and Time") { date = dateTime } else { date = try record.required("Date") }
         fnsku = try record.required("FNSKU")
         asin = record.string("ASIN")
         msku = record.string("MSKU", "SKU")

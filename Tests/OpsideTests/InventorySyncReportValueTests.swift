@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import NIOHTTP1
 import Testing
 
 /// Dates and times in the spellings report files use become the instants they name. A required
@@ -11,6 +12,8 @@ import Testing
         case stored(String)
         /// Stored without its time (`event_date`), the time reported as a warning.
         case withoutTime(String)
+        /// Stored without a time it did not have (empty `Date and Time`): nothing to warn about.
+        case withoutTimeOrWarning(String)
         case quarantined
     }
 
@@ -45,6 +48,7 @@ import Testing
             ("2024-03-01", "2024-03-01T10:00:00.0000015Z", .stored("2024-03-01 2024-03-01 10:00:00.000002")),
             ("2024-03-01", "2024-03-01T00:30:00+01", .stored("2024-03-01 2024-02-29 23:30:00")),
             ("2024-03-01", "2024-03-01T10:00:00 CET", .stored("2024-03-01 2024-03-01 09:00:00")),
+            ("2024-03-02", "", .withoutTimeOrWarning("2024-03-02")),
             ("2024-03-01", "2024-03-01T10", .withoutTime("2024-03-01")),
             ("2024-03-01", "2024-03-01T10:00:00.Z", .withoutTime("2024-03-01")),
             ("2024-03-01", "2024-03-01T24:00:01Z", .withoutTime("2024-03-01")),
@@ -76,7 +80,7 @@ import Testing
         let expected = cases.enumerated().compactMap { index, spelling -> String? in
             switch spelling.2 {
             case .stored(let value): "REF-\(index) " + value + (value.contains(".") ? "" : ".000000")
-            case .withoutTime(let day): "REF-\(index) \(day) none"
+            case .withoutTime(let day), .withoutTimeOrWarning(let day): "REF-\(index) \(day) none"
             case .quarantined: nil
             }
         }
@@ -189,5 +193,35 @@ import Testing
         #expect(reasons[1].contains("\"1980.5\" has more than 0 digits"), "\(reasons)")
         #expect(reasons[2].contains("\"DOLLARS\" is not an ISO 4217 currency code"), "\(reasons)")
         #expect(reasons[3].contains("amount-per-unit is not an amount: 1,23"), "\(reasons)")
+    }
+}
+
+/// The marketplace of an imported file decides its currency and day order: one Amazon does not
+/// list is refused before the upload is read, never loaded as US dollars.
+@Suite(.serialized) struct InventorySyncImportMarketplaceTests {
+    @Test func anUnknownMarketplaceIsRefusedNotLoadedAsDollars() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
+        defer { Task { await service.stop(); await sandbox.stop() } }
+        let tenant = UUID(), connection = UUID()
+        let file = ([InventorySyncMergeTests.ledgerHeader, InventorySyncReportValueTests.line(0, date: "03/05/2026", dateTime: "")]
+            .map { $0.joined(separator: "\t") }.joined(separator: "\n")) + "\n"
+        let refused = try await service.call(.POST, "/internal/amazon/connections/\(connection)/imports?marketplaceId=A1NOTAMARKET",
+                                             tenant: tenant, body: Data(file.utf8))
+        #expect(refused.status == 400 || refused.status == 422, "\(refused.status) \(refused.text)")
+        #expect(refused.text.contains("A1NOTAMARKET") && refused.text.contains("not an Amazon marketplace id"))
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(connection)'") == 0)
+
+        // Ireland, one of the marketplaces the old table lacked, loads (in euros, day first).
+        let irish = try await service.importAndWait(tenant: tenant, connection: connection, query: "?marketplaceId=A28R8C7NBKEWEA",
+                                                    body: Data(file.utf8))
+        #expect(irish.reply.status == 202, "\(irish.reply.text)")
+        let irishResult = try irish.result.unwrap("the Irish import's result: \(String(describing: irish.run))")
+        #expect(irishResult.rowsInserted == 1 && irishResult.rowsQuarantined == 0, "\(irishResult)")
+        #expect(try await database.strings("""
+            SELECT marketplace_id || ' ' || event_date::text FROM amazon.ledger_detail WHERE connection_id = '\(connection)'
+            """) == ["A28R8C7NBKEWEA 2026-05-03"])
     }
 }
