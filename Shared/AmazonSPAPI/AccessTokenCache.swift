@@ -19,9 +19,8 @@ public protocol SPAPIAccessTokenSource: Sendable {
 public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
     private struct CachedToken: Sendable {
         let value: String
-        let refreshAt: ContinuousClock.Instant
-        /// The same moment on the wall clock, for callers that hand the token on with its deadline.
-        let refreshAtDate: Date
+        /// When this cache stops handing it out; also the deadline a vault lends it with.
+        let refreshAt: Date
     }
 
     private enum Entry {
@@ -31,15 +30,19 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
 
     private let lwa: LoginWithAmazonClient
     private let refreshMargin: Duration
-    private let clock = ContinuousClock()
+    /// The clock token lifetimes run on (injected: tests move it).
+    private let now: @Sendable () -> Date
     private let logger: Logger
     private var entries: [String: Entry] = [:]
     private var generation: UInt64 = 0
     /// Refreshes started since creation, for metrics and tests.
     public private(set) var refreshCount = 0
 
-    public init(lwa: LoginWithAmazonClient, refreshMargin: Duration = .seconds(60), logger: Logger) {
+    /// - Parameter now: the wall clock token lifetimes are judged by.
+    public init(lwa: LoginWithAmazonClient, refreshMargin: Duration = .seconds(60), logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.lwa = lwa
+        self.now = now
         self.refreshMargin = refreshMargin
         self.logger = logger
     }
@@ -52,12 +55,12 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
     /// Amazon's `expires_in` runs out): what a vault tells the services it lends the token to.
     public func accessTokenWithDeadline(for connection: SPAPIConnection) async throws -> (token: String, usableUntil: Date) {
         let token = try await cachedToken(for: connection)
-        return (token.value, token.refreshAtDate)
+        return (token.value, token.refreshAt)
     }
 
     private func cachedToken(for connection: SPAPIConnection) async throws -> CachedToken {
         switch entries[connection.id] {
-        case .ready(let token, let credential) where credential == connection.credential && clock.now < token.refreshAt:
+        case .ready(let token, let credential) where credential == connection.credential && now() < token.refreshAt:
             return token
         case .refreshing(let task, _, let credential) where credential == connection.credential:
             return try await task.value
@@ -79,7 +82,7 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
         refreshCount += 1
         let lwa = self.lwa
         let margin = refreshMargin
-        let clock = self.clock
+        let now = self.now
         let credential = connection.credential
         let task = Task<CachedToken, any Error> {
             let token: LWAToken
@@ -92,7 +95,7 @@ public actor LWAAccessTokenCache: SPAPIAccessTokenSource {
             // Refresh a margin early, but never immediately for short-lived tokens.
             let usable = lifetime > margin * 2 ? lifetime - margin : lifetime / 2
             let seconds = Double(usable.components.seconds) + Double(usable.components.attoseconds) / 1e18
-            return CachedToken(value: token.accessToken, refreshAt: clock.now + usable, refreshAtDate: Date().addingTimeInterval(seconds))
+            return CachedToken(value: token.accessToken, refreshAt: now().addingTimeInterval(seconds))
         }
         entries[connection.id] = .refreshing(task, generation: myGeneration, credential: credential)
         do {

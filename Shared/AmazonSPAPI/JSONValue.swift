@@ -43,32 +43,3 @@ public struct SPAPIPayloadResponse<Payload: Decodable & Sendable>: Decodable, Se
     public let payload: Payload
     public let errors: [SPAPIErrorItem]?
 }
-
-/// Amounts as Amazon writes them: a decimal and a currency code.
-public struct SPAPIMoney: Sendable, Equatable {
-    public let amount: Decimal
-    public let currencyCode: String
-
-    public init(amount: Decimal, currencyCode: String) {
-        self.amount = amount
-        self.currencyCode = currencyCode
-    }
-
-    /// Digits after the decimal point in a currency (ISO 4217 exponents; JPY and a few have none).
-    public static func minorUnitDigits(_ currencyCode: String) -> Int {
-        switch currencyCode.uppercased() {
-        case "JPY", "KRW", "CLP", "VND", "ISK", "UGX": 0
-        case "BHD", "KWD", "OMR", "JOD", "TND": 3
-        default: 2
-        }
-    }
-
-    /// The amount in minor units (cents), rounded half away from zero: the suite never stores
-    /// money as floating point.
-    public var minorUnits: Int64 {
-        var scaled = amount * pow(10, Self.minorUnitDigits(currencyCode))
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        return NSDecimalNumber(decimal: rounded).int64Value
-    }
-}

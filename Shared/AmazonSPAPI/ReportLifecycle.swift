@@ -56,6 +56,26 @@ public enum ReportCompletion: Sendable, Equatable {
 }
 
 extension SellingPartnerAPI {
+    /// Polls `getReport` until the report leaves IN_QUEUE / IN_PROGRESS, with growing pauses on
+    /// `clock`; past `reportTimeout` of that clock it gives up.
+    func pollReport(reportID: String, clock: some Clock<Duration>) async throws -> ReportProcessingFinished {
+        let settings = client.settings
+        let deadline = clock.now.advanced(by: settings.reportTimeout)
+        var pause = settings.reportPollInitialInterval
+        while true {
+            let report = try await getReport(reportID: reportID)
+            if !["IN_QUEUE", "IN_PROGRESS"].contains(report.processingStatus) {
+                return ReportProcessingFinished(reportID: reportID, processingStatus: report.processingStatus,
+                                                reportDocumentID: report.reportDocumentId)
+            }
+            if clock.now.advanced(by: pause) > deadline {
+                throw ReportError.timedOut(reportID: reportID, lastStatus: report.processingStatus)
+            }
+            try await clock.sleep(for: pause)
+            pause = min(pause * 2, settings.reportPollMaxInterval)
+        }
+    }
+
     /// Creates a report and waits until it is finished.
     /// - Returns: `.done` with the document id, or `.cancelled` (no data).
     /// - Throws: `ReportError.fatal` with the error document, `ReportError.timedOut`, or `SPAPIError`.
@@ -68,24 +88,9 @@ extension SellingPartnerAPI {
     /// Polls `getReport` with growing pauses (and listens to the hook, if any) until the report
     /// leaves IN_QUEUE / IN_PROGRESS.
     public func waitForReport(reportID: String, notification: ReportFinishedHook? = nil) async throws -> ReportCompletion {
-        let settings = client.settings
+        let clock = client.clock
         let finished: ReportProcessingFinished = try await withThrowingTaskGroup(of: ReportProcessingFinished.self) { group in
-            group.addTask {
-                let deadline = ContinuousClock.now + settings.reportTimeout
-                var pause = settings.reportPollInitialInterval
-                while true {
-                    let report = try await getReport(reportID: reportID)
-                    if !["IN_QUEUE", "IN_PROGRESS"].contains(report.processingStatus) {
-                        return ReportProcessingFinished(reportID: reportID, processingStatus: report.processingStatus,
-                                                        reportDocumentID: report.reportDocumentId)
-                    }
-                    if ContinuousClock.now + pause > deadline {
-                        throw ReportError.timedOut(reportID: reportID, lastStatus: report.processingStatus)
-                    }
-                    try await Task.sleep(for: pause)
-                    pause = min(pause * 2, settings.reportPollMaxInterval)
-                }
-            }
+            group.addTask { try await pollReport(reportID: reportID, clock: clock) }
             if let notification {
                 group.addTask { try await notification(reportID) }
             }
@@ -188,7 +193,7 @@ public struct ReportDocumentBytes: AsyncSequence, Sendable {
                 } catch {
                     lastStatus = nil
                     lastReason = "\(error)"
-                    try await Task.sleep(for: api.client.backoff(attempt: attempt))
+                    try await api.client.clock.sleep(for: api.client.backoff(attempt: attempt))
                     continue
                 }
                 let status = Int(response.status.code)
@@ -202,7 +207,7 @@ public struct ReportDocumentBytes: AsyncSequence, Sendable {
                 lastReason = excerpt
                 if status == 403 || status >= 500 {
                     // 403: the pre-signed URL expired between getReportDocument and the download.
-                    if status >= 500 { try await Task.sleep(for: api.client.backoff(attempt: attempt)) }
+                    if status >= 500 { try await api.client.clock.sleep(for: api.client.backoff(attempt: attempt)) }
                     continue
                 }
                 break

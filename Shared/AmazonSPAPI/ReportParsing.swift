@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OpsideCore
 import Synchronization
 
 /// The text encoding of a flat-file report.
@@ -303,7 +304,18 @@ public struct ReportRecord: Sendable {
         return sawDigit ? value : nil
     }
 
-    /// A decimal amount (`12.34`, `-1,234.50`); nil when absent or empty.
+    /// An amount of money (`12.34`, `-1,234.50`), checked to be decimal text; nil when absent or
+    /// empty. Its currency is the row's or the marketplace's, so it becomes `Money` there.
+    public func amount(_ columns: String...) throws(ReportRowError) -> ReportAmount? {
+        guard let text = value(columns) else { return nil }
+        do throws(MoneyError) {
+            return try ReportAmount(text)
+        } catch {
+            throw ReportRowError("\(columns.first ?? "?") is not an amount: \(text)")
+        }
+    }
+
+    /// A decimal measure that is not money (a length, a weight); nil when absent or empty.
     public func decimal(_ columns: String...) throws(ReportRowError) -> Decimal? {
         guard let text = value(columns) else { return nil }
         let cleaned = text.replacingOccurrences(of: ",", with: "")
@@ -646,5 +658,30 @@ extension ReportRows {
     /// Rows from a source of uncompressed bytes.
     public static func parse(_ source: Source, as row: Row.Type = Row.self, options: ReportParsingOptions = ReportParsingOptions()) -> ReportRows<Row, Source> {
         ReportRows(source: source, options: options)
+    }
+}
+
+/// An amount as a report writes it, checked to be decimal text but not yet in a currency: a
+/// row's currency may be a column of its own or the marketplace's.
+public struct ReportAmount: Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+
+    /// - Throws: `MoneyError.notAnAmount` when `text` is not decimal text.
+    public init(_ text: String) throws(MoneyError) {
+        try Money.checkDecimalText(text)
+        self.text = text
+    }
+
+    private init(unchecked text: String) { self.text = text }
+
+    /// What a report's empty amount column means where the amount is not optional.
+    public static let zero = ReportAmount(unchecked: "0")
+
+    public var description: String { text }
+
+    /// The amount in `currency`.
+    /// - Throws: `MoneyError.tooManyFractionDigits` when it is finer than the currency's minor unit.
+    public func money(in currency: Currency) throws(MoneyError) -> Money {
+        try Money(parsing: text, currency: currency)
     }
 }

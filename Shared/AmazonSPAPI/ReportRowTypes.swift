@@ -2,7 +2,8 @@ import Foundation
 
 // Typed rows of the flat-file reports the suite reads. Columns are looked up by name (any
 // spelling: `Event Type`, `event-type`, `EventType`); columns are those listed in
-// amazon-spapi.md §5.2. Amounts stay Decimal with their currency; callers convert to minor units.
+// amazon-spapi.md §5.2. Amounts stay decimal text (`ReportAmount`); callers make `Money` of
+// them in the row's or the marketplace's currency.
 
 /// GET_LEDGER_DETAIL_VIEW_DATA: one inventory event.
 public struct LedgerDetailRow: ReportRow, Equatable {
@@ -26,7 +27,8 @@ public struct LedgerDetailRow: ReportRow, Equatable {
     public let unreconciledQuantity: Int?
 
     public init(record: ReportRecord) throws(ReportRowError) {
-        date = try record.required("Date and Time", "Date")
+        // `Date and Time` is optional: left empty in a row, the required `Date` answers.
+        if let dateTime = record.string("Date and Time") { date = dateTime } else { date = try record.required("Date") }
         fnsku = try record.required("FNSKU")
         asin = record.string("ASIN")
         msku = record.string("MSKU", "SKU")
@@ -105,8 +107,8 @@ public struct ReimbursementRow: ReportRow, Equatable {
     public let asin: String?
     public let condition: String?
     public let currency: String
-    public let amountPerUnit: Decimal
-    public let amountTotal: Decimal
+    public let amountPerUnit: ReportAmount
+    public let amountTotal: ReportAmount
     public let quantityReimbursedCash: Int
     public let quantityReimbursedInventory: Int
     public let quantityReimbursedTotal: Int
@@ -124,8 +126,8 @@ public struct ReimbursementRow: ReportRow, Equatable {
         asin = record.string("asin")
         condition = record.string("condition")
         currency = try record.required("currency-unit")
-        amountPerUnit = try record.decimal("amount-per-unit") ?? 0
-        amountTotal = try record.decimal("amount-total") ?? 0
+        amountPerUnit = try record.amount("amount-per-unit") ?? .zero
+        amountTotal = try record.amount("amount-total") ?? .zero
         quantityReimbursedCash = try record.int("quantity-reimbursed-cash") ?? 0
         quantityReimbursedInventory = try record.int("quantity-reimbursed-inventory") ?? 0
         quantityReimbursedTotal = try record.int("quantity-reimbursed-total") ?? 0
@@ -211,7 +213,7 @@ public struct RemovalOrderDetailRow: ReportRow, Equatable {
     public let disposedQuantity: Int
     public let shippedQuantity: Int
     public let inProcessQuantity: Int
-    public let removalFee: Decimal?
+    public let removalFee: ReportAmount?
     public let currency: String?
 
     public init(record: ReportRecord) throws(ReportRowError) {
@@ -228,7 +230,7 @@ public struct RemovalOrderDetailRow: ReportRow, Equatable {
         disposedQuantity = try record.int("disposed-quantity") ?? 0
         shippedQuantity = try record.int("shipped-quantity") ?? 0
         inProcessQuantity = try record.int("in-process-quantity") ?? 0
-        removalFee = try record.decimal("removal-fee")
+        removalFee = try record.amount("removal-fee")
         currency = record.string("currency")
     }
 }
@@ -267,7 +269,7 @@ public struct EstimatedFeeRow: ReportRow, Equatable {
     public let sku: String
     public let fnsku: String?
     public let asin: String?
-    public let yourPrice: Decimal?
+    public let yourPrice: ReportAmount?
     public let longestSide: Decimal?
     public let medianSide: Decimal?
     public let shortestSide: Decimal?
@@ -276,15 +278,15 @@ public struct EstimatedFeeRow: ReportRow, Equatable {
     public let unitOfWeight: String?
     public let sizeTier: String?
     public let currency: String?
-    public let estimatedFeeTotal: Decimal?
-    public let estimatedReferralFeePerUnit: Decimal?
-    public let expectedFulfillmentFeePerUnit: Decimal?
+    public let estimatedFeeTotal: ReportAmount?
+    public let estimatedReferralFeePerUnit: ReportAmount?
+    public let expectedFulfillmentFeePerUnit: ReportAmount?
 
     public init(record: ReportRecord) throws(ReportRowError) {
         sku = try record.required("sku")
         fnsku = record.string("fnsku")
         asin = record.string("asin")
-        yourPrice = try record.decimal("your-price")
+        yourPrice = try record.amount("your-price")
         longestSide = try record.decimal("longest-side")
         medianSide = try record.decimal("median-side")
         shortestSide = try record.decimal("shortest-side")
@@ -293,9 +295,9 @@ public struct EstimatedFeeRow: ReportRow, Equatable {
         unitOfWeight = record.string("unit-of-weight")
         sizeTier = record.string("product-size-tier", "product-size-weight-band")
         currency = record.string("currency")
-        estimatedFeeTotal = try record.decimal("estimated-fee-total")
-        estimatedReferralFeePerUnit = try record.decimal("estimated-referral-fee-per-unit")
-        expectedFulfillmentFeePerUnit = try record.decimal("expected-fulfillment-fee-per-unit", "expected-domestic-fulfilment-fee-per-unit")
+        estimatedFeeTotal = try record.amount("estimated-fee-total")
+        estimatedReferralFeePerUnit = try record.amount("estimated-referral-fee-per-unit")
+        expectedFulfillmentFeePerUnit = try record.amount("expected-fulfillment-fee-per-unit", "expected-domestic-fulfilment-fee-per-unit")
     }
 }
 
@@ -305,7 +307,7 @@ public struct MerchantListingRow: ReportRow, Equatable {
     public let itemName: String?
     public let listingID: String?
     public let sellerSKU: String
-    public let price: Decimal?
+    public let price: ReportAmount?
     public let quantity: Int?
     public let openDate: String?
     public let asin: String?
@@ -316,7 +318,7 @@ public struct MerchantListingRow: ReportRow, Equatable {
         itemName = record.string("item-name")
         listingID = record.string("listing-id")
         sellerSKU = try record.required("seller-sku")
-        price = try record.decimal("price")
+        price = try record.amount("price")
         quantity = try record.int("quantity")
         openDate = record.string("open-date")
         asin = record.string("asin1")
@@ -333,7 +335,7 @@ public struct ManageInventoryRow: ReportRow, Equatable {
     public let asin: String?
     public let productName: String?
     public let condition: String?
-    public let yourPrice: Decimal?
+    public let yourPrice: ReportAmount?
     public let afnWarehouseQuantity: Int
     public let afnFulfillableQuantity: Int
     public let afnUnsellableQuantity: Int
@@ -350,7 +352,7 @@ public struct ManageInventoryRow: ReportRow, Equatable {
         asin = record.string("asin")
         productName = record.string("product-name")
         condition = record.string("condition")
-        yourPrice = try record.decimal("your-price")
+        yourPrice = try record.amount("your-price")
         afnWarehouseQuantity = try record.int("afn-warehouse-quantity") ?? 0
         afnFulfillableQuantity = try record.int("afn-fulfillable-quantity") ?? 0
         afnUnsellableQuantity = try record.int("afn-unsellable-quantity") ?? 0

@@ -54,12 +54,16 @@ public final class SPAPIClient: Sendable {
     let rateLimiter: any SPAPIRateLimiter
     public let usagePlans: UsagePlanTable
     let logger: Logger
+    /// The clock retries back off on and report waits time out by (tests move it).
+    public let clock: any Clock<Duration>
 
     /// Bodies larger than this are refused (Finances pages are at most 10 MB).
     static let maximumBodyBytes = 64 << 20
 
     public init(settings: AmazonSPAPISettings, httpClient: HTTPClient, tokens: any SPAPIAccessTokenSource,
-                rateLimiter: any SPAPIRateLimiter, usagePlans: UsagePlanTable = .amazonDefaults, logger: Logger) {
+                rateLimiter: any SPAPIRateLimiter, usagePlans: UsagePlanTable = .amazonDefaults, logger: Logger,
+                clock: any Clock<Duration> = ContinuousClock()) {
+        self.clock = clock
         self.settings = settings
         self.httpClient = httpClient
         self.tokens = tokens
@@ -169,7 +173,7 @@ public final class SPAPIClient: Sendable {
                 }
             }
             Counter(label: "spapi_retries_total", dimensions: dimensions).increment()
-            try await Task.sleep(for: backoff(attempt: attempt))
+            try await clock.sleep(for: backoff(attempt: attempt))
         }
     }
 

@@ -1,12 +1,31 @@
+import Foundation
+import OpsideCore
+
 // MARK: Product Fees v0 (productFeesV0.json)
 
+/// Product Fees `MoneyType`: `Amount` is a JSON number, read as a `Decimal` from its text
+/// (never through `Double`).
 public struct FeesMoney: Codable, Sendable, Equatable {
     public let CurrencyCode: String?
-    public let Amount: Double?
+    public let Amount: Decimal?
 
-    public init(CurrencyCode: String, Amount: Double) {
+    public init(CurrencyCode: String, Amount: Decimal) {
         self.CurrencyCode = CurrencyCode
         self.Amount = Amount
+    }
+
+    /// An amount to send: its decimal text, as a JSON number.
+    public init(_ money: Money) {
+        CurrencyCode = money.currency.code
+        Amount = Decimal(string: money.decimalString, locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    /// As `Money`; nil when a part is absent. Rounded half-even to the currency's minor unit, as
+    /// the API's numbers may carry floating-point tails.
+    /// - Throws: `MoneyError` for an unknown currency.
+    public func money() throws(MoneyError) -> Money? {
+        guard let CurrencyCode, let Amount else { return nil }
+        return try Money(parsing: "\(Amount)", currencyCode: CurrencyCode, rounding: .halfEven)
     }
 }
 

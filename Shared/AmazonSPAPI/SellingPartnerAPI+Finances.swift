@@ -1,8 +1,11 @@
 import Foundation
+import OpsideCore
 
 // MARK: Finances v0 (financesV0.json). Field names mirror the model so they grep against it.
 
-/// Finances v0 `Currency`: `CurrencyAmount` is a JSON number (BigDecimal).
+/// Finances v0 `Currency`: `CurrencyAmount` is a JSON number (BigDecimal). Foundation's
+/// `JSONDecoder` reads a `Decimal` from the number's text (never through `Double`), so the
+/// amount is exactly what Amazon wrote.
 public struct FinancesCurrency: Codable, Sendable, Equatable {
     public let CurrencyCode: String?
     public let CurrencyAmount: Decimal?
@@ -12,9 +15,12 @@ public struct FinancesCurrency: Codable, Sendable, Equatable {
         self.CurrencyAmount = CurrencyAmount
     }
 
-    public var money: SPAPIMoney? {
+    /// As `Money`; nil when a part is absent. Rounded half-even to the currency's minor unit:
+    /// the API serialises BigDecimals made from doubles, so `-1.1400000000000001` happens.
+    /// - Throws: `MoneyError` for an unknown currency.
+    public func money() throws(MoneyError) -> Money? {
         guard let CurrencyCode, let CurrencyAmount else { return nil }
-        return SPAPIMoney(amount: CurrencyAmount, currencyCode: CurrencyCode)
+        return try Money(parsing: "\(CurrencyAmount)", currencyCode: CurrencyCode, rounding: .halfEven)
     }
 }
 

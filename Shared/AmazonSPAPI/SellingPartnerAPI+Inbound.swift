@@ -1,3 +1,6 @@
+import Foundation
+import OpsideCore
+
 // MARK: Fulfillment Inbound v0 (fulfillmentInboundV0.json): shipped vs received quantities.
 
 public struct InboundShipmentAddress: Codable, Sendable {
@@ -207,9 +210,16 @@ public struct InboundPlan: Codable, Sendable {
 
 public struct InboundPlanItem: Codable, Sendable {
     public struct PrepInstruction: Codable, Sendable {
+        /// The model's `Currency`: `amount` is a JSON number, read as a `Decimal` from its text.
         public struct Fee: Codable, Sendable {
-            public let amount: Double
+            public let amount: Decimal
             public let code: String
+
+            /// As `Money`, rounded half-even to the currency's minor unit.
+            /// - Throws: `MoneyError` for an unknown currency.
+            public func money() throws(MoneyError) -> Money {
+                try Money(parsing: "\(amount)", currencyCode: code, rounding: .halfEven)
+            }
         }
         public let fee: Fee?
         public let prepOwner: String?
@@ -244,14 +254,20 @@ extension SellingPartnerAPI {
     }
 
     /// Polls an asynchronous inbound operation until it is no longer `IN_PROGRESS`.
+    /// Pauses and the timeout run on the client's clock.
     public func waitForInboundOperation(operationID: String, interval: Duration = .seconds(1),
                                         timeout: Duration = .seconds(300)) async throws -> InboundOperationStatus {
-        let deadline = ContinuousClock.now + timeout
+        try await pollInboundOperation(operationID: operationID, interval: interval, timeout: timeout, clock: client.clock)
+    }
+
+    private func pollInboundOperation(operationID: String, interval: Duration, timeout: Duration,
+                                      clock: some Clock<Duration>) async throws -> InboundOperationStatus {
+        let deadline = clock.now.advanced(by: timeout)
         var pause = interval
         while true {
             let status = try await getInboundOperationStatus(operationID: operationID)
-            if status.operationStatus != "IN_PROGRESS" || ContinuousClock.now > deadline { return status }
-            try await Task.sleep(for: pause)
+            if status.operationStatus != "IN_PROGRESS" || clock.now > deadline { return status }
+            try await clock.sleep(for: pause)
             pause = min(pause * 2, .seconds(30))
         }
     }

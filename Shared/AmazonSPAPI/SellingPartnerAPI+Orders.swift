@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 // MARK: Orders v0 (ordersV0.json)
 
@@ -6,10 +7,12 @@ public struct OrderMoney: Codable, Sendable, Equatable {
     public let CurrencyCode: String?
     public let Amount: String?
 
-    /// As `SPAPIMoney`, when both parts are present and the amount parses.
-    public var money: SPAPIMoney? {
-        guard let CurrencyCode, let Amount, let value = Decimal(string: Amount) else { return nil }
-        return SPAPIMoney(amount: value, currencyCode: CurrencyCode)
+    /// As `Money`; nil when a part is absent. Orders write `Amount` as decimal text to the
+    /// currency's digits, so a finer amount is an error, not a rounding.
+    /// - Throws: `MoneyError` for an unknown currency or an amount that is not decimal text.
+    public func money() throws(MoneyError) -> Money? {
+        guard let CurrencyCode, let Amount else { return nil }
+        return try Money(parsing: Amount, currencyCode: CurrencyCode)
     }
 }
 

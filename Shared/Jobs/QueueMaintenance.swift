@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import OpsideCore
 import OpsidePostgres
 import ServiceLifecycle
 
@@ -17,9 +18,13 @@ public final class QueueMaintenance: Service, Sendable {
     private let logger: Logger
     private let leading = NIOLockedValueBox(false)
     private let cronCursor = NIOLockedValueBox<[String: Date]>([:])
+    /// The clock cron ticks come due by: tests move it instead of waiting for ticks.
+    private let wallClock: any WallClock
 
+    /// - Parameter wallClock: the time cron ticks are due by.
     public init(leaderName: String, queues: [String], jobQueue: JobQueue, cron: [CronEntry],
-                settings: JobWorkerSettings, logger: Logger) {
+                settings: JobWorkerSettings, logger: Logger, wallClock: any WallClock = SystemWallClock()) {
+        self.wallClock = wallClock
         self.leaderName = leaderName
         self.leaderID = UUID().uuidString
         self.queues = queues
@@ -101,7 +106,7 @@ public final class QueueMaintenance: Service, Sendable {
 
     /// Enqueues each cron tick that came due since the last look, once across all replicas.
     private func enqueueCronTicks() async throws {
-        let now = Date()
+        let now = wallClock.now
         for entry in cron {
             // A new leader looks a minute back, so a tick its predecessor missed while dying is kept.
             var cursor = cronCursor.withLockedValue { $0[entry.name] } ?? now.addingTimeInterval(-60)

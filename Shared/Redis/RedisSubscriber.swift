@@ -21,13 +21,19 @@ public final class RedisSubscriber: Service, Sendable {
     private let handlers = NIOLockedValueBox<[@Sendable (Message) -> Void]>([])
     private let stopped = NIOLockedValueBox(false)
     private let connectedState = NIOLockedValueBox(false)
+    private let pongs = NIOLockedValueBox(0)
+    /// Polls of a quarter second without a message after which the subscriber PINGs.
+    private let keepAlivePolls: Int
 
     /// - Parameters:
     ///   - channels: exact channel names to SUBSCRIBE to.
     ///   - patterns: glob patterns to PSUBSCRIBE to.
     ///   - clientName: the connection's name in `CLIENT LIST`, so an operator can tell it apart.
+    ///   - keepAlive: silence after which it PINGs (rounded to quarter seconds); twice that
+    ///     without an answer and the connection is given up and made again.
     public init(settings: RedisSettings, channels: [String], patterns: [String] = [], clientName: String = "opside-subscriber",
-                logger: Logger) {
+                keepAlive: Duration = .seconds(3), logger: Logger) {
+        self.keepAlivePolls = max(1, Int(keepAlive / .milliseconds(250)))
         self.settings = settings
         self.channels = channels
         self.patterns = patterns
@@ -42,6 +48,9 @@ public final class RedisSubscriber: Service, Sendable {
 
     /// Whether the subscriber currently holds a live subscription.
     public var isConnected: Bool { connectedState.withLockedValue { $0 } }
+
+    /// Keep-alive PINGs the server has answered: each one a silence the subscription held through.
+    public var keepAlivesAnswered: Int { pongs.withLockedValue { $0 } }
 
     public func run() async throws {
         let thread = Thread { [self] in self.loop() }
@@ -85,11 +94,11 @@ public final class RedisSubscriber: Service, Sendable {
         while !stopped.withLockedValue({ $0 }) {
             guard let reply = try connection.pollReply(milliseconds: 250) else {
                 silentPolls += 1
-                if silentPolls == 12 {
+                if silentPolls == keepAlivePolls {
                     try connection.append(["PING"])
                     try connection.flush()
                 }
-                if silentPolls >= 24 { throw RedisError.io("no answer to PING") }
+                if silentPolls >= 2 * keepAlivePolls { throw RedisError.io("no answer to PING") }
                 continue
             }
             silentPolls = 0
@@ -101,6 +110,9 @@ public final class RedisSubscriber: Service, Sendable {
                 message = Message(channel: parts[1].string ?? "", payload: parts[2].string ?? "")
             case "pmessage" where parts.count == 4:
                 message = Message(channel: parts[2].string ?? "", payload: parts[3].string ?? "")
+            case "pong":
+                pongs.withLockedValue { $0 += 1 }
+                message = nil
             default:
                 message = nil
             }

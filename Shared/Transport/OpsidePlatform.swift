@@ -95,13 +95,18 @@ public final class OpsidePlatform: Sendable {
     public let outbox: EventOutbox
     /// The queues this process works (named after the service, e.g. `payments`).
     public let queues: [String]
+    /// The clocks the service decides time by (token lifetimes, cron ticks, expiries).
+    public let clocks: ServiceClocks
     let migrationsDone = StartupGate()
 
     /// - Parameters:
     ///   - queues: the job queues this service works.
     ///   - subscribePatterns: extra Redis pub/sub patterns (main-api's realtime feed).
-    public init(service: OpsideService, reader: ConfigReader, queues: [String], subscribePatterns: [String] = []) async throws {
+    ///   - clocks: the clocks of the service; `.system` but in tests that move time.
+    public init(service: OpsideService, reader: ConfigReader, queues: [String], subscribePatterns: [String] = [],
+                clocks: ServiceClocks = .system) async throws {
         self.service = service
+        self.clocks = clocks
         self.reader = reader
         self.settings = try PlatformSettings(reader: reader, service: service)
         // Metrics recorded before the registry exists are lost; make sure it exists first.
@@ -117,7 +122,7 @@ public final class OpsidePlatform: Sendable {
             channels: JobWorker.channels(for: queues) + [EventOutbox.wakeChannel],
             patterns: subscribePatterns, logger: logger)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(3))))
-        tokenAuthority = await ServiceTokenAuthority(secret: settings.serviceTokenSecret, service: service)
+        tokenAuthority = await ServiceTokenAuthority(secret: settings.serviceTokenSecret, service: service, now: clocks.now)
         serviceClient = ServiceClient(httpClient: httpClient, authority: tokenAuthority, endpoints: settings.endpoints, logger: logger)
         jobQueue = JobQueue(database: database, redis: redis, logger: logger)
         outbox = EventOutbox(producer: service, redis: redis, logger: logger)
@@ -186,7 +191,7 @@ public final class OpsidePlatform: Sendable {
             services.append(GatedService(gate: gate, wrapped: JobWorker(
                 queues: queues, jobQueue: jobQueue, registry: jobs, settings: settings.jobs, subscriber: subscriber, logger: logger)))
             services.append(GatedService(gate: gate, wrapped: QueueMaintenance(
-                leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger)))
+                leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger, wallClock: clocks.wall)))
         }
         services += extraServices
         if let metricsPort = settings.metricsPort {

@@ -1,6 +1,7 @@
 import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideCore
 import OpsideTesting
 import Testing
 
@@ -190,20 +191,23 @@ struct SandboxOperationsTests {
             let product = try #require(try await Self.products(api).first)
             let sku = try #require(product.sellerSku)
             let request = FeesEstimateRequestBody(marketplaceID: Self.us, isAmazonFulfilled: true,
-                                                  listingPrice: FeesMoney(CurrencyCode: "USD", Amount: 20), identifier: "req-1")
+                                                  listingPrice: FeesMoney(Money(amountMinor: 2000, currency: .usd)), identifier: "req-1")
             let bySKU = try #require(try await api.getMyFeesEstimateForSKU(sku, request).FeesEstimateResult)
             #expect(bySKU.Status == "Success")
             #expect(bySKU.FeesEstimateIdentifier?.IdValue == sku)
             #expect(bySKU.FeesEstimateIdentifier?.SellerInputIdentifier == "req-1")
-            let fees = Dictionary(uniqueKeysWithValues: (bySKU.FeesEstimate?.FeeDetailList ?? []).map { ($0.FeeType, $0.FinalFee.Amount ?? -1) })
-            #expect(fees["ReferralFee"] == 3)
+            // In cents, read from the numbers' text: exact, no tolerance needed.
+            let fees = Dictionary(uniqueKeysWithValues: try (bySKU.FeesEstimate?.FeeDetailList ?? []).map {
+                ($0.FeeType, try $0.FinalFee.money()?.amountMinor ?? -1)
+            })
+            #expect(fees["ReferralFee"] == 300)
             let fba = try #require(fees["FBAFees"])
-            #expect(fba >= 3.22 && fba <= 11.49)
-            #expect(abs((bySKU.FeesEstimate?.TotalFeesEstimate?.Amount ?? 0) - (3 + fba)) < 0.001)
+            #expect(fba >= 322 && fba <= 1149)
+            #expect(try bySKU.FeesEstimate?.TotalFeesEstimate?.money() == Money(amountMinor: 300 + fba, currency: .usd))
 
             let byASIN = try #require(try await api.getMyFeesEstimateForASIN(product.asin ?? "", request).FeesEstimateResult)
             #expect(byASIN.FeesEstimateIdentifier?.IdType == "ASIN")
-            #expect(byASIN.FeesEstimate?.FeeDetailList?.first { $0.FeeType == "FBAFees" }?.FinalFee.Amount == fba)
+            #expect(try byASIN.FeesEstimate?.FeeDetailList?.first { $0.FeeType == "FBAFees" }?.FinalFee.money()?.amountMinor == fba)
 
             let unknown = try #require(try await api.getMyFeesEstimateForSKU("NO-SUCH-SKU", request).FeesEstimateResult)
             #expect(unknown.Status == "ClientError")

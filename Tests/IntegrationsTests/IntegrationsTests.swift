@@ -20,15 +20,18 @@ struct IntegrationsStack {
     let sandbox: IntegrationsSandbox
     let integrations: RunningService
     let mainAPI: RunningService
+    let clocks: ServiceClocks
 
-    static func start(integrationsOverrides: [String: String] = [:]) async throws -> IntegrationsStack {
+    /// - Parameter clocks: the clocks integrations and main-api share (one wall clock judges both
+    ///   services' tokens).
+    static func start(integrationsOverrides: [String: String] = [:], clocks: ServiceClocks = .system) async throws -> IntegrationsStack {
         let database = try await TestDatabase.create()
         let sandbox = try await IntegrationsSandbox.start()
         let integrations = try await RunningService.start(
-            .integrations, database: database, overrides: sandbox.amazonOverrides.merging(integrationsOverrides) { $1 })
+            .integrations, database: database, overrides: sandbox.amazonOverrides.merging(integrationsOverrides) { $1 }, clocks: clocks)
         let mainAPI = try await RunningService.start(.mainAPI, database: database,
-                                                     overrides: ["services.integrations.url": integrations.baseURL])
-        return IntegrationsStack(database: database, sandbox: sandbox, integrations: integrations, mainAPI: mainAPI)
+                                                     overrides: ["services.integrations.url": integrations.baseURL], clocks: clocks)
+        return IntegrationsStack(database: database, sandbox: sandbox, integrations: integrations, mainAPI: mainAPI, clocks: clocks)
     }
 
     func stop() async {
@@ -75,11 +78,13 @@ struct IntegrationsStack {
 
     /// The vault, asked by inventory-sync for `tenant`.
     func accessToken(connection: String, tenant: String?, body: String = "{}") async throws -> TestHTTP.Reply {
-        try await Self.accessToken(integrations, connection: connection, tenant: tenant, body: body)
+        try await Self.accessToken(integrations, connection: connection, tenant: tenant, body: body, now: clocks.now)
     }
 
-    static func accessToken(_ integrations: RunningService, connection: String, tenant: String?, body: String = "{}") async throws -> TestHTTP.Reply {
-        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .inventorySync)
+    /// - Parameter now: the clock integrations judges tokens by.
+    static func accessToken(_ integrations: RunningService, connection: String, tenant: String?, body: String = "{}",
+                            now: @escaping @Sendable () -> Date = Date.init) async throws -> TestHTTP.Reply {
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .inventorySync, now: now)
         let token = try await authority.token(for: .integrations, tenantID: tenant.flatMap(UUID.init(uuidString:)))
         return try await TestHTTP.request(.POST, integrations.baseURL + "/internal/amazon/connections/\(connection)/access-token",
                                           json: body, headers: ["authorization": "Bearer \(token)"])
@@ -381,12 +386,15 @@ struct IntegrationsStack {
     }
 
     @Test func anExpiredStateIsRefusedWithoutSpendingTheCode() async throws {
-        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "1"])
+        let clock = ManualWallClock(Date())
+        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.oauthStateLifetimeSeconds": "30"],
+                                                      clocks: ServiceClocks(wall: clock))
         defer { Task { await stack.stop() } }
         let seller = try await stack.sandbox.createSeller(seed: 12)
         let (session, _) = try await TestSignUp.signUp(stack.mainAPI, email: "slow@state.test")
         let flow = try await stack.consentAndApprove(token: session, sellingPartnerID: seller.sellingPartnerId)
-        try await Task.sleep(for: .milliseconds(1500))
+        // The state lives 30 seconds: at 29 it would still work, at 30 it has expired.
+        clock.advance(by: 30)
         let expired = try await stack.callback(flow.query, token: session, cookie: flow.cookie)
         #expect(expired.status == 400)
         #expect(try expired.envelope().error.code == "oauth_state_expired")
@@ -454,8 +462,28 @@ struct IntegrationsStack {
     }
 
     @Test func aRevokedRefreshTokenMarksTheConnectionForReauthorization() async throws {
-        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.accountHealthSchedule": "@every 1s"])
+        // The sweep is a cron tick every second of a clock that moves only when told: each
+        // `sweep()` is exactly one more sweep, run to its end.
+        let clock = ManualWallClock(Date())
+        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.accountHealthSchedule": "@every 1s"],
+                                                      clocks: ServiceClocks(wall: clock))
         defer { Task { await stack.stop() } }
+        // The leader's first look goes a minute back: 60 ticks at start, then one a second.
+        var seconds = 0
+        func sweep() async throws {
+            seconds += 1
+            clock.advance(by: 1)
+            let expectedTicks = 60 + seconds
+            #expect(try await eventually(timeout: .seconds(60)) {
+                let ticks = try await stack.database.count("""
+                    SELECT count(*) FROM platform.cron_ticks WHERE name = '\(IntegrationsService.accountHealthSweepKind)'
+                    """)
+                let live = try await stack.database.count("""
+                    SELECT count(*) FROM platform.jobs WHERE queue = 'integrations' AND state IN ('available', 'scheduled', 'running', 'retryable')
+                    """)
+                return ticks == expectedTicks && live == 0
+            }, "the tick's sweep and its checks ran")
+        }
         let seller = try await stack.sandbox.createSeller(seed: 31)
         let bystander = try await stack.sandbox.createSeller(seed: 32)
         let (session, tenant) = try await TestSignUp.signUp(stack.mainAPI, email: "health@acme.test")
@@ -469,6 +497,7 @@ struct IntegrationsStack {
         }
         let (revokedID, healthyID) = (ids[0], ids[1])
         // The sweep checks healthy connections and leaves them active.
+        try await sweep()
         #expect(try await eventually {
             try await stack.database.count("SELECT count(*) FROM integrations.amazon_connections WHERE last_health_check_at IS NOT NULL") == 2
         })
@@ -477,6 +506,7 @@ struct IntegrationsStack {
         let fault = try await TestHTTP.request(.PUT, stack.sandbox.baseURL + "/_sandbox/faults",
                                                json: #"{"revokeRefreshTokens":true,"sellingPartnerId":"\#(seller.sellingPartnerId)"}"#)
         #expect(fault.status == 200)
+        try await sweep()
         #expect(try await eventually {
             try await stack.database.count("""
                 SELECT count(*) FROM integrations.amazon_connections WHERE id = '\(revokedID)' AND status = 'needs_reauthorization'
@@ -491,7 +521,7 @@ struct IntegrationsStack {
         #expect(try shown.json()["status"] as? String == "needs_reauthorization")
 
         // Announced once, however many sweeps run.
-        try await Task.sleep(for: .milliseconds(2500))
+        for _ in 0..<3 { try await sweep() }
         #expect(try await stack.database.count("""
             SELECT count(*) FROM platform.outbox WHERE type = 'amazon.reauthorization_required' AND tenant_id = '\(tenant)'
               AND payload->>'connectionId' = lower('\(revokedID)') AND payload->>'reason' LIKE 'invalid_grant%'

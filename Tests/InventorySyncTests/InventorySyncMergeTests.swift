@@ -61,13 +61,14 @@ import Testing
             }
         }
 
-        func load(_ header: [String], _ lines: [[String]], into connection: UUID) async throws -> ImportResult {
+        func load(_ header: [String], _ lines: [[String]], into connection: UUID,
+                  marketplace: String = InventorySyncMergeTests.marketplace) async throws -> ImportResult {
             let path = try InventorySyncMergeTests.write(header, lines)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let tenant = self.tenant
             return try await withDatabase { database in
                 try await ReportImporter(database: database, logger: TestEnvironment.logger)
-                    .importFile(path: path, tenantID: tenant, connectionID: connection, marketplaceID: InventorySyncMergeTests.marketplace)
+                    .importFile(path: path, tenantID: tenant, connectionID: connection, marketplaceID: marketplace)
             }
         }
 

@@ -275,7 +275,8 @@ func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: Str
     let quarantined = try JSONDecoder.opside.decode(Quarantine.self, from: lines.body).lines.map(\.lineNumber)
     return (run, ImportResult(runId: run.runId, detectedReportType: run.detectedReportType ?? "", dataset: run.dataset,
                               rowsLoaded: run.rowsDone, rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated,
-                              rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined))
+                              rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined,
+                              rowsWithWarnings: run.rowsWithWarnings, warnings: run.warnings))
 }
 
 /// The token vault's HTTP contract served in the test process (a stand-in for integrations,

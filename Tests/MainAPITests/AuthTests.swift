@@ -134,11 +134,13 @@ import Testing
         encoder.dateEncodingStrategy = .iso8601
         // Publish until the feed has connected and relayed ours; pub/sub keeps nothing for late readers.
         let ownChannel = EventRelay.realtimeChannel(tenantID: try UUID(uuidString: tenant).unwrap("tenant"))
-        for _ in 0..<50 where !received.isFinished {
-            try await redis.publish(EventRelay.realtimeChannel(tenantID: other), String(decoding: try encoder.encode(otherEvent), as: UTF8.self))
-            try await redis.publish(ownChannel, String(decoding: try encoder.encode(ownEvent), as: UTF8.self))
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let otherText = String(decoding: try encoder.encode(otherEvent), as: UTF8.self)
+        let ownText = String(decoding: try encoder.encode(ownEvent), as: UTF8.self)
+        #expect(try await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+            _ = try await redis.publish(EventRelay.realtimeChannel(tenantID: other), otherText)
+            _ = try await redis.publish(ownChannel, ownText)
+            return received.isFinished
+        })
         let stream = try await received.value
         #expect(stream.contains("event: sync.completed"))
         #expect(!stream.contains("secret.other_tenant"), "another tenant's event never reaches this feed")

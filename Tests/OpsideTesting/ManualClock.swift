@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import Synchronization
 
 /// A clock that moves only when a test says so: deadlines are reached by `advance(by:)`,
@@ -80,8 +81,9 @@ public final class SharedValue<Value: Sendable>: Sendable {
 }
 
 /// Wall-clock time (a `Date`) that moves only when a test says so, for code that is handed
-/// `now: () -> Date` (token issue and expiry, sliding rate-limit windows).
-public final class ManualWallClock: Sendable {
+/// a `WallClock` or `now: () -> Date` (token issue and expiry, OAuth states, cron ticks, sliding
+/// rate-limit windows).
+public final class ManualWallClock: WallClock {
     private let value: Mutex<Date>
     public init(_ start: Date) { value = Mutex(start) }
     public var now: Date { value.withLock { $0 } }

@@ -40,6 +40,7 @@ public struct QueueHarness: Sendable {
     public func withWorkers<T: Sendable>(
         count: Int = 1, queues: [String], registry: JobRegistry, settings: JobWorkerSettings,
         redis: RedisClient? = nil, subscribe: Bool = false, maintenance: [CronEntry]? = nil,
+        wallClock: any WallClock = SystemWallClock(),
         _ body: @Sendable (JobQueue) async throws -> T
     ) async throws -> T {
         var services: [any Service] = []
@@ -58,7 +59,7 @@ public struct QueueHarness: Sendable {
                                       subscriber: subscriber, logger: TestEnvironment.logger, workerID: "worker-\(index)-\(UUID().uuidString.prefix(6))"))
             if let maintenance {
                 services.append(QueueMaintenance(leaderName: "tests", queues: queues, jobQueue: jobQueue, cron: maintenance,
-                                                 settings: settings, logger: TestEnvironment.logger))
+                                                 settings: settings, logger: TestEnvironment.logger, wallClock: wallClock))
             }
         }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)

@@ -31,7 +31,7 @@ import Testing
         let settings = try Self.settings()
         let tag = UUID().uuidString
         let subscriber = RedisSubscriber(settings: settings, channels: ["opside:test:\(tag):wake"], patterns: ["opside:test:\(tag):feed:*"],
-                                         clientName: "test-\(tag.prefix(8))", logger: TestEnvironment.logger)
+                                         clientName: "test-\(tag.prefix(8))", keepAlive: .milliseconds(250), logger: TestEnvironment.logger)
         let received = NIOLockedValueBox<[RedisSubscriber.Message]>([])
         subscriber.onMessage { message in received.withLockedValue { $0.append(message) } }
         let running = Task { try await subscriber.run() }
@@ -44,8 +44,10 @@ import Testing
         #expect(try await eventually { received.withLockedValue { $0.count } == 2 })
         #expect(received.withLockedValue { $0.map(\.channel) } == ["opside:test:\(tag):wake", "opside:test:\(tag):feed:tenant-a"])
 
-        // Quiet for longer than the keep-alive PING interval: the subscription must hold.
-        try await Task.sleep(for: .seconds(4))
+        // Quiet through two keep-alive PINGs (answered: the subscription held), then a message.
+        let answered = subscriber.keepAlivesAnswered
+        #expect(try await eventually { subscriber.keepAlivesAnswered >= answered + 2 })
+        #expect(subscriber.isConnected)
         try await redis.publish("opside:test:\(tag):wake", "three")
         #expect(try await eventually { received.withLockedValue { $0.count } == 3 })
 

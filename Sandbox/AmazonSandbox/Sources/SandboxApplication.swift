@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideCore
 
 /// Builds the Amazon sandbox: LWA, the SP-API operations the suite calls, report documents and
 /// the `/_sandbox/` admin API.
@@ -80,12 +81,19 @@ extension Date {
     }
 }
 
-/// Minor units as Amazon's decimal amounts.
-func decimalAmount(_ minor: Int64, currency: String) -> NSDecimalNumber {
-    let digits = SPAPIMoney.minorUnitDigits(currency)
-    return NSDecimalNumber(mantissa: UInt64(abs(minor)), exponent: Int16(-digits), isNegative: minor < 0)
+/// A currency of the sandbox's sellers: they come from the marketplace catalog, so an unknown
+/// code is a bug in the sandbox itself.
+func sandboxCurrency(_ code: String) -> Currency {
+    do { return try Currency(code: code) } catch { preconditionFailure("sandbox currency: \(error)") }
 }
 
+/// Minor units as Amazon's decimal amounts, for the JSON numbers of Finances and Product Fees.
+func decimalAmount(_ minor: Int64, currency: String) -> NSDecimalNumber {
+    let digits = sandboxCurrency(currency).minorUnitDigits
+    return NSDecimalNumber(mantissa: minor.magnitude, exponent: Int16(-digits), isNegative: minor < 0)
+}
+
+/// Minor units as the decimal text of Orders and flat-file reports (`10.00`, `1500` yen).
 func decimalString(_ minor: Int64, currency: String) -> String {
-    decimalAmount(minor, currency: currency).stringValue
+    Money(amountMinor: minor, currency: sandboxCurrency(currency)).decimalString
 }

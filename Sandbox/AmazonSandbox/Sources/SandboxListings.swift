@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OpsideAmazonSPAPI
+import OpsideCore
 
 /// A listing the seller wrote through putListingsItem / patchListingsItem / deleteListingsItem.
 /// Generated products are listings too until the seller touches them; the first write copies
@@ -375,7 +376,8 @@ struct SandboxProductFees: Sendable {
     struct Body: Decodable {
         struct Money: Decodable {
             let CurrencyCode: String
-            let Amount: Double
+            /// Read from the number's text, never through `Double`.
+            let Amount: Decimal
         }
         struct Price: Decodable {
             let ListingPrice: Money
@@ -396,11 +398,15 @@ struct SandboxProductFees: Sendable {
         let body = try await SandboxResponse.decode(Body.self, from: request).FeesEstimateRequest
         let currency = history.currency
         func money(_ minor: Int64) -> [String: Any] { ["CurrencyCode": currency, "Amount": decimalAmount(minor, currency: currency)] }
-        func minor(_ amount: Double) -> Int64 {
-            Int64((amount * pow(10, Double(SPAPIMoney.minorUnitDigits(currency)))).rounded())
+        func minor(_ amount: Decimal) throws -> Int64 {
+            do {
+                return try Money(parsing: "\(amount)", currency: sandboxCurrency(currency), rounding: .halfEven).amountMinor
+            } catch {
+                throw SandboxInputError(message: "Invalid amount: \(error)")
+            }
         }
-        var price: [String: Any] = ["ListingPrice": money(minor(body.PriceToEstimateFees.ListingPrice.Amount))]
-        if let shipping = body.PriceToEstimateFees.Shipping { price["Shipping"] = money(minor(shipping.Amount)) }
+        var price: [String: Any] = ["ListingPrice": money(try minor(body.PriceToEstimateFees.ListingPrice.Amount))]
+        if let shipping = body.PriceToEstimateFees.Shipping { price["Shipping"] = money(try minor(shipping.Amount)) }
         let fulfilledByAmazon = body.IsAmazonFulfilled ?? true
         var identifier: [String: Any] = ["MarketplaceId": body.MarketplaceId, "SellerId": history.sellingPartnerID, "IdType": idType,
                                          "IdValue": idValue, "IsAmazonFulfilled": fulfilledByAmazon, "PriceToEstimateFees": price,
@@ -422,7 +428,7 @@ struct SandboxProductFees: Sendable {
         guard let product = history.products.first(where: matches) else {
             return clientError("There is no product with \(idType) \(idValue).")
         }
-        let listing = minor(body.PriceToEstimateFees.ListingPrice.Amount) + minor(body.PriceToEstimateFees.Shipping?.Amount ?? 0)
+        let listing = try minor(body.PriceToEstimateFees.ListingPrice.Amount) + (try minor(body.PriceToEstimateFees.Shipping?.Amount ?? 0))
         let referral = listing * 15 / 100
         let fulfillment = fulfilledByAmazon ? product.chargedFulfillmentFeeMinor : 0
         func fee(_ type: String, _ amount: Int64) -> [String: Any] {

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonSPAPI
 
 /// What `POST /_sandbox/sellers` asks for.
 public struct SellerHistoryRequest: Codable, Sendable, Equatable {
@@ -460,14 +461,11 @@ enum SellerHistoryGenerator {
                              removals: removals, shipments: shipments, planted: planted)
     }
 
+    /// The seller's marketplace by country code, from the suite's marketplace catalog; the US one
+    /// when none (or an unknown one) is asked for.
     static func marketplaceFor(_ code: String?) -> (id: String, countryCode: String, currency: String, region: String) {
-        switch code?.uppercased() {
-        case "UK", "GB": ("A1F83G8C2ARO7P", "GB", "GBP", "eu")
-        case "DE": ("A1PA6795UKMFR9", "DE", "EUR", "eu")
-        case "JP": ("A1VC38T7YXB528", "JP", "JPY", "fe")
-        case "CA": ("A2EUQ1WTGCTBG2", "CA", "CAD", "na")
-        default: ("ATVPDKIKX0DER", "US", "USD", "na")
-        }
+        let marketplace = code.flatMap(AmazonMarketplace.forCountry) ?? AmazonMarketplace.forCountry("US")!
+        return (marketplace.id, marketplace.countryCode, marketplace.currency.code, marketplace.region.rawValue)
     }
 }
 

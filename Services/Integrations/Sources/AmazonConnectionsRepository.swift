@@ -43,7 +43,7 @@ public struct HealthCheckTarget: Sendable, Equatable, Codable {
 public protocol AmazonConnectionsRepository: Sendable {
     /// Records a consent flow's `state` by its hash, with the hash of the browser binding (the
     /// cookie value of the browser that started it).
-    /// - Returns: when the state expires (database clock).
+    /// - Returns: when the state expires (the service's wall clock).
     func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, browserBindingHash: [UInt8], lifetime: Duration) async throws -> Date
     /// Marks the state used and returns what it stood for.
     /// - Parameter browserBindingHash: the SHA-256 of the binding the callback's browser carried
@@ -79,11 +79,14 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
     let database: Database
     let outbox: EventOutbox
     let logger: Logger
+    /// The clock consent states expire by (the service's wall clock; tests move it).
+    let now: @Sendable () -> Date
 
-    public init(database: Database, outbox: EventOutbox, logger: Logger) {
+    public init(database: Database, outbox: EventOutbox, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
         self.outbox = outbox
         self.logger = logger
+        self.now = now
     }
 
     static let columns = """
@@ -116,18 +119,20 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
     public func createOAuthState(hash: [UInt8], grant: OAuthStateGrant, browserBindingHash: [UInt8],
                                  lifetime: Duration) async throws -> Date {
         let logger = self.logger
-        let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
+        let now = self.now()
+        let expiresAt = now.addingTimeInterval(Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18)
+        let forgottenBefore = now.addingTimeInterval(-3600)
         return try await database.withTransaction(tenant: grant.tenantID) { connection in
             // States expire in minutes; consumed and expired ones are kept an hour so a replay is
             // told "already used" or "expired" rather than "unknown", then cleaned up here.
             try await connection.query("""
-                DELETE FROM integrations.oauth_states WHERE tenant_id = \(grant.tenantID) AND expires_at < now() - interval '1 hour'
+                DELETE FROM integrations.oauth_states WHERE tenant_id = \(grant.tenantID) AND expires_at < \(forgottenBefore)
                 """, logger: logger)
             let rows = try await connection.query("""
                 INSERT INTO integrations.oauth_states
                     (state_hash, tenant_id, user_id, region, marketplace_id, browser_binding_hash, expires_at)
                 VALUES (\(ByteBuffer(bytes: hash)), \(grant.tenantID), \(grant.userID), \(grant.region.rawValue), \(grant.marketplaceID),
-                        \(ByteBuffer(bytes: browserBindingHash)), now() + make_interval(secs => \(seconds)))
+                        \(ByteBuffer(bytes: browserBindingHash)), \(expiresAt))
                 RETURNING expires_at
                 """, logger: logger)
             for try await expiresAt in rows.decode(Date.self) { return expiresAt }
@@ -139,12 +144,13 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                                   browserBindingHash: [UInt8]?) async throws -> OAuthStateGrant {
         let logger = self.logger
         let hashHex = Self.hex(hash)
+        let now = self.now()
         return try await database.withTransaction { connection in
             // The tenant is not known yet: presenting the state's hash is what lets this
             // transaction see (only) that row, through the `state_bearer` policies.
             try await connection.query("SELECT set_config('opside.oauth_state_hash', \(hashHex), true)", logger: logger)
             let rows = try await connection.query("""
-                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= now(), browser_binding_hash
+                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= \(now), browser_binding_hash
                 FROM integrations.oauth_states WHERE state_hash = \(ByteBuffer(bytes: hash)) FOR UPDATE
                 """, logger: logger)
             var found: (UUID, UUID, String, String?, Bool, Bool, ByteBuffer)?

@@ -30,19 +30,21 @@ public enum IntegrationsService {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
-    public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+    /// - Parameter clocks: what OAuth states expire, cron ticks come due and tokens live by.
+    public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system) async throws -> some ApplicationProtocol {
         let spapiSettings = try AmazonSPAPISettings(reader: reader)
         let settings = try IntegrationsSettings(reader: reader)
-        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue], clocks: clocks)
         let logger = platform.logger
 
         let lwa = LoginWithAmazonClient(httpClient: platform.httpClient, settings: spapiSettings, logger: logger)
-        let tokenCache = LWAAccessTokenCache(lwa: lwa, refreshMargin: spapiSettings.tokenRefreshMargin, logger: logger)
+        let tokenCache = LWAAccessTokenCache(lwa: lwa, refreshMargin: spapiSettings.tokenRefreshMargin, logger: logger, now: clocks.now)
         let rateLimiter = RedisSPAPIRateLimiter(redis: platform.redis, keyPrefix: spapiSettings.rateLimitKeyPrefix,
                                                 safetyFactor: spapiSettings.rateLimitSafetyFactor, logger: logger)
         let spapi = SPAPIClient(settings: spapiSettings, httpClient: platform.httpClient, tokens: tokenCache,
                                 rateLimiter: rateLimiter, logger: logger)
-        let repository = AmazonConnectionsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: logger)
+        let repository = AmazonConnectionsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: logger,
+                                                             now: clocks.now)
         let connector = AmazonConnector(
             repository: repository,
             gateway: SPAPIAccountGateway(lwa: lwa, tokenCache: tokenCache, client: spapi),

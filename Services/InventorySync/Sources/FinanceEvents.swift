@@ -1,5 +1,6 @@
 import Foundation
 import OpsideAmazonSPAPI
+import OpsideCore
 
 /// Turns one page of finance events into staging rows, one table per event type.
 struct FinanceRows {
@@ -23,18 +24,33 @@ struct FinanceRows {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func minor(_ currency: FinancesCurrency?) -> Int64? { currency?.money?.minorUnits }
+    /// An amount's minor units, as COPY text.
+    static func minor(_ amount: FinancesCurrency?) throws(MoneyError) -> String? {
+        try amount?.money().map { String($0.amountMinor) }
+    }
 
-    mutating func add(_ lists: FinancialEvents, marketplace: String, windowStart: Date) {
+    /// The sum of `amounts` (those present), nil when none is: amounts in two currencies are an
+    /// error, never added up.
+    static func total(_ amounts: [FinancesCurrency?]) throws(MoneyError) -> Money? {
+        var total: Money?
+        for amount in amounts {
+            guard let money = try amount?.money() else { continue }
+            total = try total.map { total throws(MoneyError) in try total + money } ?? money
+        }
+        return total
+    }
+
+    /// - Throws: `MoneyError` for an amount in an unknown currency, or a total over two currencies.
+    mutating func add(_ lists: FinancialEvents, marketplace: String, windowStart: Date) throws(MoneyError) {
         for event in lists.ShipmentEventList ?? [] {
             for item in event.ShipmentItemList ?? [] {
-                shipments.append(Self.itemRow(event: event, item: item, marketplace: marketplace, itemID: item.OrderItemId,
+                shipments.append(try Self.itemRow(event: event, item: item, marketplace: marketplace, itemID: item.OrderItemId,
                                               charges: item.ItemChargeList, fees: item.ItemFeeList))
             }
         }
         for event in lists.RefundEventList ?? [] {
             for item in event.ShipmentItemAdjustmentList ?? event.ShipmentItemList ?? [] {
-                refunds.append(Self.itemRow(event: event, item: item, marketplace: marketplace,
+                refunds.append(try Self.itemRow(event: event, item: item, marketplace: marketplace,
                                             itemID: item.OrderAdjustmentItemId ?? item.OrderItemId,
                                             charges: item.ItemChargeAdjustmentList ?? item.ItemChargeList,
                                             fees: item.ItemFeeAdjustmentList ?? item.ItemFeeList))
@@ -45,25 +61,25 @@ struct FinanceRows {
             if items.isEmpty {
                 let currency = event.AdjustmentAmount?.CurrencyCode
                 adjustments.append([marketplace, event.AdjustmentType, event.PostedDate, event.StoreName, nil, nil, nil, nil, nil, nil,
-                                    nil, Self.minor(event.AdjustmentAmount).map(String.init), currency])
+                                    nil, try Self.minor(event.AdjustmentAmount), currency])
             }
             for item in items {
                 let currency = item.TotalAmount?.CurrencyCode ?? event.AdjustmentAmount?.CurrencyCode
                 adjustments.append([marketplace, event.AdjustmentType, event.PostedDate, event.StoreName, item.SellerSKU, item.FnSKU,
                                     item.ASIN, item.ProductDescription, item.TransactionNumber, item.Quantity.flatMap { Int($0) }.map(String.init),
-                                    Self.minor(item.PerUnitAmount).map(String.init), Self.minor(item.TotalAmount).map(String.init), currency])
+                                    try Self.minor(item.PerUnitAmount), try Self.minor(item.TotalAmount), currency])
             }
         }
         let window = windowStart.formatted(.iso8601)
         for event in lists.ServiceFeeEventList ?? [] {
-            let total = (event.FeeList ?? []).compactMap { Self.minor($0.FeeAmount) }.reduce(0, +)
-            let currency = event.FeeList?.first?.FeeAmount?.CurrencyCode
+            let total = try Self.total((event.FeeList ?? []).map(\.FeeAmount))
+            let currency = total?.currency.code ?? event.FeeList?.first?.FeeAmount?.CurrencyCode
             serviceFees.append([marketplace, window, event.AmazonOrderId, event.FeeReason, event.SellerSKU, event.FnSKU, event.ASIN,
-                                event.FeeDescription, event.StoreName, String(total), currency, Self.json(event.FeeList)])
+                                event.FeeDescription, event.StoreName, String(total?.amountMinor ?? 0), currency, Self.json(event.FeeList)])
         }
         for event in lists.SAFETReimbursementEventList ?? [] {
             safet.append([marketplace, event.PostedDate, event.SAFETClaimId, event.ReasonCode,
-                          Self.minor(event.ReimbursedAmount).map(String.init), event.ReimbursedAmount?.CurrencyCode,
+                          try Self.minor(event.ReimbursedAmount), event.ReimbursedAmount?.CurrencyCode,
                           Self.json(event.SAFETReimbursementItemList)])
         }
         for event in lists.RemovalShipmentEventList ?? [] {
@@ -73,15 +89,19 @@ struct FinanceRows {
     }
 
     static func itemRow(event: ShipmentEvent, item: ShipmentItem, marketplace: String, itemID: String?,
-                        charges: [ChargeComponent]?, fees: [FeeComponent]?) -> [String?] {
+                        charges: [ChargeComponent]?, fees: [FeeComponent]?) throws(MoneyError) -> [String?] {
         let chargeList = charges ?? []
         let feeList = fees ?? []
-        let principal = chargeList.filter { $0.ChargeType == "Principal" }.compactMap { minor($0.ChargeAmount) }.reduce(0, +)
-        let chargeTotal = chargeList.compactMap { minor($0.ChargeAmount) }.reduce(0, +)
-        let feeTotal = feeList.compactMap { minor($0.FeeAmount) }.reduce(0, +)
-        let currency = chargeList.first?.ChargeAmount?.CurrencyCode ?? feeList.first?.FeeAmount?.CurrencyCode
+        // One currency for the row's three totals: charges and fees in two currencies are refused.
+        let principal = try total(chargeList.filter { $0.ChargeType == "Principal" }.map(\.ChargeAmount))
+        let chargeTotal = try total(chargeList.map(\.ChargeAmount))
+        let feeTotal = try total(feeList.map(\.FeeAmount))
+        let currencies = Set([chargeTotal?.currency, feeTotal?.currency].compactMap { $0 })
+        if currencies.count > 1 { throw .currencyMismatch(chargeTotal!.currency, feeTotal!.currency) }
+        let currency = currencies.first?.code ?? chargeList.first?.ChargeAmount?.CurrencyCode ?? feeList.first?.FeeAmount?.CurrencyCode
         return [marketplace, event.AmazonOrderId, event.SellerOrderId, event.MarketplaceName, event.PostedDate, item.SellerSKU, itemID,
-                item.QuantityShipped.map(String.init), String(principal), String(chargeTotal), String(feeTotal), currency,
+                item.QuantityShipped.map(String.init), String(principal?.amountMinor ?? 0), String(chargeTotal?.amountMinor ?? 0),
+                String(feeTotal?.amountMinor ?? 0), currency,
                 json(charges), json(fees)]
     }
 }

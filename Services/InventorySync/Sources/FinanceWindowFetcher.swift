@@ -13,7 +13,7 @@ struct FinanceWindowFetcher: WindowFetcher {
         repeat {
             let page = try await context.api.listFinancialEvents(postedAfter: start.formatted(.iso8601), postedBefore: end.formatted(.iso8601),
                                                                  maxResultsPerPage: 100, nextToken: token)
-            if let lists = page.FinancialEvents { rows.add(lists, marketplace: context.marketplaces[0], windowStart: start) }
+            if let lists = page.FinancialEvents { try rows.add(lists, marketplace: context.marketplaces[0], windowStart: start) }
             token = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
             pages += 1
             await context.pageRead(pages)

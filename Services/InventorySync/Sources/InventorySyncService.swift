@@ -54,7 +54,8 @@ public enum InventorySyncService {
         let disconnection = ConnectionDisconnection(repository: repository, jobQueue: platform.jobQueue, queue: queue, logger: platform.logger)
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
-                                reconciler: reconciler, disconnection: disconnection, logger: platform.logger)
+                                reconciler: reconciler, disconnection: disconnection, logger: platform.logger,
+                                now: platform.clocks.now)
         let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
         let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
         let importer = ReportImporter(database: platform.database, logger: platform.logger, limits: ImportLimits(reader: reader),

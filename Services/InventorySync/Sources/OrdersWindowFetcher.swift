@@ -19,10 +19,10 @@ struct OrdersWindowFetcher: WindowFetcher {
             for try await page in api.allOrders(query) {
                 pages += 1
                 for order in page.Orders {
-                    orders.append(OrderRows.order(order, marketplace: order.MarketplaceId ?? marketplace))
+                    orders.append(try OrderRows.order(order, marketplace: order.MarketplaceId ?? marketplace))
                     for try await itemPage in api.allOrderItems(orderID: order.AmazonOrderId) {
                         for item in itemPage.OrderItems {
-                            items.append(OrderRows.item(item, orderID: order.AmazonOrderId, marketplace: order.MarketplaceId ?? marketplace))
+                            items.append(try OrderRows.item(item, orderID: order.AmazonOrderId, marketplace: order.MarketplaceId ?? marketplace))
                         }
                     }
                 }

@@ -19,9 +19,13 @@ public struct ImportResult: Codable, Sendable, Equatable {
     public let rowsQuarantined: Int
     /// Line numbers (1 = header) of the quarantined lines, first 1,000.
     public let quarantinedLines: [Int]
+    /// Rows that loaded without a value of an optional column no reader understood.
+    public let rowsWithWarnings: Int
+    /// Those values, with line and column (the first 100).
+    public let warnings: [RowWarning]
 
     public init(runId: UUID, detectedReportType: String, dataset: String, rowsLoaded: Int, rowsInserted: Int, rowsUpdated: Int,
-                rowsQuarantined: Int, quarantinedLines: [Int]) {
+                rowsQuarantined: Int, quarantinedLines: [Int], rowsWithWarnings: Int = 0, warnings: [RowWarning] = []) {
         self.runId = runId
         self.detectedReportType = detectedReportType
         self.dataset = dataset
@@ -30,6 +34,8 @@ public struct ImportResult: Codable, Sendable, Equatable {
         self.rowsUpdated = rowsUpdated
         self.rowsQuarantined = rowsQuarantined
         self.quarantinedLines = quarantinedLines
+        self.rowsWithWarnings = rowsWithWarnings
+        self.warnings = warnings
     }
 }
 
@@ -143,7 +149,7 @@ public struct ReportImporter: Sendable {
             }
         }
         do {
-            let (counts, lines) = try await withDeadline(deadline, clock: clock) {
+            let (counts, lines, warnings) = try await withDeadline(deadline, clock: clock) {
               try await database.withTransaction(tenant: tenantID) { db in
                 let session = StagingSession(connection: db, logger: logger, tenantID: tenantID, connectionID: connectionID,
                                              runID: runID, dataset: "import")
@@ -160,16 +166,18 @@ public struct ReportImporter: Sendable {
                 try await db.query("""
                     UPDATE amazon.sync_quarantine SET dataset = \(mapping.dataset.rawValue) WHERE run_id = \(runID)
                     """, logger: logger)
-                try await SyncRunRepository.succeedImport(runID: runID, mapping: mapping, counts: counts, on: db, logger: logger)
+                try await SyncRunRepository.succeedImport(runID: runID, mapping: mapping, counts: counts,
+                                                          warningsJSON: session.warningsJSON, on: db, logger: logger)
                 // Past the deadline the caller has its answer and the run is failed: the work,
                 // cancelled then, must not commit after all.
                 try Task.checkCancellation()
-                return (counts, Array(lines))
+                return (counts, Array(lines), session.warnings)
               }
             }
             return ImportResult(runId: runID, detectedReportType: mapping.reportType, dataset: mapping.dataset.rawValue,
                                 rowsLoaded: counts.staged, rowsInserted: counts.inserted, rowsUpdated: counts.updated,
-                                rowsQuarantined: counts.quarantined, quarantinedLines: lines)
+                                rowsQuarantined: counts.quarantined, quarantinedLines: lines,
+                                rowsWithWarnings: counts.warned, warnings: warnings)
         } catch {
             let message = String(describing: error)
             // A deadline passed is no fault of the file: the same file may load later.

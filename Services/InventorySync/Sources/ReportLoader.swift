@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideCore
 import Synchronization
 
 /// Streams a report document (from Amazon or from a file) through the shared parser into a
@@ -40,16 +41,22 @@ enum ReportLoader {
             return mapping
         }
         let chosen = try Self.mapping(for: header, given: mapping)
+        // The report's marketplace decides its currency and day order: one Amazon does not
+        // list stops the load rather than guess them.
+        let reportMarketplace = try AmazonMarketplace.require(marketplace)
         guard let first else {
             for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
             return chosen
         }
         try await session.stageStream(chosen.table) { sink in
+            var context = ReportMappingContext(marketplace: reportMarketplace)
             var next: ReportRecord? = first
             var sinceYield = 0, rows = 0
             while let record = next {
                 do {
-                    let row = try chosen.map(record, marketplace)
+                    context.warnings.removeAll(keepingCapacity: true)
+                    let row = try chosen.map(record, &context)
+                    session.warn(line: record.line, context.warnings)
                     try await sink.append(row)
                 } catch let error as ReportRowError {
                     session.quarantine(line: record.line, reason: error.reason, raw: record.fields.joined(separator: "\t"))
@@ -101,13 +108,15 @@ enum ReportLoader {
 
 /// Staging rows for the JSON APIs (orders, inventory, inbound).
 enum OrderRows {
-    static func money(_ value: OrderMoney?) -> (String?, String?) {
-        guard let money = value?.money else { return (nil, value?.CurrencyCode) }
-        return (String(money.minorUnits), money.currencyCode)
+    /// An amount in minor units and its currency.
+    /// - Throws: `MoneyError` for an unknown currency or an amount that is not decimal text.
+    static func money(_ value: OrderMoney?) throws(MoneyError) -> (String?, String?) {
+        guard let money = try value?.money() else { return (nil, value?.CurrencyCode) }
+        return (String(money.amountMinor), money.currency.code)
     }
 
-    static func order(_ order: Order, marketplace: String) -> [String?] {
-        let (total, currency) = money(order.OrderTotal)
+    static func order(_ order: Order, marketplace: String) throws(MoneyError) -> [String?] {
+        let (total, currency) = try money(order.OrderTotal)
         return [marketplace, order.AmazonOrderId, order.SellerOrderId, order.PurchaseDate, order.LastUpdateDate, order.OrderStatus,
                 order.FulfillmentChannel, order.SalesChannel, order.OrderType, total, currency,
                 order.NumberOfItemsShipped.map(String.init), order.NumberOfItemsUnshipped.map(String.init),
@@ -115,10 +124,10 @@ enum OrderRows {
                 order.IsBusinessOrder.map { $0 ? "true" : "false" }, order.IsPrime.map { $0 ? "true" : "false" }]
     }
 
-    static func item(_ item: OrderItem, orderID: String, marketplace: String) -> [String?] {
-        let (price, priceCurrency) = money(item.ItemPrice)
-        let (tax, _) = money(item.ItemTax)
-        let (discount, _) = money(item.PromotionDiscount)
+    static func item(_ item: OrderItem, orderID: String, marketplace: String) throws(MoneyError) -> [String?] {
+        let (price, priceCurrency) = try money(item.ItemPrice)
+        let (tax, _) = try money(item.ItemTax)
+        let (discount, _) = try money(item.PromotionDiscount)
         return [marketplace, orderID, item.OrderItemId, item.ASIN, item.SellerSKU, item.Title, String(item.QuantityOrdered),
                 item.QuantityShipped.map(String.init), price, tax, discount, priceCurrency, item.ConditionId]
     }

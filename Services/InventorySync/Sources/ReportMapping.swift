@@ -17,7 +17,7 @@ struct ReportMapping: Sendable {
     let signature: [String]
     /// Columns without which no row can load; each entry lists the accepted spellings.
     let required: [[String]]
-    let map: @Sendable (ReportRecord, String) throws(ReportRowError) -> [String?]
+    let map: @Sendable (ReportRecord, inout ReportMappingContext) throws(ReportRowError) -> [String?]
 
     /// The required columns the header lacks.
     func missingColumns(in header: ReportHeader) -> [String] {
@@ -52,11 +52,15 @@ struct ReportMapping: Sendable {
         dataset: .ledgerDetail, reportType: LedgerDetailRow.reportType, table: AmazonTables.ledgerDetail,
         signature: ["FNSKU", "Event Type", "Reference ID", "Quantity", "Disposition"],
         required: [["Date", "Date and Time"], ["FNSKU"], ["Event Type"], ["Quantity"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
         let row = try LedgerDetailRow(record: record)
-        let dateTime = try ReportValues.timestamp(record.string("Date and Time"))
-        let day = try ReportValues.date(record.string("Date") ?? row.date)
-        return [marketplace, day, dateTime, row.fnsku, row.asin, row.msku, row.title, row.eventType, row.referenceID,
+        let order = context.marketplace.dayOrder
+        // `Date and Time` is optional: a spelling no reader knows loses the time, never the row.
+        let dateTime = context.optional("Date and Time", record.string("Date and Time")) { text throws(ReportRowError) in
+            try ReportValues.timestamp(text, dayOrder: order)
+        }
+        let day = try ReportValues.date(record.string("Date") ?? row.date, dayOrder: order)
+        return [context.marketplace.id, day, dateTime, row.fnsku, row.asin, row.msku, row.title, row.eventType, row.referenceID,
                 String(row.quantity), row.fulfillmentCenter, row.disposition, row.reason, row.country,
                 row.reconciledQuantity.map(String.init), row.unreconciledQuantity.map(String.init)]
     }
@@ -65,7 +69,8 @@ struct ReportMapping: Sendable {
         dataset: .ledgerSummary, reportType: LedgerSummaryRow.reportType, table: AmazonTables.ledgerSummary,
         signature: ["FNSKU", "Starting Warehouse Balance", "Ending Warehouse Balance"],
         required: [["Date"], ["FNSKU"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id
         let row = try LedgerSummaryRow(record: record)
         return [marketplace, row.date, row.fnsku, row.disposition ?? "", row.location ?? "", row.asin, row.msku,
                 String(row.startingWarehouseBalance), String(row.inTransitBetweenWarehouses), String(row.receipts),
@@ -78,12 +83,13 @@ struct ReportMapping: Sendable {
         dataset: .reimbursements, reportType: ReimbursementRow.reportType, table: AmazonTables.reimbursements,
         signature: ["reimbursement-id", "approval-date", "amount-total"],
         required: [["approval-date"], ["reimbursement-id"], ["reason"], ["currency-unit"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id, order = context.marketplace.dayOrder
         let row = try ReimbursementRow(record: record)
-        let currency = row.currency.uppercased()
+        let currency = try ReportValues.currency(row.currency)
         return [marketplace, row.reimbursementID, row.sku ?? "", row.fnsku ?? "", row.amazonOrderID ?? "",
-                try ReportValues.timestamp(row.approvalDate), row.caseID, row.reason, row.asin, row.condition, currency,
-                ReportValues.minor(row.amountPerUnit, currency), ReportValues.minor(row.amountTotal, currency),
+                try ReportValues.timestamp(row.approvalDate, dayOrder: order), row.caseID, row.reason, row.asin, row.condition, currency.code,
+                try ReportValues.minor(row.amountPerUnit, currency), try ReportValues.minor(row.amountTotal, currency),
                 String(row.quantityReimbursedCash), String(row.quantityReimbursedInventory), String(row.quantityReimbursedTotal),
                 row.originalReimbursementID, row.originalReimbursementType]
     }
@@ -92,9 +98,10 @@ struct ReportMapping: Sendable {
         dataset: .customerReturns, reportType: CustomerReturnRow.reportType, table: AmazonTables.customerReturns,
         signature: ["return-date", "order-id", "detailed-disposition"],
         required: [["return-date"], ["order-id"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id, order = context.marketplace.dayOrder
         let row = try CustomerReturnRow(record: record)
-        guard let returned = try ReportValues.timestamp(row.returnDate) else { throw ReportRowError("missing return-date") }
+        guard let returned = try ReportValues.timestamp(row.returnDate, dayOrder: order) else { throw ReportRowError("missing return-date") }
         return [marketplace, row.orderID, row.fnsku ?? "", row.licensePlateNumber ?? "", returned, row.sku, row.asin,
                 row.productName, String(row.quantity), row.fulfillmentCenterID, row.detailedDisposition, row.reason,
                 row.status, row.customerComments]
@@ -104,10 +111,11 @@ struct ReportMapping: Sendable {
         dataset: .replacements, reportType: ReplacementRow.reportType, table: AmazonTables.replacements,
         signature: ["replacement-amazon-order-id", "original-amazon-order-id"],
         required: [["shipment-date"], ["replacement-amazon-order-id"], ["original-amazon-order-id"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id, order = context.marketplace.dayOrder
         let row = try ReplacementRow(record: record)
         return [marketplace, row.replacementAmazonOrderID, row.originalAmazonOrderID, row.sku ?? "",
-                try ReportValues.timestamp(row.shipmentDate), row.asin, row.fulfillmentCenterID, row.originalFulfillmentCenterID,
+                try ReportValues.timestamp(row.shipmentDate, dayOrder: order), row.asin, row.fulfillmentCenterID, row.originalFulfillmentCenterID,
                 String(row.quantity), row.replacementReasonCode]
     }
 
@@ -115,23 +123,25 @@ struct ReportMapping: Sendable {
         dataset: .removalOrders, reportType: RemovalOrderDetailRow.reportType, table: AmazonTables.removalOrders,
         signature: ["request-date", "order-id", "requested-quantity"],
         required: [["request-date"], ["order-id"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id, order = context.marketplace.dayOrder
         let row = try RemovalOrderDetailRow(record: record)
-        let currency = (row.currency ?? MarketplaceCurrency.code(for: marketplace)).uppercased()
+        let currency = try row.currency.map(ReportValues.currency) ?? context.marketplace.currency
         return [marketplace, row.orderID, row.sku ?? "", row.fnsku ?? "", row.disposition ?? "",
-                try ReportValues.timestamp(row.requestDate), row.orderType, row.orderStatus, try ReportValues.timestamp(row.lastUpdatedDate),
+                try ReportValues.timestamp(row.requestDate, dayOrder: order), row.orderType, row.orderStatus, try ReportValues.timestamp(row.lastUpdatedDate, dayOrder: order),
                 String(row.requestedQuantity), String(row.cancelledQuantity), String(row.disposedQuantity),
-                String(row.shippedQuantity), String(row.inProcessQuantity), ReportValues.minor(row.removalFee, currency), currency]
+                String(row.shippedQuantity), String(row.inProcessQuantity), try ReportValues.minor(row.removalFee, currency), currency.code]
     }
 
     static let removalShipments = ReportMapping(
         dataset: .removalShipments, reportType: RemovalShipmentDetailRow.reportType, table: AmazonTables.removalShipments,
         signature: ["request-date", "order-id", "shipment-date", "tracking-number"],
         required: [["request-date"], ["order-id"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id, order = context.marketplace.dayOrder
         let row = try RemovalShipmentDetailRow(record: record)
         return [marketplace, row.orderID, row.trackingNumber ?? "", row.sku ?? "", row.fnsku ?? "",
-                try ReportValues.timestamp(row.requestDate), try ReportValues.timestamp(row.shipmentDate), row.disposition,
+                try ReportValues.timestamp(row.requestDate, dayOrder: order), try ReportValues.timestamp(row.shipmentDate, dayOrder: order), row.disposition,
                 String(row.shippedQuantity), row.carrier, row.removalOrderType]
     }
 
@@ -139,25 +149,49 @@ struct ReportMapping: Sendable {
         dataset: .estimatedFees, reportType: EstimatedFeeRow.reportType, table: AmazonTables.estimatedFees,
         signature: ["sku", "estimated-fee-total"],
         required: [["sku"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id
         let row = try EstimatedFeeRow(record: record)
-        let currency = (row.currency ?? MarketplaceCurrency.code(for: marketplace)).uppercased()
-        return [marketplace, row.sku, row.fnsku, row.asin, currency, ReportValues.minor(row.yourPrice, currency),
+        let currency = try row.currency.map(ReportValues.currency) ?? context.marketplace.currency
+        return [marketplace, row.sku, row.fnsku, row.asin, currency.code, try ReportValues.minor(row.yourPrice, currency),
                 ReportValues.decimal(row.longestSide), ReportValues.decimal(row.medianSide), ReportValues.decimal(row.shortestSide),
                 row.unitOfDimension, ReportValues.decimal(row.itemPackageWeight), row.unitOfWeight, row.sizeTier,
-                ReportValues.minor(row.estimatedFeeTotal, currency), ReportValues.minor(row.estimatedReferralFeePerUnit, currency),
-                ReportValues.minor(row.expectedFulfillmentFeePerUnit, currency)]
+                try ReportValues.minor(row.estimatedFeeTotal, currency), try ReportValues.minor(row.estimatedReferralFeePerUnit, currency),
+                try ReportValues.minor(row.expectedFulfillmentFeePerUnit, currency)]
     }
 
     static let listings = ReportMapping(
         dataset: .listings, reportType: MerchantListingRow.reportType, table: AmazonTables.listings,
         signature: ["seller-sku", "item-name"],
         required: [["seller-sku"]]
-    ) { record, marketplace throws(ReportRowError) in
+    ) { record, context throws(ReportRowError) in
+        let marketplace = context.marketplace.id
         let row = try MerchantListingRow(record: record)
-        let currency = MarketplaceCurrency.code(for: marketplace)
-        return [marketplace, row.sellerSKU, row.itemName, row.listingID, ReportValues.minor(row.price, currency), currency,
+        let currency = context.marketplace.currency
+        return [marketplace, row.sellerSKU, row.itemName, row.listingID, try ReportValues.minor(row.price, currency), currency.code,
                 row.quantity.map(String.init), row.openDate, row.asin, row.fulfillmentChannel, row.status]
+    }
+}
+
+/// What a mapping knows besides the row: the report's marketplace (its id, currency and day
+/// order), and the warnings of the row being mapped.
+struct ReportMappingContext {
+    let marketplace: AmazonMarketplace
+    /// Values of optional columns the row loads without, reset for each row.
+    var warnings: [(column: String, value: String, reason: String)] = []
+
+    init(marketplace: AmazonMarketplace) { self.marketplace = marketplace }
+
+    /// An optional column's value, read by `read`; when it cannot be read, nil and a warning:
+    /// the row still loads (a column the report may lack is never worth a row).
+    mutating func optional<Value>(_ column: String, _ text: String?,
+                                  _ read: (String?) throws(ReportRowError) -> Value?) -> Value? {
+        do throws(ReportRowError) {
+            return try read(text)
+        } catch {
+            warnings.append((column, text ?? "", error.reason))
+            return nil
+        }
     }
 }
 
@@ -165,32 +199,51 @@ struct ReportMapping: Sendable {
 /// instead of failing the whole COPY.
 enum ReportValues {
     /// Money in minor units of `currency`.
-    static func minor(_ amount: Decimal?, _ currency: String) -> String? {
-        amount.map { String(SPAPIMoney(amount: $0, currencyCode: currency).minorUnits) }
+    /// - Throws: when the amount is finer than the currency's minor unit.
+    static func minor(_ amount: ReportAmount?, _ currency: Currency) throws(ReportRowError) -> String? {
+        guard let amount else { return nil }
+        do throws(MoneyError) {
+            return String(try amount.money(in: currency).amountMinor)
+        } catch {
+            throw ReportRowError(error.description)
+        }
+    }
+
+    /// A report's currency column.
+    /// - Throws: for a code that is not ISO 4217's.
+    static func currency(_ code: String) throws(ReportRowError) -> Currency {
+        do throws(MoneyError) {
+            return try Currency(code: code)
+        } catch {
+            throw ReportRowError(error.description)
+        }
     }
 
     static func decimal(_ value: Decimal?) -> String? {
         value.map { NSDecimalNumber(decimal: $0).stringValue }
     }
 
-    /// A date as PostgreSQL writes it (`yyyy-mm-dd`), from `yyyy-mm-dd…`, `mm/dd/yyyy` or
-    /// `yyyy/mm/dd`; a day the calendar lacks (2024-02-30) is refused here rather than by COPY.
-    static func date(_ text: String?) throws(ReportRowError) -> String? {
+    /// A date as PostgreSQL writes it (`yyyy-mm-dd`), from `yyyy-mm-dd…`, `yyyy/mm/dd`,
+    /// `mm/dd/yyyy` or `dd/mm/yyyy` (as `dayOrder` says, unless a number over 12 says
+    /// otherwise) or `dd.mm.yyyy`; a day the calendar lacks (2024-02-30) is refused here rather
+    /// than by COPY.
+    static func date(_ text: String?, dayOrder: AmazonMarketplace.DayOrder) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
         var utf8 = text
-        guard let day = utf8.withUTF8({ CivilDate(reportText: $0) }) else { throw ReportRowError("not a date: \(text)") }
+        guard let day = utf8.withUTF8({ CivilDate(reportText: $0, dayOrder: dayOrder) }) else { throw ReportRowError("not a date: \(text)") }
         return String(unsafeUninitializedCapacity: CivilDate.textLength) { day.write(to: $0) }
     }
 
     /// A timestamp as PostgreSQL writes a timestamptz in UTC (`2024-03-01 10:00:00.5+00`), from
-    /// ISO 8601 with or without a zone (UTC assumed) or a bare date. Written in PostgreSQL's own
-    /// form so that the ledger's event keys, hashed here from the staged text, equal those the
-    /// database computes from the stored values. Checked byte by byte (no regex, no Foundation):
-    /// it runs for every row of multi-million-row files.
-    static func timestamp(_ text: String?) throws(ReportRowError) -> String? {
+    /// a date as `date` reads it, with or without a time and a zone (UTC assumed): ISO 8601
+    /// with an offset or `Z`, or a zone abbreviation Amazon's downloads use (`PST`, `CET`…).
+    /// Written in PostgreSQL's own form so that the ledger's event keys, hashed here from the
+    /// staged text, equal those the database computes from the stored values. Checked byte by
+    /// byte (no regex, no Foundation): it runs for every row of multi-million-row files.
+    static func timestamp(_ text: String?, dayOrder: AmazonMarketplace.DayOrder) throws(ReportRowError) -> String? {
         guard let text, !text.isEmpty else { return nil }
         var utf8 = text
-        switch utf8.withUTF8({ ReportInstant.read($0) }) {
+        switch utf8.withUTF8({ ReportInstant.read($0, dayOrder: dayOrder) }) {
         case .instant(let instant): return instant.text
         case .notADate: throw ReportRowError("not a date: \(text)")
         case .notATimestamp: throw ReportRowError("not a timestamp: \(text)")
@@ -202,9 +255,11 @@ enum ReportValues {
 extension CivilDate {
     static let textLength = 10
 
-    /// From the first ten bytes of a date or timestamp: `yyyy-mm-dd`, `yyyy/mm/dd` or
-    /// `mm/dd/yyyy`; nil for anything else or a day the calendar lacks.
-    init?(reportText bytes: UnsafeBufferPointer<UInt8>) {
+    /// From the first ten bytes of a date or timestamp: `yyyy-mm-dd`, `yyyy/mm/dd`,
+    /// `mm/dd/yyyy` or `dd/mm/yyyy`, `dd.mm.yyyy`; nil for anything else or a day the calendar
+    /// lacks. Which of the first two numbers is the month: the one that can be (a day over 12
+    /// cannot), else the marketplace's order; with dots, the day always comes first.
+    init?(reportText bytes: UnsafeBufferPointer<UInt8>, dayOrder: AmazonMarketplace.DayOrder) {
         guard bytes.count >= 10 else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
@@ -217,8 +272,10 @@ extension CivilDate {
         if bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F, let year = number(0..<4), let month = number(5..<7),
            let day = number(8..<10) {
             self.init(year: year, month: month, day: day)
-        } else if bytes[2] == 0x2F, bytes[5] == 0x2F, let month = number(0..<2), let day = number(3..<5), let year = number(6..<10) {
-            self.init(year: year, month: month, day: day)
+        } else if bytes[2] == bytes[5], bytes[2] == 0x2F || bytes[2] == 0x2E, let first = number(0..<2), let second = number(3..<5),
+                  let year = number(6..<10) {
+            let dayFirst = first > 12 || (second <= 12 && (bytes[2] == 0x2E || dayOrder == .dayFirst))
+            self.init(year: year, month: dayFirst ? second : first, day: dayFirst ? first : second)
         } else {
             return nil
         }
@@ -250,11 +307,11 @@ struct ReportInstant {
     static let secondsPerDay = 86_400
 
     /// A bare date (midnight UTC) or `date[T ]hh:mm[:ss[.fraction]][zone]`, the zone being blank,
-    /// `Z`, `UTC`, `GMT`, `±hh`, `±hhmm` or `±hh:mm`. Like PostgreSQL: 24:00:00 is the next
+    /// `Z`, `±hh`, `±hhmm`, `±hh:mm` or an abbreviation of `zoneAbbreviations`. Like PostgreSQL: 24:00:00 is the next
     /// midnight, second 60 (without a fraction) the next minute, a fraction is rounded to the
     /// microsecond, an offset is at most 15:59.
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Reading {
-        guard let day = CivilDate(reportText: bytes) else { return .notADate }
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, dayOrder: AmazonMarketplace.DayOrder) -> Reading {
+        guard let day = CivilDate(reportText: bytes, dayOrder: dayOrder) else { return .notADate }
         let midnight = day.daysSince1970 * secondsPerDay
         if bytes.count == 10 { return instant(seconds: midnight, fraction: 0) }
         func number(_ index: Int) -> Int? {
@@ -285,6 +342,18 @@ struct ReportInstant {
         return instant(seconds: midnight + hour * 3600 + minute * 60 + second - offset, fraction: fraction)
     }
 
+    /// The zone abbreviations Amazon's downloads write after a time, as offsets east of UTC in
+    /// seconds. An abbreviation names its offset (PST is always -8, PDT -7): the download says
+    /// which one applied. Where an abbreviation names two zones the marketplace's wins: IST is
+    /// India Standard Time (+5:30, Amazon.in), not Irish or Israel time; CST is US Central, not
+    /// China's.
+    static let zoneAbbreviations: [String: Int] = [
+        "UTC": 0, "GMT": 0, "BST": 3600, "CET": 3600, "CEST": 7200,
+        "PST": -8 * 3600, "PDT": -7 * 3600, "MST": -7 * 3600, "MDT": -6 * 3600,
+        "CST": -6 * 3600, "CDT": -5 * 3600, "EST": -5 * 3600, "EDT": -4 * 3600,
+        "JST": 9 * 3600, "AEST": 10 * 3600, "AEDT": 11 * 3600, "IST": 5 * 3600 + 1800,
+    ]
+
     private static func instant(seconds: Int, fraction: Int) -> Reading {
         let instant = ReportInstant(microseconds: seconds * microsecondsPerSecond + fraction)
         guard (1...9999).contains(instant.day.year) else { return .notATimestamp }
@@ -294,8 +363,10 @@ struct ReportInstant {
     /// The zone's offset east of UTC in seconds; nil when it is not one of the accepted forms.
     private static func offsetSeconds(_ zone: UnsafeBufferPointer<UInt8>) -> Int? {
         withTrimmedZone(zone) { zone -> Int? in
-            if zone.isEmpty || zone.elementsEqual("Z".utf8) || zone.elementsEqual("UTC".utf8) || zone.elementsEqual("GMT".utf8) { return 0 }
-            guard let sign = zone.first, sign == 0x2B || sign == 0x2D else { return nil }
+            if zone.isEmpty || zone.elementsEqual("Z".utf8) { return 0 }
+            guard let sign = zone.first, sign == 0x2B || sign == 0x2D else {
+                return zone.count <= 4 ? zoneAbbreviations[String(decoding: zone, as: UTF8.self)] : nil
+            }
             let digits = zone.dropFirst().filter { $0 != 0x3A }
             let colons = zone.count - 1 - digits.count
             let canonical = (zone.count == 3 && colons == 0) || (zone.count == 5 && colons == 0) || (zone.count == 6 && colons == 1 && zone[3] == 0x3A)

@@ -13,6 +13,8 @@ struct ReportWindowFetcher: WindowFetcher {
     let ranged: Bool
     let database: Database
     let logger: Logger
+    /// The wall clock report reuse windows (regeneration limits) are judged by.
+    let now: @Sendable () -> Date
 
     func fetch(_ window: SyncWindow, context: WindowFetchContext) async throws -> FetchedWindow? {
         let arguments = context.arguments, api = context.api
@@ -41,13 +43,14 @@ struct ReportWindowFetcher: WindowFetcher {
         let logger = self.logger
         let tenant = arguments.tenantID, connection = arguments.connectionID
         let limit = arguments.dataset.regenerationLimit
-        let wantedEnd = end ?? Date()
+        let now = self.now()
+        let wantedEnd = end ?? now
         let reusable: (String, String, String?)? = try await database.withTransaction(tenant: tenant) { db in
             let rows = try await db.query("""
                 SELECT report_id, status, document_id FROM amazon.report_requests
                 WHERE connection_id = \(connection) AND report_type = \(type) AND marketplace_id = \(marketplace)
                   AND status IN ('requested', 'done', 'cancelled')
-                  AND requested_at > now() - make_interval(secs => \(limit))
+                  AND requested_at > \(now.addingTimeInterval(-limit))
                   AND (data_start IS NULL AND \(start)::timestamptz IS NULL OR data_start <= \(start))
                   AND (data_end IS NULL OR data_end >= \(wantedEnd.addingTimeInterval(-limit)))
                 ORDER BY requested_at DESC LIMIT 1
@@ -69,8 +72,9 @@ struct ReportWindowFetcher: WindowFetcher {
             reportID = try await api.createReport(specification).reportId
             _ = try await database.withTransaction(tenant: tenant) { db in
                 try await db.query("""
-                    INSERT INTO amazon.report_requests (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end)
-                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? Date()))
+                    INSERT INTO amazon.report_requests
+                        (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end, requested_at)
+                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? now), \(now))
                     ON CONFLICT (report_id) DO NOTHING
                     """, logger: logger)
             }

@@ -31,6 +31,10 @@ final class StagingSession {
     private var sequence = 0
     private(set) var quarantine: [QuarantinedLine] = []
     private(set) var quarantinedCount = 0
+    /// The first `warningLimit` warnings, and how many rows had one.
+    private(set) var warnings: [RowWarning] = []
+    private(set) var warnedCount = 0
+    static let warningLimit = 100
     /// Chunks merged while their source was still being read, and chunks of late rows left to `merge()`.
     private(set) var chunksMergedWhileStaging = 0
     private(set) var chunksStagedLate = 0
@@ -158,6 +162,23 @@ final class StagingSession {
     }
     static let quarantineLineBytes = 4096
 
+    /// Notes the values of optional columns a row loads without.
+    func warn(line: Int, _ values: [(column: String, value: String, reason: String)]) {
+        guard !values.isEmpty else { return }
+        warnedCount += 1
+        for value in values where warnings.count < Self.warningLimit {
+            let kept = String(decoding: value.value.utf8.prefix(256), as: UTF8.self)
+            warnings.append(RowWarning(lineNumber: line, column: value.column, value: kept, reason: value.reason))
+        }
+    }
+
+    /// The warnings as the `sync_runs.warnings` column keeps them.
+    var warningsJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(warnings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
     /// Merges what is still staged into the `amazon` tables, writes the quarantine, and returns
     /// what the whole session changed (chunks merged while staging included).
     func merge() async throws -> MergeCounts {
@@ -188,6 +209,7 @@ final class StagingSession {
                 """, logger: logger)
         }
         counts.quarantined = quarantinedCount
+        counts.warned = warnedCount
         tables.removeAll()
         return counts
     }

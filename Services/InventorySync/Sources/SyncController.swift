@@ -216,6 +216,11 @@ struct InventorySyncController {
         let tenant = try context.requireCallerTenant()
         let id = try connectionID(context)
         let marketplace = request.uri.queryParameters.get("marketplaceId")
+        // The marketplace decides the file's currency and day order: an unknown one is refused
+        // before the upload is read, never loaded as US dollars.
+        if let marketplace, AmazonMarketplace.withID(marketplace) == nil {
+            throw APIError.validation("marketplaceId: \(UnknownMarketplace(id: marketplace))")
+        }
         let name = request.uri.queryParameters.get("fileName") ?? "upload"
         let path = (importDirectory as NSString).appendingPathComponent(RunSweeper.uploadPrefix + UUID().uuidString)
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {

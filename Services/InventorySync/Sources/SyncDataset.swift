@@ -117,25 +117,3 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     /// Datasets after whose sync the inventory reconciliation runs.
     var triggersReconciliation: Bool { self == .inventorySummaries || self == .ledgerDetail }
 }
-
-/// Currency of a marketplace, for report columns that carry amounts without a currency.
-enum MarketplaceCurrency {
-    static func code(for marketplaceID: String) -> String {
-        switch marketplaceID {
-        case "A2EUQ1WTGCTBG2": "CAD"
-        case "A1AM78C64UM0Y8": "MXN"
-        case "A2Q3Y263D00KWC": "BRL"
-        case "A1F83G8C2ARO7P": "GBP"
-        case "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4", "A1RKKUPIHCS9HS", "A1805IZSGTT6HS": "EUR"
-        case "A2NODRKZP88ZB9": "SEK"
-        case "A1C3SOZRARQ6R3": "PLN"
-        case "A2VIGQ35RCS4UG": "AED"
-        case "A21TJRUUN4KGV": "INR"
-        case "A1VC38T7YXB528": "JPY"
-        case "A39IBJ37TRP1C6": "AUD"
-        case "A19VAU5U5O7RUS": "SGD"
-        case "A33AVAJ2PDY3EV": "TRY"
-        default: "USD"
-        }
-    }
-}

@@ -26,10 +26,14 @@ public final class SyncEngine: Sendable {
     let runs: SyncRunRecorder
     let progress: SyncProgressPublisher
     let logger: Logger
+    /// The wall clock report reuse windows (regeneration limits) are judged by.
+    let now: @Sendable () -> Date
 
     public init(database: Database, outbox: EventOutbox, redis: RedisClient?, tokens: any AmazonAccessTokenSource,
                 httpClient: HTTPClient, rateLimiter: any SPAPIRateLimiter, settings: SyncEngineSettings,
-                reconciler: any InventoryReconciler, disconnection: ConnectionDisconnection, logger: Logger) {
+                reconciler: any InventoryReconciler, disconnection: ConnectionDisconnection, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.now = now
         self.database = database
         self.tokens = tokens
         self.httpClient = httpClient
@@ -127,7 +131,7 @@ public final class SyncEngine: Sendable {
     /// The fetcher of a dataset's kind of source.
     func fetcher(for dataset: SyncDataset) -> any WindowFetcher {
         switch dataset.source {
-        case .report(let type, let ranged): ReportWindowFetcher(reportType: type, ranged: ranged, database: database, logger: logger)
+        case .report(let type, let ranged): ReportWindowFetcher(reportType: type, ranged: ranged, database: database, logger: logger, now: now)
         case .finances: FinanceWindowFetcher()
         case .orders: OrdersWindowFetcher()
         case .inventory: InventoryWindowFetcher()
@@ -164,6 +168,7 @@ public final class SyncEngine: Sendable {
             try await stage(session)
             let counts = try await session.merge()
             try await SyncRunRepository.recordWindow(arguments, resumeFrom: window.end, pages: pages, counts: counts, estimatedFinish: estimate,
+                                                     warningsJSON: session.warningsJSON,
                                                      on: db, logger: logger)
             return counts
         }

@@ -22,6 +22,10 @@ public struct SyncRun: Codable, Sendable, Equatable, ResponseEncodable {
     public let errorKind: String?
     public let errorMessage: String?
     public let detectedReportType: String?
+    /// Rows that loaded without a value of an optional column no reader understood.
+    public let rowsWithWarnings: Int
+    /// Those values, with line and column (the first 100 of the run).
+    public let warnings: [RowWarning]
 }
 
 /// States a run can be in; `queued`, `running` and `retrying` are live. `cancelled`: its

@@ -10,18 +10,21 @@ enum SyncRunRepository {
     static let runColumns = """
         run_id, connection_id, dataset, trigger, state, queued_at, started_at, finished_at, windows_total, windows_done,
         pages_done, rows_done, rows_inserted, rows_updated, rows_quarantined, estimated_finish_at, error_kind, error_message,
-        detected_report_type
+        detected_report_type, rows_with_warnings, warnings::text
         """
+
+    static let warningsDecoder = JSONDecoder()
 
     static func decodeRuns(_ rows: PostgresRowSequence) async throws -> [SyncRun] {
         var runs: [SyncRun] = []
         for try await row in rows {
             let r = try row.decode((UUID, UUID, String, String, String, Date, Date?, Date?, Int32, Int32, Int32, Int64, Int64,
-                                    Int64, Int64, Date?, String?, String?, String?).self)
+                                    Int64, Int64, Date?, String?, String?, String?, Int64, String).self)
             runs.append(SyncRun(runId: r.0, connectionId: r.1, dataset: r.2, trigger: r.3, state: r.4, queuedAt: r.5, startedAt: r.6,
                                 finishedAt: r.7, windowsTotal: Int(r.8), windowsDone: Int(r.9), pagesDone: Int(r.10),
                                 rowsDone: Int(r.11), rowsInserted: Int(r.12), rowsUpdated: Int(r.13), rowsQuarantined: Int(r.14),
-                                estimatedFinishAt: r.15, errorKind: r.16, errorMessage: r.17, detectedReportType: r.18))
+                                estimatedFinishAt: r.15, errorKind: r.16, errorMessage: r.17, detectedReportType: r.18,
+                                rowsWithWarnings: Int(r.19), warnings: try Self.warningsDecoder.decode([RowWarning].self, from: Data(r.20.utf8))))
         }
         return runs
     }
@@ -152,11 +155,13 @@ enum SyncRunRepository {
 
     /// A committed window: the run's progress and the resume point (`resumeFrom`, the window's end).
     static func recordWindow(_ arguments: SyncJobArguments, resumeFrom: Date?, pages: Int, counts: MergeCounts, estimatedFinish: Date?,
-                             on db: PostgresConnection, logger: Logger) async throws {
+                             warningsJSON: String, on db: PostgresConnection, logger: Logger) async throws {
         try await db.query("""
             UPDATE amazon.sync_runs SET windows_done = windows_done + 1, pages_done = pages_done + \(Int32(clamping: pages)),
                 rows_done = rows_done + \(Int64(counts.staged)), rows_inserted = rows_inserted + \(Int64(counts.inserted)),
                 rows_updated = rows_updated + \(Int64(counts.updated)), rows_quarantined = rows_quarantined + \(Int64(counts.quarantined)),
+                rows_with_warnings = rows_with_warnings + \(Int64(counts.warned)),
+                warnings = CASE WHEN jsonb_array_length(warnings) < 100 THEN warnings || \(warningsJSON)::jsonb ELSE warnings END,
                 estimated_finish_at = \(estimatedFinish)
             WHERE run_id = \(arguments.runID)
             """, logger: logger)
@@ -236,12 +241,14 @@ enum SyncRunRepository {
                            logger: logger)
     }
 
-    static func succeedImport(runID: UUID, mapping: ReportMapping, counts: MergeCounts, on db: PostgresConnection, logger: Logger) async throws {
+    static func succeedImport(runID: UUID, mapping: ReportMapping, counts: MergeCounts, warningsJSON: String,
+                              on db: PostgresConnection, logger: Logger) async throws {
         try await db.query("""
             UPDATE amazon.sync_runs SET state = 'succeeded', dataset = \(mapping.dataset.rawValue), finished_at = clock_timestamp(),
                 windows_total = 1, windows_done = 1, pages_done = 1, rows_done = \(Int64(counts.staged)),
                 rows_inserted = \(Int64(counts.inserted)), rows_updated = \(Int64(counts.updated)),
-                rows_quarantined = \(Int64(counts.quarantined)), detected_report_type = \(mapping.reportType)
+                rows_quarantined = \(Int64(counts.quarantined)), detected_report_type = \(mapping.reportType),
+                rows_with_warnings = \(Int64(counts.warned)), warnings = \(warningsJSON)::jsonb
             WHERE run_id = \(runID)
             """, logger: logger)
     }

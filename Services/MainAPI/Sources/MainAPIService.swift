@@ -75,10 +75,12 @@ public enum MainAPIService {
         return try Data(contentsOf: url)
     }
 
-    public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
-        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern])
+    /// - Parameter clocks: what sessions and service tokens live by.
+    public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system) async throws -> some ApplicationProtocol {
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern],
+                                                clocks: clocks)
         let settings = try MainAPISettings(reader: reader)
-        let sessions = await SessionTokenAuthority(secret: settings.sessionTokenSecret, lifetime: settings.sessionLifetime)
+        let sessions = await SessionTokenAuthority(secret: settings.sessionTokenSecret, lifetime: settings.sessionLifetime, now: clocks.now)
         let hasher = PasswordHasher(cost: settings.bcryptCost)
         let accounts = AccountsPostgresRepository(database: platform.database, outbox: platform.outbox, logger: platform.logger)
         let hub = RealtimeHub(subscriber: platform.subscriber, heartbeat: settings.heartbeat)
