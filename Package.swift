@@ -272,6 +272,10 @@ package.targets += [
         dependencies: platformLibraries + ["OpsideTesting", "MainAPI", hummingbird, configuration],
         path: "Tests/MainAPITests", swiftSettings: swiftSettings),
     .testTarget(
+        name: "PaymentsTests",
+        dependencies: platformLibraries + ["OpsideTesting", "Payments", "OpsideEvents", "OpsideTransport", logging],
+        path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
+    .testTarget(
         name: "JobsTests",
         dependencies: platformLibraries + ["OpsideTesting", postgres, logging],
         path: "Tests/JobsTests", swiftSettings: swiftSettings),

@@ -224,14 +224,16 @@ SYNC_RUN = {"type": "object", "additionalProperties": False,
     "runId": {"type": "string", "format": "uuid"}, "connectionId": {"type": "string", "format": "uuid"},
     "dataset": {"type": "string", "enum": SYNC_DATASETS + ["import"]},
     "trigger": {"type": "string", "enum": ["schedule", "manual", "backfill", "import"]},
-    "state": {"type": "string", "enum": ["queued", "running", "retrying", "succeeded", "failed", "needs_reauthorization"]},
+    "state": {"type": "string", "enum": ["queued", "running", "retrying", "succeeded", "failed", "needs_reauthorization", "cancelled"]},
     "queuedAt": {"type": "string", "format": "date-time"}, "startedAt": {"type": "string", "format": "date-time"},
     "finishedAt": {"type": "string", "format": "date-time"}, "windowsTotal": {"type": "integer"}, "windowsDone": {"type": "integer"},
     "pagesDone": {"type": "integer"}, "rowsDone": {"type": "integer"}, "rowsInserted": {"type": "integer"},
     "rowsUpdated": {"type": "integer"}, "rowsQuarantined": {"type": "integer"},
     "estimatedFinishAt": {"type": "string", "format": "date-time"},
-    "errorKind": {"type": "string", "enum": ["transient", "permanent", "authorization"]}, "errorMessage": {"type": "string"},
-    "detectedReportType": {"type": "string"}}}
+    "errorKind": {"type": "string", "enum": ["transient", "permanent", "authorization", "disconnected"]}, "errorMessage": {"type": "string"},
+    "detectedReportType": {"type": "string"},
+    # Rows kept without the value of an optional column no reader understood, and those values.
+    "rowsWithWarnings": {"type": "integer"}, "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/RowWarning"}}}}
 SYNC_RUNS = obj(["runs"], {"runs": {"type": "array", "items": SYNC_RUN}})
 SYNC_TRIGGER = {"type": "object", "required": ["dataset"], "properties": {"dataset": {"type": "string", "enum": ["all"] + SYNC_DATASETS}}}
 SYNC_SCHEDULE = obj(["connectionId", "dataset", "intervalSeconds", "enabled", "nextRunAt"], {
@@ -317,6 +319,12 @@ COMPONENTS = {
             "tenantId": {"type": "string", "format": "uuid"}, "attempt": {"type": "integer"}, "maxAttempts": {"type": "integer"},
             "scheduledAt": {"type": "string", "format": "date-time"}, "createdAt": {"type": "string", "format": "date-time"},
             "finalizedAt": {"type": "string", "format": "date-time"}, "errors": {"type": "string"}}),
+        "RowWarning": obj(["lineNumber", "column", "value", "reason"], {
+            "lineNumber": {"type": "integer", "minimum": 1}, "column": {"type": "string"}, "value": {"type": "string"},
+            "reason": {"type": "string"}}),
+        # Every amount in the suite: integer minor units of an ISO 4217 currency (JPY has none).
+        "Money": obj(["amountMinor", "currency"], {
+            "amountMinor": {"type": "integer"}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}),
         "JobAction": obj(["id", "state"], {"id": {"type": "integer"}, "state": {"type": "string", "enum": JOB_STATES}}),
         "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"], "properties": {
             "openapi": {"type": "string", "pattern": "^3\\.1\\."},

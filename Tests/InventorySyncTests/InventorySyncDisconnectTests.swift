@@ -60,6 +60,11 @@ import Testing
         let watermarks = try await database.strings(
             "SELECT dataset || '=' || synced_through::text FROM amazon.sync_watermarks WHERE \(ofConnection) AND synced_through IS NOT NULL ORDER BY dataset")
         #expect(watermarks.count == 13)
+        // On a loaded machine the backfill job can run again after its runs ended (a lease that
+        // lapsed), leaving a live run a manual trigger would join instead of starting its own.
+        #expect(try await eventually(timeout: .seconds(60)) {
+            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection) AND state IN \(Self.live)") == 0
+        })
 
         // Runs in flight: their token requests wait, so they stay `running` until cancelled.
         tokens.hold(connection)

@@ -26,25 +26,10 @@ public enum PaymentsService {
         let accounts = BillingAccountsPostgresRepository(database: platform.database, logger: platform.logger)
 
         var jobs = JobRegistry()
-        jobs.consume(EventConsumers.openBillingAccount) { tenant, event, context in
-            let created = try await accounts.createIfMissing(
-                tenantID: tenant.tenantId, companyName: tenant.name, billingEmail: tenant.ownerEmail, sourceEventID: event.id)
-            context.logger.info(created ? "billing account created" : "billing account already existed",
-                                metadata: ["tenant": "\(tenant.tenantId)", "event": "\(event.id)"])
-        }
+        OpenBillingAccount(accounts: accounts).register(in: &jobs)
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        router.get("/internal/billing-account") { _, context -> BillingAccountResponse in
-            let tenant = try context.requireCallerTenant()
-            guard let account = try await accounts.account(tenantID: tenant) else {
-                throw APIError.notFound("no billing account for this tenant yet")
-            }
-            return BillingAccountResponse(account: account)
-        }
+        BillingAccountsController(accounts: accounts).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs)
     }
-}
-
-struct BillingAccountResponse: ResponseEncodable {
-    let account: BillingAccount
 }
