@@ -38,8 +38,12 @@ public struct AmazonRecordValues {
     public func optionalText(_ column: String) throws -> String? { try row[column].decode(String?.self) }
     public func int(_ column: String) throws -> Int { Int(try row[column].decode(Int32.self)) }
     public func optionalInt(_ column: String) throws -> Int? { try row[column].decode(Int32?.self).map(Int.init) }
-    /// Money in minor units; the currency is its own column.
-    public func minor(_ column: String) throws -> Int64? { try row[column].decode(Int64?.self) }
+    /// An amount: minor units in `column`, in the currency of the row's `currency` column; nil
+    /// when either is missing. A currency code that is not ISO 4217 is an error, not a guess.
+    public func money(_ column: String, currencyColumn: String = "currency") throws -> Money? {
+        guard let minor = try row[column].decode(Int64?.self), let code = try row[currencyColumn].decode(String?.self) else { return nil }
+        return Money(amountMinor: minor, currency: try Currency(code: code))
+    }
     public func bool(_ column: String) throws -> Bool? { try row[column].decode(Bool?.self) }
     public func date(_ column: String) throws -> Date { try row[column].decode(Date.self) }
     public func optionalDate(_ column: String) throws -> Date? { try row[column].decode(Date?.self) }

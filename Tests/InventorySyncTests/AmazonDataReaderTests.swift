@@ -139,7 +139,7 @@ import Testing
             let firstReimbursement = try await reader.reimbursements(tenant: tenantA).collect().first
             if let row = firstReimbursement {
                 let approval = row.approvalDate.map { String(Int64($0.timeIntervalSince1970)) } ?? ""
-                #expect(reimbursement == ["\(row.reimbursementID)|\(row.amountTotalMinor.map(String.init) ?? "")|\(row.currency ?? "")|\(approval)"])
+                #expect(reimbursement == ["\(row.reimbursementID)|\(row.amountTotal.map { String($0.amountMinor) } ?? "")|\(row.currency ?? "")|\(approval)"])
             }
             group.cancelAll()
         }

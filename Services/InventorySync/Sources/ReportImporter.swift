@@ -7,67 +7,6 @@ import OpsideCore
 import OpsidePostgres
 import PostgresNIO
 
-/// What an import did.
-public struct ImportResult: Codable, Sendable, Equatable {
-    public let runId: UUID
-    public let detectedReportType: String
-    public let dataset: String
-    /// Data lines that became rows (before de-duplication by natural key).
-    public let rowsLoaded: Int
-    public let rowsInserted: Int
-    public let rowsUpdated: Int
-    public let rowsQuarantined: Int
-    /// Line numbers (1 = header) of the quarantined lines, first 1,000.
-    public let quarantinedLines: [Int]
-    /// Rows that loaded without a value of an optional column no reader understood.
-    public let rowsWithWarnings: Int
-    /// Those values, with line and column (the first 100).
-    public let warnings: [RowWarning]
-
-    public init(runId: UUID, detectedReportType: String, dataset: String, rowsLoaded: Int, rowsInserted: Int, rowsUpdated: Int,
-                rowsQuarantined: Int, quarantinedLines: [Int], rowsWithWarnings: Int = 0, warnings: [RowWarning] = []) {
-        self.runId = runId
-        self.detectedReportType = detectedReportType
-        self.dataset = dataset
-        self.rowsLoaded = rowsLoaded
-        self.rowsInserted = rowsInserted
-        self.rowsUpdated = rowsUpdated
-        self.rowsQuarantined = rowsQuarantined
-        self.quarantinedLines = quarantinedLines
-        self.rowsWithWarnings = rowsWithWarnings
-        self.warnings = warnings
-    }
-}
-
-/// The most one imported file may hold once decompressed: whatever the upload, an import
-/// reads a bounded number of bytes, lines of bounded length and a bounded number of rows.
-///
-/// Keys: `import.maxDecompressedBytes` (2147483648), `import.maxRows` (10000000),
-/// `import.maxLineBytes` (1048576), `import.maxColumns` (1000), `import.maxConcurrentPerTenant` (2).
-public struct ImportLimits: Sendable, Equatable {
-    public var maxDecompressedBytes: Int
-    public var report: ReportLimits
-    /// Imports one tenant may have loading at once; one more is refused (429).
-    public var maxConcurrentPerTenant: Int
-
-    public init(maxDecompressedBytes: Int = 2 << 30, report: ReportLimits = ReportLimits(maxRows: 10_000_000),
-                maxConcurrentPerTenant: Int = 2) {
-        self.maxDecompressedBytes = maxDecompressedBytes
-        self.report = report
-        self.maxConcurrentPerTenant = maxConcurrentPerTenant
-    }
-
-    public init(reader: ConfigReader) {
-        let defaults = ImportLimits()
-        self.init(maxDecompressedBytes: reader.int(forKey: "import.maxDecompressedBytes", default: defaults.maxDecompressedBytes),
-                  report: ReportLimits(maxLineBytes: reader.int(forKey: "import.maxLineBytes", default: defaults.report.maxLineBytes),
-                                       maxHeaderBytes: defaults.report.maxHeaderBytes,
-                                       maxColumns: reader.int(forKey: "import.maxColumns", default: defaults.report.maxColumns),
-                                       maxRows: reader.int(forKey: "import.maxRows", default: defaults.report.maxRows)),
-                  maxConcurrentPerTenant: reader.int(forKey: "import.maxConcurrentPerTenant", default: defaults.maxConcurrentPerTenant))
-    }
-}
-
 /// Imports a report file a seller downloaded from Seller Central: the type comes from the
 /// header, the file may be gzipped or plain, UTF-8 (with or without BOM), UTF-16 (with its BOM)
 /// or Windows-1252, with LF or CRLF line ends. Same parsers, same tables and same all-or-nothing

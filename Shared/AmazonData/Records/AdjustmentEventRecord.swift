@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// An adjustment financial event (Finances v0 `AdjustmentEventList`): among them the reimbursements Amazon pays for lost and damaged units.
 public struct AdjustmentEventRecord: AmazonRecord, Hashable {
@@ -17,10 +18,10 @@ public struct AdjustmentEventRecord: AmazonRecord, Hashable {
     public let productDescription: String?
     public let transactionNumber: String?
     public let quantity: Int?
-    /// Minor units of `currency`.
-    public let perUnitMinor: Int64?
-    /// Minor units of `currency`.
-    public let totalMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let perUnit: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let total: Money?
     public let currency: String?
 
     public init(_ values: AmazonRecordValues) throws {
@@ -37,8 +38,8 @@ public struct AdjustmentEventRecord: AmazonRecord, Hashable {
         productDescription = try values.optionalText("product_description")
         transactionNumber = try values.optionalText("transaction_number")
         quantity = try values.optionalInt("quantity")
-        perUnitMinor = try values.minor("per_unit_minor")
-        totalMinor = try values.minor("total_minor")
+        perUnit = try values.money("per_unit_minor")
+        total = try values.money("total_minor")
         currency = try values.optionalText("currency")
     }
 }

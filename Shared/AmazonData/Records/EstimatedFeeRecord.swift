@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A SKU's dimensions and estimated FBA fees (`GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA`); dimensions and weight are exact decimals.
 public struct EstimatedFeeRecord: AmazonRecord, Hashable {
@@ -10,8 +11,8 @@ public struct EstimatedFeeRecord: AmazonRecord, Hashable {
     public let fnsku: String?
     public let asin: String?
     public let currency: String?
-    /// Minor units of `currency`.
-    public let yourPriceMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let yourPrice: Money?
     public let longestSide: Decimal?
     public let medianSide: Decimal?
     public let shortestSide: Decimal?
@@ -19,12 +20,12 @@ public struct EstimatedFeeRecord: AmazonRecord, Hashable {
     public let itemPackageWeight: Decimal?
     public let unitOfWeight: String?
     public let sizeTier: String?
-    /// Minor units of `currency`.
-    public let estimatedFeeTotalMinor: Int64?
-    /// Minor units of `currency`.
-    public let estimatedReferralFeeMinor: Int64?
-    /// Minor units of `currency`.
-    public let expectedFulfillmentFeeMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let estimatedFeeTotal: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let estimatedReferralFee: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let expectedFulfillmentFee: Money?
 
     public init(_ values: AmazonRecordValues) throws {
         connectionID = try values.uuid("connection_id")
@@ -33,7 +34,7 @@ public struct EstimatedFeeRecord: AmazonRecord, Hashable {
         fnsku = try values.optionalText("fnsku")
         asin = try values.optionalText("asin")
         currency = try values.optionalText("currency")
-        yourPriceMinor = try values.minor("your_price_minor")
+        yourPrice = try values.money("your_price_minor")
         longestSide = try values.decimal("longest_side")
         medianSide = try values.decimal("median_side")
         shortestSide = try values.decimal("shortest_side")
@@ -41,8 +42,8 @@ public struct EstimatedFeeRecord: AmazonRecord, Hashable {
         itemPackageWeight = try values.decimal("item_package_weight")
         unitOfWeight = try values.optionalText("unit_of_weight")
         sizeTier = try values.optionalText("size_tier")
-        estimatedFeeTotalMinor = try values.minor("estimated_fee_total_minor")
-        estimatedReferralFeeMinor = try values.minor("estimated_referral_fee_minor")
-        expectedFulfillmentFeeMinor = try values.minor("expected_fulfillment_fee_minor")
+        estimatedFeeTotal = try values.money("estimated_fee_total_minor")
+        estimatedReferralFee = try values.money("estimated_referral_fee_minor")
+        expectedFulfillmentFee = try values.money("expected_fulfillment_fee_minor")
     }
 }

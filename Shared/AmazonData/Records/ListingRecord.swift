@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A seller's listing (`GET_MERCHANT_LISTINGS_ALL_DATA`). `openDate` is kept as Amazon wrote it.
 public struct ListingRecord: AmazonRecord, Hashable {
@@ -9,8 +10,8 @@ public struct ListingRecord: AmazonRecord, Hashable {
     public let sellerSKU: String
     public let itemName: String?
     public let listingID: String?
-    /// Minor units of `currency`.
-    public let priceMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let price: Money?
     public let currency: String?
     public let quantity: Int?
     public let openDate: String?
@@ -24,7 +25,7 @@ public struct ListingRecord: AmazonRecord, Hashable {
         sellerSKU = try values.text("seller_sku")
         itemName = try values.optionalText("item_name")
         listingID = try values.optionalText("listing_id")
-        priceMinor = try values.minor("price_minor")
+        price = try values.money("price_minor")
         currency = try values.optionalText("currency")
         quantity = try values.optionalInt("quantity")
         openDate = try values.optionalText("open_date")

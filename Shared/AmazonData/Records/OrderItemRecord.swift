@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// One item of an order (Orders v0 `getOrderItems`).
 public struct OrderItemRecord: AmazonRecord, Hashable {
@@ -13,12 +14,12 @@ public struct OrderItemRecord: AmazonRecord, Hashable {
     public let title: String?
     public let quantityOrdered: Int?
     public let quantityShipped: Int?
-    /// Minor units of `currency`.
-    public let itemPriceMinor: Int64?
-    /// Minor units of `currency`.
-    public let itemTaxMinor: Int64?
-    /// Minor units of `currency`.
-    public let promotionDiscountMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let itemPrice: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let itemTax: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let promotionDiscount: Money?
     public let currency: String?
     public let conditionID: String?
 
@@ -32,9 +33,9 @@ public struct OrderItemRecord: AmazonRecord, Hashable {
         title = try values.optionalText("title")
         quantityOrdered = try values.optionalInt("quantity_ordered")
         quantityShipped = try values.optionalInt("quantity_shipped")
-        itemPriceMinor = try values.minor("item_price_minor")
-        itemTaxMinor = try values.minor("item_tax_minor")
-        promotionDiscountMinor = try values.minor("promotion_discount_minor")
+        itemPrice = try values.money("item_price_minor")
+        itemTax = try values.money("item_tax_minor")
+        promotionDiscount = try values.money("promotion_discount_minor")
         currency = try values.optionalText("currency")
         conditionID = try values.optionalText("condition_id")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// An order (Orders v0), one row per order and marketplace.
 public struct OrderRecord: AmazonRecord, Hashable {
@@ -14,8 +15,8 @@ public struct OrderRecord: AmazonRecord, Hashable {
     public let fulfillmentChannel: String?
     public let salesChannel: String?
     public let orderType: String?
-    /// Minor units of `currency`.
-    public let orderTotalMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let orderTotal: Money?
     public let currency: String?
     public let itemsShipped: Int?
     public let itemsUnshipped: Int?
@@ -35,7 +36,7 @@ public struct OrderRecord: AmazonRecord, Hashable {
         fulfillmentChannel = try values.optionalText("fulfillment_channel")
         salesChannel = try values.optionalText("sales_channel")
         orderType = try values.optionalText("order_type")
-        orderTotalMinor = try values.minor("order_total_minor")
+        orderTotal = try values.money("order_total_minor")
         currency = try values.optionalText("currency")
         itemsShipped = try values.optionalInt("items_shipped")
         itemsUnshipped = try values.optionalInt("items_unshipped")

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A refund financial event (Finances v0 `RefundEventList`), one row per adjusted item.
 public struct RefundEventRecord: AmazonRecord, Hashable {
@@ -15,13 +16,14 @@ public struct RefundEventRecord: AmazonRecord, Hashable {
     public let sellerSKU: String?
     public let orderAdjustmentItemID: String?
     public let quantity: Int?
-    /// Minor units of `currency`.
-    public let principalMinor: Int64?
-    /// Minor units of `currency`.
-    public let chargesMinor: Int64?
-    /// Minor units of `currency`.
-    public let feesMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let principal: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let chargesTotal: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let feesTotal: Money?
     public let currency: String?
+    /// The charges and fees one by one, as JSON text.
     public let charges: String?
     public let fees: String?
 
@@ -37,9 +39,9 @@ public struct RefundEventRecord: AmazonRecord, Hashable {
         sellerSKU = try values.optionalText("seller_sku")
         orderAdjustmentItemID = try values.optionalText("order_adjustment_item_id")
         quantity = try values.optionalInt("quantity")
-        principalMinor = try values.minor("principal_minor")
-        chargesMinor = try values.minor("charges_minor")
-        feesMinor = try values.minor("fees_minor")
+        principal = try values.money("principal_minor")
+        chargesTotal = try values.money("charges_minor")
+        feesTotal = try values.money("fees_minor")
         currency = try values.optionalText("currency")
         charges = try values.json("charges")
         fees = try values.json("fees")

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A reimbursement Amazon granted (`GET_FBA_REIMBURSEMENTS_DATA`), in cash, in units, or both.
 public struct ReimbursementRecord: AmazonRecord, Hashable {
@@ -16,10 +17,10 @@ public struct ReimbursementRecord: AmazonRecord, Hashable {
     public let asin: String?
     public let condition: String?
     public let currency: String?
-    /// Minor units of `currency`.
-    public let amountPerUnitMinor: Int64?
-    /// Minor units of `currency`.
-    public let amountTotalMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let amountPerUnit: Money?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let amountTotal: Money?
     public let quantityCash: Int?
     public let quantityInventory: Int?
     public let quantityTotal: Int?
@@ -39,8 +40,8 @@ public struct ReimbursementRecord: AmazonRecord, Hashable {
         asin = try values.optionalText("asin")
         condition = try values.optionalText("condition")
         currency = try values.optionalText("currency")
-        amountPerUnitMinor = try values.minor("amount_per_unit_minor")
-        amountTotalMinor = try values.minor("amount_total_minor")
+        amountPerUnit = try values.money("amount_per_unit_minor")
+        amountTotal = try values.money("amount_total_minor")
         quantityCash = try values.optionalInt("quantity_cash")
         quantityInventory = try values.optionalInt("quantity_inventory")
         quantityTotal = try values.optionalInt("quantity_total")

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A removal order line (`GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA`): units asked back or disposed of, and its fee.
 public struct RemovalOrderRecord: AmazonRecord, Hashable {
@@ -19,8 +20,8 @@ public struct RemovalOrderRecord: AmazonRecord, Hashable {
     public let disposedQuantity: Int?
     public let shippedQuantity: Int?
     public let inProcessQuantity: Int?
-    /// Minor units of `currency`.
-    public let removalFeeMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let removalFee: Money?
     public let currency: String?
 
     public init(_ values: AmazonRecordValues) throws {
@@ -39,7 +40,7 @@ public struct RemovalOrderRecord: AmazonRecord, Hashable {
         disposedQuantity = try values.optionalInt("disposed_quantity")
         shippedQuantity = try values.optionalInt("shipped_quantity")
         inProcessQuantity = try values.optionalInt("in_process_quantity")
-        removalFeeMinor = try values.minor("removal_fee_minor")
+        removalFee = try values.money("removal_fee_minor")
         currency = try values.optionalText("currency")
     }
 }

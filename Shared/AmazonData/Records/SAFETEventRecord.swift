@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A SAFE-T reimbursement event (Finances v0 `SAFETReimbursementEventList`); `items` is the item list as JSON.
 public struct SAFETEventRecord: AmazonRecord, Hashable {
@@ -11,8 +12,8 @@ public struct SAFETEventRecord: AmazonRecord, Hashable {
     public let postedAt: Date?
     public let safeTClaimID: String?
     public let reasonCode: String?
-    /// Minor units of `currency`.
-    public let reimbursedMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let reimbursed: Money?
     public let currency: String?
     public let items: String?
 
@@ -24,7 +25,7 @@ public struct SAFETEventRecord: AmazonRecord, Hashable {
         postedAt = try values.optionalDate("posted_at")
         safeTClaimID = try values.optionalText("safet_claim_id")
         reasonCode = try values.optionalText("reason_code")
-        reimbursedMinor = try values.minor("reimbursed_minor")
+        reimbursed = try values.money("reimbursed_minor")
         currency = try values.optionalText("currency")
         items = try values.json("items")
     }

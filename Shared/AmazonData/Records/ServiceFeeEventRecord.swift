@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 
 /// A service fee event (Finances v0 `ServiceFeeEventList`). The model carries no date: `windowStart` is the start of the finance window it came in.
 public struct ServiceFeeEventRecord: AmazonRecord, Hashable {
@@ -16,8 +17,8 @@ public struct ServiceFeeEventRecord: AmazonRecord, Hashable {
     public let asin: String?
     public let feeDescription: String?
     public let storeName: String?
-    /// Minor units of `currency`.
-    public let totalMinor: Int64?
+    /// In the row's `currency` (nil when the amount or the currency is missing).
+    public let total: Money?
     public let currency: String?
     public let fees: String?
 
@@ -34,7 +35,7 @@ public struct ServiceFeeEventRecord: AmazonRecord, Hashable {
         asin = try values.optionalText("asin")
         feeDescription = try values.optionalText("fee_description")
         storeName = try values.optionalText("store_name")
-        totalMinor = try values.minor("total_minor")
+        total = try values.money("total_minor")
         currency = try values.optionalText("currency")
         fees = try values.json("fees")
     }
