@@ -22,7 +22,7 @@ public final class PrivateRedis: @unchecked Sendable {
         let executable = ProcessInfo.processInfo.environment["OPSIDE_REDIS_SERVER"] ?? "/usr/bin/redis-server"
         let directory = NSTemporaryDirectory() + "opside-redis-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let server = PrivateRedis(port: try freePort(), directory: directory, executable: executable)
+        let server = PrivateRedis(port: try TestEnvironment.freePort(), directory: directory, executable: executable)
         try await server.startServer()
         return server
     }
@@ -70,20 +70,5 @@ public final class PrivateRedis: @unchecked Sendable {
     public func destroy() {
         stopServer()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    public static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw HarnessError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
