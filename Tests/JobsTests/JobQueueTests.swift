@@ -91,7 +91,7 @@ import Testing
         let harness = try await QueueHarness.make()
         let jobID = try await harness.withDatabase { db in
             try await JobQueue(database: db, redis: nil, logger: TestEnvironment.logger).enqueue(
-                try NewJob(queue: "rescue", kind: "test.sleep", arguments: ["seconds": 60], leaseSeconds: 2))
+                try NewJob(queue: "rescue", kind: "test.sleep", arguments: ["seconds": 60], leaseSeconds: 600))
         }
         let id = try #require(jobID)
 
@@ -109,6 +109,13 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
+        // The lease runs on the database's clock, the one every replica shares; the test moves
+        // that lease past its end instead of waiting for it to lapse.
+        _ = try await harness.database.withSuperuser { connection in
+            try await connection.query("""
+                UPDATE platform.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = \(id)
+                """, logger: TestEnvironment.logger)
+        }
 
         let log = ExecutionLog()
         var registry = JobRegistry()
