@@ -239,7 +239,9 @@ SYNC_TRIGGER = {"type": "object", "required": ["dataset"], "properties": {"datas
 SYNC_SCHEDULE = obj(["connectionId", "dataset", "intervalSeconds", "enabled", "nextRunAt"], {
     "connectionId": {"type": "string", "format": "uuid"}, "dataset": {"type": "string", "enum": SYNC_DATASETS},
     "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000},
-    "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"}})
+    "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"},
+    # Set while the seller's Amazon account is disconnected: the schedule waits for a reconnection.
+    "pausedAt": {"type": "string", "format": "date-time"}})
 SYNC_SCHEDULES = obj(["schedules"], {"schedules": {"type": "array", "items": SYNC_SCHEDULE}})
 SYNC_SCHEDULE_REQUEST = {"type": "object", "required": ["intervalSeconds"], "properties": {
     "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000}, "enabled": {"type": "boolean"}}}

@@ -119,6 +119,11 @@ import Testing
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection)") == runsBefore)
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)' AND trigger = 'schedule'") == 13)
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NOT NULL") == 13)
+        // The seller sees why: every schedule of the connection answers with the time it paused.
+        let schedules = try await service.call(.GET, "/internal/amazon/connections/\(connection)/schedules", tenant: tenant)
+        #expect(schedules.status == 200, "\(schedules.text)")
+        let listed = try (try schedules.json()["schedules"] as? [[String: Any]]).unwrap("schedules")
+        #expect(listed.count == 13 && listed.allSatisfy { $0["pausedAt"] is String }, "\(schedules.text)")
 
         // 2. A manual sync is refused with the envelope and what to do.
         let refused = try await service.call(.POST, "/internal/amazon/connections/\(connection)/syncs", tenant: tenant, json: #"{"dataset":"all"}"#)

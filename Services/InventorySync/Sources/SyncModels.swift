@@ -49,6 +49,9 @@ public struct SyncSchedule: Codable, Sendable, Equatable, ResponseEncodable {
     public let enabled: Bool
     public let nextRunAt: Date
     public let changedBy: String?
+    /// When the seller disconnected Amazon: the schedule does not run until they reconnect,
+    /// whatever `enabled` says. Absent while the connection is active.
+    public let pausedAt: Date?
 
     /// The intervals a schedule may have: from five minutes to thirty days. Checked where a
     /// request names one, so every value that reaches the database fits its `integer` column.

@@ -198,11 +198,12 @@ public struct SyncPostgresRepository: SyncRepository {
         return try await database.withTransaction(tenant: tenantID) { db in
             var schedules: [SyncSchedule] = []
             let rows = try await db.query("""
-                SELECT connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by FROM amazon.sync_schedules
+                SELECT connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by, paused_at FROM amazon.sync_schedules
                 WHERE connection_id = \(connectionID) ORDER BY dataset
                 """, logger: logger)
-            for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?).self) {
-                schedules.append(SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5))
+            for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?, Date?).self) {
+                schedules.append(SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5,
+                                             pausedAt: r.6))
             }
             return schedules
         }
@@ -220,10 +221,11 @@ public struct SyncPostgresRepository: SyncRepository {
                     next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(interval))),
                     changed_by = \(changedBy), updated_at = now()
                 WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue)
-                RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by
+                RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by, paused_at
                 """, logger: logger)
-            for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?).self) {
-                return SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5)
+            for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?, Date?).self) {
+                return SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5,
+                                             pausedAt: r.6)
             }
             return nil
         }
