@@ -60,10 +60,15 @@ import Testing
         let watermarks = try await database.strings(
             "SELECT dataset || '=' || synced_through::text FROM amazon.sync_watermarks WHERE \(ofConnection) AND synced_through IS NOT NULL ORDER BY dataset")
         #expect(watermarks.count == 13)
-        // On a loaded machine the backfill job can run again after its runs ended (a lease that
-        // lapsed), leaving a live run a manual trigger would join instead of starting its own.
+        // A run ends before its job is recorded complete; a manual trigger in between answers with
+        // the run that just ended instead of starting one. Let every run and job of the backfill end.
         #expect(try await eventually(timeout: .seconds(60)) {
-            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection) AND state IN \(Self.live)") == 0
+            let liveRuns = try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection) AND state IN \(Self.live)")
+            let liveJobs = try await database.count("""
+                SELECT count(*) FROM platform.jobs WHERE unique_key LIKE 'inventory-sync:\(connection.uuidString.lowercased()):%'
+                  AND state IN ('available', 'scheduled', 'running', 'retryable')
+                """)
+            return liveRuns == 0 && liveJobs == 0
         })
 
         // Runs in flight: their token requests wait, so they stay `running` until cancelled.
