@@ -98,6 +98,11 @@ for service in services {
         deps.append("OpsideAmazonSPAPI")
         deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
     }
+    if service.library == "ClaimDetector" {
+        // Reads the synced Amazon data; the marketplace catalog gives currencies and time zones.
+        deps.append("OpsideAmazonData")
+        deps.append("OpsideAmazonSPAPI")
+    }
     if service.library == "Integrations" {
         // AES-GCM for the refresh tokens the token vault keeps.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
@@ -275,6 +280,12 @@ package.targets += [
         name: "PaymentsTests",
         dependencies: platformLibraries + ["OpsideTesting", "Payments", "OpsideEvents", "OpsideTransport", logging],
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ClaimDetectorTests",
+        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+                                           "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
+                                           asyncHTTPClient, nioCore, nioHTTP1],
+        path: "Tests/ClaimDetectorTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "JobsTests",
         dependencies: platformLibraries + ["OpsideTesting", postgres, logging],
