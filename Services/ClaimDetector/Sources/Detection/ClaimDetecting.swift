@@ -1,0 +1,40 @@
+import Foundation
+import OpsideCore
+
+/// What one detection run examines: one connection's data in one marketplace, as of one day.
+public struct DetectionRequest: Sendable, Hashable {
+    public var tenantId: UUID
+    public var connectionId: UUID
+    public var marketplaceId: String
+    /// The marketplace-local day the run is for; nothing in detection reads the wall clock, so a
+    /// run for a given day is reproducible.
+    public var asOf: CivilDate
+    /// The seller's manufacturing cost per unit, by SKU (set or imported; mcde later).
+    public var unitCosts: [String: Money]
+    /// Fulfillment fees per unit the seller says the true dimensions give, by SKU; the
+    /// estimated-fees report's expected fee is used for the others.
+    public var expectedFulfillmentFees: [String: Money]
+    public var windows: ClaimWindowPolicy
+    /// Underpayments smaller than this share of the expected value are not claims (0.01 = 1 %).
+    public var underpaymentTolerance: Double
+
+    public init(tenantId: UUID, connectionId: UUID, marketplaceId: String, asOf: CivilDate, unitCosts: [String: Money] = [:],
+                expectedFulfillmentFees: [String: Money] = [:], windows: ClaimWindowPolicy = ClaimWindowPolicy(),
+                underpaymentTolerance: Double = 0.01) {
+        self.tenantId = tenantId
+        self.connectionId = connectionId
+        self.marketplaceId = marketplaceId
+        self.asOf = asOf
+        self.unitCosts = unitCosts
+        self.expectedFulfillmentFees = expectedFulfillmentFees
+        self.windows = windows
+        self.underpaymentTolerance = underpaymentTolerance
+    }
+}
+
+/// The seam between the claim store and the rules: runs every rule over one connection's synced
+/// data and hands each claim found (owed or netted away) to `emit`, so a run over millions of
+/// rows keeps memory flat in data size.
+public protocol ClaimDetecting: Sendable {
+    func detect(_ request: DetectionRequest, emit: (DetectedClaim) async throws -> Void) async throws
+}
