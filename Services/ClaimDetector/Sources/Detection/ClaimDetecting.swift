@@ -15,12 +15,13 @@ public struct DetectionRequest: Sendable, Hashable {
     /// estimated-fees report's expected fee is used for the others.
     public var expectedFulfillmentFees: [String: Money]
     public var windows: ClaimWindowPolicy
-    /// Underpayments smaller than this share of the expected value are not claims (0.01 = 1 %).
-    public var underpaymentTolerance: Double
+    /// Underpayments smaller than this share of the expected value are not claims, in basis
+    /// points (100 = 1 %): integers, as everything that decides money.
+    public var underpaymentToleranceBasisPoints: Int
 
     public init(tenantId: UUID, connectionId: UUID, marketplaceId: String, asOf: CivilDate, unitCosts: [String: Money] = [:],
                 expectedFulfillmentFees: [String: Money] = [:], windows: ClaimWindowPolicy = ClaimWindowPolicy(),
-                underpaymentTolerance: Double = 0.01) {
+                underpaymentToleranceBasisPoints: Int = 100) {
         self.tenantId = tenantId
         self.connectionId = connectionId
         self.marketplaceId = marketplaceId
@@ -28,7 +29,7 @@ public struct DetectionRequest: Sendable, Hashable {
         self.unitCosts = unitCosts
         self.expectedFulfillmentFees = expectedFulfillmentFees
         self.windows = windows
-        self.underpaymentTolerance = underpaymentTolerance
+        self.underpaymentToleranceBasisPoints = underpaymentToleranceBasisPoints
     }
 }
 
