@@ -283,18 +283,40 @@ import Testing
         var rows = FinanceRows()
         try rows.add(events, marketplace: Merge.marketplace, windowStart: Date(timeIntervalSince1970: 1_767_225_600))
         let apiRows = rows
-        try await importer.withDatabase { database in
-            try await database.withTransaction(tenant: tenant) { db in
-                try await db.query("""
-                    INSERT INTO amazon.connections (connection_id, tenant_id, marketplace_ids, status)
-                    VALUES (\(connection), \(tenant), \([Merge.marketplace]), 'import_only')
-                    """, logger: TestEnvironment.logger)
-                let session = StagingSession(connection: db, logger: TestEnvironment.logger, tenantID: tenant, connectionID: connection,
-                                             runID: UUID(), dataset: "financial_events")
-                try await session.stage(AmazonTables.refundEvents, rows: apiRows.refunds)
-                _ = try await session.merge()
+        /// Loads the API's refund as a finance window does.
+        let loadFromAPI = { @Sendable (first: Bool) async throws -> MergeCounts in
+            try await importer.withDatabase { database in
+                try await database.withTransaction(tenant: tenant) { db in
+                    if first {
+                        try await db.query("""
+                            INSERT INTO amazon.connections (connection_id, tenant_id, marketplace_ids, status)
+                            VALUES (\(connection), \(tenant), \([Merge.marketplace]), 'import_only')
+                            """, logger: TestEnvironment.logger)
+                    }
+                    let session = StagingSession(connection: db, logger: TestEnvironment.logger, tenantID: tenant, connectionID: connection,
+                                                 runID: UUID(), dataset: "financial_events")
+                    try await session.stage(AmazonTables.refundEvents, rows: apiRows.refunds)
+                    return try await session.merge()
+                }
             }
         }
+        #expect(try await loadFromAPI(true).inserted == 1)
+
+        // A database from before `source`: the migration marks the row the API's and re-keys it
+        // as the loader keys it, so the next sync of the same window finds it unchanged.
+        try await importer.database.withSuperuser { db in
+            for table in ["financial_shipment_events", "financial_refund_events", "financial_adjustment_events"] {
+                try await db.query("ALTER TABLE amazon.\(unescaped: table) DROP COLUMN source", logger: TestEnvironment.logger)
+            }
+            try await db.query("UPDATE amazon.financial_refund_events SET event_key = 'keyed before source'", logger: TestEnvironment.logger)
+            try await db.query("DELETE FROM amazon.schema_migrations WHERE version = 11", logger: TestEnvironment.logger)
+        }
+        let applied = try await importer.withDatabase { database in try await InventorySyncService.migrators()[0].apply(on: database) }
+        #expect(applied == [11])
+        #expect(try await importer.rows("financial_refund_events", connection, columns: "source") == ["finances_api"])
+        let resynced = try await loadFromAPI(false)
+        #expect((resynced.inserted, resynced.updated) == (0, 0))
+
         _ = try await Self.importFile(importer, Self.settlementFile, into: connection)
 
         #expect(try await importer.rows("financial_refund_events", connection, columns: "source, quantity, principal_minor, fees_minor") == [
