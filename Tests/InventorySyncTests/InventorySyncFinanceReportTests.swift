@@ -244,6 +244,35 @@ import Testing
         #expect(try await importer.database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)'") == 0)
     }
 
+    /// A settlement file loading on a connection that syncs its finances through the API: a
+    /// sync of `financial_events` requested meanwhile is a run of its own, and the import (a run
+    /// of that dataset without a job) is neither joined nor closed as abandoned.
+    @Test func aFinanceSyncRequestedWhileASettlementFileLoadsLeavesTheImportAlone() async throws {
+        let importer = try await Merge.Importer.make()
+        let connection = UUID(), tenant = importer.tenant
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("finance-\(UUID().uuidString).txt").path
+        try Self.settlementFile.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await importer.withDatabase { database in
+            let reportImporter = ReportImporter(database: database, logger: TestEnvironment.logger)
+            let accepted = try await reportImporter.accept(path: path, tenantID: tenant, connectionID: connection, marketplaceID: Merge.marketplace)
+            #expect(accepted.run.dataset == "financial_events" && accepted.run.state == "running")
+            let sync = try await database.withTransaction(tenant: tenant) { db in
+                try await SyncPostgresRepository.requestRun(tenantID: tenant, connectionID: connection, dataset: .financialEvents, trigger: .manual,
+                                                            priority: 1, queue: "inventory-sync", kind: "inventory-sync.sync", maxAttempts: 3,
+                                                            leaseSeconds: 60, on: db, logger: TestEnvironment.logger)
+            }
+            #expect(sync.runId != accepted.run.runId && sync.trigger == "manual")
+            #expect(try await importer.database.strings("SELECT state FROM amazon.sync_runs WHERE run_id = '\(accepted.run.runId)'")
+                    == ["running"])
+            return try await reportImporter.load(accepted)
+        }
+        #expect(result.rowsInserted == 4)
+        #expect(try await importer.database.strings("""
+            SELECT trigger || '=' || state FROM amazon.sync_runs WHERE connection_id = '\(connection)' ORDER BY trigger
+            """) == ["import=succeeded", "manual=queued"])
+    }
+
     /// The transaction report's dates in the US and UK forms, and the EU settlement's decimal comma.
     @Test func transactionDatesAndLocalAmountsAreRead() throws {
         #expect(TransactionReportReader.isoForm("Jan 1, 2026 12:03:45 AM PST") == "2026-01-01 00:03:45 PST")
