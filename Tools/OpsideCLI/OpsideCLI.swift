@@ -20,7 +20,7 @@ struct OpsideCLI: AsyncParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a Seller Central report file (type detected from its header; gzip or plain; UTF-8 or Windows-1252).")
+        abstract: "Import a Seller Central report file (type detected from its header: the flat-file reports, the settlement report V2, the Date Range transaction CSV; gzip or plain; UTF-8 or Windows-1252).")
 
     @Option(help: "The tenant id (UUID) the data belongs to.")
     var tenant: String
