@@ -220,7 +220,7 @@ package.products += [
 package.targets += [
     .executableTarget(
         name: "OpsideCLI",
-        dependencies: ["InventorySync", "OpsideCore", "OpsidePostgres", logging, configuration,
+        dependencies: ["InventorySync", "ClaimDetector", "OpsideCore", "OpsidePostgres", "OpsideJobs", logging, configuration,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
@@ -282,7 +282,8 @@ package.targets += [
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",
-        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "InventorySync", "MainAPI", "OpsideAmazonData",
+                                           "OpsideAmazonSPAPI", "OpsideEvents",
                                            "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
                                            asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/ClaimDetectorTests", swiftSettings: swiftSettings),
