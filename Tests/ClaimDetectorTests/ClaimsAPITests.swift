@@ -160,7 +160,8 @@ import Testing
         #expect(detect.status == 200, "\(detect.text)")
         let direct = try await stack.internalCall(.GET, "/internal/claims?sort=type&limit=3")
         let gateway = try await stack.publicCall(.GET, "/api/v1/claims?sort=type&limit=3")
-        #expect(gateway.status == 200 && gateway.body == direct.body, "main-api answers what claim-detector does")
+        #expect(gateway.status == 200 && gateway.body == direct.body,
+                "main-api answers what claim-detector does: \(Self.difference(gateway.text, direct.text))")
         let summary = try await stack.publicCall(.GET, "/api/v1/claims/summary")
         #expect(summary.status == 200)
         let id = try OpsideJSON.decoder.decode(ClaimListing.Page.self, from: direct.body).claims[0].id
@@ -185,10 +186,16 @@ import Testing
                                     "--query", "sort=amount&order=desc"], database: stack.database)
         #expect(json.status == 0, "\(json.error)")
         let api = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc&connectionId=\(stack.connection)")
-        #expect(json.output == api.text + "\n")
+        #expect(json.output == api.text + "\n", "\(Self.difference(json.output, api.text + "\n"))")
         let csv = try Self.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--format", "csv"], database: stack.database)
         let apiCSV = try await stack.internalCall(.GET, "/internal/claims/export")
         #expect(csv.status == 0 && csv.output == apiCSV.text && csv.output.split(separator: "\r\n").count == 6)
+    }
+
+    /// Where two texts part, for a readable failure.
+    static func difference(_ one: String, _ other: String) -> String {
+        let index = zip(one, other).prefix { $0 == $1 }.count
+        return "at \(index): …\(one.dropFirst(max(0, index - 40)).prefix(120)) vs …\(other.dropFirst(max(0, index - 40)).prefix(120))"
     }
 
     static func runCLI(_ arguments: [String], database: TestDatabase) throws -> (status: Int32, output: String, error: String) {

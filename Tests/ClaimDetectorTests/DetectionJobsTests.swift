@@ -38,7 +38,7 @@ import Testing
                 """) == 2
         }, "both events were handled")
         let detections = try await database.strings("""
-            SELECT state::text || ' ' || extract(epoch FROM scheduled_at)::bigint::text || ' ' || (args->>'connectionId') || ' ' || (args->>'trigger')
+            SELECT state::text || ' ' || floor(extract(epoch FROM scheduled_at))::bigint::text || ' ' || (args->>'connectionId') || ' ' || (args->>'trigger')
             FROM platform.jobs WHERE kind = '\(DetectionJobs.detectKind)'
             """)
         let due = Int64(start.timeIntervalSince1970) + 60

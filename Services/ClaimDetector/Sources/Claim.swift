@@ -52,7 +52,7 @@ public struct ClaimView: Codable, Sendable, Equatable {
     public var opensOn: CivilDate
     /// The last day the claim can be filed.
     public var deadline: CivilDate
-    public var sourceIds: [String: String]
+    @SortedKeys public var sourceIds: [String: String]
     public var resolutionReason: String?
     public var dismissedReason: String?
     public var dismissedAt: Date?
@@ -83,5 +83,30 @@ public struct ClaimView: Codable, Sendable, Equatable {
         lastDetectedAt = claim.lastDetectedAt
         valuation = detailed ? claim.valuation : nil
         explanation = detailed ? claim.explanation : nil
+    }
+}
+
+/// A string map written with its keys in order, so the same claim is the same JSON (and CSV)
+/// byte for byte in every process (a dictionary's own order changes from one run to the next).
+@propertyWrapper
+public struct SortedKeys: Codable, Sendable, Equatable {
+    public var wrappedValue: [String: String]
+
+    public init(wrappedValue: [String: String]) { self.wrappedValue = wrappedValue }
+
+    struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        wrappedValue = try decoder.singleValueContainer().decode([String: String].self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for key in wrappedValue.keys.sorted() { try container.encode(wrappedValue[key], forKey: Key(stringValue: key)) }
     }
 }
