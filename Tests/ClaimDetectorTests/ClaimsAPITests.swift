@@ -182,12 +182,12 @@ import Testing
         #expect(badUpload.status == 422 && badUpload.text.contains("line 2"))
 
         // The CLI, as claim-detector's role, prints the API's JSON and CSV byte for byte.
-        let json = try Self.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--connection", stack.connection.uuidString,
-                                    "--query", "sort=amount&order=desc"], database: stack.database)
+        let json = try stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--connection", stack.connection.uuidString,
+                                                   "--query", "sort=amount&order=desc"])
         #expect(json.status == 0, "\(json.error)")
         let api = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc&connectionId=\(stack.connection)")
         #expect(json.output == api.text + "\n", "\(Self.difference(json.output, api.text + "\n"))")
-        let csv = try Self.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--format", "csv"], database: stack.database)
+        let csv = try stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--format", "csv"])
         let apiCSV = try await stack.internalCall(.GET, "/internal/claims/export")
         #expect(csv.status == 0 && csv.output == apiCSV.text && csv.output.split(separator: "\r\n").count == 6)
     }
@@ -196,24 +196,5 @@ import Testing
     static func difference(_ one: String, _ other: String) -> String {
         let index = zip(one, other).prefix { $0 == $1 }.count
         return "at \(index): …\(one.dropFirst(max(0, index - 40)).prefix(120)) vs …\(other.dropFirst(max(0, index - 40)).prefix(120))"
-    }
-
-    static func runCLI(_ arguments: [String], database: TestDatabase) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = TestEnvironment.executable("opside")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in ["postgres.host": database.host, "postgres.port": String(database.port), "postgres.database": database.name] {
-            environment[OpsideConfiguration.environmentName(for: key)] = value
-        }
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }

@@ -10,8 +10,8 @@ public enum SKUAmountKind: String, Sendable, CaseIterable {
     case unitCost = "unit-costs"
     case expectedFee = "expected-fees"
 
-    var table: String { self == .unitCost ? "claims.unit_costs" : "claims.expected_fees" }
-    var column: String { self == .unitCost ? "cost_minor" : "fee_minor" }
+    /// The `kind` of its rows in `claims.sku_amounts`.
+    var stored: String { self == .unitCost ? "unit_cost" : "expected_fee" }
 }
 
 /// One SKU's amount, for every connection and marketplace unless it names them (the most
@@ -36,7 +36,7 @@ public struct SKUAmount: Codable, Sendable, Equatable {
     }
 }
 
-/// Unit costs and expected fees in `claims.unit_costs` and `claims.expected_fees`.
+/// Unit costs and expected fees in `claims.sku_amounts`.
 public struct SKUAmountStore: Sendable {
     let database: Database
     let logger: Logger
@@ -51,36 +51,26 @@ public struct SKUAmountStore: Sendable {
         let logger = self.logger
         try await database.withTransaction(tenant: tenant) { connection in
             for amount in amounts {
-                let sql = """
-                    INSERT INTO \(kind.table) (tenant_id, marketplace_id, connection_id, sku, \(kind.column), currency, source, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                    ON CONFLICT (tenant_id, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku)
-                    DO UPDATE SET \(kind.column) = EXCLUDED.\(kind.column), currency = EXCLUDED.currency, source = EXCLUDED.source,
+                try await connection.query("""
+                    INSERT INTO claims.sku_amounts (tenant_id, kind, marketplace_id, connection_id, sku, amount_minor, currency, source, updated_at)
+                    VALUES (\(tenant), \(kind.stored), \(amount.marketplaceId ?? ""), \(amount.connectionId), \(amount.sku),
+                            \(amount.amount.amountMinor), \(amount.amount.currency.code), \(source), \(at))
+                    ON CONFLICT (tenant_id, kind, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku)
+                    DO UPDATE SET amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency, source = EXCLUDED.source,
                                   updated_at = EXCLUDED.updated_at
-                    """
-                var bindings = PostgresBindings()
-                bindings.append(tenant)
-                bindings.append(amount.marketplaceId ?? "")
-                bindings.append(amount.connectionId)
-                bindings.append(amount.sku)
-                bindings.append(amount.amount.amountMinor)
-                bindings.append(amount.amount.currency.code)
-                bindings.append(source)
-                bindings.append(at)
-                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                    """, logger: logger)
             }
         }
     }
 
     public func list(_ kind: SKUAmountKind, tenant: UUID) async throws -> [SKUAmount] {
         let logger = self.logger
-        let sql = """
-            SELECT sku, marketplace_id, connection_id, \(kind.column), currency, source, updated_at FROM \(kind.table)
-            ORDER BY sku, marketplace_id, connection_id NULLS FIRST
-            """
         return try await database.withTransaction(tenant: tenant) { connection in
             var amounts: [SKUAmount] = []
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            let rows = try await connection.query("""
+                SELECT sku, marketplace_id, connection_id, amount_minor, currency, source, updated_at FROM claims.sku_amounts
+                WHERE kind = \(kind.stored) ORDER BY sku, marketplace_id, connection_id NULLS FIRST
+                """, logger: logger)
             for try await (sku, marketplace, connectionId, minor, currency, source, updated) in rows.decode(
                 (String, String, UUID?, Int64, String, String, Date).self) {
                 amounts.append(SKUAmount(sku: sku, marketplaceId: marketplace.isEmpty ? nil : marketplace, connectionId: connectionId,

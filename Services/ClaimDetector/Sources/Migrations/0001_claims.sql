@@ -58,35 +58,24 @@ CREATE TABLE claims.claims (
 CREATE INDEX claims_by_deadline ON claims.claims (tenant_id, deadline, claim_id);
 CREATE INDEX claims_by_connection ON claims.claims (tenant_id, connection_id, status);
 
--- The seller's manufacturing cost per unit, by SKU: for one connection, for every connection in
--- a marketplace, or (both empty) everywhere. The most specific one wins.
-CREATE TABLE claims.unit_costs (
+-- The seller's per-SKU numbers claims are valued with: the manufacturing cost per unit
+-- (`unit_cost`) and the fulfillment fee per unit the product's true dimensions give
+-- (`expected_fee`). Each holds for one connection, for every connection in a marketplace, or
+-- (both empty) everywhere; the most specific one applies.
+CREATE TABLE claims.sku_amounts (
     tenant_id          uuid NOT NULL,
-    -- '' when the cost holds for every marketplace / connection.
+    kind               text NOT NULL CHECK (kind IN ('unit_cost', 'expected_fee')),
+    -- '' when the amount holds for every marketplace.
     marketplace_id     text NOT NULL DEFAULT '',
     connection_id      uuid,
     sku                text NOT NULL,
-    cost_minor         bigint NOT NULL CHECK (cost_minor >= 0),
+    amount_minor       bigint NOT NULL CHECK (amount_minor >= 0),
     currency           text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     source             text NOT NULL CHECK (source IN ('seller', 'import')),
     updated_at         timestamptz NOT NULL
 );
-CREATE UNIQUE INDEX unit_costs_identity ON claims.unit_costs
-    (tenant_id, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku);
-
--- The fulfillment fee per unit the product's true dimensions give, as the seller sets it.
-CREATE TABLE claims.expected_fees (
-    tenant_id          uuid NOT NULL,
-    marketplace_id     text NOT NULL DEFAULT '',
-    connection_id      uuid,
-    sku                text NOT NULL,
-    fee_minor          bigint NOT NULL CHECK (fee_minor >= 0),
-    currency           text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    source             text NOT NULL CHECK (source IN ('seller', 'import')),
-    updated_at         timestamptz NOT NULL
-);
-CREATE UNIQUE INDEX expected_fees_identity ON claims.expected_fees
-    (tenant_id, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku);
+CREATE UNIQUE INDEX sku_amounts_identity ON claims.sku_amounts
+    (tenant_id, kind, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku);
 
 -- The connections claim-detector has heard of (sync.completed, runs): what the daily detection
 -- walks, since the `amazon` schema shows a role only one tenant's rows at a time.
@@ -102,7 +91,7 @@ DO $rls$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['detection_runs', 'claims', 'unit_costs', 'expected_fees', 'known_connections'] LOOP
+    FOREACH t IN ARRAY ARRAY['detection_runs', 'claims', 'sku_amounts', 'known_connections'] LOOP
         EXECUTE format('ALTER TABLE claims.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE claims.%I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format($p$CREATE POLICY tenant_isolation ON claims.%I
