@@ -87,6 +87,24 @@ import Testing
         }
     }
 
+    @Test func runsOfManyBatchesStoreEveryClaimOnceAndAReRunChangesNothing() async throws {
+        try await ClaimStack.with { stack in
+            let tenant = UUID(), connection = UUID()
+            try await stack.seed(tenant: tenant, connection: connection)
+            let claims = (0..<1_201).map { Claims.lost(connection, reference: "REF-\($0)", units: 1 + $0 % 3, on: Self.lossDay.adding(days: -($0 % 90))) }
+            stack.detector.script(connection, claims)
+            let first = try await stack.detect(tenant, asOf: Self.lossDay.adding(days: 20))
+            #expect(first.counts == DetectionCounts(new: 1_201))
+            let second = try await stack.detect(tenant, asOf: Self.lossDay.adding(days: 20))
+            #expect(second.counts == DetectionCounts(unchanged: 1_201))
+            #expect(try await stack.database.count("SELECT count(*) FROM claims.claims") == 1_201)
+            let owed = try await stack.database.count("SELECT sum(amount_minor)::bigint FROM claims.claims")
+            #expect(owed == claims.reduce(0) { $0 + Int($1.amount.amountMinor) }, "every claim's money once")
+            let statuses = Set(try await stack.database.strings("SELECT DISTINCT status FROM claims.claims"))
+            #expect(statuses == ["claimable", "expired"], "losses up to 89 days back, as of 20 days after the last")
+        }
+    }
+
     @Test func aLossNettedBeforeItWasEverStoredIsNotKept() async throws {
         try await ClaimStack.with { stack in
             let tenant = UUID(), connection = UUID()
