@@ -46,6 +46,23 @@ import Testing
         #expect(try await database.count("SELECT count(*) FROM claims.known_connections WHERE connection_id = '\(connection)'") == 1)
     }
 
+    @Test func aSyncCompletedWhileTheConnectionsDetectionRunsQueuesOneMoreBehindIt() async throws {
+        try await ClaimStack.with { stack in
+            let jobs = DetectionJobs(detection: stack.parts.detection, store: stack.parts.store, database: stack.db,
+                                     jobQueue: JobQueue(database: stack.db, redis: nil, logger: TestEnvironment.logger),
+                                     settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), clocks: .system)
+            let tenant = UUID(), connection = UUID()
+            let logger = TestEnvironment.logger
+            #expect(try await jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger))
+            #expect(try await !jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "one waits already")
+            let key = DetectionJobs.uniqueKey(tenant: tenant, connection: connection)
+            _ = try await stack.database.count("UPDATE platform.jobs SET state = 'running' WHERE unique_key = '\(key)' RETURNING 0::bigint")
+            #expect(try await jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "one more behind the running one")
+            #expect(try await !jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "and only one")
+            #expect(try await stack.database.strings("SELECT state::text FROM platform.jobs ORDER BY id") == ["running", "scheduled"])
+        }
+    }
+
     @Test func theDailyTickDetectsEveryKnownConnectionAsOfEachMarketplacesToday() async throws {
         let database = try await ClaimStack.migrated()
         let tenant = UUID(), connection = UUID()

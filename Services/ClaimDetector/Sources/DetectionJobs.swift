@@ -70,17 +70,29 @@ public struct DetectionJobs: Sendable {
     }
 
     /// Records the connection and enqueues its detection `settleDelay` from now, unless one is
-    /// already waiting: the many `sync.completed` of one sync give one detection.
-    /// - Returns: true when this call enqueued the job.
+    /// already waiting: the many `sync.completed` of one sync give one detection. When the
+    /// connection's detection is running instead (it may have read the data before this sync
+    /// loaded), one more is enqueued to follow it, never more than one.
+    /// - Returns: true when this call enqueued a job.
     @discardableResult
     public func scheduleAfterSync(tenant: UUID, connection: UUID, logger: Logger) async throws -> Bool {
         try await store.remember(tenant: tenant, connection: connection, at: clocks.wall.now)
-        let job = try NewJob(queue: Self.queue, kind: Self.detectKind,
-                             arguments: DetectConnection(tenantId: tenant, connectionId: connection, trigger: .sync), tenantID: tenant,
-                             maxAttempts: 5, scheduledAt: clocks.wall.now.addingTimeInterval(Double(settings.settleDelay.components.seconds)),
-                             uniqueKey: Self.uniqueKey(tenant: tenant, connection: connection), leaseSeconds: 600)
-        let id = try await jobQueue.enqueue(job)
-        return id != nil
+        let key = Self.uniqueKey(tenant: tenant, connection: connection)
+        func job(uniqueKey: String) throws -> NewJob {
+            try NewJob(queue: Self.queue, kind: Self.detectKind,
+                       arguments: DetectConnection(tenantId: tenant, connectionId: connection, trigger: .sync), tenantID: tenant,
+                       maxAttempts: 5, scheduledAt: clocks.wall.now.addingTimeInterval(Double(settings.settleDelay.components.seconds)),
+                       uniqueKey: uniqueKey, leaseSeconds: 600)
+        }
+        if try await jobQueue.enqueue(try job(uniqueKey: key)) != nil { return true }
+        let logger = logger
+        let running = try await database.withConnection { db in
+            let rows = try await db.query("SELECT count(*) FROM platform.jobs WHERE unique_key = \(key) AND state = 'running'", logger: logger)
+            for try await count in rows.decode(Int64.self) { return count > 0 }
+            return false
+        }
+        guard running else { return false }
+        return try await jobQueue.enqueue(try job(uniqueKey: key + ":after-running")) != nil
     }
 
     /// One detection job per known connection of every tenant, now.
