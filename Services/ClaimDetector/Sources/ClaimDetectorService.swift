@@ -36,7 +36,7 @@ public enum ClaimDetectorService {
 
         public init(database: Database, outbox: EventOutbox, detector: any ClaimDetecting, clocks: ServiceClocks,
                     settings: ClaimDetectorSettings, logger: Logger) {
-            detection = ClaimDetection(database: database, outbox: outbox, detector: detector, clocks: clocks,
+            detection = ClaimDetection(database: database, outbox: outbox, detector: detector, clocks: clocks, windows: settings.windows,
                                        underpaymentToleranceBasisPoints: settings.underpaymentToleranceBasisPoints, logger: logger)
             store = ClaimStore(database: database, logger: logger)
             amounts = SKUAmountStore(database: database, logger: logger)
