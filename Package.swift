@@ -220,7 +220,7 @@ package.products += [
 package.targets += [
     .executableTarget(
         name: "OpsideCLI",
-        dependencies: ["InventorySync", "OpsideCore", "OpsidePostgres", logging, configuration,
+        dependencies: ["InventorySync", "ClaimDetector", "OpsideCore", "OpsidePostgres", "OpsideJobs", logging, configuration,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
@@ -289,7 +289,8 @@ package.targets += [
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",
-        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "ClaimDetector", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "MainAPI", "ClaimDetector",
+                                           "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
                                            "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
                                            asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/ClaimDetectorTests", swiftSettings: swiftSettings),

@@ -155,7 +155,8 @@ public enum AmazonTables {
 
     /// Tables of the schema that hold inventory-sync's own state, not synced Amazon data: its
     /// connections, runs, schedules, watermarks, quarantine, report requests and reconciliation
-    /// result. inventory-sync reads and writes them itself; this library does not read them. Named
+    /// result. inventory-sync reads and writes them itself; this library reads only the ids of
+    /// `connections` (`AmazonDataReader.connectionMarketplaces`). Named
     /// here so the catalog test can tell a new data table nobody described from these.
     public static let inventorySyncOwn: [String] = [
         "connections", "sync_runs", "sync_quarantine", "sync_schedules", "sync_watermarks", "report_requests",
