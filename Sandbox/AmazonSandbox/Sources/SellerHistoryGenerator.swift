@@ -42,7 +42,7 @@ enum SellerHistoryGenerator {
             let price = Int64(random.between(2499, 9499))
             let fee = Int64(random.between(322, 899))
             // A few products are charged a fulfillment fee above what their dimensions give.
-            let overcharged = random.chance(0.03) || index % 25 == 7
+            let overcharged = random.chance(0.03) || index % 50 == 7
             products.append(SandboxProduct(
                 sku: "SKU-\(request.seed)-\(String(index).leftPad(4))", asin: "B0" + random.code(8), fnsku: "X00" + random.code(7),
                 title: "Sandbox product \(index) \(random.code(4))", priceMinor: price, unitCostMinor: price * Int64(random.between(25, 45)) / 100,
@@ -62,6 +62,9 @@ enum SellerHistoryGenerator {
         var planted: [PlantedClaim] = []
         var traps: [PlantedTrap] = []
         var serial = 0
+        var deliveredRemovals = 0
+        var safetPaidByNow = false
+        var liquidatedByNow = false
         func date(_ dayIndex: Int, _ seconds: Int = 0) -> Date { start.addingTimeInterval(Double(dayIndex) * day + Double(seconds)) }
         func later(_ date: Date, days low: Int, _ high: Int) -> Date { date.addingTimeInterval(Double(random.between(low, high)) * day) }
         func reimbursementID() -> String {
@@ -230,8 +233,11 @@ enum SellerHistoryGenerator {
                                 if sellable { arrivals.append((returnDate, 1)) }
                                 // Now and then the seller's SAFE-T claim for a returned order is paid, half the
                                 // price three weeks after the refund (a SAFE-T payment is no FBA reimbursement).
-                                if orderIndex % 3 == 0 {
-                                    finances.append(.safetReimbursement(order: orderIndex, date: refundDate.addingTimeInterval(21 * day),
+                                // (The first one paid by the seller's creation day always is, so even a small seller has one.)
+                                let safetDate = refundDate.addingTimeInterval(21 * day)
+                                if orderIndex % 2 == 0 || (!safetPaidByNow && safetDate <= end) {
+                                    if safetDate <= end { safetPaidByNow = true }
+                                    finances.append(.safetReimbursement(order: orderIndex, date: safetDate,
                                                                         amountMinor: product.priceMinor / 2))
                                 }
                             }
@@ -354,7 +360,7 @@ enum SellerHistoryGenerator {
                             var underpaidChanges: [(date: Date, units: Int)] = []
                             let roll = random.below(100)
                             let foundAt = later(paid, days: 10, 30)
-                            if !damaged, roll < 10, foundAllowed(foundAt), foundAllowed(foundAt.addingTimeInterval(3600)) {
+                            if !damaged, roll < 20, foundAllowed(foundAt), foundAllowed(foundAt.addingTimeInterval(3600)) {
                                 // The units turn up after the payment and Amazon reverses it the same day: the
                                 // reversal is explained by the found units, and nothing is owed.
                                 found(foundAt, quantity)
@@ -367,7 +373,7 @@ enum SellerHistoryGenerator {
                                 trap("reversal_explained_by_found", looksLike: claimType, productIndex, source: reference,
                                      ids: ["ledgerReferenceId": reference, "reimbursementId": reversalID, "originalReimbursementId": paidID],
                                      completed: reversedAt)
-                            } else if roll < 18 {
+                            } else if roll < 28 {
                                 // Reversed with nothing found: the loss is owed again.
                                 let reversedAt = later(paid, days: 30, 60)
                                 _ = reverse(reversedAt, originalID: paidID, originalReason: reason, product: productIndex, perUnit: perUnit, units: quantity)
@@ -451,9 +457,15 @@ enum SellerHistoryGenerator {
                     removals.append(RemovalLine(requested: requested, shipped: shippedDate, orderID: removalID, product: productIndex,
                                                 quantity: quantity, tracking: "1Z" + random.code(16),
                                                 shippedQuantity: vanished ? quantity - missing : quantity, deliveredQuantity: quantity - missing))
-                    // Every third removal delivered in full goes to a liquidator, which Finances reports as a removal shipment event.
-                    if missing == 0, removals.count % 3 == 1 {
-                        finances.append(.removalShipment(removal: removals.count - 1, date: shippedDate.addingTimeInterval(day)))
+                    // Every third removal delivered in full goes to a liquidator, which Finances reports as a
+                    // removal shipment event (and the first one by the seller's creation day always does).
+                    if missing == 0 {
+                        deliveredRemovals += 1
+                    }
+                    let liquidated = shippedDate.addingTimeInterval(day)
+                    if missing == 0, deliveredRemovals % 3 == 1 || (!liquidatedByNow && liquidated <= end) {
+                        if liquidated <= end { liquidatedByNow = true }
+                        finances.append(.removalShipment(removal: removals.count - 1, date: liquidated))
                     }
                     ledger.append(LedgerEvent(date: shippedDate, product: productIndex, eventType: "VendorReturns", referenceID: removalID,
                                               quantity: -quantity, fulfillmentCenter: fulfillmentCenters[0], disposition: "SELLABLE", reason: ""))
