@@ -282,7 +282,7 @@ package.targets += [
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",
-        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
                                            "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
                                            asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/ClaimDetectorTests", swiftSettings: swiftSettings),
@@ -298,3 +298,14 @@ package.targets += [
 for target in package.targets where ["OpsideTests", "AmazonTests"].contains(target.name) {
     target.dependencies.append("OpsideTesting")
 }
+
+// MARK: claim-detector (issue 11): the rules engine's benchmark, run on demand, never a test.
+package.targets += [
+    .executableTarget(
+        name: "opside-claims-bench",
+        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", postgres, logging, configuration],
+        path: "Benchmarks/Claims", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "opside-claims-bench", targets: ["opside-claims-bench"]),
+]
