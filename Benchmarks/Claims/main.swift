@@ -272,7 +272,8 @@ func detection(_ name: String, types: Set<ClaimType>, label: String) async throw
 
 let ledgerRows = option("ledger", 5_000_000), orders = option("orders", 1_000_000), fnskus = option("fnskus", 5000)
 let name = "opside_claims_bench_" + UUID().uuidString.prefix(8).lowercased()
-do {
+
+func createDatabase() async throws {
     let admin = try await superuserConnection("postgres")
     try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
     try await admin.close()
@@ -283,6 +284,16 @@ do {
     try await withDatabase(name, role: .inventorySync) { database in
         for migrator in try InventorySyncService.migrators() { _ = try await migrator.apply(on: database) }
     }
+}
+
+func dropDatabase() async throws {
+    let admin = try await superuserConnection("postgres")
+    try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    try await admin.close()
+}
+
+func benchmark() async throws {
+    try await createDatabase()
     let generated = ContinuousClock.now
     let loader = try await superuserConnection(name)
     try await generate(on: loader, ledgerRows: ledgerRows, orders: orders, fnskus: fnskus)
@@ -294,18 +305,17 @@ do {
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection (every rule)")
     try await detection(name, types: [.warehouseLost, .warehouseDamaged, .disposedUnrequested], label: "FC lost + FC damaged + disposed")
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection, again (warm)")
-    if !arguments.contains("--keep") {
-        let admin = try await superuserConnection("postgres")
-        try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-        try await admin.close()
-    } else {
+    if arguments.contains("--keep") {
         print("kept database \(name)")
+    } else {
+        try await dropDatabase()
     }
+}
+
+do {
+    try await benchmark()
 } catch {
     FileHandle.standardError.write(Data("opside-claims-bench: \(String(reflecting: error))\n".utf8))
-    if let admin = try? await superuserConnection("postgres") {
-        _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-        try? await admin.close()
-    }
+    try? await dropDatabase()
     exit(1)
 }

@@ -19,8 +19,8 @@ extension AmazonDataReader {
                                   _ body: (InventoryEvidenceRow) async throws -> Void) async throws {
         var binds = scope.commonBindings
         binds.append(Self.inventoryEvidenceReasons)
-        let inbound = Self.inboundEvidence
         let sql = """
+            \(includeInbound ? Self.closedShipmentReceipts : "")
             SELECT * FROM (
                 SELECT 'ledger'::text AS kind, l.fnsku, l.msku AS sku, (l.event_date - DATE '1970-01-01')::int8 AS day,
                        coalesce(l.reference_id, l.event_key) AS row_id, l.reason, l.disposition, l.quantity::int8 AS quantity,
@@ -49,7 +49,7 @@ extension AmazonDataReader {
                        coalesce(d.disposed_quantity, 0)::int8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
                 FROM amazon.removal_orders d
                 WHERE d.connection_id = $1 AND d.marketplace_id = $2 AND lower(d.order_type) = 'disposal'
-                \(includeInbound ? inbound : "")
+                \(includeInbound ? Self.inboundEvidence : "")
             ) evidence
             ORDER BY fnsku, day NULLS LAST, kind, row_id
             """
@@ -57,25 +57,33 @@ extension AmazonDataReader {
                              tenant: scope.tenantId, body)
     }
 
+    /// The ledger's Receipts of closed inbound shipments per shipment and FNSKU, read once
+    /// (an index-only scan of `ledger_detail_by_reference`).
+    static let closedShipmentReceipts = """
+        WITH receipts AS (
+            SELECT l.reference_id, l.fnsku, sum(l.quantity)::int8 AS units, min(l.event_date) AS first_day
+            FROM amazon.ledger_detail l
+            WHERE l.connection_id = $1 AND l.marketplace_id = $2 AND l.event_type = 'Receipts'
+              AND l.reference_id IN (SELECT shipment_id FROM amazon.inbound_shipments
+                                     WHERE connection_id = $1 AND marketplace_id = $2 AND upper(shipment_status) = 'CLOSED')
+            GROUP BY l.reference_id, l.fnsku
+        ), delivered AS (
+            SELECT reference_id, (min(first_day) - DATE '1970-01-01')::int8 AS day FROM receipts GROUP BY reference_id
+        )
+        """
+
     /// Each closed inbound shipment's items, with the day of the shipment's first ledger Receipt
-    /// and the Receipts for the item's FNSKU (served by `ledger_detail_by_reference`).
+    /// (its delivery) and the Receipts for the item's FNSKU.
     static let inboundEvidence = """
                 UNION ALL
-                SELECT 'inbound', coalesce(i.fnsku, ''), i.seller_sku, delivered.day, i.shipment_id, s.shipment_status, NULL,
+                SELECT 'inbound', coalesce(i.fnsku, ''), i.seller_sku, d.day, i.shipment_id, s.shipment_status, NULL,
                        coalesce(i.quantity_shipped, 0)::int8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.destination_fulfillment_center_id,
-                       NULL, coalesce(i.quantity_received, 0)::int8, coalesce(received.units, 0)::int8
+                       NULL, coalesce(i.quantity_received, 0)::int8, coalesce(rc.units, 0)::int8
                 FROM amazon.inbound_shipment_items i
                 JOIN amazon.inbound_shipments s
                   ON s.connection_id = i.connection_id AND s.marketplace_id = i.marketplace_id AND s.shipment_id = i.shipment_id
-                LEFT JOIN LATERAL (
-                    SELECT (min(l.event_date) - DATE '1970-01-01')::int8 AS day FROM amazon.ledger_detail l
-                    WHERE l.connection_id = $1 AND l.marketplace_id = $2 AND l.event_type = 'Receipts' AND l.reference_id = i.shipment_id
-                ) delivered ON true
-                LEFT JOIN LATERAL (
-                    SELECT sum(l.quantity)::int8 AS units FROM amazon.ledger_detail l
-                    WHERE l.connection_id = $1 AND l.marketplace_id = $2 AND l.event_type = 'Receipts' AND l.reference_id = i.shipment_id
-                      AND l.fnsku = i.fnsku
-                ) received ON true
+                LEFT JOIN delivered d ON d.reference_id = i.shipment_id
+                LEFT JOIN receipts rc ON rc.reference_id = i.shipment_id AND rc.fnsku = i.fnsku
                 WHERE i.connection_id = $1 AND i.marketplace_id = $2 AND upper(s.shipment_status) = 'CLOSED'
         """
 

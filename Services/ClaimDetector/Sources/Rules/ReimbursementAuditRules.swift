@@ -108,7 +108,7 @@ struct RemovalRule {
         }
         netting.append(ClaimNettingStep(label: "units owed", units: left))
         let valuation = context.preOrderValuation(fnsku: row.fnsku, sku: row.sku,
-                                                  estimate: row.estimatePerUnitMinor.map { ($0, row.estimateReimbursementId ?? "?") })
+                                                  estimate: row.estimatePerUnitMinor.map { (perUnitMinor: $0, reimbursementId: row.estimateReimbursementId ?? "?") })
         let clock = context.day(row.day ?? 0)
         let resolution: String? = left > 0 ? nil : "the lost removal units were reimbursed"
         let what = "Removal order \(row.orderId) (return to the seller, completed, last shipped \(clock)) lost \(vanished + short) unit(s) of FNSKU \(row.fnsku)"
