@@ -299,9 +299,9 @@ extension AmazonDataReader {
             ), charges AS (
                 SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, e.posted_at, e.event_key, e.quantity::int8 AS quantity,
                        x.fee AS expected, x.seller_set, x.fnsku,
-                       abs((SELECT coalesce(sum(round((fee->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
-                            FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.fees) = 'array' THEN e.fees ELSE '[]'::jsonb END) fee
-                            WHERE fee->>'FeeType' = 'FBAPerUnitFulfillmentFee'))::int8 AS charged
+                       abs((SELECT coalesce(sum(round((fee_list.item->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
+                            FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.fees) = 'array' THEN e.fees ELSE '[]'::jsonb END) AS fee_list(item)
+                            WHERE fee_list.item->>'FeeType' = 'FBAPerUnitFulfillmentFee'))::int8 AS charged
                 FROM amazon.financial_shipment_events e
                 JOIN expected x ON x.sku = e.seller_sku
                 WHERE e.connection_id = $1 AND e.marketplace_id = $2 AND e.amazon_order_id IS NOT NULL AND e.quantity > 0

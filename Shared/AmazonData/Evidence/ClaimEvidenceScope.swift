@@ -47,9 +47,9 @@ enum EvidenceSQL {
         """
         LEFT JOIN LATERAL (
             SELECT sum(s.principal_minor)::int8 AS principal, sum(coalesce(s.quantity, 0))::int8 AS units,
-                   sum((SELECT coalesce(sum(round((fee->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
-                        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.fees) = 'array' THEN s.fees ELSE '[]'::jsonb END) fee
-                        WHERE fee->>'FeeType' IN ('Commission', 'FBAPerUnitFulfillmentFee')))::int8 AS fees
+                   sum((SELECT coalesce(sum(round((fee_list.item->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
+                        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.fees) = 'array' THEN s.fees ELSE '[]'::jsonb END) AS fee_list(item)
+                        WHERE fee_list.item->>'FeeType' IN ('Commission', 'FBAPerUnitFulfillmentFee')))::int8 AS fees
             FROM amazon.financial_shipment_events s
             WHERE s.connection_id = $1 AND s.marketplace_id = $2 AND s.amazon_order_id = \(order) AND s.seller_sku = \(sku)
         ) sale ON true
