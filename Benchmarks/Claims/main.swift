@@ -55,6 +55,18 @@ func superuserConnection(_ database: String) async throws -> PostgresConnection 
                                                               database: database, tls: .disable), id: 1, logger: logger)
 }
 
+/// Runs `body` on a superuser connection to `database`, closed on every path.
+func withSuperuser(_ database: String, _ body: (PostgresConnection) async throws -> Void) async throws {
+    let connection = try await superuserConnection(database)
+    do {
+        try await body(connection)
+        try await connection.close()
+    } catch {
+        try? await connection.close()
+        throw error
+    }
+}
+
 func withDatabase<T: Sendable>(_ name: String, role: OpsideService, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
     let database = Database(settings: PostgresSettings(host: host, port: port, database: name, user: role.databaseRole,
                                                        password: servicePassword, maxConnections: 4, leaseTimeout: .seconds(60)), logger: logger)
@@ -100,7 +112,8 @@ struct Random {
 /// Streams rows of one table into COPY, flushing every MiB.
 func copy(_ connection: PostgresConnection, _ table: String, _ columns: [String], rows: Int,
           _ row: (Int, inout [String]) -> Void) async throws {
-    try await connection.copyFrom(table: "amazon." + table, columns: ["tenant_id", "connection_id", "marketplace_id"] + columns, logger: logger) { writer in
+    // copyFrom quotes the table name as one identifier: the schema comes from the search path.
+    try await connection.copyFrom(table: table, columns: ["tenant_id", "connection_id", "marketplace_id"] + columns, logger: logger) { writer in
         var buffer = ByteBufferAllocator().buffer(capacity: 1 << 21)
         var fields: [String] = []
         for index in 0..<rows {
@@ -274,31 +287,32 @@ let ledgerRows = option("ledger", 5_000_000), orders = option("orders", 1_000_00
 let name = "opside_claims_bench_" + UUID().uuidString.prefix(8).lowercased()
 
 func createDatabase() async throws {
-    let admin = try await superuserConnection("postgres")
-    try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-    try await admin.close()
-    let bootstrap = try await superuserConnection(name)
-    try await SQLScript.run(try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/sql/bootstrap.sql"), encoding: .utf8),
-                            on: bootstrap, logger: logger)
-    try await bootstrap.close()
+    try await withSuperuser("postgres") { admin in
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+    }
+    try await withSuperuser(name) { bootstrap in
+        try await SQLScript.run(try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/sql/bootstrap.sql"), encoding: .utf8),
+                                on: bootstrap, logger: logger)
+    }
     try await withDatabase(name, role: .inventorySync) { database in
         for migrator in try InventorySyncService.migrators() { _ = try await migrator.apply(on: database) }
     }
 }
 
 func dropDatabase() async throws {
-    let admin = try await superuserConnection("postgres")
-    try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-    try await admin.close()
+    try await withSuperuser("postgres") { admin in
+        try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    }
 }
 
 func benchmark() async throws {
     try await createDatabase()
     let generated = ContinuousClock.now
-    let loader = try await superuserConnection(name)
-    try await generate(on: loader, ledgerRows: ledgerRows, orders: orders, fnskus: fnskus)
-    try await loader.query("VACUUM ANALYZE", logger: logger)
-    try await loader.close()
+    try await withSuperuser(name) { loader in
+        try await loader.query("SET search_path TO amazon", logger: logger)
+        try await generate(on: loader, ledgerRows: ledgerRows, orders: orders, fnskus: fnskus)
+        try await loader.query("VACUUM ANALYZE", logger: logger)
+    }
     print(String(format: "generated %d ledger rows, %d orders, %d FNSKUs in %.1f s", ledgerRows, orders, fnskus,
                  seconds(ContinuousClock.now - generated)))
 

@@ -58,7 +58,7 @@ extension AmazonDataReader {
     }
 
     /// The ledger's Receipts of closed inbound shipments per shipment and FNSKU, read once
-    /// (an index-only scan of `ledger_detail_by_reference`).
+    /// (an index-only scan of `ledger_detail_receipts_by_shipment`).
     static let closedShipmentReceipts = """
         WITH receipts AS (
             SELECT l.reference_id, l.fnsku, sum(l.quantity)::int8 AS units, min(l.event_date) AS first_day
@@ -125,7 +125,7 @@ extension AmazonDataReader {
     }
 
     /// Returns logged "Unit returned to inventory" or damaged by the carrier or by Amazon, per order
-    /// and FNSKU, with the ledger's CustomerReturns rows (served by `ledger_detail_by_reference`),
+    /// and FNSKU, with the ledger's CustomerReturns rows (served by `ledger_detail_returns_by_order`),
     /// the order's first refund day, reimbursements and the sale.
     public func returnEvidence(_ scope: ClaimEvidenceScope, _ body: (ReturnEvidenceRow) async throws -> Void) async throws {
         let damaged = "upper(coalesce(detailed_disposition, '')) IN ('CARRIER_DAMAGED', 'DAMAGED')"
@@ -299,9 +299,10 @@ extension AmazonDataReader {
             ), charges AS (
                 SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, e.posted_at, e.event_key, e.quantity::int8 AS quantity,
                        x.fee AS expected, x.seller_set, x.fnsku,
-                       abs((SELECT coalesce(sum(round((fee_list.item->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
-                            FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.fees) = 'array' THEN e.fees ELSE '[]'::jsonb END) AS fee_list(item)
-                            WHERE fee_list.item->>'FeeType' = 'FBAPerUnitFulfillmentFee'))::int8 AS charged
+                       -- One FBAPerUnitFulfillmentFee per item (Amazon lists each fee type once in an ItemFeeList):
+                       -- a JSON path is several times cheaper than expanding every event's fee list.
+                       abs(coalesce(round(jsonb_path_query_first(e.fees,
+                           '$[*] ? (@.FeeType == "FBAPerUnitFulfillmentFee").FeeAmount.CurrencyAmount')::numeric * $4), 0))::int8 AS charged
                 FROM amazon.financial_shipment_events e
                 JOIN expected x ON x.sku = e.seller_sku
                 WHERE e.connection_id = $1 AND e.marketplace_id = $2 AND e.amazon_order_id IS NOT NULL AND e.quantity > 0

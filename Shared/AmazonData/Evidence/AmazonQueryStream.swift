@@ -21,6 +21,9 @@ extension AmazonDataReader {
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.query("SET TRANSACTION READ ONLY", logger: logger)
+                // These reads are planned as large (millions of ledger rows and events) but run in
+                // well under a second per part: JIT compilation would cost more than it saves.
+                try await connection.query("SET LOCAL jit = off", logger: logger)
                 try await connection.query("SELECT set_config('opside.tenant_id', \(tenant.uuidString.lowercased()), true)", logger: logger)
                 let rows = try await connection.query(read.query, logger: logger)
                 for try await row in rows {
