@@ -306,3 +306,14 @@ package.targets += [
 for target in package.targets where ["OpsideTests", "AmazonTests"].contains(target.name) {
     target.dependencies.append("OpsideTesting")
 }
+
+// MARK: claim-detector (issue 11): the rules engine's benchmark, run on demand, never a test.
+package.targets += [
+    .executableTarget(
+        name: "opside-claims-bench",
+        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", postgres, logging, configuration],
+        path: "Benchmarks/Claims", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "opside-claims-bench", targets: ["opside-claims-bench"]),
+]

@@ -1,0 +1,151 @@
+import Foundation
+import OpsideAmazonData
+import OpsideAmazonSPAPI
+import OpsideCore
+
+/// What every rule of one run shares: the request, the marketplace's currency and time zone, and
+/// how a claim is valued, worded and assembled (docs/claim-detection.md, "Common to every rule").
+struct DetectionContext: Sendable {
+    let request: DetectionRequest
+    let currency: Currency
+    let scope: ClaimEvidenceScope
+
+    init(request: DetectionRequest) throws {
+        let marketplace = try AmazonMarketplace.require(request.marketplaceId)
+        self.request = request
+        self.currency = marketplace.currency
+        var perMajor: Int64 = 1
+        for _ in 0..<marketplace.currency.minorUnitDigits { perMajor *= 10 }
+        self.scope = ClaimEvidenceScope(tenantId: request.tenantId, connectionId: request.connectionId, marketplaceId: request.marketplaceId,
+                                        timeZone: marketplace.timeZone, minorUnitsPerMajor: perMajor)
+    }
+
+    func money(_ minor: Int64) -> Money { Money(amountMinor: minor, currency: currency) }
+
+    func day(_ daysSince1970: Int) -> CivilDate { CivilDate(daysSince1970: daysSince1970) }
+
+    // MARK: Valuation
+
+    /// The seller's manufacturing cost for `sku`, when set in this marketplace's currency.
+    func sellerCost(sku: String?) -> Money? {
+        guard let sku, let cost = request.unitCosts[sku], cost.currency == currency else { return nil }
+        return cost
+    }
+
+    /// A pre-order loss's unit value: the seller's manufacturing cost, else Amazon's latest
+    /// warehouse or inbound reimbursement per unit for the FNSKU (an estimate), else zero.
+    func preOrderValuation(fnsku: String, sku: String?, estimate: (perUnitMinor: Int64, reimbursementId: String)?) -> ClaimValuation {
+        if let cost = sellerCost(sku: sku) {
+            return ClaimValuation(basis: .manufacturingCost, unitValue: cost, isEstimate: false,
+                                  source: "the seller's manufacturing cost for SKU \(sku ?? "")")
+        }
+        if let estimate {
+            return ClaimValuation(basis: .amazonEstimate, unitValue: money(estimate.perUnitMinor), isEstimate: true,
+                                  source: "Amazon's own value: \(money(estimate.perUnitMinor)) per unit on its latest warehouse or inbound "
+                                      + "reimbursement for FNSKU \(fnsku) (\(estimate.reimbursementId)); no manufacturing cost is set for the SKU")
+        }
+        return ClaimValuation(basis: .amazonEstimate, unitValue: money(0), isEstimate: true,
+                              source: "no manufacturing cost is set for SKU \(sku ?? "?") and Amazon never reimbursed FNSKU \(fnsku); listed at zero until a cost is set")
+    }
+
+    /// A post-order loss's unit value: the order's sale price minus its commission and FBA fee per
+    /// unit, else the estimated-fees report's price minus estimated fees (an estimate), else zero.
+    func postOrderValuation(orderId: String?, sku: String?, sale: SaleEvidence) -> ClaimValuation {
+        if let principal = sale.principalMinor, let units = sale.units, units > 0, principal > 0 {
+            let fees = sale.feesMinor ?? 0
+            let perUnit = max(0, (principal + fees) / Int64(units))
+            return ClaimValuation(basis: .priceMinusFees, unitValue: money(perUnit), isEstimate: false,
+                                  source: "order \(orderId ?? "?")'s shipment events for SKU \(sku ?? "?"): principal \(money(principal)) "
+                                      + "minus commission and FBA fee \(money(-fees)) over \(units) unit(s)")
+        }
+        if let price = sale.estimatedPriceMinor {
+            let perUnit = max(0, price - (sale.estimatedFeeTotalMinor ?? 0))
+            return ClaimValuation(basis: .priceMinusFees, unitValue: money(perUnit), isEstimate: true,
+                                  source: "the estimated-fees report for SKU \(sku ?? "?"): your price \(money(price)) minus estimated fees "
+                                      + "\(money(sale.estimatedFeeTotalMinor ?? 0))")
+        }
+        return ClaimValuation(basis: .priceMinusFees, unitValue: money(0), isEstimate: true,
+                              source: "no shipment event for the order and no estimated fees for SKU \(sku ?? "?"); listed at zero")
+    }
+
+    // MARK: Assembly
+
+    /// A unit claim: `units × unitValue`, its window in words, and a summary a seller can paste.
+    func unitClaim(_ type: ClaimType, fnsku: String?, sku: String?, units: Int, valuation: ClaimValuation, clock: CivilDate,
+                   sourceIds: [ClaimSourceKind: String], rows: [ClaimSourceRow], netting: [ClaimNettingStep], resolution: String?,
+                   what: String) -> DetectedClaim {
+        let unitValue = valuation.unitValue?.amountMinor ?? 0
+        let amount = money(unitValue * Int64(units))
+        let owed = resolution == nil
+            ? "\(units) unit\(units == 1 ? "" : "s") remain\(units == 1 ? "s" : "") owed after netting, at \(valuation.unitValue ?? money(0)) each "
+                + "(\(valuation.source))\(valuation.isEstimate ? ", an estimate" : ""): \(amount) in all."
+            : "Nothing is owed: \(resolution!)."
+        return assemble(type, fnsku: fnsku, sku: sku, units: units, amount: amount, valuation: valuation, clock: clock, sourceIds: sourceIds,
+                        rows: rows, netting: netting, resolution: resolution, summary: "\(what) \(owed)")
+    }
+
+    /// Any claim, with the window sentence appended to `summary`.
+    func assemble(_ type: ClaimType, fnsku: String?, sku: String?, units: Int, amount: Money, valuation: ClaimValuation, clock: CivilDate,
+                  sourceIds: [ClaimSourceKind: String], rows: [ClaimSourceRow], netting: [ClaimNettingStep], resolution: String?,
+                  summary: String) -> DetectedClaim {
+        var ids = sourceIds
+        if let fnsku, !fnsku.isEmpty { ids[.fnsku] = fnsku }
+        let window = request.windows.window(for: type, marketplaceId: request.marketplaceId)
+        let opens = window.opens(clockStarted: clock), deadline = window.deadline(clockStarted: clock)
+        let status = window.status(clockStarted: clock, asOf: request.asOf)
+        let statusWords = switch status {
+        case .tooEarly: "not yet open"
+        case .claimable: "open"
+        default: "closed"
+        }
+        let windowWords = "The clock started on \(clock); Amazon accepts this claim from \(opens) (\(window.opensAfterDays) days after) "
+            + "until \(deadline) (\(window.closesAfterDays) days after), so as of \(request.asOf) the window is \(statusWords)."
+        return DetectedClaim(type: type, connectionId: request.connectionId, marketplaceId: request.marketplaceId,
+                             fnsku: (fnsku?.isEmpty ?? true) ? nil : fnsku, sku: sku, asin: nil, units: units, amount: amount,
+                             valuation: valuation, clockStartedOn: clock, sourceIds: ids,
+                             explanation: ClaimExplanation(sourceRows: rows, netting: netting, summary: summary + " " + windowWords),
+                             resolution: resolution)
+    }
+}
+
+/// Units handed out from an ordered list of deductions (found units, reimbursements...), each
+/// consumed in turn: the netting pool that losses draw on, oldest loss first.
+struct DeductionPool {
+    private(set) var sources: [(label: String, units: Int)]
+
+    init(_ sources: [(label: String, units: Int)]) {
+        self.sources = sources.filter { $0.units > 0 }
+    }
+
+    /// Removes `units` from the end of the pool (the last sources first): a reversal taking back
+    /// reimbursed units adds them back to the losses.
+    mutating func takeBack(_ units: Int) {
+        var left = units
+        var index = sources.count - 1
+        while left > 0, index >= 0 {
+            let taken = min(left, sources[index].units)
+            sources[index].units -= taken
+            left -= taken
+            index -= 1
+        }
+        sources.removeAll { $0.units == 0 }
+    }
+
+    /// Applies the pool to a loss of `units`, returning the netting steps (negative units).
+    mutating func apply(to units: Int) -> [ClaimNettingStep] {
+        var left = units
+        var steps: [ClaimNettingStep] = []
+        var index = 0
+        while left > 0, index < sources.count {
+            let taken = min(left, sources[index].units)
+            if taken > 0 {
+                steps.append(ClaimNettingStep(label: sources[index].label, units: -taken))
+                sources[index].units -= taken
+                left -= taken
+            }
+            index += 1
+        }
+        sources.removeAll { $0.units == 0 }
+        return steps
+    }
+}
