@@ -200,6 +200,10 @@ enum SellerHistoryGenerator {
                         let orderIDs = ["orderId": order.id]
                         if random.chance(0.8) {
                             let returnDate = later(refundDate, days: 2, 20)
+                            // Until the return arrives, the refund is one without a return (too early to claim):
+                            // a detector looking before then rightly lists it, and the return resolves it.
+                            plant("refund_without_return", productIndex, source: order.id, ids: orderIDs, units: 1, perUnit: postOrderValue,
+                                  clock: refundDate, changes: [(returnDate, 0)])
                             let kind = random.below(100)
                             let plate = "LPN" + random.code(9)
                             if kind < 12 {
