@@ -102,10 +102,7 @@ extension AmazonDataReader {
                 SELECT DISTINCT ON (order_id, sku) order_id, sku, source, units, principal, events,
                        min(first_posted) OVER (PARTITION BY order_id, sku) AS first_posted
                 FROM refunded ORDER BY order_id, sku, units DESC, source
-            ), returned AS (
-                SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
-                FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), \(EvidenceSQL.reimbursedByOrder), reimbursed_by_sku AS (
+            ), \(EvidenceSQL.returnedByOrder), \(EvidenceSQL.reimbursedByOrder), reimbursed_by_sku AS (
                 SELECT order_id, sku, sum(units)::int8 AS units, string_agg(ids, ',') AS ids FROM reimbursed GROUP BY 1, 2
             )
             SELECT f.order_id, f.sku, f.source, f.units, f.principal, f.events, \(EvidenceSQL.localDay("f.first_posted")) AS day,
@@ -178,10 +175,7 @@ extension AmazonDataReader {
                 SELECT original_order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, min(shipment_date) AS first_shipped,
                        array_agg(DISTINCT replacement_order_id ORDER BY replacement_order_id) AS replacement_ids
                 FROM amazon.replacements WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), returned AS (
-                SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
-                FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), \(EvidenceSQL.reimbursedByOrder), reimbursed_either AS (
+            ), \(EvidenceSQL.returnedByOrder), \(EvidenceSQL.reimbursedByOrder), reimbursed_either AS (
                 SELECT o.original_order_id, o.sku, sum(b.units)::int8 AS units, string_agg(b.ids, ',') AS ids
                 FROM (SELECT original_order_id, sku, unnest(replacement_ids || original_order_id) AS order_id FROM replaced) o
                 JOIN reimbursed b ON b.order_id = o.order_id AND b.sku = o.sku

@@ -68,6 +68,14 @@ enum EvidenceSQL {
         )
         """
 
+    /// Units in the returns report (any status) and their license plates, by order and SKU.
+    static let returnedByOrder = """
+        returned AS (
+            SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
+            FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
+        )
+        """
+
     /// Which refund source a finance row came from. Every refund row is one source until the
     /// settlement / transaction-report import adds a `source` column to `financial_refund_events`;
     /// then this returns `"coalesce(source, 'finances')"` and the refund read keeps, per order
