@@ -220,7 +220,7 @@ package.products += [
 package.targets += [
     .executableTarget(
         name: "OpsideCLI",
-        dependencies: ["InventorySync", "OpsideCore", "OpsidePostgres", logging, configuration,
+        dependencies: ["InventorySync", "ClaimDetector", "OpsideCore", "OpsidePostgres", "OpsideJobs", logging, configuration,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
@@ -260,9 +260,16 @@ package.targets += [
         dependencies: platformLibraries + ["OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres, logging, configuration,
                                            lifecycle, asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/OpsideTesting", swiftSettings: swiftSettings),
+    // inventory-sync booted in-process or as its executable, against the sandbox and a stand-in
+    // token vault: for inventory-sync's own tests and every suite that needs synced Amazon data.
+    .target(
+        name: "InventorySyncTesting",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres,
+                                           logging, configuration, lifecycle, asyncHTTPClient, nioCore, nioHTTP1],
+        path: "Tests/InventorySyncTesting", swiftSettings: swiftSettings),
     .testTarget(
         name: "InventorySyncTests",
-        dependencies: platformLibraries + ["OpsideTesting", "InventorySync", "OpsideAmazonData", "OpsideEvents", "OpsideTransport",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "OpsideAmazonData", "OpsideEvents", "OpsideTransport",
                                            "MainAPI", "Integrations", "OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres, logging,
                                            configuration, lifecycle, asyncHTTPClient, nioCore, nioHTTP1, tracing,
                                            .product(name: "OTel", package: "swift-otel")],
@@ -282,7 +289,8 @@ package.targets += [
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",
-        dependencies: platformLibraries + ["OpsideTesting", "ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "MainAPI", "ClaimDetector",
+                                           "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
                                            "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
                                            asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/ClaimDetectorTests", swiftSettings: swiftSettings),

@@ -301,6 +301,125 @@ SERVICE_PATHS["inventory-sync"] = sync_paths("/internal/amazon", SERVICE_TOKEN, 
 SERVICE_PATHS["main-api"].update(sync_paths("/api/v1/amazon", SESSION, "forwarded to inventory-sync"))
 
 
+# claim-detector (issue 11): detection, claims, summary, dismissal, per-SKU unit costs and
+# expected fees on claim-detector; main-api forwards the public twins under /api/v1/claims.
+CLAIM_TYPES = ["warehouse_lost", "warehouse_damaged", "disposed_unrequested", "inbound_shortage", "refund_without_return",
+               "return_not_restocked", "replacement_not_returned", "removal_lost", "fee_overcharge", "underpaid_reimbursement",
+               "reimbursement_reversal"]
+CLAIM_STATUSES = ["too_early", "claimable", "expired", "resolved", "dismissed"]
+MONEY = {"$ref": "#/components/schemas/Money"}
+DAY = {"type": "string", "format": "date"}
+CLAIM_VALUATION = obj(["basis", "isEstimate", "source"], {
+    "basis": {"type": "string", "enum": ["manufacturing_cost", "amazon_estimate", "price_minus_fees", "fee_difference",
+                                         "paid_difference", "reversed_amount"]},
+    "unitValue": MONEY, "isEstimate": {"type": "boolean"}, "source": {"type": "string"}})
+CLAIM_EXPLANATION = obj(["sourceRows", "netting", "summary"], {
+    "sourceRows": {"type": "array", "items": obj(["dataset", "rowId", "description"], {
+        "dataset": {"type": "string"}, "rowId": {"type": "string"}, "date": DAY, "quantity": {"type": "integer"}, "amount": MONEY,
+        "description": {"type": "string"}})},
+    "netting": {"type": "array", "items": obj(["label", "units"], {"label": {"type": "string"}, "units": {"type": "integer"}})},
+    "summary": {"type": "string"}})
+CLAIM = obj(["id", "type", "status", "connectionId", "marketplaceId", "units", "amount", "clockStartedAt", "opensOn", "deadline",
+             "sourceIds", "firstDetectedAt", "lastDetectedAt"], {
+    "id": {"type": "string", "format": "uuid"}, "type": {"type": "string", "enum": CLAIM_TYPES},
+    "status": {"type": "string", "enum": CLAIM_STATUSES}, "connectionId": {"type": "string", "format": "uuid"},
+    "marketplaceId": {"type": "string"}, "fnsku": {"type": "string"}, "sku": {"type": "string"}, "asin": {"type": "string"},
+    "units": {"type": "integer", "minimum": 0}, "amount": MONEY,
+    "clockStartedAt": {**DAY, "description": "The marketplace-local day the claim's clock started"},
+    "opensOn": DAY, "deadline": {**DAY, "description": "The last day the claim can be filed"},
+    "sourceIds": {"type": "object", "additionalProperties": {"type": "string"}},
+    "resolutionReason": {"type": "string"}, "dismissedReason": {"type": "string"}, "dismissedAt": {"type": "string", "format": "date-time"},
+    "firstDetectedAt": {"type": "string", "format": "date-time"}, "lastDetectedAt": {"type": "string", "format": "date-time"},
+    "valuation": CLAIM_VALUATION, "explanation": CLAIM_EXPLANATION})
+CLAIM_PAGE = obj(["claims"], {"claims": {"type": "array", "items": CLAIM},
+                             "nextCursor": {"type": "string", "description": "Pass as cursor for the next page; absent on the last"}})
+CLAIM_RESPONSE = obj(["claim"], {"claim": CLAIM})
+DETECTION_RUN = obj(["runId", "tenantId", "state", "trigger", "startedAt", "counts"], {
+    "runId": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"},
+    "connectionId": {"type": "string", "format": "uuid"}, "asOf": DAY,
+    "state": {"type": "string", "enum": ["running", "succeeded", "failed"]},
+    "trigger": {"type": "string", "enum": ["api", "sync", "schedule", "cli"]},
+    "startedAt": {"type": "string", "format": "date-time"}, "finishedAt": {"type": "string", "format": "date-time"},
+    "counts": obj(["new", "updated", "resolved", "reopened", "unchanged"], {
+        "new": {"type": "integer"}, "updated": {"type": "integer"}, "resolved": {"type": "integer"}, "reopened": {"type": "integer"},
+        "unchanged": {"type": "integer"}}),
+    "errorMessage": {"type": "string"}})
+DETECTION_REQUEST = {"type": "object", "properties": {
+    "connectionId": {"type": "string", "format": "uuid", "description": "One connection; every connection of the tenant when absent"},
+    "asOf": {**DAY, "description": "The day to detect as of; each marketplace's today when absent"}}}
+CLAIM_SUMMARY = obj(["summary"], {"summary": obj(["byStatusTypeAndCurrency", "deadlinesWithin7Days", "deadlinesWithin30Days"], {
+    "byStatusTypeAndCurrency": {"type": "array", "items": obj(["status", "type", "claims", "amount"], {
+        "status": {"type": "string", "enum": CLAIM_STATUSES}, "type": {"type": "string", "enum": CLAIM_TYPES},
+        "claims": {"type": "integer"}, "amount": MONEY})},
+    "deadlinesWithin7Days": {"type": "array", "items": obj(["claims", "amount"], {"claims": {"type": "integer"}, "amount": MONEY})},
+    "deadlinesWithin30Days": {"type": "array", "items": obj(["claims", "amount"], {"claims": {"type": "integer"}, "amount": MONEY})}})})
+SKU_AMOUNT = obj(["sku", "amount"], {
+    "sku": {"type": "string"}, "marketplaceId": {"type": "string"}, "connectionId": {"type": "string", "format": "uuid"},
+    "amount": MONEY, "source": {"type": "string", "enum": ["seller", "import"]}, "updatedAt": {"type": "string", "format": "date-time"}})
+SKU_AMOUNTS = obj(["items"], {"items": {"type": "array", "items": SKU_AMOUNT}})
+SKU_AMOUNTS_REQUEST = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["sku", "amount"], "properties": {
+        "sku": {"type": "string", "minLength": 1}, "marketplaceId": {"type": "string"},
+        "connectionId": {"type": "string", "format": "uuid"}, "amount": MONEY}}}}}
+CLAIM_ID = [{"name": "claimId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+CLAIM_LIST_QUERY = [
+    {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "Claim types, comma-separated"},
+    {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "Statuses, comma-separated"},
+    {"name": "connectionId", "in": "query", "schema": {"type": "string", "format": "uuid"}},
+    {"name": "marketplaceId", "in": "query", "schema": {"type": "string"}},
+    {"name": "clockStartedFrom", "in": "query", "schema": DAY}, {"name": "clockStartedThrough", "in": "query", "schema": DAY},
+    {"name": "deadlineBefore", "in": "query", "schema": DAY},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["deadline", "amount", "clockStartedOn", "type"]}},
+    {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
+CSV_UPLOAD = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+def claim_paths(prefix, security):
+    """The claim routes under `prefix` (claim-detector's internal ones, or main-api's public twins)."""
+    paths = {
+        f"{prefix}/detections": {"post": op("Detect claims now for a connection or the whole tenant, as of a day", {
+            "200": json_response("The finished run", obj(["run"], {"run": DETECTION_RUN})), "400": ERROR, "401": ERROR, "403": ERROR,
+            "422": ERROR, "503": ERROR}, security=security, request=DETECTION_REQUEST, tags=["claims"])},
+        prefix: {"get": op("Claims, filtered and sorted, a page at a time", {
+            "200": json_response("A page of claims", CLAIM_PAGE), "401": ERROR, "422": ERROR, "503": ERROR},
+            security=security, parameters=CLAIM_LIST_QUERY, tags=["claims"])},
+        f"{prefix}/export": {"get": op("The same claims as CSV, every page (the list's columns, amount as amountMinor and currency)", {
+            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, "401": ERROR, "422": ERROR,
+            "503": ERROR}, security=security, parameters=CLAIM_LIST_QUERY, tags=["claims"])},
+        f"{prefix}/summary": {"get": op("Amounts by status, type and currency; deadlines within 7 and 30 days", {
+            "200": json_response("Summary", CLAIM_SUMMARY), "401": ERROR, "503": ERROR}, security=security, tags=["claims"])},
+        f"{prefix}/{{claimId}}": {"get": op("One claim with its valuation and explanation", {
+            "200": json_response("Claim", CLAIM_RESPONSE), "400": ERROR, "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, parameters=CLAIM_ID, tags=["claims"])},
+        f"{prefix}/{{claimId}}/dismiss": {"post": op("Dismiss a claim with a reason; it stays dismissed through later detections", {
+            "200": json_response("Claim", CLAIM_RESPONSE), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR,
+            "503": ERROR}, security=security, parameters=CLAIM_ID, tags=["claims"],
+            request={"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "minLength": 1, "maxLength": 1000},
+                **({"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
+                   if prefix.startswith("/internal") else {})}})},
+    }
+    for kind, what in [("unit-costs", "manufacturing cost per unit"), ("expected-fees", "fulfillment fee per unit the true dimensions give")]:
+        paths[f"{prefix}/{kind}"] = {
+            "get": op(f"The seller's {what}, by SKU", {"200": json_response("Amounts", SKU_AMOUNTS), "401": ERROR, "503": ERROR},
+                      security=security, tags=["claims"]),
+            "put": op(f"Set the {what} of SKUs (for a marketplace or connection when named)", {
+                "200": json_response("Every amount now set", SKU_AMOUNTS), "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR,
+                "503": ERROR}, security=security, request=SKU_AMOUNTS_REQUEST, tags=["claims"])}
+        upload = op(f"Import the {what} from CSV: header sku,amount,currency[,marketplaceId][,connectionId]; amount in major units", {
+            "200": json_response("Every amount now set", SKU_AMOUNTS), "401": ERROR, "403": ERROR, "413": ERROR, "422": ERROR, "503": ERROR},
+            security=security, tags=["claims"])
+        upload["requestBody"] = CSV_UPLOAD
+        paths[f"{prefix}/{kind}/import"] = {"post": upload}
+    return paths
+
+
+SERVICE_PATHS["claim-detector"] = claim_paths("/internal/claims", SERVICE_TOKEN)
+SERVICE_PATHS["main-api"].update(claim_paths("/api/v1/claims", SESSION))
+
+
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]
 
 COMPONENTS = {

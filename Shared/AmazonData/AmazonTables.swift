@@ -18,21 +18,42 @@ public enum AmazonTables {
 
     // MARK: Financial events
 
+    /// Where a row of the shipment, refund and adjustment event tables came from, in their
+    /// `source` column: the Finances API, or a file the seller downloaded from Seller Central.
+    ///
+    /// The three sources carry the same events in the same shapes (a settlement line's
+    /// `Commission` is the API's `Commission` fee), but one event brought by two sources is two
+    /// rows: `source` is part of each row's identity. A reader that counts refunds counts each
+    /// refund once: **per order and SKU, the largest count among sources** (the API and a
+    /// settlement file of the same weeks both count 2 refunded units: 2, not 4; a file that
+    /// covers a refund the API has not returned yet still counts). The same rule holds for
+    /// charged fees (per order, SKU and fee type) and reimbursement payments (per adjustment
+    /// type, SKU and day). NULL (rows written before the column existed were given
+    /// `finances_api`) reads as the Finances API.
+    public enum FinancialEventSource: String, Sendable, CaseIterable {
+        case financesAPI = "finances_api"
+        /// `GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2`, the flat-file settlement report V2.
+        case settlementReport = "settlement_report"
+        /// `GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA`, Seller Central's Date Range transaction report.
+        case transactionReport = "transaction_report"
+    }
+
     public static let shipmentEvents = AmazonTable("financial_shipment_events", key: eventKey, columns: [
         .text("amazon_order_id"), .text("seller_order_id"), .text("marketplace_name"), .timestamp("posted_at"), .text("seller_sku"),
         .text("order_item_id"), .integer("quantity"), .minor("principal_minor"), .minor("charges_minor"), .minor("fees_minor"),
-        .text("currency"), .json("charges"), .json("fees"),
-    ], identity: ["amazon_order_id", "posted_at", "seller_sku", "order_item_id", "quantity", "charges", "fees"])
+        .text("currency"), .json("charges"), .json("fees"), .text("source"),
+    ], identity: ["amazon_order_id", "posted_at", "seller_sku", "order_item_id", "quantity", "charges", "fees", "source"])
     public static let refundEvents = AmazonTable("financial_refund_events", key: eventKey, columns: [
         .text("amazon_order_id"), .text("seller_order_id"), .text("marketplace_name"), .timestamp("posted_at"), .text("seller_sku"),
         .text("order_adjustment_item_id"), .integer("quantity"), .minor("principal_minor"), .minor("charges_minor"), .minor("fees_minor"),
-        .text("currency"), .json("charges"), .json("fees"),
-    ], identity: ["amazon_order_id", "posted_at", "seller_sku", "order_adjustment_item_id", "quantity", "charges", "fees"])
+        .text("currency"), .json("charges"), .json("fees"), .text("source"),
+    ], identity: ["amazon_order_id", "posted_at", "seller_sku", "order_adjustment_item_id", "quantity", "charges", "fees", "source"])
     public static let adjustmentEvents = AmazonTable("financial_adjustment_events", key: eventKey, columns: [
         .text("adjustment_type"), .timestamp("posted_at"), .text("store_name"), .text("seller_sku"), .text("fnsku"), .text("asin"),
         .text("product_description"), .text("transaction_number"), .integer("quantity"), .minor("per_unit_minor"), .minor("total_minor"),
-        .text("currency"),
-    ], identity: ["adjustment_type", "posted_at", "seller_sku", "fnsku", "transaction_number", "quantity", "per_unit_minor", "total_minor"])
+        .text("currency"), .text("source"),
+    ], identity: ["adjustment_type", "posted_at", "seller_sku", "fnsku", "transaction_number", "quantity", "per_unit_minor", "total_minor",
+                  "source"])
     public static let serviceFeeEvents = AmazonTable("financial_service_fee_events", key: eventKey, columns: [
         .timestamp("window_start"), .text("amazon_order_id"), .text("fee_reason"), .text("seller_sku"), .text("fnsku"), .text("asin"),
         .text("fee_description"), .text("store_name"), .minor("total_minor"), .text("currency"), .json("fees"),
@@ -134,7 +155,8 @@ public enum AmazonTables {
 
     /// Tables of the schema that hold inventory-sync's own state, not synced Amazon data: its
     /// connections, runs, schedules, watermarks, quarantine, report requests and reconciliation
-    /// result. inventory-sync reads and writes them itself; this library does not read them. Named
+    /// result. inventory-sync reads and writes them itself; this library reads only the ids of
+    /// `connections` (`AmazonDataReader.connectionMarketplaces`). Named
     /// here so the catalog test can tell a new data table nobody described from these.
     public static let inventorySyncOwn: [String] = [
         "connections", "sync_runs", "sync_quarantine", "sync_schedules", "sync_watermarks", "report_requests",

@@ -8,6 +8,12 @@ import Synchronization
 /// Lines end with LF or CRLF; fields are separated by tabs; a UTF-8 BOM is dropped; the first
 /// line is the header. A line with more fields than the header, or a row its type refuses, is
 /// malformed: it fails the sequence or is skipped and counted, as the options say.
+///
+/// Seller Central's payment downloads (the Date Range transaction report) are comma-separated
+/// instead, with quoted fields, and open with a few lines of explanation before the header: a
+/// file whose first line has no tab and opens with a quote (or has two commas) is read as CSV
+/// (RFC 4180 quoting, `""` for a quote), and its lines before the header, those of fewer than
+/// three fields, are skipped. Line numbers still count every line of the file.
 public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: AsyncSequence, Sendable where Source.Element == ByteBuffer {
     public typealias Element = Row
     let source: Source?
@@ -36,6 +42,9 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
 
         /// Set while `readHeader` reads: the parse stops after the header line.
         var headerOnly = false
+        /// Whether the file is comma-separated, decided on its first non-empty line.
+        var csv = false
+        var formatDecided = false
 
         /// Reads up to the end of the header line and no further; the next `next()` goes on from
         /// there. Nil when the source has no header.
@@ -90,7 +99,14 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
             // A data line is split into at most one field more than the header has: enough to
             // know it is malformed, without a string for each of a million tabs.
             let maxFields = header.map { $0.names.count + 1 } ?? options.limits.maxColumns + 1
-            guard let split = splitter.withBytes(line, { Self.fields(of: $0, isFirstLine: isFirstLine, encoding: encoding, maxFields: maxFields) }) else {
+            if !formatDecided {
+                guard let comma = splitter.withBytes(line, { Self.isCommaSeparated(firstLine: $0) }) else { return nil }
+                csv = comma
+                formatDecided = true
+            }
+            let csv = self.csv
+            guard let split = splitter.withBytes(line, { Self.fields(of: $0, isFirstLine: isFirstLine, encoding: encoding, maxFields: maxFields,
+                                                                      csv: csv) }) else {
                 return nil
             }
             let fields = split.fields
@@ -98,6 +114,8 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
                 guard fields.count <= options.limits.maxColumns else {
                     throw ReportLimitError(.tooManyColumns, limit: options.limits.maxColumns, line: lineNumber)
                 }
+                // A CSV download's explanations before its header.
+                if csv, fields.count < 3 { return nil }
                 self.header = ReportHeader(names: fields)
                 return nil
             }
@@ -123,12 +141,67 @@ public struct ReportRows<Row: ReportRow, Source: AsyncSequence & Sendable>: Asyn
         /// A line's fields (at most `maxFields` of them, and how many it has), without the UTF-8
         /// BOM of the first line and the CR of a CRLF; nil for an empty line.
         static func fields(of line: UnsafeBufferPointer<UInt8>, isFirstLine: Bool, encoding: ReportTextEncoding,
-                           maxFields: Int = .max) -> (fields: [String], count: Int)? {
+                           maxFields: Int = .max, csv: Bool = false) -> (fields: [String], count: Int)? {
             var bytes = line[...]
             if isFirstLine, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
             if bytes.last == 0x0D { bytes = bytes.dropLast() }
             if bytes.isEmpty { return nil }
+            if csv { return splitCSV(UnsafeBufferPointer(rebasing: bytes), encoding: encoding, maxFields: maxFields) }
             return split(UnsafeBufferPointer(rebasing: bytes), encoding: encoding, maxFields: maxFields)
+        }
+
+        /// Whether a file whose first non-empty line is `line` is comma-separated: no tab, and a
+        /// quote first or at least two commas. Nil for an empty line (the next one decides).
+        static func isCommaSeparated(firstLine line: UnsafeBufferPointer<UInt8>) -> Bool? {
+            var bytes = line[...]
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            guard let first = bytes.first else { return nil }
+            guard !bytes.contains(0x09) else { return false }
+            return first == 0x22 || bytes.lazy.filter { $0 == 0x2C }.count >= 2
+        }
+
+        /// The fields of a comma-separated line (RFC 4180: a field in quotes may hold commas,
+        /// and `""` inside quotes is a quote; an unclosed quote runs to the end of the line).
+        static func splitCSV(_ line: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding, maxFields: Int) -> (fields: [String], count: Int) {
+            let ascii = encoding != .shiftJIS && isASCII(line)
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var total = 0, index = 0, quoted = false, fieldStart = true
+            func finish() {
+                if total < maxFields {
+                    fields.append(field.withUnsafeBufferPointer { ascii ? String(decoding: $0, as: UTF8.self) : decode($0, encoding: encoding) })
+                }
+                total += 1
+                field.removeAll(keepingCapacity: true)
+                fieldStart = true
+            }
+            while index < line.count {
+                let byte = line[index]
+                index += 1
+                if quoted {
+                    if byte == 0x22 {
+                        if index < line.count, line[index] == 0x22 {
+                            field.append(0x22)
+                            index += 1
+                        } else {
+                            quoted = false
+                        }
+                    } else {
+                        field.append(byte)
+                    }
+                } else if byte == 0x2C {
+                    finish()
+                } else if byte == 0x22, fieldStart {
+                    quoted = true
+                    fieldStart = false
+                } else {
+                    field.append(byte)
+                    fieldStart = false
+                }
+            }
+            finish()
+            return (fields, total)
         }
 
         static func split(_ line: UnsafeBufferPointer<UInt8>, encoding: ReportTextEncoding) -> [String] {

@@ -27,11 +27,23 @@ public struct FinancesCurrency: Codable, Sendable, Equatable {
 public struct ChargeComponent: Codable, Sendable {
     public let ChargeType: String?
     public let ChargeAmount: FinancesCurrency?
+
+    /// A charge as a report file states it (a settlement line's `ItemPrice`), in the API's shape.
+    public init(ChargeType: String?, ChargeAmount: FinancesCurrency?) {
+        self.ChargeType = ChargeType
+        self.ChargeAmount = ChargeAmount
+    }
 }
 
 public struct FeeComponent: Codable, Sendable {
     public let FeeType: String?
     public let FeeAmount: FinancesCurrency?
+
+    /// A fee as a report file states it (a settlement line's `ItemFees`), in the API's shape.
+    public init(FeeType: String?, FeeAmount: FinancesCurrency?) {
+        self.FeeType = FeeType
+        self.FeeAmount = FeeAmount
+    }
 }
 
 public struct ShipmentItem: Codable, Sendable {

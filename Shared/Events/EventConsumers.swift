@@ -29,12 +29,16 @@ public enum EventConsumers {
     /// inventory-sync stops syncing the connection: schedules paused, runs in flight cancelled.
     public static let stopSyncingConnection = EventConsumer(AmazonDisconnected.self, queue: "inventory-sync",
                                                             job: "inventory-sync.connection-disconnected")
+    /// claim-detector schedules one detection of the connection a settle delay after its syncs
+    /// end (a job unique per connection, so a sync's many datasets give one detection).
+    public static let detectAfterSync = EventConsumer(SyncCompleted.self, queue: "claim-detector", job: "claim-detector.sync-completed")
 
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
         openBillingAccount.subscription,
         backfillConnection.subscription,
         stopSyncingConnection.subscription,
+        detectAfterSync.subscription,
     ]
 
     /// The relay's routing table.
@@ -45,6 +49,7 @@ public enum EventConsumers {
         TenantCreated.self,
         AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
+        ClaimsDetected.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

@@ -32,3 +32,22 @@ import Testing
         #expect(CivilDate(instant: lostOn.utcMidnight.addingTimeInterval(3 * 3600), timeZone: "America/Los_Angeles") == lostOn.adding(days: -1))
     }
 }
+
+/// The `claims.windows` setting changes a type's window everywhere or in one marketplace, and
+/// refuses what it cannot read.
+@Suite struct ClaimWindowSettingTests {
+    @Test func entriesOverrideTheDefaultsOrOneMarketplace() throws {
+        let uk = "A1F83G8C2ARO7P", us = "ATVPDKIKX0DER"
+        let policy = try ClaimWindowPolicy().overriding("removal_lost:15-90, warehouse_lost@\(uk):7-45")
+        #expect(policy.window(for: .removalLost, marketplaceId: us) == ClaimWindow(opensAfterDays: 15, closesAfterDays: 90))
+        #expect(policy.window(for: .warehouseLost, marketplaceId: uk) == ClaimWindow(opensAfterDays: 7, closesAfterDays: 45))
+        #expect(policy.window(for: .warehouseLost, marketplaceId: us) == ClaimWindow(opensAfterDays: 14, closesAfterDays: 60))
+        // A default for the returns replaces Europe's own return windows too.
+        let returns = try ClaimWindowPolicy().overriding("refund_without_return:30-90")
+        #expect(returns.window(for: .refundWithoutReturn, marketplaceId: uk) == ClaimWindow(opensAfterDays: 30, closesAfterDays: 90))
+        #expect(try ClaimWindowPolicy().overriding("") == ClaimWindowPolicy())
+        for bad in ["lost:1-2", "removal_lost", "removal_lost:9-3", "removal_lost:a-b", "removal_lost:-1-5"] {
+            #expect(throws: ClaimWindowSettingError.self, "\(bad)") { try ClaimWindowPolicy().overriding(bad) }
+        }
+    }
+}

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import OpsideTesting
 import InventorySync
+import InventorySyncTesting
 import Logging
 import OpsideCore
 import OpsideEvents

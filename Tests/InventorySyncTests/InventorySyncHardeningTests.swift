@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import InventorySync
+import InventorySyncTesting
 import NIOCore
 import NIOHTTP1
 import OpsideCore

@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import InventorySyncTesting
 import NIOHTTP1
 import OpsideCore
 import OpsideTesting
@@ -81,8 +82,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-\(UUID().uuidString).txt")
         try cp1252.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let cli = try Self.runCLI(["import", "--tenant", tenant.uuidString, "--connection", viaFile.uuidString, "--marketplace", marketplace, file.path],
-                                  database: database)
+        let cli = try database.runCLI(["import", "--tenant", tenant.uuidString, "--connection", viaFile.uuidString, "--marketplace", marketplace, file.path])
         #expect(cli.status == 0, "opside import failed: \(cli.error)")
         let returns = try JSONDecoder.opside.decode(ImportResult.self, from: Data(cli.output.utf8))
         #expect(returns.detectedReportType == "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA" && returns.rowsLoaded == returnLines.count - 1)
@@ -166,24 +166,5 @@ import Testing
         // The owner still sees everything.
         #expect(try await service.call(.GET, "/internal/amazon/connections/\(connection)/syncs", tenant: owner).status == 200)
         #expect(try await service.call(.GET, "/internal/amazon/syncs/\(run.runId)/quarantine", tenant: owner).status == 200)
-    }
-
-    static func runCLI(_ arguments: [String], database: TestDatabase) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = TestEnvironment.executable("opside")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in ["postgres.host": database.host, "postgres.port": String(database.port), "postgres.database": database.name] {
-            environment[OpsideConfiguration.environmentName(for: key)] = value
-        }
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import InventorySyncTesting
 import NIOHTTP1
 import OpsideTesting
 import Testing

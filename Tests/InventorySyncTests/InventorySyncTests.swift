@@ -1,5 +1,6 @@
 import Foundation
 import InventorySync
+import InventorySyncTesting
 import OpsideAmazonData
 import Logging
 import OpsideAmazonSPAPI

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import InventorySyncTesting
 import OpsideTesting
 import OpsideAmazonSPAPI
 import OpsideCore

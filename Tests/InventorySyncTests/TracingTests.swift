@@ -1,4 +1,5 @@
 import Foundation
+import InventorySyncTesting
 import OpsideTesting
 import Hummingbird
 import Logging

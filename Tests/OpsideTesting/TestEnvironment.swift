@@ -172,3 +172,26 @@ extension TestEnvironment {
         return repositoryRoot.appendingPathComponent(".build/debug/\(name)")
     }
 }
+
+extension TestDatabase {
+    /// Runs the `opside` CLI (built beside the tests) against this database, as its commands'
+    /// default roles, and returns its exit status, standard output and standard error.
+    public func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = TestEnvironment.executable("opside")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in ["postgres.host": host, "postgres.port": String(port), "postgres.database": name] {
+            environment[OpsideConfiguration.environmentName(for: key)] = value
+        }
+        process.environment = environment
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}

@@ -11,9 +11,9 @@ import Testing
     /// shows up here (add it to the expected list if that is what it is for).
     @Test func everyEventTypeIsListedWithItsConsumersAndTheUnconsumedOnesAreTheExpectedOnes() {
         let names = EventConsumers.eventTypes.map { $0.name }
-        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required", "sync.completed",
-                                   "sync.failed", "sync.reauthorization_required", "tenant.created"])
-        #expect(EventConsumers.unconsumedEvents == ["amazon.reauthorization_required", "sync.completed", "sync.failed",
+        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required", "claims.detected",
+                                   "sync.completed", "sync.failed", "sync.reauthorization_required", "tenant.created"])
+        #expect(EventConsumers.unconsumedEvents == ["amazon.reauthorization_required", "claims.detected", "sync.failed",
                                                     "sync.reauthorization_required"])
         // Every consumer is of a known event, and no two share a job kind.
         for consumer in EventConsumers.all { #expect(names.contains(consumer.event), "\(consumer) consumes an unlisted event") }
@@ -50,7 +50,7 @@ import Testing
     @Test func everyDeclaredConsumerIsRegisteredByTheServiceThatOwnsItsQueue() async throws {
         let database = try await TestDatabase.create()
         let owners = Set(EventConsumers.all.map(\.queue)).sorted()
-        #expect(owners == ["inventory-sync", "payments"])
+        #expect(owners == ["claim-detector", "inventory-sync", "payments"])
         for queue in owners {
             let service = try OpsideService.allCases.first { $0.name == queue }.unwrap("the service owning queue \(queue)")
             let running = try await RunningService.start(service, database: database)

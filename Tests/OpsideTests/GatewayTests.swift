@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import ClaimDetector
+import ClaimDetectorRoutes
 import Foundation
 import OpsideTesting
 import HTTPTypes
@@ -223,7 +225,7 @@ import Testing
 
 /// The route tables main-api's gateway serves, checked against the documents on both sides.
 @Suite struct GatewayRouteTableTests {
-    static let tables = [IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table]
+    static let tables = [IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table]
 
     static func operations(_ document: Data) throws -> Set<String> {
         let json = try #require(try JSONSerialization.jsonObject(with: document) as? [String: Any])
@@ -237,6 +239,7 @@ import Testing
             .integrations: try Self.operations(try IntegrationsService.openAPIDocument()),
             .inventorySync: try Self.operations(try InventorySyncService.openAPIDocument()),
             .payments: try Self.operations(try PaymentsService.openAPIDocument()),
+            .claimDetector: try Self.operations(try ClaimDetectorService.openAPIDocument()),
         ]
         for route in Self.tables.flatMap(\.routes) {
             #expect(publicOperations.contains("\(route.method.rawValue) \(route.publicPath)"), "\(route) is not in main-api's document")

@@ -1,6 +1,7 @@
 import Foundation
 import OpsideTesting
 import OpsideCore
+import PostgresNIO
 import Testing
 
 /// A seller's ordinary day through every documented operation that can succeed: connect twice
@@ -15,13 +16,18 @@ final class HappyPaths {
     let payments: RunningService
     let session: String
     let tenant: UUID
+    let claimDetector: RunningService
+    let database: TestDatabase
     /// The consented connection the sync calls use.
     var connection = ""
     /// A run of that connection, started through main-api.
     var run = ""
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
-         inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID) {
+         inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
+         database: TestDatabase) {
+        self.claimDetector = claimDetector
+        self.database = database
         self.audit = audit
         self.sandbox = sandbox
         self.mainAPI = mainAPI
@@ -60,6 +66,7 @@ final class HappyPaths {
         try await syncs()
         try await anotherTenantGetsTheSame404()
         try await billingAndJobs()
+        try await claims()
     }
 
     // MARK: Connections (integrations, and main-api's gateway in front of it)
@@ -239,5 +246,43 @@ final class HappyPaths {
             if !again { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(again, "a cancelled job runs again")
+    }
+
+    // MARK: Claims (claim-detector, and main-api's gateway in front of it)
+
+    func claims() async throws {
+        // A listing of the consented connection, as a sync would have loaded it: data to detect in.
+        let (tenant, connection) = (self.tenant, self.connection)
+        try await database.withSuperuser { db in
+            try await db.query("""
+                INSERT INTO amazon.connections (connection_id, tenant_id) VALUES (\(UUID(uuidString: connection)), \(tenant))
+                ON CONFLICT DO NOTHING
+                """, logger: TestEnvironment.logger)
+            try await db.query("""
+                INSERT INTO amazon.listings (tenant_id, connection_id, marketplace_id, seller_sku)
+                VALUES (\(tenant), \(UUID(uuidString: connection)), 'ATVPDKIKX0DER', 'HAPPY-SKU') ON CONFLICT DO NOTHING
+                """, logger: TestEnvironment.logger)
+        }
+        for (service, prefix) in [(mainAPI, "/api/v1/claims"), (claimDetector, "/internal/claims")] {
+            let detect = try await call(service, "POST", "\(prefix)/detections", json: #"{"asOf":"2026-03-01"}"#)
+            #expect(detect.status == 200, "\(detect.text)")
+            let list = try await call(service, "GET", prefix, prefix + "?sort=amount&limit=10")
+            #expect(list.status == 200, "\(list.text)")
+            let id = try ((json(list)["claims"] as? [[String: Any]])?.first?["id"] as? String).unwrap("a claim in \(list.text)")
+            #expect(try await call(service, "GET", "\(prefix)/export", "\(prefix)/export?status=claimable").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/summary").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/{claimId}", "\(prefix)/\(id)").status == 200)
+            let dismissed = try await call(service, "POST", "\(prefix)/{claimId}/dismiss", "\(prefix)/\(id)/dismiss", json: #"{"reason":"filed by hand"}"#)
+            #expect(dismissed.status == 200, "\(dismissed.text)")
+            for kind in ["unit-costs", "expected-fees"] {
+                let set = try await call(service, "PUT", "\(prefix)/\(kind)",
+                                         json: #"{"items":[{"sku":"HAPPY-SKU","amount":{"amountMinor":725,"currency":"USD"}}]}"#)
+                #expect(set.status == 200, "\(set.text)")
+                #expect(try await call(service, "GET", "\(prefix)/\(kind)").status == 200)
+                let upload = try await call(service, "POST", "\(prefix)/\(kind)/import", body: Data("sku,amount,currency\nHAPPY-SKU,7.25,USD\n".utf8),
+                                            headers: ["Content-Type": "text/csv"])
+                #expect(upload.status == 200, "\(upload.text)")
+            }
+        }
     }
 }

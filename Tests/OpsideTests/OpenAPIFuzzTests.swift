@@ -21,10 +21,11 @@ import Testing
             .inventorySync, database: database,
             overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
         let payments = try await RunningService.start(.payments, database: database)
+        let claimDetector = try await RunningService.start(.claimDetector, database: database)
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
-            "services.payments.url": payments.baseURL])
-        var running = [integrations, inventorySync, payments, mainAPI]
+            "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL])
+        var running = [integrations, inventorySync, payments, claimDetector, mainAPI]
         for service in OpsideService.allCases where !running.contains(where: { $0.service == service }) {
             running.append(try await RunningService.start(service, database: database))
         }
@@ -72,7 +73,7 @@ import Testing
         // Then the happy paths, so every documented success answer is checked at least once.
         try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
                              inventorySync: inventorySync, payments: payments, session: session,
-                             tenant: try UUID(uuidString: tenant).unwrap("tenant")).run()
+                             tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, database: database).run()
         let violations = audit.violations
         let violationReport = violations.prefix(40).joined(separator: "\n")
         #expect(violations.isEmpty, "\(violations.count) of \(audit.checked) answers break their service's document:\n\(violationReport)")

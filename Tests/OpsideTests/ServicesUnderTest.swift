@@ -34,7 +34,7 @@ extension RunningService {
         case .costDocs: try await CostDocsService.buildApplication(reader: reader)
         case .refundEngine: try await RefundEngineService.buildApplication(reader: reader)
         case .mcde: try await MCDEService.buildApplication(reader: reader)
-        case .claimDetector: try await ClaimDetectorService.buildApplication(reader: reader)
+        case .claimDetector: try await ClaimDetectorService.buildApplication(reader: reader, clocks: clocks) { _ in OneClaimPerMarketplace() }
         case .evidenceEngine: try await EvidenceEngineService.buildApplication(reader: reader)
         case .inventorySync: try await InventorySyncService.buildApplication(reader: reader)
         case .testRunner: try await TestRunnerService.buildApplication(reader: reader)

@@ -8,11 +8,12 @@ import OpsidePostgres
 
 /// `opside`: operator commands. Connects to PostgreSQL with the same keys as the services
 /// (`postgres.host`, `postgres.port`, `postgres.database`, `postgres.user`, `postgres.password`,
-/// `postgres.tls`), as inventory-sync's role unless `postgres.user` says otherwise.
+/// `postgres.tls`), as the role of the service whose work the command does (inventory-sync for
+/// `import`, claim-detector for `detect` and `claims`) unless `postgres.user` says otherwise.
 @main
 struct OpsideCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self])
+        commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self, DetectCommand.self, ClaimsCommand.self])
 }
 
 /// `opside import --tenant T --connection C FILE`: loads a report file downloaded from Seller
@@ -20,7 +21,7 @@ struct OpsideCLI: AsyncParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a Seller Central report file (type detected from its header; gzip or plain; UTF-8 or Windows-1252).")
+        abstract: "Import a Seller Central report file (type detected from its header: the flat-file reports, the settlement report V2, the Date Range transaction CSV; gzip or plain; UTF-8 or Windows-1252).")
 
     @Option(help: "The tenant id (UUID) the data belongs to.")
     var tenant: String

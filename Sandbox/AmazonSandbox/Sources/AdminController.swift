@@ -11,10 +11,10 @@ struct AdminController: Sendable {
         router.get("/_sandbox/sellers/{id}/ground-truth") { _, context in
             let id = try context.parameters.require("id")
             guard let history = state.history(for: id) else { return SandboxResponse.error(.notFound, code: "NotFound", message: "No seller \(id)") }
-            let claims = history.groundTruth(at: state.now)
-            let data = try JSONEncoder().encode(claims)
-            let object = try JSONSerialization.jsonObject(with: data)
-            return SandboxResponse.json(["sellingPartnerId": id, "asOf": state.now.iso, "claims": object])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let data = try encoder.encode(history.groundTruth(at: state.now))
+            return SandboxResponse.json(try JSONSerialization.jsonObject(with: data))
         }
         router.get("/_sandbox/sellers/{id}/stats") { _, context in
             let id = try context.parameters.require("id")

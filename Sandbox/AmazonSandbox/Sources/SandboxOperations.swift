@@ -138,7 +138,7 @@ enum SandboxFinances {
                         "ItemFeeAdjustmentList": [["FeeType": "Commission", "FeeAmount": currency(order.commissionMinor, code)]],
                     ]],
                 ])
-            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit):
+            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit, _):
                 let product = history.products[productIndex]
                 let total = Int64(quantity) * perUnit
                 adjustments.append([
@@ -169,14 +169,13 @@ enum SandboxFinances {
             case .removalShipment(let index, let date):
                 let removal = history.removals[index]
                 let product = history.products[removal.product]
-                let revenue = Int64(removal.quantity) * product.unitCostMinor / 4
                 removalShipments.append([
                     "PostedDate": date.iso, "OrderId": removal.orderID, "MerchantOrderId": removal.orderID,
                     "TransactionType": "WHOLESALE_LIQUIDATION", "StoreName": "Sandbox store",
                     "RemovalShipmentItemList": [[
                         "RemovalShipmentItemId": removal.orderID + "-1", "TaxCollectionModel": "MarketplaceFacilitator",
                         "FulfillmentNetworkSKU": product.fnsku, "Quantity": removal.quantity,
-                        "Revenue": currency(revenue, code), "FeeAmount": currency(-Int64(removal.quantity) * 50, code),
+                        "Revenue": currency(liquidationRevenue(removal, product), code), "FeeAmount": currency(-liquidationFee(removal), code),
                         "TaxAmount": currency(0, code), "TaxWithheld": currency(0, code),
                     ]],
                 ])
@@ -190,6 +189,10 @@ enum SandboxFinances {
         if offset + pageSize < matching.count { payload["NextToken"] = paged.token(at: offset + pageSize) }
         return SandboxResponse.json(["payload": payload])
     }
+
+    /// What a liquidator pays for a removal's units, and the fee Amazon keeps.
+    static func liquidationRevenue(_ removal: RemovalLine, _ product: SandboxProduct) -> Int64 { Int64(removal.quantity) * product.unitCostMinor / 4 }
+    static func liquidationFee(_ removal: RemovalLine) -> Int64 { Int64(removal.quantity) * 50 }
 
     /// Settlement groups every 14 days since the history began. `MaxResultsPerPage` 1-100
     /// (default 10); a call with `NextToken` continues the query that produced it.
@@ -321,8 +324,11 @@ enum SandboxInventory {
 
     static func status(of shipment: InboundShipmentRecord, at now: Date) -> String {
         if now < shipment.receivedAt { return now < shipment.created.addingTimeInterval(86_400) ? "WORKING" : "IN_TRANSIT" }
-        return now < shipment.receivedAt.addingTimeInterval(10 * 86_400) ? "RECEIVING" : "CLOSED"
+        return now < closedAt(shipment) ? "RECEIVING" : "CLOSED"
     }
+
+    /// A shipment closes ten days after its units were received.
+    static func closedAt(_ shipment: InboundShipmentRecord) -> Date { shipment.receivedAt.addingTimeInterval(10 * 86_400) }
 
     static func shipmentItems(_ shipmentID: String, _ caller: SPAPICaller) throws -> Response {
         guard let history = caller.history, let shipment = history.shipments.first(where: { $0.id == shipmentID && $0.created <= caller.now }) else {

@@ -197,6 +197,7 @@ enum SandboxReportRenderer {
         "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", "GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA",
         "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA", "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA", "GET_MERCHANT_LISTINGS_ALL_DATA", "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA",
+        SandboxPaymentReports.settlementReportType, SandboxPaymentReports.transactionReportType,
     ]
 
     static func day(_ date: Date) -> String { String(date.iso.prefix(10)) }
@@ -204,6 +205,7 @@ enum SandboxReportRenderer {
     /// - Returns: the file text and its number of data rows.
     static func render(type: String, history: SellerHistory, start: Date?, end: Date, now: Date, malformedRows: Bool) -> (String, Int) {
         let from = start ?? history.start
+        if let payments = SandboxPaymentReports.render(type: type, history: history, from: from, end: end) { return payments }
         func inRange(_ date: Date) -> Bool { date >= from && date <= end }
         var header: [String] = []
         var rows: [[String]] = []
@@ -220,7 +222,8 @@ enum SandboxReportRenderer {
                     reconciled = String(done)
                     unreconciled = String(-event.quantity - done)
                 }
-                rows.append([day(event.date), product.fnsku, product.asin, product.sku, product.title, event.eventType, event.referenceID,
+                // `Date` is the marketplace-local day (claim clocks start on it); `Date and Time` the instant.
+                rows.append([history.localDay(event.date), product.fnsku, product.asin, product.sku, product.title, event.eventType, event.referenceID,
                              String(event.quantity), event.fulfillmentCenter, event.disposition, event.reason, history.countryCode,
                              reconciled, unreconciled, event.date.iso])
             }
@@ -283,8 +286,9 @@ enum SandboxReportRenderer {
             for line in history.reimbursements where inRange(line.date) && line.date <= now {
                 let product = history.products[line.product]
                 let quantity = line.quantityCash + line.quantityInventory
+                // Only cash units carry money; units paid in kind are worth nothing on the row.
                 rows.append([line.date.iso, line.id, line.caseID ?? "", line.orderID ?? "", line.reason, product.sku, product.fnsku, product.asin,
-                             product.title, "New", history.currency, money(line.perUnitMinor), money(line.perUnitMinor * Int64(abs(quantity))),
+                             product.title, "New", history.currency, money(line.perUnitMinor), money(line.perUnitMinor * Int64(abs(line.quantityCash))),
                              String(line.quantityCash), String(line.quantityInventory), String(quantity), line.originalID ?? "", line.originalType ?? ""])
             }
         case "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA":
@@ -307,20 +311,21 @@ enum SandboxReportRenderer {
             header = ["request-date", "order-id", "order-type", "service-speed", "order-status", "last-updated-date", "sku", "fnsku",
                       "disposition", "requested-quantity", "cancelled-quantity", "disposed-quantity", "shipped-quantity",
                       "in-process-quantity", "removal-fee", "currency"]
-            for line in history.removals where inRange(line.requested) {
+            for line in history.removals where inRange(line.requested) && line.requested <= now {
                 let product = history.products[line.product]
-                let shipped = line.shipped <= now
-                rows.append([line.requested.iso, line.orderID, "Return", "Standard", shipped ? "Completed" : "Pending", line.shipped.iso,
-                             product.sku, product.fnsku, "Sellable", String(line.quantity), "0", "0", shipped ? String(line.quantity) : "0",
-                             shipped ? "0" : String(line.quantity), money(Int64(line.quantity) * 97), history.currency])
+                let completed = line.shipped <= now
+                rows.append([line.requested.iso, line.orderID, line.orderType, "Standard", completed ? "Completed" : "Pending",
+                             (completed ? line.shipped : line.requested).iso, product.sku, product.fnsku, "Sellable", String(line.quantity), "0",
+                             completed ? String(line.disposedQuantity) : "0", completed ? String(line.shippedQuantity) : "0",
+                             completed ? "0" : String(line.quantity), money(Int64(line.quantity) * 97), history.currency])
             }
         case "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA":
             header = ["request-date", "order-id", "shipment-date", "sku", "fnsku", "disposition", "shipped-quantity", "carrier",
                       "tracking-number", "removal-order-type"]
-            for line in history.removals where inRange(line.shipped) {
+            for line in history.removals where inRange(line.shipped) && line.orderType == "Return" && line.deliveredQuantity > 0 {
                 let product = history.products[line.product]
                 rows.append([line.requested.iso, line.orderID, line.shipped.iso, product.sku, product.fnsku, "Sellable",
-                             String(line.quantity), "UPS", line.tracking, "Return"])
+                             String(line.deliveredQuantity), "UPS", line.tracking, "Return"])
             }
         case "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA":
             header = ["sku", "fnsku", "asin", "product-name", "product-group", "brand", "fulfilled-by", "your-price", "sales-price",

@@ -105,7 +105,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// An uppercase alphanumeric string.
     public mutating func code(_ length: Int) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String((0..<length).map { _ in alphabet[below(alphabet.count)] })
+        var bytes = [UInt8](repeating: 0, count: length)
+        for index in 0..<length { bytes[index] = Self.alphabet[below(Self.alphabet.count)] }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
 }

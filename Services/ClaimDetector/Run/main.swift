@@ -1,4 +1,6 @@
 import ClaimDetector
 import OpsideTransport
 
-await ServiceMain.run(.claimDetector, migrators: ClaimDetectorService.migrators) { try await ClaimDetectorService.buildApplication(reader: $0) }
+await ServiceMain.run(.claimDetector, migrators: ClaimDetectorService.migrators) { reader in
+    try await ClaimDetectorService.buildApplication(reader: reader, detector: ClaimDetectorService.rules)
+}

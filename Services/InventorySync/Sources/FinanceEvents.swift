@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 
@@ -61,13 +62,13 @@ struct FinanceRows {
             if items.isEmpty {
                 let currency = event.AdjustmentAmount?.CurrencyCode
                 adjustments.append([marketplace, event.AdjustmentType, event.PostedDate, event.StoreName, nil, nil, nil, nil, nil, nil,
-                                    nil, try Self.minor(event.AdjustmentAmount), currency])
+                                    nil, try Self.minor(event.AdjustmentAmount), currency, Self.apiSource])
             }
             for item in items {
                 let currency = item.TotalAmount?.CurrencyCode ?? event.AdjustmentAmount?.CurrencyCode
                 adjustments.append([marketplace, event.AdjustmentType, event.PostedDate, event.StoreName, item.SellerSKU, item.FnSKU,
                                     item.ASIN, item.ProductDescription, item.TransactionNumber, item.Quantity.flatMap { Int($0) }.map(String.init),
-                                    try Self.minor(item.PerUnitAmount), try Self.minor(item.TotalAmount), currency])
+                                    try Self.minor(item.PerUnitAmount), try Self.minor(item.TotalAmount), currency, Self.apiSource])
             }
         }
         let window = windowStart.formatted(.iso8601)
@@ -88,8 +89,22 @@ struct FinanceRows {
         }
     }
 
+    /// The `source` of the rows the Finances API brings.
+    static let apiSource = AmazonTables.FinancialEventSource.financesAPI.rawValue
+
     static func itemRow(event: ShipmentEvent, item: ShipmentItem, marketplace: String, itemID: String?,
                         charges: [ChargeComponent]?, fees: [FeeComponent]?) throws(MoneyError) -> [String?] {
+        try itemRow(marketplace: marketplace, orderID: event.AmazonOrderId, sellerOrderID: event.SellerOrderId,
+                    marketplaceName: event.MarketplaceName, postedAt: event.PostedDate, sku: item.SellerSKU, itemID: itemID,
+                    quantity: item.QuantityShipped, charges: charges, fees: fees, source: .financesAPI)
+    }
+
+    /// A shipment or refund item's row, from the API's events or from a report's lines (whose
+    /// charges and fees are put in the API's components so that one reader serves both):
+    /// `principal_minor` is the `Principal` charge, `charges_minor` and `fees_minor` the totals.
+    static func itemRow(marketplace: String, orderID: String?, sellerOrderID: String?, marketplaceName: String?, postedAt: String?,
+                        sku: String?, itemID: String?, quantity: Int?, charges: [ChargeComponent]?, fees: [FeeComponent]?,
+                        source: AmazonTables.FinancialEventSource) throws(MoneyError) -> [String?] {
         let chargeList = charges ?? []
         let feeList = fees ?? []
         // One currency for the row's three totals: charges and fees in two currencies are refused.
@@ -99,10 +114,9 @@ struct FinanceRows {
         let currencies = Set([chargeTotal?.currency, feeTotal?.currency].compactMap { $0 })
         if currencies.count > 1 { throw .currencyMismatch(chargeTotal!.currency, feeTotal!.currency) }
         let currency = currencies.first?.code ?? chargeList.first?.ChargeAmount?.CurrencyCode ?? feeList.first?.FeeAmount?.CurrencyCode
-        return [marketplace, event.AmazonOrderId, event.SellerOrderId, event.MarketplaceName, event.PostedDate, item.SellerSKU, itemID,
-                item.QuantityShipped.map(String.init), String(principal?.amountMinor ?? 0), String(chargeTotal?.amountMinor ?? 0),
+        return [marketplace, orderID, sellerOrderID, marketplaceName, postedAt, sku, itemID,
+                quantity.map(String.init), String(principal?.amountMinor ?? 0), String(chargeTotal?.amountMinor ?? 0),
                 String(feeTotal?.amountMinor ?? 0), currency,
-                json(charges), json(fees)]
+                json(charges), json(fees), source.rawValue]
     }
 }
-

@@ -4,6 +4,9 @@ public enum LoadError: Error, Sendable, CustomStringConvertible, Equatable {
     case missingColumns(reportType: String, columns: [String])
     /// No known report type matches the header of an imported file.
     case unknownReportType(header: [String])
+    /// The file is a Date Range transaction report in a language other than English: its
+    /// columns are read by their English names (US and UK).
+    case localizedReport(header: [String])
     /// The file is empty or has no header line.
     case emptyFile
     /// A mapping produced a row of the wrong width (a bug in the mapping, caught before COPY).
@@ -15,6 +18,9 @@ public enum LoadError: Error, Sendable, CustomStringConvertible, Equatable {
             "the \(type) file lacks required column(s) \(columns.joined(separator: ", "))"
         case .unknownReportType(let header):
             "no known report type has the header \(header.prefix(12).joined(separator: ", "))"
+        case .localizedReport(let header):
+            "this Date Range transaction report is not in English (its header is \(header.prefix(8).joined(separator: ", ")), …); "
+                + "download it again with Seller Central's language set to English"
         case .emptyFile: "the file is empty or has no header line"
         case .rowWidth(let expected, let got): "internal: a row has \(got) values for \(expected) columns"
         }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
 import Synchronization
@@ -24,7 +25,8 @@ enum ReportLoader {
     /// - Returns: the mapping used, nil when the source had no header and no mapping was given.
     ///   A header without data lines (a report of a quiet period) is a report of no rows.
     /// - Throws: `LoadError.missingColumns` when the header lacks a required column,
-    ///   `LoadError.unknownReportType` when detection finds nothing; `ReportLimitError` past a
+    ///   `LoadError.unknownReportType` when detection finds nothing (`localizedReport` for a
+    ///   transaction report in another language than English); `ReportLimitError` past a
     ///   limit; `ReportError` from the source.
     @discardableResult
     static func load<Source: AsyncSequence & Sendable>(source: Source, mapping: ReportMapping?, marketplace: String,
@@ -48,34 +50,58 @@ enum ReportLoader {
             for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
             return chosen
         }
-        try await session.stageStream(chosen.table) { sink in
-            var context = ReportMappingContext(marketplace: reportMarketplace)
-            var next: ReportRecord? = first
-            var sinceYield = 0, rows = 0
-            while let record = next {
-                do {
+        switch chosen.target {
+        case .table(let table, let map):
+            try await session.stageStream(table) { sink in
+                var context = ReportMappingContext(marketplace: reportMarketplace)
+                try await Self.forEach(first, &iterator, skipped: skipped, session: session, progress: progress) { record in
                     context.warnings.removeAll(keepingCapacity: true)
-                    let row = try chosen.map(record, &context)
+                    let row = try map(record, &context)
                     session.warn(line: record.line, context.warnings)
                     try await sink.append(row)
-                } catch let error as ReportRowError {
-                    session.quarantine(line: record.line, reason: error.reason, raw: record.fields.joined(separator: "\t"))
                 }
-                for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
-                // Parsing is CPU work on the shared pool: it lets other work (health checks,
-                // other requests) run now and then, however long the file.
-                sinceYield += 1
-                rows += 1
-                if sinceYield == 4096 {
-                    sinceYield = 0
-                    await Task.yield()
-                }
-                if let progress, rows % Self.progressRows == 0 { await progress(rows) }
-                next = try await iterator.next()
             }
+        case .financialEvents(let format):
+            var reader = format.makeReader(marketplace: reportMarketplace)
+            try await Self.forEach(first, &iterator, skipped: skipped, session: session, progress: progress) { record in
+                try reader.read(record)
+            }
+            let (rows, refused) = reader.finish()
+            for line in refused { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+            try await session.stage(AmazonTables.shipmentEvents, rows: rows.shipments)
+            try await session.stage(AmazonTables.refundEvents, rows: rows.refunds)
+            try await session.stage(AmazonTables.adjustmentEvents, rows: rows.adjustments)
         }
         for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
         return chosen
+    }
+
+    /// Hands `body` each record from `first` on; a record `body` refuses with a
+    /// `ReportRowError` is quarantined with the reason, as are the lines the parser skipped.
+    private static func forEach<Source: AsyncSequence & Sendable>(
+        _ first: ReportRecord, _ iterator: inout ReportRows<ReportRecord, Source>.AsyncIterator, skipped: SkippedLines,
+        session: StagingSession, progress: (@Sendable (Int) async -> Void)?, _ body: (ReportRecord) async throws -> Void
+    ) async throws where Source.Element == ByteBuffer {
+        var next: ReportRecord? = first
+        var sinceYield = 0, rows = 0
+        while let record = next {
+            do {
+                try await body(record)
+            } catch let error as ReportRowError {
+                session.quarantine(line: record.line, reason: error.reason, raw: record.fields.joined(separator: "\t"))
+            }
+            for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+            // Parsing is CPU work on the shared pool: it lets other work (health checks,
+            // other requests) run now and then, however long the file.
+            sinceYield += 1
+            rows += 1
+            if sinceYield == 4096 {
+                sinceYield = 0
+                await Task.yield()
+            }
+            if let progress, rows % Self.progressRows == 0 { await progress(rows) }
+            next = try await iterator.next()
+        }
     }
 
     /// How often (in rows) a load reports its progress.
@@ -99,7 +125,10 @@ enum ReportLoader {
     /// The mapping of a header: `given`, or the one detected; it must find its required columns.
     /// - Throws: `LoadError.unknownReportType`, `LoadError.missingColumns`.
     static func mapping(for header: ReportHeader, given: ReportMapping?) throws -> ReportMapping {
-        guard let chosen = given ?? ReportMapping.detect(header) else { throw LoadError.unknownReportType(header: header.names) }
+        guard let chosen = given ?? ReportMapping.detect(header) else {
+            if FinanceReportFormat.isLocalizedTransactionReport(header) { throw LoadError.localizedReport(header: header.names) }
+            throw LoadError.unknownReportType(header: header.names)
+        }
         let missing = chosen.missingColumns(in: header)
         guard missing.isEmpty else { throw LoadError.missingColumns(reportType: chosen.reportType, columns: missing) }
         return chosen

@@ -9,15 +9,45 @@ import OpsideCore
 ///
 /// The API path and the file import both go through these mappings, so a report downloaded by
 /// a seller from Seller Central lands exactly like one fetched through the Reports API.
+///
+/// The payment reports (settlement, transaction) are not one row per line: their lines become
+/// the financial events the Finances API returns, in three tables; a `FinanceReportReader`
+/// does that instead of a row map.
 struct ReportMapping: Sendable {
+    typealias RowMap = @Sendable (ReportRecord, inout ReportMappingContext) throws(ReportRowError) -> [String?]
+
+    /// Where a report's lines go.
+    enum Target: Sendable {
+        /// One row of `table` per line.
+        case table(AmazonTable, map: RowMap)
+        /// Financial events, read by the payment report's reader.
+        case financialEvents(FinanceReportFormat)
+    }
+
     let dataset: SyncDataset
     let reportType: String
-    let table: AmazonTable
+    let target: Target
     /// Columns (any spelling) whose presence identifies the report in an imported file.
     let signature: [String]
     /// Columns without which no row can load; each entry lists the accepted spellings.
     let required: [[String]]
-    let map: @Sendable (ReportRecord, inout ReportMappingContext) throws(ReportRowError) -> [String?]
+
+    init(dataset: SyncDataset, reportType: String, table: AmazonTable, signature: [String], required: [[String]], map: @escaping RowMap) {
+        self.init(dataset: dataset, reportType: reportType, target: .table(table, map: map), signature: signature, required: required)
+    }
+
+    init(dataset: SyncDataset, reportType: String, target: Target, signature: [String], required: [[String]]) {
+        self.dataset = dataset
+        self.reportType = reportType
+        self.target = target
+        self.signature = signature
+        self.required = required
+    }
+
+    /// The table of a one-row-per-line report; nil for the payment reports.
+    var table: AmazonTable? {
+        if case .table(let table, _) = target { table } else { nil }
+    }
 
     /// The required columns the header lacks.
     func missingColumns(in header: ReportHeader) -> [String] {
@@ -35,10 +65,11 @@ struct ReportMapping: Sendable {
 
     static let all: [ReportMapping] = [
         ledgerDetail, ledgerSummary, reimbursements, customerReturns, replacements, removalOrders, removalShipments,
-        estimatedFees, listings,
+        estimatedFees, listings, settlement, transactions,
     ]
 
-    static func forDataset(_ dataset: SyncDataset) -> ReportMapping? { all.first { $0.dataset == dataset } }
+    /// The mapping the API path requests for a report dataset (the payment reports are imports).
+    static func forDataset(_ dataset: SyncDataset) -> ReportMapping? { all.first { $0.dataset == dataset && $0.table != nil } }
 
     /// The report type of a file, from its header alone: the mapping whose signature matches
     /// most columns.
@@ -47,6 +78,17 @@ struct ReportMapping: Sendable {
     }
 
     // MARK: The mappings
+
+    static let settlement = ReportMapping(
+        dataset: .financialEvents, reportType: FinanceReportFormat.settlement.reportType, target: .financialEvents(.settlement),
+        signature: ["settlement-id", "transaction-type", "amount-type", "amount-description", "amount"],
+        required: [["settlement-id"], ["transaction-type"], ["amount-type"], ["amount-description"], ["amount"],
+                   ["posted-date-time", "posted-date"]])
+
+    static let transactions = ReportMapping(
+        dataset: .financialEvents, reportType: FinanceReportFormat.transactions.reportType, target: .financialEvents(.transactions),
+        signature: ["date/time", "settlement id", "type", "order id", "description", "product sales", "total"],
+        required: [["date/time"], ["type"], ["order id"], ["total"]])
 
     static let ledgerDetail = ReportMapping(
         dataset: .ledgerDetail, reportType: LedgerDetailRow.reportType, table: AmazonTables.ledgerDetail,

@@ -38,9 +38,12 @@ enum SyncRunRepository {
                         runHistoryKept: Int, on db: PostgresConnection, logger: Logger) async throws -> SyncRun {
         // One request at a time per (connection, dataset) decides whether a run is live.
         try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\(connectionID.uuidString + dataset.rawValue), 0))", logger: logger)
+        // An import loading a file of this dataset (a settlement file beside the finance sync)
+        // is no sync run: it has no job, and must be neither joined nor closed as abandoned.
         let live = try await decodeRuns(try await db.query("""
             SELECT \(unescaped: runColumns) FROM amazon.sync_runs
-            WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND state = ANY(\(SyncRunState.live))
+            WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND trigger <> 'import'
+              AND state = ANY(\(SyncRunState.live))
             ORDER BY queued_at DESC LIMIT 1
             """, logger: logger))
         let uniqueKey = SyncPostgresRepository.jobKey(connectionID: connectionID, dataset: dataset.rawValue)

@@ -1,3 +1,4 @@
+import ClaimDetectorRoutes
 import Configuration
 import Foundation
 import Hummingbird
@@ -99,7 +100,7 @@ public enum MainAPIService {
         AccountController(accounts: accounts).addRoutes(to: router)
         // Every other service's public routes: one table per owner, forwarded by one gateway.
         let gateway = ServiceGateway(serviceClient: platform.serviceClient)
-        gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table], to: router)
+        gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
         let dashboard = try dashboardPage()

@@ -23,6 +23,9 @@ public struct AdjustmentEventRecord: AmazonRecord, Hashable {
     /// In the row's `currency` (nil when the amount or the currency is missing).
     public let total: Money?
     public let currency: String?
+    /// Which source brought the row (the Finances API, a settlement or transaction report file).
+    /// The same event from two sources is two rows: see `AmazonTables.FinancialEventSource`.
+    public let source: AmazonTables.FinancialEventSource
 
     public init(_ values: AmazonRecordValues) throws {
         connectionID = try values.uuid("connection_id")
@@ -41,5 +44,6 @@ public struct AdjustmentEventRecord: AmazonRecord, Hashable {
         perUnit = try values.money("per_unit_minor")
         total = try values.money("total_minor")
         currency = try values.optionalText("currency")
+        source = try values.optionalText("source").flatMap(AmazonTables.FinancialEventSource.init(rawValue:)) ?? .financesAPI
     }
 }

@@ -26,6 +26,9 @@ public struct RefundEventRecord: AmazonRecord, Hashable {
     /// The charges and fees one by one, as JSON text.
     public let charges: String?
     public let fees: String?
+    /// Which source brought the row (the Finances API, a settlement or transaction report file).
+    /// The same event from two sources is two rows: see `AmazonTables.FinancialEventSource`.
+    public let source: AmazonTables.FinancialEventSource
 
     public init(_ values: AmazonRecordValues) throws {
         connectionID = try values.uuid("connection_id")
@@ -45,5 +48,6 @@ public struct RefundEventRecord: AmazonRecord, Hashable {
         currency = try values.optionalText("currency")
         charges = try values.json("charges")
         fees = try values.json("fees")
+        source = try values.optionalText("source").flatMap(AmazonTables.FinancialEventSource.init(rawValue:)) ?? .financesAPI
     }
 }

@@ -1,3 +1,6 @@
+// The harness inventory-sync's tests share with every suite that needs synced Amazon data: the sandbox
+// in-process, a stand-in token vault, inventory-sync booted through its composition root or as
+// its built executable.
 import AmazonSandbox
 import AsyncHTTPClient
 import Configuration
@@ -18,19 +21,19 @@ import Testing
 
 /// The Amazon sandbox booted in-process on a free port, with the admin calls inventory-sync's
 /// tests use and a direct SP-API client for ground truth.
-final class InventorySyncSandbox: Sendable {
-    let baseURL: String
-    let settings: SandboxSettings
-    let task: Task<Void, any Error>
-    let spapi: AmazonSPAPISettings
-    let lwa: LoginWithAmazonClient
-    static let logger = Logger(label: "inventory-sync-tests")
+public final class InventorySyncSandbox: Sendable {
+    public let baseURL: String
+    public let settings: SandboxSettings
+    public let task: Task<Void, any Error>
+    public let spapi: AmazonSPAPISettings
+    public let lwa: LoginWithAmazonClient
+    public static let logger = Logger(label: "inventory-sync-tests")
 
-    struct Seller: Decodable, Sendable {
-        let sellingPartnerId: String
-        let refreshToken: String
-        let region: String
-        let marketplaceIds: [String]
+    public struct Seller: Decodable, Sendable {
+        public let sellingPartnerId: String
+        public let refreshToken: String
+        public let region: String
+        public let marketplaceIds: [String]
     }
 
     private init(baseURL: String, settings: SandboxSettings, task: Task<Void, any Error>) {
@@ -46,7 +49,7 @@ final class InventorySyncSandbox: Sendable {
         lwa = LoginWithAmazonClient(httpClient: HTTPClient.shared, settings: spapi, logger: Self.logger)
     }
 
-    static func start(timeScale: Double = 2000, reportProcessingSeconds: Double = 0.2, port: Int = 0) async throws -> InventorySyncSandbox {
+    public static func start(timeScale: Double = 2000, reportProcessingSeconds: Double = 0.2, port: Int = 0) async throws -> InventorySyncSandbox {
         let settings = SandboxSettings(port: port, timeScale: timeScale, reportProcessingSeconds: reportProcessingSeconds)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "sandbox")
@@ -61,38 +64,39 @@ final class InventorySyncSandbox: Sendable {
         return InventorySyncSandbox(baseURL: "http://127.0.0.1:\(port)", settings: settings, task: task)
     }
 
-    func stop() async {
+    public func stop() async {
         task.cancel()
         _ = await task.result
     }
 
     @discardableResult
-    func admin(_ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil) async throws -> Data {
+    public func admin(_ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil) async throws -> Data {
         let json = try body.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
         let reply = try await TestHTTP.request(method, baseURL + path, json: json)
         guard (200..<300).contains(reply.status) else { throw UnwrapError(what: "sandbox admin \(path) to succeed, got \(reply.status) \(reply.text)") }
         return reply.body
     }
 
-    func createSeller(seed: UInt64, skus: Int = 3, months: Int = 3) async throws -> Seller {
+    public func createSeller(seed: UInt64, skus: Int = 3, months: Int = 3) async throws -> Seller {
         try JSONDecoder().decode(Seller.self, from: try await admin(.POST, "/_sandbox/sellers", ["seed": seed, "skus": skus, "months": months]))
     }
 
     /// A direct client to read what the sandbox holds (ground truth), unpaced.
-    func api(for seller: Seller) -> SellingPartnerAPI {
+    public func api(for seller: Seller) -> SellingPartnerAPI {
         let cache = LWAAccessTokenCache(lwa: lwa, logger: Self.logger)
         let client = SPAPIClient(settings: spapi, httpClient: HTTPClient.shared, tokens: cache, rateLimiter: NoPacing(),
                                  logger: Self.logger)
         return client.api(for: .seller(seller.sellingPartnerId, region: .northAmerica, refreshToken: seller.refreshToken))
     }
 
-    struct NoPacing: SPAPIRateLimiter {
-        func acquire(bucket: String, plan: UsagePlan) async throws {}
-        func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {}
+    public struct NoPacing: SPAPIRateLimiter {
+        public init() {}
+        public func acquire(bucket: String, plan: UsagePlan) async throws {}
+        public func learn(bucket: String, operation: SPAPIOperation, rate: Double) async throws {}
     }
 
     /// Every row of a report over the seller's whole history, as the sandbox serves it.
-    func reportRows(_ seller: Seller, type: String, ranged: Bool = true) async throws -> [ReportRecord] {
+    public func reportRows(_ seller: Seller, type: String, ranged: Bool = true) async throws -> [ReportRecord] {
         let api = api(for: seller)
         let start = Date().addingTimeInterval(-600 * 86_400).formatted(.iso8601)
         let specification = CreateReportSpecification(reportType: type, marketplaceIDs: seller.marketplaceIds,
@@ -103,7 +107,7 @@ final class InventorySyncSandbox: Sendable {
     }
 
     /// The report document's raw bytes (decompressed), for building import files.
-    func reportText(_ seller: Seller, type: String) async throws -> [UInt8] {
+    public func reportText(_ seller: Seller, type: String) async throws -> [UInt8] {
         let api = api(for: seller)
         let start = Date().addingTimeInterval(-600 * 86_400).formatted(.iso8601)
         let completion = try await api.createReportAndWait(CreateReportSpecification(
@@ -118,12 +122,12 @@ final class InventorySyncSandbox: Sendable {
 /// A stand-in for integrations' token vault: a real LWA refresh against the sandbox for each
 /// registered connection, answering like the vault (409-style `needsReauthorization` on
 /// `invalid_grant`, not-found for another tenant's connection).
-final class SandboxAccessTokenSource: AmazonAccessTokenSource {
-    struct Entry: Sendable {
-        let tenantID: UUID
-        let seller: InventorySyncSandbox.Seller
+public final class SandboxAccessTokenSource: AmazonAccessTokenSource {
+    public struct Entry: Sendable {
+        public let tenantID: UUID
+        public let seller: InventorySyncSandbox.Seller
     }
-    let sandbox: InventorySyncSandbox
+    public let sandbox: InventorySyncSandbox
     private let connections = Mutex<[UUID: Entry]>([:])
     /// Connections whose token requests wait until released (runs stay in flight meanwhile).
     private let held = Mutex<Set<UUID>>([])
@@ -131,19 +135,19 @@ final class SandboxAccessTokenSource: AmazonAccessTokenSource {
     private let disconnected = Mutex<Set<UUID>>([])
     private let requests = Mutex<[UUID: Int]>([:])
 
-    init(sandbox: InventorySyncSandbox) { self.sandbox = sandbox }
+    public init(sandbox: InventorySyncSandbox) { self.sandbox = sandbox }
 
-    func register(connectionID: UUID, tenantID: UUID, seller: InventorySyncSandbox.Seller) {
+    public func register(connectionID: UUID, tenantID: UUID, seller: InventorySyncSandbox.Seller) {
         connections.withLock { $0[connectionID] = Entry(tenantID: tenantID, seller: seller) }
     }
 
-    func hold(_ connectionID: UUID) { held.withLock { _ = $0.insert(connectionID) } }
-    func release(_ connectionID: UUID) { held.withLock { _ = $0.remove(connectionID) } }
-    func disconnect(_ connectionID: UUID) { disconnected.withLock { _ = $0.insert(connectionID) } }
+    public func hold(_ connectionID: UUID) { held.withLock { _ = $0.insert(connectionID) } }
+    public func release(_ connectionID: UUID) { held.withLock { _ = $0.remove(connectionID) } }
+    public func disconnect(_ connectionID: UUID) { disconnected.withLock { _ = $0.insert(connectionID) } }
     /// How many tokens were asked for `connectionID`.
-    func requestCount(_ connectionID: UUID) -> Int { requests.withLock { $0[connectionID, default: 0] } }
+    public func requestCount(_ connectionID: UUID) -> Int { requests.withLock { $0[connectionID, default: 0] } }
 
-    func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
+    public func access(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AmazonAccess {
         requests.withLock { $0[connectionID, default: 0] += 1 }
         guard let entry = connections.withLock({ $0[connectionID] }), entry.tenantID == tenantID else {
             throw AmazonAccessError.connectionNotFound(connectionID)
@@ -166,9 +170,9 @@ final class SandboxAccessTokenSource: AmazonAccessTokenSource {
 }
 
 /// inventory-sync booted through its real composition root with the stand-in vault.
-final class RunningInventorySync: Sendable {
-    let port: Int
-    let baseURL: String
+public final class RunningInventorySync: Sendable {
+    public let port: Int
+    public let baseURL: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -179,7 +183,7 @@ final class RunningInventorySync: Sendable {
         self.task = task
     }
 
-    static func fastSettings(sandbox: InventorySyncSandbox) -> [String: String] {
+    public static func fastSettings(sandbox: InventorySyncSandbox) -> [String: String] {
         [
             "amazon.rateLimit.timeScale": String(sandbox.settings.timeScale),
             "amazon.maxAttempts": "3", "amazon.retryBaseDelayMilliseconds": "20", "amazon.retryMaxDelayMilliseconds": "200",
@@ -190,7 +194,7 @@ final class RunningInventorySync: Sendable {
         ]
     }
 
-    static func start(database: TestDatabase, sandbox: InventorySyncSandbox, tokens: any AmazonAccessTokenSource,
+    public static func start(database: TestDatabase, sandbox: InventorySyncSandbox, tokens: any AmazonAccessTokenSource,
                       overrides: [String: String] = [:]) async throws -> RunningInventorySync {
         let port = try TestEnvironment.freePort()
         let reader = try await testConfiguration(service: .inventorySync, database: database, port: port,
@@ -206,13 +210,13 @@ final class RunningInventorySync: Sendable {
         return running
     }
 
-    func stop() async {
+    public func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 
     /// Calls an internal endpoint with a service token naming `tenant` (main-api's token).
-    func call(_ method: HTTPMethod, _ path: String, tenant: UUID, json: String? = nil, body: Data? = nil) async throws -> TestHTTP.Reply {
+    public func call(_ method: HTTPMethod, _ path: String, tenant: UUID, json: String? = nil, body: Data? = nil) async throws -> TestHTTP.Reply {
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
         let token = try await authority.token(for: .inventorySync, tenantID: tenant)
         return try await TestHTTP.request(method, baseURL + path, json: json, body: body, headers: ["authorization": "Bearer \(token)"],
@@ -221,7 +225,7 @@ final class RunningInventorySync: Sendable {
 
     /// Uploads a report file. An accepted one (202) loads in the background: this waits until
     /// its run ends and returns it as an import's result (nil when the upload was refused).
-    func importAndWait(tenant: UUID, connection: UUID, query: String = "", body: Data) async throws -> (reply: TestHTTP.Reply, run: SyncRun?, result: ImportResult?) {
+    public func importAndWait(tenant: UUID, connection: UUID, query: String = "", body: Data) async throws -> (reply: TestHTTP.Reply, run: SyncRun?, result: ImportResult?) {
         let reply = try await call(.POST, "/internal/amazon/connections/\(connection)/imports\(query)", tenant: tenant, body: body)
         guard reply.status == 202 else { return (reply, nil, nil) }
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
@@ -231,7 +235,7 @@ final class RunningInventorySync: Sendable {
     }
 
     /// Triggers datasets and waits until every run ends; returns the final runs.
-    func syncAndWait(tenant: UUID, connection: UUID, dataset: String = "all", timeout: Duration = .seconds(120)) async throws -> [SyncRun] {
+    public func syncAndWait(tenant: UUID, connection: UUID, dataset: String = "all", timeout: Duration = .seconds(120)) async throws -> [SyncRun] {
         let reply = try await call(.POST, "/internal/amazon/connections/\(connection.uuidString)/syncs", tenant: tenant,
                                    json: #"{"dataset":"\#(dataset)"}"#)
         #expect(reply.status == 202, "trigger answered \(reply.status): \(reply.text)")
@@ -255,7 +259,7 @@ final class RunningInventorySync: Sendable {
 
 /// Waits until the import run a 202 answer names has ended; returns the run and, when it
 /// succeeded, what the import did (quarantined line numbers from the run's quarantine).
-func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: String],
+public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: String],
                    timeout: Duration = .seconds(120)) async throws -> (SyncRun, ImportResult?) {
     struct Runs: Decodable { let runs: [SyncRun] }
     struct Quarantine: Decodable { let lines: [QuarantinedLine] }
@@ -281,16 +285,16 @@ func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: Str
 
 /// The token vault's HTTP contract served in the test process (a stand-in for integrations,
 /// whose real endpoint is being built), for inventory-sync processes the tests spawn.
-final class FakeTokenVault: Sendable {
-    let baseURL: String
-    let task: Task<Void, any Error>
+public final class FakeTokenVault: Sendable {
+    public let baseURL: String
+    public let task: Task<Void, any Error>
 
     private init(baseURL: String, task: Task<Void, any Error>) {
         self.baseURL = baseURL
         self.task = task
     }
 
-    static func start(tokens: SandboxAccessTokenSource, tenantOf: @escaping @Sendable (UUID) -> UUID?) async throws -> FakeTokenVault {
+    public static func start(tokens: SandboxAccessTokenSource, tenantOf: @escaping @Sendable (UUID) -> UUID?) async throws -> FakeTokenVault {
         let router = Router()
         router.post("/internal/amazon/connections/{id}/access-token") { _, context -> Response in
             guard let id = UUID(uuidString: try context.parameters.require("id")), let tenant = tenantOf(id) else {
@@ -322,23 +326,23 @@ final class FakeTokenVault: Sendable {
         return FakeTokenVault(baseURL: "http://127.0.0.1:\(port)", task: task)
     }
 
-    static func json(_ text: String, status: HTTPResponse.Status) -> Response {
+    public static func json(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func stop() async {
+    public func stop() async {
         task.cancel()
         _ = await task.result
     }
 }
 
 /// The built `inventory-sync` executable, started with configuration in its environment.
-final class InventorySyncProcess: @unchecked Sendable {
-    let process: Process
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+public final class InventorySyncProcess: @unchecked Sendable {
+    public let process: Process
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault, overrides: [String: String] = [:]) throws {
+    public init(database: TestDatabase, sandbox: InventorySyncSandbox, vault: FakeTokenVault, overrides: [String: String] = [:]) throws {
         port = try TestEnvironment.freePort()
         var values = RunningInventorySync.fastSettings(sandbox: sandbox)
         values.merge([
@@ -361,25 +365,25 @@ final class InventorySyncProcess: @unchecked Sendable {
     }
 
     /// The most resident memory the process has had (VmHWM), in bytes.
-    func peakResidentBytes() throws -> Int {
+    public func peakResidentBytes() throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
         let line = try status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.unwrap("VmHWM in /proc/<pid>/status")
         let kilobytes = try line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.unwrap("VmHWM's value")
         return kilobytes << 10
     }
 
-    func waitUntilReady() async throws -> Bool {
+    public func waitUntilReady() async throws -> Bool {
         try await eventually(timeout: .seconds(30)) {
             (try? await TestHTTP.request(.GET, self.baseURL + "/health/ready", timeout: .seconds(2)))?.status == 200
         }
     }
 
-    func kill() {
+    public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    func terminate() {
+    public func terminate() {
         process.terminate()
         process.waitUntilExit()
     }

@@ -1,0 +1,90 @@
+import ClaimDetector
+import Foundation
+import OpsideCore
+import OpsideEvents
+import OpsideJobs
+import OpsidePostgres
+import OpsideTesting
+import Testing
+
+/// Detection on its own: `sync.completed` gives one detection per connection a settle delay
+/// later however many datasets completed, and the daily tick detects every known connection as
+/// of each marketplace's today, both by the injected clock.
+@Suite struct DetectionJobsTests {
+    @Test func twoSyncCompletedEventsGiveOneDetectionJobASettleDelayLater() async throws {
+        let database = try await ClaimStack.migrated()
+        let clock = ManualWallClock(Date())
+        let start = clock.now
+        let claimDetector = try await RunningService.start(.claimDetector, database: database, clocks: ServiceClocks(wall: clock))
+        defer { Task { await claimDetector.stop() } }
+        let tenant = UUID(), connection = UUID()
+
+        // inventory-sync announces two datasets of one sync, as it does, from its own transactions.
+        let inventorySync = Database(settings: database.settings(for: .inventorySync), logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await inventorySync.client.run() }
+            defer { group.cancelAll() }
+            let outbox = EventOutbox(producer: .inventorySync, redis: nil, logger: TestEnvironment.logger)
+            for dataset in ["ledger_detail", "reimbursements"] {
+                try await inventorySync.withTransaction(tenant: tenant) { db in
+                    try await outbox.publish(SyncCompleted(connectionId: connection, runId: UUID(), dataset: dataset, state: "succeeded",
+                                                           rowsInserted: 10, rowsUpdated: 0, rowsQuarantined: 0), tenantId: tenant, on: db)
+                }
+            }
+        }
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try await database.count("""
+                SELECT count(*) FROM platform.jobs WHERE kind = '\(EventConsumers.detectAfterSync.job)' AND state = 'completed'
+                """) == 2
+        }, "both events were handled")
+        let detections = try await database.strings("""
+            SELECT state::text || ' ' || floor(extract(epoch FROM scheduled_at))::bigint::text || ' ' || (args->>'connectionId') || ' ' || (args->>'trigger')
+            FROM platform.jobs WHERE kind = '\(DetectionJobs.detectKind)'
+            """)
+        let due = Int64(start.timeIntervalSince1970) + 60
+        #expect(detections == ["scheduled \(due) \(connection.uuidString.lowercased()) sync"], "one detection, 60 s after the (injected) now")
+        #expect(try await database.count("SELECT count(*) FROM claims.known_connections WHERE connection_id = '\(connection)'") == 1)
+    }
+
+    @Test func aSyncCompletedWhileTheConnectionsDetectionRunsQueuesOneMoreBehindIt() async throws {
+        try await ClaimStack.with { stack in
+            let jobs = DetectionJobs(detection: stack.parts.detection, store: stack.parts.store, database: stack.db,
+                                     jobQueue: JobQueue(database: stack.db, redis: nil, logger: TestEnvironment.logger),
+                                     settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), clocks: .system)
+            let tenant = UUID(), connection = UUID()
+            let logger = TestEnvironment.logger
+            #expect(try await jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger))
+            #expect(try await !jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "one waits already")
+            let key = DetectionJobs.uniqueKey(tenant: tenant, connection: connection)
+            _ = try await stack.database.count("UPDATE platform.jobs SET state = 'running' WHERE unique_key = '\(key)' RETURNING 0::bigint")
+            #expect(try await jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "one more behind the running one")
+            #expect(try await !jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger), "and only one")
+            #expect(try await stack.database.strings("SELECT state::text FROM platform.jobs ORDER BY id") == ["running", "scheduled"])
+        }
+    }
+
+    @Test func theDailyTickDetectsEveryKnownConnectionAsOfEachMarketplacesToday() async throws {
+        let database = try await ClaimStack.migrated()
+        let tenant = UUID(), connection = UUID()
+        try await ClaimStack.seed(database, tenant: tenant, connection: connection)
+        try await ClaimStack.with(database: database) { stack in
+            try await stack.parts.store.remember(tenant: tenant, connection: connection, at: Date())
+        }
+        // A minute before the 06:00 UTC tick of March 2nd: still March 1st in Los Angeles.
+        let tick = CivilDate(year: 2026, month: 3, day: 2).utcMidnight.addingTimeInterval(6 * 3600)
+        let clock = ManualWallClock(tick.addingTimeInterval(-60))
+        let detector = ScriptedDetector()
+        detector.script(connection, [Claims.lost(connection, reference: "REF-1", on: CivilDate(year: 2026, month: 2, day: 1))])
+        let claimDetector = try await RunningService.start(.claimDetector, database: database, clocks: ServiceClocks(wall: clock),
+                                                           detector: detector)
+        defer { Task { await claimDetector.stop() } }
+        #expect(try await database.count("SELECT count(*) FROM claims.detection_runs") == 0, "nothing before the tick")
+        clock.advance(by: 120)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try await database.count("SELECT count(*) FROM claims.detection_runs WHERE trigger = 'schedule' AND state = 'succeeded'") == 1
+        }, "the tick's detection ran")
+        #expect(detector.requests.withLock { $0.map(\.asOf) } == [CivilDate(year: 2026, month: 3, day: 1)])
+        // 28 days after the loss: claimable as of that day.
+        #expect(try await database.strings("SELECT status FROM claims.claims") == ["claimable"])
+    }
+}

@@ -1,0 +1,22 @@
+import ClaimDetector
+import Foundation
+import OpsideCore
+
+/// Detection rules for the whole-suite tests, which check claim-detector's API and documents, not
+/// the rules: one owed claim per connection's marketplace, always the same, so the happy paths
+/// have a claim to read and dismiss.
+struct OneClaimPerMarketplace: ClaimDetecting {
+    func detect(_ request: DetectionRequest, emit: (DetectedClaim) async throws -> Void) async throws {
+        let value = Money(amountMinor: 1250, currency: .usd)
+        try await emit(DetectedClaim(
+            type: .warehouseLost, connectionId: request.connectionId, marketplaceId: request.marketplaceId, fnsku: "X00TEST001",
+            sku: "SKU-1", asin: "B00TEST001", units: 2, amount: Money(amountMinor: 2500, currency: .usd),
+            valuation: ClaimValuation(basis: .amazonEstimate, unitValue: value, isEstimate: true, source: "Amazon's reimbursements for X00TEST001"),
+            clockStartedOn: request.asOf.adding(days: -20), sourceIds: [.ledgerReferenceId: "REF-1", .fnsku: "X00TEST001"],
+            explanation: ClaimExplanation(
+                sourceRows: [ClaimSourceRow(dataset: "ledger_detail", rowId: "REF-1", date: request.asOf.adding(days: -20), quantity: -2,
+                                            amount: nil, description: "M, misplaced, -2 units")],
+                netting: [ClaimNettingStep(label: "loss units", units: 2), ClaimNettingStep(label: "units owed", units: 2)],
+                summary: "Two units misplaced and never found or reimbursed.")))
+    }
+}
