@@ -277,8 +277,8 @@ func detection(_ name: String, types: Set<ClaimType>, label: String) async throw
     }
     print(String(format: "%@: %.2f s wall, %d claims, peak RSS %.0f MiB", label as NSString, wall, claims, peak))
     for timing in timings {
-        print(String(format: "  %-13@ %6.2f s  (PostgreSQL + decoding %6.2f s, Swift %6.2f s)  %8d rows read  %7d claims",
-                     timing.pass.rawValue as NSString, seconds(timing.wall), seconds(timing.query), seconds(timing.swift),
+        print(String(format: "  %@ %6.2f s  (PostgreSQL + decoding %6.2f s, Swift %6.2f s)  %8d rows read  %7d claims",
+                     timing.pass.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) as NSString, seconds(timing.wall), seconds(timing.query), seconds(timing.swift),
                      timing.rowsRead, timing.claimsEmitted))
     }
 }

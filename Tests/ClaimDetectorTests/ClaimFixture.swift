@@ -66,28 +66,30 @@ final class ClaimFixture: Sendable {
 
     /// A shipment event of the Finances API as inventory-sync stores it: principal and fees in
     /// cents, the fee breakdown as Amazon's `ItemFeeList`.
+    /// `source` nil is the Finances API; a settlement or transaction report names itself.
     func insertShipmentEvent(tenant: UUID, connection: UUID, order: String, sku: String, quantity: Int, postedAt: String,
-                             principalCents: Int, commissionCents: Int, fulfillmentFeeCents: Int) async throws {
+                             principalCents: Int, commissionCents: Int, fulfillmentFeeCents: Int, source: String? = nil) async throws {
         let fees = """
             [{"FeeType":"Commission","FeeAmount":{"CurrencyCode":"USD","CurrencyAmount":\(Self.decimal(-commissionCents))}},\
             {"FeeType":"FBAPerUnitFulfillmentFee","FeeAmount":{"CurrencyCode":"USD","CurrencyAmount":\(Self.decimal(-fulfillmentFeeCents))}}]
             """
         try await insertAsSync("""
             INSERT INTO amazon.financial_shipment_events (tenant_id, connection_id, marketplace_id, event_key, occurrence, amazon_order_id,
-                posted_at, seller_sku, order_item_id, quantity, principal_minor, charges_minor, fees_minor, currency, fees)
-            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('\(order)\(sku)\(postedAt)'), 1, '\(order)', '\(postedAt)', '\(sku)',
-                    '\(order)-1', \(quantity), \(principalCents), \(principalCents), \(-(commissionCents + fulfillmentFeeCents)), 'USD', '\(fees)');
+                posted_at, seller_sku, order_item_id, quantity, principal_minor, charges_minor, fees_minor, currency, fees, source)
+            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('\(order)\(sku)\(postedAt)\(source ?? "")'), 1, '\(order)', '\(postedAt)',
+                    '\(sku)', '\(order)-1', \(quantity), \(principalCents), \(principalCents), \(-(commissionCents + fulfillmentFeeCents)), 'USD',
+                    '\(fees)', '\(source ?? "finances_api")');
             """)
     }
 
     /// A refund event of the Finances API as inventory-sync stores it.
     func insertRefundEvent(tenant: UUID, connection: UUID, order: String, sku: String, quantity: Int, postedAt: String,
-                           principalCents: Int) async throws {
+                           principalCents: Int, source: String? = nil) async throws {
         try await insertAsSync("""
             INSERT INTO amazon.financial_refund_events (tenant_id, connection_id, marketplace_id, event_key, occurrence, amazon_order_id,
-                posted_at, seller_sku, quantity, principal_minor, currency)
-            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('refund\(order)\(sku)\(postedAt)'), 1, '\(order)', '\(postedAt)',
-                    '\(sku)', \(quantity), \(-principalCents), 'USD');
+                posted_at, seller_sku, quantity, principal_minor, currency, source)
+            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('refund\(order)\(sku)\(postedAt)\(source ?? "")'), 1, '\(order)',
+                    '\(postedAt)', '\(sku)', \(quantity), \(-principalCents), 'USD', '\(source ?? "finances_api")');
             """)
     }
 

@@ -188,9 +188,19 @@ import Testing
             try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: order, sku: "SKU-R", quantity: 2,
                                                   postedAt: "2026-07-20T10:00:00Z", principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600)
         }
-        // A fulfillment fee above the $4.00 the estimated-fees report expects, and one at it.
-        try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000011-0000001", sku: "SKU-F", quantity: 2,
-                                              postedAt: "2026-08-05T10:00:00Z", principalCents: 4000, commissionCents: 600, fulfillmentFeeCents: 1000)
+        // The settlement file carries order 1's refund and sale again: each counts once.
+        try await fixture.insertRefundEvent(tenant: tenant, connection: connection, order: "111-0000001-0000001", sku: "SKU-R", quantity: 2,
+                                            postedAt: "2026-08-01T10:00:00Z", principalCents: 5000, source: "settlement_report")
+        try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000001-0000001", sku: "SKU-R", quantity: 2,
+                                              postedAt: "2026-07-20T10:00:00Z", principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600,
+                                              source: "settlement_report")
+        // A fulfillment fee above the $4.00 the estimated-fees report expects (in the API and a
+        // settlement file: charged once), and one at it.
+        for source in [nil, "settlement_report"] {
+            try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000011-0000001", sku: "SKU-F", quantity: 2,
+                                                  postedAt: "2026-08-05T10:00:00Z", principalCents: 4000, commissionCents: 600,
+                                                  fulfillmentFeeCents: 1000, source: source)
+        }
         try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000012-0000001", sku: "SKU-F", quantity: 1,
                                               postedAt: "2026-08-05T10:00:00Z", principalCents: 2000, commissionCents: 300, fulfillmentFeeCents: 400)
         try await fixture.importReport(SellerFiles.estimatedFees([("SKU-F", "X0FEE00001", "20.00", "7.00", "4.00"),

@@ -92,7 +92,7 @@ extension AmazonDataReader {
     public func refundEvidence(_ scope: ClaimEvidenceScope, _ body: (RefundEvidenceRow) async throws -> Void) async throws {
         let sql = """
             WITH refunded AS (
-                SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, \(EvidenceSQL.refundSource(tableAlias: "e")) AS source,
+                SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, \(EvidenceSQL.source("e")) AS source,
                        sum(abs(coalesce(e.quantity, 0)))::int8 AS units, min(e.posted_at) AS first_posted,
                        sum(e.principal_minor)::int8 AS principal, count(*)::int8 AS events
                 FROM amazon.financial_refund_events e
@@ -102,10 +102,7 @@ extension AmazonDataReader {
                 SELECT DISTINCT ON (order_id, sku) order_id, sku, source, units, principal, events,
                        min(first_posted) OVER (PARTITION BY order_id, sku) AS first_posted
                 FROM refunded ORDER BY order_id, sku, units DESC, source
-            ), returned AS (
-                SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
-                FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), \(EvidenceSQL.reimbursedByOrder), reimbursed_by_sku AS (
+            ), \(EvidenceSQL.returnedByOrder), \(EvidenceSQL.reimbursedByOrder), reimbursed_by_sku AS (
                 SELECT order_id, sku, sum(units)::int8 AS units, string_agg(ids, ',') AS ids FROM reimbursed GROUP BY 1, 2
             )
             SELECT f.order_id, f.sku, f.source, f.units, f.principal, f.events, \(EvidenceSQL.localDay("f.first_posted")) AS day,
@@ -178,10 +175,7 @@ extension AmazonDataReader {
                 SELECT original_order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, min(shipment_date) AS first_shipped,
                        array_agg(DISTINCT replacement_order_id ORDER BY replacement_order_id) AS replacement_ids
                 FROM amazon.replacements WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), returned AS (
-                SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
-                FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
-            ), \(EvidenceSQL.reimbursedByOrder), reimbursed_either AS (
+            ), \(EvidenceSQL.returnedByOrder), \(EvidenceSQL.reimbursedByOrder), reimbursed_either AS (
                 SELECT o.original_order_id, o.sku, sum(b.units)::int8 AS units, string_agg(b.ids, ',') AS ids
                 FROM (SELECT original_order_id, sku, unnest(replacement_ids || original_order_id) AS order_id FROM replaced) o
                 JOIN reimbursed b ON b.order_id = o.order_id AND b.sku = o.sku
@@ -297,7 +291,8 @@ extension AmazonDataReader {
                            WHERE connection_id = $1 AND marketplace_id = $2) est ON est.sku = sf.sku
                 WHERE coalesce(sf.fee, est.expected_fulfillment_fee_minor) IS NOT NULL
             ), charges AS (
-                SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, e.posted_at, e.event_key, e.quantity::int8 AS quantity,
+                SELECT e.amazon_order_id AS order_id, e.seller_sku AS sku, \(EvidenceSQL.source("e")) AS source, e.posted_at, e.event_key,
+                       e.quantity::int8 AS quantity,
                        x.fee AS expected, x.seller_set, x.fnsku,
                        -- One FBAPerUnitFulfillmentFee per item (Amazon lists each fee type once in an ItemFeeList):
                        -- a JSON path is several times cheaper than expanding every event's fee list.
@@ -307,25 +302,34 @@ extension AmazonDataReader {
                 JOIN expected x ON x.sku = e.seller_sku
                 WHERE e.connection_id = $1 AND e.marketplace_id = $2 AND e.amazon_order_id IS NOT NULL AND e.quantity > 0
             ), corrections AS (
-                SELECT order_id, sum(amount)::int8 AS amount, string_agg(id, ',') AS ids FROM (
-                    SELECT amazon_order_id AS order_id, coalesce(amount_total_minor, 0) AS amount, reimbursement_id AS id
-                    FROM amazon.reimbursements
-                    WHERE connection_id = $1 AND marketplace_id = $2 AND lower(coalesce(reason, '')) = 'feecorrection' AND amazon_order_id <> ''
-                    UNION ALL
-                    SELECT transaction_number, coalesce(total_minor, 0), adjustment_type || ':' || event_key
-                    FROM amazon.financial_adjustment_events
-                    WHERE connection_id = $1 AND marketplace_id = $2 AND adjustment_type = 'INCORRECT_FEES_ITEMS' AND transaction_number IS NOT NULL
-                ) c GROUP BY order_id
+                -- Per order, the largest correction among sources (a settlement file and the API carry the same ones).
+                SELECT order_id, max(amount)::int8 AS amount, string_agg(ids, ',') AS ids FROM (
+                    SELECT order_id, source, sum(amount) AS amount, string_agg(id, ',') AS ids FROM (
+                        SELECT amazon_order_id AS order_id, 'report'::text AS source, coalesce(amount_total_minor, 0) AS amount, reimbursement_id AS id
+                        FROM amazon.reimbursements
+                        WHERE connection_id = $1 AND marketplace_id = $2 AND lower(coalesce(reason, '')) = 'feecorrection' AND amazon_order_id <> ''
+                        UNION ALL
+                        SELECT transaction_number, \(EvidenceSQL.source("a")), coalesce(total_minor, 0), adjustment_type || ':' || event_key
+                        FROM amazon.financial_adjustment_events a
+                        WHERE connection_id = $1 AND marketplace_id = $2 AND adjustment_type = 'INCORRECT_FEES_ITEMS' AND transaction_number IS NOT NULL
+                    ) c GROUP BY order_id, source
+                ) by_source GROUP BY order_id
+            ), overcharged AS (
+                SELECT c.order_id, c.sku, c.source, max(c.fnsku) AS fnsku, min(c.posted_at) AS first_posted, sum(c.quantity)::int8 AS units,
+                       sum(c.charged)::int8 AS charged, max(c.expected)::int8 AS expected, bool_or(c.seller_set) AS seller_set,
+                       string_agg(c.event_key, ',' ORDER BY c.posted_at, c.event_key) AS event_keys
+                FROM charges c
+                WHERE c.charged > c.quantity * c.expected
+                GROUP BY c.order_id, c.sku, c.source
+            ), one_source AS (
+                -- The same charge from two sources counts once: per order and SKU, the source charging most.
+                SELECT DISTINCT ON (order_id, sku) * FROM overcharged ORDER BY order_id, sku, charged DESC, source
             )
-            SELECT c.order_id, c.sku, max(c.fnsku) AS fnsku, \(EvidenceSQL.localDay("min(c.posted_at)")) AS day, sum(c.quantity)::int8 AS units,
-                   sum(c.charged)::int8 AS charged, max(c.expected)::int8 AS expected, bool_or(c.seller_set) AS seller_set,
-                   string_agg(c.event_key, ',' ORDER BY c.posted_at, c.event_key) AS event_keys,
-                   max(k.amount)::int8 AS corrected, max(k.ids) AS correction_ids
-            FROM charges c
-            LEFT JOIN corrections k ON k.order_id = c.order_id
-            WHERE c.charged > c.quantity * c.expected
-            GROUP BY c.order_id, c.sku
-            ORDER BY c.order_id, c.sku
+            SELECT o.order_id, o.sku, o.fnsku, \(EvidenceSQL.localDay("o.first_posted")) AS day, o.units, o.charged, o.expected, o.seller_set,
+                   o.event_keys, k.amount AS corrected, k.ids AS correction_ids
+            FROM one_source o
+            LEFT JOIN corrections k ON k.order_id = o.order_id
+            ORDER BY o.order_id, o.sku
             """
         try await forEachRow(AmazonStreamedQuery(query: PostgresQuery(unsafeSQL: sql, binds: binds), decode: FeeChargeEvidenceRow.init),
                              tenant: scope.tenantId, body)

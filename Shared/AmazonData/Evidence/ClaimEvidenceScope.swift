@@ -40,18 +40,24 @@ enum EvidenceSQL {
         "((\(column) AT TIME ZONE $3)::date - DATE '1970-01-01')::int8"
     }
 
-    /// The sale behind an order and SKU from its shipment events: principal, the commission and
+    /// The sale behind an order and SKU from its shipment events (one source: the one with the
+    /// most units): principal, the commission and
     /// FBA fulfillment fee (negative, as Amazon charges them), and the units shipped. `$4` turns
     /// the events' decimal fee amounts into minor units.
     static func sale(order: String, sku: String) -> String {
         """
         LEFT JOIN LATERAL (
-            SELECT sum(s.principal_minor)::int8 AS principal, sum(coalesce(s.quantity, 0))::int8 AS units,
-                   sum((SELECT coalesce(sum(round((fee_list.item->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
-                        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.fees) = 'array' THEN s.fees ELSE '[]'::jsonb END) AS fee_list(item)
-                        WHERE fee_list.item->>'FeeType' IN ('Commission', 'FBAPerUnitFulfillmentFee')))::int8 AS fees
-            FROM amazon.financial_shipment_events s
-            WHERE s.connection_id = $1 AND s.marketplace_id = $2 AND s.amazon_order_id = \(order) AND s.seller_sku = \(sku)
+            SELECT principal, units, fees FROM (
+                SELECT \(source("s")) AS source, sum(s.principal_minor)::int8 AS principal, sum(coalesce(s.quantity, 0))::int8 AS units,
+                       sum((SELECT coalesce(sum(round((fee_list.item->'FeeAmount'->>'CurrencyAmount')::numeric * $4)), 0)
+                            FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.fees) = 'array' THEN s.fees ELSE '[]'::jsonb END) AS fee_list(item)
+                            WHERE fee_list.item->>'FeeType' IN ('Commission', 'FBAPerUnitFulfillmentFee')))::int8 AS fees
+                FROM amazon.financial_shipment_events s
+                WHERE s.connection_id = $1 AND s.marketplace_id = $2 AND s.amazon_order_id = \(order) AND s.seller_sku = \(sku)
+                GROUP BY 1
+            ) per_source
+            -- The same sale from two sources (the API and a settlement file) counts once.
+            ORDER BY units DESC, principal DESC, source LIMIT 1
         ) sale ON true
         """
     }
@@ -68,12 +74,19 @@ enum EvidenceSQL {
         )
         """
 
-    /// Which refund source a finance row came from. Every refund row is one source until the
-    /// settlement / transaction-report import adds a `source` column to `financial_refund_events`;
-    /// then this returns `"coalesce(source, 'finances')"` and the refund read keeps, per order
-    /// and SKU, the largest count among sources (docs/claim-detection.md).
-    static func refundSource(tableAlias: String) -> String {
-        if AmazonTables.refundEvents.column("source") != nil { return "coalesce(\(tableAlias).source, 'finances')" }
-        return "'finances'::text"
+    /// Units in the returns report (any status) and their license plates, by order and SKU.
+    static let returnedByOrder = """
+        returned AS (
+            SELECT order_id, sku, sum(coalesce(quantity, 0))::int8 AS units, string_agg(license_plate_number, ',' ORDER BY return_date) AS ids
+            FROM amazon.customer_returns WHERE connection_id = $1 AND marketplace_id = $2 GROUP BY 1, 2
+        )
+        """
+
+    /// Which source a finance row came from (`AmazonTables` on `source`): the Finances API, or a
+    /// settlement / transaction report file. One event brought by two sources is two rows, so
+    /// every read that counts refunds, charges or corrections keeps, per order and SKU, the
+    /// largest count among sources (docs/claim-detection.md). NULL reads as the Finances API.
+    static func source(_ tableAlias: String) -> String {
+        "coalesce(\(tableAlias).source, 'finances_api')"
     }
 }

@@ -7,15 +7,27 @@ import OpsideCore
 struct OrderRules {
     let context: DetectionContext
 
+    /// Nets `units` against each deduction in turn: the netting steps (the loss, each deduction
+    /// used, the units owed), the units each deduction took, and the units left owed.
+    static func net(_ units: Int, _ label: String, _ deductions: [(label: String, units: Int)]) -> ([ClaimNettingStep], [Int], Int) {
+        var steps = [ClaimNettingStep(label: label, units: units)]
+        var left = units
+        var taken: [Int] = []
+        for deduction in deductions {
+            let used = min(left, max(0, deduction.units))
+            if used > 0 { steps.append(ClaimNettingStep(label: deduction.label, units: -used)) }
+            taken.append(used)
+            left -= used
+        }
+        steps.append(ClaimNettingStep(label: "units owed", units: left))
+        return (steps, taken, left)
+    }
+
     /// Refunded units minus units returned (any status) minus units reimbursed for the order and SKU.
     func refund(_ row: RefundEvidenceRow) -> DetectedClaim {
-        var netting = [ClaimNettingStep(label: "units refunded (\(row.refundSource), \(row.refundEvents) refund event(s))", units: row.refundedUnits)]
-        var left = row.refundedUnits
-        let returned = min(left, max(0, row.returnedUnits))
-        if returned > 0 { netting.append(ClaimNettingStep(label: "units in the returns report", units: -returned)); left -= returned }
-        let reimbursed = min(left, max(0, row.reimbursedUnits))
-        if reimbursed > 0 { netting.append(ClaimNettingStep(label: "units reimbursed for the order", units: -reimbursed)); left -= reimbursed }
-        netting.append(ClaimNettingStep(label: "units owed", units: left))
+        let (netting, taken, left) = Self.net(row.refundedUnits, "units refunded (\(row.refundSource), \(row.refundEvents) refund event(s))",
+                                              [("units in the returns report", row.returnedUnits), ("units reimbursed for the order", row.reimbursedUnits)])
+        let returned = taken[0], reimbursed = taken[1]
         let clock = context.day(row.refundDay ?? 0)
         var rows = [ClaimSourceRow(dataset: "financial_refund_events", rowId: row.orderId, date: clock, quantity: row.refundedUnits,
                                    amount: row.refundPrincipalMinor.map(context.money),
@@ -81,13 +93,10 @@ struct OrderRules {
 
     /// Replacement units minus returns of the original order minus reimbursements on either order.
     func replacement(_ row: ReplacementEvidenceRow) -> DetectedClaim {
-        var netting = [ClaimNettingStep(label: "units sent as replacements (\(row.replacementOrderIds))", units: row.units)]
-        var left = row.units
-        let returned = min(left, max(0, row.returnedUnits))
-        if returned > 0 { netting.append(ClaimNettingStep(label: "units of the original order returned", units: -returned)); left -= returned }
-        let reimbursed = min(left, max(0, row.reimbursedUnits))
-        if reimbursed > 0 { netting.append(ClaimNettingStep(label: "units reimbursed on either order", units: -reimbursed)); left -= reimbursed }
-        netting.append(ClaimNettingStep(label: "units owed", units: left))
+        let (netting, taken, left) = Self.net(row.units, "units sent as replacements (\(row.replacementOrderIds))",
+                                              [("units of the original order returned", row.returnedUnits),
+                                               ("units reimbursed on either order", row.reimbursedUnits)])
+        let returned = taken[0]
         let clock = context.day(row.shipmentDay ?? 0)
         var rows = [ClaimSourceRow(dataset: "replacements", rowId: row.replacementOrderIds, date: clock, quantity: row.units, amount: nil,
                                    description: "replacement(s) for order \(row.originalOrderId), SKU \(row.sku)")]
