@@ -218,6 +218,11 @@ package.products += [
 
 // MARK: inventory-sync (issue 4): the `opside` operator CLI and the sync benchmarks.
 package.targets += [
+    // What every benchmark executable shares: options, the PostgreSQL it measures, peak memory.
+    .target(
+        name: "OpsideBenchmarkSupport",
+        dependencies: [postgres, logging, configuration],
+        path: "Benchmarks/Support", swiftSettings: swiftSettings),
     .executableTarget(
         name: "OpsideCLI",
         dependencies: ["InventorySync", "ClaimDetector", "OpsideCore", "OpsidePostgres", "OpsideJobs", logging, configuration,
@@ -226,7 +231,7 @@ package.targets += [
     .executableTarget(
         name: "opside-sync-bench",
         dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
-                       postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
+                       "OpsideBenchmarkSupport", postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Benchmarks/Sync", swiftSettings: swiftSettings),
 ]
@@ -311,7 +316,8 @@ for target in package.targets where ["OpsideTests", "AmazonTests"].contains(targ
 package.targets += [
     .executableTarget(
         name: "opside-claims-bench",
-        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", postgres, logging, configuration],
+        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", "OpsideBenchmarkSupport",
+                       postgres, logging, configuration],
         path: "Benchmarks/Claims", swiftSettings: swiftSettings),
 ]
 package.products += [

@@ -1,4 +1,5 @@
 import ClaimDetector
+import OpsideBenchmarkSupport
 import Configuration
 import Foundation
 import InventorySync
@@ -28,10 +29,6 @@ import PostgresNIO
 //   POSTGRES_PORT=P swift run -c release --scratch-path .build-X opside-claims-bench --ledger 500000 --orders 100000
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: Int) -> Int {
-    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
-    return value
-}
 
 let logger: Logger = {
     var logger = Logger(label: "opside-claims-bench")
@@ -39,11 +36,8 @@ let logger: Logger = {
     return logger
 }()
 let reader = try await OpsideConfiguration.reader()
-let host = reader.string(forKey: "postgres.host", default: "127.0.0.1")
-let port = reader.int(forKey: "postgres.port", default: 5432)
-let superuser = reader.string(forKey: "bench.postgresSuperuser", default: "postgres")
-let superuserPassword = ProcessInfo.processInfo.environment["POSTGRES_SUPERUSER_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-let servicePassword = reader.string(forKey: "postgres.password", isSecret: true)
+let postgres = BenchmarkPostgres(reader: reader)
+let (host, port, servicePassword) = (postgres.host, postgres.port, postgres.servicePassword)
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 struct BenchError: Error, CustomStringConvertible {
@@ -51,8 +45,7 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 func superuserConnection(_ database: String) async throws -> PostgresConnection {
-    try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: superuserPassword,
-                                                              database: database, tls: .disable), id: 1, logger: logger)
+    try await postgres.superuserConnection(database, logger: logger)
 }
 
 /// Runs `body` on a superuser connection to `database`, closed on every path.
@@ -78,18 +71,6 @@ func withDatabase<T: Sendable>(_ name: String, role: OpsideService, _ body: @esc
         defer { group.cancelAll() }
         return try await body(database)
     }
-}
-
-/// Peak resident memory since the last reset (VmHWM), in MiB.
-func peakRSS() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
-    return (line.split(separator: " ").dropFirst().first { !$0.isEmpty }.flatMap { Double($0) } ?? -1) / 1024
-}
-
-func resetPeakRSS() {
-    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
-    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -269,11 +250,11 @@ func detection(_ name: String, types: Set<ClaimType>, label: String) async throw
         let engine = ClaimRulesEngine(reader: AmazonDataReader(database: database))
         let request = DetectionRequest(tenantId: tenant, connectionId: connectionID, marketplaceId: marketplace,
                                        asOf: CivilDate(daysSince1970: firstDay + spanDays), unitCosts: [sku(1): Money(amountMinor: 900, currency: .usd)])
-        resetPeakRSS()
+        PeakMemory.reset()
         let started = ContinuousClock.now
         var claims = 0
         let timings = try await engine.detect(request, types: types) { _ in claims += 1 }
-        return (claims, seconds(ContinuousClock.now - started), peakRSS(), timings)
+        return (claims, seconds(ContinuousClock.now - started), PeakMemory.mebibytes(), timings)
     }
     print(String(format: "%@: %.2f s wall, %d claims, peak RSS %.0f MiB", label as NSString, wall, claims, peak))
     for timing in timings {

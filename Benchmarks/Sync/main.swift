@@ -2,6 +2,7 @@ import AmazonSandbox
 import AsyncHTTPClient
 import Configuration
 import Foundation
+import OpsideBenchmarkSupport
 import Hummingbird
 import InventorySync
 import Logging
@@ -29,14 +30,6 @@ import Synchronization
 // (`redis.host`, `redis.port`) for the sync benchmark.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: Int) -> Int {
-    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
-    return value
-}
-func doubleOption(_ name: String, _ fallback: Double) -> Double {
-    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count, let value = Double(arguments[index + 1]) else { return fallback }
-    return value
-}
 
 let logger: Logger = {
     var logger = Logger(label: "opside-sync-bench")
@@ -44,21 +37,17 @@ let logger: Logger = {
     return logger
 }()
 let reader = try await OpsideConfiguration.reader()
-let host = reader.string(forKey: "postgres.host", default: "127.0.0.1")
-let port = reader.int(forKey: "postgres.port", default: 5432)
-let superuser = reader.string(forKey: "bench.postgresSuperuser", default: "postgres")
 // deploy/up's cluster requires passwords (Benchmarks/run and the note below read them from
 // .run/secrets.env): the superuser's for scratch databases, the service roles' for loads.
-let superuserPassword = ProcessInfo.processInfo.environment["POSTGRES_SUPERUSER_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-let servicePassword = reader.string(forKey: "postgres.password", isSecret: true)
+let postgres = BenchmarkPostgres(reader: reader)
+let (host, port, superuser, servicePassword) = (postgres.host, postgres.port, postgres.superuser, postgres.servicePassword)
 let redisPassword = reader.string(forKey: "redis.password", isSecret: true)
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 // MARK: Helpers
 
 func superuserConnection(_ database: String) async throws -> PostgresConnection {
-    try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: superuserPassword,
-                                                              database: database, tls: .disable), id: 1, logger: logger)
+    try await postgres.superuserConnection(database, logger: logger)
 }
 
 /// Scratch databases this run created, dropped before the process exits.
@@ -96,18 +85,6 @@ func dropDatabase(_ name: String) async throws {
     let admin = try await superuserConnection("postgres")
     try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
     try await admin.close()
-}
-
-/// Peak resident memory since the last reset (VmHWM), in MiB.
-func peakRSS() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
-    return (Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.flatMap { Double($0) } ?? -1)) / 1024
-}
-
-func resetPeakRSS() {
-    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
-    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
 }
 
 func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
@@ -209,10 +186,10 @@ func ingest(rows: Int) async throws {
     // Ours: stream → gunzip → parse → COPY into staging → merge, one transaction, as inventory-sync.
     let (result, ourSeconds, peak) = try await withDatabase(name) { database in
         let importer = ReportImporter(database: database, logger: logger)
-        resetPeakRSS()
+        PeakMemory.reset()
         let started = ContinuousClock.now
         let result = try await importer.importFile(path: files.gzip, tenantID: tenant, connectionID: connection, marketplaceID: "ATVPDKIKX0DER")
-        return (result, seconds(ContinuousClock.now - started), peakRSS())
+        return (result, seconds(ContinuousClock.now - started), PeakMemory.mebibytes())
     }
     guard result.rowsInserted == rows else { throw BenchError("loaded \(result.rowsInserted) of \(rows) rows") }
     print(String(format: "  opside import : %7.1f s  %9.0f rows/s  peak RSS %6.1f MiB", ourSeconds, Double(rows) / ourSeconds, peak))
