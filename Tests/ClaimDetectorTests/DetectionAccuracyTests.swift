@@ -24,8 +24,8 @@ import Testing
     }
 
     static let sellers = [
-        Seller(seed: 11, skus: 30, months: 12, moneyReport: "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"),
-        Seller(seed: 12, skus: 50, months: 8, moneyReport: "GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA"),
+        Seller(seed: 11, skus: 25, months: 12, moneyReport: "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"),
+        Seller(seed: 12, skus: 30, months: 8, moneyReport: "GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA"),
         Seller(seed: 13, skus: 15, months: 18, moneyReport: "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"),
     ]
 

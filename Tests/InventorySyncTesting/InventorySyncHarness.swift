@@ -234,8 +234,10 @@ public final class RunningInventorySync: Sendable {
         return (reply, run, result)
     }
 
-    /// Triggers datasets and waits until every run ends; returns the final runs.
-    public func syncAndWait(tenant: UUID, connection: UUID, dataset: String = "all", timeout: Duration = .seconds(120)) async throws -> [SyncRun] {
+    /// Triggers datasets and waits until every run ends; returns the final runs. The wait is
+    /// generous because the whole suite runs in parallel on two cores: it ends as soon as the
+    /// runs do, and only a run that never ends uses all of it.
+    public func syncAndWait(tenant: UUID, connection: UUID, dataset: String = "all", timeout: Duration = .seconds(300)) async throws -> [SyncRun] {
         let reply = try await call(.POST, "/internal/amazon/connections/\(connection.uuidString)/syncs", tenant: tenant,
                                    json: #"{"dataset":"\#(dataset)"}"#)
         #expect(reply.status == 202, "trigger answered \(reply.status): \(reply.text)")
