@@ -262,7 +262,7 @@ public final class RunningInventorySync: Sendable {
 /// Waits until the import run a 202 answer names has ended; returns the run and, when it
 /// succeeded, what the import did (quarantined line numbers from the run's quarantine).
 public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: String],
-                   timeout: Duration = .seconds(120)) async throws -> (SyncRun, ImportResult?) {
+                   timeout: Duration = .seconds(300)) async throws -> (SyncRun, ImportResult?) {
     struct Runs: Decodable { let runs: [SyncRun] }
     struct Quarantine: Decodable { let lines: [QuarantinedLine] }
     let accepted = try JSONDecoder.opside.decode(Runs.self, from: reply.body).runs
