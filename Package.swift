@@ -316,7 +316,7 @@ for target in package.targets where ["OpsideTests", "AmazonTests"].contains(targ
 package.targets += [
     .executableTarget(
         name: "opside-claims-bench",
-        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", "OpsideBenchmarkSupport",
+        dependencies: ["ClaimDetector", "InventorySync", "OpsideAmazonData", "OpsideCore", "OpsidePostgres", "OpsideJobs", "OpsideBenchmarkSupport",
                        postgres, logging, configuration],
         path: "Benchmarks/Claims", swiftSettings: swiftSettings),
 ]

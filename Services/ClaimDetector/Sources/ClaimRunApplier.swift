@@ -185,6 +185,7 @@ struct ClaimRunApplier: Sendable {
 
         var inserts: [MergeRow] = []
         var updates: [MergeRow] = []
+        var seen: [UUID] = []
         for key in order {
             guard let detected = latest[key] else { continue }
             let window = request.windows.window(for: detected.type, marketplaceId: detected.marketplaceId)
@@ -226,7 +227,6 @@ struct ClaimRunApplier: Sendable {
             }
             row.status = status.rawValue
             row.resolutionReason = resolution
-            updates.append(row)
             let changed = status != stored.status || resolution != stored.resolutionReason || detected.units != stored.units
                 || detected.amount != stored.amount || detected.valuation != stored.valuation || detected.explanation != stored.explanation
                 || detected.clockStartedOn != stored.clockStartedOn || opensOn != stored.opensOn || deadline != stored.deadline
@@ -236,6 +236,13 @@ struct ClaimRunApplier: Sendable {
             case .resolve: counts.resolved += 1
             case .reopen: counts.reopened += 1
             case .keep: if changed { counts.updated += 1 } else { counts.unchanged += 1 }
+            }
+            // An unchanged claim is only marked seen by this run: rewriting its JSON columns made a
+            // re-run of a large seller slower than its first run.
+            if row.action == .keep && !changed {
+                seen.append(row.claimId)
+            } else {
+                updates.append(row)
             }
         }
 
@@ -249,6 +256,11 @@ struct ClaimRunApplier: Sendable {
                     x.fnsku, x.sku, x.asin, x.units, x.amount_minor, x.currency, x.valuation, x.clock_started_on, x.opens_on, x.deadline,
                     x.source_ids, x.explanation, \(now), \(now), \(runId)
                 FROM jsonb_to_recordset(\(json)::jsonb) AS x(\(unescaped: recordColumns))
+                """, logger: logger)
+        }
+        if !seen.isEmpty {
+            try await connection.query("""
+                UPDATE claims.claims SET last_detected_at = \(now), run_id = \(runId) WHERE claim_id = ANY(\(seen))
                 """, logger: logger)
         }
         if !updates.isEmpty {
