@@ -47,11 +47,11 @@ public final class RunningService: Sendable {
     }
 
     public func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let response = try? await TestHTTP.request(.GET, baseURL + path, timeout: .seconds(2)), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let url = baseURL + path
+        let serving = try await eventually(timeout: timeout) {
+            (try? await TestHTTP.request(.GET, url, timeout: .seconds(2)))?.status == 200
         }
+        if serving { return }
         Issue.record("\(service.name) did not answer \(path) with 200 within \(timeout)")
         throw CancellationError()
     }
