@@ -29,10 +29,12 @@ public struct DetectionCounts: Codable, Sendable, Equatable {
 }
 
 /// Applies one detection of one connection's marketplace to the stored claims, in one
-/// transaction: the rules run while it is open and each claim they emit is upserted by its key,
-/// so a run that fails or is killed half-way leaves the claims exactly as the previous run left
-/// them, and concurrent runs of one connection wait for each other (a transaction-scoped advisory
-/// lock on tenant and connection). `claims.detected` is published from the same transaction.
+/// transaction: the rules run while it is open and stream every claim they emit into a temporary
+/// stage (COPY), then a few set-based statements merge the stage into `claims.claims` by key. A run
+/// that fails or is killed half-way leaves the claims exactly as the previous run left them, and
+/// concurrent runs of one connection (and a seller dismissing one of its claims) wait for each
+/// other on a transaction-scoped advisory lock on tenant and connection. `claims.detected` is
+/// published from the same transaction.
 struct ClaimRunApplier: Sendable {
     let database: Database
     let outbox: EventOutbox
@@ -49,25 +51,10 @@ struct ClaimRunApplier: Sendable {
         let logger = self.logger
         let outbox = self.outbox
         let counts = try await database.withTransaction(tenant: request.tenantId) { connection in
-            try await connection.query("""
-                SELECT pg_advisory_xact_lock(hashtextextended('claims.detect:' || \(request.tenantId.uuidString.lowercased())
-                                                              || ':' || \(request.connectionId.uuidString.lowercased()), 0))
-                """, logger: logger)
+            try await Self.lockConnection(tenant: request.tenantId, connection: request.connectionId, on: connection, logger: logger)
             let owedBefore = try await Self.owedTotals(request: request, on: connection, logger: logger)
-            var counts = DetectionCounts()
-            var batch: [DetectedClaim] = []
-            batch.reserveCapacity(Self.batchSize)
-            try await detector.detect(request) { detected in
-                guard detected.connectionId == request.connectionId, detected.marketplaceId == request.marketplaceId else {
-                    throw ClaimStoreError.claimOutsideRun(key: detected.key)
-                }
-                batch.append(detected)
-                if batch.count == Self.batchSize {
-                    try await Self.merge(batch, runId: runId, request: request, now: now, counts: &counts, on: connection, logger: logger)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            try await Self.merge(batch, runId: runId, request: request, now: now, counts: &counts, on: connection, logger: logger)
+            try await Self.stage(request: request, detector: detector, on: connection, logger: logger)
+            var counts = try await Self.merge(runId: runId, request: request, now: now, on: connection, logger: logger)
             // Claims the rules did not emit this time still move with the day.
             let moved = try await connection.query("""
                 UPDATE claims.claims SET status = CASE WHEN \(request.asOf.description)::date < opens_on THEN 'too_early'
@@ -118,164 +105,150 @@ struct ClaimRunApplier: Sendable {
         return totals
     }
 
-    /// Claims merged per statement: each batch is one read of the stored claims and at most one
-    /// insert and one update, whatever the number of claims.
-    static let batchSize = 500
+    /// Makes a detection of the connection, or a change of one of its claims, wait for any other
+    /// until the transaction ends.
+    static func lockConnection(tenant: UUID, connection: UUID, on db: PostgresConnection, logger: Logger) async throws {
+        try await db.query("""
+            SELECT pg_advisory_xact_lock(hashtextextended('claims.detect:' || \(tenant.uuidString.lowercased())
+                                                          || ':' || \(connection.uuidString.lowercased()), 0))
+            """, logger: logger)
+    }
 
-    /// A claim as the merge statements read it (`jsonb_to_recordset`): snake_case keys, the
-    /// columns' names; a missing key is NULL.
-    struct MergeRow: Encodable {
-        enum Action: String, Encodable {
-            case keep, resolve, reopen
-        }
+    /// The stage's columns, in COPY order; `seq` (the emission order) is last.
+    static let stageColumns = [
+        "claim_key", "claim_type", "owed", "resolution", "fnsku", "sku", "asin", "units", "amount_minor", "currency", "valuation",
+        "clock_started_on", "opens_on", "deadline", "window_status", "source_ids", "explanation", "seq",
+    ]
 
-        var claimId: UUID
-        var claimKey: String
-        var claimType: String
-        var status: String
-        var fnsku: String?
-        var sku: String?
-        var asin: String?
-        var units: Int
-        var amountMinor: Int64
-        var currency: String
-        var valuation: ClaimValuation
-        var clockStartedOn: CivilDate
-        var opensOn: CivilDate
-        var deadline: CivilDate
-        var sourceIds: [String: String]
-        var explanation: ClaimExplanation
-        var resolutionReason: String?
-        var action: Action
-
-        enum CodingKeys: String, CodingKey {
-            case claimId = "claim_id", claimKey = "claim_key", claimType = "claim_type", status, fnsku, sku, asin, units
-            case amountMinor = "amount_minor", currency, valuation, clockStartedOn = "clock_started_on", opensOn = "opens_on", deadline
-            case sourceIds = "source_ids", explanation, resolutionReason = "resolution_reason", action
+    /// Runs the rules and COPies every claim they emit into the temporary `claim_stage`.
+    static func stage(request: DetectionRequest, detector: any ClaimDetecting, on connection: PostgresConnection,
+                      logger: Logger) async throws {
+        try await connection.query("""
+            CREATE TEMP TABLE claim_stage (
+                claim_key text NOT NULL, claim_type text NOT NULL, owed boolean NOT NULL, resolution text, fnsku text, sku text,
+                asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation jsonb NOT NULL,
+                clock_started_on date NOT NULL, opens_on date NOT NULL, deadline date NOT NULL, window_status text NOT NULL,
+                source_ids jsonb NOT NULL, explanation jsonb NOT NULL, seq bigint NOT NULL
+            ) ON COMMIT DROP
+            """, logger: logger)
+        try await connection.copyFrom(table: "claim_stage", columns: stageColumns, logger: logger) { writer in
+            var encoder = CopyTextEncoder()
+            var sequence = 0
+            try await detector.detect(request) { detected in
+                guard detected.connectionId == request.connectionId, detected.marketplaceId == request.marketplaceId else {
+                    throw ClaimStoreError.claimOutsideRun(key: detected.key)
+                }
+                sequence += 1
+                encoder.append(try stageFields(detected, request: request))
+                encoder.endRow(sequence: sequence)
+                if encoder.buffer.readableBytes >= 256 << 10 {
+                    try await writer.write(encoder.buffer)
+                    encoder.buffer.clear()
+                }
+            }
+            if encoder.buffer.readableBytes > 0 { try await writer.write(encoder.buffer) }
         }
     }
 
-    static let recordColumns = """
-        claim_id uuid, claim_key text, claim_type text, status text, fnsku text, sku text, asin text, units integer,
-        amount_minor bigint, currency text, valuation jsonb, clock_started_on date, opens_on date, deadline date, source_ids jsonb,
-        explanation jsonb, resolution_reason text, action text
+    /// One emitted claim as the stage's text fields (without `seq`).
+    static func stageFields(_ detected: DetectedClaim, request: DetectionRequest) throws -> [String?] {
+        let window = request.windows.window(for: detected.type, marketplaceId: detected.marketplaceId)
+        let opensOn = window.opens(clockStarted: detected.clockStartedOn)
+        let deadline = window.deadline(clockStarted: detected.clockStartedOn)
+        let sourceIds = Dictionary(uniqueKeysWithValues: detected.sourceIds.map { ($0.key.rawValue, $0.value) })
+        func json(_ value: some Encodable) throws -> String { String(decoding: try ClaimJSON.encoder.encodeToBytes(value), as: UTF8.self) }
+        return [
+            detected.key, detected.type.rawValue, detected.isOwed ? "t" : "f", detected.resolution, detected.fnsku, detected.sku, detected.asin,
+            String(detected.units), String(detected.amount.amountMinor), detected.amount.currency.code, try json(detected.valuation),
+            detected.clockStartedOn.description, opensOn.description, deadline.description,
+            windowStatus(opensOn: opensOn, deadline: deadline, asOf: request.asOf).rawValue, try json(sourceIds), try json(detected.explanation),
+        ]
+    }
+
+    /// What a claim's rules-given content hashes to: a re-run compares hashes, not JSON.
+    static let contentHash = """
+        md5(concat_ws(chr(31), claim_type, fnsku, sku, asin, units::text, amount_minor::text, currency, valuation::text,
+                      clock_started_on::text, opens_on::text, deadline::text, source_ids::text, explanation::text))
         """
 
-    /// Applies a batch of emitted claims: reads the stored claims of their keys (locking them),
-    /// decides each one's outcome, then inserts the new ones and updates the others in a statement each.
-    // swiftlint:disable:next function_parameter_count
-    static func merge(_ batch: [DetectedClaim], runId: UUID, request: DetectionRequest, now: Date, counts: inout DetectionCounts,
-                      on connection: PostgresConnection, logger: Logger) async throws {
-        guard !batch.isEmpty else { return }
-        // A key emitted twice in one batch counts once, as its last emission says.
-        var latest: [String: DetectedClaim] = [:]
-        var order: [String] = []
-        for claim in batch {
-            if latest.updateValue(claim, forKey: claim.key) == nil { order.append(claim.key) }
-        }
-        var existing: [String: Claim] = [:]
-        let rows = try await connection.query("""
-            SELECT \(unescaped: ClaimRowReader.columns) FROM claims.claims
-            WHERE connection_id = \(request.connectionId) AND claim_key = ANY(\(order)) FOR UPDATE
+    /// Merges the stage into the stored claims and returns what changed. Each key counts once, as
+    /// its last emission says. What a stored claim becomes: a dismissed claim stays dismissed (its
+    /// numbers still update); an owed claim takes its window's status, reopening if it was
+    /// resolved; a claim no longer owed is resolved with the rules' reason. An emitted claim with
+    /// nothing owed that was never stored is not kept.
+    static func merge(runId: UUID, request: DetectionRequest, now: Date, on connection: PostgresConnection,
+                      logger: Logger) async throws -> DetectionCounts {
+        try await connection.query("""
+            CREATE TEMP TABLE claim_decided ON COMMIT DROP AS
+            WITH emitted AS (
+                SELECT DISTINCT ON (claim_key) *, \(unescaped: contentHash) AS content_hash
+                FROM claim_stage ORDER BY claim_key, seq DESC
+            ), decided AS (
+                SELECT e.*, c.claim_id AS stored_id, c.status AS stored_status, c.resolution_reason AS stored_resolution,
+                       c.content_hash IS DISTINCT FROM e.content_hash AS content_changed,
+                       CASE WHEN c.claim_id IS NULL THEN CASE WHEN e.owed THEN 'insert' ELSE 'skip' END
+                            WHEN c.status = 'dismissed' THEN 'keep'
+                            WHEN e.owed AND c.status = 'resolved' THEN 'reopen'
+                            WHEN e.owed OR c.status = 'resolved' THEN 'keep'
+                            ELSE 'resolve' END AS action,
+                       CASE WHEN c.claim_id IS NULL THEN e.window_status
+                            WHEN c.status = 'dismissed' THEN 'dismissed'
+                            WHEN e.owed THEN e.window_status
+                            ELSE 'resolved' END AS new_status,
+                       CASE WHEN c.claim_id IS NULL THEN NULL
+                            WHEN c.status = 'dismissed' THEN c.resolution_reason
+                            WHEN e.owed AND c.status = 'resolved' THEN NULL
+                            WHEN e.owed THEN c.resolution_reason
+                            WHEN c.status = 'resolved' THEN coalesce(e.resolution, c.resolution_reason)
+                            ELSE coalesce(e.resolution, 'nothing owed any more') END AS new_resolution
+                FROM emitted e
+                LEFT JOIN claims.claims c ON c.tenant_id = \(request.tenantId) AND c.connection_id = \(request.connectionId)
+                                         AND c.claim_key = e.claim_key
+            )
+            SELECT *, action IN ('resolve', 'reopen') OR (action = 'keep' AND (content_changed OR new_status <> stored_status
+                                                       OR new_resolution IS DISTINCT FROM stored_resolution)) AS changed
+            FROM decided
             """, logger: logger)
-        for try await row in rows {
-            let claim = try ClaimRowReader.claim(row)
-            existing[claim.key] = claim
-        }
-
-        var inserts: [MergeRow] = []
-        var updates: [MergeRow] = []
-        var seen: [UUID] = []
-        for key in order {
-            guard let detected = latest[key] else { continue }
-            let window = request.windows.window(for: detected.type, marketplaceId: detected.marketplaceId)
-            let opensOn = window.opens(clockStarted: detected.clockStartedOn)
-            let deadline = window.deadline(clockStarted: detected.clockStartedOn)
-            let byWindow = windowStatus(opensOn: opensOn, deadline: deadline, asOf: request.asOf)
-            let sourceIds = Dictionary(uniqueKeysWithValues: detected.sourceIds.map { ($0.key.rawValue, $0.value) })
-            var row = MergeRow(
-                claimId: existing[key]?.id ?? UUID(), claimKey: key, claimType: detected.type.rawValue, status: byWindow.rawValue,
-                fnsku: detected.fnsku, sku: detected.sku, asin: detected.asin, units: detected.units, amountMinor: detected.amount.amountMinor,
-                currency: detected.amount.currency.code, valuation: detected.valuation, clockStartedOn: detected.clockStartedOn, opensOn: opensOn,
-                deadline: deadline, sourceIds: sourceIds, explanation: detected.explanation, resolutionReason: nil, action: .keep)
-
-            guard let stored = existing[key] else {
-                // A loss netted away before it was ever stored is nothing to keep.
-                guard detected.isOwed else { continue }
-                inserts.append(row)
-                counts.new += 1
-                continue
-            }
-            // What the claim becomes; the outcome statuses stay unless the rules say otherwise.
-            var status = stored.status
-            var resolution = stored.resolutionReason
-            switch (detected.isOwed, stored.status) {
-            case (_, .dismissed):
-                break
-            case (true, .resolved):
-                status = byWindow
-                resolution = nil
-                row.action = .reopen
-            case (true, _):
-                status = byWindow
-            case (false, .resolved):
-                resolution = detected.resolution ?? stored.resolutionReason
-            case (false, _):
-                status = .resolved
-                resolution = detected.resolution ?? "nothing owed any more"
-                row.action = .resolve
-            }
-            row.status = status.rawValue
-            row.resolutionReason = resolution
-            let changed = status != stored.status || resolution != stored.resolutionReason || detected.units != stored.units
-                || detected.amount != stored.amount || detected.valuation != stored.valuation || detected.explanation != stored.explanation
-                || detected.clockStartedOn != stored.clockStartedOn || opensOn != stored.opensOn || deadline != stored.deadline
-                || sourceIds != stored.sourceIds || detected.fnsku != stored.fnsku || detected.sku != stored.sku
-                || detected.asin != stored.asin || detected.type != stored.type
-            switch row.action {
-            case .resolve: counts.resolved += 1
-            case .reopen: counts.reopened += 1
-            case .keep: if changed { counts.updated += 1 } else { counts.unchanged += 1 }
-            }
-            // An unchanged claim is only marked seen by this run: rewriting its JSON columns made a
-            // re-run of a large seller slower than its first run.
-            if row.action == .keep && !changed {
-                seen.append(row.claimId)
-            } else {
-                updates.append(row)
+        try await connection.query("ANALYZE claim_decided", logger: logger)
+        try await connection.query("""
+            INSERT INTO claims.claims (claim_id, tenant_id, connection_id, marketplace_id, claim_key, claim_type, status, fnsku, sku, asin,
+                units, amount_minor, currency, valuation, clock_started_on, opens_on, deadline, source_ids, explanation, content_hash,
+                first_detected_at, last_detected_at, run_id)
+            SELECT gen_random_uuid(), \(request.tenantId), \(request.connectionId), \(request.marketplaceId), d.claim_key, d.claim_type,
+                d.new_status, d.fnsku, d.sku, d.asin, d.units, d.amount_minor, d.currency, d.valuation, d.clock_started_on, d.opens_on,
+                d.deadline, d.source_ids, d.explanation, d.content_hash, \(now), \(now), \(runId)
+            FROM claim_decided d WHERE d.action = 'insert' ORDER BY d.claim_key
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE claims.claims c SET status = d.new_status, resolution_reason = d.new_resolution, claim_type = d.claim_type,
+                fnsku = d.fnsku, sku = d.sku, asin = d.asin, units = d.units, amount_minor = d.amount_minor, currency = d.currency,
+                valuation = d.valuation, clock_started_on = d.clock_started_on, opens_on = d.opens_on, deadline = d.deadline,
+                source_ids = d.source_ids, explanation = d.explanation, content_hash = d.content_hash,
+                resolved_at = CASE d.action WHEN 'resolve' THEN \(now) WHEN 'reopen' THEN NULL ELSE c.resolved_at END,
+                reopened_at = CASE d.action WHEN 'reopen' THEN \(now) ELSE c.reopened_at END,
+                last_detected_at = \(now), run_id = \(runId)
+            FROM claim_decided d WHERE c.claim_id = d.stored_id AND d.changed
+            """, logger: logger)
+        // An unchanged claim is only marked seen by this run: rewriting its JSON made a re-run of a
+        // large seller slower than its first run.
+        try await connection.query("""
+            UPDATE claims.claims c SET last_detected_at = \(now), run_id = \(runId)
+            FROM claim_decided d WHERE c.claim_id = d.stored_id AND NOT d.changed
+            """, logger: logger)
+        var counts = DetectionCounts()
+        let rows = try await connection.query("""
+            SELECT action, changed, count(*) FROM claim_decided GROUP BY 1, 2
+            """, logger: logger)
+        for try await (action, changed, count) in rows.decode((String, Bool, Int64).self) {
+            switch (action, changed) {
+            case ("insert", _): counts.new += Int(count)
+            case ("resolve", _): counts.resolved += Int(count)
+            case ("reopen", _): counts.reopened += Int(count)
+            case ("keep", true): counts.updated += Int(count)
+            case ("keep", false): counts.unchanged += Int(count)
+            default: break
             }
         }
-
-        if !inserts.isEmpty {
-            let json = String(decoding: try ClaimJSON.encoder.encode(inserts), as: UTF8.self)
-            try await connection.query("""
-                INSERT INTO claims.claims (claim_id, tenant_id, connection_id, marketplace_id, claim_key, claim_type, status, fnsku, sku, asin,
-                    units, amount_minor, currency, valuation, clock_started_on, opens_on, deadline, source_ids, explanation,
-                    first_detected_at, last_detected_at, run_id)
-                SELECT x.claim_id, \(request.tenantId), \(request.connectionId), \(request.marketplaceId), x.claim_key, x.claim_type, x.status,
-                    x.fnsku, x.sku, x.asin, x.units, x.amount_minor, x.currency, x.valuation, x.clock_started_on, x.opens_on, x.deadline,
-                    x.source_ids, x.explanation, \(now), \(now), \(runId)
-                FROM jsonb_to_recordset(\(json)::jsonb) AS x(\(unescaped: recordColumns))
-                """, logger: logger)
-        }
-        if !seen.isEmpty {
-            try await connection.query("""
-                UPDATE claims.claims SET last_detected_at = \(now), run_id = \(runId) WHERE claim_id = ANY(\(seen))
-                """, logger: logger)
-        }
-        if !updates.isEmpty {
-            let json = String(decoding: try ClaimJSON.encoder.encode(updates), as: UTF8.self)
-            try await connection.query("""
-                UPDATE claims.claims c SET status = x.status, claim_type = x.claim_type, fnsku = x.fnsku, sku = x.sku, asin = x.asin,
-                    units = x.units, amount_minor = x.amount_minor, currency = x.currency, valuation = x.valuation,
-                    clock_started_on = x.clock_started_on, opens_on = x.opens_on, deadline = x.deadline, source_ids = x.source_ids,
-                    explanation = x.explanation, resolution_reason = x.resolution_reason,
-                    resolved_at = CASE x.action WHEN 'resolve' THEN \(now) WHEN 'reopen' THEN NULL ELSE c.resolved_at END,
-                    reopened_at = CASE x.action WHEN 'reopen' THEN \(now) ELSE c.reopened_at END,
-                    last_detected_at = \(now), run_id = \(runId)
-                FROM jsonb_to_recordset(\(json)::jsonb) AS x(\(unescaped: recordColumns))
-                WHERE c.claim_id = x.claim_id
-                """, logger: logger)
-        }
+        return counts
     }
 }

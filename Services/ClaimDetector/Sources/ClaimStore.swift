@@ -74,6 +74,12 @@ public struct ClaimStore: Sendable {
     public func dismiss(tenant: UUID, id: UUID, reason: String, by: String, at: Date) async throws -> Claim? {
         let logger = self.logger
         return try await database.withTransaction(tenant: tenant) { connection in
+            // A detection of the claim's connection merges from what it read: it finishes first.
+            let owners = try await connection.query("SELECT connection_id FROM claims.claims WHERE claim_id = \(id)", logger: logger)
+            var owner: UUID?
+            for try await connectionId in owners.decode(UUID.self) { owner = connectionId }
+            guard let owner else { return nil }
+            try await ClaimRunApplier.lockConnection(tenant: tenant, connection: owner, on: connection, logger: logger)
             let rows = try await connection.query("""
                 UPDATE claims.claims SET status = 'dismissed', dismissed_reason = \(reason), dismissed_by = \(by), dismissed_at = \(at)
                 WHERE claim_id = \(id)
