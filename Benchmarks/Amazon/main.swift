@@ -15,6 +15,9 @@ import Foundation
 //                                   [--redis-host 127.0.0.1] [--redis-port 6379]
 //       requests achieved / requests allowed for getInventorySummaries across concurrent callers
 //       against an in-process sandbox enforcing the published plan, and the share throttled.
+//   opside-amazon-bench generate [--skus 200] [--months 12] [--seed 9] [--repeats 5]
+//       how long the sandbox takes to generate one seller's history (what `POST /_sandbox/sellers`
+//       and deploy/up's demo seller wait for), median and slowest of the repeats, and its volume.
 
 /// Why a benchmark could not run (bad arguments, a failed setup step).
 struct BenchError: Error, CustomStringConvertible {
@@ -65,6 +68,7 @@ let usage = """
 usage: opside-amazon-bench parse FILE.tsv.gz
        opside-amazon-bench hammer --base-url URL --selling-partner-id ID --refresh-token TOKEN --calls N [options]
        opside-amazon-bench rate-budget [--callers 4] [--seconds 10] [--time-scale 20] [--redis-port 6379]
+       opside-amazon-bench generate [--skus 200] [--months 12] [--seed 9] [--repeats 5]
 
 """
 
@@ -77,6 +81,8 @@ do {
         try await Hammer.run(try BenchOptions(arguments.dropFirst(2)))
     case "rate-budget":
         try await RateBudgetBenchmark.run(try BenchOptions(arguments.dropFirst(2)))
+    case "generate":
+        try GenerateBenchmark.run(try BenchOptions(arguments.dropFirst(2)))
     default:
         FileHandle.standardError.write(Data(usage.utf8))
         exit(2)

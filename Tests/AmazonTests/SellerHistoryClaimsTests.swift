@@ -49,12 +49,9 @@ struct SellerHistoryClaimsTests {
         #expect(again.claims == truth.claims && again.traps == truth.traps)
     }
 
-    /// Well under a second in a release build; debug builds (what tests run) are several times
-    /// slower, and other suites share the cores, hence the margin.
-    @Test func generationIsFast() {
-        let started = ContinuousClock.now
+    /// A large seller has real volume (how fast it is generated is `opside-amazon-bench generate`).
+    @Test func aLargeSellerHasRealVolume() {
         let history = Self.history(seed: 9, skus: 200, months: 12)
-        #expect(ContinuousClock.now - started < .seconds(3))
         #expect(history.orders.count > 1000)
     }
 

@@ -48,6 +48,7 @@ import Testing
             client.cancel()
             Task { await service.stop(); await sandbox.stop() }
         }
+        try await sandbox.freezeClock()
         let seller = try await sandbox.createSeller(seed: size.seed, skus: size.skus, months: size.months)
         let tenant = UUID(), synced = UUID(), imported = UUID()
         tokens.register(connectionID: synced, tenantID: tenant, seller: seller)

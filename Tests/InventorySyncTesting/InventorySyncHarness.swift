@@ -27,7 +27,16 @@ public final class InventorySyncSandbox: Sendable {
     public let task: Task<Void, any Error>
     public let spapi: AmazonSPAPISettings
     public let lwa: LoginWithAmazonClient
+    /// The sandbox's clock (real time until a test advances or freezes it): inventory-sync's syncs
+    /// read Amazon's now from it, as a real sync runs on the same time as Amazon.
+    public let clock: SandboxWallClock
     public static let logger = Logger(label: "inventory-sync-tests")
+
+    /// The sandbox's now as a wall clock.
+    public struct SandboxWallClock: WallClock {
+        let state: SandboxState
+        public var now: Date { state.now }
+    }
 
     public struct Seller: Decodable, Sendable {
         public let sellingPartnerId: String
@@ -36,8 +45,9 @@ public final class InventorySyncSandbox: Sendable {
         public let marketplaceIds: [String]
     }
 
-    private init(baseURL: String, settings: SandboxSettings, task: Task<Void, any Error>) {
+    private init(baseURL: String, settings: SandboxSettings, state: SandboxState, task: Task<Void, any Error>) {
         self.baseURL = baseURL
+        self.clock = SandboxWallClock(state: state)
         self.settings = settings
         self.task = task
         spapi = AmazonSPAPISettings(lwaEndpoint: "\(baseURL)/auth/o2/token",
@@ -54,14 +64,14 @@ public final class InventorySyncSandbox: Sendable {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "sandbox")
         logger.logLevel = .warning
-        let (application, _) = buildSandboxApplication(settings: settings, logger: logger) { port in
+        let (application, state) = buildSandboxApplication(settings: settings, logger: logger) { port in
             continuation.yield(port)
             continuation.finish()
         }
         let task = Task { try await application.runService() }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw UnwrapError(what: "a running sandbox") }
-        return InventorySyncSandbox(baseURL: "http://127.0.0.1:\(port)", settings: settings, task: task)
+        return InventorySyncSandbox(baseURL: "http://127.0.0.1:\(port)", settings: settings, state: state, task: task)
     }
 
     public func stop() async {
@@ -75,6 +85,13 @@ public final class InventorySyncSandbox: Sendable {
         let reply = try await TestHTTP.request(method, baseURL + path, json: json)
         guard (200..<300).contains(reply.status) else { throw UnwrapError(what: "sandbox admin \(path) to succeed, got \(reply.status) \(reply.text)") }
         return reply.body
+    }
+
+    /// Stops the sandbox's clock where it is (and with it inventory-sync's idea of Amazon's now), so what
+    /// a sync reads and the ground truth read after it describe the same instant (the generated
+    /// history goes on past today).
+    public func freezeClock() async throws {
+        try await admin(.POST, "/_sandbox/clock", ["freeze": true])
     }
 
     public func createSeller(seed: UInt64, skus: Int = 3, months: Int = 3) async throws -> Seller {
@@ -199,7 +216,7 @@ public final class RunningInventorySync: Sendable {
         let port = try TestEnvironment.freePort()
         let reader = try await testConfiguration(service: .inventorySync, database: database, port: port,
                                                  overrides: fastSettings(sandbox: sandbox).merging(overrides) { $1 })
-        let app = try await InventorySyncService.buildApplication(reader: reader, accessTokens: tokens)
+        let app = try await InventorySyncService.buildApplication(reader: reader, accessTokens: tokens, amazonClock: sandbox.clock)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
         let task = Task { try await group.run() }
         let running = RunningInventorySync(port: port, group: group, task: task)

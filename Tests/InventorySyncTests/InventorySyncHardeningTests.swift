@@ -5,6 +5,8 @@ import InventorySyncTesting
 import NIOCore
 import NIOHTTP1
 import OpsideCore
+import OpsideEvents
+import OpsideJobs
 import OpsideTesting
 import Synchronization
 import Testing
@@ -333,8 +335,8 @@ import Testing
         let runState = "SELECT state FROM amazon.sync_runs WHERE run_id = '\(orphan)'"
         func sweep(at now: @escaping @Sendable () -> Date) async throws -> (runs: Int, files: Int) {
             try await importer.withDatabase { db in
-                try await RunSweeper(database: db, logger: TestEnvironment.logger, importDirectory: folder.path, deadline: .seconds(1800),
-                                     now: now).sweep()
+                try await RunSweeper(database: db, outbox: EventOutbox(producer: .inventorySync, redis: nil, logger: TestEnvironment.logger),
+                                     logger: TestEnvironment.logger, importDirectory: folder.path, deadline: .seconds(1800), now: now).sweep()
             }
         }
         let early = try await sweep { Date() }
@@ -346,6 +348,45 @@ import Testing
         #expect(try await database.strings(runState) == ["failed"])
         #expect(!FileManager.default.fileExists(atPath: upload))
         #expect(FileManager.default.fileExists(atPath: unrelated))
+    }
+
+    /// A sync run whose job the queue gave up on (its worker lost on every attempt) is failed by
+    /// the sweep with `sync.failed`, instead of showing `running` forever; a run whose job is
+    /// still live is left alone.
+    @Test func theSweepFailsASyncRunWhoseJobIsGoneAndLeavesALiveOneRunning() async throws {
+        let importer = try await InventorySyncMergeTests.Importer.make()
+        let database = importer.database
+        let tenant = UUID(), abandoned = UUID(), live = UUID(), abandonedConnection = UUID(), liveConnection = UUID()
+        _ = try await database.withSuperuser { db in
+            try await db.query("""
+                INSERT INTO amazon.sync_runs (run_id, tenant_id, connection_id, dataset, trigger, state, started_at)
+                VALUES (\(abandoned), \(tenant), \(abandonedConnection), 'ledger_detail', 'manual', 'running', now()),
+                       (\(live), \(tenant), \(liveConnection), 'ledger_detail', 'manual', 'running', now())
+                """, logger: TestEnvironment.logger)
+            for (connection, state) in [(abandonedConnection, "discarded"), (liveConnection, "running")] {
+                let key = "inventory-sync:\(connection.uuidString.lowercased()):ledger_detail"
+                try await db.query("""
+                    INSERT INTO platform.jobs (queue, kind, args, tenant_id, state, unique_key, finalized_at)
+                    VALUES ('inventory-sync', 'inventory-sync.sync-dataset', '{}', \(tenant), \(state)::platform.job_state, \(key),
+                            CASE WHEN \(state) = 'discarded' THEN now() END)
+                    """, logger: TestEnvironment.logger)
+            }
+        }
+        let ended = try await importer.withDatabase { db in
+            let sweeper = RunSweeper(database: db, outbox: EventOutbox(producer: .inventorySync, redis: nil, logger: TestEnvironment.logger),
+                                     logger: TestEnvironment.logger, importDirectory: FileManager.default.temporaryDirectory.path,
+                                     deadline: .seconds(1800))
+            let first = try await sweeper.endAbandonedSyncRuns()
+            let again = try await sweeper.endAbandonedSyncRuns()
+            return first * 10 + again
+        }
+        #expect(ended == 10, "one run ended by the first sweep, none by the second")
+        #expect(try await database.strings("SELECT state || ':' || left(error_message, 10) FROM amazon.sync_runs WHERE run_id = '\(abandoned)'")
+                == ["failed:abandoned:"])
+        #expect(try await database.strings("SELECT state FROM amazon.sync_runs WHERE run_id = '\(live)'") == ["running"])
+        #expect(try await database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'sync.failed' AND tenant_id = '\(tenant)' AND payload->>'runId' = lower('\(abandoned)')
+            """) == 1)
     }
 
     /// An upload is answered (202, the run to watch) before its load ends: here the load waits

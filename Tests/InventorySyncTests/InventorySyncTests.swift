@@ -89,6 +89,7 @@ import Testing
         let tokens = SandboxAccessTokenSource(sandbox: sandbox)
         let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
         defer { Task { await service.stop(); await sandbox.stop() } }
+        try await sandbox.freezeClock()
         let seller = try await sandbox.createSeller(seed: 4101, skus: 3, months: 3)
         let tenant = UUID(), connection = UUID()
         tokens.register(connectionID: connection, tenantID: tenant, seller: seller)
@@ -138,6 +139,7 @@ import Testing
         let tokens = SandboxAccessTokenSource(sandbox: sandbox)
         let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
         defer { Task { await service.stop(); await sandbox.stop() } }
+        try await sandbox.freezeClock()
         let seller = try await sandbox.createSeller(seed: 4202, skus: 3, months: 2)
         let tenant = UUID(), connection = UUID()
         tokens.register(connectionID: connection, tenantID: tenant, seller: seller)

@@ -46,6 +46,12 @@ struct AdminController: Sendable {
             guard days >= 0, seconds >= 0 else {
                 return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "The sandbox clock only moves forward")
             }
+            if let freeze = body["freeze"] {
+                guard let frozen = freeze as? Bool else {
+                    return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "freeze must be true or false")
+                }
+                _ = state.setFrozen(frozen)
+            }
             return SandboxResponse.json(["now": state.advance(seconds: days * 86_400 + seconds).iso])
         }
         router.post("/_sandbox/sellers/{id}/revoke") { _, context in

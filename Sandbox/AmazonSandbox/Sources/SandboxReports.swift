@@ -38,15 +38,21 @@ struct SandboxReports: Sendable {
         let (text, rows) = SandboxReportRenderer.render(type: job.type, history: history, start: job.dataStart, end: min(job.dataEnd ?? now, now),
                                                          now: now, malformedRows: malformed)
         job.rowCount = rows
+        var document: (id: String, bytes: [UInt8])?
         if rows > 0 {
             var buffer = ByteBuffer(string: text)
             let compressed = (try? buffer.compress(with: .gzip)) ?? ByteBuffer()
-            let documentID = "amzn1.spdoc.1.4.na.\(UUID().uuidString.lowercased())"
-            job.documentID = documentID
-            state.withLock { $0.documents[documentID] = Array(compressed.readableBytesView) }
+            document = ("amzn1.spdoc.1.4.na.\(UUID().uuidString.lowercased())", Array(compressed.readableBytesView))
+            job.documentID = document?.id
         }
-        state.withLock { $0.reports[id] = job }
-        return job
+        // Two callers (getReport, a getReports listing) may render the same job at once: the first
+        // to finish wins, and the other returns that one, so a document id once handed out stays.
+        return state.withLock { inner in
+            if let finished = inner.reports[id], finished.documentID != nil || finished.rowCount != nil { return finished }
+            if let document { inner.documents[document.id] = document.bytes }
+            inner.reports[id] = job
+            return job
+        }
     }
 
     func processingStatus(_ job: SandboxState.ReportJob, now: Date) -> String {

@@ -93,6 +93,8 @@ public final class SandboxState: Sendable {
     }
     struct Inner {
         var clockOffset: TimeInterval = 0
+        /// Set while the clock stands still: `now` stays here until advanced or released.
+        var frozenAt: Date?
         var refreshTokens: [String: String] = [:]  // token -> seller
         var revokedRefreshTokens: Set<String> = []
         var accessTokens: [String: AccessToken] = [:]
@@ -132,11 +134,29 @@ public final class SandboxState: Sendable {
 
     // MARK: Clock
 
-    /// The sandbox's now: real time plus whatever tests advanced.
-    var now: Date { Date().addingTimeInterval(inner.withLock { $0.clockOffset }) }
+    /// The sandbox's now: real time plus whatever tests advanced, or the instant it was frozen at.
+    public var now: Date { inner.withLock { $0.frozenAt ?? Date().addingTimeInterval($0.clockOffset) } }
 
     func advance(seconds: TimeInterval) -> Date {
-        inner.withLock { $0.clockOffset += seconds }
+        inner.withLock { inner in
+            inner.clockOffset += seconds
+            inner.frozenAt = inner.frozenAt?.addingTimeInterval(seconds)
+        }
+        return now
+    }
+
+    /// Stops the clock where it is (a test then compares what a sync read with the ground truth
+    /// of the same instant, with no event landing between them), or lets it run again from there.
+    func setFrozen(_ frozen: Bool) -> Date {
+        inner.withLock { inner in
+            let current = inner.frozenAt ?? Date().addingTimeInterval(inner.clockOffset)
+            if frozen {
+                inner.frozenAt = current
+            } else {
+                inner.frozenAt = nil
+                inner.clockOffset = current.timeIntervalSinceNow
+            }
+        }
         return now
     }
 

@@ -166,6 +166,11 @@ public struct SellerHistory: Sendable {
     let planted: [PlantedClaim]
     let traps: [PlantedTrap]
 
+    /// How much the history holds, for benchmarks and size checks.
+    public var volume: (orders: Int, ledgerEvents: Int, financeEvents: Int, plantedClaims: Int) {
+        (orders.count, ledger.count, finances.count, planted.count)
+    }
+
     /// Units on hand per product at `now`: the sum of ledger quantities (the ledger conserves).
     func balances(at now: Date) -> [Int] {
         var balance = Array(repeating: 0, count: products.count)

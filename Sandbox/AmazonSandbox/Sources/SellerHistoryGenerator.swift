@@ -17,7 +17,7 @@ struct LossPool {
     }
 }
 
-enum SellerHistoryGenerator {
+public enum SellerHistoryGenerator {
     static let day: TimeInterval = 86_400
     static let fulfillmentCenters = ["PHX7", "ONT8", "BFI4", "MDW2", "TEB9"]
 
@@ -25,7 +25,7 @@ enum SellerHistoryGenerator {
     /// simulated 120 days further so later outcomes appear as the clock advances. Every claim type
     /// of docs/claim-detection.md and every trap is planted at a set rate; `planted` and `traps`
     /// record them for the ground truth.
-    static func generate(_ request: SellerHistoryRequest, anchor: Date) -> SellerHistory {
+    public static func generate(_ request: SellerHistoryRequest, anchor: Date) -> SellerHistory {
         var random = SplitMix64(seed: request.seed &* 0x9E37_79B9 &+ 17)
         let marketplace = marketplaceFor(request.marketplace)
         var idGenerator = SplitMix64(seed: request.seed)

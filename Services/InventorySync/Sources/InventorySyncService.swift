@@ -40,7 +40,11 @@ public enum InventorySyncService {
 
     /// - Parameter accessTokens: where access tokens come from; nil means integrations' token
     ///   vault (production). Tests pass a stand-in for the vault.
-    public static func buildApplication(reader: ConfigReader, accessTokens: (any AmazonAccessTokenSource)?) async throws -> some ApplicationProtocol {
+    /// - Parameter amazonClock: Amazon's now, which sync windows end at and report reuse is judged
+    ///   by: the machine's clock but in tests, which give the sandbox's (frozen or moved) clock.
+    ///   Everything else (tokens, the queue) keeps the service's own clocks.
+    public static func buildApplication(reader: ConfigReader, accessTokens: (any AmazonAccessTokenSource)?,
+                                        amazonClock: any WallClock = SystemWallClock()) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
         let settings = SyncEngineSettings(reader: reader)
         let tokens = accessTokens ?? IntegrationsAccessTokenSource(serviceClient: platform.serviceClient)
@@ -55,12 +59,12 @@ public enum InventorySyncService {
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
                                 reconciler: reconciler, disconnection: disconnection, logger: platform.logger,
-                                now: platform.clocks.now)
+                                now: { amazonClock.now })
         let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
         let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
         let importer = ReportImporter(database: platform.database, logger: platform.logger, limits: ImportLimits(reader: reader),
                                       deadline: importDeadline)
-        let sweeper = RunSweeper(database: platform.database, logger: platform.logger, importDirectory: importDirectory,
+        let sweeper = RunSweeper(database: platform.database, outbox: platform.outbox, logger: platform.logger, importDirectory: importDirectory,
                                  deadline: importDeadline)
 
         var jobs = JobRegistry()

@@ -26,7 +26,8 @@ public final class SyncEngine: Sendable {
     let runs: SyncRunRecorder
     let progress: SyncProgressPublisher
     let logger: Logger
-    /// The wall clock report reuse windows (regeneration limits) are judged by.
+    /// The wall clock sync windows end at and report reuse windows (regeneration limits) are
+    /// judged by: Amazon's now, as far as a sync can know it.
     let now: @Sendable () -> Date
 
     public init(database: Database, outbox: EventOutbox, redis: RedisClient?, tokens: any AmazonAccessTokenSource,
@@ -94,11 +95,11 @@ public final class SyncEngine: Sendable {
         let access = try await tokens.access(tenantID: tenant, connectionID: arguments.connectionID)
         let api = makeAPI(access: access, tenantID: tenant, connectionID: arguments.connectionID)
         let marketplaces = access.marketplaceIds.isEmpty ? ["ATVPDKIKX0DER"] : access.marketplaceIds
-        let now = Date()
+        let now = self.now()
         let watermark = try await runs.watermark(arguments)
         let plan = SyncPlanner.plan(dataset: arguments.dataset, watermark: watermark, runID: arguments.runID, now: now)
         var progress = SyncRunProgress(run: run, windowsTotal: plan.total, windowsDone: plan.total - plan.remaining.count)
-        progress.startedAt = run.startedAt ?? now
+        progress.startedAt = run.startedAt ?? Date()  // for the ETA, a duration: the machine's clock
         let fetcher = fetcher(for: arguments.dataset)
         for window in plan.remaining {
             try Task.checkCancellation()

@@ -124,6 +124,7 @@ public struct SyncPostgresRepository: SyncRepository {
     }
 
     /// The unique key of a dataset's sync job: one live job per (connection, dataset).
+    /// (`SyncRunRepository.abandoned` spells the same key in SQL.)
     static func jobKey(connectionID: UUID, dataset: String) -> String {
         "inventory-sync:\(connectionID.uuidString.lowercased()):\(dataset)"
     }

@@ -287,6 +287,35 @@ enum SyncRunRepository {
         return found
     }
 
+    /// A sync run left live with no live job behind it: the queue discarded the job (its worker was
+    /// lost on every attempt) or an operator cancelled it, so nothing will ever end the run. Runs
+    /// and their jobs are created in one transaction, so a live run without one is abandoned.
+    struct AbandonedRun: Sendable {
+        let tenantID: UUID
+        let runID: UUID
+        let connectionID: UUID
+        let dataset: String
+    }
+
+    /// Every tenant's abandoned sync runs (imports have no job: their deadline ends them).
+    static func abandoned(on db: PostgresConnection, logger: Logger) async throws -> [AbandonedRun] {
+        try await db.query("SELECT set_config('opside.run_sweep', 'on', true)", logger: logger)
+        let rows = try await db.query("""
+            SELECT r.tenant_id, r.run_id, r.connection_id, r.dataset FROM amazon.sync_runs r
+            WHERE r.state IN ('queued', 'running', 'retrying') AND r.trigger <> 'import'
+              AND NOT EXISTS (
+                  SELECT 1 FROM platform.jobs j
+                  WHERE j.unique_key = 'inventory-sync:' || lower(r.connection_id::text) || ':' || r.dataset
+                    AND j.state IN ('available', 'scheduled', 'running', 'retryable'))
+            ORDER BY r.queued_at LIMIT 1000
+            """, logger: logger)
+        var found: [AbandonedRun] = []
+        for try await (tenant, run, connection, dataset) in rows.decode((UUID, UUID, UUID, String).self) {
+            found.append(AbandonedRun(tenantID: tenant, runID: run, connectionID: connection, dataset: dataset))
+        }
+        return found
+    }
+
     /// Fails those of `runIDs` still live past their deadline; returns how many.
     static func failOverdue(runIDs: [UUID], now: Date, on db: PostgresConnection, logger: Logger) async throws -> Int {
         let result = try await db.query("""
