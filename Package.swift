@@ -102,6 +102,8 @@ for service in services {
         // Reads the synced Amazon data; the marketplace catalog gives currencies and time zones.
         deps.append("OpsideAmazonData")
         deps.append("OpsideAmazonSPAPI")
+        // MD5 of each claim's content, hashed while staging, so a re-run compares hashes.
+        deps.append(.product(name: "Crypto", package: "swift-crypto"))
     }
     if service.library == "Integrations" {
         // AES-GCM for the refresh tokens the token vault keeps.

@@ -246,6 +246,28 @@ func generate(on connection: PostgresConnection, ledgerRows: Int, orders: Int, f
     }
 }
 
+/// The rules with each claim's JSON (valuation, source ids, explanation) encoded as the store
+/// encodes it, nothing written: how much of a stored detection is encoding.
+func encodedDetection(_ name: String) async throws {
+    let (claims, bytes, wall) = try await withDatabase(name, role: .claimDetector) { database in
+        let engine = ClaimRulesEngine(reader: AmazonDataReader(database: database))
+        let request = DetectionRequest(tenantId: tenant, connectionId: connectionID, marketplaceId: marketplace,
+                                       asOf: CivilDate(daysSince1970: firstDay + spanDays), unitCosts: [sku(1): Money(amountMinor: 900, currency: .usd)])
+        var encoder = OpsideJSONEncoder()
+        encoder.sortedKeys = true
+        let started = ContinuousClock.now
+        var claims = 0, bytes = 0
+        _ = try await engine.detect(request, types: Set(ClaimType.allCases)) { claim in
+            claims += 1
+            bytes += try encoder.encodeToBytes(claim.valuation).count + encoder.encodeToBytes(claim.explanation).count
+                + encoder.encodeToBytes(Dictionary(uniqueKeysWithValues: claim.sourceIds.map { ($0.key.rawValue, $0.value) })).count
+        }
+        return (claims, bytes, seconds(ContinuousClock.now - started))
+    }
+    print(String(format: "whole detection with each claim's JSON encoded: %.2f s wall, %d claims, %.0f MiB of JSON (%.0f bytes a claim)", wall,
+                 claims, Double(bytes) / 1_048_576, Double(bytes) / Double(max(1, claims))))
+}
+
 func detection(_ name: String, types: Set<ClaimType>, label: String) async throws {
     let (claims, wall, peak, timings) = try await withDatabase(name, role: .claimDetector) { database in
         let engine = ClaimRulesEngine(reader: AmazonDataReader(database: database))
@@ -326,6 +348,7 @@ func benchmark() async throws {
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection (every rule)")
     try await detection(name, types: [.warehouseLost, .warehouseDamaged, .disposedUnrequested], label: "FC lost + FC damaged + disposed")
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection, again (warm)")
+    try await encodedDetection(name)
     try await storedDetection(name, label: "detection with every claim written (first run)")
     try await storedDetection(name, label: "detection with every claim written (re-run)")
     if arguments.contains("--keep") {

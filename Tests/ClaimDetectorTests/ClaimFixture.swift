@@ -56,8 +56,23 @@ final class ClaimFixture: Sendable {
         #expect(result.rowsLoaded == lines.count - 1, "\(result.detectedReportType): \(result.rowsLoaded) of \(lines.count - 1) rows")
     }
 
-    /// Runs SQL as superuser: for the data no report file carries yet (Finances events, inbound
-    /// shipments from the Fulfillment Inbound API), inserted as the sync would store them.
+    /// Imports a settlement report (V2 flat file) of `items`: one event per item, however many
+    /// amount lines it has.
+    func importSettlement(_ items: [SellerFiles.SettlementItem], tenant: UUID, connection: UUID) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("settlement-\(UUID().uuidString).txt").path
+        let text = SellerFiles.settlement(items).map { $0.joined(separator: "\t") }.joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await ReportImporter(database: sync, logger: TestEnvironment.logger)
+            .importFile(path: path, tenantID: tenant, connectionID: connection, marketplaceID: Self.marketplace)
+        #expect(result.detectedReportType == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2")
+        #expect(result.rowsQuarantined == 0, "quarantined lines \(result.quarantinedLines)")
+        #expect(result.rowsLoaded == items.count, "\(result.rowsLoaded) events of \(items.count) items")
+    }
+
+    /// Runs SQL as superuser: for the data no report file carries (Finances API events beside a
+    /// settlement file, inbound shipments from the Fulfillment Inbound API), inserted as the sync
+    /// would store them.
     func insertAsSync(_ sql: String) async throws {
         _ = try await database.withSuperuser { connection in
             try await SQLScript.run(sql, on: connection, logger: TestEnvironment.logger)
@@ -66,9 +81,8 @@ final class ClaimFixture: Sendable {
 
     /// A shipment event of the Finances API as inventory-sync stores it: principal and fees in
     /// cents, the fee breakdown as Amazon's `ItemFeeList`.
-    /// `source` nil is the Finances API; a settlement or transaction report names itself.
     func insertShipmentEvent(tenant: UUID, connection: UUID, order: String, sku: String, quantity: Int, postedAt: String,
-                             principalCents: Int, commissionCents: Int, fulfillmentFeeCents: Int, source: String? = nil) async throws {
+                             principalCents: Int, commissionCents: Int, fulfillmentFeeCents: Int) async throws {
         let fees = """
             [{"FeeType":"Commission","FeeAmount":{"CurrencyCode":"USD","CurrencyAmount":\(Self.decimal(-commissionCents))}},\
             {"FeeType":"FBAPerUnitFulfillmentFee","FeeAmount":{"CurrencyCode":"USD","CurrencyAmount":\(Self.decimal(-fulfillmentFeeCents))}}]
@@ -76,20 +90,20 @@ final class ClaimFixture: Sendable {
         try await insertAsSync("""
             INSERT INTO amazon.financial_shipment_events (tenant_id, connection_id, marketplace_id, event_key, occurrence, amazon_order_id,
                 posted_at, seller_sku, order_item_id, quantity, principal_minor, charges_minor, fees_minor, currency, fees, source)
-            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('\(order)\(sku)\(postedAt)\(source ?? "")'), 1, '\(order)', '\(postedAt)',
+            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('\(order)\(sku)\(postedAt)'), 1, '\(order)', '\(postedAt)',
                     '\(sku)', '\(order)-1', \(quantity), \(principalCents), \(principalCents), \(-(commissionCents + fulfillmentFeeCents)), 'USD',
-                    '\(fees)', '\(source ?? "finances_api")');
+                    '\(fees)', 'finances_api');
             """)
     }
 
     /// A refund event of the Finances API as inventory-sync stores it.
     func insertRefundEvent(tenant: UUID, connection: UUID, order: String, sku: String, quantity: Int, postedAt: String,
-                           principalCents: Int, source: String? = nil) async throws {
+                           principalCents: Int) async throws {
         try await insertAsSync("""
             INSERT INTO amazon.financial_refund_events (tenant_id, connection_id, marketplace_id, event_key, occurrence, amazon_order_id,
                 posted_at, seller_sku, quantity, principal_minor, currency, source)
-            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('refund\(order)\(sku)\(postedAt)\(source ?? "")'), 1, '\(order)',
-                    '\(postedAt)', '\(sku)', \(quantity), \(-principalCents), 'USD', '\(source ?? "finances_api")');
+            VALUES ('\(tenant)', '\(connection)', '\(Self.marketplace)', md5('refund\(order)\(sku)\(postedAt)'), 1, '\(order)',
+                    '\(postedAt)', '\(sku)', \(quantity), \(-principalCents), 'USD', 'finances_api');
             """)
     }
 
@@ -129,6 +143,45 @@ final class ClaimFixture: Sendable {
 
 /// Report files as Seller Central writes them.
 enum SellerFiles {
+    /// One order item's sale (`Order`) or refund (`Refund`) in a settlement: its principal and its
+    /// fees, each an amount line (signed as the settlement signs them: a refund's principal is
+    /// negative, its refunded commission too).
+    struct SettlementItem {
+        let kind: String
+        let order: String
+        let sku: String
+        let quantity: Int
+        /// `yyyy-MM-dd HH:mm:ss UTC`, as the settlement writes `posted-date-time`.
+        let posted: String
+        let principalCents: Int
+        let commissionCents: Int
+        let fulfillmentFeeCents: Int
+    }
+
+    /// A settlement report V2: the header, the settlement's summary line, then one line per amount.
+    static func settlement(_ items: [SettlementItem]) -> [[String]] {
+        let header = ["settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+                      "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name", "amount-type",
+                      "amount-description", "amount", "fulfillment-id", "posted-date", "posted-date-time", "order-item-code",
+                      "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased", "promotion-id"]
+        var total = 0
+        var lines: [[String]] = []
+        for (index, item) in items.enumerated() {
+            let sign = item.kind == "Refund" ? 1 : -1  // fees are charged on a sale and given back on a refund
+            let amounts = [("ItemPrice", "Principal", item.principalCents), ("ItemFees", "Commission", sign * item.commissionCents),
+                           ("ItemFees", "FBAPerUnitFulfillmentFee", sign * item.fulfillmentFeeCents)].filter { $0.2 != 0 }
+            for (position, (type, description, cents)) in amounts.enumerated() {
+                total += cents
+                lines.append(["11223344556", "", "", "", "", "", item.kind, item.order, "", "", "", "Amazon.com", type, description,
+                              ClaimFixture.decimal(cents), "AFN", String(item.posted.prefix(10)), item.posted, "OI\(index)", "", "",
+                              item.sku, position == 0 ? String(item.quantity) : "", ""])
+            }
+        }
+        let summary = ["11223344556", "2026-07-15 00:00:00 UTC", "2026-08-29 00:00:00 UTC", "2026-08-30 00:00:00 UTC",
+                       ClaimFixture.decimal(total), "USD"] + Array(repeating: "", count: header.count - 6)
+        return [header, summary] + lines
+    }
+
     static func ledger(_ rows: [(date: String, fnsku: String, sku: String, type: String, reference: String, quantity: Int,
                                  disposition: String, reason: String, unreconciled: String)]) -> [[String]] {
         [["Date", "FNSKU", "ASIN", "MSKU", "Title", "Event Type", "Reference ID", "Quantity", "Fulfillment Center", "Disposition", "Reason",

@@ -180,29 +180,30 @@ import Testing
         let fixture = try await ClaimFixture.start()
         defer { fixture.stop() }
         let tenant = UUID(), connection = UUID()
-        // Refunds: not returned; returned; reimbursed; posted 03:00 UTC (the day before in Los Angeles).
-        for (order, posted) in [("111-0000001-0000001", "2026-08-01T10:00:00Z"), ("111-0000002-0000001", "2026-08-01T10:00:00Z"),
-                                ("111-0000003-0000001", "2026-08-01T10:00:00Z"), ("111-0000004-0000001", "2026-08-02T03:00:00Z")] {
-            try await fixture.insertRefundEvent(tenant: tenant, connection: connection, order: order, sku: "SKU-R", quantity: 2, postedAt: posted,
-                                                principalCents: 5000)
-            try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: order, sku: "SKU-R", quantity: 2,
-                                                  postedAt: "2026-07-20T10:00:00Z", principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600)
+        // The seller's settlement file. Refunds: not returned; returned; reimbursed; posted 03:00 UTC
+        // (the day before in Los Angeles). Each refunded order's sale: $50 for 2 units, $7.50
+        // commission, $6.00 fulfillment fee.
+        var settlement: [SellerFiles.SettlementItem] = []
+        for (order, posted) in [("111-0000001-0000001", "2026-08-01 10:00:00 UTC"), ("111-0000002-0000001", "2026-08-01 10:00:00 UTC"),
+                                ("111-0000003-0000001", "2026-08-01 10:00:00 UTC"), ("111-0000004-0000001", "2026-08-02 03:00:00 UTC")] {
+            settlement.append(.init(kind: "Order", order: order, sku: "SKU-R", quantity: 2, posted: "2026-07-20 10:00:00 UTC",
+                                    principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600))
+            settlement.append(.init(kind: "Refund", order: order, sku: "SKU-R", quantity: 2, posted: posted, principalCents: -5000,
+                                    commissionCents: 150, fulfillmentFeeCents: 0))
         }
-        // The settlement file carries order 1's refund and sale again: each counts once.
+        // A fulfillment fee above the $4.00 the estimated-fees report expects, and one at it.
+        settlement.append(.init(kind: "Order", order: "111-0000011-0000001", sku: "SKU-F", quantity: 2, posted: "2026-08-05 10:00:00 UTC",
+                                principalCents: 4000, commissionCents: 600, fulfillmentFeeCents: 1000))
+        settlement.append(.init(kind: "Order", order: "111-0000012-0000001", sku: "SKU-F", quantity: 1, posted: "2026-08-05 10:00:00 UTC",
+                                principalCents: 2000, commissionCents: 300, fulfillmentFeeCents: 400))
+        try await fixture.importSettlement(settlement, tenant: tenant, connection: connection)
+        // The Finances API returns order 1's refund and sale, and the overcharged sale, again: each counts once.
         try await fixture.insertRefundEvent(tenant: tenant, connection: connection, order: "111-0000001-0000001", sku: "SKU-R", quantity: 2,
-                                            postedAt: "2026-08-01T10:00:00Z", principalCents: 5000, source: "settlement_report")
+                                            postedAt: "2026-08-01T10:00:00Z", principalCents: 5000)
         try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000001-0000001", sku: "SKU-R", quantity: 2,
-                                              postedAt: "2026-07-20T10:00:00Z", principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600,
-                                              source: "settlement_report")
-        // A fulfillment fee above the $4.00 the estimated-fees report expects (in the API and a
-        // settlement file: charged once), and one at it.
-        for source in [nil, "settlement_report"] {
-            try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000011-0000001", sku: "SKU-F", quantity: 2,
-                                                  postedAt: "2026-08-05T10:00:00Z", principalCents: 4000, commissionCents: 600,
-                                                  fulfillmentFeeCents: 1000, source: source)
-        }
-        try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000012-0000001", sku: "SKU-F", quantity: 1,
-                                              postedAt: "2026-08-05T10:00:00Z", principalCents: 2000, commissionCents: 300, fulfillmentFeeCents: 400)
+                                              postedAt: "2026-07-20T10:00:00Z", principalCents: 5000, commissionCents: 750, fulfillmentFeeCents: 600)
+        try await fixture.insertShipmentEvent(tenant: tenant, connection: connection, order: "111-0000011-0000001", sku: "SKU-F", quantity: 2,
+                                              postedAt: "2026-08-05T10:00:00Z", principalCents: 4000, commissionCents: 600, fulfillmentFeeCents: 1000)
         try await fixture.importReport(SellerFiles.estimatedFees([("SKU-F", "X0FEE00001", "20.00", "7.00", "4.00"),
                                                                   ("SKU-R", "X0REF00001", "25.00", "7.00", "3.00")]),
                                        tenant: tenant, connection: connection)

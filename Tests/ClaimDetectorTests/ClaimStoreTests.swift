@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    @Test func runsOfManyBatchesStoreEveryClaimOnceAndAReRunChangesNothing() async throws {
+    @Test func aLargeRunStoresEveryClaimOnceAndAReRunChangesNothing() async throws {
         try await ClaimStack.with { stack in
             let tenant = UUID(), connection = UUID()
             try await stack.seed(tenant: tenant, connection: connection)
@@ -113,6 +113,23 @@ import Testing
             let run = try await stack.detect(tenant, asOf: Self.lossDay.adding(days: 30))
             #expect(run.counts == DetectionCounts())
             #expect(try await stack.claims(tenant).isEmpty)
+        }
+    }
+
+    /// A key the rules emit twice in one run counts once, as its last emission says: owed then
+    /// netted is nothing to keep; netted (never stored) then owed is one new claim.
+    @Test func aKeyEmittedTwiceInARunIsStoredAsItsLastEmissionSays() async throws {
+        try await ClaimStack.with { stack in
+            let tenant = UUID(), connection = UUID()
+            try await stack.seed(tenant: tenant, connection: connection)
+            let owedThenNetted = Claims.lost(connection, reference: "REF-A", on: Self.lossDay)
+            let nettedThenOwed = Claims.lost(connection, reference: "REF-B", units: 3, on: Self.lossDay)
+            stack.detector.script(connection, [owedThenNetted, Claims.netted(nettedThenOwed, reason: "found"),
+                                               Claims.netted(owedThenNetted, reason: "found"), nettedThenOwed])
+            let run = try await stack.detect(tenant, asOf: Self.lossDay.adding(days: 30))
+            #expect(run.counts == DetectionCounts(new: 1))
+            let stored = try await stack.claims(tenant)
+            #expect(stored.map(\.key) == [nettedThenOwed.key] && stored.first?.units == 3)
         }
     }
 

@@ -307,8 +307,10 @@ enum SandboxInventory {
             let status = status(of: shipment, at: caller.now)
             if !ids.isEmpty, !ids.contains(shipment.id) { return false }
             if !statuses.isEmpty, !statuses.contains(status) { return false }
-            if let after, shipment.receivedAt < after { return false }
-            return shipment.created <= before
+            // Amazon filters on when the shipment last changed: a closure ten days after receipt is a change.
+            let updated = lastUpdated(shipment, at: caller.now)
+            if let after, updated < after { return false }
+            return updated <= before
         }
         let page = matching.dropFirst(offset).prefix(50).map { shipment -> [String: Any] in
             [
@@ -325,6 +327,13 @@ enum SandboxInventory {
     static func status(of shipment: InboundShipmentRecord, at now: Date) -> String {
         if now < shipment.receivedAt { return now < shipment.created.addingTimeInterval(86_400) ? "WORKING" : "IN_TRANSIT" }
         return now < closedAt(shipment) ? "RECEIVING" : "CLOSED"
+    }
+
+    /// When the shipment's status last changed by `now`: created (WORKING), a day later
+    /// (IN_TRANSIT), received (RECEIVING), closed (CLOSED).
+    static func lastUpdated(_ shipment: InboundShipmentRecord, at now: Date) -> Date {
+        [shipment.created, shipment.created.addingTimeInterval(86_400), shipment.receivedAt, closedAt(shipment)].filter { $0 <= now }.max()
+            ?? shipment.created
     }
 
     /// A shipment closes ten days after its units were received.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import OpsideCore
@@ -53,8 +54,13 @@ struct ClaimRunApplier: Sendable {
         let counts = try await database.withTransaction(tenant: request.tenantId) { connection in
             try await Self.lockConnection(tenant: request.tenantId, connection: request.connectionId, on: connection, logger: logger)
             let owedBefore = try await Self.owedTotals(request: request, on: connection, logger: logger)
+            let started = ContinuousClock.now
             try await Self.stage(request: request, detector: detector, on: connection, logger: logger)
+            let staged = ContinuousClock.now
             var counts = try await Self.merge(runId: runId, request: request, now: now, on: connection, logger: logger)
+            logger.info("detection merged", metadata: [
+                "run": "\(runId)", "rulesAndStageSeconds": "\(staged - started)", "mergeSeconds": "\(ContinuousClock.now - staged)",
+            ])
             // Claims the rules did not emit this time still move with the day.
             let moved = try await connection.query("""
                 UPDATE claims.claims SET status = CASE WHEN \(request.asOf.description)::date < opens_on THEN 'too_early'
@@ -117,28 +123,42 @@ struct ClaimRunApplier: Sendable {
     /// The stage's columns, in COPY order; `seq` (the emission order) is last.
     static let stageColumns = [
         "claim_key", "claim_type", "owed", "resolution", "fnsku", "sku", "asin", "units", "amount_minor", "currency", "valuation",
-        "clock_started_on", "opens_on", "deadline", "window_status", "source_ids", "explanation", "seq",
+        "clock_started_on", "opens_on", "deadline", "window_status", "source_ids", "explanation", "content_hash", "seq",
     ]
 
-    /// Runs the rules and COPies every claim they emit into the temporary `claim_stage`.
+    /// Runs the rules and COPies the claims they emit into the temporary `claim_stage`, hashing
+    /// each claim's content on the way; a key emitted more than once keeps its last emission. A
+    /// claim with nothing owed whose key was never stored is not staged at all: there is nothing
+    /// to keep or resolve (on a large seller, a third of what the rules emit).
     static func stage(request: DetectionRequest, detector: any ClaimDetecting, on connection: PostgresConnection,
                       logger: Logger) async throws {
+        var stored = Set<String>()
+        let keys = try await connection.query("""
+            SELECT claim_key FROM claims.claims WHERE tenant_id = \(request.tenantId) AND connection_id = \(request.connectionId)
+            """, logger: logger)
+        for try await key in keys.decode(String.self) { stored.insert(key) }
         try await connection.query("""
             CREATE TEMP TABLE claim_stage (
                 claim_key text NOT NULL, claim_type text NOT NULL, owed boolean NOT NULL, resolution text, fnsku text, sku text,
                 asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation jsonb NOT NULL,
                 clock_started_on date NOT NULL, opens_on date NOT NULL, deadline date NOT NULL, window_status text NOT NULL,
-                source_ids jsonb NOT NULL, explanation jsonb NOT NULL, seq bigint NOT NULL
+                source_ids jsonb NOT NULL, explanation jsonb NOT NULL, content_hash text NOT NULL, seq bigint NOT NULL
             ) ON COMMIT DROP
             """, logger: logger)
+        var repeated = false
         try await connection.copyFrom(table: "claim_stage", columns: stageColumns, logger: logger) { writer in
             var encoder = CopyTextEncoder()
             var sequence = 0
+            var keys = Set<String>()
             try await detector.detect(request) { detected in
                 guard detected.connectionId == request.connectionId, detected.marketplaceId == request.marketplaceId else {
                     throw ClaimStoreError.claimOutsideRun(key: detected.key)
                 }
+                let first = !keys.contains(detected.key)
+                // Skipped only when no earlier emission of the key was staged: the last emission wins.
+                guard detected.isOwed || stored.contains(detected.key) || !first else { return }
                 sequence += 1
+                if first { keys.insert(detected.key) } else { repeated = true }
                 encoder.append(try stageFields(detected, request: request))
                 encoder.endRow(sequence: sequence)
                 if encoder.buffer.readableBytes >= 256 << 10 {
@@ -148,86 +168,107 @@ struct ClaimRunApplier: Sendable {
             }
             if encoder.buffer.readableBytes > 0 { try await writer.write(encoder.buffer) }
         }
+        if repeated {
+            try await connection.query("""
+                DELETE FROM claim_stage s USING (SELECT claim_key, max(seq) AS last FROM claim_stage GROUP BY claim_key HAVING count(*) > 1) d
+                WHERE s.claim_key = d.claim_key AND s.seq < d.last
+                """, logger: logger)
+        }
+        try await connection.query("ANALYZE claim_stage", logger: logger)
     }
 
-    /// One emitted claim as the stage's text fields (without `seq`).
+    /// One emitted claim as the stage's text fields (without `seq`): the content fields, then
+    /// their MD5, which is what a re-run compares.
     static func stageFields(_ detected: DetectedClaim, request: DetectionRequest) throws -> [String?] {
         let window = request.windows.window(for: detected.type, marketplaceId: detected.marketplaceId)
         let opensOn = window.opens(clockStarted: detected.clockStartedOn)
         let deadline = window.deadline(clockStarted: detected.clockStartedOn)
         let sourceIds = Dictionary(uniqueKeysWithValues: detected.sourceIds.map { ($0.key.rawValue, $0.value) })
         func json(_ value: some Encodable) throws -> String { String(decoding: try ClaimJSON.encoder.encodeToBytes(value), as: UTF8.self) }
+        let content: [String?] = [
+            detected.type.rawValue, detected.fnsku, detected.sku, detected.asin, String(detected.units), String(detected.amount.amountMinor),
+            detected.amount.currency.code, try json(detected.valuation), detected.clockStartedOn.description, opensOn.description,
+            deadline.description, try json(sourceIds), try json(detected.explanation),
+        ]
         return [
-            detected.key, detected.type.rawValue, detected.isOwed ? "t" : "f", detected.resolution, detected.fnsku, detected.sku, detected.asin,
-            String(detected.units), String(detected.amount.amountMinor), detected.amount.currency.code, try json(detected.valuation),
-            detected.clockStartedOn.description, opensOn.description, deadline.description,
-            windowStatus(opensOn: opensOn, deadline: deadline, asOf: request.asOf).rawValue, try json(sourceIds), try json(detected.explanation),
+            detected.key, content[0], detected.isOwed ? "t" : "f", detected.resolution, content[1], content[2], content[3], content[4],
+            content[5], content[6], content[7], content[8], content[9], content[10],
+            windowStatus(opensOn: opensOn, deadline: deadline, asOf: request.asOf).rawValue, content[11], content[12], contentHash(content),
         ]
     }
 
-    /// What a claim's rules-given content hashes to: a re-run compares hashes, not JSON.
-    static let contentHash = """
-        md5(concat_ws(chr(31), claim_type, fnsku, sku, asin, units::text, amount_minor::text, currency, valuation::text,
-                      clock_started_on::text, opens_on::text, deadline::text, source_ids::text, explanation::text))
-        """
+    /// The MD5 (hex) of a claim's content fields, each followed by U+001F (NULL as `\N`).
+    static func contentHash(_ fields: [String?]) -> String {
+        var md5 = Insecure.MD5()
+        let separator: [UInt8] = [0x1F], null: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "N")]
+        for field in fields {
+            if var field { field.withUTF8 { md5.update(bufferPointer: UnsafeRawBufferPointer($0)) } } else { md5.update(data: null) }
+            md5.update(data: separator)
+        }
+        let hex = HexDigits.lowercase
+        return String(decoding: md5.finalize().flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
 
-    /// Merges the stage into the stored claims and returns what changed. Each key counts once, as
-    /// its last emission says. What a stored claim becomes: a dismissed claim stays dismissed (its
-    /// numbers still update); an owed claim takes its window's status, reopening if it was
-    /// resolved; a claim no longer owed is resolved with the rules' reason. An emitted claim with
-    /// nothing owed that was never stored is not kept.
+    /// Merges the stage into the stored claims and returns what changed. What a stored claim
+    /// becomes: a dismissed claim stays dismissed (its numbers still update); an owed claim takes
+    /// its window's status, reopening if it was resolved; a claim no longer owed is resolved with
+    /// the rules' reason. An emitted claim with nothing owed that was never stored is not kept.
+    /// The decisions are a narrow table beside the stage; the stage's content is read once, by
+    /// the statement that writes it.
     static func merge(runId: UUID, request: DetectionRequest, now: Date, on connection: PostgresConnection,
                       logger: Logger) async throws -> DetectionCounts {
         try await connection.query("""
             CREATE TEMP TABLE claim_decided ON COMMIT DROP AS
-            WITH emitted AS (
-                SELECT DISTINCT ON (claim_key) *, \(unescaped: contentHash) AS content_hash
-                FROM claim_stage ORDER BY claim_key, seq DESC
-            ), decided AS (
-                SELECT e.*, c.claim_id AS stored_id, c.status AS stored_status, c.resolution_reason AS stored_resolution,
-                       c.content_hash IS DISTINCT FROM e.content_hash AS content_changed,
-                       CASE WHEN c.claim_id IS NULL THEN CASE WHEN e.owed THEN 'insert' ELSE 'skip' END
+            WITH decided AS (
+                SELECT s.claim_key, c.claim_id AS stored_id, c.status AS stored_status, c.resolution_reason AS stored_resolution,
+                       c.content_hash IS DISTINCT FROM s.content_hash AS content_changed,
+                       CASE WHEN c.claim_id IS NULL THEN CASE WHEN s.owed THEN 'insert' ELSE 'skip' END
                             WHEN c.status = 'dismissed' THEN 'keep'
-                            WHEN e.owed AND c.status = 'resolved' THEN 'reopen'
-                            WHEN e.owed OR c.status = 'resolved' THEN 'keep'
+                            WHEN s.owed AND c.status = 'resolved' THEN 'reopen'
+                            WHEN s.owed OR c.status = 'resolved' THEN 'keep'
                             ELSE 'resolve' END AS action,
-                       CASE WHEN c.claim_id IS NULL THEN e.window_status
+                       CASE WHEN c.claim_id IS NULL THEN s.window_status
                             WHEN c.status = 'dismissed' THEN 'dismissed'
-                            WHEN e.owed THEN e.window_status
+                            WHEN s.owed THEN s.window_status
                             ELSE 'resolved' END AS new_status,
                        CASE WHEN c.claim_id IS NULL THEN NULL
                             WHEN c.status = 'dismissed' THEN c.resolution_reason
-                            WHEN e.owed AND c.status = 'resolved' THEN NULL
-                            WHEN e.owed THEN c.resolution_reason
-                            WHEN c.status = 'resolved' THEN coalesce(e.resolution, c.resolution_reason)
-                            ELSE coalesce(e.resolution, 'nothing owed any more') END AS new_resolution
-                FROM emitted e
+                            WHEN s.owed AND c.status = 'resolved' THEN NULL
+                            WHEN s.owed THEN c.resolution_reason
+                            WHEN c.status = 'resolved' THEN coalesce(s.resolution, c.resolution_reason)
+                            ELSE coalesce(s.resolution, 'nothing owed any more') END AS new_resolution
+                FROM claim_stage s
                 LEFT JOIN claims.claims c ON c.tenant_id = \(request.tenantId) AND c.connection_id = \(request.connectionId)
-                                         AND c.claim_key = e.claim_key
+                                         AND c.claim_key = s.claim_key
             )
-            SELECT *, action IN ('resolve', 'reopen') OR (action = 'keep' AND (content_changed OR new_status <> stored_status
+            SELECT claim_key, stored_id, action, new_status, new_resolution,
+                   action IN ('resolve', 'reopen') OR (action = 'keep' AND (content_changed OR new_status <> stored_status
                                                        OR new_resolution IS DISTINCT FROM stored_resolution)) AS changed
             FROM decided
             """, logger: logger)
         try await connection.query("ANALYZE claim_decided", logger: logger)
+
         try await connection.query("""
             INSERT INTO claims.claims (claim_id, tenant_id, connection_id, marketplace_id, claim_key, claim_type, status, fnsku, sku, asin,
                 units, amount_minor, currency, valuation, clock_started_on, opens_on, deadline, source_ids, explanation, content_hash,
                 first_detected_at, last_detected_at, run_id)
-            SELECT gen_random_uuid(), \(request.tenantId), \(request.connectionId), \(request.marketplaceId), d.claim_key, d.claim_type,
-                d.new_status, d.fnsku, d.sku, d.asin, d.units, d.amount_minor, d.currency, d.valuation, d.clock_started_on, d.opens_on,
-                d.deadline, d.source_ids, d.explanation, d.content_hash, \(now), \(now), \(runId)
-            FROM claim_decided d WHERE d.action = 'insert' ORDER BY d.claim_key
+            SELECT gen_random_uuid(), \(request.tenantId), \(request.connectionId), \(request.marketplaceId), s.claim_key, s.claim_type,
+                d.new_status, s.fnsku, s.sku, s.asin, s.units, s.amount_minor, s.currency, s.valuation, s.clock_started_on, s.opens_on,
+                s.deadline, s.source_ids, s.explanation, s.content_hash, \(now), \(now), \(runId)
+            FROM claim_decided d JOIN claim_stage s ON s.claim_key = d.claim_key
+            WHERE d.action = 'insert'
             """, logger: logger)
+
         try await connection.query("""
-            UPDATE claims.claims c SET status = d.new_status, resolution_reason = d.new_resolution, claim_type = d.claim_type,
-                fnsku = d.fnsku, sku = d.sku, asin = d.asin, units = d.units, amount_minor = d.amount_minor, currency = d.currency,
-                valuation = d.valuation, clock_started_on = d.clock_started_on, opens_on = d.opens_on, deadline = d.deadline,
-                source_ids = d.source_ids, explanation = d.explanation, content_hash = d.content_hash,
+            UPDATE claims.claims c SET status = d.new_status, resolution_reason = d.new_resolution, claim_type = s.claim_type,
+                fnsku = s.fnsku, sku = s.sku, asin = s.asin, units = s.units, amount_minor = s.amount_minor, currency = s.currency,
+                valuation = s.valuation, clock_started_on = s.clock_started_on, opens_on = s.opens_on, deadline = s.deadline,
+                source_ids = s.source_ids, explanation = s.explanation, content_hash = s.content_hash,
                 resolved_at = CASE d.action WHEN 'resolve' THEN \(now) WHEN 'reopen' THEN NULL ELSE c.resolved_at END,
                 reopened_at = CASE d.action WHEN 'reopen' THEN \(now) ELSE c.reopened_at END,
                 last_detected_at = \(now), run_id = \(runId)
-            FROM claim_decided d WHERE c.claim_id = d.stored_id AND d.changed
+            FROM claim_decided d JOIN claim_stage s ON s.claim_key = d.claim_key
+            WHERE c.claim_id = d.stored_id AND d.changed
             """, logger: logger)
         // An unchanged claim is only marked seen by this run: rewriting its JSON made a re-run of a
         // large seller slower than its first run.
@@ -236,9 +277,7 @@ struct ClaimRunApplier: Sendable {
             FROM claim_decided d WHERE c.claim_id = d.stored_id AND NOT d.changed
             """, logger: logger)
         var counts = DetectionCounts()
-        let rows = try await connection.query("""
-            SELECT action, changed, count(*) FROM claim_decided GROUP BY 1, 2
-            """, logger: logger)
+        let rows = try await connection.query("SELECT action, changed, count(*) FROM claim_decided GROUP BY 1, 2", logger: logger)
         for try await (action, changed, count) in rows.decode((String, Bool, Int64).self) {
             switch (action, changed) {
             case ("insert", _): counts.new += Int(count)
