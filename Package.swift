@@ -104,6 +104,8 @@ for service in services {
         deps.append("OpsideAmazonSPAPI")
         // MD5 of each claim's content, hashed while staging, so a re-run compares hashes.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
+        // A bounded channel: the next pass's read runs while the current one is netted.
+        deps.append(.product(name: "AsyncAlgorithms", package: "swift-async-algorithms"))
     }
     if service.library == "Integrations" {
         // AES-GCM for the refresh tokens the token vault keeps.
@@ -163,6 +165,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP over HTTP only: the gRPC exporter would pull in grpc-swift for nothing.

@@ -1,5 +1,6 @@
 import ClaimDetector
 import Foundation
+import OpsideAmazonData
 import OpsideCore
 import OpsideTesting
 import Testing
@@ -289,5 +290,33 @@ import Testing
         #expect(withSellerFee.one(.feeOvercharge, "111-0000011-0000001")?.amount == Self.dollars(400))
         let corrected = try #require(withSellerFee.one(.feeOvercharge, "111-0000012-0000001"))
         #expect(corrected.amount == Self.dollars(0) && corrected.resolution != nil, "\(corrected.explanation.summary)")
+    }
+
+    /// The next pass's read runs ahead while a pass is netted. When the run stops (here the
+    /// caller's emit throws on the first claim), that read stops too: no query or transaction of
+    /// claim-detector's role is left open waiting for rows nobody will take.
+    @Test func aRunThatStopsEndsTheReadRunningAhead() async throws {
+        let fixture = try await ClaimFixture.start()
+        defer { fixture.stop() }
+        let tenant = UUID(), connection = UUID()
+        try await Self.loadInventoryCase(fixture, tenant: tenant, connection: connection)
+        // More refunds than one batch of the read ahead, so that read waits inside its transaction.
+        let refunds = (0..<1_500).map { index in
+            SellerFiles.SettlementItem(kind: "Refund", order: "112-\(String(1_000_000 + index))-0000001", sku: "SKU-R", quantity: 1,
+                                       posted: "2026-09-01 10:00:00 UTC", principalCents: -2000, commissionCents: 300, fulfillmentFeeCents: 0)
+        }
+        try await fixture.importSettlement(refunds, tenant: tenant, connection: connection)
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            _ = try await ClaimRulesEngine(reader: AmazonDataReader(database: fixture.claims)).detect(
+                DetectionRequest(tenantId: tenant, connectionId: connection, marketplaceId: ClaimFixture.marketplace, asOf: Self.september20),
+                types: Set(ClaimType.allCases)) { _ in throw Stop() }
+        }
+        let openTransactions = """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE usename = 'opside_claim_detector' AND datname = current_database() AND state <> 'idle'
+            """
+        let closed = try await eventually(timeout: .seconds(10)) { try await fixture.database.count(openTransactions) == 0 }
+        #expect(closed, "the read running ahead ended its transaction")
     }
 }

@@ -6,9 +6,11 @@ import OpsideCore
 ///
 /// Each group of rules is one read (`AmazonDataReader`'s evidence reads) that filters, joins and
 /// aggregates in PostgreSQL, streamed row by row; the netting happens here, per FNSKU or per
-/// order, so memory is one FNSKU's rows whatever the size of the seller's history. Nothing reads
-/// the wall clock: a run for a given `asOf` and the same data emits the same claims, in the same
-/// order.
+/// order, so memory is one FNSKU's rows whatever the size of the seller's history. While one pass
+/// is netted, the next pass's read already runs (`PrefetchedRows`): PostgreSQL and Swift work at
+/// once, on two connections, and the claims still come out one pass after the other. Nothing
+/// reads the wall clock: a run for a given `asOf` and the same data emits the same claims, in the
+/// same order.
 public struct ClaimRulesEngine: ClaimDetecting {
     /// The reads the rules are grouped into, in the order a run performs them.
     public enum Pass: String, CaseIterable, Sendable {
@@ -63,72 +65,103 @@ public struct ClaimRulesEngine: ClaimDetecting {
     public func detect(_ request: DetectionRequest, types: Set<ClaimType>,
                        emit: (DetectedClaim) async throws -> Void) async throws -> [PassTiming] {
         let context = try DetectionContext(request: request)
+        let passes = Pass.allCases.filter { !$0.types.isDisjoint(with: types) }
         var timings: [PassTiming] = []
-        for pass in Pass.allCases where !pass.types.isDisjoint(with: types) {
+        var next = passes.first.map { start($0, context: context, types: types) }
+        defer { next?.cancel() }
+        for (index, pass) in passes.enumerated() {
+            guard let current = next else { break }
+            // The next pass's read starts now, while this one is netted.
+            next = index + 1 < passes.count ? start(passes[index + 1], context: context, types: types) : nil
             let meter = PassMeter(types: types)
             let started = ContinuousClock.now
-            try await run(pass, context: context, types: types, meter: meter, emit: emit)
+            do {
+                try await current.run(meter, emit)
+            } catch {
+                // Its read may still be sending (the rules or the emit failed): stop it too.
+                current.cancel()
+                throw error
+            }
             timings.append(PassTiming(pass: pass, wall: ContinuousClock.now - started, swift: meter.swift, rowsRead: meter.rows,
                                       claimsEmitted: meter.claims))
         }
         return timings
     }
 
-    private func run(_ pass: Pass, context: DetectionContext, types: Set<ClaimType>, meter: PassMeter,
-                     emit: (DetectedClaim) async throws -> Void) async throws {
+    /// A pass whose read has started: `run` nets its rows and emits its claims.
+    private struct StartedPass {
+        let run: (PassMeter, (DetectedClaim) async throws -> Void) async throws -> Void
+        let cancel: () -> Void
+
+        init<Row>(_ rows: PrefetchedRows<Row>, run: @escaping (PrefetchedRows<Row>, PassMeter, (DetectedClaim) async throws -> Void) async throws -> Void) {
+            self.run = { meter, emit in try await run(rows, meter, emit) }
+            self.cancel = { rows.cancel() }
+        }
+    }
+
+    private func start(_ pass: Pass, context: DetectionContext, types: Set<ClaimType>) -> StartedPass {
         let scope = context.scope
+        let reader = self.reader
         let orders = OrderRules(context: context)
         switch pass {
         case .inventory:
+            let includeInbound = types.contains(.inboundShortage)
             let rules = InventoryRules(context: context, types: types.intersection(InventoryRules.types))
-            var fnsku: String?
-            var group: [InventoryEvidenceRow] = []
-            try await reader.inventoryEvidence(scope, includeInbound: types.contains(.inboundShortage)) { row in
-                try await meter.measure {
-                    if row.fnsku != fnsku, let current = fnsku {
-                        try await rules.detect(fnsku: current, rows: group) { try await meter.emitted($0, emit) }
-                        group.removeAll(keepingCapacity: true)
+            return StartedPass(PrefetchedRows { try await reader.inventoryEvidence(scope, includeInbound: includeInbound, $0) }) { rows, meter, emit in
+                var fnsku: String?
+                var group: [InventoryEvidenceRow] = []
+                try await rows.forEach { row in
+                    try await meter.measure {
+                        if row.fnsku != fnsku, let current = fnsku {
+                            try await rules.detect(fnsku: current, rows: group) { try await meter.emitted($0, emit) }
+                            group.removeAll(keepingCapacity: true)
+                        }
+                        fnsku = row.fnsku
+                        group.append(row)
                     }
-                    fnsku = row.fnsku
-                    group.append(row)
+                }
+                if let current = fnsku {
+                    try await rules.detect(fnsku: current, rows: group) { try await meter.emitted($0, emit) }
                 }
             }
-            if let current = fnsku {
-                try await rules.detect(fnsku: current, rows: group) { try await meter.emitted($0, emit) }
-            }
         case .refunds:
-            try await reader.refundEvidence(scope) { row in
-                try await meter.measure { try await meter.emitted(orders.refund(row), emit) }
+            return StartedPass(PrefetchedRows { try await reader.refundEvidence(scope, $0) }) { rows, meter, emit in
+                try await rows.forEach { row in try await meter.measure { try await meter.emitted(orders.refund(row), emit) } }
             }
         case .returns:
-            try await reader.returnEvidence(scope) { row in
-                try await meter.measure { try await meter.emitted(orders.returned(row), emit) }
+            return StartedPass(PrefetchedRows { try await reader.returnEvidence(scope, $0) }) { rows, meter, emit in
+                try await rows.forEach { row in try await meter.measure { try await meter.emitted(orders.returned(row), emit) } }
             }
         case .replacements:
-            try await reader.replacementEvidence(scope) { row in
-                try await meter.measure { try await meter.emitted(orders.replacement(row), emit) }
+            return StartedPass(PrefetchedRows { try await reader.replacementEvidence(scope, $0) }) { rows, meter, emit in
+                try await rows.forEach { row in try await meter.measure { try await meter.emitted(orders.replacement(row), emit) } }
             }
         case .removals:
-            var reimbursements: [RemovalReimbursementRow] = []
-            try await reader.removalReimbursements(scope) { reimbursements.append($0) }
-            var rule = RemovalRule(context: context, reimbursements: reimbursements)
-            try await reader.removalEvidence(scope) { row in
-                try await meter.measure {
-                    if let claim = rule.claim(row) { try await meter.emitted(claim, emit) }
+            return StartedPass(PrefetchedRows { try await reader.removalEvidence(scope, $0) }) { rows, meter, emit in
+                var reimbursements: [RemovalReimbursementRow] = []
+                try await reader.removalReimbursements(scope) { reimbursements.append($0) }
+                var rule = RemovalRule(context: context, reimbursements: reimbursements)
+                try await rows.forEach { row in
+                    try await meter.measure {
+                        if let claim = rule.claim(row) { try await meter.emitted(claim, emit) }
+                    }
                 }
             }
         case .underpayments:
             let rule = UnderpaymentRule(context: context)
-            try await reader.cashReimbursements(scope) { row in
-                try await meter.measure {
-                    if let claim = rule.audit(row) { try await meter.emitted(claim, emit) }
+            return StartedPass(PrefetchedRows { try await reader.cashReimbursements(scope, $0) }) { rows, meter, emit in
+                try await rows.forEach { row in
+                    try await meter.measure {
+                        if let claim = rule.audit(row) { try await meter.emitted(claim, emit) }
+                    }
                 }
             }
         case .fees:
             var sellerFees: [String: Int64] = [:]
             for (sku, fee) in context.request.expectedFulfillmentFees where fee.currency == context.currency { sellerFees[sku] = fee.amountMinor }
-            try await reader.feeOvercharges(scope, sellerFees: sellerFees) { row in
-                try await meter.measure { try await meter.emitted(orders.feeOvercharge(row), emit) }
+            let fees = sellerFees
+            return StartedPass(PrefetchedRows { try await reader.feeOvercharges(scope, sellerFees: fees, $0) }) { rows, meter, emit in
+                try await rows.forEach { row in try await meter.measure { try await meter.emitted(orders.feeOvercharge(row), emit) } }
             }
         }
     }
