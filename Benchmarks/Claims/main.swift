@@ -291,10 +291,13 @@ func detection(_ name: String, types: Set<ClaimType>, label: String) async throw
 /// store in the run's transaction (`ClaimDetection`, what the API, the jobs and `opside detect` call).
 func storedDetection(_ name: String, label: String) async throws {
     let (run, wall, peak) = try await withDatabase(name, role: .claimDetector) { database in
+        // Info level: the run's own log line says how long the rules with staging and the merge took.
+        var detectionLogger = Logger(label: "claim-detector")
+        detectionLogger.logLevel = .info
         let parts = ClaimDetectorService.Parts(
-            database: database, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: logger),
+            database: database, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: detectionLogger),
             detector: ClaimRulesEngine(reader: AmazonDataReader(database: database)), clocks: .system,
-            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: logger)
+            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: detectionLogger)
         PeakMemory.reset()
         let started = ContinuousClock.now
         let run = try await parts.detection.detect(tenant: tenant, connection: connectionID, asOf: CivilDate(daysSince1970: firstDay + spanDays),

@@ -57,10 +57,11 @@ struct ClaimRunApplier: Sendable {
             let started = ContinuousClock.now
             try await Self.stage(request: request, detector: detector, on: connection, logger: logger)
             let staged = ContinuousClock.now
-            var counts = try await Self.merge(runId: runId, request: request, now: now, on: connection, logger: logger)
-            logger.info("detection merged", metadata: [
-                "run": "\(runId)", "rulesAndStageSeconds": "\(staged - started)", "mergeSeconds": "\(ContinuousClock.now - staged)",
-            ])
+            var steps: [String: Duration] = ["rulesAndStage": staged - started]
+            var counts = try await Self.merge(runId: runId, request: request, now: now, steps: &steps, on: connection, logger: logger)
+            var metadata: Logger.Metadata = ["run": "\(runId)"]
+            for (step, duration) in steps { metadata[step] = "\(duration)" }
+            logger.info("detection merged", metadata: metadata)
             // Claims the rules did not emit this time still move with the day.
             let moved = try await connection.query("""
                 UPDATE claims.claims SET status = CASE WHEN \(request.asOf.description)::date < opens_on THEN 'too_early'
@@ -126,8 +127,9 @@ struct ClaimRunApplier: Sendable {
         "clock_started_on", "opens_on", "deadline", "window_status", "source_ids", "explanation", "content_hash", "seq",
     ]
 
-    /// Runs the rules and COPies the claims they emit into the temporary `claim_stage`, hashing
-    /// each claim's content on the way; a key emitted more than once keeps its last emission. A
+    /// Runs the rules and COPies the claims they emit into the temporary `claim_stage` (the JSON
+    /// as text: only what is written is parsed, an unchanged claim's never), hashing each claim's
+    /// content on the way; a key emitted more than once keeps its last emission. A
     /// claim with nothing owed whose key was never stored is not staged at all: there is nothing
     /// to keep or resolve (on a large seller, a third of what the rules emit).
     static func stage(request: DetectionRequest, detector: any ClaimDetecting, on connection: PostgresConnection,
@@ -140,9 +142,9 @@ struct ClaimRunApplier: Sendable {
         try await connection.query("""
             CREATE TEMP TABLE claim_stage (
                 claim_key text NOT NULL, claim_type text NOT NULL, owed boolean NOT NULL, resolution text, fnsku text, sku text,
-                asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation jsonb NOT NULL,
+                asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation text NOT NULL,
                 clock_started_on date NOT NULL, opens_on date NOT NULL, deadline date NOT NULL, window_status text NOT NULL,
-                source_ids jsonb NOT NULL, explanation jsonb NOT NULL, content_hash text NOT NULL, seq bigint NOT NULL
+                source_ids text NOT NULL, explanation text NOT NULL, content_hash text NOT NULL, seq bigint NOT NULL
             ) ON COMMIT DROP
             """, logger: logger)
         var repeated = false
@@ -215,8 +217,14 @@ struct ClaimRunApplier: Sendable {
     /// the rules' reason. An emitted claim with nothing owed that was never stored is not kept.
     /// The decisions are a narrow table beside the stage; the stage's content is read once, by
     /// the statement that writes it.
-    static func merge(runId: UUID, request: DetectionRequest, now: Date, on connection: PostgresConnection,
+    static func merge(runId: UUID, request: DetectionRequest, now: Date, steps: inout [String: Duration], on connection: PostgresConnection,
                       logger: Logger) async throws -> DetectionCounts {
+        var mark = ContinuousClock.now
+        func step(_ name: String) {
+            let now = ContinuousClock.now
+            steps[name] = now - mark
+            mark = now
+        }
         try await connection.query("""
             CREATE TEMP TABLE claim_decided ON COMMIT DROP AS
             WITH decided AS (
@@ -247,35 +255,39 @@ struct ClaimRunApplier: Sendable {
             FROM decided
             """, logger: logger)
         try await connection.query("ANALYZE claim_decided", logger: logger)
+        step("decide")
 
         try await connection.query("""
             INSERT INTO claims.claims (claim_id, tenant_id, connection_id, marketplace_id, claim_key, claim_type, status, fnsku, sku, asin,
                 units, amount_minor, currency, valuation, clock_started_on, opens_on, deadline, source_ids, explanation, content_hash,
                 first_detected_at, last_detected_at, run_id)
             SELECT gen_random_uuid(), \(request.tenantId), \(request.connectionId), \(request.marketplaceId), s.claim_key, s.claim_type,
-                d.new_status, s.fnsku, s.sku, s.asin, s.units, s.amount_minor, s.currency, s.valuation, s.clock_started_on, s.opens_on,
-                s.deadline, s.source_ids, s.explanation, s.content_hash, \(now), \(now), \(runId)
+                d.new_status, s.fnsku, s.sku, s.asin, s.units, s.amount_minor, s.currency, s.valuation::jsonb, s.clock_started_on, s.opens_on,
+                s.deadline, s.source_ids::jsonb, s.explanation::jsonb, s.content_hash, \(now), \(now), \(runId)
             FROM claim_decided d JOIN claim_stage s ON s.claim_key = d.claim_key
             WHERE d.action = 'insert'
             """, logger: logger)
+        step("insert")
 
         try await connection.query("""
             UPDATE claims.claims c SET status = d.new_status, resolution_reason = d.new_resolution, claim_type = s.claim_type,
                 fnsku = s.fnsku, sku = s.sku, asin = s.asin, units = s.units, amount_minor = s.amount_minor, currency = s.currency,
-                valuation = s.valuation, clock_started_on = s.clock_started_on, opens_on = s.opens_on, deadline = s.deadline,
-                source_ids = s.source_ids, explanation = s.explanation, content_hash = s.content_hash,
+                valuation = s.valuation::jsonb, clock_started_on = s.clock_started_on, opens_on = s.opens_on, deadline = s.deadline,
+                source_ids = s.source_ids::jsonb, explanation = s.explanation::jsonb, content_hash = s.content_hash,
                 resolved_at = CASE d.action WHEN 'resolve' THEN \(now) WHEN 'reopen' THEN NULL ELSE c.resolved_at END,
                 reopened_at = CASE d.action WHEN 'reopen' THEN \(now) ELSE c.reopened_at END,
                 last_detected_at = \(now), run_id = \(runId)
             FROM claim_decided d JOIN claim_stage s ON s.claim_key = d.claim_key
             WHERE c.claim_id = d.stored_id AND d.changed
             """, logger: logger)
+        step("update")
         // An unchanged claim is only marked seen by this run: rewriting its JSON made a re-run of a
         // large seller slower than its first run.
         try await connection.query("""
             UPDATE claims.claims c SET last_detected_at = \(now), run_id = \(runId)
             FROM claim_decided d WHERE c.claim_id = d.stored_id AND NOT d.changed
             """, logger: logger)
+        step("markSeen")
         var counts = DetectionCounts()
         let rows = try await connection.query("SELECT action, changed, count(*) FROM claim_decided GROUP BY 1, 2", logger: logger)
         for try await (action, changed, count) in rows.decode((String, Bool, Int64).self) {

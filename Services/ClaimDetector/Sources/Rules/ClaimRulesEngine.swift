@@ -12,16 +12,17 @@ import OpsideCore
 /// reads the wall clock: a run for a given `asOf` and the same data emits the same claims, in the
 /// same order.
 public struct ClaimRulesEngine: ClaimDetecting {
-    /// The reads the rules are grouped into, in the order a run performs them.
+    /// The reads the rules are grouped into, in the order a run performs them: the two heaviest
+    /// reads first, so the fee read runs while the inventory is netted.
     public enum Pass: String, CaseIterable, Sendable {
         /// Warehouse lost, warehouse damaged, disposed without request, inbound shortage, reversals.
         case inventory
+        case fees
         case refunds
         case returns
         case replacements
         case removals
         case underpayments
-        case fees
 
         var types: Set<ClaimType> {
             switch self {
