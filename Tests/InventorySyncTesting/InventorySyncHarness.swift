@@ -214,8 +214,12 @@ public final class RunningInventorySync: Sendable {
     public static func start(database: TestDatabase, sandbox: InventorySyncSandbox, tokens: any AmazonAccessTokenSource,
                       overrides: [String: String] = [:]) async throws -> RunningInventorySync {
         let port = try TestEnvironment.freePort()
-        let reader = try await testConfiguration(service: .inventorySync, database: database, port: port,
-                                                 overrides: fastSettings(sandbox: sandbox).merging(overrides) { $1 })
+        // In-process, the service shares the test run's two cooperative threads with every other suite:
+        // a CPU-bound moment elsewhere can delay its lease renewals by seconds, and a 4-second lease would
+        // have a live worker's job rescued and, after three such rescues, discarded. No in-process test
+        // relies on a lease lapsing (the resume test kills a real process, with the short lease).
+        let settings = fastSettings(sandbox: sandbox).merging(["sync.leaseSeconds": "20"]) { $1 }.merging(overrides) { $1 }
+        let reader = try await testConfiguration(service: .inventorySync, database: database, port: port, overrides: settings)
         let app = try await InventorySyncService.buildApplication(reader: reader, accessTokens: tokens, amazonClock: sandbox.clock)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
         let task = Task { try await group.run() }

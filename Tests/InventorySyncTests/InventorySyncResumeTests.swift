@@ -15,7 +15,6 @@ import Testing
         let database = try await TestDatabase.create()
         let sandbox = try await InventorySyncSandbox.start()
         let tokens = SandboxAccessTokenSource(sandbox: sandbox)
-        try await sandbox.freezeClock()
         let seller = try await sandbox.createSeller(seed: 4501, skus: 3, months: 6)
         let tenant = UUID(), connection = UUID()
         tokens.register(connectionID: connection, tenantID: tenant, seller: seller)
