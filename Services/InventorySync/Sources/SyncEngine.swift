@@ -58,11 +58,15 @@ public final class SyncEngine: Sendable {
         let attemptStarted = Date()
         do {
             try await execute(arguments)
-        } catch is CancellationError {
+        } catch is CancellationError where Task.isCancelled {
+            // The job itself was cancelled (by request, or at shutdown): the queue decides what follows.
             throw CancellationError()
         } catch let outcome as JobOutcome {
             throw outcome
         } catch {
+            // Anything else, a CancellationError raised inside a call while this job was not cancelled
+            // included, is recorded on the run: left unrecorded, the queue retried and then discarded
+            // the job while its run stayed `running`.
             let failure = SyncFailure.classify(error)
             var log = logger
             log[metadataKey: "run"] = "\(arguments.runID)"
