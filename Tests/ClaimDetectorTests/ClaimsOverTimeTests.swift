@@ -35,19 +35,11 @@ import Testing
 
     @Test func storedClaimsFollowTheGroundTruthAsTheSandboxClockMoves() async throws {
         let database = try await ClaimStack.migrated()
-        let sandbox = try await InventorySyncSandbox.start()
-        try await sandbox.freezeClock()
-        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
-        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
-        let claims = Database(settings: database.settings(for: .claimDetector), logger: TestEnvironment.logger)
-        let client = Task { await claims.client.run() }
-        defer {
-            client.cancel()
-            Task { await service.stop(); await sandbox.stop() }
-        }
-        let seller = try await sandbox.createSeller(seed: 31, skus: 20, months: 8)
+        let stack = try await SandboxSync.start(database: database)
+        defer { stack.stop() }
+        let (sandbox, service, claims) = (stack.sandbox, stack.service, stack.claims)
         let tenant = UUID(), connection = UUID()
-        tokens.register(connectionID: connection, tenantID: tenant, seller: seller)
+        let seller = try await stack.connectSeller(seed: 31, skus: 20, months: 8, tenant: tenant, connection: connection)
         // claim-detector's parts on the sandbox's clock: "today" is the sandbox's day.
         let parts = ClaimDetectorService.Parts(
             database: claims, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: TestEnvironment.logger),
@@ -59,7 +51,7 @@ import Testing
             if step > 0 { try await sandbox.admin(.POST, "/_sandbox/clock", ["advanceDays": 40]) }
             let runs = try await service.syncAndWait(tenant: tenant, connection: connection, timeout: .seconds(300))
             for run in runs { #expect(run.state == "succeeded", "day \(step) \(run.dataset): \(run.errorMessage ?? "")") }
-            let truth = try JSONDecoder().decode(GroundTruth.self, from: try await sandbox.admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/ground-truth"))
+            let truth = try await stack.groundTruth(seller)
             if step == 0 {
                 let currency = try Currency(code: try truth.claims.first.unwrap("a planted claim").currency)
                 try await parts.amounts.set(.unitCost, tenant: tenant, amounts: truth.unitCosts.map { SKUAmount(sku: $0.key, amount: Money(amountMinor: $0.value, currency: currency)) },

@@ -39,19 +39,11 @@ import Testing
     @Test(arguments: sellers)
     func detectionFindsWhatTheSandboxPlantedThroughTheAPIAndThroughFiles(_ size: Seller) async throws {
         let database = try await TestDatabase.create()
-        let sandbox = try await InventorySyncSandbox.start()
-        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
-        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
-        let claims = Database(settings: database.settings(for: .claimDetector), logger: TestEnvironment.logger)
-        let client = Task { await claims.client.run() }
-        defer {
-            client.cancel()
-            Task { await service.stop(); await sandbox.stop() }
-        }
-        try await sandbox.freezeClock()
-        let seller = try await sandbox.createSeller(seed: size.seed, skus: size.skus, months: size.months)
+        let stack = try await SandboxSync.start(database: database)
+        defer { stack.stop() }
+        let (sandbox, service, claims) = (stack.sandbox, stack.service, stack.claims)
         let tenant = UUID(), synced = UUID(), imported = UUID()
-        tokens.register(connectionID: synced, tenantID: tenant, seller: seller)
+        let seller = try await stack.connectSeller(seed: size.seed, skus: size.skus, months: size.months, tenant: tenant, connection: synced)
 
         // The API path: every dataset synced as for a connected seller.
         let runs = try await service.syncAndWait(tenant: tenant, connection: synced, timeout: .seconds(300))
@@ -65,7 +57,7 @@ import Testing
             #expect(result?.rowsQuarantined == 0, "\(type) quarantined lines \(result?.quarantinedLines ?? [])")
         }
 
-        let truth = try JSONDecoder().decode(GroundTruth.self, from: try await sandbox.admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/ground-truth"))
+        let truth = try await stack.groundTruth(seller)
         let asOf = try CivilDate(iso: truth.today).unwrap("the sandbox's today")
         let currency = try Currency(code: try truth.claims.first.unwrap("a planted claim").currency)
         let costs = truth.unitCosts.mapValues { Money(amountMinor: $0, currency: currency) }
