@@ -13,7 +13,7 @@ import PostgresNIO
 
 // opside-claims-bench: claim-detector's rules engine on one large seller.
 //
-//   opside-claims-bench [--ledger 5000000] [--orders 1000000] [--fnskus 5000] [--keep]
+//   opside-claims-bench [--ledger 5000000] [--orders 1000000] [--fnskus 5000] [--keep | --reuse NAME]
 //
 // Generates into a scratch database (COPY, as superuser) one connection with N ledger rows
 // (70 % Shipments, 15 % Receipts, 10 % CustomerReturns, 3.5 % transfers, 1.5 % Adjustments), M
@@ -21,7 +21,11 @@ import PostgresNIO
 // replacements, removals, closed inbound shipments and the estimated-fees report; then times the
 // whole detection (every rule) and the three rules FC lost, FC damaged and disposed without
 // request, printing wall time, claims emitted, peak RSS (VmHWM) and where the time went per pass
-// (PostgreSQL and decoding vs Swift). Figures are printed, never asserted: not a test.
+// (PostgreSQL and decoding vs Swift); then the detection as the service runs it, every claim
+// written: a first run, a re-run, and the next day's run, each with the run's own log line of
+// where the time went.
+// Figures are printed, never asserted: not a test. `--keep` leaves the database; `--reuse NAME`
+// measures a kept one again (its stored claims emptied) without the minute of generating it.
 //
 // Connects as the services do (`postgres.host`, `postgres.port`, `postgres.password`; the
 // superuser from `bench.postgresSuperuser`, default postgres, with POSTGRES_SUPERUSER_PASSWORD).
@@ -114,7 +118,8 @@ func copy(_ connection: PostgresConnection, _ table: String, _ columns: [String]
     }
 }
 
-let tenant = UUID(), connectionID = UUID()
+// Fixed: each run has a database of its own, and `--reuse` finds the same seller again.
+let tenant = UUID(uuidString: "6e0a1c2b-0000-4000-8000-00000000be01")!, connectionID = UUID(uuidString: "6e0a1c2b-0000-4000-8000-00000000be02")!
 let marketplace = "ATVPDKIKX0DER"
 let prefix = "\(tenant.uuidString.lowercased())\t\(connectionID.uuidString.lowercased())\t\(marketplace)\t"
 let firstDay = CivilDate(year: 2024, month: 12, day: 1).daysSince1970
@@ -246,28 +251,6 @@ func generate(on connection: PostgresConnection, ledgerRows: Int, orders: Int, f
     }
 }
 
-/// The rules with each claim's JSON (valuation, source ids, explanation) encoded as the store
-/// encodes it, nothing written: how much of a stored detection is encoding.
-func encodedDetection(_ name: String) async throws {
-    let (claims, bytes, wall) = try await withDatabase(name, role: .claimDetector) { database in
-        let engine = ClaimRulesEngine(reader: AmazonDataReader(database: database))
-        let request = DetectionRequest(tenantId: tenant, connectionId: connectionID, marketplaceId: marketplace,
-                                       asOf: CivilDate(daysSince1970: firstDay + spanDays), unitCosts: [sku(1): Money(amountMinor: 900, currency: .usd)])
-        var encoder = OpsideJSONEncoder()
-        encoder.sortedKeys = true
-        let started = ContinuousClock.now
-        var claims = 0, bytes = 0
-        _ = try await engine.detect(request, types: Set(ClaimType.allCases)) { claim in
-            claims += 1
-            bytes += try encoder.encodeToBytes(claim.valuation).count + encoder.encodeToBytes(claim.explanation).count
-                + encoder.encodeToBytes(Dictionary(uniqueKeysWithValues: claim.sourceIds.map { ($0.key.rawValue, $0.value) })).count
-        }
-        return (claims, bytes, seconds(ContinuousClock.now - started))
-    }
-    print(String(format: "whole detection with each claim's JSON encoded: %.2f s wall, %d claims, %.0f MiB of JSON (%.0f bytes a claim)", wall,
-                 claims, Double(bytes) / 1_048_576, Double(bytes) / Double(max(1, claims))))
-}
-
 func detection(_ name: String, types: Set<ClaimType>, label: String) async throws {
     let (claims, wall, peak, timings) = try await withDatabase(name, role: .claimDetector) { database in
         let engine = ClaimRulesEngine(reader: AmazonDataReader(database: database))
@@ -289,7 +272,7 @@ func detection(_ name: String, types: Set<ClaimType>, label: String) async throw
 
 /// The whole detection as the service runs it: the rules, then every claim written to the claim
 /// store in the run's transaction (`ClaimDetection`, what the API, the jobs and `opside detect` call).
-func storedDetection(_ name: String, label: String) async throws {
+func storedDetection(_ name: String, label: String, daysLater: Int = 0) async throws {
     let (run, wall, peak) = try await withDatabase(name, role: .claimDetector) { database in
         // Info level: the run's own log line says how long the rules with staging and the merge took.
         var detectionLogger = Logger(label: "claim-detector")
@@ -300,7 +283,8 @@ func storedDetection(_ name: String, label: String) async throws {
             settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: detectionLogger)
         PeakMemory.reset()
         let started = ContinuousClock.now
-        let run = try await parts.detection.detect(tenant: tenant, connection: connectionID, asOf: CivilDate(daysSince1970: firstDay + spanDays),
+        let run = try await parts.detection.detect(tenant: tenant, connection: connectionID,
+                                                   asOf: CivilDate(daysSince1970: firstDay + spanDays + daysLater),
                                                    trigger: .api)
         return (run, seconds(ContinuousClock.now - started), PeakMemory.mebibytes())
     }
@@ -310,7 +294,9 @@ func storedDetection(_ name: String, label: String) async throws {
 }
 
 let ledgerRows = option("ledger", 5_000_000), orders = option("orders", 1_000_000), fnskus = option("fnskus", 5000)
-let name = "opside_claims_bench_" + UUID().uuidString.prefix(8).lowercased()
+/// `--reuse NAME`: a database an earlier `--keep` run left, measured again without generating it.
+let reused = arguments.firstIndex(of: "--reuse").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+let name = reused ?? "opside_claims_bench_" + UUID().uuidString.prefix(8).lowercased()
 
 func createDatabase() async throws {
     try await withSuperuser("postgres") { admin in
@@ -335,26 +321,42 @@ func dropDatabase() async throws {
 }
 
 func benchmark() async throws {
-    try await createDatabase()
-    let generated = ContinuousClock.now
-    try await withSuperuser(name) { loader in
-        try await loader.query("SET search_path TO amazon", logger: logger)
-        try await generate(on: loader, ledgerRows: ledgerRows, orders: orders, fnskus: fnskus)
-        try await loader.query("""
-            INSERT INTO connections (connection_id, tenant_id, marketplace_ids, status) VALUES (\(connectionID), \(tenant), \([marketplace]), 'active')
-            """, logger: logger)
-        try await loader.query("VACUUM ANALYZE", logger: logger)
+    if reused == nil {
+        try await createDatabase()
+        let generated = ContinuousClock.now
+        try await withSuperuser(name) { loader in
+            try await loader.query("SET search_path TO amazon", logger: logger)
+            try await generate(on: loader, ledgerRows: ledgerRows, orders: orders, fnskus: fnskus)
+            try await loader.query("""
+                INSERT INTO connections (connection_id, tenant_id, marketplace_ids, status) VALUES (\(connectionID), \(tenant), \([marketplace]), 'active')
+                """, logger: logger)
+            try await loader.query("VACUUM ANALYZE", logger: logger)
+        }
+        print(String(format: "generated %d ledger rows, %d orders, %d FNSKUs in %.1f s", ledgerRows, orders, fnskus,
+                     seconds(ContinuousClock.now - generated)))
+    } else {
+        // Migrations added since the database was made apply; the stored claims of the earlier run
+        // go, so the first stored detection is a first run again.
+        try await withDatabase(name, role: .inventorySync) { database in
+            for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { _ = try await migrator.apply(on: database) }
+        }
+        try await withDatabase(name, role: .claimDetector) { database in
+            for migrator in try ClaimDetectorService.migrators() { _ = try await migrator.apply(on: database) }
+        }
+        try await withSuperuser(name) { admin in
+            try await admin.query("TRUNCATE claims.claims, claims.detection_runs", logger: logger)
+            try await admin.query("VACUUM ANALYZE", logger: logger)
+        }
+        print("reusing database \(name)")
     }
-    print(String(format: "generated %d ledger rows, %d orders, %d FNSKUs in %.1f s", ledgerRows, orders, fnskus,
-                 seconds(ContinuousClock.now - generated)))
 
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection (every rule)")
     try await detection(name, types: [.warehouseLost, .warehouseDamaged, .disposedUnrequested], label: "FC lost + FC damaged + disposed")
     try await detection(name, types: Set(ClaimType.allCases), label: "whole detection, again (warm)")
-    try await encodedDetection(name)
     try await storedDetection(name, label: "detection with every claim written (first run)")
     try await storedDetection(name, label: "detection with every claim written (re-run)")
-    if arguments.contains("--keep") {
+    try await storedDetection(name, label: "detection with every claim written (the next day: the daily run)", daysLater: 1)
+    if arguments.contains("--keep") || reused != nil {
         print("kept database \(name)")
     } else {
         try await dropDatabase()
@@ -365,6 +367,6 @@ do {
     try await benchmark()
 } catch {
     FileHandle.standardError.write(Data("opside-claims-bench: \(String(reflecting: error))\n".utf8))
-    try? await dropDatabase()
+    if reused == nil { try? await dropDatabase() }
     exit(1)
 }

@@ -28,6 +28,16 @@ public struct CopyTextEncoder: Sendable {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * field.utf8.count + 1) { Self.write(field, into: $0) }
     }
 
+    /// Appends a value already in UTF-8 (`nil` as NULL) followed by a tab.
+    public mutating func append(utf8 field: [UInt8]?) {
+        guard let field else { return append([nil]) }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * field.count + 1) { output in
+            let written = field.withUnsafeBufferPointer { Self.escape($0, into: output) }
+            output[written] = UInt8(ascii: "\t")
+            return written + 1
+        }
+    }
+
     /// Appends a non-negative integer followed by a tab.
     public mutating func append(_ value: Int) {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { output in

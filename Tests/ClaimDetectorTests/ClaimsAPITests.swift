@@ -112,7 +112,11 @@ import Testing
         let one = try await stack.internalCall(.GET, "/internal/claims/\(first.id)")
         #expect(one.status == 200)
         let detailed = try (try one.json()["claim"] as? [String: Any]).unwrap("claim")
-        #expect((detailed["explanation"] as? [String: Any])?["summary"] as? String != nil)
+        // The summary ends with what the claim's status says of its window.
+        let words = try ((detailed["explanation"] as? [String: Any])?["summary"] as? String).unwrap("summary")
+        let windowWords = [ClaimStatus.tooEarly: "The window is not yet open.", .claimable: "The window is open.",
+                           .expired: "The window is closed: this claim can no longer be filed."]
+        #expect(words.hasSuffix(try windowWords[first.status].unwrap("an open claim")), "\(first.status): \(words)")
         #expect((detailed["valuation"] as? [String: Any])?["basis"] as? String == "manufacturing_cost")
         #expect(detailed["clockStartedAt"] as? String == first.clockStartedAt.description)
         #expect((detailed["amount"] as? [String: Any])?["amountMinor"] as? Int == Int(first.amount.amountMinor))

@@ -82,7 +82,62 @@ public struct ClaimView: Codable, Sendable, Equatable {
         firstDetectedAt = claim.firstDetectedAt
         lastDetectedAt = claim.lastDetectedAt
         valuation = detailed ? claim.valuation : nil
-        explanation = detailed ? claim.explanation : nil
+        explanation = detailed ? claim.readableExplanation : nil
+    }
+}
+
+extension Claim {
+    /// The explanation as a reader sees it: the rule's words, then the sentences written from the
+    /// claim's own numbers (`ClaimWords`).
+    public var readableExplanation: ClaimExplanation {
+        var explanation = self.explanation
+        explanation.summary = ClaimWords.summary(
+            facts: explanation.summary, type: type, units: units, amount: amount, valuation: valuation,
+            resolution: status == .resolved || units == 0 && type.isValuedPerUnit ? resolutionReason ?? "nothing is owed any more" : nil,
+            clockStartedOn: clockStartedOn, opensOn: opensOn, deadline: deadline, status: status)
+        return explanation
+    }
+}
+
+extension DetectedClaim {
+    /// The summary a reader would see for this claim stored by a run as of `asOf` under `windows`.
+    public func readableSummary(windows: ClaimWindowPolicy, asOf: CivilDate) -> String {
+        let window = windows.window(for: type, marketplaceId: marketplaceId)
+        return ClaimWords.summary(facts: explanation.summary, type: type, units: units, amount: amount, valuation: valuation,
+                                  resolution: resolution, clockStartedOn: clockStartedOn, opensOn: window.opens(clockStarted: clockStartedOn),
+                                  deadline: window.deadline(clockStarted: clockStartedOn),
+                                  status: resolution == nil ? window.status(clockStarted: clockStartedOn, asOf: asOf) : .resolved)
+    }
+}
+
+/// The sentences of a claim's summary that restate its numbers, written when the claim is read
+/// rather than stored with it: what is owed at what value (for claims counted in units), the
+/// window's days, and where the claim stands in it. Stored, they made every claim a third longer,
+/// and the last one changed every day.
+public enum ClaimWords {
+    public static func summary(facts: String, type: ClaimType, units: Int, amount: Money, valuation: ClaimValuation, resolution: String?,
+                               clockStartedOn: CivilDate, opensOn: CivilDate, deadline: CivilDate, status: ClaimStatus) -> String {
+        var words = facts
+        if type.isValuedPerUnit {
+            if let resolution {
+                words += " Nothing is owed: \(resolution)."
+            } else {
+                let each = valuation.unitValue ?? .zero(amount.currency)
+                words += " \(units) unit\(units == 1 ? "" : "s") remain\(units == 1 ? "s" : "") owed after netting, at \(each) each "
+                    + "(\(valuation.source))\(valuation.isEstimate ? ", an estimate" : ""): \(amount) in all."
+            }
+        }
+        let opensAfter = opensOn.daysSince1970 - clockStartedOn.daysSince1970
+        let closesAfter = deadline.daysSince1970 - clockStartedOn.daysSince1970
+        words += " The clock started on \(clockStartedOn); Amazon accepts this claim from \(opensOn) (\(opensAfter) days after) "
+            + "until \(deadline) (\(closesAfter) days after)."
+        switch status {
+        case .tooEarly: words += " The window is not yet open."
+        case .claimable: words += " The window is open."
+        case .expired: words += " The window is closed: this claim can no longer be filed."
+        case .resolved, .dismissed: break
+        }
+        return words
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import OpsideCore
@@ -127,48 +126,54 @@ struct ClaimRunApplier: Sendable {
         "clock_started_on", "opens_on", "deadline", "window_status", "source_ids", "explanation", "content_hash", "seq",
     ]
 
-    /// Runs the rules and COPies the claims they emit into the temporary `claim_stage` (the JSON
-    /// as text: only what is written is parsed, an unchanged claim's never), hashing each claim's
-    /// content on the way; a key emitted more than once keeps its last emission. A
-    /// claim with nothing owed whose key was never stored is not staged at all: there is nothing
-    /// to keep or resolve (on a large seller, a third of what the rules emit).
+    /// Runs the rules and COPies the claims they emit into the temporary `claim_stage`, hashing
+    /// each claim's content on the way; a key emitted more than once keeps its last emission. The
+    /// JSON goes as text (only what is written is parsed), and not at all for a claim whose hash
+    /// equals the stored one: a re-run that finds the same claims sends their keys and hashes
+    /// only. A claim with nothing owed whose key was never stored is not staged at all: there is
+    /// nothing to keep or resolve (on a large seller, a third of what the rules emit).
     static func stage(request: DetectionRequest, detector: any ClaimDetecting, on connection: PostgresConnection,
                       logger: Logger) async throws {
-        var stored = Set<String>()
-        let keys = try await connection.query("""
-            SELECT claim_key FROM claims.claims WHERE tenant_id = \(request.tenantId) AND connection_id = \(request.connectionId)
+        // What the stored claims are, by key fingerprint: a few bytes each, whatever the seller's size.
+        var storedDigests: [UInt64: ClaimStageRows.ContentDigest] = [:]
+        let stored = try await connection.query("""
+            SELECT claim_key, content_hash FROM claims.claims
+            WHERE tenant_id = \(request.tenantId) AND connection_id = \(request.connectionId)
             """, logger: logger)
-        for try await key in keys.decode(String.self) { stored.insert(key) }
+        // A claim stored without a readable hash gets an impossible one: it is rewritten.
+        let unreadable = ClaimStageRows.ContentDigest(Array(repeating: 0, count: 16))
+        for try await (key, hash) in stored.decode((String, String?).self) {
+            storedDigests[ClaimStageRows.fingerprint(key)] = hash.flatMap(ClaimStageRows.ContentDigest.init(hex:)) ?? unreadable
+        }
         try await connection.query("""
             CREATE TEMP TABLE claim_stage (
                 claim_key text NOT NULL, claim_type text NOT NULL, owed boolean NOT NULL, resolution text, fnsku text, sku text,
-                asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation text NOT NULL,
+                asin text, units integer NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL, valuation text,
                 clock_started_on date NOT NULL, opens_on date NOT NULL, deadline date NOT NULL, window_status text NOT NULL,
-                source_ids text NOT NULL, explanation text NOT NULL, content_hash text NOT NULL, seq bigint NOT NULL
+                source_ids text, explanation text, content_hash text NOT NULL, seq bigint NOT NULL
             ) ON COMMIT DROP
             """, logger: logger)
         var repeated = false
         try await connection.copyFrom(table: "claim_stage", columns: stageColumns, logger: logger) { writer in
-            var encoder = CopyTextEncoder()
-            var sequence = 0
+            var rows = ClaimStageRows(request: request)
             var keys = Set<String>()
             try await detector.detect(request) { detected in
                 guard detected.connectionId == request.connectionId, detected.marketplaceId == request.marketplaceId else {
                     throw ClaimStoreError.claimOutsideRun(key: detected.key)
                 }
-                let first = !keys.contains(detected.key)
+                let key = detected.key
+                let first = !keys.contains(key)
+                let storedHash = storedDigests[ClaimStageRows.fingerprint(key)]
                 // Skipped only when no earlier emission of the key was staged: the last emission wins.
-                guard detected.isOwed || stored.contains(detected.key) || !first else { return }
-                sequence += 1
-                if first { keys.insert(detected.key) } else { repeated = true }
-                encoder.append(try stageFields(detected, request: request))
-                encoder.endRow(sequence: sequence)
-                if encoder.buffer.readableBytes >= 256 << 10 {
-                    try await writer.write(encoder.buffer)
-                    encoder.buffer.clear()
+                guard detected.isOwed || storedHash != nil || !first else { return }
+                if first { keys.insert(key) } else { repeated = true }
+                rows.append(detected, key: key, storedHash: storedHash)
+                if rows.copy.buffer.readableBytes >= 256 << 10 {
+                    try await writer.write(rows.copy.buffer)
+                    rows.copy.buffer.clear()
                 }
             }
-            if encoder.buffer.readableBytes > 0 { try await writer.write(encoder.buffer) }
+            if rows.copy.buffer.readableBytes > 0 { try await writer.write(rows.copy.buffer) }
         }
         if repeated {
             try await connection.query("""
@@ -177,38 +182,6 @@ struct ClaimRunApplier: Sendable {
                 """, logger: logger)
         }
         try await connection.query("ANALYZE claim_stage", logger: logger)
-    }
-
-    /// One emitted claim as the stage's text fields (without `seq`): the content fields, then
-    /// their MD5, which is what a re-run compares.
-    static func stageFields(_ detected: DetectedClaim, request: DetectionRequest) throws -> [String?] {
-        let window = request.windows.window(for: detected.type, marketplaceId: detected.marketplaceId)
-        let opensOn = window.opens(clockStarted: detected.clockStartedOn)
-        let deadline = window.deadline(clockStarted: detected.clockStartedOn)
-        let sourceIds = Dictionary(uniqueKeysWithValues: detected.sourceIds.map { ($0.key.rawValue, $0.value) })
-        func json(_ value: some Encodable) throws -> String { String(decoding: try ClaimJSON.encoder.encodeToBytes(value), as: UTF8.self) }
-        let content: [String?] = [
-            detected.type.rawValue, detected.fnsku, detected.sku, detected.asin, String(detected.units), String(detected.amount.amountMinor),
-            detected.amount.currency.code, try json(detected.valuation), detected.clockStartedOn.description, opensOn.description,
-            deadline.description, try json(sourceIds), try json(detected.explanation),
-        ]
-        return [
-            detected.key, content[0], detected.isOwed ? "t" : "f", detected.resolution, content[1], content[2], content[3], content[4],
-            content[5], content[6], content[7], content[8], content[9], content[10],
-            windowStatus(opensOn: opensOn, deadline: deadline, asOf: request.asOf).rawValue, content[11], content[12], contentHash(content),
-        ]
-    }
-
-    /// The MD5 (hex) of a claim's content fields, each followed by U+001F (NULL as `\N`).
-    static func contentHash(_ fields: [String?]) -> String {
-        var md5 = Insecure.MD5()
-        let separator: [UInt8] = [0x1F], null: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "N")]
-        for field in fields {
-            if var field { field.withUTF8 { md5.update(bufferPointer: UnsafeRawBufferPointer($0)) } } else { md5.update(data: null) }
-            md5.update(data: separator)
-        }
-        let hex = HexDigits.lowercase
-        return String(decoding: md5.finalize().flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
     }
 
     /// Merges the stage into the stored claims and returns what changed. What a stored claim
@@ -262,8 +235,8 @@ struct ClaimRunApplier: Sendable {
                 units, amount_minor, currency, valuation, clock_started_on, opens_on, deadline, source_ids, explanation, content_hash,
                 first_detected_at, last_detected_at, run_id)
             SELECT gen_random_uuid(), \(request.tenantId), \(request.connectionId), \(request.marketplaceId), s.claim_key, s.claim_type,
-                d.new_status, s.fnsku, s.sku, s.asin, s.units, s.amount_minor, s.currency, s.valuation::jsonb, s.clock_started_on, s.opens_on,
-                s.deadline, s.source_ids::jsonb, s.explanation::jsonb, s.content_hash, \(now), \(now), \(runId)
+                d.new_status, s.fnsku, s.sku, s.asin, s.units, s.amount_minor, s.currency, s.valuation::json, s.clock_started_on, s.opens_on,
+                s.deadline, s.source_ids::json, s.explanation::json, s.content_hash, \(now), \(now), \(runId)
             FROM claim_decided d JOIN claim_stage s ON s.claim_key = d.claim_key
             WHERE d.action = 'insert'
             """, logger: logger)
@@ -272,8 +245,9 @@ struct ClaimRunApplier: Sendable {
         try await connection.query("""
             UPDATE claims.claims c SET status = d.new_status, resolution_reason = d.new_resolution, claim_type = s.claim_type,
                 fnsku = s.fnsku, sku = s.sku, asin = s.asin, units = s.units, amount_minor = s.amount_minor, currency = s.currency,
-                valuation = s.valuation::jsonb, clock_started_on = s.clock_started_on, opens_on = s.opens_on, deadline = s.deadline,
-                source_ids = s.source_ids::jsonb, explanation = s.explanation::jsonb, content_hash = s.content_hash,
+                valuation = coalesce(s.valuation::json, c.valuation), clock_started_on = s.clock_started_on, opens_on = s.opens_on,
+                deadline = s.deadline, source_ids = coalesce(s.source_ids::json, c.source_ids),
+                explanation = coalesce(s.explanation::json, c.explanation), content_hash = s.content_hash,
                 resolved_at = CASE d.action WHEN 'resolve' THEN \(now) WHEN 'reopen' THEN NULL ELSE c.resolved_at END,
                 reopened_at = CASE d.action WHEN 'reopen' THEN \(now) ELSE c.reopened_at END,
                 last_detected_at = \(now), run_id = \(runId)

@@ -20,7 +20,6 @@ extension AmazonDataReader {
         var binds = scope.commonBindings
         binds.append(Self.inventoryEvidenceReasons)
         let sql = """
-            \(includeInbound ? Self.closedShipmentReceipts : "")
             SELECT * FROM (
                 SELECT 'ledger'::text AS kind, l.fnsku, l.msku AS sku, (l.event_date - DATE '1970-01-01')::int8 AS day,
                        coalesce(l.reference_id, l.event_key) AS row_id, l.reason, l.disposition, l.quantity::int8 AS quantity,
@@ -57,34 +56,29 @@ extension AmazonDataReader {
                              tenant: scope.tenantId, body)
     }
 
-    /// The ledger's Receipts of closed inbound shipments per shipment and FNSKU, read once
-    /// (an index-only scan of `ledger_detail_receipts_by_shipment`).
-    static let closedShipmentReceipts = """
-        WITH receipts AS (
-            SELECT l.reference_id, l.fnsku, sum(l.quantity)::int8 AS units, min(l.event_date) AS first_day
-            FROM amazon.ledger_detail l
-            WHERE l.connection_id = $1 AND l.marketplace_id = $2 AND l.event_type = 'Receipts'
-              AND l.reference_id IN (SELECT shipment_id FROM amazon.inbound_shipments
-                                     WHERE connection_id = $1 AND marketplace_id = $2 AND upper(shipment_status) = 'CLOSED')
-            GROUP BY l.reference_id, l.fnsku
-        ), delivered AS (
-            SELECT reference_id, (min(first_day) - DATE '1970-01-01')::int8 AS day FROM receipts GROUP BY reference_id
-        )
-        """
-
     /// Each closed inbound shipment's items, with the day of the shipment's first ledger Receipt
-    /// (its delivery) and the Receipts for the item's FNSKU.
+    /// (its delivery) and the Receipts for the item's FNSKU. Both are index-only probes of
+    /// `ledger_detail_receipts_by_shipment` per shipment and per item: aggregating every Receipt
+    /// of the seller first (a group per shipment and FNSKU, most never joined) spilled to disk and
+    /// took most of the inventory read.
     static let inboundEvidence = """
                 UNION ALL
                 SELECT 'inbound', coalesce(i.fnsku, ''), i.seller_sku, d.day, i.shipment_id, s.shipment_status, NULL,
                        coalesce(i.quantity_shipped, 0)::int8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.destination_fulfillment_center_id,
                        NULL, coalesce(i.quantity_received, 0)::int8, coalesce(rc.units, 0)::int8
-                FROM amazon.inbound_shipment_items i
-                JOIN amazon.inbound_shipments s
-                  ON s.connection_id = i.connection_id AND s.marketplace_id = i.marketplace_id AND s.shipment_id = i.shipment_id
-                LEFT JOIN delivered d ON d.reference_id = i.shipment_id
-                LEFT JOIN receipts rc ON rc.reference_id = i.shipment_id AND rc.fnsku = i.fnsku
-                WHERE i.connection_id = $1 AND i.marketplace_id = $2 AND upper(s.shipment_status) = 'CLOSED'
+                FROM amazon.inbound_shipments s
+                CROSS JOIN LATERAL (
+                    SELECT (min(l.event_date) - DATE '1970-01-01')::int8 AS day FROM amazon.ledger_detail l
+                    WHERE l.connection_id = $1 AND l.reference_id = s.shipment_id AND l.marketplace_id = $2 AND l.event_type = 'Receipts'
+                ) d
+                JOIN amazon.inbound_shipment_items i
+                  ON i.connection_id = s.connection_id AND i.marketplace_id = s.marketplace_id AND i.shipment_id = s.shipment_id
+                CROSS JOIN LATERAL (
+                    SELECT sum(l.quantity)::int8 AS units FROM amazon.ledger_detail l
+                    WHERE l.connection_id = $1 AND l.reference_id = i.shipment_id AND l.fnsku = i.fnsku AND l.marketplace_id = $2
+                      AND l.event_type = 'Receipts'
+                ) rc
+                WHERE s.connection_id = $1 AND s.marketplace_id = $2 AND upper(s.shipment_status) = 'CLOSED'
         """
 
     /// Refunded units per order and SKU, in order id order, with returns (any status) and

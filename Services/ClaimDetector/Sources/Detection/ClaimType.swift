@@ -42,6 +42,15 @@ public enum ClaimType: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
+    /// Whether the claim counts units valued one by one (`units × unitValue`); the others are an
+    /// amount of money (a fee difference, an underpayment, a clawback), worded by their rule.
+    public var isValuedPerUnit: Bool {
+        switch self {
+        case .feeOvercharge, .underpaidReimbursement, .reimbursementReversal: false
+        default: true
+        }
+    }
+
     /// Whether the loss happened before a customer ordered the unit: such units are valued at
     /// manufacturing cost since March 2025 (§4), the others at sales price minus fees.
     public var isPreOrderLoss: Bool {

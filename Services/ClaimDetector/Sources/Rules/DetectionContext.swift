@@ -70,40 +70,31 @@ struct DetectionContext: Sendable {
 
     // MARK: Assembly
 
-    /// A unit claim: `units × unitValue`, its window in words, and a summary a seller can paste.
+    /// A unit claim: `units × unitValue`. `what` says what happened, in the rule's words; the
+    /// sentences that only restate the claim's numbers (units owed at what value, the window's
+    /// days, where today falls) are not stored but written when the claim is read (`ClaimWords`),
+    /// from the same numbers: they cannot disagree with them, and a large seller's run does not
+    /// build and store them for every claim.
     func unitClaim(_ type: ClaimType, fnsku: String?, sku: String?, units: Int, valuation: ClaimValuation, clock: CivilDate,
                    sourceIds: [ClaimSourceKind: String], rows: [ClaimSourceRow], netting: [ClaimNettingStep], resolution: String?,
                    what: String) -> DetectedClaim {
         let unitValue = valuation.unitValue?.amountMinor ?? 0
-        let amount = money(unitValue * Int64(units))
-        let owed = resolution == nil
-            ? "\(units) unit\(units == 1 ? "" : "s") remain\(units == 1 ? "s" : "") owed after netting, at \(valuation.unitValue ?? money(0)) each "
-                + "(\(valuation.source))\(valuation.isEstimate ? ", an estimate" : ""): \(amount) in all."
-            : "Nothing is owed: \(resolution!)."
-        return assemble(type, fnsku: fnsku, sku: sku, units: units, amount: amount, valuation: valuation, clock: clock, sourceIds: sourceIds,
-                        rows: rows, netting: netting, resolution: resolution, summary: "\(what) \(owed)")
+        return assemble(type, fnsku: fnsku, sku: sku, units: units, amount: money(unitValue * Int64(units)), valuation: valuation, clock: clock,
+                        sourceIds: sourceIds, rows: rows, netting: netting, resolution: resolution, summary: what)
     }
 
-    /// Any claim, with the window sentence appended to `summary`.
+    /// Any claim. `summary` is what the rule has to say; nothing in it may depend on `asOf`
+    /// (a claim's content must not change with the day alone, or every daily run would rewrite,
+    /// and count as updated, every claim).
     func assemble(_ type: ClaimType, fnsku: String?, sku: String?, units: Int, amount: Money, valuation: ClaimValuation, clock: CivilDate,
                   sourceIds: [ClaimSourceKind: String], rows: [ClaimSourceRow], netting: [ClaimNettingStep], resolution: String?,
                   summary: String) -> DetectedClaim {
         var ids = sourceIds
         if let fnsku, !fnsku.isEmpty { ids[.fnsku] = fnsku }
-        let window = request.windows.window(for: type, marketplaceId: request.marketplaceId)
-        let opens = window.opens(clockStarted: clock), deadline = window.deadline(clockStarted: clock)
-        let status = window.status(clockStarted: clock, asOf: request.asOf)
-        let statusWords = switch status {
-        case .tooEarly: "not yet open"
-        case .claimable: "open"
-        default: "closed"
-        }
-        let windowWords = "The clock started on \(clock); Amazon accepts this claim from \(opens) (\(window.opensAfterDays) days after) "
-            + "until \(deadline) (\(window.closesAfterDays) days after), so as of \(request.asOf) the window is \(statusWords)."
         return DetectedClaim(type: type, connectionId: request.connectionId, marketplaceId: request.marketplaceId,
                              fnsku: (fnsku?.isEmpty ?? true) ? nil : fnsku, sku: sku, asin: nil, units: units, amount: amount,
                              valuation: valuation, clockStartedOn: clock, sourceIds: ids,
-                             explanation: ClaimExplanation(sourceRows: rows, netting: netting, summary: summary + " " + windowWords),
+                             explanation: ClaimExplanation(sourceRows: rows, netting: netting, summary: summary),
                              resolution: resolution)
     }
 }
