@@ -75,9 +75,23 @@ PLATFORM_PATHS = {
         security=SERVICE_TOKEN, parameters=JOB_ID, tags=["jobs"])},
 }
 
-SESSION_RESPONSE = obj(["token", "expiresAt", "userId", "tenantId", "role"], {
+SESSION_RESPONSE = obj(["token", "expiresAt", "userId", "tenantId", "role", "sessionId", "csrfToken"], {
     "token": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"},
-    "userId": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"}, "role": {"type": "string"}})
+    "userId": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"}, "role": {"type": "string"},
+    "sessionId": {"type": "string", "format": "uuid", "description": "The sign-in (GET /api/v1/auth/sessions)"},
+    "csrfToken": {"type": "string", "description": "What the page sends in X-CSRF-Token with the refresh cookie"}})
+SIGN_IN_COOKIES = {"Set-Cookie": {
+    "description": "opside_refresh: the sign-in's refresh token (HttpOnly, SameSite=Strict, Path=/api/v1/auth, Secure over TLS); "
+                   "opside_csrf: its CSRF token for the page's script (SameSite=Strict, Path=/). Both cleared when the sign-in ends.",
+    "schema": {"type": "string"}}}
+CSRF_HEADER = [{"name": "X-CSRF-Token", "in": "header", "schema": {"type": "string"},
+                "description": "The sign-in's CSRF token; required when the refresh cookie is what names the sign-in"}]
+SIGN_IN_SESSIONS = obj(["sessions"], {"sessions": {"type": "array", "items": obj(
+    ["id", "tenantId", "createdAt", "lastUsedAt", "expiresAt", "current"], {
+        "id": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"},
+        "createdAt": {"type": "string", "format": "date-time"}, "lastUsedAt": {"type": "string", "format": "date-time"},
+        "expiresAt": {"type": "string", "format": "date-time"}, "userAgent": {"type": "string"},
+        "current": {"type": "boolean"}})}})
 ME_RESPONSE = obj(["user", "tenant"], {
     "user": obj(["id", "email", "defaultTenantId"], {
         "id": {"type": "string", "format": "uuid"}, "email": {"type": "string", "format": "email"},
@@ -127,14 +141,32 @@ SERVICE_PATHS = {
         "/": {"get": op("The seller dashboard (HTML)", {"200": {"description": "The dashboard page",
                                                                "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/api/v1/auth/signup": {"post": op("Create a tenant and its owner", {
-            "201": json_response("Signed up and signed in", SESSION_RESPONSE), "400": ERROR, "409": ERROR, "422": ERROR, "429": ERROR},
+            "201": {**json_response("Signed up and signed in", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
+            "400": ERROR, "409": ERROR, "422": ERROR, "429": ERROR},
             request={"type": "object", "required": ["email", "password", "companyName"], "properties": {
                 "email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 12},
                 "companyName": {"type": "string", "minLength": 1, "maxLength": 200}, "displayName": {"type": "string"}}}, tags=["auth"])},
         "/api/v1/auth/login": {"post": op("Sign in", {
-            "200": json_response("Signed in", SESSION_RESPONSE), "400": ERROR, "401": ERROR, "422": ERROR, "429": ERROR},
+            "200": {**json_response("Signed in", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
+            "400": ERROR, "401": ERROR, "422": ERROR, "429": ERROR},
             request={"type": "object", "required": ["email", "password"], "properties": {
                 "email": {"type": "string"}, "password": {"type": "string"}}}, tags=["auth"])},
+        "/api/v1/auth/refresh": {"post": op(
+            "Stay signed in: the refresh cookie (with X-CSRF-Token) gives a new bearer token and the next refresh token. "
+            "A refresh token used again after its successor was issued ends the sign-in.", {
+                "200": {**json_response("Refreshed", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
+                "401": ERROR, "403": ERROR, "429": ERROR}, parameters=CSRF_HEADER, tags=["auth"])},
+        "/api/v1/auth/logout": {"post": op("Sign out of this sign-in (named by the bearer token, or by the refresh cookie with X-CSRF-Token)", {
+            "204": {"description": "Signed out; the cookies are cleared", "headers": SIGN_IN_COOKIES},
+            "400": ERROR, "401": ERROR, "403": ERROR}, parameters=CSRF_HEADER, tags=["auth"])},
+        "/api/v1/auth/logout-all": {"post": op("Sign out everywhere: every sign-in of the person ends, bearer tokens included", {
+            "200": json_response("How many sign-ins ended", obj(["ended"], {"ended": {"type": "integer", "minimum": 0}})),
+            "401": ERROR}, security=SESSION, tags=["auth"])},
+        "/api/v1/auth/sessions": {"get": op("The person's live sign-ins, newest use first", {
+            "200": json_response("Sign-ins", SIGN_IN_SESSIONS), "401": ERROR}, security=SESSION, tags=["auth"])},
+        "/api/v1/auth/sessions/{id}": {"delete": op("End one of the person's sign-ins", {
+            "204": {"description": "Ended"}, "401": ERROR, "404": ERROR, "422": ERROR}, security=SESSION, tags=["auth"],
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
         "/api/v1/me": {"get": op("Who is signed in, and in which tenant", {
             "200": json_response("The user and tenant", ME_RESPONSE), "401": ERROR}, security=SESSION, tags=["account"])},
         "/api/v1/billing": {"get": op("The tenant's billing account (from payments)", {

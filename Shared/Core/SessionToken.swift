@@ -8,9 +8,13 @@ public struct SessionClaims: JWTPayload, Equatable, TimedClaims {
     public var role: String
     public var exp: ExpirationClaim
     public var iat: IssuedAtClaim
+    /// The sign-in this token was issued for (main-api's `app.session_families`): a token outlives
+    /// neither a sign-out nor a revoked sign-in. Absent from tokens made outside a sign-in.
+    public var sid: String?
 
     public var userID: UUID? { UUID(uuidString: sub.value) }
     public var tenantID: UUID? { UUID(uuidString: tenant) }
+    public var sessionID: UUID? { sid.flatMap(UUID.init(uuidString:)) }
 
     /// Nothing to check here: JWTKit would judge `exp` by the machine's clock, while the suite
     /// judges every time claim by the authority's injected clock (`JWTHeaderPin.verify`). A
@@ -35,11 +39,12 @@ public struct SessionTokenAuthority: Sendable {
         self.now = now
     }
 
-    public func issue(userID: UUID, tenantID: UUID, role: String) async throws -> (token: String, expiresAt: Date) {
+    public func issue(userID: UUID, tenantID: UUID, role: String, sessionID: UUID? = nil) async throws -> (token: String, expiresAt: Date) {
         let now = self.now()
         let expiresAt = now.addingTimeInterval(lifetime)
         let claims = SessionClaims(sub: SubjectClaim(value: userID.uuidString.lowercased()), tenant: tenantID.uuidString.lowercased(),
-                                   role: role, exp: ExpirationClaim(value: expiresAt), iat: IssuedAtClaim(value: now))
+                                   role: role, exp: ExpirationClaim(value: expiresAt), iat: IssuedAtClaim(value: now),
+                                   sid: sessionID?.uuidString.lowercased())
         return (try await keys.sign(claims, kid: JWKIdentifier(string: Self.keyID)), expiresAt)
     }
 

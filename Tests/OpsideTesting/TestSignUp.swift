@@ -16,4 +16,13 @@ public enum TestSignUp {
         let json = try reply.json()
         return (try (json["token"] as? String).unwrap("token"), try (json["tenantId"] as? String).unwrap("tenantId"))
     }
+
+    /// Signs in again as `email` (the password `signUpBody` uses): a new sign-in of its own.
+    /// - Returns: its bearer token.
+    public static func logIn(_ mainAPI: RunningService, email: String, password: String = "Correct-Horse-42") async throws -> String {
+        let reply = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/login",
+                                               json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        #expect(reply.status == 200, "login answered \(reply.status): \(reply.text)")
+        return try (try reply.json()["token"] as? String).unwrap("token")
+    }
 }

@@ -65,6 +65,7 @@ final class HappyPaths {
         try await connections()
         try await syncs()
         try await anotherTenantGetsTheSame404()
+        try await signIns()
         try await billingAndJobs()
         try await claims()
     }
@@ -206,6 +207,40 @@ final class HappyPaths {
                                                 headers: ["Authorization": "Bearer \(other)", "x-request-id": "envelope-1"])
         #expect(direct.status == 404 && gateway.status == 404)
         #expect(gateway.payload == direct.payload, "main-api passes inventory-sync's envelope through unchanged")
+    }
+
+    /// A sign-in of its own (the run's session must outlive this): refreshed with its cookie and
+    /// CSRF token, listed, another one ended from it, then signed out, and one more signed out everywhere.
+    func signIns() async throws {
+        func signIn() async throws -> (bearer: String, cookie: String, csrf: String, id: String) {
+            let login = try await RawHTTP.request(port: mainAPI.port, method: "POST", target: "/api/v1/auth/login",
+                                                  headers: ["Content-Type": "application/json"],
+                                                  body: Data(#"{"email":"other-tenant@shop.test","password":"Correct-Horse-42"}"#.utf8))
+            audit.record(.mainAPI, "POST", "/api/v1/auth/login", login, label: "happy path")
+            let body = json(login)
+            let cookie = try (login.header("set-cookie")?.split(separator: ";").first.map(String.init)).unwrap("the refresh cookie")
+            return (try (body["token"] as? String).unwrap("token"), cookie, try (body["csrfToken"] as? String).unwrap("csrfToken"),
+                    try (body["sessionId"] as? String).unwrap("sessionId"))
+        }
+        func record(_ method: String, _ path: String, _ target: String? = nil, headers: [String: String]) async throws -> RawHTTP.Reply {
+            let reply = try await RawHTTP.request(port: mainAPI.port, method: method, target: target ?? path, headers: headers)
+            audit.record(.mainAPI, method, path, reply, label: "happy path")
+            return reply
+        }
+        let mine = try await signIn(), other = try await signIn()
+        let refreshed = try await record("POST", "/api/v1/auth/refresh", headers: ["Cookie": mine.cookie, "X-CSRF-Token": mine.csrf])
+        #expect(refreshed.status == 200, "\(refreshed.text)")
+        let bearer = try (json(refreshed)["token"] as? String).unwrap("token")
+        let listed = try await record("GET", "/api/v1/auth/sessions", headers: ["Authorization": "Bearer \(bearer)"])
+        #expect(listed.status == 200, "\(listed.text)")
+        let ended = try await record("DELETE", "/api/v1/auth/sessions/{id}", "/api/v1/auth/sessions/\(other.id)",
+                                     headers: ["Authorization": "Bearer \(bearer)"])
+        #expect(ended.status == 204, "\(ended.text)")
+        let out = try await record("POST", "/api/v1/auth/logout", headers: ["Authorization": "Bearer \(bearer)"])
+        #expect(out.status == 204, "\(out.text)")
+        let last = try await signIn()
+        let everywhere = try await record("POST", "/api/v1/auth/logout-all", headers: ["Authorization": "Bearer \(last.bearer)"])
+        #expect(everywhere.status == 200, "\(everywhere.text)")
     }
 
     func headers(for service: RunningService, path: String) async throws -> [String: String] {

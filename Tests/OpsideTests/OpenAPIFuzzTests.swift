@@ -13,8 +13,19 @@ import Testing
     /// The whole suite wired as in production: the Amazon sandbox, the services main-api
     /// forwards to, then main-api; the rest standalone.
     @Test func noOperationAnswers5xxHangsOrCrashesOnBadInput() async throws {
-        let database = try await TestDatabase.create()
         let sandbox = try await IntegrationsSandbox.start()
+        // A step that throws is reported as the test's failure; the sandbox's HTTP client must be
+        // shut down first, or its deinit ends the whole test process.
+        do {
+            try await fuzz(sandbox: sandbox)
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    func fuzz(sandbox: IntegrationsSandbox) async throws {
+        let database = try await TestDatabase.create()
         let integrations = try await RunningService.start(.integrations, database: database,
                                                           overrides: sandbox.amazonOverrides)
         let inventorySync = try await RunningService.start(
@@ -31,6 +42,9 @@ import Testing
         }
 
         let (session, tenant) = try await TestSignUp.signUp(mainAPI, email: "fuzz@shop.test")
+        // Signing out (everywhere, even) would end the session the pass runs on: those calls are
+        // made as another person, each with a sign-in of its own.
+        _ = try await TestSignUp.signUp(mainAPI, email: "fuzz-sign-out@shop.test")
         let audit = try await ResponseAudit.load(running)
         var failures: [String] = []
         var calls = 0
@@ -45,9 +59,11 @@ import Testing
                         ? try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
                             .token(for: service.service, tenantID: UUID(uuidString: tenant))
                         : session
+                    let endsSignIn = path.hasPrefix("/api/v1/auth/logout") || path.hasPrefix("/api/v1/auth/sessions/")
                     for request in FuzzCases.requests(path: path, method: method.uppercased(), operation: operation) {
                         calls += 1
                         var headers = request.headers
+                        let caller = endsSignIn ? try await TestSignUp.logIn(mainAPI, email: "fuzz-sign-out@shop.test") : caller
                         if let caller { headers["Authorization"] = "Bearer \(caller)" }
                         do {
                             let reply = try await RawHTTP.request(port: service.port, method: request.method, target: request.target,

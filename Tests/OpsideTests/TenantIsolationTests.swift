@@ -86,6 +86,7 @@ import Testing
         // A person's identity spans tenants (an agency's staff); what they see is decided by
         // `app.memberships`, which are tenant rows.
         "app.users": "identities across tenants",
+        "app.refresh_tokens": "a person's sign-in's tokens (hashes), reached through app.session_families",
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",
@@ -97,6 +98,9 @@ import Testing
         // tenant is carried into the handler, which sets it for its own transactions.
         "platform.jobs": "the queue serves every tenant",
         "platform.outbox": "the relay serves every tenant",
+        // A person's sign-in, like app.users: its tenant_id is the tenant the sign-in works in
+        // now, which an agency's staff switch between; main-api checks the membership.
+        "app.session_families": "a person's sign-ins across the tenants they belong to",
     ]
 
     /// Every schema any service's migrations create, tables discovered from the catalog

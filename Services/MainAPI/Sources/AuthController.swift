@@ -3,11 +3,17 @@ import Hummingbird
 import OpsideCore
 import OpsideTransport
 
-/// Sign-up and login: `POST /api/v1/auth/signup`, `POST /api/v1/auth/login`.
+/// Sign-up and login: `POST /api/v1/auth/signup`, `POST /api/v1/auth/login`. Each starts a
+/// sign-in (`SignInSessionStore`): the reply carries a short-lived bearer token for the API, and
+/// the browser also gets the sign-in's refresh cookie and CSRF token (`SignInCookies`), with
+/// which `SignInController` keeps it signed in.
 struct AuthController {
     let accounts: any AccountsRepository
     let hasher: PasswordHasher
     let sessions: SessionTokenAuthority
+    let signIns: any SignInSessionStore
+    let csrf: CSRFTokens
+    let signInLifetime: TimeInterval
     /// Sign-in attempts per account, before any bcrypt work: guessing one account's password
     /// from many addresses meets this limit, whatever the per-address limit allows.
     let accountLimiter: SlidingWindowLimiter
@@ -32,6 +38,10 @@ struct AuthController {
         let userId: UUID
         let tenantId: UUID
         let role: String
+        /// The sign-in (listed by `GET /api/v1/auth/sessions`).
+        let sessionId: UUID
+        /// What the page sends back in `X-CSRF-Token` with the refresh cookie.
+        let csrfToken: String
     }
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
@@ -40,7 +50,7 @@ struct AuthController {
         auth.post("login") { request, context in try await login(request, context: context) }
     }
 
-    func signUp(_ request: Request, context: OpsideRequestContext) async throws -> EditedResponse<SessionResponse> {
+    func signUp(_ request: Request, context: OpsideRequestContext) async throws -> Response {
         let body = try await request.decode(as: SignUpRequest.self, context: context)
         var problems: [String: String] = [:]
         if let problem = SignUpValidation.validateEmail(body.email) { problems["email"] = problem }
@@ -61,12 +71,10 @@ struct AuthController {
         } catch AccountsError.emailTaken {
             throw APIError.conflict("an account with this email already exists; log in instead", details: ["email": "taken"])
         }
-        let session = try await sessions.issue(userID: userID, tenantID: tenantID, role: "owner")
-        return EditedResponse(status: .created, response: SessionResponse(
-            token: session.token, expiresAt: session.expiresAt, userId: userID, tenantId: tenantID, role: "owner"))
+        return try await signIn(user: userID, tenant: tenantID, role: "owner", status: .created, request: request, context: context)
     }
 
-    func login(_ request: Request, context: OpsideRequestContext) async throws -> SessionResponse {
+    func login(_ request: Request, context: OpsideRequestContext) async throws -> Response {
         let body = try await request.decode(as: LoginRequest.self, context: context)
         guard SignUpValidation.validateEmail(body.email) == nil, !body.password.isEmpty, body.password.utf8.count <= 72,
               !SignUpValidation.hasControlCharacters(body.password) else {
@@ -84,9 +92,32 @@ struct AuthController {
         guard let membership = try await accounts.membership(userID: record.userID, tenantID: record.defaultTenantID) else {
             throw APIError.forbidden("this account has no access to its tenant any more")
         }
-        let session = try await sessions.issue(userID: record.userID, tenantID: membership.tenantID, role: membership.role)
-        return SessionResponse(token: session.token, expiresAt: session.expiresAt, userId: record.userID,
-                               tenantId: membership.tenantID, role: membership.role)
+        return try await signIn(user: record.userID, tenant: membership.tenantID, role: membership.role, status: .ok, request: request,
+                                context: context)
+    }
+
+    /// Starts a sign-in and answers with its bearer token, refresh cookie and CSRF token.
+    func signIn(user: UUID, tenant: UUID, role: String, status: HTTPResponse.Status, request: Request,
+                context: OpsideRequestContext) async throws -> Response {
+        let (refreshToken, family) = try await signIns.start(user: user, tenant: tenant, userAgent: request.headers[.userAgent])
+        return try await Self.sessionResponse(status: status, refreshToken: refreshToken, family: family, user: user, tenant: tenant,
+                                              role: role, sessions: sessions, csrf: csrf, lifetime: signInLifetime,
+                                              request: request, context: context)
+    }
+
+    /// The reply of a sign-in or a refresh: the bearer token in the body, the cookies beside it.
+    static func sessionResponse(status: HTTPResponse.Status, refreshToken: String, family: UUID, user: UUID, tenant: UUID, role: String,
+                                sessions: SessionTokenAuthority, csrf: CSRFTokens, lifetime: TimeInterval, request: Request,
+                                context: OpsideRequestContext) async throws -> Response {
+        let session = try await sessions.issue(userID: user, tenantID: tenant, role: role, sessionID: family)
+        let csrfToken = csrf.token(for: family)
+        var response = try EditedResponse(status: status, response: SessionResponse(
+            token: session.token, expiresAt: session.expiresAt, userId: user, tenantId: tenant, role: role, sessionId: family,
+            csrfToken: csrfToken)).response(from: request, context: context)
+        response.headers[.cacheControl] = "no-store"
+        SignInCookies.set(on: &response, token: refreshToken, csrfToken: csrfToken, maxAge: Int(lifetime),
+                          secure: AmazonConnectionsController.servedOverTLS(request))
+        return response
     }
 }
 
@@ -96,11 +127,14 @@ struct AuthController {
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = OpsideRequestContext
     let sessions: SessionTokenAuthority
+    let liveness: SignInLiveness
     static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
+    /// The routes that start or refresh a sign-in: a bearer token there means nothing.
+    static let publicPaths: Set<String> = ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = context.guardedPath(of: request)
-        guard path.hasPrefix("/api/v1/"), !path.hasPrefix("/api/v1/auth/") else {
+        guard path.hasPrefix("/api/v1/"), !Self.publicPaths.contains(path) else {
             return try await next(request, context)
         }
         let header = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
@@ -112,11 +146,17 @@ struct SessionMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var context = context
+        let claims: SessionClaims
         do {
-            context.session = try await sessions.verify(token)
+            claims = try await sessions.verify(token)
         } catch {
             throw APIError.unauthorized("the session token is invalid or expired; log in again")
         }
+        // A token of a sign-in that ended (signed out, revoked) is refused before it expires.
+        if let family = claims.sessionID, let user = claims.userID, !(try await liveness.isLive(family: family, user: user)) {
+            throw APIError.unauthorized("this sign-in has ended; log in again")
+        }
+        context.session = claims
         context.logger[metadataKey: "tenant"] = "\(context.session?.tenant ?? "")"
         return try await next(request, context)
     }

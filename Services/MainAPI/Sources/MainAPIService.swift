@@ -14,7 +14,11 @@ import PaymentsRoutes
 /// What main-api reads beyond the platform's keys.
 ///
 /// Keys: `security.sessionTokenSecret` (secret, required, ≥ 32 bytes),
-/// `security.sessionLifetimeSeconds` (900), `security.bcryptCost` (12),
+/// `security.sessionLifetimeSeconds` (900: a bearer token's life), `security.signInLifetimeSeconds`
+/// (7776000: 90 days, how long a sign-in lasts at most), `security.signInIdleSeconds` (2592000:
+/// 30 days unused ends it), `security.refreshReuseGraceSeconds` (10: how long a used refresh token
+/// still works, for two tabs refreshing at once; after that its use revokes the sign-in),
+/// `security.bcryptCost` (12),
 /// `rateLimit.authPerMinute` (20 sign-up/login calls per client address per sliding minute),
 /// `rateLimit.loginPerAccount` (10 sign-in attempts per account per window),
 /// `rateLimit.loginPerAccountWindowSeconds` (900), `rateLimit.clientAddressHeader` (none: the
@@ -25,6 +29,7 @@ import PaymentsRoutes
 struct MainAPISettings {
     var sessionTokenSecret: String
     var sessionLifetime: TimeInterval
+    var signIns: SignInSessionPolicy
     var bcryptCost: UInt8
     var authPerMinute: Int
     var loginPerAccount: Int
@@ -37,6 +42,12 @@ struct MainAPISettings {
         sessionTokenSecret = try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32)
         sessionLifetime = TimeInterval(try Self.atLeastOne(
             reader.int(forKey: "security.sessionLifetimeSeconds", default: 900), key: "security.sessionLifetimeSeconds"))
+        signIns = SignInSessionPolicy(
+            lifetime: TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.signInLifetimeSeconds", default: 90 * 86_400),
+                                                       key: "security.signInLifetimeSeconds")),
+            idleLifetime: TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.signInIdleSeconds", default: 30 * 86_400),
+                                                           key: "security.signInIdleSeconds")),
+            reuseGrace: TimeInterval(max(0, reader.int(forKey: "security.refreshReuseGraceSeconds", default: 10))))
         bcryptCost = UInt8(clamping: reader.int(forKey: "security.bcryptCost", default: 12))
         authPerMinute = try Self.atLeastOne(reader.int(forKey: "rateLimit.authPerMinute", default: 20), key: "rateLimit.authPerMinute")
         loginPerAccount = try Self.atLeastOne(reader.int(forKey: "rateLimit.loginPerAccount", default: 10), key: "rateLimit.loginPerAccount")
@@ -93,10 +104,16 @@ public enum MainAPIService {
                                               prefix: "opside:ratelimit:\(settings.rateLimitScope):account")
         router.middlewares.add(RateLimitMiddleware(
             limiter: perAddress, clientAddress: ClientAddress(trustedHeader: settings.clientAddressHeader),
-            appliesTo: { $0.hasPrefix("/api/v1/auth/") }))
-        router.middlewares.add(SessionMiddleware(sessions: sessions))
-        AuthController(accounts: accounts, hasher: hasher, sessions: sessions, accountLimiter: perAccount,
+            appliesTo: { SessionMiddleware.publicPaths.contains($0) }))
+        let signIns = SignInSessionsPostgres(database: platform.database, policy: settings.signIns, now: clocks.now, logger: platform.logger)
+        let liveness = SignInLiveness(store: signIns, now: clocks.now)
+        let csrf = CSRFTokens(secret: settings.sessionTokenSecret)
+        router.middlewares.add(SessionMiddleware(sessions: sessions, liveness: liveness))
+        AuthController(accounts: accounts, hasher: hasher, sessions: sessions, signIns: signIns, csrf: csrf,
+                       signInLifetime: settings.signIns.lifetime, accountLimiter: perAccount,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
+        SignInController(accounts: accounts, sessions: sessions, signIns: signIns, liveness: liveness, csrf: csrf,
+                         signInLifetime: settings.signIns.lifetime).addRoutes(to: router)
         AccountController(accounts: accounts).addRoutes(to: router)
         // Every other service's public routes: one table per owner, forwarded by one gateway.
         let gateway = ServiceGateway(serviceClient: platform.serviceClient)
