@@ -51,6 +51,12 @@ var targets: [Target] = [
         dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", postgres, logging, lifecycle, tracing,
                        .product(name: "Metrics", package: "swift-metrics")],
         path: "Shared/Jobs", resources: [.copy("Migrations")], swiftSettings: swiftSettings),
+    // E-mail over SMTP (issue 12): the sink in development and tests, any server in production.
+    .target(
+        name: "OpsideMail",
+        dependencies: [logging, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                       .product(name: "NIOSSL", package: "swift-nio-ssl")],
+        path: "Shared/Mail", swiftSettings: swiftSettings),
     // The suite's event types and who consumes each (issue 10): one declaration for producers,
     // consumers and the relay.
     .target(
@@ -90,6 +96,7 @@ for service in services {
     var deps: [Target.Dependency] = ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
                                      hummingbird, logging, configuration, postgres, lifecycle]
     if service.library == "MainAPI" {
+        deps.append("OpsideMail")
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
         deps += routeTables.map { .target(name: $0) }
@@ -118,7 +125,7 @@ for service in services {
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
-        + (service.library == "MainAPI" ? [.copy("dashboard.html")] : [])
+        + (service.library == "MainAPI" ? [.copy("dashboard.html"), .copy("reset-password.html")] : [])
     targets.append(.target(name: service.library, dependencies: deps,
                            path: "Services/\(service.folder)/Sources", resources: resources, swiftSettings: swiftSettings))
     targets.append(.executableTarget(name: "\(service.library)Run", dependencies: [.target(name: service.library), "OpsideTransport"],
@@ -165,6 +172,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
@@ -263,7 +271,7 @@ for target in package.targets where ["InventorySync", "OpsideTests"].contains(ta
 // runs its own target: `swift test --filter InventorySyncTests`.
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
-let platformLibraries: [Target.Dependency] = ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs"]
+let platformLibraries: [Target.Dependency] = ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideMail"]
 package.targets += [
     .target(
         name: "OpsideTesting",

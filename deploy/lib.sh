@@ -84,6 +84,12 @@ opside_check_service_names() {
 
 # Extra Debian packages to install with the required ones (space-separated), e.g. document tools.
 OPSIDE_EXTRA_APT_PACKAGES="${OPSIDE_EXTRA_APT_PACKAGES:-}"
+# Debian's own python, where apt installs python3-aiosmtpd (a python3 earlier on the PATH, pyenv's
+# say, would not see it). deploy/mail-sink.py runs on it.
+OPSIDE_MAIL_SINK_PYTHON="${OPSIDE_MAIL_SINK_PYTHON:-/usr/bin/python3}"
+# deploy/up's mail sink: where the suite's mail goes (main-api's mail.smtp.port default), kept
+# as files in $OPSIDE_RUN_DIR/mail.
+OPSIDE_MAIL_SINK_PORT=2525
 
 # Prints the PostgreSQL server binary folder (newest installed major version); fails if none.
 opside_pg_bin() {
@@ -128,6 +134,8 @@ opside_missing_packages() {
   # the Amazon sandbox with (opside_ensure_client_libraries).
   command -v python3 >/dev/null 2>&1 || printf '%s\n' python3
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || printf '%s\n' python3-venv
+  # The SMTP sink mail goes to in development and tests (deploy/mail-sink.py), on Debian's python.
+  "$OPSIDE_MAIL_SINK_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1 || printf '%s\n' python3-aiosmtpd
   local package
   for package in $OPSIDE_EXTRA_APT_PACKAGES; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
@@ -238,7 +246,7 @@ opside_pid_runs() {
   mapfile -t args < <(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -2 || true)
   for arg in "${args[@]}"; do
     arg=${arg%% *}
-    [[ ${arg##*/} == "$name" ]] && return 0
+    [[ ${arg##*/} == "$name" || ${arg##*/} == "$name.py" ]] && return 0
   done
   return 1
 }

@@ -140,6 +140,8 @@ SERVICE_PATHS = {
     "main-api": {
         "/": {"get": op("The seller dashboard (HTML)", {"200": {"description": "The dashboard page",
                                                                "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
+        "/reset-password": {"get": op("Where a password-reset e-mail's link leads: a form for the new password (HTML)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/api/v1/auth/signup": {"post": op("Create a tenant and its owner", {
             "201": {**json_response("Signed up and signed in", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
             "400": ERROR, "409": ERROR, "422": ERROR, "429": ERROR},
@@ -156,6 +158,15 @@ SERVICE_PATHS = {
             "A refresh token used again after its successor was issued ends the sign-in.", {
                 "200": {**json_response("Refreshed", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
                 "401": ERROR, "403": ERROR, "429": ERROR}, parameters=CSRF_HEADER, tags=["auth"])},
+        "/api/v1/auth/password-reset": {"post": op(
+            "Mail a single-use link to reset the password (the same answer whether or not the address has an account)", {
+                "202": json_response("Accepted", obj(["message"], {"message": {"type": "string"}})), "400": ERROR, "422": ERROR, "429": ERROR},
+            request={"type": "object", "required": ["email"], "properties": {"email": {"type": "string", "format": "email"}}}, tags=["auth"])},
+        "/api/v1/auth/password-reset/confirm": {"post": op(
+            "Set a new password with the link's token: the link is spent and every sign-in of the person ends", {
+                "204": {"description": "Password changed"}, "400": ERROR, "422": ERROR, "429": ERROR},
+            request={"type": "object", "required": ["token", "password"], "properties": {
+                "token": {"type": "string"}, "password": {"type": "string", "minLength": 12}}}, tags=["auth"])},
         "/api/v1/auth/logout": {"post": op("Sign out of this sign-in (named by the bearer token, or by the refresh cookie with X-CSRF-Token)", {
             "204": {"description": "Signed out; the cookies are cleared", "headers": SIGN_IN_COOKIES},
             "400": ERROR, "401": ERROR, "403": ERROR}, parameters=CSRF_HEADER, tags=["auth"])},

@@ -18,6 +18,8 @@ final class HappyPaths {
     let tenant: UUID
     let claimDetector: RunningService
     let database: TestDatabase
+    /// Where main-api's mail goes (its `mail.smtp` settings point here).
+    let mailSink: MailSink
     /// The consented connection the sync calls use.
     var connection = ""
     /// A run of that connection, started through main-api.
@@ -25,7 +27,8 @@ final class HappyPaths {
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
-         database: TestDatabase) {
+         database: TestDatabase, mailSink: MailSink) {
+        self.mailSink = mailSink
         self.claimDetector = claimDetector
         self.database = database
         self.audit = audit
@@ -66,6 +69,7 @@ final class HappyPaths {
         try await syncs()
         try await anotherTenantGetsTheSame404()
         try await signIns()
+        try await passwordReset()
         try await billingAndJobs()
         try await claims()
     }
@@ -241,6 +245,24 @@ final class HappyPaths {
         let last = try await signIn()
         let everywhere = try await record("POST", "/api/v1/auth/logout-all", headers: ["Authorization": "Bearer \(last.bearer)"])
         #expect(everywhere.status == 200, "\(everywhere.text)")
+    }
+
+    /// A forgotten password, through the mail: the link that arrives sets a new one.
+    func passwordReset() async throws {
+        let signUp = try await call(mainAPI, "POST", "/api/v1/auth/signup", json: TestSignUp.signUpBody(email: "forgetful@shop.test"))
+        #expect(signUp.status == 201, "\(signUp.text)")
+        let before = try mailSink.messages().count
+        let asked = try await call(mainAPI, "POST", "/api/v1/auth/password-reset", json: #"{"email":"forgetful@shop.test"}"#)
+        #expect(asked.status == 202, "\(asked.text)")
+        let link = try (try await mailSink.waitForMessages(before + 1).last { $0.envelopeTo == "forgetful@shop.test" }?.firstLink)
+            .unwrap("the reset link")
+        let token = try (URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value).unwrap("the token in \(link)")
+        // The link leads to main-api's page for the new password.
+        let page = try await call(mainAPI, "GET", "/reset-password", "/reset-password?token=\(token)")
+        #expect(page.status == 200 && page.header("content-security-policy")?.contains("frame-ancestors 'none'") == true)
+        let confirmed = try await call(mainAPI, "POST", "/api/v1/auth/password-reset/confirm",
+                                       json: #"{"token":"\#(token)","password":"Fresh-Battery-Staple-3"}"#)
+        #expect(confirmed.status == 204, "\(confirmed.text)")
     }
 
     func headers(for service: RunningService, path: String) async throws -> [String: String] {

@@ -13,18 +13,20 @@ import Testing
     /// The whole suite wired as in production: the Amazon sandbox, the services main-api
     /// forwards to, then main-api; the rest standalone.
     @Test func noOperationAnswers5xxHangsOrCrashesOnBadInput() async throws {
+        let mailSink = try await MailSink.start()
+        defer { mailSink.stop() }
         let sandbox = try await IntegrationsSandbox.start()
         // A step that throws is reported as the test's failure; the sandbox's HTTP client must be
         // shut down first, or its deinit ends the whole test process.
         do {
-            try await fuzz(sandbox: sandbox)
+            try await fuzz(sandbox: sandbox, mailSink: mailSink)
         } catch {
             await sandbox.stop()
             throw error
         }
     }
 
-    func fuzz(sandbox: IntegrationsSandbox) async throws {
+    func fuzz(sandbox: IntegrationsSandbox, mailSink: MailSink) async throws {
         let database = try await TestDatabase.create()
         let integrations = try await RunningService.start(.integrations, database: database,
                                                           overrides: sandbox.amazonOverrides)
@@ -35,7 +37,8 @@ import Testing
         let claimDetector = try await RunningService.start(.claimDetector, database: database)
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
-            "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL])
+            "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL,
+        ].merging(mailSink.overrides) { $1 })
         var running = [integrations, inventorySync, payments, claimDetector, mainAPI]
         for service in OpsideService.allCases where !running.contains(where: { $0.service == service }) {
             running.append(try await RunningService.start(service, database: database))
@@ -89,7 +92,8 @@ import Testing
         // Then the happy paths, so every documented success answer is checked at least once.
         try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
                              inventorySync: inventorySync, payments: payments, session: session,
-                             tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, database: database).run()
+                             tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, database: database,
+                             mailSink: mailSink).run()
         let violations = audit.violations
         let violationReport = violations.prefix(40).joined(separator: "\n")
         #expect(violations.isEmpty, "\(violations.count) of \(audit.checked) answers break their service's document:\n\(violationReport)")

@@ -87,6 +87,7 @@ import Testing
         // `app.memberships`, which are tenant rows.
         "app.users": "identities across tenants",
         "app.refresh_tokens": "a person's sign-in's tokens (hashes), reached through app.session_families",
+        "app.password_resets": "a person's password-reset links (hashes), like app.users",
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",

@@ -130,7 +130,8 @@ struct SessionMiddleware: RouterMiddleware {
     let liveness: SignInLiveness
     static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
     /// The routes that start or refresh a sign-in: a bearer token there means nothing.
-    static let publicPaths: Set<String> = ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh"]
+    static let publicPaths: Set<String> = ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh",
+                                           "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = context.guardedPath(of: request)

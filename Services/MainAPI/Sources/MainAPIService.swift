@@ -7,6 +7,7 @@ import InventorySyncRoutes
 import NIOCore
 import OpsideCore
 import OpsideJobs
+import OpsideMail
 import OpsidePostgres
 import OpsideTransport
 import PaymentsRoutes
@@ -18,7 +19,11 @@ import PaymentsRoutes
 /// (7776000: 90 days, how long a sign-in lasts at most), `security.signInIdleSeconds` (2592000:
 /// 30 days unused ends it), `security.refreshReuseGraceSeconds` (10: how long a used refresh token
 /// still works, for two tabs refreshing at once; after that its use revokes the sign-in),
-/// `security.bcryptCost` (12),
+/// `security.passwordResetLinkSeconds` (3600: how long a reset link works), `security.bcryptCost` (12),
+/// `mail.smtp.host` (127.0.0.1), `mail.smtp.port` (2525: deploy/up's mail sink),
+/// `mail.smtp.security` (none | tls: implicit TLS, port 465 typically), `mail.smtp.username`,
+/// `mail.smtp.password` (secret), `mail.from` (no-reply@opside.local), `mail.fromName` (Opside),
+/// `dashboard.publicUrl` (http://127.0.0.1:8000: what links in e-mail start with),
 /// `rateLimit.authPerMinute` (20 sign-up/login calls per client address per sliding minute),
 /// `rateLimit.loginPerAccount` (10 sign-in attempts per account per window),
 /// `rateLimit.loginPerAccountWindowSeconds` (900), `rateLimit.clientAddressHeader` (none: the
@@ -30,6 +35,9 @@ struct MainAPISettings {
     var sessionTokenSecret: String
     var sessionLifetime: TimeInterval
     var signIns: SignInSessionPolicy
+    var passwordResetLinkLifetime: TimeInterval
+    var smtp: SMTPSettings
+    var mail: MailSettings
     var bcryptCost: UInt8
     var authPerMinute: Int
     var loginPerAccount: Int
@@ -48,6 +56,20 @@ struct MainAPISettings {
             idleLifetime: TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.signInIdleSeconds", default: 30 * 86_400),
                                                            key: "security.signInIdleSeconds")),
             reuseGrace: TimeInterval(max(0, reader.int(forKey: "security.refreshReuseGraceSeconds", default: 10))))
+        passwordResetLinkLifetime = TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.passwordResetLinkSeconds", default: 3600),
+                                                                     key: "security.passwordResetLinkSeconds"))
+        let securityName = reader.string(forKey: "mail.smtp.security", default: "none")
+        guard let security = SMTPSettings.Security(rawValue: securityName) else {
+            throw ConfigurationError(key: "mail.smtp.security", reason: "must be none or tls, not \(securityName)")
+        }
+        smtp = SMTPSettings(host: reader.string(forKey: "mail.smtp.host", default: "127.0.0.1"),
+                            port: reader.int(forKey: "mail.smtp.port", default: 2525), security: security,
+                            username: reader.string(forKey: "mail.smtp.username"),
+                            password: reader.string(forKey: ConfigKey("mail.smtp.password"), isSecret: true))
+        mail = MailSettings(fromAddress: reader.string(forKey: "mail.from", default: "no-reply@opside.local"),
+                            fromName: reader.string(forKey: "mail.fromName", default: "Opside"),
+                            publicURL: String(reader.string(forKey: "dashboard.publicUrl", default: "http://127.0.0.1:8000")
+                                                .reversed().drop { $0 == "/" }.reversed()))
         bcryptCost = UInt8(clamping: reader.int(forKey: "security.bcryptCost", default: 12))
         authPerMinute = try Self.atLeastOne(reader.int(forKey: "rateLimit.authPerMinute", default: 20), key: "rateLimit.authPerMinute")
         loginPerAccount = try Self.atLeastOne(reader.int(forKey: "rateLimit.loginPerAccount", default: 10), key: "rateLimit.loginPerAccount")
@@ -79,17 +101,31 @@ public enum MainAPIService {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
-    /// The seller dashboard's page: sign in, account, billing and the live event feed.
-    static func dashboardPage() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "dashboard", withExtension: "html") else {
-            throw MigrationError.badFileName("main-api's dashboard.html is missing from the build")
+    /// One of main-api's pages (`dashboard.html`: sign in, account, billing and the live event
+    /// feed; `reset-password.html`: where a password-reset e-mail's link leads).
+    static func page(_ name: String) throws -> Data {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "html") else {
+            throw MigrationError.badFileName("main-api's \(name).html is missing from the build")
         }
         return try Data(contentsOf: url)
     }
 
+    /// Serves `page` at `path` with its Content-Security-Policy and the framing and referrer headers.
+    static func servePage(_ page: Data, at path: RouterPath, on router: Router<OpsideRequestContext>) {
+        let contentSecurityPolicy = DashboardPolicy.contentSecurityPolicy(for: page)
+        router.get(path) { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            headers[.contentSecurityPolicy] = contentSecurityPolicy
+            headers[.xFrameOptions] = "DENY"
+            headers[.referrerPolicy] = "no-referrer"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
+        }
+    }
+
     /// - Parameter clocks: what sessions and service tokens live by.
     public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system) async throws -> some ApplicationProtocol {
-        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [], subscribePatterns: [RealtimeHub.pattern],
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [MailJobs.queue], subscribePatterns: [RealtimeHub.pattern],
                                                 clocks: clocks)
         let settings = try MainAPISettings(reader: reader)
         let sessions = await SessionTokenAuthority(secret: settings.sessionTokenSecret, lifetime: settings.sessionLifetime, now: clocks.now)
@@ -120,16 +156,13 @@ public enum MainAPIService {
         gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
-        let dashboard = try dashboardPage()
-        let contentSecurityPolicy = DashboardPolicy.contentSecurityPolicy(for: dashboard)
-        router.get("/") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/html; charset=utf-8"
-            headers[.contentSecurityPolicy] = contentSecurityPolicy
-            headers[.xFrameOptions] = "DENY"
-            headers[.referrerPolicy] = "no-referrer"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: dashboard)))
-        }
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
+        servePage(try page("dashboard"), at: "/", on: router)
+        servePage(try page("reset-password"), at: "/reset-password", on: router)
+        PasswordResetController(database: platform.database, hasher: hasher, signIns: signIns, liveness: liveness, mail: settings.mail,
+                                linkLifetime: settings.passwordResetLinkLifetime, now: clocks.now, logger: platform.logger)
+            .addRoutes(to: router)
+        var jobs = JobRegistry()
+        MailJobs(smtp: SMTPClient(settings: settings.smtp, now: clocks.now)).register(in: &jobs)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs)
     }
 }
