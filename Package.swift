@@ -125,7 +125,7 @@ for service in services {
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
-        + (service.library == "MainAPI" ? [.copy("dashboard.html"), .copy("reset-password.html")] : [])
+        + (service.library == "MainAPI" ? [.copy("dashboard.html"), .copy("reset-password.html"), .copy("accept-invitation.html")] : [])
     targets.append(.target(name: service.library, dependencies: deps,
                            path: "Services/\(service.folder)/Sources", resources: resources, swiftSettings: swiftSettings))
     targets.append(.executableTarget(name: "\(service.library)Run", dependencies: [.target(name: service.library), "OpsideTransport"],
@@ -299,7 +299,7 @@ package.targets += [
         path: "Tests/IntegrationsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "MainAPITests",
-        dependencies: platformLibraries + ["OpsideTesting", "MainAPI", hummingbird, configuration],
+        dependencies: platformLibraries + ["OpsideTesting", "MainAPI", hummingbird, configuration, nioHTTP1],
         path: "Tests/MainAPITests", swiftSettings: swiftSettings),
     .testTarget(
         name: "PaymentsTests",

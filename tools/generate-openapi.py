@@ -80,6 +80,17 @@ SESSION_RESPONSE = obj(["token", "expiresAt", "userId", "tenantId", "role", "ses
     "userId": {"type": "string", "format": "uuid"}, "tenantId": {"type": "string", "format": "uuid"}, "role": {"type": "string"},
     "sessionId": {"type": "string", "format": "uuid", "description": "The sign-in (GET /api/v1/auth/sessions)"},
     "csrfToken": {"type": "string", "description": "What the page sends in X-CSRF-Token with the refresh cookie"}})
+TENANT_MEMBERSHIP = obj(["tenantId", "tenantName", "role"], {
+    "tenantId": {"type": "string", "format": "uuid"}, "tenantName": {"type": "string"},
+    "role": {"type": "string", "enum": ["owner", "admin", "member"]}})
+JOINED = TENANT_MEMBERSHIP
+TEAM_MEMBER = obj(["userId", "email", "role", "joinedAt"], {
+    "userId": {"type": "string", "format": "uuid"}, "email": {"type": "string"}, "displayName": {"type": "string"},
+    "role": {"type": "string", "enum": ["owner", "admin", "member"]}, "joinedAt": {"type": "string", "format": "date-time"}})
+INVITATION = obj(["id", "email", "role", "invitedBy", "createdAt", "expiresAt"], {
+    "id": {"type": "string", "format": "uuid"}, "email": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "member"]},
+    "invitedBy": {"type": "string", "format": "uuid"}, "createdAt": {"type": "string", "format": "date-time"},
+    "expiresAt": {"type": "string", "format": "date-time"}})
 SIGN_IN_COOKIES = {"Set-Cookie": {
     "description": "opside_refresh: the sign-in's refresh token (HttpOnly, SameSite=Strict, Path=/api/v1/auth, Secure over TLS); "
                    "opside_csrf: its CSRF token for the page's script (SameSite=Strict, Path=/). Both cleared when the sign-in ends.",
@@ -140,6 +151,8 @@ SERVICE_PATHS = {
     "main-api": {
         "/": {"get": op("The seller dashboard (HTML)", {"200": {"description": "The dashboard page",
                                                                "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
+        "/accept-invitation": {"get": op("Where an invitation e-mail's link leads: accept it, with a password when new (HTML)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/reset-password": {"get": op("Where a password-reset e-mail's link leads: a form for the new password (HTML)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/api/v1/auth/signup": {"post": op("Create a tenant and its owner", {
@@ -167,6 +180,47 @@ SERVICE_PATHS = {
                 "204": {"description": "Password changed"}, "400": ERROR, "422": ERROR, "429": ERROR},
             request={"type": "object", "required": ["token", "password"], "properties": {
                 "token": {"type": "string"}, "password": {"type": "string", "minLength": 12}}}, tags=["auth"])},
+        "/api/v1/auth/invitations/accept": {"post": op(
+            "Accept an invitation: a new person sets a password and is signed in (201); a person with an account accepts "
+            "signed in as the invited address (200)", {
+                "200": json_response("Joined", JOINED), "201": {**json_response("Account created and signed in", SESSION_RESPONSE),
+                                                                "headers": SIGN_IN_COOKIES},
+                "400": ERROR, "401": ERROR, "422": ERROR},
+            request={"type": "object", "required": ["token"], "properties": {
+                "token": {"type": "string"}, "password": {"type": "string", "minLength": 12}, "displayName": {"type": "string"}}},
+            tags=["team"])},
+        "/api/v1/auth/tenants": {"get": op("Every tenant the person belongs to, with their role there", {
+            "200": json_response("Tenants", obj(["tenants", "currentTenantId"], {
+                "tenants": {"type": "array", "items": TENANT_MEMBERSHIP}, "currentTenantId": {"type": "string", "format": "uuid"}})),
+            "401": ERROR}, security=SESSION, tags=["team"])},
+        "/api/v1/auth/switch-tenant": {"post": op("Move this sign-in to another tenant the person belongs to: a new bearer token for it", {
+            "200": json_response("Switched", SESSION_RESPONSE), "400": ERROR, "401": ERROR, "404": ERROR, "422": ERROR},
+            request={"type": "object", "required": ["tenantId"], "properties": {"tenantId": {"type": "string", "format": "uuid"}}},
+            security=SESSION, tags=["team"])},
+        "/api/v1/team": {"get": op("The tenant's members and pending invitations", {
+            "200": json_response("Team", obj(["members", "invitations"], {
+                "members": {"type": "array", "items": TEAM_MEMBER}, "invitations": {"type": "array", "items": INVITATION}})),
+            "401": ERROR, "403": ERROR}, security=SESSION, tags=["team"])},
+        "/api/v1/team/invitations": {"post": op("Invite someone by e-mail as admin or member (owners and admins)", {
+            "201": json_response("Invited; the e-mail is on its way", obj(["invitation"], {"invitation": INVITATION})),
+            "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR},
+            request={"type": "object", "required": ["email", "role"], "properties": {
+                "email": {"type": "string", "format": "email"}, "role": {"type": "string", "enum": ["admin", "member"]}}},
+            security=SESSION, tags=["team"])},
+        "/api/v1/team/invitations/{id}": {"delete": op("Revoke a pending invitation (owners and admins)", {
+            "204": {"description": "Revoked"}, "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR}, security=SESSION, tags=["team"],
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/api/v1/team/members/{userId}": {
+            "patch": op("Change a member's role (owners; a tenant keeps an owner)", {
+                "200": json_response("The member", obj(["member"], {"member": TEAM_MEMBER})),
+                "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+                request={"type": "object", "required": ["role"], "properties": {"role": {"type": "string", "enum": ["owner", "admin", "member"]}}},
+                security=SESSION, tags=["team"],
+                parameters=[{"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]),
+            "delete": op("Remove a member (owners: anyone; admins: not owners; anyone: themselves); their sign-ins here end", {
+                "204": {"description": "Removed"}, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+                security=SESSION, tags=["team"],
+                parameters=[{"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
         "/api/v1/auth/logout": {"post": op("Sign out of this sign-in (named by the bearer token, or by the refresh cookie with X-CSRF-Token)", {
             "204": {"description": "Signed out; the cookies are cleared", "headers": SIGN_IN_COOKIES},
             "400": ERROR, "401": ERROR, "403": ERROR}, parameters=CSRF_HEADER, tags=["auth"])},

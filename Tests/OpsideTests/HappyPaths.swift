@@ -70,6 +70,7 @@ final class HappyPaths {
         try await anotherTenantGetsTheSame404()
         try await signIns()
         try await passwordReset()
+        try await team()
         try await billingAndJobs()
         try await claims()
     }
@@ -263,6 +264,54 @@ final class HappyPaths {
         let confirmed = try await call(mainAPI, "POST", "/api/v1/auth/password-reset/confirm",
                                        json: #"{"token":"\#(token)","password":"Fresh-Battery-Staple-3"}"#)
         #expect(confirmed.status == 204, "\(confirmed.text)")
+    }
+
+    /// The run's owner builds a team: invites a new person (who creates an account from the
+    /// link) and a person with an account (who accepts signed in, then switches to this tenant),
+    /// promotes and removes a member, revokes an invitation.
+    func team() async throws {
+        func raw(_ method: String, _ path: String, _ target: String? = nil, bearer: String, json: String? = nil) async throws -> RawHTTP.Reply {
+            var headers = ["Authorization": "Bearer \(bearer)"]
+            if json != nil { headers["Content-Type"] = "application/json" }
+            let reply = try await RawHTTP.request(port: mainAPI.port, method: method, target: target ?? path, headers: headers,
+                                                  body: Data((json ?? "").utf8))
+            audit.record(.mainAPI, method, path, reply, label: "happy path")
+            return reply
+        }
+        func invite(_ email: String) async throws -> (id: String, token: String) {
+            let before = try mailSink.messages().count
+            let invited = try await call(mainAPI, "POST", "/api/v1/team/invitations", json: #"{"email":"\#(email)","role":"member"}"#)
+            #expect(invited.status == 201, "\(invited.text)")
+            let id = try ((json(invited)["invitation"] as? [String: Any])?["id"] as? String).unwrap("invitation id")
+            let link = try (try await mailSink.waitForMessages(before + 1).last { $0.envelopeTo == email }?.firstLink).unwrap("the link")
+            return (id, try (URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value).unwrap("token"))
+        }
+        #expect(try await call(mainAPI, "GET", "/api/v1/team").status == 200)
+        let newcomer = try await invite("teammate@shop.test")
+        let page = try await call(mainAPI, "GET", "/accept-invitation", "/accept-invitation?token=\(newcomer.token)")
+        #expect(page.status == 200)
+        let created = try await call(mainAPI, "POST", "/api/v1/auth/invitations/accept",
+                                     json: #"{"token":"\#(newcomer.token)","password":"Blue-Battery-Staple-4"}"#)
+        #expect(created.status == 201, "\(created.text)")
+        let teammate = try (json(created)["userId"] as? String).unwrap("userId")
+
+        let existing = try await invite("other-tenant@shop.test")
+        let login = try await RawHTTP.request(port: mainAPI.port, method: "POST", target: "/api/v1/auth/login",
+                                              headers: ["Content-Type": "application/json"],
+                                              body: Data(#"{"email":"other-tenant@shop.test","password":"Correct-Horse-42"}"#.utf8))
+        let other = try (json(login)["token"] as? String).unwrap("token")
+        let accepted = try await raw("POST", "/api/v1/auth/invitations/accept", bearer: other, json: #"{"token":"\#(existing.token)"}"#)
+        #expect(accepted.status == 200, "\(accepted.text)")
+        #expect(try await raw("GET", "/api/v1/auth/tenants", bearer: other).status == 200)
+        let switched = try await raw("POST", "/api/v1/auth/switch-tenant", bearer: other,
+                                     json: #"{"tenantId":"\#(tenant.uuidString.lowercased())"}"#)
+        #expect(switched.status == 200, "\(switched.text)")
+
+        let promoted = try await call(mainAPI, "PATCH", "/api/v1/team/members/{userId}", "/api/v1/team/members/\(teammate)", json: #"{"role":"admin"}"#)
+        #expect(promoted.status == 200, "\(promoted.text)")
+        #expect(try await call(mainAPI, "DELETE", "/api/v1/team/members/{userId}", "/api/v1/team/members/\(teammate)").status == 204)
+        let pending = try await invite("never-accepts@shop.test")
+        #expect(try await call(mainAPI, "DELETE", "/api/v1/team/invitations/{id}", "/api/v1/team/invitations/\(pending.id)").status == 204)
     }
 
     func headers(for service: RunningService, path: String) async throws -> [String: String] {

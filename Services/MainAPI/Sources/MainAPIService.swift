@@ -19,7 +19,8 @@ import PaymentsRoutes
 /// (7776000: 90 days, how long a sign-in lasts at most), `security.signInIdleSeconds` (2592000:
 /// 30 days unused ends it), `security.refreshReuseGraceSeconds` (10: how long a used refresh token
 /// still works, for two tabs refreshing at once; after that its use revokes the sign-in),
-/// `security.passwordResetLinkSeconds` (3600: how long a reset link works), `security.bcryptCost` (12),
+/// `security.passwordResetLinkSeconds` (3600: how long a reset link works),
+/// `security.invitationLinkSeconds` (604800: how long an invitation works), `security.bcryptCost` (12),
 /// `mail.smtp.host` (127.0.0.1), `mail.smtp.port` (2525: deploy/up's mail sink),
 /// `mail.smtp.security` (none | tls: implicit TLS, port 465 typically), `mail.smtp.username`,
 /// `mail.smtp.password` (secret), `mail.from` (no-reply@opside.local), `mail.fromName` (Opside),
@@ -36,6 +37,7 @@ struct MainAPISettings {
     var sessionLifetime: TimeInterval
     var signIns: SignInSessionPolicy
     var passwordResetLinkLifetime: TimeInterval
+    var invitationLinkLifetime: TimeInterval
     var smtp: SMTPSettings
     var mail: MailSettings
     var bcryptCost: UInt8
@@ -58,6 +60,8 @@ struct MainAPISettings {
             reuseGrace: TimeInterval(max(0, reader.int(forKey: "security.refreshReuseGraceSeconds", default: 10))))
         passwordResetLinkLifetime = TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.passwordResetLinkSeconds", default: 3600),
                                                                      key: "security.passwordResetLinkSeconds"))
+        invitationLinkLifetime = TimeInterval(try Self.atLeastOne(reader.int(forKey: "security.invitationLinkSeconds", default: 7 * 86_400),
+                                                                  key: "security.invitationLinkSeconds"))
         let securityName = reader.string(forKey: "mail.smtp.security", default: "none")
         guard let security = SMTPSettings.Security(rawValue: securityName) else {
             throw ConfigurationError(key: "mail.smtp.security", reason: "must be none or tls, not \(securityName)")
@@ -158,6 +162,12 @@ public enum MainAPIService {
         RealtimeController(hub: hub).addRoutes(to: router)
         servePage(try page("dashboard"), at: "/", on: router)
         servePage(try page("reset-password"), at: "/reset-password", on: router)
+        servePage(try page("accept-invitation"), at: "/accept-invitation", on: router)
+        TeamController(database: platform.database, liveness: liveness, mail: settings.mail, invitationLifetime: settings.invitationLinkLifetime,
+                       now: clocks.now, logger: platform.logger).addRoutes(to: router)
+        MembershipController(database: platform.database, accounts: accounts, hasher: hasher, sessions: sessions, signIns: signIns,
+                             csrf: csrf, signInLifetime: settings.signIns.lifetime, now: clocks.now, logger: platform.logger)
+            .addRoutes(to: router)
         PasswordResetController(database: platform.database, hasher: hasher, signIns: signIns, liveness: liveness, mail: settings.mail,
                                 linkLifetime: settings.passwordResetLinkLifetime, now: clocks.now, logger: platform.logger)
             .addRoutes(to: router)
