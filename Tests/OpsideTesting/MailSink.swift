@@ -6,7 +6,7 @@ public final class MailSink: @unchecked Sendable {
     public let port: Int
     public let directory: String
     private let lock = NSLock()
-    private var pid: pid_t = 0
+    private var process: ChildProcess?
 
     /// One kept message: the SMTP envelope, the headers, and the text body decoded.
     public struct Message: Sendable {
@@ -36,18 +36,9 @@ public final class MailSink: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let sink = MailSink(port: try TestEnvironment.freePort(), directory: directory)
         let script = TestEnvironment.repositoryRoot.appendingPathComponent("deploy/mail-sink.py").path
-        let argv = [python, script, "--port", String(sink.port), "--dir", directory]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, directory + "/sink.log", O_WRONLY | O_CREAT, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, directory + "/sink.log", O_WRONLY | O_CREAT, 0o644)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, argv[0], &actions, nil, &cArguments, environ)
-        guard spawned == 0 else { throw HarnessError("cannot start the mail sink with \(python): errno \(spawned)") }
-        sink.lock.withLock { sink.pid = child }
+        let process = try ChildProcess.spawn([python, script, "--port", String(sink.port), "--dir", directory],
+                                             output: directory + "/sink.log")
+        sink.lock.withLock { sink.process = process }
         for _ in 0..<200 {
             if Self.accepts(port: sink.port) { return sink }
             try await Task.sleep(for: .milliseconds(50))
@@ -78,14 +69,7 @@ public final class MailSink: @unchecked Sendable {
     }
 
     public func stop() {
-        let child = lock.withLock { () -> pid_t in
-            defer { pid = 0 }
-            return pid
-        }
-        guard child > 0 else { return }
-        kill(child, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) == -1, errno == EINTR {}
+        lock.withLock { process }?.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -9,7 +9,7 @@ public final class PrivateRedis: @unchecked Sendable {
     public let directory: String
     private let executable: String
     private let lock = NSLock()
-    private var pid: pid_t = 0
+    private var process: ChildProcess?
 
     private init(port: Int, directory: String, executable: String) {
         self.port = port
@@ -33,17 +33,8 @@ public final class PrivateRedis: @unchecked Sendable {
     public func startServer() async throws {
         let argv = [executable, "--port", String(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
                     "--logfile", directory + "/redis.log"]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, argv[0], &actions, nil, &cArguments, environ)
-        guard spawned == 0 else { throw HarnessError("cannot start \(argv[0]): errno \(spawned)") }
-        lock.withLock { pid = child }
+        let process = try ChildProcess.spawn(argv)
+        lock.withLock { self.process = process }
         let probe = RedisClient(settings: settings)
         defer { Task { try? await probe.shutdown() } }
         for _ in 0..<200 {
@@ -57,14 +48,10 @@ public final class PrivateRedis: @unchecked Sendable {
     /// process's signal mask is inherited), then waits for the process: afterwards nothing
     /// listens on the port.
     public func stopServer() {
-        let child = lock.withLock { () -> pid_t in
-            defer { pid = 0 }
-            return pid
-        }
-        guard child > 0 else { return }
-        kill(child, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) == -1, errno == EINTR {}
+        lock.withLock { () -> ChildProcess? in
+            defer { process = nil }
+            return process
+        }?.stop()
     }
 
     public func destroy() {

@@ -54,13 +54,8 @@ struct AmazonConnectionsController {
         return consentCookiePrefix + prefix
     }
 
-    /// 32 random bytes, base64url: the value only the starting browser holds.
-    static func newBrowserBinding() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    /// The value only the starting browser holds.
+    static func newBrowserBinding() -> String { OpaqueToken.make() }
 
     /// Behind Fly's proxy TLS ends before the service, which the proxy says in `X-Forwarded-Proto`.
     static func servedOverTLS(_ request: Request) -> Bool {

@@ -65,7 +65,7 @@ struct MembershipController {
 
     /// The invitation behind `token`, if it can still be accepted, and the account its address has.
     func pending(token: String) async throws -> PendingInvitation? {
-        let logger = self.logger, now = self.now(), hash = SignInSessionsPostgres.hash(token)
+        let logger = self.logger, now = self.now(), hash = OpaqueToken.hash(token)
         let hex = hash.map { String(format: "%02x", $0) }.joined()
         return try await database.withTransaction { connection in
             try await connection.query("SELECT set_config('opside.invitation_token_hash', \(hex), true)", logger: logger)

@@ -45,7 +45,7 @@ struct PasswordResetController {
         let body = try await request.decode(as: ResetRequest.self, context: context)
         guard SignUpValidation.validateEmail(body.email) == nil else { throw APIError.validation("send a valid email") }
         let logger = self.logger, now = self.now(), expires = now.addingTimeInterval(linkLifetime), mail = self.mail
-        let token = SignInSessionsPostgres.newToken(), minutes = Int(linkLifetime / 60)
+        let token = OpaqueToken.make(), minutes = Int(linkLifetime / 60)
         try await database.withTransaction { connection in
             let rows = try await connection.query("""
                 SELECT id, email FROM app.users WHERE email_normalized = \(AccountsPostgresRepository.normalize(body.email))
@@ -55,7 +55,7 @@ struct PasswordResetController {
             guard let (user, email) = found else { return }
             try await connection.query("""
                 INSERT INTO app.password_resets (token_hash, user_id, created_at, expires_at)
-                VALUES (\(SignInSessionsPostgres.hash(token)), \(user), \(now), \(expires))
+                VALUES (\(OpaqueToken.hash(token)), \(user), \(now), \(expires))
                 """, logger: logger)
             try await MailJobs.enqueue(MailMessage(
                 from: mail.fromAddress, fromName: mail.fromName, to: email, subject: "Reset your Opside password",
@@ -80,7 +80,7 @@ struct PasswordResetController {
         let rows = try await database.withConnection { connection in
             let rows = try await connection.query("""
                 SELECT r.user_id, u.email FROM app.password_resets r JOIN app.users u ON u.id = r.user_id
-                WHERE r.token_hash = \(SignInSessionsPostgres.hash(body.token)) AND r.used_at IS NULL AND r.expires_at > \(now)
+                WHERE r.token_hash = \(OpaqueToken.hash(body.token)) AND r.used_at IS NULL AND r.expires_at > \(now)
                 """, logger: logger)
             var found: [(UUID, String)] = []
             for try await row in rows.decode((UUID, String).self) { found.append(row) }
@@ -98,7 +98,7 @@ struct PasswordResetController {
             // Spent in the same statement that checks it is unspent: two confirmations, one wins.
             let spent = try await connection.query("""
                 UPDATE app.password_resets SET used_at = \(now)
-                WHERE token_hash = \(SignInSessionsPostgres.hash(body.token)) AND used_at IS NULL AND expires_at > \(now)
+                WHERE token_hash = \(OpaqueToken.hash(body.token)) AND used_at IS NULL AND expires_at > \(now)
                 RETURNING 1
                 """, logger: logger)
             var won = false

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import OpsidePostgres
@@ -76,20 +75,12 @@ public struct SignInSessionsPostgres: SignInSessionStore {
         self.logger = logger
     }
 
-    /// 32 random bytes, base64url: what the cookie carries.
-    static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
 
-    static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
     static func trimmed(_ userAgent: String?) -> String? { userAgent.map { String($0.prefix(512)) } }
 
     public func start(user: UUID, tenant: UUID, userAgent: String?) async throws -> (token: String, family: UUID) {
-        let logger = self.logger, now = self.now(), family = UUID(), token = Self.newToken()
+        let logger = self.logger, now = self.now(), family = UUID(), token = OpaqueToken.make()
         let expires = now.addingTimeInterval(policy.lifetime), agent = Self.trimmed(userAgent)
         try await database.withConnection { connection in
             try await connection.query("""
@@ -98,7 +89,7 @@ public struct SignInSessionsPostgres: SignInSessionStore {
                     VALUES (\(family), \(user), \(tenant), \(now), \(now), \(expires), \(agent))
                     RETURNING family_id
                 )
-                INSERT INTO app.refresh_tokens (token_hash, family_id, issued_at) SELECT \(Self.hash(token)), family_id, \(now) FROM family
+                INSERT INTO app.refresh_tokens (token_hash, family_id, issued_at) SELECT \(OpaqueToken.hash(token)), family_id, \(now) FROM family
                 """, logger: logger)
         }
         return (token, family)
@@ -111,7 +102,7 @@ public struct SignInSessionsPostgres: SignInSessionStore {
             let rows = try await connection.query("""
                 SELECT f.family_id, f.user_id, f.tenant_id, f.last_used_at, f.expires_at, f.revoked_at, t.replaced_at
                 FROM app.refresh_tokens t JOIN app.session_families f ON f.family_id = t.family_id
-                WHERE t.token_hash = \(Self.hash(token))
+                WHERE t.token_hash = \(OpaqueToken.hash(token))
                 FOR UPDATE OF t, f
                 """, logger: logger)
             var found: (UUID, UUID, UUID, Date, Date, Date?, Date?)?
@@ -126,12 +117,12 @@ public struct SignInSessionsPostgres: SignInSessionStore {
                     """, logger: logger)
                 return .reused(family: family)
             }
-            let next = Self.newToken()
+            let next = OpaqueToken.make()
             try await connection.query("""
-                UPDATE app.refresh_tokens SET replaced_at = coalesce(replaced_at, \(now)) WHERE token_hash = \(Self.hash(token))
+                UPDATE app.refresh_tokens SET replaced_at = coalesce(replaced_at, \(now)) WHERE token_hash = \(OpaqueToken.hash(token))
                 """, logger: logger)
             try await connection.query("""
-                INSERT INTO app.refresh_tokens (token_hash, family_id, issued_at) VALUES (\(Self.hash(next)), \(family), \(now))
+                INSERT INTO app.refresh_tokens (token_hash, family_id, issued_at) VALUES (\(OpaqueToken.hash(next)), \(family), \(now))
                 """, logger: logger)
             try await connection.query("""
                 UPDATE app.session_families SET last_used_at = \(now), user_agent = coalesce(\(agent), user_agent) WHERE family_id = \(family)

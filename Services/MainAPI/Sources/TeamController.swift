@@ -134,7 +134,7 @@ struct TeamController {
         }
         let logger = self.logger, now = self.now(), expires = now.addingTimeInterval(invitationLifetime), mail = self.mail
         let email = body.email.trimmingCharacters(in: .whitespaces), normalized = AccountsPostgresRepository.normalize(body.email)
-        let token = SignInSessionsPostgres.newToken(), id = UUID(), days = max(1, Int(invitationLifetime / 86_400))
+        let token = OpaqueToken.make(), id = UUID(), days = max(1, Int(invitationLifetime / 86_400))
         let invitation = try await database.withTransaction(tenant: tenant) { connection -> Invitation in
             let member = try await connection.query("""
                 SELECT 1 FROM app.memberships m JOIN app.users u ON u.id = m.user_id
@@ -153,7 +153,7 @@ struct TeamController {
                 """, logger: logger)
             try await connection.query("""
                 INSERT INTO app.invitations (token_hash, invitation_id, tenant_id, email, email_normalized, role, invited_by, created_at, expires_at)
-                VALUES (\(SignInSessionsPostgres.hash(token)), \(id), \(tenant), \(email), \(normalized), \(body.role), \(user), \(now), \(expires))
+                VALUES (\(OpaqueToken.hash(token)), \(id), \(tenant), \(email), \(normalized), \(body.role), \(user), \(now), \(expires))
                 """, logger: logger)
             try await MailJobs.enqueue(MailMessage(
                 from: mail.fromAddress, fromName: mail.fromName, to: email, subject: "\(inviter) invited you to \(tenantName) on Opside",
