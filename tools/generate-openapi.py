@@ -543,7 +543,8 @@ COMPONENTS = {
         # Every amount in the suite: integer minor units of an ISO 4217 currency (JPY has none).
         "Money": obj(["amountMinor", "currency"], {
             "amountMinor": {"type": "integer"}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}),
-        "JobAction": obj(["id", "state"], {"id": {"type": "integer"}, "state": {"type": "string", "enum": JOB_STATES}}),
+        # A running job asked to cancel answers "cancelling": its worker stops it at its next check.
+        "JobAction": obj(["id", "state"], {"id": {"type": "integer"}, "state": {"type": "string", "enum": JOB_STATES + ["cancelling"]}}),
         "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"], "properties": {
             "openapi": {"type": "string", "pattern": "^3\\.1\\."},
             "info": obj(["title", "version"], {"title": {"type": "string"}, "version": {"type": "string"}}),
