@@ -7,6 +7,8 @@ public final class MailSink: @unchecked Sendable {
     public let directory: String
     private let lock = NSLock()
     private var process: ChildProcess?
+    /// What the sink has said on its stdout: that it listens, and each message it kept.
+    private let events = SinkEvents()
 
     /// One kept message: the SMTP envelope, the headers, and the text body decoded.
     public struct Message: Sendable {
@@ -36,13 +38,12 @@ public final class MailSink: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let sink = MailSink(port: try TestEnvironment.freePort(), directory: directory)
         let script = TestEnvironment.repositoryRoot.appendingPathComponent("deploy/mail-sink.py").path
+        let events = sink.events
         let process = try ChildProcess.spawn([python, script, "--port", String(sink.port), "--dir", directory],
-                                             output: directory + "/sink.log")
+                                             output: directory + "/sink.log") { events.record($0) }
         sink.lock.withLock { sink.process = process }
-        for _ in 0..<200 {
-            if Self.accepts(port: sink.port) { return sink }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        // The sink says "listening" once its server accepts connections (aiosmtpd's start returns then).
+        if try await events.wait(timeout: .seconds(20), until: { $0.listening }) { return sink }
         sink.stop()
         throw HarnessError("the mail sink on port \(sink.port) did not start (is python3-aiosmtpd installed for \(python)?)")
     }
@@ -58,14 +59,11 @@ public final class MailSink: @unchecked Sendable {
         return try names.sorted { Self.order($0) < Self.order($1) }.map { try Self.parse(Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0))) }
     }
 
-    /// Waits (polling the folder) until `count` messages are kept, and returns them.
+    /// Waits until the sink has said it kept `count` messages (the file is in place before it
+    /// says so), or `timeout` passes, and returns the messages kept.
     public func waitForMessages(_ count: Int, timeout: Duration = .seconds(20)) async throws -> [Message] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let kept = try messages()
-            if kept.count >= count || ContinuousClock.now >= deadline { return kept }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await events.wait(timeout: timeout) { $0.kept >= count }
+        return try messages()
     }
 
     public func stop() {
@@ -76,19 +74,6 @@ public final class MailSink: @unchecked Sendable {
     static func order(_ name: String) -> (Int, Int) {
         let parts = name.dropLast(4).split(separator: "-")
         return (Int(parts.first ?? "") ?? 0, Int(parts.last ?? "") ?? 0)
-    }
-
-    static func accepts(port: Int) -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// Headers (lowercased names, folded lines joined) and the body, base64-decoded when so encoded.
@@ -114,5 +99,55 @@ public final class MailSink: @unchecked Sendable {
         }
         return Message(envelopeFrom: headers["x-sink-mail-from"] ?? "", envelopeTo: headers["x-sink-rcpt-to"] ?? "", headers: headers,
                        text: body.replacingOccurrences(of: "\r\n", with: "\n"))
+    }
+}
+
+/// The sink's stdout as state, and the tests waiting for some of it.
+final class SinkEvents: @unchecked Sendable {
+    struct State {
+        var listening = false
+        var kept = 0
+    }
+
+    private let lock = NSLock()
+    private var state = State()
+    private var waiters: [UUID: (condition: @Sendable (State) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+
+    /// One line the sink printed (deploy/mail-sink.py: "listening on …", "<file> from … to …").
+    func record(_ line: String) {
+        let ready = lock.withLock { () -> [CheckedContinuation<Bool, Never>] in
+            if line.hasPrefix("mail-sink: listening") { state.listening = true } else if line.hasPrefix("mail-sink: ") { state.kept += 1 }
+            let met = waiters.filter { $0.value.condition(state) }
+            for id in met.keys { waiters[id] = nil }
+            return met.map(\.value.continuation)
+        }
+        ready.forEach { $0.resume(returning: true) }
+    }
+
+    /// Returns true as soon as `condition` holds, false if `timeout` passes first.
+    func wait(timeout: Duration, until condition: @escaping @Sendable (State) -> Bool) async throws -> Bool {
+        let id = UUID()
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let now = self.lock.withLock { () -> Bool in
+                        if condition(self.state) { return true }
+                        self.waiters[id] = (condition, continuation)
+                        return false
+                    }
+                    if now { continuation.resume(returning: true) }
+                }
+            }
+            group.addTask {
+                // Only a bound on a failing test: the answer comes from the sink's own words.
+                try? await Task.sleep(for: timeout)
+                let waiting = self.lock.withLock { self.waiters.removeValue(forKey: id) }
+                waiting?.continuation.resume(returning: false)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 }
