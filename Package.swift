@@ -99,6 +99,7 @@ for service in services {
         deps.append("OpsideMail")
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
+        deps.append(.product(name: "Mustache", package: "swift-mustache"))
         deps += routeTables.map { .target(name: $0) }
     }
     if ["Integrations", "InventorySync"].contains(service.library) {
@@ -125,7 +126,7 @@ for service in services {
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
-        + (service.library == "MainAPI" ? [.copy("dashboard.html"), .copy("reset-password.html"), .copy("accept-invitation.html")] : [])
+        + (service.library == "MainAPI" ? [.copy("Templates"), .copy("Assets")] : [])
     targets.append(.target(name: service.library, dependencies: deps,
                            path: "Services/\(service.folder)/Sources", resources: resources, swiftSettings: swiftSettings))
     targets.append(.executableTarget(name: "\(service.library)Run", dependencies: [.target(name: service.library), "OpsideTransport"],
@@ -178,6 +179,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP over HTTP only: the gRPC exporter would pull in grpc-swift for nothing.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The dashboard's server-rendered pages.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: targets
 )

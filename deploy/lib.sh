@@ -130,6 +130,11 @@ opside_missing_packages() {
   command -v curl >/dev/null 2>&1 || printf '%s\n' curl
   [[ -s /etc/ssl/certs/ca-certificates.crt ]] || printf '%s\n' ca-certificates
   command -v wrk >/dev/null 2>&1 || printf '%s\n' wrk
+  # The dashboard's browser tests drive headless Chromium through its WebDriver (chromedriver).
+  command -v chromium >/dev/null 2>&1 || printf '%s\n' chromium
+  command -v chromedriver >/dev/null 2>&1 || printf '%s\n' chromium-driver
+  # A font for the pages' text in the screenshots the browser tests write.
+  [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || printf '%s\n' fonts-dejavu-core
   # python3 with venv and pip: deploy/test installs the open-source SP-API clients the tests drive
   # the Amazon sandbox with (opside_ensure_client_libraries).
   command -v python3 >/dev/null 2>&1 || printf '%s\n' python3

@@ -147,10 +147,66 @@ AMAZON_ACCESS_TOKEN = {"type": "object", "additionalProperties": False,
 CONNECTION_ID = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
 
+NOTIFICATION_KINDS = ["claims_found", "deadline_approaching", "sync_failed", "reauthorization_needed"]
+NOTIFICATION = obj(["id", "kind", "level", "title", "body", "createdAt"], {
+    "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
+    "level": {"type": "string", "enum": ["info", "success", "warning", "error"]}, "title": {"type": "string"}, "body": {"type": "string"},
+    "actionUrl": {"type": "string", "description": "The dashboard page that acts on it"},
+    "createdAt": {"type": "string", "format": "date-time"}, "readAt": {"type": "string", "format": "date-time"}})
+NOTIFICATION_PREFERENCES = obj(["emailKinds", "delivery"], {
+    "emailKinds": {"type": "array", "items": {"type": "string", "enum": NOTIFICATION_KINDS}},
+    "delivery": {"type": "string", "enum": ["digest", "immediate"]}})
+NOTIFICATION_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+ONE_NOTIFICATION = json_response("The notification", obj(["notification"], {"notification": NOTIFICATION}))
+
 SERVICE_PATHS = {
     "main-api": {
-        "/": {"get": op("The seller dashboard (HTML)", {"200": {"description": "The dashboard page",
-                                                               "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
+        "/": {"get": op("The dashboard's address: redirects to /app", {"303": {"description": "To /app"}}, tags=["dashboard"])},
+        "/sign-in": {"get": op("Sign in, sign up or ask for a reset link (HTML); `next` is where to go after", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "next", "in": "query", "schema": {"type": "string"}}])},
+        "/assets/{name}": {"get": op("The dashboard's script and style", {
+            "200": {"description": "The file"}, "304": {"description": "Unchanged (If-None-Match)"}, "404": {"description": "No such file"}},
+            tags=["dashboard"], parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        "/app": {"get": op("Overview: money owed by status and currency, claims found per month, deadlines this week, sync health (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/claims": {"get": op("Claims: filters, sorting, pages, CSV export (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/claims/{id}": {"get": op("One claim: its explanation, source rows, deadline; dismiss (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/connections": {"get": op("Amazon accounts: connect, reconnect, disconnect (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/connections/{id}": {"get": op("One Amazon account: syncs with live progress, schedules, report import (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/syncs/{id}": {"get": op("One sync run and its lines set aside (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/notifications": {"get": op("Notifications (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/team": {"get": op("Team: members, roles, invitations (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/settings": {"get": op("Settings: password, e-mail address, notification e-mail, sign-ins (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/api/v1/account/password": {"post": op("Change the password (with the current one); every other sign-in ends", {
+            "204": {"description": "Changed"}, "401": ERROR, "403": ERROR, "422": ERROR},
+            request={"type": "object", "required": ["currentPassword", "newPassword"], "properties": {
+                "currentPassword": {"type": "string"}, "newPassword": {"type": "string", "minLength": 12}}},
+            security=SESSION, tags=["account"])},
+        "/api/v1/account/email": {"post": op("Change the sign-in address (with the password); both addresses are told", {
+            "200": json_response("Changed", obj(["email"], {"email": {"type": "string", "format": "email"}})),
+            "401": ERROR, "403": ERROR, "409": ERROR, "422": ERROR},
+            request={"type": "object", "required": ["password", "email"], "properties": {
+                "password": {"type": "string"}, "email": {"type": "string", "format": "email"}}},
+            security=SESSION, tags=["account"])},
+
         "/accept-invitation": {"get": op("Where an invitation e-mail's link leads: accept it, with a password when new (HTML)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
         "/reset-password": {"get": op("Where a password-reset e-mail's link leads: a form for the new password (HTML)", {
@@ -232,6 +288,31 @@ SERVICE_PATHS = {
         "/api/v1/auth/sessions/{id}": {"delete": op("End one of the person's sign-ins", {
             "204": {"description": "Ended"}, "401": ERROR, "404": ERROR, "422": ERROR}, security=SESSION, tags=["auth"],
             parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/api/v1/notifications": {"get": op("The person's notifications in this tenant, newest first", {
+            "200": json_response("A page", obj(["notifications", "unreadCount"], {
+                "notifications": {"type": "array", "items": NOTIFICATION}, "unreadCount": {"type": "integer", "minimum": 0},
+                "nextCursor": {"type": "string"}})), "401": ERROR, "422": ERROR}, security=SESSION, tags=["notifications"], parameters=[
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+            {"name": "unread_only", "in": "query", "schema": {"type": "boolean", "default": False}},
+            {"name": "before", "in": "query", "schema": {"type": "string"}, "description": "nextCursor of the previous page"}])},
+        "/api/v1/notifications/unread-count": {"get": op("How many are unread (the bell)", {
+            "200": json_response("Count", obj(["unreadCount"], {"unreadCount": {"type": "integer", "minimum": 0}})), "401": ERROR},
+            security=SESSION, tags=["notifications"])},
+        "/api/v1/notifications/read-all": {"post": op("Mark every notification read", {
+            "200": json_response("How many were unread", obj(["updated"], {"updated": {"type": "integer", "minimum": 0}})), "401": ERROR},
+            security=SESSION, tags=["notifications"])},
+        "/api/v1/notifications/preferences": {
+            "get": op("Which kinds also come by e-mail, and when", {"200": json_response("Preferences", NOTIFICATION_PREFERENCES), "401": ERROR},
+                      security=SESSION, tags=["notifications"]),
+            "put": op("Choose which kinds come by e-mail: in a daily digest or as they happen", {
+                "200": json_response("Preferences", NOTIFICATION_PREFERENCES), "401": ERROR, "422": ERROR},
+                request=NOTIFICATION_PREFERENCES, security=SESSION, tags=["notifications"])},
+        "/api/v1/notifications/{id}/read": {"post": op("Mark one read", {"200": ONE_NOTIFICATION, "401": ERROR, "404": ERROR, "422": ERROR},
+                                                       security=SESSION, tags=["notifications"], parameters=NOTIFICATION_ID)},
+        "/api/v1/notifications/{id}/unread": {"post": op("Mark one unread", {"200": ONE_NOTIFICATION, "401": ERROR, "404": ERROR, "422": ERROR},
+                                                         security=SESSION, tags=["notifications"], parameters=NOTIFICATION_ID)},
+        "/api/v1/notifications/{id}": {"delete": op("Delete one", {"204": {"description": "Deleted"}, "401": ERROR, "404": ERROR, "422": ERROR},
+                                                    security=SESSION, tags=["notifications"], parameters=NOTIFICATION_ID)},
         "/api/v1/me": {"get": op("Who is signed in, and in which tenant", {
             "200": json_response("The user and tenant", ME_RESPONSE), "401": ERROR}, security=SESSION, tags=["account"])},
         "/api/v1/billing": {"get": op("The tenant's billing account (from payments)", {
@@ -248,7 +329,9 @@ SERVICE_PATHS = {
             "401": ERROR, "422": ERROR, "503": ERROR},
             security=SESSION, request=AMAZON_CONSENT_REQUEST, tags=["amazon"])},
         "/api/v1/amazon/callback": {"get": op("Amazon's redirect after consent: validates state and the browser's consent cookie, "
-                                              "stores the connection for the seller Amazon reports", {
+                                              "stores the connection for the seller Amazon reports. A browser (Accept: text/html) is "
+                                              "sent on to the dashboard (303): the connection's page, or the connections page with why it failed", {
+            "303": {"description": "To the dashboard (browsers)"},
             "200": json_response("Seller reconnected", AMAZON_CONNECTION), "201": json_response("Seller connected", AMAZON_CONNECTION),
             "400": ERROR, "403": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}, tags=["amazon"], parameters=[
             {"name": "state", "in": "query", "required": True, "schema": {"type": "string"}},
@@ -444,7 +527,10 @@ DETECTION_RUN = obj(["runId", "tenantId", "state", "trigger", "startedAt", "coun
 DETECTION_REQUEST = {"type": "object", "properties": {
     "connectionId": {"type": "string", "format": "uuid", "description": "One connection; every connection of the tenant when absent"},
     "asOf": {**DAY, "description": "The day to detect as of; each marketplace's today when absent"}}}
-CLAIM_SUMMARY = obj(["summary"], {"summary": obj(["byStatusTypeAndCurrency", "deadlinesWithin7Days", "deadlinesWithin30Days"], {
+CLAIM_SUMMARY = obj(["summary"], {"summary": obj(["byStatusTypeAndCurrency", "deadlinesWithin7Days", "deadlinesWithin30Days", "byMonth"], {
+    "byMonth": {"type": "array", "description": "The last 18 months' claims (not dismissed) by the month their clock started, per currency",
+                "items": obj(["month", "claims", "amount"], {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "claims": {"type": "integer"}, "amount": MONEY})},
     "byStatusTypeAndCurrency": {"type": "array", "items": obj(["status", "type", "claims", "amount"], {
         "status": {"type": "string", "enum": CLAIM_STATUSES}, "type": {"type": "string", "enum": CLAIM_TYPES},
         "claims": {"type": "integer"}, "amount": MONEY})},

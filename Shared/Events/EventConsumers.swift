@@ -32,6 +32,16 @@ public enum EventConsumers {
     /// claim-detector schedules one detection of the connection a settle delay after its syncs
     /// end (a job unique per connection, so a sync's many datasets give one detection).
     public static let detectAfterSync = EventConsumer(SyncCompleted.self, queue: "claim-detector", job: "claim-detector.sync-completed")
+    /// main-api tells the tenant's people: claims found, deadlines approaching, a sync failed, Amazon
+    /// wants the seller to connect again (a notification per person, once per event).
+    public static let notifyClaimsFound = EventConsumer(ClaimsDetected.self, queue: "main-api", job: "main-api.notify-claims-found")
+    public static let notifyDeadlinesApproaching = EventConsumer(ClaimDeadlinesApproaching.self, queue: "main-api",
+                                                                 job: "main-api.notify-deadlines-approaching")
+    public static let notifySyncFailed = EventConsumer(SyncFailed.self, queue: "main-api", job: "main-api.notify-sync-failed")
+    public static let notifyReauthorizationRequired = EventConsumer(AmazonReauthorizationRequired.self, queue: "main-api",
+                                                                    job: "main-api.notify-reauthorization-required")
+    public static let notifySyncReauthorizationRequired = EventConsumer(SyncReauthorizationRequired.self, queue: "main-api",
+                                                                        job: "main-api.notify-sync-reauthorization-required")
 
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
@@ -39,6 +49,11 @@ public enum EventConsumers {
         backfillConnection.subscription,
         stopSyncingConnection.subscription,
         detectAfterSync.subscription,
+        notifyClaimsFound.subscription,
+        notifyDeadlinesApproaching.subscription,
+        notifySyncFailed.subscription,
+        notifyReauthorizationRequired.subscription,
+        notifySyncReauthorizationRequired.subscription,
     ]
 
     /// The relay's routing table.
@@ -49,7 +64,7 @@ public enum EventConsumers {
         TenantCreated.self,
         AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
-        ClaimsDetected.self,
+        ClaimsDetected.self, ClaimDeadlinesApproaching.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

@@ -74,6 +74,7 @@ struct ClaimRunApplier: Sendable {
                 RETURNING 1
                 """, logger: logger)
             for try await _ in moved { counts.updated += 1 }
+            try await Self.announceApproachingDeadlines(runId: runId, request: request, outbox: outbox, on: connection, logger: logger)
             let owedAfter = try await Self.owedTotals(request: request, on: connection, logger: logger)
             let changed = Set(owedBefore.keys).union(owedAfter.keys).sorted().compactMap { currency -> Money? in
                 let after = owedAfter[currency] ?? .zero(currency)
@@ -93,6 +94,34 @@ struct ClaimRunApplier: Sendable {
         }
         await outbox.wakeRelay()
         return counts
+    }
+
+    /// Marks the claimable claims whose deadline came within the warning week and were never
+    /// announced, and publishes one `claims.deadlines_approaching` for them (none when there are none).
+    static func announceApproachingDeadlines(runId: UUID, request: DetectionRequest, outbox: EventOutbox, on connection: PostgresConnection,
+                                             logger: Logger) async throws {
+        let asOf = request.asOf.description
+        let rows = try await connection.query("""
+            WITH warned AS (
+                UPDATE claims.claims SET deadline_warned_on = \(asOf)::date
+                WHERE connection_id = \(request.connectionId) AND marketplace_id = \(request.marketplaceId)
+                  AND status = 'claimable' AND deadline_warned_on IS NULL
+                  AND deadline >= \(asOf)::date AND deadline <= \(asOf)::date + \(Int32(ClaimDeadlinesApproaching.warningDays))
+                RETURNING currency, amount_minor, deadline)
+            SELECT currency, count(*)::bigint, sum(amount_minor)::bigint, min(deadline)::text FROM warned GROUP BY currency ORDER BY currency
+            """, logger: logger)
+        var claims = 0
+        var amounts: [Money] = []
+        var earliest: CivilDate?
+        for try await (code, count, sum, deadline) in rows.decode((String, Int64, Int64, String).self) {
+            claims += Int(count)
+            amounts.append(Money(amountMinor: sum, currency: try Currency(code: code)))
+            if let day = CivilDate(iso: deadline), earliest.map({ day < $0 }) ?? true { earliest = day }
+        }
+        guard claims > 0, let earliest else { return }
+        try await outbox.publish(ClaimDeadlinesApproaching(
+            connectionId: request.connectionId, runId: runId, marketplaceId: request.marketplaceId, asOf: request.asOf, claims: claims,
+            amounts: amounts, earliestDeadline: earliest), tenantId: request.tenantId, on: connection)
     }
 
     /// The connection's open (too early or claimable) claims in the marketplace, summed per currency.

@@ -125,8 +125,20 @@ public struct ClaimStore: Sendable {
                 }
                 return due
             }
+            var months: [ClaimSummary.Month] = []
+            let latest = days.max() ?? CivilDate(instant: Date(), timeZone: "UTC").description
+            let monthly = try await connection.query("""
+                SELECT to_char(date_trunc('month', clock_started_on), 'YYYY-MM') AS month, currency, count(*)::bigint, sum(amount_minor)::bigint
+                FROM claims.claims
+                WHERE status <> 'dismissed'
+                  AND clock_started_on >= date_trunc('month', \(latest)::date) - make_interval(months => \(Int32(ClaimSummary.months - 1)))
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, logger: logger)
+            for try await (month, currency, count, sum) in monthly.decode((String, String, Int64, Int64).self) {
+                months.append(ClaimSummary.Month(month: month, claims: Int(count), amount: Money(amountMinor: sum, currency: try Currency(code: currency))))
+            }
             return ClaimSummary(byStatusTypeAndCurrency: groups, deadlinesWithin7Days: try await due(within: 7),
-                                deadlinesWithin30Days: try await due(within: 30))
+                                deadlinesWithin30Days: try await due(within: 30), byMonth: months)
         }
     }
 
@@ -227,8 +239,21 @@ public struct ClaimSummary: Codable, Sendable, Equatable {
         public var amount: Money
     }
 
+    /// The claims of one month (by the day their clock started: when the loss happened), per currency.
+    public struct Month: Codable, Sendable, Equatable {
+        /// `2026-03`.
+        public var month: String
+        public var claims: Int
+        public var amount: Money
+    }
+
     public var byStatusTypeAndCurrency: [Group]
     /// Claimable claims whose deadline is within 7 days (today included), per currency.
     public var deadlinesWithin7Days: [Due]
     public var deadlinesWithin30Days: [Due]
+    /// The last `ClaimSummary.months` months' claims found (dismissed ones left out), oldest first.
+    public var byMonth: [Month]
+
+    /// How many months `byMonth` covers.
+    public static let months = 18
 }

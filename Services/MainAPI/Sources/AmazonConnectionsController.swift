@@ -20,7 +20,47 @@ struct AmazonConnectionsController {
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
         router.post("/api/v1/amazon/connections/consent-url") { request, context in try await consentURL(request, context) }
-        router.get(RouterPath(Self.callbackPath)) { request, context in try await callback(request, context) }
+        router.get(RouterPath(Self.callbackPath)) { request, context in
+            // A browser coming back from Amazon lands on the dashboard with what happened; an API
+            // client (no text/html in Accept) gets the connection or the error envelope.
+            guard Self.wantsPage(request) else { return try await callback(request, context) }
+            do {
+                let answer = try await callbackAnswer(request, context)
+                return Self.pageRedirect(status: answer.response.status, body: answer.body,
+                                         cookies: answer.response.headers[values: .setCookie])
+            } catch {
+                let envelope = ErrorEnvelopeMiddleware.apiError(for: error)
+                return Self.redirect(to: "/app/connections", ("error", "Connecting Amazon failed: \(envelope.message)"), keeping: [])
+            }
+        }
+    }
+
+    static func wantsPage(_ request: Request) -> Bool {
+        request.headers[.accept]?.contains("text/html") ?? false
+    }
+
+    /// Where the browser goes once the callback answered: the connection's page with a notice,
+    /// or the connections page with the reason it failed. Keeps the cookies the answer set.
+    static func pageRedirect(status: HTTPResponse.Status, body: ByteBuffer, cookies: [String]) -> Response {
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
+        if (200..<300).contains(status.code), let id = json?["id"] as? String, UUID(uuidString: id) != nil {
+            let words = status == .created ? "Connected. The first sync has started; claims appear as it finishes."
+                                           : "Reconnected. Syncing resumes where it stopped."
+            return redirect(to: "/app/connections/\(id.lowercased())", ("notice", words), keeping: cookies)
+        }
+        let message = ((json?["error"] as? [String: Any])?["message"] as? String) ?? "Amazon's answer could not be read"
+        return redirect(to: "/app/connections", ("error", "Connecting Amazon failed: \(message)"), keeping: cookies)
+    }
+
+    static func redirect(to path: String, _ message: (String, String), keeping cookies: [String]) -> Response {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = [URLQueryItem(name: message.0, value: message.1)]
+        var headers = HTTPFields()
+        headers[.location] = components.string ?? path
+        headers[.cacheControl] = "no-store"
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
     }
 
     /// The session's tenant and user, or 401.
@@ -101,6 +141,11 @@ struct AmazonConnectionsController {
     /// one, its tenant (and user) must be the ones that started the flow. `selling_partner_id` is
     /// passed on only to be compared: integrations asks Amazon whose authorization this is.
     func callback(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
+        try await callbackAnswer(request, context).response
+    }
+
+    /// The callback's answer, and its body (a connection or an error envelope: small JSON, read whole).
+    func callbackAnswer(_ request: Request, _ context: OpsideRequestContext) async throws -> (response: Response, body: ByteBuffer) {
         let query = request.uri.queryParameters
         guard let state = query.get("state"), !state.isEmpty else {
             throw APIError.validation("the callback needs the state Amazon sends back; start connecting again")
@@ -116,11 +161,12 @@ struct AmazonConnectionsController {
             "state": state, "spapiOAuthCode": code, "sellingPartnerId": query.get("selling_partner_id"),
             "userId": context.session?.userID?.uuidString.lowercased(), "browserBinding": binding,
         ]))
-        var response = gateway.response(for: reply)
+        let bytes = try await reply.body.collect(upTo: 1 << 20)
+        var response = ServiceGateway.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: bytes))
         if let cookieName, binding != nil {
             // The flow is done: the binding has no further use.
             response.setCookie(Self.consentCookie(name: cookieName, value: "", maxAge: 0, secure: Self.servedOverTLS(request)))
         }
-        return response
+        return (response, bytes)
     }
 }

@@ -115,26 +115,43 @@ struct AuthController {
             token: session.token, expiresAt: session.expiresAt, userId: user, tenantId: tenant, role: role, sessionId: family,
             csrfToken: csrfToken)).response(from: request, context: context)
         response.headers[.cacheControl] = "no-store"
-        SignInCookies.set(on: &response, token: refreshToken, csrfToken: csrfToken, maxAge: Int(lifetime),
-                          secure: AmazonConnectionsController.servedOverTLS(request))
+        let secure = AmazonConnectionsController.servedOverTLS(request)
+        SignInCookies.set(on: &response, token: refreshToken, csrfToken: csrfToken, maxAge: Int(lifetime), secure: secure)
+        SignInCookies.setAccess(on: &response, token: session.token, lifetime: sessions.lifetime, secure: secure)
         return response
     }
 }
 
-/// Reads `Authorization: Bearer <session token>` on `/api/v1` routes; a present but bad token is
-/// a 401. Only the event stream also takes `?access_token=`, because EventSource cannot set
-/// headers; anywhere else a token in the URL would end up in logs, histories and referrers.
+/// Reads the session on `/api/v1` routes and the dashboard's pages (`/app`).
+///
+/// On the API: `Authorization: Bearer <session token>`, or else the `opside_access` cookie; a
+/// present but bad token is a 401. A state-changing request (not GET or HEAD) authenticated by
+/// the cookie must also carry the sign-in's CSRF token in `X-CSRF-Token`, since a browser sends
+/// cookies with requests another site starts. Only the event stream also takes `?access_token=`,
+/// because EventSource cannot set headers; anywhere else a token in the URL would end up in logs,
+/// histories and referrers. On pages: the cookie only, and a bad one leaves the request signed
+/// out (the page sends the browser to sign in).
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = OpsideRequestContext
     let sessions: SessionTokenAuthority
     let liveness: SignInLiveness
+    let csrf: CSRFTokens
     static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
     /// The routes that start or refresh a sign-in: a bearer token there means nothing.
     static let publicPaths: Set<String> = ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh",
                                            "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"]
 
+    static func isPage(_ path: String) -> Bool { path == "/app" || path.hasPrefix("/app/") }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = context.guardedPath(of: request)
+        if Self.isPage(path) {
+            var context = context
+            if let cookie = request.cookies[SignInCookies.access]?.value, !cookie.isEmpty {
+                context.session = try? await verified(cookie)
+            }
+            return try await next(request, context)
+        }
         guard path.hasPrefix("/api/v1/"), !Self.publicPaths.contains(path) else {
             return try await next(request, context)
         }
@@ -143,7 +160,8 @@ struct SessionMiddleware: RouterMiddleware {
         if queryToken != nil, !Self.queryTokenPaths.contains(path) {
             throw APIError.badRequest("access_token in the URL is accepted only by /api/v1/realtime; send Authorization: Bearer <token>")
         }
-        guard let token = header ?? queryToken else {
+        let cookie = request.cookies[SignInCookies.access]?.value.nilIfEmpty
+        guard let token = header ?? queryToken ?? cookie else {
             return try await next(request, context)
         }
         var context = context
@@ -153,6 +171,11 @@ struct SessionMiddleware: RouterMiddleware {
         } catch {
             throw APIError.unauthorized("the session token is invalid or expired; log in again")
         }
+        if header == nil, queryToken == nil, ![.get, .head].contains(request.method) {
+            guard let family = claims.sessionID, csrf.isValid(request.headers[SignInCookies.csrfHeader], for: family) else {
+                throw APIError.forbidden("a request signed in by cookie must carry the sign-in's X-CSRF-Token")
+            }
+        }
         // A token of a sign-in that ended (signed out, revoked) is refused before it expires.
         if let family = claims.sessionID, let user = claims.userID, !(try await liveness.isLive(family: family, user: user)) {
             throw APIError.unauthorized("this sign-in has ended; log in again")
@@ -161,4 +184,15 @@ struct SessionMiddleware: RouterMiddleware {
         context.logger[metadataKey: "tenant"] = "\(context.session?.tenant ?? "")"
         return try await next(request, context)
     }
+
+    /// The claims of a page's cookie when its sign-in is still live; nil otherwise.
+    func verified(_ token: String) async throws -> SessionClaims? {
+        let claims = try await sessions.verify(token)
+        if let family = claims.sessionID, let user = claims.userID, !(try await liveness.isLive(family: family, user: user)) { return nil }
+        return claims
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -31,7 +31,8 @@ import PaymentsRoutes
 /// socket's peer; set to the header a trusted proxy writes, e.g. `Fly-Client-IP`),
 /// `rateLimit.scope` ("auth": the counters' name in Redis; deployments sharing one Redis give
 /// each its own), `realtime.heartbeatMilliseconds` (15000: how often an idle event stream is
-/// written to, which is how a vanished client is noticed).
+/// written to, which is how a vanished client is noticed), `notifications.digestHourUtc` (8: the hour,
+/// UTC, the daily notification digest goes out).
 struct MainAPISettings {
     var sessionTokenSecret: String
     var sessionLifetime: TimeInterval
@@ -47,6 +48,7 @@ struct MainAPISettings {
     var clientAddressHeader: String?
     var rateLimitScope: String
     var heartbeat: Duration
+    var digestHour: Int
 
     init(reader: ConfigReader) throws {
         sessionTokenSecret = try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32)
@@ -83,6 +85,8 @@ struct MainAPISettings {
         rateLimitScope = reader.string(forKey: "rateLimit.scope", default: "auth")
         heartbeat = .milliseconds(try Self.atLeastOne(
             reader.int(forKey: "realtime.heartbeatMilliseconds", default: 15_000), key: "realtime.heartbeatMilliseconds"))
+        digestHour = reader.int(forKey: "notifications.digestHourUtc", default: 8)
+        guard (0...23).contains(digestHour) else { throw ConfigurationError(key: "notifications.digestHourUtc", reason: "must be an hour, 0 to 23") }
     }
 
     /// A count or duration setting, which must be at least 1.
@@ -105,23 +109,13 @@ public enum MainAPIService {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
-    /// One of main-api's pages (`dashboard.html`: sign in, account, billing and the live event
-    /// feed; `reset-password.html`: where a password-reset e-mail's link leads).
-    static func page(_ name: String) throws -> Data {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "html") else {
-            throw MigrationError.badFileName("main-api's \(name).html is missing from the build")
-        }
-        return try Data(contentsOf: url)
-    }
-
-    /// Serves `page` at `path` with its Content-Security-Policy and the framing and referrer headers.
-    static func servePage(_ page: Data, at path: RouterPath, on router: Router<OpsideRequestContext>) {
-        let contentSecurityPolicy = DashboardPolicy.contentSecurityPolicy(for: page)
+    /// Serves the static page `Templates/<name>.html` (where e-mail links lead: their token stays in
+    /// the URL's query, so no referrer) at `path` with its Content-Security-Policy.
+    static func servePage(_ name: String, at path: RouterPath, on router: Router<OpsideRequestContext>) throws {
+        let (page, contentSecurityPolicy) = try DashboardRenderer.staticPage(name)
         router.get(path) { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/html; charset=utf-8"
+            var headers = DashboardRenderer.pageHeaders()
             headers[.contentSecurityPolicy] = contentSecurityPolicy
-            headers[.xFrameOptions] = "DENY"
             headers[.referrerPolicy] = "no-referrer"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }
@@ -148,7 +142,7 @@ public enum MainAPIService {
         let signIns = SignInSessionsPostgres(database: platform.database, policy: settings.signIns, now: clocks.now, logger: platform.logger)
         let liveness = SignInLiveness(store: signIns, now: clocks.now)
         let csrf = CSRFTokens(secret: settings.sessionTokenSecret)
-        router.middlewares.add(SessionMiddleware(sessions: sessions, liveness: liveness))
+        router.middlewares.add(SessionMiddleware(sessions: sessions, liveness: liveness, csrf: csrf))
         AuthController(accounts: accounts, hasher: hasher, sessions: sessions, signIns: signIns, csrf: csrf,
                        signInLifetime: settings.signIns.lifetime, accountLimiter: perAccount,
                        decoyHash: try await hasher.hash(UUID().uuidString)).addRoutes(to: router)
@@ -160,9 +154,8 @@ public enum MainAPIService {
         gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
-        servePage(try page("dashboard"), at: "/", on: router)
-        servePage(try page("reset-password"), at: "/reset-password", on: router)
-        servePage(try page("accept-invitation"), at: "/accept-invitation", on: router)
+        try servePage("reset-password", at: "/reset-password", on: router)
+        try servePage("accept-invitation", at: "/accept-invitation", on: router)
         TeamController(database: platform.database, liveness: liveness, mail: settings.mail, invitationLifetime: settings.invitationLinkLifetime,
                        now: clocks.now, logger: platform.logger).addRoutes(to: router)
         MembershipController(database: platform.database, accounts: accounts, hasher: hasher, sessions: sessions, signIns: signIns,
@@ -171,8 +164,17 @@ public enum MainAPIService {
         PasswordResetController(database: platform.database, hasher: hasher, signIns: signIns, liveness: liveness, mail: settings.mail,
                                 linkLifetime: settings.passwordResetLinkLifetime, now: clocks.now, logger: platform.logger)
             .addRoutes(to: router)
+        let notifications = NotificationStore(database: platform.database, mail: settings.mail, digestHour: settings.digestHour,
+                                              now: clocks.now, logger: platform.logger)
+        NotificationsController(store: notifications).addRoutes(to: router)
+        AccountSettingsController(database: platform.database, hasher: hasher, signIns: signIns, liveness: liveness, mail: settings.mail,
+                                  logger: platform.logger).addRoutes(to: router)
+        DashboardPages(renderer: try await DashboardRenderer(), sources: DashboardSources(gateway: gateway), accounts: accounts,
+                       notifications: notifications, signIns: signIns, database: platform.database, now: clocks.now, logger: platform.logger)
+            .addRoutes(to: router)
         var jobs = JobRegistry()
         MailJobs(smtp: SMTPClient(settings: settings.smtp, now: clocks.now)).register(in: &jobs)
+        NotificationJobs(store: notifications, redis: platform.redis, now: clocks.now).register(in: &jobs)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs)
     }
 }

@@ -164,8 +164,12 @@ struct MembershipController {
     func tenants(context: OpsideRequestContext) async throws -> TenantsResponse {
         let session = try context.requireSession()
         guard let user = session.userID, let current = session.tenantID else { throw APIError.unauthorized("log in again") }
-        let logger = self.logger
-        let tenants = try await database.withTransaction { connection in
+        return TenantsResponse(tenants: try await Self.tenants(of: user, database: database, logger: logger), currentTenantId: current)
+    }
+
+    /// Every tenant `user` belongs to, by name.
+    static func tenants(of user: UUID, database: Database, logger: Logger) async throws -> [TenantMembership] {
+        try await database.withTransaction { connection in
             try await connection.query("SELECT set_config('opside.user_id', \(user.uuidString.lowercased()), true)", logger: logger)
             let rows = try await connection.query("""
                 SELECT t.id, t.name, m.role FROM app.memberships m JOIN app.tenants t ON t.id = m.tenant_id
@@ -177,7 +181,6 @@ struct MembershipController {
             }
             return tenants
         }
-        return TenantsResponse(tenants: tenants, currentTenantId: current)
     }
 
     func switchTenant(_ request: Request, context: OpsideRequestContext) async throws -> Response {
@@ -198,6 +201,8 @@ struct MembershipController {
             token: issued.token, expiresAt: issued.expiresAt, userId: user, tenantId: body.tenantId, role: membership.role,
             sessionId: family, csrfToken: csrf.token(for: family)).response(from: request, context: context)
         response.headers[.cacheControl] = "no-store"
+        SignInCookies.setAccess(on: &response, token: issued.token, lifetime: sessions.lifetime,
+                                secure: AmazonConnectionsController.servedOverTLS(request))
         return response
     }
 }

@@ -3,15 +3,18 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The two cookies a browser sign-in keeps.
+/// The three cookies a browser sign-in keeps.
 ///
 /// `opside_refresh` carries the sign-in's refresh token: httpOnly (no script reads it),
 /// SameSite=Strict, Secure over TLS, and sent only to `/api/v1/auth` (where it is exchanged or
-/// ended), never to the rest of the API, which takes bearer tokens. `opside_csrf` carries the
-/// sign-in's CSRF token for the page's script to send back in `X-CSRF-Token`: a request that only
-/// rides on the cookies (a form or a fetch from another site) cannot know it.
+/// ended). `opside_access` carries the current bearer token (same flags, every path, gone when the
+/// token expires): the dashboard's pages are rendered with it, and its scripts call the API with
+/// it. `opside_csrf` carries the sign-in's CSRF token for the page's script to send back in
+/// `X-CSRF-Token`: a request that only rides on the cookies (a form or a fetch from another site)
+/// cannot know it, and a state-changing request authenticated by the cookie needs it.
 enum SignInCookies {
     static let refresh = "opside_refresh"
+    static let access = "opside_access"
     static let csrf = "opside_csrf"
     static let refreshPath = "/api/v1/auth"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
@@ -23,8 +26,15 @@ enum SignInCookies {
                                   sameSite: .strict))
     }
 
+    /// The bearer token for the pages, living exactly as long as the token.
+    static func setAccess(on response: inout Response, token: String, lifetime: TimeInterval, secure: Bool) {
+        let maxAge = max(0, Int(lifetime.rounded(.down)))
+        response.setCookie(Cookie(name: access, value: token, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+    }
+
     static func clear(on response: inout Response, secure: Bool) {
         set(on: &response, token: "", csrfToken: "", maxAge: 0, secure: secure)
+        response.setCookie(Cookie(name: access, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
     }
 }
 

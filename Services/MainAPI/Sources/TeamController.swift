@@ -96,8 +96,12 @@ struct TeamController {
 
     func list(context: OpsideRequestContext) async throws -> TeamResponse {
         let (_, tenant, _) = try await caller(context)
-        let logger = self.logger, now = self.now()
-        return try await database.withTransaction(tenant: tenant) { connection in
+        return try await Self.members(tenant: tenant, now: now(), database: database, logger: logger)
+    }
+
+    /// The tenant's members (owners first) and pending invitations.
+    static func members(tenant: UUID, now: Date, database: Database, logger: Logger) async throws -> TeamResponse {
+        try await database.withTransaction(tenant: tenant) { connection in
             var members: [Member] = []
             let rows = try await connection.query("""
                 SELECT u.id, u.email, u.display_name, m.role, m.created_at FROM app.memberships m JOIN app.users u ON u.id = m.user_id

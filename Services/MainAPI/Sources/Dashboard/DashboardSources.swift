@@ -1,0 +1,210 @@
+import AsyncHTTPClient
+import Foundation
+import OpsideCore
+import OpsideTransport
+
+/// Where the dashboard's pages get their data: the owning services' internal routes, called
+/// through the gateway for the signed-in tenant, exactly as the public API forwards them (the
+/// same answers a script calling `/api/v1/...` gets). Only the fields the pages show are decoded.
+struct DashboardSources: Sendable {
+    let gateway: ServiceGateway
+
+    // MARK: What the pages read
+
+    struct Claim: Decodable, Sendable {
+        struct Valuation: Decodable, Sendable {
+            let basis: String
+            let unitValue: Money?
+            let isEstimate: Bool
+            let source: String
+        }
+
+        struct Explanation: Decodable, Sendable {
+            struct SourceRow: Decodable, Sendable {
+                let dataset: String
+                let rowId: String
+                let date: String?
+                let quantity: Int?
+                let amount: Money?
+                let description: String
+            }
+
+            struct Netting: Decodable, Sendable {
+                let label: String
+                let units: Int
+            }
+
+            let sourceRows: [SourceRow]
+            let netting: [Netting]
+            let summary: String
+        }
+
+        let id: UUID
+        let type: String
+        let status: String
+        let connectionId: UUID
+        let marketplaceId: String
+        let fnsku: String?
+        let sku: String?
+        let asin: String?
+        let units: Int
+        let amount: Money
+        let clockStartedAt: String
+        let opensOn: String
+        let deadline: String
+        let sourceIds: [String: String]
+        let resolutionReason: String?
+        let dismissedReason: String?
+        let dismissedAt: Date?
+        let firstDetectedAt: Date
+        let valuation: Valuation?
+        let explanation: Explanation?
+    }
+
+    struct ClaimPage: Decodable, Sendable {
+        let claims: [Claim]
+        let nextCursor: String?
+    }
+
+    struct Summary: Decodable, Sendable {
+        struct Group: Decodable, Sendable {
+            let status: String
+            let type: String
+            let claims: Int
+            let amount: Money
+        }
+
+        struct Due: Decodable, Sendable {
+            let claims: Int
+            let amount: Money
+        }
+
+        struct Month: Decodable, Sendable {
+            let month: String
+            let claims: Int
+            let amount: Money
+        }
+
+        let byStatusTypeAndCurrency: [Group]
+        let deadlinesWithin7Days: [Due]
+        let byMonth: [Month]
+    }
+
+    struct Connection: Decodable, Sendable {
+        let id: UUID
+        let sellingPartnerId: String
+        let region: String
+        let marketplaceIds: [String]
+        let status: String
+        let authorizationMethod: String
+        let reauthorizationReason: String?
+        let disconnectedAt: Date?
+        let createdAt: Date
+    }
+
+    struct SyncRun: Decodable, Sendable {
+        let runId: UUID
+        let connectionId: UUID
+        let dataset: String
+        let trigger: String
+        let state: String
+        let queuedAt: Date
+        let startedAt: Date?
+        let finishedAt: Date?
+        let windowsTotal: Int
+        let windowsDone: Int
+        let rowsDone: Int
+        let rowsInserted: Int
+        let rowsUpdated: Int
+        let rowsQuarantined: Int
+        let estimatedFinishAt: Date?
+        let errorMessage: String?
+    }
+
+    struct Schedule: Decodable, Sendable {
+        let dataset: String
+        let intervalSeconds: Int
+        let enabled: Bool
+        let nextRunAt: Date
+        let pausedAt: Date?
+    }
+
+    struct QuarantinedLine: Decodable, Sendable {
+        let lineNumber: Int
+        let reason: String
+        let rawLine: String
+    }
+
+    // MARK: Calls
+
+    func summary(tenant: UUID) async throws -> Summary {
+        struct Body: Decodable { let summary: Summary }
+        return try await get(Body.self, from: .claimDetector, "/internal/claims/summary", tenant: tenant).summary
+    }
+
+    /// `query` is the list's query string (already encoded), as the public list takes it.
+    func claims(tenant: UUID, query: String) async throws -> ClaimPage {
+        try await get(ClaimPage.self, from: .claimDetector, "/internal/claims" + (query.isEmpty ? "" : "?" + query), tenant: tenant)
+    }
+
+    func claim(_ id: UUID, tenant: UUID) async throws -> Claim {
+        struct Body: Decodable { let claim: Claim }
+        return try await get(Body.self, from: .claimDetector, "/internal/claims/\(id.uuidString.lowercased())", tenant: tenant).claim
+    }
+
+    func connections(tenant: UUID) async throws -> [Connection] {
+        struct Body: Decodable { let connections: [Connection] }
+        return try await get(Body.self, from: .integrations, "/internal/amazon/connections", tenant: tenant).connections
+    }
+
+    func connection(_ id: UUID, tenant: UUID) async throws -> Connection {
+        try await get(Connection.self, from: .integrations, "/internal/amazon/connections/\(id.uuidString.lowercased())", tenant: tenant)
+    }
+
+    func syncRuns(connection: UUID, tenant: UUID, limit: Int) async throws -> [SyncRun] {
+        struct Body: Decodable { let runs: [SyncRun] }
+        return try await get(Body.self, from: .inventorySync,
+                             "/internal/amazon/connections/\(connection.uuidString.lowercased())/syncs?limit=\(limit)", tenant: tenant).runs
+    }
+
+    func syncRun(_ run: UUID, tenant: UUID) async throws -> SyncRun {
+        try await get(SyncRun.self, from: .inventorySync, "/internal/amazon/syncs/\(run.uuidString.lowercased())", tenant: tenant)
+    }
+
+    func schedules(connection: UUID, tenant: UUID) async throws -> [Schedule] {
+        struct Body: Decodable { let schedules: [Schedule] }
+        return try await get(Body.self, from: .inventorySync,
+                             "/internal/amazon/connections/\(connection.uuidString.lowercased())/schedules", tenant: tenant).schedules
+    }
+
+    func quarantine(run: UUID, tenant: UUID) async throws -> [QuarantinedLine] {
+        struct Body: Decodable { let lines: [QuarantinedLine] }
+        return try await get(Body.self, from: .inventorySync, "/internal/amazon/syncs/\(run.uuidString.lowercased())/quarantine", tenant: tenant).lines
+    }
+
+    /// The owner's answer decoded; its error envelope (or its absence) as an `APIError` with
+    /// the owner's status and message.
+    func get<Body: Decodable>(_ type: Body.Type, from service: OpsideService, _ target: String, tenant: UUID) async throws -> Body {
+        let reply = try await gateway.exchange(.get, to: service, target: target, tenant: tenant)
+        let bytes = try await reply.body.collect(upTo: 16 << 20)
+        guard reply.status == .ok else {
+            let message = (try? JSONDecoder.opside.decode(ErrorEnvelope.self, from: Data(buffer: bytes)))?.error.message
+                ?? "\(service.name) answered \(reply.status.code)"
+            throw DashboardSourceError(status: Int(reply.status.code), message: message)
+        }
+        return try JSONDecoder.opside.decode(Body.self, from: Data(buffer: bytes))
+    }
+}
+
+/// The suite's error envelope, as far as a page reads it.
+private struct ErrorEnvelope: Decodable {
+    struct Detail: Decodable { let message: String }
+    let error: Detail
+}
+
+/// An owner's refusal or failure, as a page shows it.
+struct DashboardSourceError: Error, CustomStringConvertible {
+    let status: Int
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import OpsideCore
+import OpsideEvents
+
+/// What a notification is about. Each kind comes from one or more events (`NotificationDrafts`);
+/// a person chooses which kinds also reach them by e-mail (`NotificationPreferences`).
+enum NotificationKind: String, Codable, Sendable, CaseIterable {
+    case claimsFound = "claims_found"
+    case deadlineApproaching = "deadline_approaching"
+    case syncFailed = "sync_failed"
+    case reauthorizationNeeded = "reauthorization_needed"
+
+    /// How the settings page names it.
+    var label: String {
+        switch self {
+        case .claimsFound: "New claims found"
+        case .deadlineApproaching: "Claim deadlines within a week"
+        case .syncFailed: "A sync failed"
+        case .reauthorizationNeeded: "Amazon needs you to reconnect"
+        }
+    }
+}
+
+/// How a notification looks: the bell and the list colour it by this.
+enum NotificationLevel: String, Codable, Sendable {
+    case info, success, warning, error
+}
+
+/// A notification before it is delivered to the tenant's people.
+struct NotificationDraft: Equatable, Sendable {
+    var kind: NotificationKind
+    var level: NotificationLevel
+    var title: String
+    var body: String
+    /// The dashboard page that acts on it (a path: e-mail prefixes the public URL).
+    var actionURL: String
+    /// Notices of one ongoing problem share it: a person has at most one unread of each.
+    var dedupeKey: String?
+}
+
+/// One person's notification, as the API and the pages show it.
+struct UserNotification: Codable, Sendable, Equatable {
+    let id: UUID
+    let kind: NotificationKind
+    let level: NotificationLevel
+    let title: String
+    let body: String
+    let actionUrl: String?
+    let createdAt: Date
+    let readAt: Date?
+}
+
+/// The notification each event makes, in words a seller reads: pure functions of the event, so
+/// a redelivered event makes the same notice (and the store keeps it once).
+enum NotificationDrafts {
+    static func claimsFound(_ event: ClaimsDetected) -> NotificationDraft? {
+        let found = event.newClaims + event.reopenedClaims
+        guard found > 0 else { return nil }
+        let owed = event.owedTotals.map(\.displayText).joined(separator: " and ")
+        let claims = found == 1 ? "1 new claim" : "\(found) new claims"
+        var body = "Detection found \(claims) in marketplace \(event.marketplaceId)."
+        if !owed.isEmpty { body += " Open claims there now add up to \(owed)." }
+        return NotificationDraft(kind: .claimsFound, level: .success, title: "\(claims) found",
+                                 body: body,
+                                 actionURL: "/app/claims?connectionId=\(event.connectionId.uuidString.lowercased())&marketplaceId=\(event.marketplaceId)",
+                                 dedupeKey: nil)
+    }
+
+    static func deadlinesApproaching(_ event: ClaimDeadlinesApproaching) -> NotificationDraft {
+        let claims = event.claims == 1 ? "1 claim" : "\(event.claims) claims"
+        let worth = event.amounts.map(\.displayText).joined(separator: " and ")
+        return NotificationDraft(
+            kind: .deadlineApproaching, level: .warning, title: "\(claims) must be filed within \(ClaimDeadlinesApproaching.warningDays) days",
+            body: "\(claims) worth \(worth) in marketplace \(event.marketplaceId) can be filed until \(event.earliestDeadline) at the earliest; "
+                + "after its deadline Amazon no longer pays.",
+            actionURL: "/app/claims?status=claimable&sort=deadline&connectionId=\(event.connectionId.uuidString.lowercased())",
+            dedupeKey: nil)
+    }
+
+    static func syncFailed(_ event: SyncFailed) -> NotificationDraft {
+        let connection = event.connectionId.uuidString.lowercased()
+        return NotificationDraft(
+            kind: .syncFailed, level: .error, title: "The \(event.dataset) sync failed",
+            body: "\(event.errorMessage) Opside tries again at the next scheduled sync; you can also start one from the connection's page.",
+            actionURL: "/app/connections/\(connection)", dedupeKey: "sync_failed:\(connection):\(event.dataset)")
+    }
+
+    static func reauthorizationNeeded(connectionId: UUID, reason: String) -> NotificationDraft {
+        let connection = connectionId.uuidString.lowercased()
+        return NotificationDraft(
+            kind: .reauthorizationNeeded, level: .warning, title: "Reconnect your Amazon account",
+            body: "Amazon stopped accepting Opside's authorization (\(reason)). Until you reconnect, nothing syncs and no new claims are found.",
+            actionURL: "/app/connections/\(connection)", dedupeKey: "reauthorization:\(connection)")
+    }
+}
+
+/// Which notifications a person also gets by e-mail, and when.
+struct NotificationPreferences: Codable, Sendable, Equatable {
+    enum Delivery: String, Codable, Sendable, CaseIterable {
+        /// One e-mail a day with everything new (the default).
+        case digest
+        /// An e-mail as notices arrive (several arriving together still make one).
+        case immediate
+    }
+
+    var emailKinds: [NotificationKind]
+    var delivery: Delivery
+
+    /// Money and deadlines by e-mail, once a day; sync failures stay in the bell.
+    static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded], delivery: .digest)
+}
+
+extension Money {
+    /// `1,234.56 USD`: the amount with thousands grouped and its currency's code, never a symbol
+    /// (a dollar sign would not say which dollar).
+    var displayText: String {
+        let plain = decimalString
+        let negative = plain.hasPrefix("-")
+        let unsigned = negative ? String(plain.dropFirst()) : plain
+        let parts = unsigned.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0])
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        grouped = whole + grouped
+        let fraction = parts.count > 1 ? "." + parts[1] : ""
+        return (negative ? "-" : "") + grouped + fraction + " " + currency.code
+    }
+}
