@@ -73,6 +73,9 @@ final class HappyPaths {
         try await team()
         try await billingAndJobs()
         try await claims()
+        try await notifications()
+        try await account()
+        try await dashboard()
     }
 
     // MARK: Connections (integrations, and main-api's gateway in front of it)
@@ -390,5 +393,63 @@ final class HappyPaths {
                 #expect(upload.status == 200, "\(upload.text)")
             }
         }
+    }
+
+    // MARK: Notifications, account settings and the dashboard's pages (main-api)
+
+    /// The claims detected above notify the tenant's people: read, unread, all read, deleted, and
+    /// the e-mail preferences set.
+    func notifications() async throws {
+        let (port, session) = (mainAPI.port, self.session)
+        let arrived = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            let reply = try await RawHTTP.request(port: port, target: "/api/v1/notifications", headers: ["Authorization": "Bearer \(session)"])
+            return ((try? JSONSerialization.jsonObject(with: reply.payload) as? [String: Any])?["notifications"] as? [Any])?.isEmpty == false
+        }
+        #expect(arrived, "the claims found reach the bell")
+        let list = try await call(mainAPI, "GET", "/api/v1/notifications", "/api/v1/notifications?limit=5&unread_only=true")
+        #expect(list.status == 200, "\(list.text)")
+        let id = try ((json(list)["notifications"] as? [[String: Any]])?.first?["id"] as? String).unwrap("a notification in \(list.text)")
+        #expect(try await call(mainAPI, "GET", "/api/v1/notifications/unread-count").status == 200)
+        #expect(try await call(mainAPI, "POST", "/api/v1/notifications/{id}/read", "/api/v1/notifications/\(id)/read").status == 200)
+        #expect(try await call(mainAPI, "POST", "/api/v1/notifications/{id}/unread", "/api/v1/notifications/\(id)/unread").status == 200)
+        #expect(try await call(mainAPI, "POST", "/api/v1/notifications/read-all").status == 200)
+        #expect(try await call(mainAPI, "GET", "/api/v1/notifications/preferences").status == 200)
+        let preferences = try await call(mainAPI, "PUT", "/api/v1/notifications/preferences",
+                                         json: #"{"emailKinds":["claims_found","sync_failed"],"delivery":"immediate"}"#)
+        #expect(preferences.status == 200, "\(preferences.text)")
+        #expect(try await call(mainAPI, "DELETE", "/api/v1/notifications/{id}", "/api/v1/notifications/\(id)").status == 204)
+    }
+
+    /// A person changes their password, another their address (each with their own sign-in).
+    func account() async throws {
+        let changed = try await call(mainAPI, "POST", "/api/v1/account/password",
+                                     json: #"{"currentPassword":"Correct-Horse-42","newPassword":"Correct-Horse-43-Longer"}"#)
+        #expect(changed.status == 204, "\(changed.text)")
+        let mover = try await TestSignUp.signUp(mainAPI, email: "moving@shop.test")
+        let moved = try await RawHTTP.request(port: mainAPI.port, method: "POST", target: "/api/v1/account/email",
+                                              headers: ["Authorization": "Bearer \(mover.token)", "Content-Type": "application/json"],
+                                              body: Data(#"{"password":"Correct-Horse-42","email":"moved@shop.test"}"#.utf8))
+        audit.record(.mainAPI, "POST", "/api/v1/account/email", moved, label: "happy path")
+        #expect(moved.status == 200, "\(moved.text)")
+    }
+
+    /// Every page, signed in by the access cookie as a browser is.
+    func dashboard() async throws {
+        let cookie = ["Cookie": "opside_access=\(session)"]
+        let claim = try await call(mainAPI, "GET", "/api/v1/claims", "/api/v1/claims?limit=1")
+        let claimID = try ((json(claim)["claims"] as? [[String: Any]])?.first?["id"] as? String).unwrap("a claim")
+        let pages: [(String, String)] = [
+            ("/app", "/app"), ("/app/claims", "/app/claims?status=claimable&sort=amount&order=desc"),
+            ("/app/claims/{id}", "/app/claims/\(claimID)"), ("/app/connections", "/app/connections"),
+            ("/app/connections/{id}", "/app/connections/\(connection)"), ("/app/syncs/{id}", "/app/syncs/\(run)"),
+            ("/app/notifications", "/app/notifications"), ("/app/team", "/app/team"), ("/app/settings", "/app/settings"),
+        ]
+        for (path, target) in pages {
+            let page = try await call(mainAPI, "GET", path, target, headers: cookie)
+            #expect(page.status == 200, "\(target): \(page.status) \(page.text.prefix(300))")
+            #expect(page.header("content-security-policy")?.contains("script-src 'self'") == true, "\(target)")
+        }
+        #expect(try await call(mainAPI, "GET", "/sign-in", "/sign-in?next=/app/claims").status == 200)
+        #expect(try await call(mainAPI, "GET", "/assets/{name}", "/assets/app.js").status == 200)
     }
 }

@@ -96,7 +96,17 @@ struct DashboardPages: Sendable {
         let viewer = Viewer(user: user, tenant: tenant, tenantName: membership.tenantName, role: membership.role, tenants: tenants,
                             unread: try await notifications.unreadCount(tenant: tenant, user: userID),
                             sessionExpiresAt: session.exp.value, sessionID: session.sessionID)
-        return try await render(viewer)
+        do {
+            return try await render(viewer)
+        } catch let error as DashboardSourceError {
+            // A service refused or failed: the page says so in the layout, not as a bare error.
+            let status: HTTPResponse.Status = error.status == 404 ? .notFound : error.status < 500 ? .badRequest : .serviceUnavailable
+            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "", title: "This page could not be shown"),
+                                                             ["what": error.message]), status: status)
+        } catch let error as APIError where error.status == .serviceUnavailable {
+            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "", title: "This page could not be shown"),
+                                                             ["what": error.message]), status: .serviceUnavailable)
+        }
     }
 
     /// What the layout shows around every page.
