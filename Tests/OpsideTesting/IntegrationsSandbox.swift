@@ -23,11 +23,16 @@ public final class IntegrationsSandbox: Sendable {
         browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     }
 
-    public static func start() async throws -> IntegrationsSandbox {
+    /// - Parameters:
+    ///   - timeScale, reportProcessingSeconds: how fast Amazon's rate limits and reports go (`SandboxSettings`).
+    ///   - redirectURIs: where consent may send the seller back to (the main-api under test's callback, for a browser).
+    public static func start(timeScale: Double = 1, reportProcessingSeconds: Double = 4,
+                             redirectURIs: [String] = SandboxSettings.defaultRedirectURIs) async throws -> IntegrationsSandbox {
         var logger = Logger(label: "amazon-sandbox-under-test")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let (application, _) = buildSandboxApplication(settings: SandboxSettings(port: 0), logger: logger) { port in
+        let settings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: reportProcessingSeconds, redirectURIs: redirectURIs)
+        let (application, _) = buildSandboxApplication(settings: settings, logger: logger) { port in
             continuation.yield(port)
             continuation.finish()
         }

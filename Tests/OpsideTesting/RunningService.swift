@@ -33,10 +33,11 @@ public final class RunningService: Sendable {
     /// Boots `service` against `database` through `build` and waits until it answers
     /// `/health/ready` (or `/health/live`). Each test target passes the services it links (see
     /// its `ServicesUnderTest.swift`), so the harness depends on no service.
+    /// - Parameter port: where to serve (a free port when nil), for a service others must know the address of before it starts.
     public static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
-                      overrides: [String: String] = [:], waitForReady: Bool = true,
+                      overrides: [String: String] = [:], waitForReady: Bool = true, port: Int? = nil,
                       build: ApplicationBuilder) async throws -> RunningService {
-        let port = try TestEnvironment.freePort()
+        let port = try port ?? TestEnvironment.freePort()
         let reader = try await testConfiguration(service: service, database: database, port: port, redisPort: redisPort, overrides: overrides)
         let app = try await build(reader)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)

@@ -171,6 +171,9 @@
   }
   if (bellCount && window.EventSource) {
     const feed = new EventSource('/api/v1/realtime');
+    // Closed as the page goes: a browser holds few connections per site over HTTP/1.1, and a
+    // stream left to the garbage collector keeps one of them until then.
+    window.addEventListener('pagehide', () => feed.close());
     feed.addEventListener('notification.created', updateBell);
     for (const type of ['sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required']) {
       feed.addEventListener(type, (event) => {
