@@ -100,6 +100,8 @@ for service in services {
         deps.append(.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"))
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
         deps.append(.product(name: "Mustache", package: "swift-mustache"))
+        // The realtime feed as a WebSocket (beside the Server-Sent Events one).
+        deps.append(.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"))
         deps += routeTables.map { .target(name: $0) }
     }
     if ["Integrations", "InventorySync"].contains(service.library) {

@@ -321,6 +321,11 @@ SERVICE_PATHS = {
         "/api/v1/realtime": {"get": op("Server-sent events of the tenant's events", {
             "200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}, "401": ERROR},
             security=SESSION, tags=["realtime"])},
+        "/api/v1/realtime/ws": {"get": op("The tenant's events as a WebSocket (one text message per event envelope); needs the "
+                                          "access cookie or ?access_token=, and from a browser an Origin of this site", {
+            "101": {"description": "Switched to the WebSocket protocol"}, "401": ERROR, "403": ERROR, "426": ERROR},
+            security=SESSION, tags=["realtime"],
+            parameters=[{"name": "access_token", "in": "query", "schema": {"type": "string"}, "description": "For clients without cookies"}])},
         "/api/v1/amazon/connections/consent-url": {"post": op("Start connecting an Amazon seller: the Seller Central consent URL", {
             "200": {**json_response("Consent URL with a single-use state", AMAZON_CONSENT), "headers": {"Set-Cookie": {
                 "description": "opside_amazon_consent_<state prefix>: binds the flow to this browser (HttpOnly, SameSite=Lax, "

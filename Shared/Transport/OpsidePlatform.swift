@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Configuration
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import HummingbirdCore
 import Logging
 import NIOConcurrencyHelpers
@@ -110,8 +111,15 @@ public final class OpsidePlatform: Sendable {
     /// Assembles the application: the long-lived parts run as services in dependency order
     /// (Postgres, Redis, HTTP client, migrations, relay, workers, extras), the HTTP server last,
     /// so SIGTERM stops taking requests first and closes the database last.
+    /// Decides whether an HTTP/1.1 request becomes a WebSocket, and what then serves it.
+    public typealias WebSocketUpgrade = @Sendable (HTTPRequest, any Channel, Logger) async throws
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+
+    /// - Parameter webSocket: for a service with a WebSocket endpoint (main-api's realtime feed):
+    ///   the server then also upgrades the requests it accepts; every other request is served as usual.
     public func makeApplication(router: Router<OpsideRequestContext>, migrators: [Migrator], jobs: JobRegistry,
-                                cron: [CronEntry] = [], extraServices: [any Service] = []) -> some ApplicationProtocol {
+                                cron: [CronEntry] = [], extraServices: [any Service] = [],
+                                webSocket: WebSocketUpgrade? = nil) -> some ApplicationProtocol {
         let gate = migrationsDone
         var services: [any Service] = [
             DatabaseService(database: database),
@@ -135,7 +143,7 @@ public final class OpsidePlatform: Sendable {
         }
         var app = Application(
             router: router,
-            server: Self.httpServer(idleTimeout: settings.idleTimeout),
+            server: webSocket.map { Self.webSocketServer(shouldUpgrade: $0) } ?? Self.httpServer(idleTimeout: settings.idleTimeout),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
             services: services,
             logger: logger)
@@ -166,6 +174,12 @@ extension OpsidePlatform {
     /// HTTP/1.1 with an idle timeout (a connection that sends nothing is closed; a response in
     /// progress, such as an event stream, is not idle) and the parser's refusals answered with
     /// the envelope.
+    /// HTTP/1.1 with WebSocket upgrades (pinged every 20 s, so a vanished client is noticed).
+    static func webSocketServer(shouldUpgrade: @escaping WebSocketUpgrade) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade(configuration: WebSocketServerConfiguration(autoPing: .enabled(timePeriod: .seconds(20))),
+                               additionalChannelHandlers: [ParserErrorResponder()], shouldUpgrade: shouldUpgrade)
+    }
+
     static func httpServer(idleTimeout: Duration) -> HTTPServerBuilder {
         let seconds = idleTimeout.components.seconds
         return .http1(configuration: .init(

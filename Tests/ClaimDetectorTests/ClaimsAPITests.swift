@@ -156,6 +156,65 @@ import Testing
         #expect(try await page("?status=dismissed").claims.map(\.id) == [first.id])
     }
 
+    /// main-api keeps the list's answers (the dashboard reloads them far more often than they
+    /// change) and forgets them when the tenant's claims change: a change through the gateway at
+    /// once, claim-detector's own runs through their event, and anything else within the lifetime.
+    @Test func theGatewayKeepsTheListUntilTheTenantsClaimsChange() async throws {
+        let stack = try await Stack.start()
+        defer { Task { await stack.stop() } }
+        Self.script(stack)
+        let detect = try await stack.internalCall(.POST, "/internal/claims/detections", json: #"{"asOf":"\#(Self.lossDay.adding(days: 20))"}"#)
+        #expect(detect.status == 200, "\(detect.text)")
+        // The run's claims.detected has reached the realtime channel (and main-api) before the first list.
+        let relayed = try await eventually(timeout: .seconds(10)) {
+            try await stack.database.count("SELECT count(*) FROM platform.outbox WHERE relayed_at IS NULL") == 0
+        }
+        #expect(relayed)
+        try await Task.sleep(for: .milliseconds(300))
+        func ids(_ query: String = "?sort=amount&order=desc") async throws -> [String] {
+            let reply = try await stack.publicCall(.GET, "/api/v1/claims" + query)
+            #expect(reply.status == 200, "\(reply.text)")
+            return try ((try reply.json()["claims"] as? [[String: Any]]) ?? []).map { try ($0["id"] as? String).unwrap("id") }
+        }
+        let first = try await ids()
+        try #require(first.count == 5)
+        // A change behind the gateway's back (no event): the kept answer is served until it expires.
+        try await stack.database.withSuperuser { db in
+            try await db.query("UPDATE claims.claims SET amount_minor = amount_minor + 1 WHERE claim_id = \(UUID(uuidString: first[0]))",
+                               logger: TestEnvironment.logger)
+        }
+        let kept = try await stack.publicCall(.GET, "/api/v1/claims?sort=amount&order=desc")
+        let direct = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc")
+        #expect(kept.body != direct.body, "main-api answered from what it kept")
+        // A dismissal through the gateway: the next list is fresh.
+        let dismissed = try await stack.publicCall(.POST, "/api/v1/claims/\(first[0])/dismiss", json: #"{"reason":"filed by hand"}"#)
+        #expect(dismissed.status == 200, "\(dismissed.text)")
+        #expect(try await ids("?sort=amount&order=desc&status=dismissed") == [first[0]])
+        #expect(try await ids().count == 5)
+        let afterDismissal = try await stack.publicCall(.GET, "/api/v1/claims?sort=amount&order=desc")
+        #expect(afterDismissal.text.contains("filed by hand"), "the dismissal shows at once")
+        // A detection run claim-detector starts itself (after a sync, say): its event makes main-api forget.
+        try await stack.database.withSuperuser { db in
+            try await db.query("UPDATE claims.claims SET amount_minor = amount_minor + 1 WHERE claim_id = \(UUID(uuidString: first[1]))",
+                               logger: TestEnvironment.logger)
+        }
+        let before = try await stack.publicCall(.GET, "/api/v1/claims?sort=amount&order=desc")
+        let again = try await stack.internalCall(.POST, "/internal/claims/detections", json: #"{"asOf":"\#(Self.lossDay.adding(days: 21))"}"#)
+        #expect(again.status == 200)
+        let refreshed = try await eventually(timeout: .seconds(10)) {
+            let now = try await stack.publicCall(.GET, "/api/v1/claims?sort=amount&order=desc")
+            let truth = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc")
+            return now.body == truth.body && now.body != before.body
+        }
+        #expect(refreshed, "claims.detected reached main-api and the list was fetched again")
+        // Another tenant's list is its own.
+        let (otherSession, _) = try await TestSignUp.signUp(stack.mainAPI, email: "other-\(UUID().uuidString.prefix(8))@shop.test")
+        let theirs = try await TestHTTP.request(.GET, stack.mainAPI.baseURL + "/api/v1/claims?sort=amount&order=desc",
+                                                headers: ["authorization": "Bearer \(otherSession)"])
+        let theirClaims = try theirs.json()["claims"] as? [Any]
+        #expect(theirs.status == 200 && theirClaims?.isEmpty == true)
+    }
+
     @Test func thePublicRoutesReachClaimDetectorThroughMainAPIAndTheCLIPrintsWhatTheAPIAnswers() async throws {
         let stack = try await Stack.start()
         defer { Task { await stack.stop() } }

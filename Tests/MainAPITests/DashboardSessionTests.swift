@@ -85,6 +85,20 @@ import Testing
         let crossed = try await request(mainAPI, .PUT, "/api/v1/notifications/preferences", cookies: browser.cookies, csrf: other.csrf, json: body)
         #expect(crossed.status == 403)
 
+        // The WebSocket feed: upgraded for this site's pages only; anything else is told why not.
+        let handshake = ["Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Cookie": browser.cookies]
+        let upgraded = try await RawHTTP.head(port: mainAPI.port, target: "/api/v1/realtime/ws",
+                                              headers: handshake.merging(["Origin": mainAPI.baseURL]) { $1 })
+        #expect(upgraded.status == 101, "\(upgraded.head)")
+        let elsewhere = try await RawHTTP.head(port: mainAPI.port, target: "/api/v1/realtime/ws",
+                                               headers: handshake.merging(["Origin": "https://evil.example"]) { $1 })
+        #expect((400..<500).contains(elsewhere.status), "another site's page gets no feed: \(elsewhere.head)")
+        let anonymous = try await RawHTTP.head(port: mainAPI.port, target: "/api/v1/realtime/ws",
+                                               headers: handshake.merging(["Cookie": ""]) { $1 })
+        #expect((400..<500).contains(anonymous.status), "no sign-in, no feed: \(anonymous.head)")
+        #expect(try await request(mainAPI, .GET, "/api/v1/realtime/ws", cookies: browser.cookies).status == 426)
+
         // Signed out: the cookies are cleared and the access token no longer opens a page.
         let out = try await request(mainAPI, .POST, "/api/v1/auth/logout", cookies: browser.cookies, csrf: browser.csrf)
         #expect(out.status == 204)

@@ -107,6 +107,23 @@ public enum RawHTTP {
         }
     }
 
+    /// `GET target` with `headers` on a connection left open (a WebSocket handshake, say); the
+    /// answer's status and head, read up to the blank line that ends it.
+    public static func head(port: Int, target: String, headers: [String: String]) async throws -> (status: Int, head: String) {
+        try await onOwnThread {
+            let socket = try connect(port: port)
+            defer { close(socket) }
+            var text = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            write(socket, Data((text + "\r\n").utf8))
+            var response = Data()
+            var byte: UInt8 = 0
+            while !response.suffix(4).elementsEqual(Data("\r\n\r\n".utf8)), recv(socket, &byte, 1, 0) == 1 { response.append(byte) }
+            let head = String(decoding: response, as: UTF8.self)
+            return (head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0, head)
+        }
+    }
+
     /// Everything the peer sends until it closes, or until the receive timeout.
     public static func read(_ socket: Int32) -> Data {
         var response = Data()

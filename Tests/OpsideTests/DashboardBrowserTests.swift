@@ -113,6 +113,8 @@ import Testing
         try await browser.screenshot("connection-connected")
         let connectionPage = try await browser.url.components(separatedBy: "?")[0]
 
+        // The page's live feed is a WebSocket.
+        try await browser.waitUntil("the WebSocket feed", "return document.body.dataset.realtime === 'websocket'")
         // Watch a sync finish without reloading: the page's rows change as the events arrive.
         var watchedLive = false
         for _ in 0..<6 where !watchedLive {

@@ -8,16 +8,16 @@ public enum ClaimDetectorRoutes {
 
     public static let table = GatewayRouteTable(service: .claimDetector, [
         .post("/api/v1/claims/detections", to: "/internal/claims/detections"),
-        .get("/api/v1/claims", to: "/internal/claims"),
+        .get("/api/v1/claims", to: "/internal/claims", cached: true),
         .get("/api/v1/claims/export", to: "/internal/claims/export"),
-        .get("/api/v1/claims/summary", to: "/internal/claims/summary"),
+        .get("/api/v1/claims/summary", to: "/internal/claims/summary", cached: true),
         .get("/api/v1/claims/unit-costs", to: "/internal/claims/unit-costs"),
         .put("/api/v1/claims/unit-costs", to: "/internal/claims/unit-costs", roles: editors),
         .post("/api/v1/claims/unit-costs/import", to: "/internal/claims/unit-costs/import", access: .roles(editors)),
         .get("/api/v1/claims/expected-fees", to: "/internal/claims/expected-fees"),
         .put("/api/v1/claims/expected-fees", to: "/internal/claims/expected-fees", roles: editors),
         .post("/api/v1/claims/expected-fees/import", to: "/internal/claims/expected-fees/import", access: .roles(editors)),
-        .get("/api/v1/claims/{claimId}", to: "/internal/claims/{claimId}"),
+        .get("/api/v1/claims/{claimId}", to: "/internal/claims/{claimId}", cached: true),
         .post("/api/v1/claims/{claimId}/dismiss", to: "/internal/claims/{claimId}/dismiss", access: .roles(editors),
               body: .collectedWithSessionUser),
     ])

@@ -136,7 +136,7 @@ struct SessionMiddleware: RouterMiddleware {
     let sessions: SessionTokenAuthority
     let liveness: SignInLiveness
     let csrf: CSRFTokens
-    static let queryTokenPaths: Set<String> = ["/api/v1/realtime"]
+    static let queryTokenPaths: Set<String> = ["/api/v1/realtime", RealtimeWebSocket.path]
     /// The routes that start or refresh a sign-in: a bearer token there means nothing.
     static let publicPaths: Set<String> = ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh",
                                            "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"]
@@ -158,7 +158,7 @@ struct SessionMiddleware: RouterMiddleware {
         let header = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         let queryToken = request.uri.queryParameters.get("access_token")
         if queryToken != nil, !Self.queryTokenPaths.contains(path) {
-            throw APIError.badRequest("access_token in the URL is accepted only by /api/v1/realtime; send Authorization: Bearer <token>")
+            throw APIError.badRequest("access_token in the URL is accepted only by the realtime feeds; send Authorization: Bearer <token>")
         }
         let cookie = request.cookies[SignInCookies.access]?.value.nilIfEmpty
         guard let token = header ?? queryToken ?? cookie else {

@@ -9,6 +9,7 @@ import OpsideCore
 import OpsideJobs
 import OpsideMail
 import OpsidePostgres
+import OpsideRedis
 import OpsideTransport
 import PaymentsRoutes
 
@@ -32,7 +33,8 @@ import PaymentsRoutes
 /// `rateLimit.scope` ("auth": the counters' name in Redis; deployments sharing one Redis give
 /// each its own), `realtime.heartbeatMilliseconds` (15000: how often an idle event stream is
 /// written to, which is how a vanished client is noticed), `notifications.digestHourUtc` (8: the hour,
-/// UTC, the daily notification digest goes out).
+/// UTC, the daily notification digest goes out), `gateway.cacheSeconds` (30: how long a cached
+/// answer, the claims list say, may be served at most; changes forget it sooner).
 struct MainAPISettings {
     var sessionTokenSecret: String
     var sessionLifetime: TimeInterval
@@ -49,6 +51,7 @@ struct MainAPISettings {
     var rateLimitScope: String
     var heartbeat: Duration
     var digestHour: Int
+    var gatewayCacheLifetime: Duration
 
     init(reader: ConfigReader) throws {
         sessionTokenSecret = try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32)
@@ -85,6 +88,7 @@ struct MainAPISettings {
         rateLimitScope = reader.string(forKey: "rateLimit.scope", default: "auth")
         heartbeat = .milliseconds(try Self.atLeastOne(
             reader.int(forKey: "realtime.heartbeatMilliseconds", default: 15_000), key: "realtime.heartbeatMilliseconds"))
+        gatewayCacheLifetime = .seconds(max(0, reader.int(forKey: "gateway.cacheSeconds", default: 30)))
         digestHour = reader.int(forKey: "notifications.digestHourUtc", default: 8)
         guard (0...23).contains(digestHour) else { throw ConfigurationError(key: "notifications.digestHourUtc", reason: "must be an hour, 0 to 23") }
     }
@@ -150,10 +154,25 @@ public enum MainAPIService {
                          signInLifetime: settings.signIns.lifetime).addRoutes(to: router)
         AccountController(accounts: accounts).addRoutes(to: router)
         // Every other service's public routes: one table per owner, forwarded by one gateway.
-        let gateway = ServiceGateway(serviceClient: platform.serviceClient)
+        let answers = GatewayResponseCache(lifetime: settings.gatewayCacheLifetime)
+        let redis = platform.redis, now = clocks.now
+        let gateway = ServiceGateway(serviceClient: platform.serviceClient, cache: answers) { service, tenant in
+            // Every instance forgets the tenant's answers there (this one already has).
+            let message = EventEnvelope(id: UUID(), type: GatewayChange.type, tenantId: tenant, producer: OpsideService.mainAPI.name,
+                                        occurredAt: now(), payload: #"{"service":"\#(service.name)"}"#)
+            if let json = try? OpsideJSON.encode(message) {
+                _ = try? await redis.publish(EventRelay.realtimeChannel(tenantID: tenant), String(decoding: json, as: UTF8.self))
+            }
+        }
+        GatewayChange.forget(answers, on: platform.subscriber)
         gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
+        let publicOrigin = URLComponents(string: settings.mail.publicURL).flatMap { url in
+            url.scheme.map { "\($0)://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "") }
+        }
+        let webSocket = RealtimeWebSocket(hub: hub, sessions: sessions, liveness: liveness, allowedOrigins: Set([publicOrigin].compactMap { $0 }))
+        webSocket.addRoutes(to: router)
         try servePage("reset-password", at: "/reset-password", on: router)
         try servePage("accept-invitation", at: "/accept-invitation", on: router)
         TeamController(database: platform.database, liveness: liveness, mail: settings.mail, invitationLifetime: settings.invitationLinkLifetime,
@@ -175,6 +194,28 @@ public enum MainAPIService {
         var jobs = JobRegistry()
         MailJobs(smtp: SMTPClient(settings: settings.smtp, now: clocks.now)).register(in: &jobs)
         NotificationJobs(store: notifications, redis: platform.redis, now: clocks.now).register(in: &jobs)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, webSocket: webSocket.shouldUpgrade)
+    }
+}
+
+/// What makes main-api forget kept answers (`GatewayResponseCache`): a change made through any
+/// instance's gateway (published as `gateway.changed`), and the owners' events about the data
+/// behind them (claim-detector's `claims.*`), both arriving on the tenants' realtime channels.
+enum GatewayChange {
+    static let type = "gateway.changed"
+
+    static func forget(_ answers: GatewayResponseCache, on subscriber: RedisSubscriber) {
+        struct Change: Decodable { let service: String }
+        subscriber.onMessage { message in
+            guard message.channel.hasPrefix("opside:realtime:"),
+                  let envelope = try? JSONDecoder.opside.decode(EventEnvelope.self, from: Data(message.payload.utf8)),
+                  let tenant = envelope.tenantId else { return }
+            if envelope.type == type, let change = try? JSONDecoder().decode(Change.self, from: Data(envelope.payload.utf8)),
+               let service = OpsideService.allCases.first(where: { $0.name == change.service }) {
+                answers.invalidate(service: service, tenant: tenant)
+            } else if envelope.type.hasPrefix("claims.") {
+                answers.invalidate(service: .claimDetector, tenant: tenant)
+            }
+        }
     }
 }

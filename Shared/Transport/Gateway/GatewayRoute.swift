@@ -45,6 +45,9 @@ public struct GatewayRoute: Sendable, CustomStringConvertible {
     public let body: BodyHandling
     /// The service that owns the route; set by the table it is declared in.
     public internal(set) var service: OpsideService = .mainAPI
+    /// A GET whose 200 answers main-api may keep (`GatewayResponseCache`) until the tenant's data at
+    /// the owner changes: for the lists a dashboard reloads far more often than they change.
+    public var cached = false
 
     public init(_ method: HTTPRequest.Method, _ publicPath: String, to internalPath: String,
                 access: Access = .member, body: BodyHandling = .collected) {
@@ -55,8 +58,10 @@ public struct GatewayRoute: Sendable, CustomStringConvertible {
         self.body = body
     }
 
-    public static func get(_ publicPath: String, to internalPath: String, access: Access = .member) -> GatewayRoute {
-        GatewayRoute(.get, publicPath, to: internalPath, access: access)
+    public static func get(_ publicPath: String, to internalPath: String, access: Access = .member, cached: Bool = false) -> GatewayRoute {
+        var route = GatewayRoute(.get, publicPath, to: internalPath, access: access)
+        route.cached = cached
+        return route
     }
     public static func delete(_ publicPath: String, to internalPath: String, access: Access = .member) -> GatewayRoute {
         GatewayRoute(.delete, publicPath, to: internalPath, access: access)

@@ -16,15 +16,23 @@ import OpsideCore
 public struct ServiceGateway: Sendable {
     let serviceClient: ServiceClient
     let uploads: TenantUploads
+    /// Where cacheable answers are kept; nil keeps none.
+    let cache: GatewayResponseCache?
+    /// Told when a state-changing request of a tenant succeeded at a service (after the local
+    /// cache forgot the tenant's answers there), to tell the other instances.
+    let changed: (@Sendable (OpsideService, UUID) async -> Void)?
 
     /// Response headers passed back to the client; anything else the owner sets stays inside.
     static let responseHeaders: [HTTPField.Name] = [
         .contentType, .contentDisposition, .location, .retryAfter, .cacheControl, HTTPField.Name("x-request-id")!,
     ]
 
-    public init(serviceClient: ServiceClient) {
+    public init(serviceClient: ServiceClient, cache: GatewayResponseCache? = nil,
+                changed: (@Sendable (OpsideService, UUID) async -> Void)? = nil) {
         self.serviceClient = serviceClient
         self.uploads = TenantUploads()
+        self.cache = cache
+        self.changed = changed
     }
 
     /// Registers every route of `tables` on `router`.
@@ -36,9 +44,19 @@ public struct ServiceGateway: Sendable {
         }
     }
 
-    /// Forwards one request along `route`.
+    /// Forwards one request along `route`: from the cache when the route is cached and an answer
+    /// is kept; a successful change forgets the tenant's kept answers at the owner.
     public func forward(_ request: Request, context: OpsideRequestContext, route: GatewayRoute) async throws -> Response {
         let tenant = try Self.tenant(for: route.access, context: context)
+        let response = try await send(request, context: context, route: route, tenant: tenant)
+        if route.method != .get, route.method != .head, (200..<300).contains(response.status.code), let tenant, let cache {
+            cache.invalidate(service: route.service, tenant: tenant)
+            await changed?(route.service, tenant)
+        }
+        return response
+    }
+
+    func send(_ request: Request, context: OpsideRequestContext, route: GatewayRoute, tenant: UUID?) async throws -> Response {
         var target = route.internalPath
         for name in GatewayRoute.parameterNames(in: route.publicPath) {
             let value = try GatewayPathParameter.check(name: name, value: try context.parameters.require(name))
@@ -48,6 +66,9 @@ public struct ServiceGateway: Sendable {
 
         var headers: [(String, String)] = []
         if let accept = request.headers[.accept] { headers.append(("accept", accept)) }
+        if route.cached, route.method == .get, let cache, let tenant {
+            return try await cachedAnswer(route: route, target: target, tenant: tenant, headers: headers, cache: cache)
+        }
         switch route.body {
         case .collected:
             guard Self.mayHaveBody(route.method) else {
@@ -68,6 +89,32 @@ public struct ServiceGateway: Sendable {
         case .upload(let limit):
             return try await upload(request, route: route, target: target, tenant: tenant, headers: headers, limit: limit)
         }
+    }
+
+    func cachedAnswer(route: GatewayRoute, target: String, tenant: UUID, headers: [(String, String)],
+                      cache: GatewayResponseCache) async throws -> Response {
+        let key = GatewayResponseCache.key(route.service, tenant, target: target, accept: headers.first?.1)
+        if let answer = cache.answer(route.service, tenant, key: key) { return Self.response(answer) }
+        let generation = cache.generation(route.service, tenant)
+        let reply = try await exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers)
+        guard reply.status == .ok else { return response(for: reply) }
+        let body = try await reply.body.collect(upTo: 64 << 20)
+        var kept: [(String, String)] = []
+        // The request id names the request that fetched it, not the ones it will answer.
+        for name in Self.responseHeaders where name.canonicalName != "x-request-id" {
+            for value in reply.headers[name.canonicalName] { kept.append((name.canonicalName, value)) }
+        }
+        let answer = GatewayResponseCache.Answer(headers: kept, body: body)
+        cache.store(answer, route.service, tenant, key: key, generation: generation)
+        return Self.response(answer)
+    }
+
+    static func response(_ answer: GatewayResponseCache.Answer) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: answer.body))
     }
 
     /// Streams a file through to its owner: never held here whatever its size, refused at once

@@ -169,21 +169,39 @@
       }
     }
   }
-  if (bellCount && window.EventSource) {
-    const feed = new EventSource('/api/v1/realtime');
-    // Closed as the page goes: a browser holds few connections per site over HTTP/1.1, and a
-    // stream left to the garbage collector keeps one of them until then.
-    window.addEventListener('pagehide', () => feed.close());
-    feed.addEventListener('notification.created', updateBell);
-    for (const type of ['sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required']) {
-      feed.addEventListener(type, (event) => {
-        try {
-          const envelope = JSON.parse(event.data);
-          runEvent(type, JSON.parse(envelope.payload));
-        } catch (_) { /* a message this page does not read */ }
-      });
+  function onEnvelope(envelope) {
+    if (envelope.type === 'notification.created') { updateBell(); return; }
+    if (envelope.type && envelope.type.startsWith('sync.')) {
+      try { runEvent(envelope.type, JSON.parse(envelope.payload)); } catch (_) { /* a message this page does not read */ }
     }
   }
+  // The tenant's events over a WebSocket (reconnecting with a growing pause), or over
+  // Server-Sent Events where WebSockets are unavailable. Closed as the page goes: over HTTP/1.1 a
+  // browser keeps few connections per site, and a feed left to the garbage collector holds one.
+  function openFeed() {
+    if (window.WebSocket) {
+      let socket = null, pause = 1000, leaving = false;
+      const connect = () => {
+        socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/realtime/ws');
+        socket.addEventListener('open', () => { pause = 1000; document.body.dataset.realtime = 'websocket'; });
+        socket.addEventListener('message', (event) => { try { onEnvelope(JSON.parse(event.data)); } catch (_) { /* not an envelope */ } });
+        socket.addEventListener('close', () => {
+          document.body.dataset.realtime = 'closed';
+          if (!leaving) setTimeout(connect, pause = Math.min(pause * 2, 30000));
+        });
+      };
+      connect();
+      window.addEventListener('pagehide', () => { leaving = true; socket.close(); });
+    } else if (window.EventSource) {
+      const feed = new EventSource('/api/v1/realtime');
+      window.addEventListener('pagehide', () => feed.close());
+      feed.addEventListener('open', () => { document.body.dataset.realtime = 'events'; });
+      for (const type of ['notification.created', 'sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required']) {
+        feed.addEventListener(type, (event) => { try { onEnvelope(JSON.parse(event.data)); } catch (_) { /* not an envelope */ } });
+      }
+    }
+  }
+  if (bellCount) openFeed();
 
   // MARK: Report imports: drop a file (or choose one), watch it upload, then watch its run.
   for (const zone of document.querySelectorAll('[data-import]')) {
