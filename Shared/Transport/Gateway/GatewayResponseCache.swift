@@ -21,11 +21,13 @@ public final class GatewayResponseCache: Sendable {
     struct Entry {
         let answer: Answer
         let generation: UInt64
-        let storedAt: ContinuousClock.Instant
+        let storedAt: Duration
     }
 
     struct State {
         var entries: [String: Entry] = [:]
+        /// Fetches under way, by key: a burst of misses for one answer makes one request to the owner.
+        var fetches: [String: Task<Answer?, any Error>] = [:]
         /// Per "service tenant": bumped by each invalidation.
         var generations: [String: UInt64] = [:]
         var bytes = 0
@@ -35,15 +37,22 @@ public final class GatewayResponseCache: Sendable {
     let maximumEntries: Int
     let maximumBytes: Int
     let maximumEntryBytes: Int
+    /// Time on a monotonic clock (tests move it): how old an entry is.
+    let elapsed: @Sendable () -> Duration
     private let state = NIOLockedValueBox(State())
 
     public init(lifetime: Duration = .seconds(30), maximumEntries: Int = 4096, maximumBytes: Int = 64 << 20,
-                maximumEntryBytes: Int = 1 << 20) {
+                maximumEntryBytes: Int = 1 << 20, elapsed: @escaping @Sendable () -> Duration = GatewayResponseCache.processElapsed) {
         self.lifetime = lifetime
         self.maximumEntries = maximumEntries
         self.maximumBytes = maximumBytes
         self.maximumEntryBytes = maximumEntryBytes
+        self.elapsed = elapsed
     }
+
+    private static let processStart = ContinuousClock.now
+    /// Time since this process started, on the continuous clock.
+    public static let processElapsed: @Sendable () -> Duration = { ContinuousClock.now - processStart }
 
     static func scope(_ service: OpsideService, _ tenant: UUID) -> String { "\(service.name) \(tenant.uuidString)" }
 
@@ -58,7 +67,7 @@ public final class GatewayResponseCache: Sendable {
 
     /// A fresh answer of the current generation, if one is kept.
     func answer(_ service: OpsideService, _ tenant: UUID, key: String) -> Answer? {
-        let now = ContinuousClock.now
+        let now = elapsed()
         return state.withLockedValue { state in
             guard let entry = state.entries[key] else { return nil }
             guard entry.generation == state.generations[Self.scope(service, tenant)] ?? 0, now - entry.storedAt < lifetime else {
@@ -74,7 +83,7 @@ public final class GatewayResponseCache: Sendable {
     func store(_ answer: Answer, _ service: OpsideService, _ tenant: UUID, key: String, generation: UInt64) {
         let size = answer.body.readableBytes
         guard size <= maximumEntryBytes else { return }
-        let entry = Entry(answer: answer, generation: generation, storedAt: ContinuousClock.now)
+        let entry = Entry(answer: answer, generation: generation, storedAt: elapsed())
         state.withLockedValue { state in
             guard generation == state.generations[Self.scope(service, tenant)] ?? 0 else { return }
             if let old = state.entries.updateValue(entry, forKey: key) { state.bytes -= old.answer.body.readableBytes }
@@ -88,6 +97,26 @@ public final class GatewayResponseCache: Sendable {
                 }
             }
         }
+    }
+
+    /// The kept answer for `key`, or the one `fetch` gets (nil: not a 200, not to be kept), shared
+    /// by every caller asking for `key` while it runs.
+    func answer(_ service: OpsideService, _ tenant: UUID, key: String,
+                fetch: @escaping @Sendable () async throws -> Answer?) async throws -> Answer? {
+        if let kept = answer(service, tenant, key: key) { return kept }
+        let generation = self.generation(service, tenant)
+        let (task, started) = state.withLockedValue { state -> (Task<Answer?, any Error>, Bool) in
+            if let running = state.fetches[key] { return (running, false) }
+            let task = Task { try await fetch() }
+            state.fetches[key] = task
+            return (task, true)
+        }
+        defer {
+            if started { _ = state.withLockedValue { $0.fetches.removeValue(forKey: key) } }
+        }
+        let answer = try await task.value
+        if started, let answer { store(answer, service, tenant, key: key, generation: generation) }
+        return answer
     }
 
     /// Forgets every answer of `tenant` at `service`.

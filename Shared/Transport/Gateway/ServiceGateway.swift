@@ -94,19 +94,38 @@ public struct ServiceGateway: Sendable {
     func cachedAnswer(route: GatewayRoute, target: String, tenant: UUID, headers: [(String, String)],
                       cache: GatewayResponseCache) async throws -> Response {
         let key = GatewayResponseCache.key(route.service, tenant, target: target, accept: headers.first?.1)
-        if let answer = cache.answer(route.service, tenant, key: key) { return Self.response(answer) }
-        let generation = cache.generation(route.service, tenant)
-        let reply = try await exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers)
-        guard reply.status == .ok else { return response(for: reply) }
+        // A refusal (not a 200) is not shared: whoever asked gets the owner's own answer.
+        if let answer = try await cache.answer(route.service, tenant, key: key, fetch: {
+            try await fetchForCache(route.service, target: target, tenant: tenant, headers: headers)
+        }) {
+            return Self.response(answer)
+        }
+        return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers))
+    }
+
+    /// The owner's 200 answer, ready to keep; nil for anything else.
+    func fetchForCache(_ service: OpsideService, target: String, tenant: UUID, headers: [(String, String)]) async throws
+        -> GatewayResponseCache.Answer? {
+        let reply = try await exchange(.get, to: service, target: target, tenant: tenant, headers: headers)
+        guard reply.status == .ok else { return nil }
         let body = try await reply.body.collect(upTo: 64 << 20)
         var kept: [(String, String)] = []
         // The request id names the request that fetched it, not the ones it will answer.
         for name in Self.responseHeaders where name.canonicalName != "x-request-id" {
             for value in reply.headers[name.canonicalName] { kept.append((name.canonicalName, value)) }
         }
-        let answer = GatewayResponseCache.Answer(headers: kept, body: body)
-        cache.store(answer, route.service, tenant, key: key, generation: generation)
-        return Self.response(answer)
+        return GatewayResponseCache.Answer(headers: kept, body: body)
+    }
+
+    /// The body of `service`'s 200 answer to GET `target` for `tenant`, kept like a cached route's
+    /// (the same key, so the dashboard's pages and the API share what is kept); nil when the owner
+    /// answered anything else, which `exchange` then gives as it is.
+    public func cachedBody(_ service: OpsideService, target: String, tenant: UUID) async throws -> ByteBuffer? {
+        guard let cache else { return nil }
+        let key = GatewayResponseCache.key(service, tenant, target: target, accept: nil)
+        return try await cache.answer(service, tenant, key: key) {
+            try await fetchForCache(service, target: target, tenant: tenant, headers: [])
+        }?.body
     }
 
     static func response(_ answer: GatewayResponseCache.Answer) -> Response {
