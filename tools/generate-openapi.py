@@ -166,7 +166,9 @@ SERVICE_PATHS = {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
             parameters=[{"name": "next", "in": "query", "schema": {"type": "string"}}])},
         "/assets/{name}": {"get": op("The dashboard's script and style", {
-            "200": {"description": "The file"}, "304": {"description": "Unchanged (If-None-Match)"}, "404": {"description": "No such file"}},
+            "200": {"description": "The file", "content": {"text/css": {"schema": {"type": "string"}},
+                                                           "text/javascript": {"schema": {"type": "string"}}}},
+            "304": {"description": "Unchanged (If-None-Match)"}, "404": {"description": "No such file"}},
             tags=["dashboard"], parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}])},
         "/app": {"get": op("Overview: money owed by status and currency, claims found per month, deadlines this week, sync health (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},

@@ -143,7 +143,8 @@ public final class OpsidePlatform: Sendable {
         }
         var app = Application(
             router: router,
-            server: webSocket.map { Self.webSocketServer(shouldUpgrade: $0) } ?? Self.httpServer(idleTimeout: settings.idleTimeout),
+            server: webSocket.map { Self.webSocketServer(idleTimeout: settings.idleTimeout, shouldUpgrade: $0) }
+                ?? Self.httpServer(idleTimeout: settings.idleTimeout),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: service.name),
             services: services,
             logger: logger)
@@ -174,10 +175,19 @@ extension OpsidePlatform {
     /// HTTP/1.1 with an idle timeout (a connection that sends nothing is closed; a response in
     /// progress, such as an event stream, is not idle) and the parser's refusals answered with
     /// the envelope.
-    /// HTTP/1.1 with WebSocket upgrades (pinged every 20 s, so a vanished client is noticed).
-    static func webSocketServer(shouldUpgrade: @escaping WebSocketUpgrade) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade(configuration: WebSocketServerConfiguration(autoPing: .enabled(timePeriod: .seconds(20))),
-                               additionalChannelHandlers: [ParserErrorResponder()], shouldUpgrade: shouldUpgrade)
+    /// HTTP/1.1 as `httpServer`, with WebSocket upgrades (pinged every 20 s, so a vanished client
+    /// is noticed).
+    static func webSocketServer(idleTimeout: Duration, shouldUpgrade: @escaping WebSocketUpgrade) -> HTTPServerBuilder {
+        let seconds = idleTimeout.components.seconds
+        let timeout: TimeAmount? = seconds > 0 ? .seconds(seconds) : nil
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(additionalChannelHandlers: [ParserErrorResponder()], idleTimeout: timeout),
+            ws: WebSocketServerConfiguration(autoPing: .enabled(timePeriod: .seconds(20))))
+        return HTTPServerBuilder { responder in
+            HardenedWebSocketChildChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration,
+                                                                             shouldUpgrade: shouldUpgrade),
+                                          firstRequestTimeout: timeout)
+        }
     }
 
     static func httpServer(idleTimeout: Duration) -> HTTPServerBuilder {

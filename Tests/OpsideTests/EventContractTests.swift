@@ -51,7 +51,7 @@ import Testing
     @Test func everyDeclaredConsumerIsRegisteredByTheServiceThatOwnsItsQueue() async throws {
         let database = try await TestDatabase.create()
         let owners = Set(EventConsumers.all.map(\.queue)).sorted()
-        #expect(owners == ["claim-detector", "inventory-sync", "payments"])
+        #expect(owners == ["claim-detector", "inventory-sync", "main-api", "payments"])
         for queue in owners {
             let service = try OpsideService.allCases.first { $0.name == queue }.unwrap("the service owning queue \(queue)")
             let running = try await RunningService.start(service, database: database)

@@ -88,6 +88,7 @@ import Testing
         "app.users": "identities across tenants",
         "app.refresh_tokens": "a person's sign-in's tokens (hashes), reached through app.session_families",
         "app.password_resets": "a person's password-reset links (hashes), like app.users",
+        "app.notification_preferences": "a person's choice of notification e-mail, the same in every tenant, like app.users",
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",

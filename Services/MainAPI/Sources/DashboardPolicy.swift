@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
 
-/// The Content-Security-Policy the dashboard page is served with.
+/// The Content-Security-Policy of the two pages e-mail links lead to (`reset-password.html`,
+/// `accept-invitation.html`).
 ///
-/// The page carries its script and style inline; rather than allow every inline script
-/// (`'unsafe-inline'`, which would let any injected markup run), the policy names the hash of
-/// each block the page really holds, computed from the page at start-up so it cannot go stale.
+/// Each carries its script inline (its style is the dashboard's `/assets/app.css`); rather than
+/// allow every inline script (`'unsafe-inline'`, which would let any injected markup run), the
+/// policy names the hash of each block the page really holds, computed from the page at start-up
+/// so it cannot go stale.
 /// Nothing else may run, load, frame the page or receive its forms.
 enum DashboardPolicy {
     static func contentSecurityPolicy(for page: Data) -> String {
@@ -15,7 +17,7 @@ enum DashboardPolicy {
         return [
             "default-src 'none'",
             "script-src " + (scripts.isEmpty ? "'none'" : scripts.joined(separator: " ")),
-            "style-src " + (styles.isEmpty ? "'none'" : styles.joined(separator: " ")),
+            "style-src " + (["'self'"] + styles).joined(separator: " "),
             "connect-src 'self'",
             "img-src 'self' data:",
             "form-action 'self'",

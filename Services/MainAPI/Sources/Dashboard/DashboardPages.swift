@@ -101,12 +101,15 @@ struct DashboardPages: Sendable {
         } catch let error as DashboardSourceError {
             // A service refused or failed: the page says so in the layout, not as a bare error.
             let status: HTTPResponse.Status = error.status == 404 ? .notFound : error.status < 500 ? .badRequest : .serviceUnavailable
-            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "", title: "This page could not be shown"),
-                                                             ["what": error.message]), status: status)
+            return try missing(viewer, page: "", title: "This page could not be shown", what: error.message, status: status)
         } catch let error as APIError where error.status == .serviceUnavailable {
-            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "", title: "This page could not be shown"),
-                                                             ["what": error.message]), status: .serviceUnavailable)
+            return try missing(viewer, page: "", title: "This page could not be shown", what: error.message, status: .serviceUnavailable)
         }
+    }
+
+    /// The layout around a sentence saying what is not there (or could not be read).
+    func missing(_ viewer: Viewer, page: String, title: String, what: String, status: HTTPResponse.Status = .notFound) throws -> Response {
+        try renderer.page("not-found", Self.merge(chrome(viewer, page: page, title: title), ["what": what]), status: status)
     }
 
     /// What the layout shows around every page.
@@ -297,9 +300,7 @@ struct DashboardPages: Sendable {
         do {
             claim = try await sources.claim(id, tenant: viewer.tenant)
         } catch let error as DashboardSourceError where error.status == 404 {
-            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "claims", title: "No such claim"),
-                                                             ["what": "This claim does not exist, or belongs to another account."]),
-                                     status: .notFound)
+            return try missing(viewer, page: "claims", title: "No such claim", what: "This claim does not exist, or belongs to another account.")
         }
         var values = chrome(viewer, page: "claims", title: DashboardWords.claimType(claim.type))
         values["claim"] = claimRow(claim)
@@ -352,9 +353,7 @@ struct DashboardPages: Sendable {
         do {
             connection = try await sources.connection(id, tenant: viewer.tenant)
         } catch let error as DashboardSourceError where error.status == 404 {
-            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "connections", title: "No such account"),
-                                                             ["what": "This Amazon account is not connected to this Opside account."]),
-                                     status: .notFound)
+            return try missing(viewer, page: "connections", title: "No such account", what: "This Amazon account is not connected to this Opside account.")
         }
         var values = chrome(viewer, page: "connections", title: "Amazon account \(connection.sellingPartnerId)", request: request)
         values["connection"] = ["id": id.uuidString.lowercased(), "sellingPartnerId": connection.sellingPartnerId,
@@ -395,9 +394,7 @@ struct DashboardPages: Sendable {
         do {
             run = try await sources.syncRun(id, tenant: viewer.tenant)
         } catch let error as DashboardSourceError where error.status == 404 {
-            return try renderer.page("not-found", Self.merge(chrome(viewer, page: "connections", title: "No such sync"),
-                                                             ["what": "This sync does not exist, or belongs to another account."]),
-                                     status: .notFound)
+            return try missing(viewer, page: "connections", title: "No such sync", what: "This sync does not exist, or belongs to another account.")
         }
         var values = chrome(viewer, page: "connections", title: "\(DashboardWords.dataset(run.dataset)) sync")
         values["run"] = runRow(run)
