@@ -61,7 +61,7 @@ struct NotificationStore: Sendable {
 
     static func notification(_ row: Row) throws -> UserNotification {
         guard let kind = NotificationKind(rawValue: row.1), let level = NotificationLevel(rawValue: row.2) else {
-            throw APIErrorReason.corrupt("notification \(row.0) has an unknown kind or level")
+            throw NotificationStoreError.corruptRow("notification \(row.0) has an unknown kind or level")
         }
         return UserNotification(id: row.0, kind: kind, level: level, title: row.3, body: row.4, actionUrl: row.5, createdAt: row.6, readAt: row.7)
     }
@@ -226,13 +226,13 @@ enum NotificationMail {
     }
 }
 
-/// A row that does not read as its columns promise.
-enum APIErrorReason: Error, CustomStringConvertible {
-    case corrupt(String)
+/// A row that does not read as its columns promise (a kind or level this build does not know).
+enum NotificationStoreError: Error, CustomStringConvertible {
+    case corruptRow(String)
 
     var description: String {
         switch self {
-        case .corrupt(let what): what
+        case .corruptRow(let what): what
         }
     }
 }
