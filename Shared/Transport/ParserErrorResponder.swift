@@ -24,9 +24,7 @@ final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler
         }
         guard !answered else { return }
         answered = true
-        let (status, code, message) = Self.describe(parserError)
-        let envelope = ErrorEnvelope(error: .init(code: code, message: message, details: [:], requestId: ""))
-        let body = (try? OpsideJSON.encode(envelope)) ?? Data()
+        let (status, body) = Self.answer(parserError)
         var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
         head.headerFields[.contentLength] = String(body.count)
@@ -37,6 +35,13 @@ final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             channel.close(promise: nil)
         }
+    }
+
+    /// The status and error envelope a request the parser refused gets.
+    static func answer(_ error: HTTPParserError) -> (status: HTTPResponse.Status, body: Data) {
+        let (status, code, message) = describe(error)
+        let envelope = ErrorEnvelope(error: .init(code: code, message: message, details: [:], requestId: ""))
+        return (status, (try? OpsideJSON.encode(envelope)) ?? Data())
     }
 
     static func describe(_ error: HTTPParserError) -> (HTTPResponse.Status, String, String) {

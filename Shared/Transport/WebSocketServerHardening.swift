@@ -94,9 +94,7 @@ final class RawParserErrorResponder: ChannelInboundHandler, RemovableChannelHand
         }
         guard !answered else { return }
         answered = true
-        let (status, code, message) = ParserErrorResponder.describe(parserError)
-        let envelope = ErrorEnvelope(error: .init(code: code, message: message, details: [:], requestId: ""))
-        let body = (try? OpsideJSON.encode(envelope)) ?? Data()
+        let (status, body) = ParserErrorResponder.answer(parserError)
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status.code), headers: [
             "content-type": "application/json; charset=utf-8", "content-length": String(body.count), "connection": "close",
         ])

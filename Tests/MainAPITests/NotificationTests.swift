@@ -39,6 +39,13 @@ import Testing
         }
     }
 
+    /// Waits until `count` jobs of kinds like `kind` exist and every one of them has completed.
+    func jobsDone(_ database: TestDatabase, kind: String, count: Int) async throws -> Bool {
+        try await eventually(timeout: .seconds(20)) {
+            try await database.strings("SELECT state FROM platform.jobs WHERE kind LIKE '\(kind)'") == Array(repeating: "completed", count: count)
+        }
+    }
+
     func claimsDetected(newClaims: Int, owed: Int64) -> ClaimsDetected {
         ClaimsDetected(connectionId: UUID(), runId: UUID(), marketplaceId: "ATVPDKIKX0DER", asOf: CivilDate(year: 2026, month: 3, day: 1),
                        newClaims: newClaims, updatedClaims: 0, resolvedClaims: 0, reopenedClaims: 0,
@@ -62,7 +69,8 @@ import Testing
         try await publish(failure, tenant: seller.tenant, database: database, producer: .inventorySync)
         let arrived = try await eventually(timeout: .seconds(20)) { (try? await notices(mainAPI, seller).count) == 2 }
         #expect(arrived, "one claims notice, and one for the sync failing twice")
-        try await Task.sleep(for: .milliseconds(600))
+        // Every event's job has run: nothing more is on its way.
+        #expect(try await jobsDone(database, kind: "main-api.notify-%", count: 4))
         var list = try await notices(mainAPI, seller)
         #expect(list.count == 2, "\(list)")
         let found = try #require(list.first { $0["kind"] as? String == "claims_found" })
@@ -160,7 +168,7 @@ import Testing
         #expect(mail[0].text.contains("2 new claims found") && mail[0].text.contains("4 claims must be filed within 7 days"))
         #expect(!mail[0].text.contains("orders sync failed"), "sync failures stay in the bell by default")
         #expect(mail[0].text.contains("/app/claims?"), "each notice links to its page")
-        try await Task.sleep(for: .seconds(1))
+        #expect(try await jobsDone(database, kind: "main-api.%mail", count: 2), "the digest's job and its mail's job ran")
         #expect(try sink.messages().count == 1, "delivered once")
     }
 

@@ -117,7 +117,7 @@ struct DashboardPages: Sendable {
         var values: [String: Any] = [
             "title": title, "nav": [page: true], "email": viewer.user.email, "displayName": viewer.user.displayName ?? viewer.user.email,
             "tenantName": viewer.tenantName, "role": viewer.role, "canEdit": viewer.canEdit, "unread": viewer.unread,
-            "hasUnread": viewer.unread > 0, "sessionExpiresAt": ISO8601DateFormatter().string(from: viewer.sessionExpiresAt),
+            "hasUnread": viewer.unread > 0, "sessionExpiresAt": viewer.sessionExpiresAt.formatted(.iso8601),
             "agency": viewer.tenants.count > 1,
             "tenants": viewer.tenants.map { ["id": $0.tenantID.uuidString.lowercased(), "name": $0.tenantName, "role": $0.role,
                                              "current": $0.tenantID == viewer.tenant] },
