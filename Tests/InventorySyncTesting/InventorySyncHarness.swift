@@ -213,7 +213,9 @@ public final class RunningInventorySync: Sendable {
 
     public static func start(database: TestDatabase, sandbox: InventorySyncSandbox, tokens: any AmazonAccessTokenSource,
                       overrides: [String: String] = [:]) async throws -> RunningInventorySync {
-        let port = try TestEnvironment.freePort()
+        let reservation = try TestEnvironment.reservePort()
+        defer { reservation.release() }
+        let port = reservation.port
         // In-process, the service shares the test run's two cooperative threads with every other suite:
         // a CPU-bound moment elsewhere can delay its lease renewals by seconds, and a 4-second lease would
         // have a live worker's job rescued and, after three such rescues, discarded. No in-process test
@@ -225,7 +227,8 @@ public final class RunningInventorySync: Sendable {
         let task = Task { try await group.run() }
         let running = RunningInventorySync(port: port, group: group, task: task)
         let ready = try await eventually(timeout: .seconds(30)) {
-            (try? await TestHTTP.request(.GET, running.baseURL + "/health/ready", timeout: .seconds(2)))?.status == 200
+            guard let reply = try? await TestHTTP.request(.GET, running.baseURL + "/health/ready", timeout: .seconds(2)) else { return false }
+            return reply.status == 200 && (try? reply.json())?["service"] as? String == OpsideService.inventorySync.name
         }
         #expect(ready, "inventory-sync became ready")
         return running

@@ -18,13 +18,16 @@ public final class RunningService: Sendable {
     public let baseURL: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
+    /// Why the service's run ended, once it has (a port it could not bind, a failed start).
+    private let ended: NIOLockedValueBox<String?>
 
-    private init(service: OpsideService, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(service: OpsideService, port: Int, group: ServiceGroup, task: Task<Void, any Error>, ended: NIOLockedValueBox<String?>) {
         self.service = service
         self.port = port
         self.baseURL = "http://127.0.0.1:\(port)"
         self.group = group
         self.task = task
+        self.ended = ended
     }
 
     /// Makes a service's application from its configuration: its `buildApplication(reader:)`.
@@ -33,24 +36,50 @@ public final class RunningService: Sendable {
     /// Boots `service` against `database` through `build` and waits until it answers
     /// `/health/ready` (or `/health/live`). Each test target passes the services it links (see
     /// its `ServicesUnderTest.swift`), so the harness depends on no service.
-    /// - Parameter port: where to serve (a free port when nil), for a service others must know the address of before it starts.
+    /// - Parameter port: where to serve (a reserved free port when nil), for a service others must
+    ///   know the address of before it starts: reserve it with `TestEnvironment.reservePort()` and
+    ///   release the reservation once this returns.
     public static func start(_ service: OpsideService, database: TestDatabase, redisPort: Int? = nil,
                       overrides: [String: String] = [:], waitForReady: Bool = true, port: Int? = nil,
                       build: ApplicationBuilder) async throws -> RunningService {
-        let port = try port ?? TestEnvironment.freePort()
+        let reservation = try port == nil ? TestEnvironment.reservePort() : nil
+        defer { reservation?.release() }
+        let port = port ?? reservation!.port
         let reader = try await testConfiguration(service: service, database: database, port: port, redisPort: redisPort, overrides: overrides)
         let app = try await build(reader)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
-        let task = Task { try await group.run() }
-        let running = RunningService(service: service, port: port, group: group, task: task)
+        let ended = NIOLockedValueBox<String?>(nil)
+        let task = Task {
+            do {
+                try await group.run()
+                ended.withLockedValue { $0 = "it stopped" }
+            } catch {
+                ended.withLockedValue { $0 = String(describing: error) }
+                throw error
+            }
+        }
+        let running = RunningService(service: service, port: port, group: group, task: task, ended: ended)
         try await running.waitUntilServing(path: waitForReady ? "/health/ready" : "/health/live")
         return running
     }
 
+    /// Waits until the service answers `path` with 200 and says it is this service, and fails
+    /// at once, with the reason, when the service stopped instead (a port it could not bind).
     public func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
         let url = baseURL + path
+        let name = service.name
+        let stopped = task
+        let ended = self.ended
         let serving = try await eventually(timeout: timeout) {
-            (try? await TestHTTP.request(.GET, url, timeout: .seconds(2)))?.status == 200
+            if let reason = ended.withLockedValue({ $0 }) {
+                throw UnwrapError(what: "\(name) to keep running on port \(self.port); it ended: \(reason)")
+            }
+            guard let reply = try? await TestHTTP.request(.GET, url, timeout: .seconds(2)), reply.status == 200 else { return false }
+            let answering = (try? reply.json())?["service"] as? String
+            if let answering, answering != name {
+                throw UnwrapError(what: "\(name) on port \(self.port), but \(answering) answered there")
+            }
+            return true
         }
         if serving { return }
         Issue.record("\(service.name) did not answer \(path) with 200 within \(timeout)")

@@ -7,6 +7,7 @@ import OpsideCore
 import OpsidePostgres
 import OpsideRedis
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The servers `deploy/test` started for this run, read from its environment.
@@ -49,7 +50,33 @@ public enum TestEnvironment {
     /// integrations' refresh-token key ring: one random AES-256 key per run.
     public static let tokenEncryptionKeys = "test:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
 
-    /// A port nothing listens on right now (the kernel's choice, released at once).
+    /// A port held for one of our own in-process services until it listens there: bound with
+    /// SO_REUSEADDR and never listened on, so the kernel gives it to no other test (neither a
+    /// `bind` to port 0 nor an outgoing connection), while the service, which also sets
+    /// SO_REUSEADDR as Hummingbird does by default, can still bind it. Release it once the service
+    /// serves. (A port released at once, as `freePort` does, was sometimes taken by another test's
+    /// service in between, and the readiness probe then reached the wrong service.)
+    public static func reservePort() throws -> PortReservation {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var reuse: Int32 = 1
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size)) == 0
+            && withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+            }
+        guard bound else {
+            close(descriptor)
+            throw MissingServer(variable: "a free port")
+        }
+        return PortReservation(port: Int(UInt16(bigEndian: address.sin_port)), descriptor: descriptor)
+    }
+
+    /// A port nothing listens on right now (the kernel's choice, released at once), for the
+    /// external programs a test starts (PostgreSQL, Redis, a mail sink, chromedriver).
     public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
@@ -64,6 +91,26 @@ public enum TestEnvironment {
         guard bound else { throw MissingServer(variable: "a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// A port kept from every other test until `release()`; see `TestEnvironment.reservePort()`.
+public final class PortReservation: Sendable {
+    public let port: Int
+    private let descriptor: Mutex<Int32?>
+
+    init(port: Int, descriptor: Int32) {
+        self.port = port
+        self.descriptor = Mutex(descriptor)
+    }
+
+    public func release() {
+        descriptor.withLock { held in
+            if let open = held { close(open) }
+            held = nil
+        }
+    }
+
+    deinit { release() }
 }
 
 /// A fresh database per test, bootstrapped like production (roles, schemas), so tests run in

@@ -20,7 +20,10 @@ import Testing
 
         static func start(database: TestDatabase) async throws -> Suite {
             let mailSink = try await MailSink.start()
-            let mainPort = try TestEnvironment.freePort()
+            // Amazon's redirect must name main-api before it starts; the port is held for it till then.
+            let mainReservation = try TestEnvironment.reservePort()
+            defer { mainReservation.release() }
+            let mainPort = mainReservation.port
             let base = "http://127.0.0.1:\(mainPort)"
             let sandbox = try await IntegrationsSandbox.start(timeScale: 2000, reportProcessingSeconds: 0.2,
                                                               redirectURIs: [base + "/api/v1/amazon/callback"])
