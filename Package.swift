@@ -341,3 +341,33 @@ package.targets += [
 package.products += [
     .executable(name: "opside-claims-bench", targets: ["opside-claims-bench"]),
 ]
+
+// MARK: refund-engine (issue 13): the token vault's client moves to `Shared/` (refund-engine files
+// through Seller Central with the seller's access token, as inventory-sync syncs with it), and
+// refund-engine gets its own test target.
+package.targets += [
+    .target(
+        name: "OpsideAmazonAccess",
+        dependencies: ["OpsideCore", "OpsideTransport"],
+        path: "Shared/AmazonAccess", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "RefundEngineTests",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "MainAPI", "ClaimDetector",
+                                           "RefundEngine", "Integrations", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideEvents",
+                                           "OpsideTransport", "AmazonSandbox", hummingbird, postgres, logging, configuration, lifecycle,
+                                           asyncHTTPClient, nioCore, nioHTTP1],
+        path: "Tests/RefundEngineTests", swiftSettings: swiftSettings),
+]
+for target in package.targets where ["InventorySync", "RefundEngine", "OpsideTests", "InventorySyncTesting", "InventorySyncTests",
+                                     "opside-sync-bench", "RefundEngineTests", "OpsideCLI"].contains(target.name) {
+    target.dependencies.append("OpsideAmazonAccess")
+}
+for target in package.targets where target.name == "RefundEngine" {
+    // Reads the synced reimbursements and adjustment events; the marketplace catalog gives each
+    // marketplace's today (deadlines are marketplace-local days).
+    target.dependencies += ["OpsideAmazonData", "OpsideAmazonSPAPI", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+}
+for target in package.targets where target.name == "OpsideCLI" {
+    // `opside cases` and `opside file` use refund-engine's parts, with a service client.
+    target.dependencies += ["RefundEngine", "OpsideTransport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+}

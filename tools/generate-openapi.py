@@ -610,6 +610,141 @@ SERVICE_PATHS["claim-detector"] = claim_paths("/internal/claims", SERVICE_TOKEN)
 SERVICE_PATHS["main-api"].update(claim_paths("/api/v1/claims", SESSION))
 
 
+
+# refund-engine (issue 13): the case desk on refund-engine; main-api forwards the public twins
+# under /api/v1/cases, /api/v1/filing and /api/v1/recoveries.
+CASE_STATUSES = ["needs_documents", "ready", "filing", "failed", "filed", "more_information_needed", "approved", "partially_approved",
+                 "denied", "paid", "partially_paid", "reversed", "missed", "withdrawn"]
+CASE_CHANNELS = ["assisted", "sandbox"]
+DATE_TIME = {"type": "string", "format": "date-time"}
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
+CASE_HISTORY_ENTRY = obj(["at", "toStatus", "actor", "reason"], {
+    "at": DATE_TIME, "fromStatus": {"type": "string", "enum": CASE_STATUSES}, "toStatus": {"type": "string", "enum": CASE_STATUSES},
+    "actor": {"type": "string", "enum": ["seller", "system", "amazon", "amazon_data"]}, "actorId": {"type": "string"},
+    "reason": {"type": "string"}})
+CASE = obj(["id", "connectionId", "marketplaceId", "claimId", "claimType", "channel", "status", "units", "amountClaimed", "opensOn",
+            "deadline", "references", "subject", "body", "attachments", "documentsReady", "approvalProbability", "attempts", "appealed",
+            "recovered", "outstanding", "createdAt", "updatedAt"], {
+    "id": UUID_SCHEMA, "connectionId": UUID_SCHEMA, "marketplaceId": {"type": "string"}, "claimId": UUID_SCHEMA,
+    "claimType": {"type": "string", "enum": CLAIM_TYPES}, "channel": {"type": "string", "enum": CASE_CHANNELS},
+    "status": {"type": "string", "enum": CASE_STATUSES}, "fnsku": {"type": "string"}, "sku": {"type": "string"}, "asin": {"type": "string"},
+    "units": {"type": "integer", "minimum": 0}, "amountClaimed": MONEY, "opensOn": DAY,
+    "deadline": {**DAY, "description": "The last day the case can be filed"},
+    "references": {"type": "object", "additionalProperties": {"type": "string"}, "description": "The ids Amazon asks for, by kind"},
+    "subject": {"type": "string"}, "body": {"type": "string", "description": "The text to paste into Seller Central"},
+    "attachments": {"type": "array", "items": {"type": "string"}, "description": "The documents the claim type needs"},
+    "documentsReady": {"type": "boolean"}, "approvalProbability": {"type": "number", "minimum": 0, "maximum": 1},
+    "amazonCaseId": {"type": "string"}, "filedAt": DATE_TIME, "attempts": {"type": "integer"}, "nextAttemptAt": DATE_TIME,
+    "lastError": {"type": "string"}, "decisionReason": {"type": "string"}, "decidedAt": DATE_TIME, "approvedAmount": MONEY,
+    "appealed": {"type": "boolean"}, "recovered": MONEY, "outstanding": MONEY, "createdAt": DATE_TIME, "updatedAt": DATE_TIME,
+    "history": {"type": "array", "items": CASE_HISTORY_ENTRY}})
+CASE_RESPONSE = obj(["case"], {"case": CASE})
+CASE_PAGE = obj(["cases"], {"cases": {"type": "array", "items": CASE},
+                           "nextCursor": {"type": "string", "description": "Pass as cursor for the next page; absent on the last"}})
+FILING_PASS = obj(["filed", "retrying", "failed", "deferred", "wouldMiss"], {
+    "filed": {"type": "integer"}, "retrying": {"type": "integer"}, "failed": {"type": "integer"}, "deferred": {"type": "integer"},
+    "wouldMiss": {"type": "integer"}})
+FILING_SETTINGS = obj(["filing"], {"filing": obj(["continuous", "channel", "dailyLimit"], {
+    "continuous": {"type": "boolean"}, "channel": {"type": "string", "enum": CASE_CHANNELS},
+    "dailyLimit": {"type": "integer", "minimum": 1, "maximum": 1000}, "updatedAt": DATE_TIME, "updatedBy": {"type": "string"}})})
+CASE_METRICS = obj(["metrics"], {"metrics": obj(["byStatus", "filed", "approved", "denied", "pending", "missedDeadlines", "claimed",
+                                                  "recovered", "recoveredAutomatically"], {
+    "byStatus": {"type": "array", "items": obj(["status", "cases"], {"status": {"type": "string", "enum": CASE_STATUSES},
+                                                                      "cases": {"type": "integer"}})},
+    "filed": {"type": "integer"}, "approved": {"type": "integer"}, "denied": {"type": "integer"}, "pending": {"type": "integer"},
+    "missedDeadlines": {"type": "integer"}, "claimed": {"type": "array", "items": MONEY}, "recovered": {"type": "array", "items": MONEY},
+    "recoveredAutomatically": {"type": "array", "items": MONEY}, "medianDaysToDecision": {"type": "number"}})})
+RECOVERY = obj(["id", "connectionId", "marketplaceId", "reimbursementId", "sku", "fnsku", "amazonOrderId", "kind", "attribution", "cash",
+                "inventoryUnits", "inventoryValue", "amount", "confirmedByFinance", "recordedAt"], {
+    "id": UUID_SCHEMA, "connectionId": UUID_SCHEMA, "marketplaceId": {"type": "string"}, "reimbursementId": {"type": "string"},
+    "sku": {"type": "string"}, "fnsku": {"type": "string"}, "amazonOrderId": {"type": "string"}, "approvalDate": DATE_TIME,
+    "reason": {"type": "string"}, "amazonCaseId": {"type": "string"}, "kind": {"type": "string", "enum": ["reimbursement", "reversal"]},
+    "attribution": {"type": "string", "enum": ["case", "automatic"]}, "caseId": UUID_SCHEMA, "claimType": {"type": "string"},
+    "cash": MONEY, "inventoryUnits": {"type": "integer"}, "inventoryValue": MONEY, "amount": MONEY,
+    "confirmedByFinance": {"type": "boolean"}, "recordedAt": DATE_TIME})
+RECOVERIES_PAGE = obj(["recoveries"], {"recoveries": {"type": "array", "items": RECOVERY},
+                                       "nextOffset": {"type": "integer", "description": "Pass as offset for the next page; absent on the last"}})
+RECOVERY_SUMMARY = obj(["summary"], {"summary": obj(["totals", "byCase", "automatic", "byMonth", "byType"], {
+    "totals": {"type": "array", "items": MONEY}, "byCase": {"type": "array", "items": MONEY}, "automatic": {"type": "array", "items": MONEY},
+    "byMonth": {"type": "array", "items": obj(["month", "attribution", "amount"], {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "attribution": {"type": "string", "enum": ["case", "automatic"]},
+        "amount": MONEY})},
+    "byType": {"type": "array", "items": obj(["claimType", "entries", "amount"], {
+        "claimType": {"type": "string"}, "entries": {"type": "integer"}, "amount": MONEY})}})})
+CASE_ID = [{"name": "caseId", "in": "path", "required": True, "schema": UUID_SCHEMA}]
+CASE_LIST_QUERY = [
+    {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "Statuses, comma-separated"},
+    {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "Claim types, comma-separated"},
+    {"name": "connectionId", "in": "query", "schema": UUID_SCHEMA},
+    {"name": "channel", "in": "query", "schema": {"type": "string", "enum": CASE_CHANNELS}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
+
+
+def case_paths(prefix, security):
+    """The case desk's routes: `prefix` is /internal on refund-engine, /api/v1 on main-api."""
+    internal = prefix.startswith("/internal")
+
+    def request(required, properties):
+        properties = dict(properties)
+        if internal:
+            properties["userId"] = {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}
+        return {"type": "object", "required": required, "properties": properties}
+
+    action = lambda summary, body: {"post": op(summary, {
+        "200": json_response("The case", CASE_RESPONSE), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR,
+        "422": ERROR, "503": ERROR}, security=security, parameters=CASE_ID, tags=["cases"], request=body)}
+    return {
+        f"{prefix}/cases": {"get": op("Cases by deadline, filtered, a page at a time", {
+            "200": json_response("A page of cases", CASE_PAGE), "401": ERROR, "422": ERROR, "503": ERROR},
+            security=security, parameters=CASE_LIST_QUERY, tags=["cases"])},
+        f"{prefix}/cases/export": {"get": op("The same cases as CSV, every page", {
+            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, "401": ERROR, "422": ERROR,
+            "503": ERROR}, security=security, parameters=CASE_LIST_QUERY, tags=["cases"])},
+        f"{prefix}/cases/metrics": {"get": op("Cases filed, approved, denied, pending; money claimed and recovered; days to decision; missed deadlines", {
+            "200": json_response("Metrics", CASE_METRICS), "401": ERROR, "503": ERROR}, security=security, tags=["cases"])},
+        f"{prefix}/cases/file": {"post": op("File one claim's case now, or the whole queue's due cases", {
+            "200": json_response("What the filing pass did", obj(["pass"], {"pass": FILING_PASS, "case": CASE})), "400": ERROR,
+            "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["cases"],
+            request=request([], {"claimId": {**UUID_SCHEMA, "description": "File this claim's case; every due case when absent"}}))},
+        f"{prefix}/cases/retry-failed": {"post": op("Failed cases wait to be filed again", {
+            "200": json_response("How many", obj(["retried"], {"retried": {"type": "integer"}})), "401": ERROR, "403": ERROR,
+            "503": ERROR}, security=security, tags=["cases"], request=request([], {}))},
+        f"{prefix}/cases/{{caseId}}": {"get": op("One case with its text, ids, attachments and history", {
+            "200": json_response("The case", CASE_RESPONSE), "400": ERROR, "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, parameters=CASE_ID, tags=["cases"])},
+        f"{prefix}/cases/{{caseId}}/filed": action("The seller filed the case in Seller Central: Amazon's case id",
+                                                   request(["amazonCaseId"], {"amazonCaseId": {"type": "string", "minLength": 3, "maxLength": 40}})),
+        f"{prefix}/cases/{{caseId}}/outcome": action("Amazon's answer to an assisted case, as the seller read it",
+                                                     request(["outcome"], {"outcome": {"type": "string", "enum": [
+                                                         "approved", "partially_approved", "denied", "more_information_needed"]},
+                                                         "reason": {"type": "string"}, "approvedAmount": MONEY})),
+        f"{prefix}/cases/{{caseId}}/reply": action("Answer Amazon's question, or appeal a denial (once)",
+                                                   request(["body"], {"body": {"type": "string", "minLength": 1, "maxLength": 20000}})),
+        f"{prefix}/cases/{{caseId}}/documents-ready": action("The documents a case needed are in place; it can be filed", request([], {})),
+        f"{prefix}/filing": {
+            "get": op("The filing settings", {"200": json_response("Settings", FILING_SETTINGS), "401": ERROR, "503": ERROR},
+                      security=security, tags=["cases"]),
+            "put": op("Start or stop continuous filing; the channel; the daily limit per seller", {
+                "200": json_response("Settings", FILING_SETTINGS), "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR, "503": ERROR},
+                security=security, tags=["cases"], request=request([], {
+                    "continuous": {"type": "boolean"}, "channel": {"type": "string", "enum": CASE_CHANNELS},
+                    "dailyLimit": {"type": "integer", "minimum": 1, "maximum": 1000}}))},
+        f"{prefix}/recoveries": {"get": op("The recovered-money ledger, newest first", {
+            "200": json_response("A page of entries", RECOVERIES_PAGE), "401": ERROR, "422": ERROR, "503": ERROR}, security=security,
+            tags=["cases"], parameters=[
+                {"name": "caseId", "in": "query", "schema": UUID_SCHEMA},
+                {"name": "attribution", "in": "query", "schema": {"type": "string", "enum": ["case", "automatic"]}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}])},
+        f"{prefix}/recoveries/summary": {"get": op("Money recovered by month, by claim type and in total, per currency", {
+            "200": json_response("Summary", RECOVERY_SUMMARY), "401": ERROR, "503": ERROR}, security=security, tags=["cases"])},
+    }
+
+
+SERVICE_PATHS["refund-engine"] = case_paths("/internal", SERVICE_TOKEN)
+SERVICE_PATHS["main-api"].update(case_paths("/api/v1", SESSION))
+
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]
 
 COMPONENTS = {

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OpsideAmazonSPAPI
+import OpsideAmazonAccess
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres

@@ -42,6 +42,16 @@ public enum EventConsumers {
                                                                     job: "main-api.notify-reauthorization-required")
     public static let notifySyncReauthorizationRequired = EventConsumer(SyncReauthorizationRequired.self, queue: "main-api",
                                                                         job: "main-api.notify-sync-reauthorization-required")
+    /// refund-engine makes and updates cases from the claims a detection run changed.
+    public static let openCasesForClaims = EventConsumer(ClaimsDetected.self, queue: "refund-engine", job: "refund-engine.claims-detected")
+    /// refund-engine reconciles the money when reimbursements (or finances) synced.
+    public static let reconcileAfterSync = EventConsumer(SyncCompleted.self, queue: "refund-engine", job: "refund-engine.sync-completed")
+    /// main-api tells the tenant's people about their cases: filed, decided, paid, reminders, money received.
+    public static let notifyCaseFiled = EventConsumer(CaseFiled.self, queue: "main-api", job: "main-api.notify-case-filed")
+    public static let notifyCaseStatusChanged = EventConsumer(CaseStatusChanged.self, queue: "main-api", job: "main-api.notify-case-status")
+    public static let notifyCaseFilingReminder = EventConsumer(CaseFilingReminder.self, queue: "main-api", job: "main-api.notify-case-reminder")
+    public static let notifyReimbursementReceived = EventConsumer(ReimbursementReceived.self, queue: "main-api",
+                                                                  job: "main-api.notify-reimbursement")
 
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
@@ -54,6 +64,12 @@ public enum EventConsumers {
         notifySyncFailed.subscription,
         notifyReauthorizationRequired.subscription,
         notifySyncReauthorizationRequired.subscription,
+        openCasesForClaims.subscription,
+        reconcileAfterSync.subscription,
+        notifyCaseFiled.subscription,
+        notifyCaseStatusChanged.subscription,
+        notifyCaseFilingReminder.subscription,
+        notifyReimbursementReceived.subscription,
     ]
 
     /// The relay's routing table.
@@ -65,6 +81,7 @@ public enum EventConsumers {
         AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
+        CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

@@ -11,6 +11,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OpsideAmazonSPAPI
+import OpsideAmazonAccess
 import OpsideCore
 import OpsidePostgres
 import OpsideTesting

@@ -4,6 +4,7 @@ import OpsideTesting
 import InventorySync
 import InventorySyncTesting
 import Logging
+import OpsideAmazonAccess
 import OpsideCore
 import OpsideEvents
 import OpsideJobs

@@ -9,11 +9,12 @@ import OpsidePostgres
 /// `opside`: operator commands. Connects to PostgreSQL with the same keys as the services
 /// (`postgres.host`, `postgres.port`, `postgres.database`, `postgres.user`, `postgres.password`,
 /// `postgres.tls`), as the role of the service whose work the command does (inventory-sync for
-/// `import`, claim-detector for `detect` and `claims`) unless `postgres.user` says otherwise.
+/// `import`, claim-detector for `detect` and `claims`, refund-engine for `cases` and `file`) unless `postgres.user` says otherwise.
 @main
 struct OpsideCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self, DetectCommand.self, ClaimsCommand.self])
+        commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self, DetectCommand.self, ClaimsCommand.self,
+                                                                                                 CasesCommand.self, FileCommand.self])
 }
 
 /// `opside import --tenant T --connection C FILE`: loads a report file downloaded from Seller

@@ -47,12 +47,7 @@ public enum ClaimCSV {
     }
 
     /// RFC 4180 quoting, and a leading `'` for text a spreadsheet would run as a formula.
-    static func field(_ text: String) -> String {
-        var text = text
-        if let first = text.first, "=+-@\t\r".contains(first), Int(text) == nil { text = "'" + text }
-        guard text.contains(where: { ",\"\r\n".contains($0) }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func field(_ text: String) -> String { CSVField.escape(text) }
 }
 
 /// Reads CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields.

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonAccess
 import OpsideAmazonSPAPI
 
 /// Adapts the vault to the SP-API client for ONE connection: caches the token until a minute

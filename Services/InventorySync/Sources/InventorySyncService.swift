@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OpsideAmazonSPAPI
+import OpsideAmazonAccess
 import OpsideCore
 import OpsideEvents
 import OpsideJobs

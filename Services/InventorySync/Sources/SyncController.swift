@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OpsideAmazonSPAPI
+import OpsideAmazonAccess
 import OpsideCore
 import OpsideTransport
 

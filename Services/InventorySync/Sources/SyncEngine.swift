@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OpsideAmazonData
 import OpsideAmazonSPAPI
+import OpsideAmazonAccess
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres

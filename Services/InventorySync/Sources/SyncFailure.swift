@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonAccess
 import OpsideAmazonSPAPI
 import OpsidePostgres
 import OpsideTransport

@@ -12,6 +12,7 @@ import OpsidePostgres
 import OpsideRedis
 import OpsideTransport
 import PaymentsRoutes
+import RefundEngineRoutes
 
 /// What main-api reads beyond the platform's keys.
 ///
@@ -165,7 +166,8 @@ public enum MainAPIService {
             }
         }
         GatewayChange.forget(answers, on: platform.subscriber)
-        gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table], to: router)
+        gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table,
+                           RefundEngineRoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
         let publicOrigin = URLComponents(string: settings.mail.publicURL).flatMap { url in

@@ -9,6 +9,11 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case deadlineApproaching = "deadline_approaching"
     case syncFailed = "sync_failed"
     case reauthorizationNeeded = "reauthorization_needed"
+    case caseFiled = "case_filed"
+    /// Amazon answered a case: approved, denied, a question, a reversal.
+    case caseDecided = "case_decided"
+    case filingReminder = "filing_reminder"
+    case moneyReceived = "money_received"
 
     /// How the settings page names it.
     var label: String {
@@ -17,6 +22,10 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .deadlineApproaching: "Claim deadlines within a week"
         case .syncFailed: "A sync failed"
         case .reauthorizationNeeded: "Amazon needs you to reconnect"
+        case .caseFiled: "A case was filed with Amazon"
+        case .caseDecided: "Amazon answered a case"
+        case .filingReminder: "Cases to file by hand before their deadline"
+        case .moneyReceived: "Amazon paid a case"
         }
     }
 }
@@ -94,6 +103,73 @@ enum NotificationDrafts {
     }
 }
 
+extension NotificationDrafts {
+    static func casePage(_ id: UUID) -> String { "/app/cases/\(id.uuidString.lowercased())" }
+
+    /// A case reached Amazon (its first filing; `case.filed`).
+    static func caseFiled(_ event: CaseFiled) -> NotificationDraft {
+        let type = event.claimType.replacingOccurrences(of: "_", with: " ")
+        let how = event.channel == "assisted" ? "You filed" : "Opside filed"
+        return NotificationDraft(kind: .caseFiled, level: .info, title: "Case filed: \(type), \(event.amountClaimed.displayText)",
+                                 body: "\(how) the \(type) case for \(event.amountClaimed.displayText) with Amazon (case \(event.amazonCaseId)).",
+                                 actionURL: casePage(event.caseId), dedupeKey: nil)
+    }
+
+    /// Amazon's answers and what went wrong; the steps in between (queued, filing, filed, which
+    /// `case.filed` tells, and paid, which the money notice tells) make none.
+    static func caseStatusChanged(_ event: CaseStatusChanged) -> NotificationDraft? {
+        let worth = event.amountClaimed.displayText
+        let type = event.claimType.replacingOccurrences(of: "_", with: " ")
+        let amazon = event.amazonCaseId.map { " (Amazon case \($0))" } ?? ""
+        let page = casePage(event.caseId)
+        switch event.toStatus {
+        case "approved", "partially_approved":
+            return NotificationDraft(kind: .caseDecided, level: .success, title: "Amazon approved a \(type) case",
+                                     body: "\(event.reason)\(amazon). The money shows here once Amazon's reimbursements report lists it.",
+                                     actionURL: page, dedupeKey: nil)
+        case "denied":
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon denied a \(type) case",
+                                     body: "\(event.reason)\(amazon). You can appeal once, with more evidence.", actionURL: page, dedupeKey: nil)
+        case "more_information_needed":
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon needs more information on a \(type) case",
+                                     body: "\(event.reason)\(amazon). Answer from the case's page.", actionURL: page, dedupeKey: nil)
+        case "reversed":
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon reversed a \(type) reimbursement",
+                                     body: "\(event.reason). The case is open again and can be appealed.", actionURL: page, dedupeKey: nil)
+        case "failed":
+            return NotificationDraft(kind: .caseFiled, level: .error, title: "A \(type) case could not be filed",
+                                     body: "\(event.reason). Retry it from the cases page before its deadline.", actionURL: page, dedupeKey: nil)
+        case "missed":
+            return NotificationDraft(kind: .caseFiled, level: .error, title: "A \(type) case missed its deadline",
+                                     body: "\(event.reason). Amazon no longer pays this claim.", actionURL: page, dedupeKey: nil)
+        default:
+            return nil
+        }
+    }
+
+    static func filingReminder(_ event: CaseFilingReminder) -> NotificationDraft {
+        let cases = event.cases == 1 ? "1 case" : "\(event.cases) cases"
+        let worth = event.amounts.map(\.displayText).joined(separator: " and ")
+        return NotificationDraft(
+            kind: .filingReminder, level: .warning, title: "File \(cases) within \(event.daysBefore) days",
+            body: "\(cases) worth \(worth) wait for you to file them in Seller Central; the first deadline is \(event.earliestDeadline). "
+                + "Each case's page has the text to paste and the ids Amazon asks for.",
+            actionURL: "/app/cases?status=ready,needs_documents&connectionId=\(event.connectionId.uuidString.lowercased())", dedupeKey: nil)
+    }
+
+    /// Money on our cases; Amazon's automatic payments are in the recoveries page, not the bell.
+    static func reimbursementReceived(_ event: ReimbursementReceived) -> NotificationDraft? {
+        guard event.attribution == "case", let caseId = event.caseId.flatMap(UUID.init(uuidString:)) else { return nil }
+        if event.kind == "reversal" {
+            return NotificationDraft(kind: .moneyReceived, level: .warning, title: "Amazon took back \(event.amount.displayText)",
+                                     body: "Reimbursement \(event.reimbursementId) was reversed.", actionURL: casePage(caseId), dedupeKey: nil)
+        }
+        return NotificationDraft(kind: .moneyReceived, level: .success, title: "Amazon paid \(event.amount.displayText)",
+                                 body: "Reimbursement \(event.reimbursementId) paid case \(event.amazonCaseId ?? "").", actionURL: casePage(caseId),
+                                 dedupeKey: nil)
+    }
+}
+
 /// Which notifications a person also gets by e-mail, and when.
 struct NotificationPreferences: Codable, Sendable, Equatable {
     enum Delivery: String, Codable, Sendable, CaseIterable {
@@ -107,7 +183,8 @@ struct NotificationPreferences: Codable, Sendable, Equatable {
     var delivery: Delivery
 
     /// Money and deadlines by e-mail, once a day; sync failures stay in the bell.
-    static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded], delivery: .digest)
+    static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded, .filingReminder, .moneyReceived],
+                                                  delivery: .digest)
 }
 
 extension Money {

@@ -166,6 +166,20 @@ struct NotificationJobs: Sendable {
         jobs.consume(EventConsumers.notifySyncReauthorizationRequired) { event, envelope, _ in
             try await deliver(NotificationDrafts.reauthorizationNeeded(connectionId: event.connectionId, reason: event.errorMessage), envelope)
         }
+        jobs.consume(EventConsumers.notifyCaseStatusChanged) { event, envelope, _ in
+            guard let draft = NotificationDrafts.caseStatusChanged(event) else { return }
+            try await deliver(draft, envelope)
+        }
+        jobs.consume(EventConsumers.notifyCaseFiled) { event, envelope, _ in
+            try await deliver(NotificationDrafts.caseFiled(event), envelope)
+        }
+        jobs.consume(EventConsumers.notifyCaseFilingReminder) { event, envelope, _ in
+            try await deliver(NotificationDrafts.filingReminder(event), envelope)
+        }
+        jobs.consume(EventConsumers.notifyReimbursementReceived) { event, envelope, _ in
+            guard let draft = NotificationDrafts.reimbursementReceived(event) else { return }
+            try await deliver(draft, envelope)
+        }
         jobs.register(NotificationMail.kind, arguments: NotificationMail.Arguments.self) { arguments, context in
             let sent = try await store.mailWaiting(for: arguments.userId)
             if sent > 0 { context.logger.info("notification e-mail queued", metadata: ["notices": "\(sent)"]) }

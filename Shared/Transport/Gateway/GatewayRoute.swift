@@ -70,8 +70,9 @@ public struct GatewayRoute: Sendable, CustomStringConvertible {
                             body: BodyHandling = .collected) -> GatewayRoute {
         GatewayRoute(.post, publicPath, to: internalPath, access: access, body: body)
     }
-    public static func put(_ publicPath: String, to internalPath: String, roles: Set<String>? = nil) -> GatewayRoute {
-        GatewayRoute(.put, publicPath, to: internalPath, access: roles.map { .roles($0) } ?? .member)
+    public static func put(_ publicPath: String, to internalPath: String, roles: Set<String>? = nil,
+                           body: BodyHandling = .collected) -> GatewayRoute {
+        GatewayRoute(.put, publicPath, to: internalPath, access: roles.map { .roles($0) } ?? .member, body: body)
     }
 
     /// The parameter names of a template, in order: `{connectionId}` gives `connectionId`.

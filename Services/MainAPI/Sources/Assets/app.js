@@ -72,7 +72,9 @@
     }
     if (form.hasAttribute('data-hours')) return { intervalSeconds: Number(form.elements.hours.value) * 3600, enabled: true };
     const body = {};
-    for (const element of form.elements) if (element.name) body[element.name] = element.value;
+    for (const element of form.elements) {
+      if (element.name) body[element.name] = element.dataset.type === 'number' ? Number(element.value) : element.value;
+    }
     return Object.keys(body).length ? body : undefined;
   }
 
@@ -106,7 +108,17 @@
   });
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-api]');
-    if (button) { event.preventDefault(); act(button, undefined); }
+    if (button) { event.preventDefault(); act(button, button.dataset.body ? JSON.parse(button.dataset.body) : undefined); return; }
+    // "Copy": the named element's text onto the clipboard, for pasting into Seller Central.
+    const copy = event.target.closest('button[data-copy]');
+    if (copy) {
+      const source = document.getElementById(copy.dataset.copy);
+      if (!source) return;
+      const text = source.value !== undefined ? source.value : source.textContent;
+      const copied = () => { copy.textContent = 'Copied'; setTimeout(() => { copy.textContent = 'Copy'; }, 2000); };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(copied, () => {});
+      else if (source.select) { source.select(); document.execCommand('copy'); copied(); }
+    }
   });
   document.addEventListener('change', (event) => {
     const form = event.target.closest('form[data-submit-on-change]');

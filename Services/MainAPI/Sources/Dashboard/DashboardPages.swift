@@ -56,6 +56,7 @@ struct DashboardPages: Sendable {
         router.get("/app/syncs/:id") { request, context in
             try await signedIn(request, context) { try await syncRun($0, id: try Self.uuid(context, "id")) }
         }
+        addCaseRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }

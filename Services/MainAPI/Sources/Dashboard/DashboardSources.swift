@@ -135,7 +135,137 @@ struct DashboardSources: Sendable {
         let rawLine: String
     }
 
+    struct Case: Decodable, Sendable {
+        struct HistoryEntry: Decodable, Sendable {
+            let at: Date
+            let fromStatus: String?
+            let toStatus: String
+            let actor: String
+            let reason: String
+        }
+        let id: UUID
+        let connectionId: UUID
+        let marketplaceId: String
+        let claimId: UUID
+        let claimType: String
+        let channel: String
+        let status: String
+        let fnsku: String?
+        let sku: String?
+        let asin: String?
+        let units: Int
+        let amountClaimed: Money
+        let opensOn: String
+        let deadline: String
+        let references: [String: String]
+        let subject: String
+        let body: String
+        let attachments: [String]
+        let documentsReady: Bool
+        let approvalProbability: Double
+        let amazonCaseId: String?
+        let filedAt: Date?
+        let attempts: Int
+        let nextAttemptAt: Date?
+        let lastError: String?
+        let decisionReason: String?
+        let decidedAt: Date?
+        let approvedAmount: Money?
+        let appealed: Bool
+        let recovered: Money
+        let outstanding: Money
+        let history: [HistoryEntry]?
+    }
+
+    struct CasePage: Decodable, Sendable {
+        let cases: [Case]
+        let nextCursor: String?
+    }
+
+    struct CaseMetrics: Decodable, Sendable {
+        struct Count: Decodable, Sendable {
+            let status: String
+            let cases: Int
+        }
+        let byStatus: [Count]
+        let filed: Int
+        let approved: Int
+        let denied: Int
+        let pending: Int
+        let missedDeadlines: Int
+        let claimed: [Money]
+        let recovered: [Money]
+        let recoveredAutomatically: [Money]
+        let medianDaysToDecision: Double?
+    }
+
+    struct FilingSettings: Decodable, Sendable {
+        let continuous: Bool
+        let channel: String
+        let dailyLimit: Int
+    }
+
+    struct RecoverySummary: Decodable, Sendable {
+        struct Month: Decodable, Sendable {
+            let month: String
+            let attribution: String
+            let amount: Money
+        }
+        struct ByType: Decodable, Sendable {
+            let claimType: String
+            let entries: Int
+            let amount: Money
+        }
+        let totals: [Money]
+        let byCase: [Money]
+        let automatic: [Money]
+        let byMonth: [Month]
+        let byType: [ByType]
+    }
+
+    struct Recovery: Decodable, Sendable {
+        let reimbursementId: String
+        let sku: String
+        let approvalDate: Date?
+        let reason: String?
+        let amazonCaseId: String?
+        let kind: String
+        let attribution: String
+        let caseId: UUID?
+        let amount: Money
+        let confirmedByFinance: Bool
+    }
+
     // MARK: Calls
+
+    func cases(tenant: UUID, query: String) async throws -> CasePage {
+        try await get(CasePage.self, from: .refundEngine, "/internal/cases" + (query.isEmpty ? "" : "?" + query), tenant: tenant)
+    }
+
+    func reimbursementCase(_ id: UUID, tenant: UUID) async throws -> Case {
+        struct Body: Decodable { let `case`: Case }
+        return try await get(Body.self, from: .refundEngine, "/internal/cases/\(id.uuidString.lowercased())", tenant: tenant).case
+    }
+
+    func caseMetrics(tenant: UUID) async throws -> CaseMetrics {
+        struct Body: Decodable { let metrics: CaseMetrics }
+        return try await get(Body.self, from: .refundEngine, "/internal/cases/metrics", tenant: tenant).metrics
+    }
+
+    func filingSettings(tenant: UUID) async throws -> FilingSettings {
+        struct Body: Decodable { let filing: FilingSettings }
+        return try await get(Body.self, from: .refundEngine, "/internal/filing", tenant: tenant).filing
+    }
+
+    func recoverySummary(tenant: UUID) async throws -> RecoverySummary {
+        struct Body: Decodable { let summary: RecoverySummary }
+        return try await get(Body.self, from: .refundEngine, "/internal/recoveries/summary", tenant: tenant).summary
+    }
+
+    func recoveries(tenant: UUID, query: String) async throws -> [Recovery] {
+        struct Body: Decodable { let recoveries: [Recovery] }
+        return try await get(Body.self, from: .refundEngine, "/internal/recoveries?" + query, tenant: tenant).recoveries
+    }
 
     func summary(tenant: UUID) async throws -> Summary {
         struct Body: Decodable { let summary: Summary }

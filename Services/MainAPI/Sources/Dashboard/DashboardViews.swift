@@ -29,6 +29,23 @@ enum DashboardWords {
     static let regions: [(key: String, label: String)] = [("na", "North America"), ("eu", "Europe"), ("fe", "Far East")]
 
     static func claimType(_ key: String) -> String { claimTypes.first { $0.key == key }?.label ?? key }
+
+    /// A case's statuses in the order a seller follows them.
+    static let caseStatuses: [(key: String, label: String)] = [
+        ("needs_documents", "Needs documents"), ("ready", "Ready to file"), ("filing", "Filing"), ("failed", "Filing failed"),
+        ("filed", "Filed, waiting for Amazon"), ("more_information_needed", "Amazon asks for more"), ("approved", "Approved"),
+        ("partially_approved", "Approved in part"), ("denied", "Denied"), ("paid", "Paid"), ("partially_paid", "Paid in part"),
+        ("reversed", "Reversed"), ("missed", "Deadline missed"), ("withdrawn", "Withdrawn"),
+    ]
+    static func caseStatus(_ key: String) -> String { caseStatuses.first { $0.key == key }?.label ?? key }
+
+    /// The case queue's tabs: each a set of statuses.
+    static let caseTabs: [(key: String, label: String, statuses: String)] = [
+        ("queue", "To file", "needs_documents,ready,filing,failed"), ("filed", "With Amazon", "filed,more_information_needed"),
+        ("decided", "Decided", "approved,partially_approved,denied,paid,partially_paid,reversed"), ("closed", "Closed", "missed,withdrawn"),
+    ]
+
+    static let caseActors: [String: String] = ["seller": "You", "system": "Opside", "amazon": "Amazon", "amazon_data": "Amazon's data"]
     static func claimStatus(_ key: String) -> String { claimStatuses.first { $0.key == key }?.label ?? key }
     static func dataset(_ key: String) -> String { key.replacingOccurrences(of: "_", with: " ").capitalizedFirst }
 
@@ -88,19 +105,20 @@ enum ClaimsChart {
     }
 
     /// One bar per month (months without claims drawn empty), scaled to the largest.
-    static func svg(bars: [Bar], currency: Currency) -> String {
+    static func svg(bars: [Bar], currency: Currency,
+                    title: String = "Claims found per month in %@, by the month the loss happened", unit: String = "claims") -> String {
         let width = 720, height = 220, left = 8, bottom = 28, top = 18
         let plotHeight = height - bottom - top
         let largest = max(1, bars.map(\.amount.amountMinor).max() ?? 1)
         let slot = bars.isEmpty ? 0 : (width - left * 2) / bars.count
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"chart-title\">"
-        svg += "<title id=\"chart-title\">Claims found per month in \(currency.code), by the month the loss happened</title>"
+        svg += "<title id=\"chart-title\">\(escape(title.replacingOccurrences(of: "%@", with: currency.code)))</title>"
         svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - left)\" y2=\"\(height - bottom)\"/>"
         for (index, bar) in bars.enumerated() {
             let barHeight = Int((Double(bar.amount.amountMinor) / Double(largest) * Double(plotHeight)).rounded())
             let x = left + index * slot + slot / 6
             let y = height - bottom - barHeight
-            let label = "\(bar.month): \(bar.claims) claims, \(bar.amount.displayText)"
+            let label = "\(bar.month): \(bar.claims) \(unit), \(bar.amount.displayText)"
             svg += "<g><title>\(escape(label))</title>"
             svg += "<rect class=\"bar\" x=\"\(x)\" y=\(quote(y)) width=\"\(slot * 2 / 3)\" height=\"\(barHeight)\" rx=\"2\"/></g>"
             if index % 3 == 0 || index == bars.count - 1 {

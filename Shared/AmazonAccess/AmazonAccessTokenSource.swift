@@ -1,8 +1,4 @@
 import Foundation
-import Logging
-import OpsideAmazonSPAPI
-import OpsideCore
-import OpsideTransport
 
 /// A short-lived grant to call SP-API for one connection, as the token vault hands it out.
 public struct AmazonAccess: Sendable, Codable, Equatable {
@@ -46,7 +42,7 @@ public enum AmazonAccessError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Where inventory-sync gets access tokens. Only integrations holds refresh tokens (DESIGN.md),
+/// Where a service that calls Amazon for a seller (inventory-sync, refund-engine) gets access tokens. Only integrations holds refresh tokens (DESIGN.md),
 /// so in production this is a call to its vault; the seam lets tests stand in for it.
 public protocol AmazonAccessTokenSource: Sendable {
     /// - Parameter rejectedAccessToken: a token Amazon just refused (401/403), so the vault drops

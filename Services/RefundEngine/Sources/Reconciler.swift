@@ -1,0 +1,306 @@
+import Foundation
+import Logging
+import OpsideAmazonData
+import OpsideCore
+import OpsideEvents
+import OpsidePostgres
+import PostgresNIO
+
+/// From Amazon's money back to cases: every synced reimbursement line becomes one entry of the
+/// recovered-money ledger, attributed to the case whose Amazon case id it carries (or, for a
+/// reversal, to the case its original paid) or to Amazon's own automatic payments. Each entry is
+/// keyed by the synced row's key and inserted with `ON CONFLICT DO NOTHING`, and its
+/// `reimbursement.received` is published in the same transaction: a re-sync, a replayed event or
+/// a crash half way never counts a line twice, and never loses its event.
+public struct Reconciler: Sendable {
+    let reader: AmazonDataReader
+    let store: CaseStore
+    let database: Database
+    let clocks: ServiceClocks
+    let logger: Logger
+    let batchSize: Int
+
+    public init(reader: AmazonDataReader, store: CaseStore, database: Database, clocks: ServiceClocks, logger: Logger, batchSize: Int = 1000) {
+        self.reader = reader
+        self.store = store
+        self.database = database
+        self.clocks = clocks
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    /// What one pass entered.
+    public struct Pass: Codable, Sendable, Equatable {
+        /// Lines new to the ledger.
+        public var entered = 0
+        public var attributedToCases = 0
+        public var automatic = 0
+        public var reversals = 0
+        /// Lines already in the ledger (an earlier pass entered them).
+        public var alreadyEntered = 0
+        /// Lines without a currency or an amount, left out and logged.
+        public var unreadable = 0
+        /// Unfiled cases Amazon paid by itself in full, withdrawn.
+        public var withdrawn = 0
+        /// Entries a Finances adjustment event confirmed in this pass.
+        public var confirmedByFinance = 0
+    }
+
+    /// One reimbursement line made ready for the ledger.
+    struct Entry {
+        var id: UUID
+        var record: ReimbursementRecord
+        var kind: String
+        var cash: Int64
+        var inventoryUnits: Int
+        var inventoryValue: Int64
+        var amount: Money
+        var caseId: UUID?
+        var claimType: String?
+        var attribution: String { caseId == nil ? "automatic" : "case" }
+    }
+
+    /// Reconciles every reimbursement line synced for the connection.
+    public func reconcile(tenant: UUID, connection: UUID) async throws -> Pass {
+        var pass = Pass()
+        var batch: [ReimbursementRecord] = []
+        for try await record in reader.reimbursements(tenant: tenant, connection: connection) {
+            batch.append(record)
+            if batch.count == batchSize {
+                try await enter(batch, tenant: tenant, connection: connection, pass: &pass)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try await enter(batch, tenant: tenant, connection: connection, pass: &pass) }
+        pass.confirmedByFinance = try await confirmFromFinances(tenant: tenant, connection: connection)
+        await store.outbox.wakeRelay()
+        return pass
+    }
+
+    private func enter(_ records: [ReimbursementRecord], tenant: UUID, connection: UUID, pass: inout Pass) async throws {
+        let now = clocks.wall.now
+        let logger = self.logger
+        let store = self.store
+        let result = try await database.withTransaction(tenant: tenant) { db -> Pass in
+            var pass = Pass()
+            // The cases these lines name, by Amazon case id; and the ledger entries reversals point at.
+            let caseIds = Set(records.compactMap { $0.caseID?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            var casesByAmazonId: [String: (id: UUID, type: String)] = [:]
+            if !caseIds.isEmpty {
+                let rows = try await db.query("""
+                    SELECT amazon_case_id, case_id, claim_type FROM cases.cases
+                    WHERE connection_id = \(connection) AND amazon_case_id = ANY(\(Array(caseIds)))
+                    """, logger: logger)
+                for try await (amazonId, id, type) in rows.decode((String, UUID, String).self) { casesByAmazonId[amazonId] = (id, type) }
+            }
+            let originals = Set(records.compactMap(\.originalReimbursementID).filter { !$0.isEmpty })
+            var originalCases: [String: (id: UUID, type: String?)] = [:]
+            if !originals.isEmpty {
+                let rows = try await db.query("""
+                    SELECT reimbursement_id, case_id, claim_type FROM cases.recoveries
+                    WHERE connection_id = \(connection) AND reimbursement_id = ANY(\(Array(originals))) AND case_id IS NOT NULL
+                    """, logger: logger)
+                for try await (reimbursementId, id, type) in rows.decode((String, UUID, String?).self) { originalCases[reimbursementId] = (id, type) }
+            }
+            var entries: [Entry] = []
+            for record in records {
+                guard let entry = Self.entry(record, casesByAmazonId: casesByAmazonId, originalCases: originalCases) else {
+                    pass.unreadable += 1
+                    logger.warning("a reimbursement line without a currency or an amount is left out of the ledger",
+                                   metadata: ["reimbursement": "\(record.reimbursementID)", "connection": "\(connection)"])
+                    continue
+                }
+                // A line naming an original this same batch enters, attributed to a case.
+                if entry.kind == "reversal", entry.caseId == nil, let original = record.originalReimbursementID,
+                   let paid = entries.first(where: { $0.record.reimbursementID == original && $0.caseId != nil }) {
+                    var linked = entry
+                    linked.caseId = paid.caseId
+                    linked.claimType = paid.claimType
+                    entries.append(linked)
+                } else {
+                    entries.append(entry)
+                }
+            }
+            guard !entries.isEmpty else { return pass }
+            let inserted = try await Self.insert(entries, tenant: tenant, connection: connection, at: now, on: db, logger: logger)
+            pass.alreadyEntered = entries.count - inserted.count
+            var byCase: [UUID: [Entry]] = [:]
+            for entry in entries where inserted.contains(entry.id) {
+                pass.entered += 1
+                if entry.kind == "reversal" { pass.reversals += 1 }
+                if let caseId = entry.caseId { byCase[caseId, default: []].append(entry) } else { pass.automatic += 1 }
+                try await store.outbox.publish(ReimbursementReceived(
+                    entryId: entry.id, connectionId: connection, reimbursementId: entry.record.reimbursementID, kind: entry.kind,
+                    attribution: entry.attribution, caseId: entry.caseId, amazonCaseId: entry.record.caseID, claimType: entry.claimType,
+                    amount: entry.amount, approvalDate: entry.record.approvalDate), tenantId: tenant, on: db)
+            }
+            for (caseId, paid) in byCase {
+                pass.attributedToCases += paid.count
+                _ = try await store.change(caseId, on: db, at: now) { item in
+                    var total = item.recovered.amountMinor
+                    for entry in paid where entry.amount.currency == item.amountClaimed.currency { total += entry.amount.amountMinor }
+                    item.recovered = Money(amountMinor: total, currency: item.amountClaimed.currency)
+                    let before = item.status
+                    Reconciler.settle(&item)
+                    let words = paid.map { "\($0.kind == "reversal" ? "reversal" : "reimbursement") \($0.record.reimbursementID): \($0.amount)" }
+                        .joined(separator: ", ")
+                    return CaseTransition(actor: .amazonData, reason: "Amazon's reimbursements report shows \(words); recovered \(item.recovered)",
+                                          recordWithoutStatusChange: before == item.status)
+                }
+            }
+            pass.withdrawn = try await Self.withdrawPaidAutomatically(entries.filter { inserted.contains($0.id) && $0.caseId == nil && $0.kind != "reversal" },
+                                                                       connection: connection, store: store, at: now, on: db)
+            return pass
+        }
+        pass.entered += result.entered
+        pass.attributedToCases += result.attributedToCases
+        pass.automatic += result.automatic
+        pass.reversals += result.reversals
+        pass.alreadyEntered += result.alreadyEntered
+        pass.unreadable += result.unreadable
+        pass.withdrawn += result.withdrawn
+    }
+
+    /// The ledger entry of one line; nil when it carries no currency or amount to count.
+    static func entry(_ record: ReimbursementRecord, casesByAmazonId: [String: (id: UUID, type: String)],
+                      originalCases: [String: (id: UUID, type: String?)]) -> Entry? {
+        let code = record.currency ?? record.amountTotal?.currency.code ?? record.amountPerUnit?.currency.code
+        guard let code, let currency = try? Currency(code: code) else { return nil }
+        let perUnit = record.amountPerUnit?.amountMinor ?? 0
+        let inventoryUnits = record.quantityInventory ?? 0
+        let cash = record.amountTotal?.amountMinor ?? perUnit * Int64(record.quantityCash ?? 0)
+        guard record.amountTotal != nil || record.amountPerUnit != nil else { return nil }
+        // Units paid in kind are money too, at Amazon's own per-unit value (never below zero:
+        // a reversal's clawed-back units are counted in its negative cash).
+        let inventoryValue = inventoryUnits > 0 ? abs(perUnit) * Int64(inventoryUnits) : 0
+        let amount = cash + inventoryValue
+        let isReversal = (record.reason ?? "").lowercased().contains("reversal") || amount < 0
+        var entry = Entry(id: UUID(), record: record, kind: isReversal ? "reversal" : "reimbursement", cash: cash,
+                          inventoryUnits: inventoryUnits, inventoryValue: inventoryValue,
+                          amount: Money(amountMinor: isReversal ? -abs(amount) : amount, currency: currency), caseId: nil, claimType: nil)
+        if let amazonId = record.caseID?.trimmingCharacters(in: .whitespaces), let match = casesByAmazonId[amazonId] {
+            entry.caseId = match.id
+            entry.claimType = match.type
+        } else if isReversal, let original = record.originalReimbursementID, let match = originalCases[original] {
+            entry.caseId = match.id
+            entry.claimType = match.type
+        }
+        return entry
+    }
+
+    /// Inserts the entries that are new; the ids of those inserted.
+    static func insert(_ entries: [Entry], tenant: UUID, connection: UUID, at now: Date, on db: PostgresConnection,
+                       logger: Logger) async throws -> Set<UUID> {
+        let rows = try await db.query("""
+            INSERT INTO cases.recoveries (entry_id, tenant_id, connection_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id,
+                approval_date, reason, amazon_case_id, original_reimbursement_id, kind, attribution, case_id, claim_type, cash_minor,
+                inventory_units, inventory_value_minor, amount_minor, currency, recorded_at)
+            SELECT e.entry_id, \(tenant), \(connection), e.marketplace_id, e.reimbursement_id, e.sku, e.fnsku, e.amazon_order_id,
+                NULLIF(e.approval_date, '')::timestamptz, NULLIF(e.reason, ''), NULLIF(e.amazon_case_id, ''), NULLIF(e.original_id, ''),
+                e.kind, e.attribution, NULLIF(e.case_id, '')::uuid, NULLIF(e.claim_type, ''), e.cash, e.inventory_units,
+                e.inventory_value, e.amount, e.currency, \(now)
+            FROM unnest(\(entries.map(\.id)), \(entries.map(\.record.marketplaceID)), \(entries.map(\.record.reimbursementID)),
+                        \(entries.map(\.record.sku)), \(entries.map(\.record.fnsku)), \(entries.map(\.record.amazonOrderID)),
+                        \(entries.map { $0.record.approvalDate.map { ISO8601DateFormatter().string(from: $0) } ?? "" }),
+                        \(entries.map { $0.record.reason ?? "" }), \(entries.map { $0.record.caseID ?? "" }),
+                        \(entries.map { $0.record.originalReimbursementID ?? "" }), \(entries.map(\.kind)), \(entries.map(\.attribution)),
+                        \(entries.map { $0.caseId?.uuidString.lowercased() ?? "" }), \(entries.map { $0.claimType ?? "" }),
+                        \(entries.map(\.cash)), \(entries.map { Int32($0.inventoryUnits) }), \(entries.map(\.inventoryValue)),
+                        \(entries.map(\.amount.amountMinor)), \(entries.map(\.amount.currency.code)))
+                 AS e(entry_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id, approval_date, reason, amazon_case_id,
+                      original_id, kind, attribution, case_id, claim_type, cash, inventory_units, inventory_value, amount, currency)
+            ON CONFLICT (tenant_id, connection_id, reimbursement_id, sku, fnsku, amazon_order_id) DO NOTHING
+            RETURNING entry_id
+            """, logger: logger)
+        var inserted = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { inserted.insert(id) }
+        return inserted
+    }
+
+    /// Where the money now stands on a case that is with Amazon: paid in full, in part (the rest
+    /// stays open), or reversed back to nothing.
+    static func settle(_ item: inout ReimbursementCase) {
+        guard CaseStatus.withAmazon.contains(item.status) else { return }
+        let hadMoney = item.status == .paid || item.status == .partiallyPaid
+        if item.recovered.amountMinor <= 0 {
+            if hadMoney { item.status = .reversed }
+            return
+        }
+        item.status = item.recovered.amountMinor >= item.amountClaimed.amountMinor ? .paid : .partiallyPaid
+    }
+
+    /// The reimbursement reasons that pay each claim type (`fba-reimbursement.md` §3), lowercased.
+    static let reasonsByClaimType: [String: Set<String>] = [
+        "warehouse_lost": ["lost_warehouse", "lost:warehouse"],
+        "warehouse_damaged": ["damaged_warehouse", "damaged:warehouse"],
+        "disposed_unrequested": ["damaged_warehouse", "damaged:warehouse", "lost_warehouse"],
+        "inbound_shortage": ["lost_inbound", "damaged_inbound", "lost:inbound", "damaged:inbound"],
+        "refund_without_return": ["customerreturn", "customerserviceissue"],
+        "return_not_restocked": ["customerreturn", "customerserviceissue"],
+        "replacement_not_returned": ["customerreturn", "customerserviceissue"],
+        "removal_lost": ["removal_order_lost", "removal_order_damaged"],
+        "fee_overcharge": ["feecorrection"],
+    ]
+
+    /// Unfiled cases that Amazon's own (automatic) reimbursements paid in full: same item (FNSKU,
+    /// or the order for order-level claims), a reason that pays the case's type, and at least the
+    /// case's units. They are withdrawn; the money stays Amazon's automatic payment, not ours.
+    static func withdrawPaidAutomatically(_ entries: [Entry], connection: UUID, store: CaseStore, at now: Date,
+                                          on db: PostgresConnection) async throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        let waiting = try await store.cases(connection: connection, statuses: CaseStatus.unfiled, on: db)
+        var withdrawn = 0
+        for item in waiting {
+            guard let reasons = reasonsByClaimType[item.claimType] else { continue }
+            let order = item.references["orderId"] ?? item.references["originalOrderId"]
+            let paying = entries.filter { entry in
+                reasons.contains((entry.record.reason ?? "").lowercased())
+                    && (order.map { entry.record.amazonOrderID == $0 } ?? (item.fnsku != nil && entry.record.fnsku == item.fnsku))
+            }
+            let units = paying.reduce(0) { $0 + ($1.record.quantityTotal ?? (($1.record.quantityCash ?? 0) + $1.inventoryUnits)) }
+            guard !paying.isEmpty, units >= item.units else { continue }
+            let ids = paying.map(\.record.reimbursementID).joined(separator: ", ")
+            _ = try await store.change(item.id, on: db, at: now) { item in
+                guard CaseStatus.unfiled.contains(item.status) else { return nil }
+                item.status = .withdrawn
+                return CaseTransition(actor: .amazonData, reason: "Amazon reimbursed \(units) unit\(units == 1 ? "" : "s") by itself (\(ids)): nothing is left to file")
+            }
+            withdrawn += 1
+        }
+        return withdrawn
+    }
+
+    /// Marks ledger entries a Finances adjustment event confirms (same item, same amount, posted
+    /// within a week of the approval).
+    func confirmFromFinances(tenant: UUID, connection: UUID) async throws -> Int {
+        let logger = self.logger
+        let open = try await database.withTransaction(tenant: tenant) { db in
+            let rows = try await db.query("""
+                SELECT entry_id, sku, fnsku, amount_minor, currency, approval_date FROM cases.recoveries
+                WHERE connection_id = \(connection) AND NOT confirmed_by_finance
+                """, logger: logger)
+            var open: [(id: UUID, sku: String, fnsku: String, amount: Int64, currency: String, date: Date?)] = []
+            for try await row in rows.decode((UUID, String, String, Int64, String, Date?).self) { open.append(row) }
+            return open
+        }
+        guard !open.isEmpty else { return 0 }
+        var adjustments: [String: [Date]] = [:]
+        for try await event in reader.adjustmentEvents(tenant: tenant, connection: connection) {
+            guard let total = event.total, let posted = event.postedAt else { continue }
+            for item in [event.sellerSKU, event.fnsku].compactMap({ $0 }) {
+                adjustments["\(item)|\(total.amountMinor)|\(total.currency.code)", default: []].append(posted)
+            }
+        }
+        let confirmed = open.filter { entry in
+            let dates = (adjustments["\(entry.sku)|\(entry.amount)|\(entry.currency)"] ?? [])
+                + (adjustments["\(entry.fnsku)|\(entry.amount)|\(entry.currency)"] ?? [])
+            guard let approved = entry.date else { return !dates.isEmpty }
+            return dates.contains { abs($0.timeIntervalSince(approved)) <= 7 * 86_400 }
+        }.map(\.id)
+        guard !confirmed.isEmpty else { return 0 }
+        try await database.withTransaction(tenant: tenant) { db in
+            try await db.query("UPDATE cases.recoveries SET confirmed_by_finance = true WHERE entry_id = ANY(\(confirmed))", logger: logger)
+        }
+        return confirmed.count
+    }
+}

@@ -1,0 +1,133 @@
+import AmazonSandbox
+import ClaimDetector
+import Foundation
+import InventorySyncTesting
+import NIOHTTP1
+import OpsideCore
+import OpsideTesting
+import OpsideTransport
+import RefundEngine
+import Testing
+
+/// The end-to-end setting of the case desk's tests: the Amazon sandbox in-process (its SP-API, its
+/// Seller Central case desk, its clock), inventory-sync syncing from it, claim-detector with the
+/// real rules, and refund-engine filing at the desk, each booted through its real composition root
+/// against one test database. refund-engine reads time from the sandbox's clock, so advancing the
+/// clock moves deadlines, retry waits, reminders and the desk's decisions together.
+struct CaseSuite {
+    let database: TestDatabase
+    let sandbox: InventorySyncSandbox
+    let tokens: SandboxAccessTokenSource
+    let inventorySync: RunningInventorySync
+    let claimDetector: RunningService
+    let refundEngine: RunningService
+
+    /// refund-engine's settings in these tests: the sandbox's desk, an hourly sweep (the clock
+    /// jumps days at a time, and every tick it passes is enqueued once), short retry waits.
+    static func refundSettings(sandbox: InventorySyncSandbox) -> [String: String] {
+        ["filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 * * * *", "filing.retryMinutes": "5,60,1440",
+         "jobs.pollIntervalMilliseconds": "200"]
+    }
+
+    static func start(database: TestDatabase, refundOverrides: [String: String] = [:]) async throws -> CaseSuite {
+        let sandbox = try await InventorySyncSandbox.start()
+        let tokens = SandboxAccessTokenSource(sandbox: sandbox)
+        let inventorySync = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: tokens)
+        let claimDetector = try await RunningService.start(.claimDetector, database: database, overrides: ["claims.settleDelaySeconds": "1"]) { reader in
+            try await ClaimDetectorService.buildApplication(reader: reader, detector: ClaimDetectorService.rules)
+        }
+        let overrides = refundSettings(sandbox: sandbox).merging(["services.claimDetector.url": claimDetector.baseURL]) { $1 }
+            .merging(refundOverrides) { $1 }
+        let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: overrides) { reader in
+            try await RefundEngineService.buildApplication(reader: reader, clocks: ServiceClocks(wall: sandbox.clock), tokens: tokens)
+        }
+        return CaseSuite(database: database, sandbox: sandbox, tokens: tokens, inventorySync: inventorySync, claimDetector: claimDetector,
+                         refundEngine: refundEngine)
+    }
+
+    func stop() async {
+        await refundEngine.stop()
+        await claimDetector.stop()
+        await inventorySync.stop()
+        await sandbox.stop()
+    }
+
+    /// A generated seller, connected as a new connection of `tenant`.
+    func connectSeller(seed: UInt64, skus: Int = 4, months: Int = 6, tenant: UUID) async throws -> (seller: InventorySyncSandbox.Seller, connection: UUID) {
+        let seller = try await sandbox.createSeller(seed: seed, skus: skus, months: months)
+        let connection = UUID()
+        tokens.register(connectionID: connection, tenantID: tenant, seller: seller)
+        return (seller, connection)
+    }
+
+    /// refund-engine's internal API with a service token naming `tenant` (as main-api calls it).
+    func call(_ method: HTTPMethod, _ path: String, tenant: UUID, json: String? = nil) async throws -> TestHTTP.Reply {
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+        let token = try await authority.token(for: .refundEngine, tenantID: tenant)
+        return try await TestHTTP.request(method, refundEngine.baseURL + path, json: json ?? (method == .GET ? nil : "{}"),
+                                          headers: ["authorization": "Bearer \(token)"])
+    }
+
+    func json(_ method: HTTPMethod, _ path: String, tenant: UUID, json body: String? = nil) async throws -> [String: Any] {
+        let reply = try await call(method, path, tenant: tenant, json: body)
+        guard reply.status == 200 else { throw UnwrapError(what: "\(method) \(path) to answer 200, got \(reply.status): \(reply.text)") }
+        return try reply.json()
+    }
+
+    /// Every case of the tenant (all pages).
+    func cases(tenant: UUID, query: String = "") async throws -> [[String: Any]] {
+        var found: [[String: Any]] = []
+        var cursor: String?
+        repeat {
+            var path = "/internal/cases?limit=500" + (query.isEmpty ? "" : "&" + query)
+            if let cursor { path += "&cursor=\(cursor)" }
+            let page = try await json(.GET, path, tenant: tenant)
+            found += page["cases"] as? [[String: Any]] ?? []
+            cursor = page["nextCursor"] as? String
+        } while cursor != nil
+        return found
+    }
+
+    func setFiling(tenant: UUID, continuous: Bool, channel: String, dailyLimit: Int = 500) async throws {
+        _ = try await json(.PUT, "/internal/filing", tenant: tenant,
+                           json: #"{"continuous": \#(continuous), "channel": "\#(channel)", "dailyLimit": \#(dailyLimit)}"#)
+    }
+
+    /// Syncs the connection (every dataset, or one) and waits until it settled.
+    func sync(tenant: UUID, connection: UUID, dataset: String = "all") async throws {
+        let runs = try await inventorySync.syncAndWait(tenant: tenant, connection: connection, dataset: dataset)
+        #expect(!runs.isEmpty && runs.allSatisfy { $0.state == "succeeded" }, "the sync succeeded")
+    }
+
+    /// The desk's own record of the seller's cases, and what it paid per currency.
+    func deskCases(_ seller: InventorySyncSandbox.Seller) async throws -> (cases: [[String: Any]], paid: [String: Int64]) {
+        let body = try JSONSerialization.jsonObject(with: try await sandbox.admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/cases"))
+            as? [String: Any] ?? [:]
+        var paid: [String: Int64] = [:]
+        for total in body["paidTotals"] as? [[String: Any]] ?? [] {
+            guard let code = total["currencyCode"] as? String, let amount = total["amount"] as? String else { continue }
+            paid[code] = try Money(parsing: amount, currencyCode: code).amountMinor
+        }
+        return (body["cases"] as? [[String: Any]] ?? [], paid)
+    }
+
+    func advanceClock(days: Double) async throws {
+        try await sandbox.admin(.POST, "/_sandbox/clock", ["advanceDays": days])
+    }
+
+    /// Polls `condition` for up to `timeout`, failing the test with `what` when it never holds.
+    func waitFor(_ what: String, timeout: Duration = .seconds(120), _ condition: @Sendable () async throws -> Bool) async throws {
+        let held = try await eventually(timeout: timeout, every: .milliseconds(250), condition)
+        #expect(held, "\(what) within \(timeout)")
+        if !held { throw UnwrapError(what: what) }
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var status: String { self["status"] as? String ?? "" }
+    func money(_ key: String) -> (minor: Int64, currency: String)? {
+        guard let value = self[key] as? [String: Any], let minor = (value["amountMinor"] as? NSNumber)?.int64Value,
+              let currency = value["currency"] as? String else { return nil }
+        return (minor, currency)
+    }
+}
