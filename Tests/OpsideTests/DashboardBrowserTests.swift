@@ -40,14 +40,22 @@ import Testing
                                                                overrides: ["claims.settleDelaySeconds": "1"]) { reader in
                 try await ClaimDetectorService.buildApplication(reader: reader, detector: ClaimDetectorService.rules)
             }
+            // The case desk: cases in the seller's own hands (the assisted channel), the sandbox's
+            // Seller Central where the seller files them, the token vault for the seller's access.
+            let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: [
+                "services.integrations.url": integrations.baseURL, "services.claimDetector.url": claimDetector.baseURL,
+                "filing.caseDeskUrl": sandbox.baseURL,
+            ])
             let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
                 "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
-                "services.claimDetector.url": claimDetector.baseURL, "dashboard.publicUrl": base,
+                "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
+                "dashboard.publicUrl": base,
                 "realtime.heartbeatMilliseconds": "1000",
             ].merging(mailSink.overrides) { $1 }, port: mainPort) { reader in
                 try await RunningService.buildApplication(.mainAPI, reader: reader)
             }
-            return Suite(sandbox: sandbox, services: [integrations, inventorySync, claimDetector, mainAPI], mainAPI: mainAPI, mailSink: mailSink)
+            return Suite(sandbox: sandbox, services: [integrations, inventorySync, claimDetector, refundEngine, mainAPI], mainAPI: mainAPI,
+                         mailSink: mailSink)
         }
 
         func stop() async {
@@ -168,6 +176,8 @@ import Testing
         try await browser.screenshot("claim")
         try await browser.open(base + "/app")
         try await browser.screenshot("overview")
+        try await fileAnAssistedCase(suite: suite, browser: browser, connectionPage: connectionPage,
+                                     refreshToken: try (amazonSeller["refreshToken"] as? String).unwrap("the seller's refresh token"))
 
         // Import a report file by choosing it (the drop zone's input), and read the result.
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).tsv")
@@ -252,7 +262,7 @@ import Testing
             #expect(errors.isEmpty, "\(person.name): \(errors)")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: screenshots.appendingPathComponent("seller").path)
-        #expect(files.count >= 17, "a screenshot of every page: \(files.sorted())")
+        #expect(files.count >= 21, "a screenshot of every page: \(files.sorted())")
         return agency
     }
 
