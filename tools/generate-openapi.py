@@ -147,7 +147,8 @@ AMAZON_ACCESS_TOKEN = {"type": "object", "additionalProperties": False,
 CONNECTION_ID = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
 
-NOTIFICATION_KINDS = ["claims_found", "deadline_approaching", "sync_failed", "reauthorization_needed"]
+NOTIFICATION_KINDS = ["claims_found", "deadline_approaching", "sync_failed", "reauthorization_needed", "case_filed", "case_decided",
+                      "filing_reminder", "money_received"]
 NOTIFICATION = obj(["id", "kind", "level", "title", "body", "createdAt"], {
     "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
     "level": {"type": "string", "enum": ["info", "success", "warning", "error"]}, "title": {"type": "string"}, "body": {"type": "string"},
@@ -179,6 +180,15 @@ SERVICE_PATHS = {
         "/app/claims/{id}": {"get": op("One claim: its explanation, source rows, deadline; dismiss (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/cases": {"get": op("Cases: the queue to file, with Amazon, decided, closed; filing controls and numbers (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/cases/{id}": {"get": op("One case: the text and ids to file in Seller Central, mark filed, Amazon's answer, history (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/recoveries": {"get": op("Money recovered: by month, by claim type, every payment (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
         "/app/connections": {"get": op("Amazon accounts: connect, reconnect, disconnect (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},

@@ -179,7 +179,8 @@ import Testing
         let seller = try await signUp(mainAPI, "prefs@notify.test")
         let initial = try await call(mainAPI, .GET, "/api/v1/notifications/preferences", seller)
         #expect(try initial.json()["delivery"] as? String == "digest")
-        #expect((try initial.json()["emailKinds"] as? [String]) == ["claims_found", "deadline_approaching", "reauthorization_needed"])
+        #expect((try initial.json()["emailKinds"] as? [String]) == ["claims_found", "deadline_approaching", "reauthorization_needed", "filing_reminder",
+                                                                  "money_received"])
         let bad = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller, json: #"{"emailKinds":["spam"],"delivery":"digest"}"#)
         #expect(bad.status == 422)
         let set = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller,

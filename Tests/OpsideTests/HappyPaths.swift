@@ -17,6 +17,7 @@ final class HappyPaths {
     let session: String
     let tenant: UUID
     let claimDetector: RunningService
+    let refundEngine: RunningService
     let database: TestDatabase
     /// Where main-api's mail goes (its `mail.smtp` settings point here).
     let mailSink: MailSink
@@ -27,9 +28,10 @@ final class HappyPaths {
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
-         database: TestDatabase, mailSink: MailSink) {
+         refundEngine: RunningService, database: TestDatabase, mailSink: MailSink) {
         self.mailSink = mailSink
         self.claimDetector = claimDetector
+        self.refundEngine = refundEngine
         self.database = database
         self.audit = audit
         self.sandbox = sandbox
@@ -73,6 +75,7 @@ final class HappyPaths {
         try await team()
         try await billingAndJobs()
         try await claims()
+        try await cases()
         try await notifications()
         try await account()
         try await dashboard()
@@ -395,6 +398,60 @@ final class HappyPaths {
         }
     }
 
+    // MARK: Cases (refund-engine, and main-api's gateway in front of it)
+
+    /// The claims detected above became cases (an inbound shortage each, waiting for documents):
+    /// one walks the assisted case's whole path through main-api, another through refund-engine's
+    /// own routes; every read route answers.
+    func cases() async throws {
+        let refundEngine = self.refundEngine
+        // The fuzz pass before may have switched this tenant's filing to the sandbox desk; these are assisted cases.
+        let assisted = try await call(refundEngine, "PUT", "/internal/filing", json: #"{"channel": "assisted", "continuous": false}"#)
+        #expect(assisted.status == 200, "\(assisted.text)")
+        let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+            .token(for: .refundEngine, tenantID: tenant)
+        var waiting: [[String: Any]] = []
+        let made = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            let reply = try await RawHTTP.request(port: refundEngine.port, target: "/internal/cases?status=needs_documents",
+                                                  headers: ["Authorization": "Bearer \(token)"])
+            let found = ((try? JSONSerialization.jsonObject(with: reply.payload) as? [String: Any])?["cases"] as? [[String: Any]]) ?? []
+            return found.count >= 2
+        }
+        #expect(made, "the inbound shortages became cases waiting for documents")
+        waiting = json(try await call(refundEngine, "GET", "/internal/cases", "/internal/cases?status=needs_documents"))["cases"]
+            as? [[String: Any]] ?? []
+        #expect(waiting.count >= 2)
+        for (index, (service, prefix)) in [(mainAPI, "/api/v1"), (refundEngine, "/internal")].enumerated() where index < waiting.count {
+            let item = waiting[index]
+            let id = try (item["id"] as? String).unwrap("a case id")
+            let claimId = try (item["claimId"] as? String).unwrap("its claim")
+            #expect(try await call(service, "GET", "\(prefix)/cases", "\(prefix)/cases?limit=10&channel=assisted").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/cases/export", "\(prefix)/cases/export?status=needs_documents").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/cases/metrics").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/filing").status == 200)
+            let limit = try await call(service, "PUT", "\(prefix)/filing", json: #"{"dailyLimit": 20}"#)
+            #expect(limit.status == 200, "\(limit.text)")
+            let ready = try await call(service, "POST", "\(prefix)/cases/{caseId}/documents-ready", "\(prefix)/cases/\(id)/documents-ready", json: "{}")
+            #expect(ready.status == 200, "\(ready.text)")
+            let filedNow = try await call(service, "POST", "\(prefix)/cases/file", json: #"{"claimId": "\#(claimId)"}"#)
+            #expect(filedNow.status == 200, "\(filedNow.text)")
+            let filed = try await call(service, "POST", "\(prefix)/cases/{caseId}/filed", "\(prefix)/cases/\(id)/filed",
+                                       json: #"{"amazonCaseId": "12345678\#(index)0"}"#)
+            #expect(filed.status == 200, "\(filed.text)")
+            let asked = try await call(service, "POST", "\(prefix)/cases/{caseId}/outcome", "\(prefix)/cases/\(id)/outcome",
+                                       json: #"{"outcome": "more_information_needed", "reason": "Send the supplier invoice."}"#)
+            #expect(asked.status == 200, "\(asked.text)")
+            let answered = try await call(service, "POST", "\(prefix)/cases/{caseId}/reply", "\(prefix)/cases/\(id)/reply",
+                                          json: #"{"body": "The invoice is attached."}"#)
+            #expect(answered.status == 200, "\(answered.text)")
+            #expect(try await call(service, "GET", "\(prefix)/cases/{caseId}", "\(prefix)/cases/\(id)").status == 200)
+            #expect(try await call(service, "POST", "\(prefix)/cases/retry-failed", json: "{}").status == 200)
+            #expect(try await call(service, "POST", "\(prefix)/cases/file", json: "{}").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/recoveries", "\(prefix)/recoveries?limit=10").status == 200)
+            #expect(try await call(service, "GET", "\(prefix)/recoveries/summary").status == 200)
+        }
+    }
+
     // MARK: Notifications, account settings and the dashboard's pages (main-api)
 
     /// The claims detected above notify the tenant's people: read, unread, all read, deleted, and
@@ -438,11 +495,15 @@ final class HappyPaths {
         let cookie = ["Cookie": "opside_access=\(session)"]
         let claim = try await call(mainAPI, "GET", "/api/v1/claims", "/api/v1/claims?limit=1")
         let claimID = try ((json(claim)["claims"] as? [[String: Any]])?.first?["id"] as? String).unwrap("a claim")
+        let listed = try await call(mainAPI, "GET", "/api/v1/cases", "/api/v1/cases?limit=1")
+        let caseID = try ((json(listed)["cases"] as? [[String: Any]])?.first?["id"] as? String).unwrap("a case")
         let pages: [(String, String)] = [
             ("/app", "/app"), ("/app/claims", "/app/claims?status=claimable&sort=amount&order=desc"),
             ("/app/claims/{id}", "/app/claims/\(claimID)"), ("/app/connections", "/app/connections"),
             ("/app/connections/{id}", "/app/connections/\(connection)"), ("/app/syncs/{id}", "/app/syncs/\(run)"),
             ("/app/notifications", "/app/notifications"), ("/app/team", "/app/team"), ("/app/settings", "/app/settings"),
+            ("/app/cases", "/app/cases"), ("/app/cases", "/app/cases?tab=filed"), ("/app/cases/{id}", "/app/cases/\(caseID)"),
+            ("/app/recoveries", "/app/recoveries"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

@@ -35,11 +35,17 @@ import Testing
             overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
         let payments = try await RunningService.start(.payments, database: database)
         let claimDetector = try await RunningService.start(.claimDetector, database: database)
+        // The sweep never ticks during the pass: the happy paths' cases are in 2026-03 and would be marked missed.
+        let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: [
+            "services.claimDetector.url": claimDetector.baseURL, "services.integrations.url": integrations.baseURL,
+            "filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 0 1 1 *",
+        ])
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
             "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL,
+            "services.refundEngine.url": refundEngine.baseURL,
         ].merging(mailSink.overrides) { $1 })
-        var running = [integrations, inventorySync, payments, claimDetector, mainAPI]
+        var running = [integrations, inventorySync, payments, claimDetector, refundEngine, mainAPI]
         for service in OpsideService.allCases where !running.contains(where: { $0.service == service }) {
             running.append(try await RunningService.start(service, database: database))
         }
@@ -92,7 +98,8 @@ import Testing
         // Then the happy paths, so every documented success answer is checked at least once.
         try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
                              inventorySync: inventorySync, payments: payments, session: session,
-                             tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, database: database,
+                             tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, refundEngine: refundEngine,
+                             database: database,
                              mailSink: mailSink).run()
         let violations = audit.violations
         let violationReport = violations.prefix(40).joined(separator: "\n")

@@ -120,27 +120,28 @@ extension NotificationDrafts {
     static func caseStatusChanged(_ event: CaseStatusChanged) -> NotificationDraft? {
         let worth = event.amountClaimed.displayText
         let type = event.claimType.replacingOccurrences(of: "_", with: " ")
+        let aType = ("aeiou".contains(type.first ?? "x") ? "an " : "a ") + type
         let amazon = event.amazonCaseId.map { " (Amazon case \($0))" } ?? ""
         let page = casePage(event.caseId)
         switch event.toStatus {
         case "approved", "partially_approved":
-            return NotificationDraft(kind: .caseDecided, level: .success, title: "Amazon approved a \(type) case",
+            return NotificationDraft(kind: .caseDecided, level: .success, title: "Amazon approved \(aType) case",
                                      body: "\(event.reason)\(amazon). The money shows here once Amazon's reimbursements report lists it.",
                                      actionURL: page, dedupeKey: nil)
         case "denied":
-            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon denied a \(type) case",
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon denied \(aType) case",
                                      body: "\(event.reason)\(amazon). You can appeal once, with more evidence.", actionURL: page, dedupeKey: nil)
         case "more_information_needed":
-            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon needs more information on a \(type) case",
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon needs more information on \(aType) case",
                                      body: "\(event.reason)\(amazon). Answer from the case's page.", actionURL: page, dedupeKey: nil)
         case "reversed":
-            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon reversed a \(type) reimbursement",
+            return NotificationDraft(kind: .caseDecided, level: .warning, title: "Amazon reversed \(aType) reimbursement",
                                      body: "\(event.reason). The case is open again and can be appealed.", actionURL: page, dedupeKey: nil)
         case "failed":
-            return NotificationDraft(kind: .caseFiled, level: .error, title: "A \(type) case could not be filed",
+            return NotificationDraft(kind: .caseFiled, level: .error, title: "\(aType.prefix(1).uppercased() + aType.dropFirst()) case could not be filed",
                                      body: "\(event.reason). Retry it from the cases page before its deadline.", actionURL: page, dedupeKey: nil)
         case "missed":
-            return NotificationDraft(kind: .caseFiled, level: .error, title: "A \(type) case missed its deadline",
+            return NotificationDraft(kind: .caseFiled, level: .error, title: "\(aType.prefix(1).uppercased() + aType.dropFirst()) case missed its deadline",
                                      body: "\(event.reason). Amazon no longer pays this claim.", actionURL: page, dedupeKey: nil)
         default:
             return nil
