@@ -54,6 +54,7 @@ struct AdminController: Sendable {
             }
             return SandboxResponse.json(["now": state.advance(seconds: days * 86_400 + seconds).iso])
         }
+        registerCaseDesk(on: router)
         router.post("/_sandbox/sellers/{id}/revoke") { _, context in
             let id = try context.parameters.require("id")
             let revoked = state.withLock { inner -> Int in
@@ -63,6 +64,65 @@ struct AdminController: Sendable {
             }
             return SandboxResponse.json(["revokedRefreshTokens": revoked])
         }
+    }
+
+    // MARK: Case desk
+
+    /// `PUT|GET|DELETE /_sandbox/case-desk` (the decision delay and forced outcomes) and
+    /// `GET /_sandbox/sellers/{id}/cases` (a seller's cases and what the desk paid).
+    func registerCaseDesk(on router: Router<BasicRequestContext>) {
+        router.get("/_sandbox/case-desk") { _, _ in Self.deskSettings(state.withLock { $0.caseDesk }) }
+        // Fields left out keep their value; `forcedOutcomes` replaces the queue. The delay applies
+        // to cases filed or replied to from now on.
+        router.put("/_sandbox/case-desk") { request, _ in
+            let body = try await SandboxResponse.body(request)
+            var delay: Double?
+            if let value = body["decisionDelaySeconds"] {
+                guard let seconds = (value as? NSNumber)?.doubleValue, seconds >= 0 else {
+                    return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "decisionDelaySeconds must be a number of seconds, 0 or more")
+                }
+                delay = seconds
+            }
+            var outcomes: [CaseOutcome]?
+            if let value = body["forcedOutcomes"] {
+                let names = value as? [String] ?? []
+                let parsed = names.compactMap(CaseOutcome.init(rawValue:))
+                guard value is [String], parsed.count == names.count else {
+                    return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "forcedOutcomes must list outcomes among "
+                                                 + CaseOutcome.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                outcomes = parsed
+            }
+            return Self.deskSettings(state.withLock { inner in
+                if let delay { inner.caseDesk.decisionDelay = delay }
+                if let outcomes { inner.caseDesk.forcedOutcomes = outcomes }
+                return inner.caseDesk
+            })
+        }
+        router.delete("/_sandbox/case-desk") { _, _ in
+            Self.deskSettings(state.withLock { inner in
+                inner.caseDesk.resetOverrides()
+                return inner.caseDesk
+            })
+        }
+        router.get("/_sandbox/sellers/{id}/cases") { _, context in
+            let id = try context.parameters.require("id")
+            guard state.history(for: id) != nil else { return SandboxResponse.error(.notFound, code: "NotFound", message: "No seller \(id)") }
+            let cases = state.withDecidedCases { $0.caseDesk.cases(of: id) }
+            // Per currency, the sum of what approved and partially approved cases paid.
+            var paid: [String: Int64] = [:]
+            for deskCase in cases { if let payment = deskCase.decision?.payment { paid[deskCase.currency, default: 0] += payment.amountMinor } }
+            let totals = paid.keys.sorted().map { ["amount": decimalString(paid[$0]!, currency: $0), "currencyCode": $0] }
+            return SandboxResponse.json(["cases": cases.map { deskCase -> [String: Any] in
+                var object = deskCase.json()
+                object["sellingPartnerId"] = deskCase.sellingPartnerID
+                return object
+            }, "paidTotals": totals])
+        }
+    }
+
+    static func deskSettings(_ desk: CaseDesk) -> Response {
+        SandboxResponse.json(["decisionDelaySeconds": desk.decisionDelay, "forcedOutcomes": desk.forcedOutcomes.map(\.rawValue)])
     }
 
     /// Registers a seller (history generated lazily on first use) and hands out a refresh token.

@@ -112,16 +112,21 @@ struct SPAPIController: Sendable {
         SandboxResponse.error(.notFound, code: "NotFound", message: "The requested resource was not found.")
     }
 
+    /// Runs `handler` behind Amazon's edge.
+    /// - Parameter rateLimited: false for the Seller Central case desk, which shares the token
+    ///   check and the faults but has no published usage plan (the fallback plan's burst of 1
+    ///   would throttle a seller's second click).
     func edge(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, grantlessScope: String?,
-              handler: Handler) async throws -> Response {
+              rateLimited: Bool = true, handler: Handler) async throws -> Response {
         let requestID = UUID().uuidString.lowercased()
-        var response = try await guarded(request, context, operation: operation, grantlessScope: grantlessScope, handler: handler)
+        var response = try await guarded(request, context, operation: operation, grantlessScope: grantlessScope, rateLimited: rateLimited,
+                                         handler: handler)
         response.headers[Self.requestIDHeader] = requestID
         return response
     }
 
     private func guarded(_ request: Request, _ context: BasicRequestContext, operation: SPAPIOperation, grantlessScope: String?,
-                         handler: Handler) async throws -> Response {
+                         rateLimited: Bool, handler: Handler) async throws -> Response {
         let now = state.now
         guard let token = request.headers[Self.accessTokenHeader],
               let access = state.withLock({ $0.accessTokens[token] }) else {
@@ -158,19 +163,23 @@ struct SPAPIController: Sendable {
             return SandboxResponse.html("<html><head><title>\(status.code) Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>",
                                         status: status)
         }
-        let (rate, allowed) = state.takeToken(seller: statsKey, operation: operation)
-        guard allowed else {
-            state.statistics(for: statsKey) { $0.throttled[operation.id, default: 0] += 1 }
-            return quotaExceeded()
+        var rate: Double?
+        if rateLimited {
+            let (applied, allowed) = state.takeToken(seller: statsKey, operation: operation)
+            guard allowed else {
+                state.statistics(for: statsKey) { $0.throttled[operation.id, default: 0] += 1 }
+                return quotaExceeded()
+            }
+            rate = applied
         }
         let caller = SPAPICaller(sellingPartnerID: seller, history: seller.flatMap { state.history(for: $0) }, now: now)
         var response: Response
         do {
             response = try await handler(request, context, caller)
         } catch let error as SandboxInputError {
-            response = SandboxResponse.error(.badRequest, code: "InvalidInput", message: error.message)
+            response = SandboxResponse.error(.badRequest, code: "InvalidInput", message: error.message, details: error.details)
         }
-        if [200, 201, 202, 204, 400, 404].contains(response.status.code) {
+        if let rate, [200, 201, 202, 204, 400, 404].contains(response.status.code) {
             response.headers[Self.rateLimitHeader] = String(format: "%g", rate)
         }
         if response.status.code == 200, state.fault(\.malformedJSON, seller: seller, operation: operation) != nil {
@@ -186,4 +195,6 @@ struct SPAPIController: Sendable {
 
 struct SandboxInputError: Error {
     let message: String
+    /// What the error body's `details` says: the field at fault, where one is.
+    var details = ""
 }

@@ -5,8 +5,8 @@ import NIOCore
 import OpsideAmazonSPAPI
 import OpsideCore
 
-/// Builds the Amazon sandbox: LWA, the SP-API operations the suite calls, report documents and
-/// the `/_sandbox/` admin API.
+/// Builds the Amazon sandbox: LWA, the SP-API operations the suite calls, report documents, the
+/// Seller Central case desk and the `/_sandbox/` admin API.
 /// - Parameters:
 ///   - settings: where to listen and how fast to refill.
 ///   - onServerRunning: called with the bound port (tests listen on port 0).
@@ -17,7 +17,9 @@ public func buildSandboxApplication(settings: SandboxSettings, logger: Logger = 
     let state = SandboxState(settings: settings)
     let router = Router()
     LWAController(state: state).register(on: router)
-    SPAPIController(state: state).register(on: router)
+    let spapi = SPAPIController(state: state)
+    spapi.register(on: router)
+    CaseDeskController(state: state, edge: spapi).register(on: router)
     AdminController(state: state).register(on: router)
     let application = Application(
         router: router,

@@ -138,9 +138,9 @@ enum SandboxFinances {
                         "ItemFeeAdjustmentList": [["FeeType": "Commission", "FeeAmount": currency(order.commissionMinor, code)]],
                     ]],
                 ])
-            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit, _):
+            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit, _, let moneyOnlyAmount):
                 let product = history.products[productIndex]
-                let total = Int64(quantity) * perUnit
+                let total = FinanceEvent.adjustmentTotal(quantity: quantity, perUnitMinor: perUnit, moneyOnlyAmountMinor: moneyOnlyAmount)
                 adjustments.append([
                     "AdjustmentType": type, "PostedDate": date.iso, "StoreName": "Sandbox store",
                     "AdjustmentAmount": currency(total, code),

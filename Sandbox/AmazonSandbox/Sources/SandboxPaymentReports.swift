@@ -66,12 +66,13 @@ enum SandboxPaymentReports {
                                  Amount(transactionType: "Refund", amountType: "ItemPrice", description: "Principal", minor: -amount),
                                  Amount(transactionType: "Refund", amountType: "ItemFees", description: "Commission", minor: order.commissionMinor),
                              ])
-            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit, let orderID):
+            case .adjustment(let type, let date, let productIndex, let quantity, let perUnit, let orderID, let moneyOnlyAmount):
                 let product = history.products[productIndex]
                 return Entry(date: date, orderID: orderID ?? "", orderItemCode: "", sku: product.sku, quantity: quantity, kind: "Adjustment",
                              description: "FBA Inventory Reimbursement - \(type)", amounts: [
                                  Amount(transactionType: "other-transaction", amountType: "FBA Inventory Reimbursement", description: type,
-                                        minor: Int64(quantity) * perUnit),
+                                        minor: FinanceEvent.adjustmentTotal(quantity: quantity, perUnitMinor: perUnit,
+                                                                            moneyOnlyAmountMinor: moneyOnlyAmount)),
                              ])
             case .serviceFee(let date, let productIndex, _, let amount):
                 let product = history.products[productIndex]

@@ -292,9 +292,8 @@ enum SandboxReportRenderer {
             for line in history.reimbursements where inRange(line.date) && line.date <= now {
                 let product = history.products[line.product]
                 let quantity = line.quantityCash + line.quantityInventory
-                // Only cash units carry money; units paid in kind are worth nothing on the row.
                 rows.append([line.date.iso, line.id, line.caseID ?? "", line.orderID ?? "", line.reason, product.sku, product.fnsku, product.asin,
-                             product.title, "New", history.currency, money(line.perUnitMinor), money(line.perUnitMinor * Int64(abs(line.quantityCash))),
+                             product.title, "New", history.currency, money(line.perUnitMinor), money(line.amountTotalMinor),
                              String(line.quantityCash), String(line.quantityInventory), String(quantity), line.originalID ?? "", line.originalType ?? ""])
             }
         case "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA":

@@ -21,6 +21,9 @@ import Configuration
 ///   callback on the local ports (`http://127.0.0.1:8000/api/v1/amazon/callback`, `http://localhost:8000/…`).
 /// - `sandbox.inboundOperationSeconds`: sandbox seconds an asynchronous Fulfillment Inbound operation stays
 ///   IN_PROGRESS; default 2.
+/// - `sandbox.decisionDelaySeconds` [`SANDBOX_DECISION_DELAY_SECONDS`]: sandbox seconds the Seller Central case desk
+///   takes to decide a case after it was filed or replied to; default 259200 (three days). `PUT /_sandbox/case-desk`
+///   overrides it at run time.
 public struct SandboxSettings: Sendable {
     public var host: String
     public var port: Int
@@ -33,6 +36,7 @@ public struct SandboxSettings: Sendable {
     public var documentURLLifetimeSeconds: Int
     public var redirectURIs: [String]
     public var inboundOperationSeconds: Double
+    public var decisionDelaySeconds: Double
 
     /// The callbacks of a locally run main-api: what a fresh checkout's consent flow redirects to.
     public static let defaultRedirectURIs = [
@@ -46,7 +50,8 @@ public struct SandboxSettings: Sendable {
                 applicationID: String = "amzn1.sellerapps.app.opside-sandbox",
                 timeScale: Double = 1, accessTokenLifetimeSeconds: Int = 3600,
                 reportProcessingSeconds: Double = 4, documentURLLifetimeSeconds: Int = 300,
-                redirectURIs: [String] = SandboxSettings.defaultRedirectURIs, inboundOperationSeconds: Double = 2) {
+                redirectURIs: [String] = SandboxSettings.defaultRedirectURIs, inboundOperationSeconds: Double = 2,
+                decisionDelaySeconds: Double = 259_200) {
         self.host = host
         self.port = port
         self.lwaClientID = lwaClientID
@@ -58,6 +63,7 @@ public struct SandboxSettings: Sendable {
         self.documentURLLifetimeSeconds = documentURLLifetimeSeconds
         self.redirectURIs = redirectURIs
         self.inboundOperationSeconds = inboundOperationSeconds
+        self.decisionDelaySeconds = max(0, decisionDelaySeconds)
     }
 
     /// Reads the keys listed on the type.
@@ -74,7 +80,8 @@ public struct SandboxSettings: Sendable {
             reportProcessingSeconds: reader.double(forKey: "sandbox.reportProcessingSeconds", default: defaults.reportProcessingSeconds),
             documentURLLifetimeSeconds: reader.int(forKey: "sandbox.documentUrlLifetimeSeconds", default: defaults.documentURLLifetimeSeconds),
             redirectURIs: reader.stringArray(forKey: "sandbox.redirectUris", default: defaults.redirectURIs),
-            inboundOperationSeconds: reader.double(forKey: "sandbox.inboundOperationSeconds", default: defaults.inboundOperationSeconds)
+            inboundOperationSeconds: reader.double(forKey: "sandbox.inboundOperationSeconds", default: defaults.inboundOperationSeconds),
+            decisionDelaySeconds: reader.double(forKey: "sandbox.decisionDelaySeconds", default: defaults.decisionDelaySeconds)
         )
     }
 }

@@ -117,25 +117,45 @@ public final class SandboxState: Sendable {
         var faultRandom = SplitMix64(seed: 1)
         var statistics: [String: Statistics] = [:]
         var serial = 0
+        /// The Seller Central case desk (`CaseDeskController`).
+        var caseDesk: CaseDesk
+
+        /// The sandbox's now: real time plus whatever tests advanced, or the instant it was frozen at.
+        var now: Date { frozenAt ?? Date().addingTimeInterval(clockOffset) }
+
+        /// Decides the desk's cases due by now, paying approved ones into their sellers' histories.
+        mutating func decideDueCases() {
+            caseDesk.decideDue(at: now, histories: &histories)
+        }
     }
 
     let settings: SandboxSettings
     let plans: UsagePlanTable
-    let inner = Mutex(Inner())
+    let inner: Mutex<Inner>
 
     init(settings: SandboxSettings) {
         self.settings = settings
         self.plans = UsagePlanTable.amazonDefaults
+        self.inner = Mutex(Inner(caseDesk: CaseDesk(decisionDelay: settings.decisionDelaySeconds)))
     }
 
     func withLock<T>(_ body: (inout Inner) throws -> T) rethrows -> T {
         try inner.withLock { try body(&$0) }
     }
 
+    /// As `withLock`, once every case due by now is decided: what the body reads of the desk and
+    /// of sellers' histories is what a reader at this instant must see.
+    func withDecidedCases<T>(_ body: (inout Inner) throws -> T) rethrows -> T {
+        try inner.withLock { inner in
+            inner.decideDueCases()
+            return try body(&inner)
+        }
+    }
+
     // MARK: Clock
 
     /// The sandbox's now: real time plus whatever tests advanced, or the instant it was frozen at.
-    public var now: Date { inner.withLock { $0.frozenAt ?? Date().addingTimeInterval($0.clockOffset) } }
+    public var now: Date { inner.withLock { $0.now } }
 
     func advance(seconds: TimeInterval) -> Date {
         inner.withLock { inner in
@@ -149,7 +169,7 @@ public final class SandboxState: Sendable {
     /// of the same instant, with no event landing between them), or lets it run again from there.
     func setFrozen(_ frozen: Bool) -> Date {
         inner.withLock { inner in
-            let current = inner.frozenAt ?? Date().addingTimeInterval(inner.clockOffset)
+            let current = inner.now
             if frozen {
                 inner.frozenAt = current
             } else {
@@ -175,8 +195,10 @@ public final class SandboxState: Sendable {
 
     // MARK: Sellers
 
+    /// The seller's history, generated on first use, with every desk case due by now decided (its
+    /// payment is part of the history from its decision instant on).
     func history(for sellingPartnerID: String) -> SellerHistory? {
-        if let existing = inner.withLock({ $0.histories[sellingPartnerID] }) { return existing }
+        if let existing = withDecidedCases({ $0.histories[sellingPartnerID] }) { return existing }
         guard let request = inner.withLock({ $0.sellerRequests[sellingPartnerID] }) else { return nil }
         // Generated outside the lock (it takes a moment), deterministic, so a race only wastes work.
         let anchor = Calendar(identifier: .gregorian).startOfDay(for: now)

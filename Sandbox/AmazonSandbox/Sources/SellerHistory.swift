@@ -62,8 +62,11 @@ enum FinanceEvent: Sendable {
     case shipment(order: Int, date: Date)
     case refund(order: Int, date: Date, amountMinor: Int64)
     /// An FBA inventory reimbursement (or its reversal, or a fee correction) paid in cash; the
-    /// order id when the reimbursement carries one.
-    case adjustment(type: String, date: Date, product: Int, quantity: Int, perUnitMinor: Int64, orderID: String?)
+    /// order id when the reimbursement carries one. Its total is quantity × per unit, except for a
+    /// money-only adjustment (the case desk's fee corrections and general adjustments: no units,
+    /// quantity 0), whose `moneyOnlyAmountMinor` is the total.
+    case adjustment(type: String, date: Date, product: Int, quantity: Int, perUnitMinor: Int64, orderID: String?,
+                    moneyOnlyAmountMinor: Int64? = nil)
     case serviceFee(date: Date, product: Int, feeType: String, amountMinor: Int64)
     /// A SAFE-T claim Amazon paid for an order (index into `orders`).
     case safetReimbursement(order: Int, date: Date, amountMinor: Int64)
@@ -72,9 +75,14 @@ enum FinanceEvent: Sendable {
 
     var date: Date {
         switch self {
-        case .shipment(_, let date), .refund(_, let date, _), .adjustment(_, let date, _, _, _, _), .serviceFee(let date, _, _, _),
+        case .shipment(_, let date), .refund(_, let date, _), .adjustment(_, let date, _, _, _, _, _), .serviceFee(let date, _, _, _),
              .safetReimbursement(_, let date, _), .removalShipment(_, let date): date
         }
+    }
+
+    /// An adjustment's total: quantity × per unit, or the money alone of a money-only one.
+    static func adjustmentTotal(quantity: Int, perUnitMinor: Int64, moneyOnlyAmountMinor: Int64?) -> Int64 {
+        moneyOnlyAmountMinor ?? Int64(quantity) * perUnitMinor
     }
 }
 
@@ -90,6 +98,14 @@ struct ReimbursementLine: Sendable {
     let quantityInventory: Int
     let originalID: String?
     let originalType: String?
+    /// The money of a reimbursement paid with no units (a desk-approved fee correction or general
+    /// adjustment: quantity 0), which `amount-total` carries alone; nil when the row's money is
+    /// its per-unit amount × cash units.
+    var moneyOnlyAmountMinor: Int64? = nil
+
+    /// The report's `amount-total`. Only cash units carry money; units paid in kind are worth
+    /// nothing on the row.
+    var amountTotalMinor: Int64 { moneyOnlyAmountMinor ?? perUnitMinor * Int64(abs(quantityCash)) }
 }
 
 struct ReturnLine: Sendable {
@@ -157,8 +173,9 @@ public struct SellerHistory: Sendable {
     let products: [SandboxProduct]
     let orders: [SandboxOrder]
     let ledger: [LedgerEvent]
-    let finances: [FinanceEvent]
-    let reimbursements: [ReimbursementLine]
+    /// Both in date order, and changed after generation only by `addReimbursement`, which keeps it.
+    private(set) var finances: [FinanceEvent]
+    private(set) var reimbursements: [ReimbursementLine]
     let returns: [ReturnLine]
     let replacements: [ReplacementLine]
     let removals: [RemovalLine]
@@ -171,11 +188,34 @@ public struct SellerHistory: Sendable {
         (orders.count, ledger.count, finances.count, planted.count)
     }
 
+    /// Adds a reimbursement paid after generation (one the case desk approved) with its Finances
+    /// event, each after every entry of the same or an earlier date: reports and pagination read
+    /// both lists in date order, and a decision is usually dated before the generated future.
+    mutating func addReimbursement(_ line: ReimbursementLine, event: FinanceEvent) {
+        let lineIndex = reimbursements.partitioningIndex { $0.date > line.date }
+        reimbursements.insert(line, at: lineIndex)
+        let eventIndex = finances.partitioningIndex { $0.date > event.date }
+        finances.insert(event, at: eventIndex)
+    }
+
     /// Units on hand per product at `now`: the sum of ledger quantities (the ledger conserves).
     func balances(at now: Date) -> [Int] {
         var balance = Array(repeating: 0, count: products.count)
         for event in ledger where event.date <= now { balance[event.product] += event.quantity }
         return balance
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongsAfter`, for an array partitioned by it
+    /// (every element that does comes after every one that does not): a binary search.
+    func partitioningIndex(where belongsAfter: (Element) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongsAfter(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }
 
