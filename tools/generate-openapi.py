@@ -717,6 +717,10 @@ def case_paths(prefix, security):
             "200": json_response("What the filing pass did", obj(["pass"], {"pass": FILING_PASS, "case": CASE})), "400": ERROR,
             "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["cases"],
             request=request([], {"claimId": {**UUID_SCHEMA, "description": "File this claim's case; every due case when absent"}}))},
+        f"{prefix}/cases/refresh": {"post": op("Now rather than at the next sweep: Amazon's answers read, reminders sent, missed deadlines marked, due cases filed", {
+            "200": json_response("What the sweep did", obj(["refresh"], {"refresh": obj(["reminded", "missed", "answered", "filed"], {
+                "reminded": {"type": "integer"}, "missed": {"type": "integer"}, "answered": {"type": "integer"}, "filed": {"type": "integer"}})})),
+            "401": ERROR, "503": ERROR}, security=security, tags=["cases"])},
         f"{prefix}/cases/retry-failed": {"post": op("Failed cases wait to be filed again", {
             "200": json_response("How many", obj(["retried"], {"retried": {"type": "integer"}})), "401": ERROR, "403": ERROR,
             "503": ERROR}, security=security, tags=["cases"], request=request([], {}))},

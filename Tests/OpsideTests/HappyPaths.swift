@@ -446,6 +446,7 @@ final class HappyPaths {
             #expect(answered.status == 200, "\(answered.text)")
             #expect(try await call(service, "GET", "\(prefix)/cases/{caseId}", "\(prefix)/cases/\(id)").status == 200)
             #expect(try await call(service, "POST", "\(prefix)/cases/retry-failed", json: "{}").status == 200)
+            #expect(try await call(service, "POST", "\(prefix)/cases/refresh").status == 200)
             #expect(try await call(service, "POST", "\(prefix)/cases/file", json: "{}").status == 200)
             #expect(try await call(service, "GET", "\(prefix)/recoveries", "\(prefix)/recoveries?limit=10").status == 200)
             #expect(try await call(service, "GET", "\(prefix)/recoveries/summary").status == 200)

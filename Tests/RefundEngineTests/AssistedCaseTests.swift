@@ -27,6 +27,7 @@ import Testing
         let deadline = try #require(CivilDate(iso: first["deadline"] as! String))
         let daysToAdvance = deadline.daysSince1970 - today.daysSince1970 - 6
         if daysToAdvance > 0 { try await suite.advanceClock(days: Double(daysToAdvance)) }
+        #expect(try await suite.refresh(tenant: tenant)["reminded"] as? Int ?? 0 >= 1)
         try await suite.waitFor("the reminder") {
             let item = try await suite.json(.GET, "/internal/cases/\(caseId)", tenant: tenant)["case"] as? [String: Any] ?? [:]
             return (item["history"] as? [[String: Any]] ?? []).contains { ($0["reason"] as? String ?? "").hasPrefix("reminded") }

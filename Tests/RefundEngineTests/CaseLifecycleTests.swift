@@ -23,7 +23,7 @@ import Testing
         let database = try await TestDatabase.create()
         let suite = try await CaseSuite.start(database: database)
         let tenant = UUID()
-        let (seller, connection) = try await suite.connectSeller(seed: 1301, tenant: tenant)
+        let (seller, connection) = try await suite.connectSeller(seed: 1301, skus: 10, tenant: tenant)
         try await suite.setFiling(tenant: tenant, continuous: true, channel: "sandbox")
 
         // Sync → detection → cases made from the claimable claims and filed at once.
@@ -45,10 +45,10 @@ import Testing
         #expect(desk.cases.count == filed.count, "the desk holds exactly the cases we filed")
 
         // Nothing is decided before the desk's delay; after it, every case has Amazon's answer.
+        #expect(try await suite.refresh(tenant: tenant)["answered"] as? Int == 0, "no answer before the desk's delay")
         try await suite.advanceClock(days: 4)
-        try await suite.waitFor("Amazon's answers read") {
-            try await suite.cases(tenant: tenant, query: "status=filed").isEmpty
-        }
+        try await suite.refresh(tenant: tenant)
+        #expect(try await suite.cases(tenant: tenant, query: "status=filed").isEmpty, "every case has Amazon's answer")
         cases = try await suite.cases(tenant: tenant)
         let answered = Set(cases.map(\.status))
         #expect(answered.isSubset(of: ["approved", "partially_approved", "denied", "more_information_needed"]), "\(answered)")
@@ -62,9 +62,8 @@ import Testing
             #expect(case1["appealed"] as? Bool == true)
         }
         try await suite.advanceClock(days: 4)
-        try await suite.waitFor("the answers to the replies read") {
-            try await suite.cases(tenant: tenant, query: "status=filed").isEmpty
-        }
+        try await suite.refresh(tenant: tenant)
+        #expect(try await suite.cases(tenant: tenant, query: "status=filed").isEmpty, "the replies were answered")
 
         // The money: the reimbursements report now lists the approved cases; reconciled once.
         try await suite.sync(tenant: tenant, connection: connection)

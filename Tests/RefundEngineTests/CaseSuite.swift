@@ -12,8 +12,9 @@ import Testing
 /// The end-to-end setting of the case desk's tests: the Amazon sandbox in-process (its SP-API, its
 /// Seller Central case desk, its clock), inventory-sync syncing from it, claim-detector with the
 /// real rules, and refund-engine filing at the desk, each booted through its real composition root
-/// against one test database. refund-engine reads time from the sandbox's clock, so advancing the
-/// clock moves deadlines, retry waits, reminders and the desk's decisions together.
+/// against one test database. refund-engine decides cases by the sandbox's clock, so advancing the
+/// clock moves deadlines, retry waits, reminders and the desk's decisions together (service tokens
+/// and the sweep's cron stay on the real clock: a test asks for a sweep with `refresh`).
 struct CaseSuite {
     let database: TestDatabase
     let sandbox: InventorySyncSandbox
@@ -22,10 +23,10 @@ struct CaseSuite {
     let claimDetector: RunningService
     let refundEngine: RunningService
 
-    /// refund-engine's settings in these tests: the sandbox's desk, an hourly sweep (the clock
-    /// jumps days at a time, and every tick it passes is enqueued once), short retry waits.
+    /// refund-engine's settings in these tests: the sandbox's desk, and no sweep by the clock (a
+    /// test sweeps when it wants one, with `refresh`).
     static func refundSettings(sandbox: InventorySyncSandbox) -> [String: String] {
-        ["filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 * * * *", "filing.retryMinutes": "5,60,1440",
+        ["filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 0 1 1 *", "filing.retryMinutes": "5,60,1440",
          "jobs.pollIntervalMilliseconds": "200"]
     }
 
@@ -39,7 +40,7 @@ struct CaseSuite {
         let overrides = refundSettings(sandbox: sandbox).merging(["services.claimDetector.url": claimDetector.baseURL]) { $1 }
             .merging(refundOverrides) { $1 }
         let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: overrides) { reader in
-            try await RefundEngineService.buildApplication(reader: reader, clocks: ServiceClocks(wall: sandbox.clock), tokens: tokens)
+            try await RefundEngineService.buildApplication(reader: reader, caseClock: sandbox.clock, tokens: tokens)
         }
         return CaseSuite(database: database, sandbox: sandbox, tokens: tokens, inventorySync: inventorySync, claimDetector: claimDetector,
                          refundEngine: refundEngine)
@@ -99,6 +100,25 @@ struct CaseSuite {
         #expect(!runs.isEmpty && runs.allSatisfy { $0.state == "succeeded" }, "the sync succeeded")
     }
 
+    /// Detection over everything synced, now, and the cases in step with it: every claimable
+    /// claim has its case waiting (later detections of the same data change nothing). For tests
+    /// that file by hand, so the queue no longer moves under them.
+    func settleClaims(tenant: UUID, connection: UUID) async throws {
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+        let token = try await authority.token(for: .claimDetector, tenantID: tenant)
+        let headers = ["authorization": "Bearer \(token)"]
+        let run = try await TestHTTP.request(.POST, claimDetector.baseURL + "/internal/claims/detections",
+                                             json: #"{"connectionId": "\#(connection.uuidString.lowercased())"}"#, headers: headers)
+        #expect(run.status == 200, "\(run.text)")
+        let listed = try await TestHTTP.request(.GET, claimDetector.baseURL
+            + "/internal/claims?status=claimable&limit=500&connectionId=\(connection.uuidString.lowercased())", headers: headers)
+        let claimable = Set(((try listed.json()["claims"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+        try await waitFor("a case waiting for each of the \(claimable.count) claimable claims", tenant: tenant) {
+            let waiting = try await cases(tenant: tenant, query: "status=ready,needs_documents")
+            return Set(waiting.compactMap { $0["claimId"] as? String }) == claimable
+        }
+    }
+
     /// The desk's own record of the seller's cases, and what it paid per currency.
     func deskCases(_ seller: InventorySyncSandbox.Seller) async throws -> (cases: [[String: Any]], paid: [String: Int64]) {
         let body = try JSONSerialization.jsonObject(with: try await sandbox.admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/cases"))
@@ -111,13 +131,25 @@ struct CaseSuite {
         return (body["cases"] as? [[String: Any]] ?? [], paid)
     }
 
+    /// The sweep, now: Amazon's answers read, reminders sent, missed deadlines marked, due cases filed.
+    @discardableResult
+    func refresh(tenant: UUID) async throws -> [String: Any] {
+        try await json(.POST, "/internal/cases/refresh", tenant: tenant)["refresh"] as? [String: Any] ?? [:]
+    }
+
     func advanceClock(days: Double) async throws {
         try await sandbox.admin(.POST, "/_sandbox/clock", ["advanceDays": days])
     }
 
     /// Polls `condition` for up to `timeout`, failing the test with `what` when it never holds.
-    func waitFor(_ what: String, timeout: Duration = .seconds(120), _ condition: @Sendable () async throws -> Bool) async throws {
+    func waitFor(_ what: String, timeout: Duration = .seconds(120), tenant: UUID? = nil,
+                 _ condition: @Sendable () async throws -> Bool) async throws {
         let held = try await eventually(timeout: timeout, every: .milliseconds(250), condition)
+        if !held, let tenant {
+            // What the cases looked like when the wait gave up, for the reader of the failure.
+            let seen = (try? await cases(tenant: tenant))?.map { "\($0.status) attempts=\($0["attempts"] ?? "") \($0["lastError"] ?? "")" }
+            Issue.record("waited for \(what); the cases: \(seen ?? [])")
+        }
         #expect(held, "\(what) within \(timeout)")
         if !held { throw UnwrapError(what: what) }
     }

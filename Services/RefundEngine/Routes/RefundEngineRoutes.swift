@@ -12,6 +12,7 @@ public enum RefundEngineRoutes {
         .get("/api/v1/cases/export", to: "/internal/cases/export"),
         .get("/api/v1/cases/metrics", to: "/internal/cases/metrics"),
         .post("/api/v1/cases/file", to: "/internal/cases/file", access: .roles(filers), body: .collectedWithSessionUser),
+        .post("/api/v1/cases/refresh", to: "/internal/cases/refresh"),
         .post("/api/v1/cases/retry-failed", to: "/internal/cases/retry-failed", access: .roles(filers), body: .collectedWithSessionUser),
         .get("/api/v1/cases/{caseId}", to: "/internal/cases/{caseId}"),
         .post("/api/v1/cases/{caseId}/filed", to: "/internal/cases/{caseId}/filed", access: .roles(filers), body: .collectedWithSessionUser),

@@ -118,17 +118,30 @@ public struct CaseJobs: Sendable {
         }
     }
 
+    /// What one sweep of a connection did.
+    public struct Sweep: Codable, Sendable, Equatable {
+        public var reminded = 0
+        public var missed = 0
+        /// Cases Amazon's answer moved.
+        public var answered = 0
+        public var filed = 0
+
+        public init() {}
+    }
+
     /// Days passing on one connection: reminders and missed deadlines, Amazon's answers, and the
     /// filings that became due (retries whose wait ended, a new day's capacity).
-    public func sweep(tenant: UUID, connection: UUID, logger: Logger) async throws {
-        let days = try await engine.remindAndExpire(tenant: tenant, connection: connection)
-        let answered = try await engine.follow(tenant: tenant, connection: connection)
-        var filed = 0
+    @discardableResult
+    public func sweep(tenant: UUID, connection: UUID, logger: Logger) async throws -> Sweep {
+        var sweep = Sweep()
+        (sweep.reminded, sweep.missed) = try await engine.remindAndExpire(tenant: tenant, connection: connection)
+        sweep.answered = try await engine.follow(tenant: tenant, connection: connection)
         if try await settings.settings(tenant: tenant).continuous {
-            filed = try await engine.file(tenant: tenant, connection: connection).filed
+            sweep.filed = try await engine.file(tenant: tenant, connection: connection).filed
         }
-        logger.info("connection swept", metadata: ["connection": "\(connection)", "reminded": "\(days.reminded)", "missed": "\(days.missed)",
-                                                   "answered": "\(answered)", "filed": "\(filed)"])
+        logger.info("connection swept", metadata: ["connection": "\(connection)", "reminded": "\(sweep.reminded)", "missed": "\(sweep.missed)",
+                                                   "answered": "\(sweep.answered)", "filed": "\(sweep.filed)"])
+        return sweep
     }
 
     /// The sweep's cron line.

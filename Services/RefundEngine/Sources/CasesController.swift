@@ -18,6 +18,7 @@ struct CasesController: Sendable {
     let database: Database
     let configuration: RefundEngineSettings
     let clocks: ServiceClocks
+    let jobs: CaseJobs
 
     struct CasesPage: ResponseEncodable {
         var cases: [CaseView]
@@ -60,6 +61,10 @@ struct CasesController: Sendable {
         var userId: UUID?
     }
 
+    struct RefreshResponse: ResponseEncodable {
+        var refresh: CaseJobs.Sweep
+    }
+
     struct RetryResponse: ResponseEncodable {
         var retried: Int
     }
@@ -97,6 +102,7 @@ struct CasesController: Sendable {
                                                                                                   database: database, logger: context.logger)) }
         group.post("/file") { request, context in try await file(request, context) }
         group.post("/retry-failed") { request, context in try await retryFailed(request, context) }
+        group.post("/refresh") { _, context in try await refresh(context) }
         group.get("/{caseId}") { _, context in try await one(context) }
         group.post("/{caseId}/filed") { request, context in try await markFiled(request, context) }
         group.post("/{caseId}/outcome") { request, context in try await outcome(request, context) }
@@ -248,6 +254,21 @@ struct CasesController: Sendable {
             let item = try await engine.documentsReady(tenant: tenant, caseId: try caseID(context), by: Self.actor(body.userId, context))
             return CaseResponse(case: CaseView(item))
         } catch { throw Self.mapped(error) }
+    }
+
+    /// What the sweep does every few minutes, now, for the tenant's connections: Amazon's answers
+    /// read, reminders and missed deadlines, due filings when continuous.
+    func refresh(_ context: OpsideRequestContext) async throws -> RefreshResponse {
+        let tenant = try context.requireCallerTenant()
+        var total = CaseJobs.Sweep()
+        for connection in try await store.connections(tenant: tenant) {
+            let sweep = try await jobs.sweep(tenant: tenant, connection: connection, logger: context.logger)
+            total.reminded += sweep.reminded
+            total.missed += sweep.missed
+            total.answered += sweep.answered
+            total.filed += sweep.filed
+        }
+        return RefreshResponse(refresh: total)
     }
 
     func retryFailed(_ request: Request, _ context: OpsideRequestContext) async throws -> RetryResponse {

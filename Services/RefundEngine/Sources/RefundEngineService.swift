@@ -59,21 +59,27 @@ public enum RefundEngineService {
     }
 
     /// - Parameters:
-    ///   - clocks: what deadlines, reminders, retry waits and the sweep are read from.
+    ///   - clocks: the platform's clocks (service tokens, the sweep's cron).
+    ///   - caseClock: what decides cases: deadlines and the seller's day, retry waits, reminders,
+    ///     when a filing counts as interrupted (`clocks.wall` when nil). Tests hand in the Amazon
+    ///     sandbox's clock, so advancing it moves these and the desk's decisions together.
     ///   - tokens: where the seller's access tokens come from (integrations' vault when nil).
-    public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system,
+    public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system, caseClock: (any WallClock)? = nil,
                                         tokens: (any AmazonAccessTokenSource)? = nil) async throws -> some ApplicationProtocol {
         let configuration = try RefundEngineSettings(reader: reader)
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue], clocks: clocks)
+        let caseClocks = ServiceClocks(wall: caseClock ?? clocks.wall, monotonic: clocks.monotonic)
         let parts = Parts(database: platform.database, outbox: platform.outbox, serviceClient: platform.serviceClient,
-                          httpClient: platform.httpClient, tokens: tokens, clocks: clocks, configuration: configuration, logger: platform.logger)
+                          httpClient: platform.httpClient, tokens: tokens, clocks: caseClocks, configuration: configuration,
+                          logger: platform.logger)
         var jobs = JobRegistry()
         let caseJobs = CaseJobs(intake: parts.intake, engine: parts.engine, reconciler: parts.reconciler, store: parts.store,
                                 settings: parts.settings, jobQueue: platform.jobQueue, database: platform.database, configuration: configuration)
         caseJobs.register(in: &jobs)
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         CasesController(store: parts.store, intake: parts.intake, engine: parts.engine, settings: parts.settings, ledger: parts.ledger,
-                        claims: parts.claims, database: platform.database, configuration: configuration, clocks: clocks)
+                        claims: parts.claims, database: platform.database, configuration: configuration, clocks: caseClocks,
+                        jobs: caseJobs)
             .addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: caseJobs.cron)
     }
