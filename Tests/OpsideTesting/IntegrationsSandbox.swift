@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import OpsideCore
 import ServiceLifecycle
 import Testing
 
@@ -15,11 +16,20 @@ public final class IntegrationsSandbox: Sendable {
     private let task: Task<Void, any Error>
     /// Consent approval answers 302 to main-api's callback: this client must not follow it.
     public let browser: HTTPClient
+    /// The sandbox's now (real time until a test advances it): Amazon's clock, for a service that
+    /// must read Amazon's time as a real one would (inventory-sync's sync windows and report reuse).
+    public let clock: SandboxClock
 
-    private init(baseURL: String, group: ServiceGroup, task: Task<Void, any Error>) {
+    public struct SandboxClock: WallClock {
+        let state: SandboxState
+        public var now: Date { state.now }
+    }
+
+    private init(baseURL: String, group: ServiceGroup, task: Task<Void, any Error>, state: SandboxState) {
         self.baseURL = baseURL
         self.group = group
         self.task = task
+        self.clock = SandboxClock(state: state)
         browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     }
 
@@ -32,7 +42,7 @@ public final class IntegrationsSandbox: Sendable {
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let settings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: reportProcessingSeconds, redirectURIs: redirectURIs)
-        let (application, _) = buildSandboxApplication(settings: settings, logger: logger) { port in
+        let (application, state) = buildSandboxApplication(settings: settings, logger: logger) { port in
             continuation.yield(port)
             continuation.finish()
         }
@@ -40,7 +50,7 @@ public final class IntegrationsSandbox: Sendable {
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure(description: "the Amazon sandbox did not start") }
-        return IntegrationsSandbox(baseURL: "http://127.0.0.1:\(port)", group: group, task: task)
+        return IntegrationsSandbox(baseURL: "http://127.0.0.1:\(port)", group: group, task: task, state: state)
     }
 
     public func stop() async {

@@ -58,7 +58,9 @@ extension DashboardBrowserTests {
         #expect(try await browser.text("[data-testid=case-status]").contains("Filed"))
         try await browser.screenshot("case-filed")
 
-        // The next reimbursements sync lists Amazon's payment with the case id: the case is paid.
+        // Five hours on (Amazon regenerates a reimbursements report at most every four), the next
+        // reimbursements sync lists Amazon's payment with the case id: the case is paid.
+        try await suite.sandbox.advanceClock(seconds: 5 * 3600)
         let connection = try (connectionPage.split(separator: "/").last.map(String.init)).unwrap("the connection id")
         let sync = try await browser.runAsync("""
             const done = arguments[arguments.length - 1];

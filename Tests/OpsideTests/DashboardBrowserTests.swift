@@ -1,5 +1,6 @@
 import ClaimDetector
 import Foundation
+import InventorySync
 import OpsideCore
 import OpsideTesting
 import Testing
@@ -30,11 +31,14 @@ import Testing
             let amazon = sandbox.amazonOverrides.merging(["amazon.redirectUri": base + "/api/v1/amazon/callback",
                                                           "amazon.rateLimit.timeScale": "2000"]) { $1 }
             let integrations = try await RunningService.start(.integrations, database: database, overrides: amazon)
+            // Amazon's time is the sandbox's: a test that moves it on gets fresh reports, not the reused ones.
             let inventorySync = try await RunningService.start(.inventorySync, database: database, overrides: amazon.merging([
                 "services.integrations.url": integrations.baseURL, "sync.reportPollMilliseconds": "100", "sync.reportPollMaxMilliseconds": "200",
                 "sync.maxAttempts": "3", "sync.retryBaseSeconds": "0.2", "sync.retryMaxSeconds": "1", "jobs.concurrency": "8",
                 "sync.manualCooldownSeconds": "0",
-            ]) { $1 })
+            ]) { $1 }) { reader in
+                try await InventorySyncService.buildApplication(reader: reader, accessTokens: nil, amazonClock: sandbox.clock)
+            }
             // The real rules, detecting a second after a sync settles.
             let claimDetector = try await RunningService.start(.claimDetector, database: database,
                                                                overrides: ["claims.settleDelaySeconds": "1"]) { reader in

@@ -32,7 +32,7 @@ public struct CaseDraft: Sendable, Equatable {
         switch claim.type {
         case "warehouse_lost":
             subject = "Reimbursement request: \(units) lost in the fulfillment center (\(item))"
-            what = "The inventory ledger shows \(units) of \(item) misplaced in your fulfillment center and still unreconciled: "
+            what = "The inventory ledger shows \(units) of \(item) misplaced in the fulfillment center and still unreconciled: "
                 + "they were neither found nor reimbursed."
             attachments = []
         case "warehouse_damaged":
