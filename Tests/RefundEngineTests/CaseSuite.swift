@@ -61,28 +61,29 @@ struct CaseSuite {
         return (seller, connection)
     }
 
-    /// refund-engine's internal API with a service token naming `tenant` (as main-api calls it).
-    func call(_ method: HTTPMethod, _ path: String, tenant: UUID, json: String? = nil) async throws -> TestHTTP.Reply {
+    /// refund-engine's internal API with a service token naming `tenant` (as main-api calls it);
+    /// `at` another refund-engine's address (a process a test started).
+    func call(_ method: HTTPMethod, _ path: String, tenant: UUID, json: String? = nil, at baseURL: String? = nil) async throws -> TestHTTP.Reply {
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
         let token = try await authority.token(for: .refundEngine, tenantID: tenant)
-        return try await TestHTTP.request(method, refundEngine.baseURL + path, json: json ?? (method == .GET ? nil : "{}"),
-                                          headers: ["authorization": "Bearer \(token)"])
+        return try await TestHTTP.request(method, (baseURL ?? refundEngine.baseURL) + path, json: json ?? (method == .GET ? nil : "{}"),
+                                          headers: ["authorization": "Bearer \(token)"], timeout: .seconds(60))
     }
 
-    func json(_ method: HTTPMethod, _ path: String, tenant: UUID, json body: String? = nil) async throws -> [String: Any] {
-        let reply = try await call(method, path, tenant: tenant, json: body)
+    func json(_ method: HTTPMethod, _ path: String, tenant: UUID, json body: String? = nil, at baseURL: String? = nil) async throws -> [String: Any] {
+        let reply = try await call(method, path, tenant: tenant, json: body, at: baseURL)
         guard reply.status == 200 else { throw UnwrapError(what: "\(method) \(path) to answer 200, got \(reply.status): \(reply.text)") }
         return try reply.json()
     }
 
     /// Every case of the tenant (all pages).
-    func cases(tenant: UUID, query: String = "") async throws -> [[String: Any]] {
+    func cases(tenant: UUID, query: String = "", at baseURL: String? = nil) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
         var cursor: String?
         repeat {
             var path = "/internal/cases?limit=500" + (query.isEmpty ? "" : "&" + query)
             if let cursor { path += "&cursor=\(cursor)" }
-            let page = try await json(.GET, path, tenant: tenant)
+            let page = try await json(.GET, path, tenant: tenant, at: baseURL)
             found += page["cases"] as? [[String: Any]] ?? []
             cursor = page["nextCursor"] as? String
         } while cursor != nil
@@ -103,7 +104,7 @@ struct CaseSuite {
     /// Detection over everything synced, now, and the cases in step with it: every claimable
     /// claim has its case waiting (later detections of the same data change nothing). For tests
     /// that file by hand, so the queue no longer moves under them.
-    func settleClaims(tenant: UUID, connection: UUID) async throws {
+    func settleClaims(tenant: UUID, connection: UUID, casesAt baseURL: String? = nil) async throws {
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
         let token = try await authority.token(for: .claimDetector, tenantID: tenant)
         let headers = ["authorization": "Bearer \(token)"]
@@ -114,7 +115,7 @@ struct CaseSuite {
             + "/internal/claims?status=claimable&limit=500&connectionId=\(connection.uuidString.lowercased())", headers: headers)
         let claimable = Set(((try listed.json()["claims"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
         try await waitFor("a case waiting for each of the \(claimable.count) claimable claims", tenant: tenant) {
-            let waiting = try await cases(tenant: tenant, query: "status=ready,needs_documents")
+            let waiting = try await cases(tenant: tenant, query: "status=ready,needs_documents", at: baseURL)
             return Set(waiting.compactMap { $0["claimId"] as? String }) == claimable
         }
     }
