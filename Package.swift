@@ -371,3 +371,17 @@ for target in package.targets where target.name == "OpsideCLI" {
     // `opside cases` and `opside file` use refund-engine's parts, with a service client.
     target.dependencies += ["RefundEngine", "OpsideTransport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
 }
+
+// MARK: refund-engine's benchmark (issue 13): reconciliation of a large ledger and the filing of a
+// large queue, run on demand, never a test.
+package.targets += [
+    .executableTarget(
+        name: "opside-cases-bench",
+        dependencies: ["RefundEngine", "InventorySync", "AmazonSandbox", "OpsideAmazonAccess", "OpsideAmazonData", "OpsideCore", "OpsidePostgres",
+                       "OpsideJobs", "OpsideBenchmarkSupport", postgres, logging, configuration, hummingbird,
+                       .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")],
+        path: "Benchmarks/Cases", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "opside-cases-bench", targets: ["opside-cases-bench"]),
+]

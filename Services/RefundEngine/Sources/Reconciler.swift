@@ -209,7 +209,7 @@ public struct Reconciler: Sendable {
                         \(entries.map(\.amount.amountMinor)), \(entries.map(\.amount.currency.code)))
                  AS e(entry_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id, approval_date, reason, amazon_case_id,
                       original_id, kind, attribution, case_id, claim_type, cash, inventory_units, inventory_value, amount, currency)
-            ON CONFLICT (tenant_id, connection_id, reimbursement_id, sku, fnsku, amazon_order_id) DO NOTHING
+            ON CONFLICT (tenant_id, connection_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id) DO NOTHING
             RETURNING entry_id
             """, logger: logger)
         var inserted = Set<UUID>()

@@ -119,7 +119,7 @@ CREATE TABLE cases.recoveries (
     -- A Finances adjustment event of the same item and amount was seen.
     confirmed_by_finance       boolean NOT NULL DEFAULT false,
     recorded_at                timestamptz NOT NULL,
-    UNIQUE (tenant_id, connection_id, reimbursement_id, sku, fnsku, amazon_order_id)
+    UNIQUE (tenant_id, connection_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id)
 );
 CREATE INDEX recoveries_by_case ON cases.recoveries (tenant_id, case_id);
 CREATE INDEX recoveries_by_date ON cases.recoveries (tenant_id, approval_date DESC, entry_id);
