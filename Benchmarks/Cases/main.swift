@@ -20,7 +20,7 @@ import RefundEngine
 //
 // 1. Reconciliation: into a scratch database (as superuser), one connection with N filed cases
 //    (each with Amazon's case id) and M reimbursement lines: 60 % paying those cases by case id
-//    (a tenth of the cases paid in two lines), 35 % Amazon's own automatic payments, 5 %
+//    (the lines past one per case pay every tenth case again), 35 % Amazon's own automatic payments, 5 %
 //    reversals of case payments. Times `Reconciler.reconcile` over every line (wall, peak RSS,
 //    what it entered), then a second pass over the same lines (a re-sync: nothing new).
 // 2. Filing: a seller with K claimable claims handed to the intake, then the filing pass at the
@@ -120,7 +120,8 @@ func generate() async throws {
             SELECT \(tenant), \(connection), 'ATVPDKIKX0DER', 'R' || i, 'SKU-' || (c % 5000), 'X' || (100000000 + c % 5000), '',
                 now() - interval '2 days', 'C' || c, 'Lost_Warehouse', 'USD', 1250, CASE WHEN i <= \(caseCount) THEN 2500 ELSE 1250 END,
                 CASE WHEN i <= \(caseCount) THEN 2 ELSE 1 END, 0, CASE WHEN i <= \(caseCount) THEN 2 ELSE 1 END
-            FROM generate_series(1, \(paying)) AS i, LATERAL (SELECT CASE WHEN i <= \(caseCount) THEN i ELSE (i - \(caseCount)) * 10 END AS c) AS pick
+            FROM generate_series(1, \(paying)) AS i,
+                 LATERAL (SELECT CASE WHEN i <= \(caseCount) THEN i ELSE ((i - \(caseCount) - 1) * 10) % \(caseCount) + 1 END AS c) AS pick
             """, logger: logger)
         try await db.query("""
             INSERT INTO amazon.reimbursements (tenant_id, connection_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id,

@@ -162,6 +162,21 @@ public struct EventOutbox: Sendable {
         return id
     }
 
+    /// Records many events of one type, all of one tenant, in one statement (a reconciliation of
+    /// thousands of lines publishes thousands); visible only if the transaction commits.
+    public func publishAll<Event: OpsideEvent>(_ events: [Event], tenantId: UUID?, on connection: PostgresConnection) async throws {
+        guard !events.isEmpty else { return }
+        let encoder = EventJSON.encoder
+        let payloads = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let ids = events.map { _ in UUID() }
+        try await connection.query("""
+            INSERT INTO platform.outbox (event_id, type, tenant_id, producer, payload, request_id, trace_parent)
+            SELECT e.id, \(Event.name), \(tenantId), \(producer.name), e.payload::jsonb, \(RequestScope.requestID),
+                   \(TraceContextCarrier.currentTraceParent())
+            FROM unnest(\(ids), \(payloads)) WITH ORDINALITY AS e(id, payload, position) ORDER BY e.position
+            """, logger: logger)
+    }
+
     /// Tells relays there is something to move; call after the commit. Polling covers a lost call.
     public func wakeRelay() async {
         guard let redis else { return }

@@ -50,7 +50,8 @@ import Testing
         try await suite.refresh(tenant: tenant)
         #expect(try await suite.cases(tenant: tenant, query: "status=filed").isEmpty, "every case has Amazon's answer")
         cases = try await suite.cases(tenant: tenant)
-        let answered = Set(cases.map(\.status))
+        // (A case never filed may have been withdrawn meanwhile: a later detection resolved its claim.)
+        let answered = Set(cases.filter { $0["amazonCaseId"] != nil }.map(\.status))
         #expect(answered.isSubset(of: ["approved", "partially_approved", "denied", "more_information_needed"]), "\(answered)")
         // A question is answered, a denial appealed; both go back to Amazon.
         for item in cases where item.status == "more_information_needed" || item.status == "denied" {
@@ -95,7 +96,8 @@ import Testing
             #expect(actors.contains("amazon_data"), "the money came from synced data")
         }
         let metrics = try await suite.json(.GET, "/internal/cases/metrics", tenant: tenant)["metrics"] as? [String: Any] ?? [:]
-        #expect(metrics["missedDeadlines"] as? Int == 0)
+        let missed = try await suite.missedReasons(tenant: tenant)
+        #expect(metrics["missedDeadlines"] as? Int == 0, "\(missed)")
         #expect(metrics["filed"] as? Int == cases.filter { $0["amazonCaseId"] != nil }.count)
 
         // Syncing and reconciling again counts nothing twice.

@@ -138,6 +138,17 @@ struct CaseSuite {
         try await json(.POST, "/internal/cases/refresh", tenant: tenant)["refresh"] as? [String: Any] ?? [:]
     }
 
+    /// Why each missed case was missed (its last history entry), for a failure's message.
+    func missedReasons(tenant: UUID, at baseURL: String? = nil) async throws -> [String] {
+        var reasons: [String] = []
+        for item in try await cases(tenant: tenant, query: "status=missed", at: baseURL) {
+            let detail = try await json(.GET, "/internal/cases/\(item["id"]!)", tenant: tenant, at: baseURL)["case"] as? [String: Any] ?? [:]
+            let history = (detail["history"] as? [[String: Any]] ?? []).map { "\($0["toStatus"] ?? ""): \($0["reason"] ?? "")" }
+            reasons.append("\(item["claimType"] ?? "") deadline \(item["deadline"] ?? ""): \(history.joined(separator: " / "))")
+        }
+        return reasons
+    }
+
     func advanceClock(days: Double) async throws {
         try await sandbox.admin(.POST, "/_sandbox/clock", ["advanceDays": days])
     }

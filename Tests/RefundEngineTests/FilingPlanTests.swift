@@ -36,6 +36,15 @@ import Testing
         #expect(plan.wouldMiss == [cheap.id])
     }
 
+    @Test func todaysRoomIsNeverLeftUnusedWhileCasesWaitForLaterDays() {
+        // Room for two a day, three cases with weeks to go: the greedy alone would place each on
+        // its last day and file none today.
+        let cases = (0..<3).map { candidate(20 + $0, value: Double(100 * $0)) }
+        let plan = FilingPlan.make(cases, today: today, capacityToday: 2, dailyLimit: 2)
+        #expect(plan.today == [cases[0].id, cases[1].id], "the two earliest deadlines file today")
+        #expect(plan.later == [cases[2].id])
+    }
+
     @Test func aDayWithoutCapacityLeftFilesNothingTodayAndAPastDeadlineIsNeverPlanned() {
         let tomorrow = candidate(1, value: 50), overdue = candidate(-1, value: 9999)
         let plan = FilingPlan.make([tomorrow, overdue], today: today, capacityToday: 0, dailyLimit: 5)

@@ -65,7 +65,10 @@ public struct CaseIntake: Sendable {
                 let unfiled = CaseStatus.unfiled.contains(current.status)
                 switch claim.status {
                 case "claimable" where unfiled:
+                    // Each change re-checks the case under its lock: the filing engine may have
+                    // filed it since it was read above.
                     let changed = try await store.change(current.id, on: db, at: now) { item in
+                        guard CaseStatus.unfiled.contains(item.status) else { return nil }
                         let before = item
                         Self.refresh(&item, from: claim, draft: draft, probability: probability)
                         return item == before ? nil : CaseTransition(actor: .system, reason: "the claim changed", recordWithoutStatusChange: false)
@@ -74,6 +77,7 @@ public struct CaseIntake: Sendable {
                 case "claimable" where current.status == .withdrawn || current.status == .missed:
                     // The claim was reopened (units reversed, a reimbursement clawed back): the case waits again.
                     _ = try await store.change(current.id, on: db, at: now) { item in
+                        guard item.status == .withdrawn || item.status == .missed else { return nil }
                         Self.refresh(&item, from: claim, draft: draft, probability: probability)
                         item.status = draft.needsDocuments && !item.documentsReady ? .needsDocuments : .ready
                         item.attempts = 0
@@ -87,12 +91,14 @@ public struct CaseIntake: Sendable {
                         ? "nothing is owed any more: \(claim.resolutionReason ?? "the claim was resolved")"
                         : "the claim was dismissed: \(claim.dismissedReason ?? "no reason given")"
                     _ = try await store.change(current.id, on: db, at: now) { item in
+                        guard CaseStatus.unfiled.contains(item.status) else { return nil }
                         item.status = .withdrawn
                         return CaseTransition(actor: .system, reason: reason)
                     }
                     counts.withdrawn += 1
                 case "expired" where unfiled:
                     _ = try await store.change(current.id, on: db, at: now) { item in
+                        guard CaseStatus.unfiled.contains(item.status) else { return nil }
                         item.status = .missed
                         return CaseTransition(actor: .system, reason: "the claim window closed on \(item.deadline) before the case was filed")
                     }

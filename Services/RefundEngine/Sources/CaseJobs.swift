@@ -66,16 +66,16 @@ public struct CaseJobs: Sendable {
     }
 
     public func register(in jobs: inout JobRegistry) {
-        jobs.consume(EventConsumers.openCasesForClaims) { detected, envelope, _ in
+        jobs.consume(EventConsumers.openCasesForClaims) { detected, envelope, context in
             guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "claims.detected \(envelope.id) names no tenant") }
-            _ = try await jobQueue.enqueue(try Self.job(Self.intakeKind, tenant: tenant, connection: detected.connectionId))
+            try await enqueueFollowingAnyRunning(Self.intakeKind, tenant: tenant, connection: detected.connectionId, logger: context.logger)
         }
-        jobs.consume(EventConsumers.reconcileAfterSync) { completed, envelope, _ in
+        jobs.consume(EventConsumers.reconcileAfterSync) { completed, envelope, context in
             guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "sync.completed \(envelope.id) names no tenant") }
             // Only the datasets that carry money matter: reimbursements, and finances for confirmation.
             guard ["reimbursements", "financial_events"].contains(completed.dataset) else { return }
             try await store.remember(tenant: tenant, connection: completed.connectionId, at: engine.clocks.wall.now)
-            _ = try await jobQueue.enqueue(try Self.job(Self.reconcileKind, tenant: tenant, connection: completed.connectionId))
+            try await enqueueFollowingAnyRunning(Self.reconcileKind, tenant: tenant, connection: completed.connectionId, logger: context.logger)
         }
         jobs.register(Self.intakeKind, arguments: ConnectionJob.self, retryPolicy: RetryPolicy(capSeconds: 600)) { job, context in
             guard context.job.tenantID == job.tenantId else { throw JobOutcome.cancel(reason: "the job's tenant does not match its arguments") }
@@ -116,6 +116,22 @@ public struct CaseJobs: Sendable {
             await jobQueue.wake(queues: [Self.queue])
             context.logger.info("case sweep", metadata: ["connections": "\(enqueued)"])
         }
+    }
+
+    /// Enqueues the connection's job unless one waits; when one is running instead (it may have
+    /// read the claims before this detection changed them), one more follows it, never more.
+    func enqueueFollowingAnyRunning(_ kind: String, tenant: UUID, connection: UUID, logger: Logger) async throws {
+        var job = try Self.job(kind, tenant: tenant, connection: connection)
+        if try await jobQueue.enqueue(job) != nil { return }
+        let key = Self.uniqueKey(kind, tenant: tenant, connection: connection)
+        let running = try await database.withConnection { db in
+            let rows = try await db.query("SELECT count(*) FROM platform.jobs WHERE unique_key = \(key) AND state = 'running'", logger: logger)
+            for try await count in rows.decode(Int64.self) { return count > 0 }
+            return false
+        }
+        guard running else { return }
+        job.uniqueKey = key + ":after-running"
+        _ = try await jobQueue.enqueue(job)
     }
 
     /// What one sweep of a connection did.

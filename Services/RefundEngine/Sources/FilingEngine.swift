@@ -417,22 +417,27 @@ public struct FilingEngine: Sendable {
                 let today = engine.today(marketplaceId: item.marketplaceId)
                 let daysLeft = item.deadline.daysSince1970 - today.daysSince1970
                 if daysLeft < 0 {
-                    _ = try await store.change(item.id, on: db, at: now) { item in
+                    let changed = try await store.change(item.id, on: db, at: now) { item in
+                        guard CaseStatus.unfiled.contains(item.status) else { return nil }
                         item.status = .missed
                         return CaseTransition(actor: .system, reason: "the deadline \(item.deadline) passed before the case was filed")
                     }
-                    missed += 1
+                    if changed?.status == .missed { missed += 1 }
                     continue
                 }
                 guard item.channel == .assisted, item.status != .failed,
                       let due = reminderDays.filter({ daysLeft <= $0 }).min(), item.remindedDays.map({ $0 > due }) ?? true else { continue }
                 let changed = try await store.change(item.id, on: db, at: now) { item in
+                    guard CaseStatus.unfiled.contains(item.status) else { return nil }
                     item.remindedDays = due
                     return CaseTransition(actor: .system, reason: "reminded: \(daysLeft) day\(daysLeft == 1 ? "" : "s") left to file before \(item.deadline)",
                                           recordWithoutStatusChange: true)
                 }
-                if let changed { groups[due, default: []].append(changed) }
-                reminded += 1
+                // (Unchanged when the case was filed meanwhile: `change` then gives it back as it was.)
+                if let changed, changed.remindedDays == due {
+                    groups[due, default: []].append(changed)
+                    reminded += 1
+                }
             }
             for (days, cases) in groups {
                 let currencies = Dictionary(grouping: cases, by: \.amountClaimed.currency)

@@ -8,7 +8,8 @@ import OpsideCore
 /// (amount × approval probability), each on the latest free day that still makes its deadline —
 /// the greedy that maximises the value filed for unit jobs with deadlines. The cases placed on
 /// today are filed now, earliest deadline first; a case that finds no day before its deadline is
-/// one that will be missed unless capacity grows, and the plan names it.
+/// one that will be missed unless capacity grows, and the plan names it. Room left today goes to
+/// the earliest deadlines placed later, so no day's capacity is wasted.
 public struct FilingPlan: Sendable, Equatable {
     /// To file now, in order.
     public var today: [UUID]
@@ -57,8 +58,16 @@ public struct FilingPlan: Sendable, Equatable {
             free[day] -= 1
             placed[candidate.id] = day
         }
-        let todays = open.filter { placed[$0.id] == 0 }.map(\.id)
-        let later = open.filter { (placed[$0.id] ?? 0) > 0 }.map(\.id)
+        // The greedy puts each case on its latest possible day; today's room left over takes the
+        // earliest deadlines from later days (filing earlier never breaks a deadline).
+        var todays = open.filter { placed[$0.id] == 0 }.map(\.id)
+        var later = open.filter { (placed[$0.id] ?? 0) > 0 }.map(\.id)
+        let room = max(0, capacityToday - todays.count)
+        if room > 0 {
+            let pulled = Set(later.prefix(room))
+            todays = open.filter { placed[$0.id] == 0 || pulled.contains($0.id) }.map(\.id)
+            later.removeAll { pulled.contains($0) }
+        }
         return FilingPlan(today: todays, later: later, wouldMiss: wouldMiss)
     }
 }
