@@ -68,12 +68,38 @@ import Testing
         let database = try await TestDatabase.create()
         let suite = try await CaseSuite.start(database: database)
         let redis = try await PrivateRedis.start()
+        // Whatever happens, no process or server of this test outlives it.
+        let started = ProcessList()
+        do {
+            try await crashAndOutage(database: database, suite: suite, redis: redis, started: started)
+        } catch {
+            started.terminateAll()
+            redis.destroy()
+            await suite.stop()
+            throw error
+        }
+    }
+
+    /// The processes a test started, for stopping them on every path.
+    final class ProcessList: @unchecked Sendable {
+        private let lock = NSLock()
+        private var processes: [RefundEngineProcess] = []
+        func add(_ process: RefundEngineProcess) -> RefundEngineProcess {
+            lock.withLock { processes.append(process) }
+            return process
+        }
+        func terminateAll() {
+            for process in lock.withLock({ processes }) where process.process.isRunning { process.kill() }
+        }
+    }
+
+    func crashAndOutage(database: TestDatabase, suite: CaseSuite, redis: PrivateRedis, started: ProcessList) async throws {
         let tenant = UUID()
         let (seller, connection) = try await suite.connectSeller(seed: 1305, skus: 16, tenant: tenant)
         let vault = try await FakeTokenVault.start(tokens: suite.tokens) { $0 == connection ? tenant : nil }
         // The in-process refund-engine steps aside: the process is the one under test.
         await suite.refundEngine.stop()
-        var engine = try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port)
+        var engine = started.add(try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port))
         try await engine.waitUntilLive()
         _ = try await engine.call(.PUT, "/internal/filing", tenant: tenant, json: #"{"channel": "sandbox", "continuous": false}"#)
         try await suite.sync(tenant: tenant, connection: connection)
@@ -103,7 +129,7 @@ import Testing
         // Redis goes down; the process comes back without it; the desk is fast again.
         redis.stopServer()
         try await suite.sandbox.admin(.DELETE, "/_sandbox/faults")
-        engine = try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port)
+        engine = started.add(try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port))
         try await engine.waitUntilLive()
         // From here on, continuous filing: cases later detections make are filed as they come,
         // so none waits past its deadline.
@@ -142,7 +168,7 @@ import Testing
             return byCase == paid
         }
         engine.kill()
-        engine = try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port)
+        engine = started.add(try RefundEngineProcess(database: database, suite: suite, vault: vault, redisPort: redis.port))
         try await engine.waitUntilLive()
         let again = engine
         @Sendable func reconciliations() async throws -> Int {
