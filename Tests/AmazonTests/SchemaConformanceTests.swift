@@ -107,13 +107,13 @@ struct SchemaConformanceTests {
                                  query: [("reportTypes", "GET_FBA_REIMBURSEMENTS_DATA")])
             // Only an IN_QUEUE report can be cancelled, and a loaded machine may take longer than
             // the sandbox's queue time between the two calls: try a fresh report a few times.
-            for attempt in 1...5 {
+            for attempt in 1...20 {
                 let queued = try await check.call(api, SPAPIOperations.reports("createReport"), .POST, "/reports/2021-06-30/reports",
                                                   body: .object(["reportType": .string("GET_LEDGER_DETAIL_VIEW_DATA"), "marketplaceIds": .array([.string(Self.us)])]))
                 do {
                     try await check.call(api, SPAPIOperations.reports("cancelReport"), .DELETE, "/reports/2021-06-30/reports/\(Self.string(queued["reportId"]) ?? "")")
                     break
-                } catch where attempt < 5 {
+                } catch where attempt < 20 {
                     continue
                 }
             }
