@@ -81,7 +81,8 @@ call("PUT", sandbox + "/_sandbox/case-desk", {"decisionDelaySeconds": 60})
 status, _ = call("PUT", main_api + "/api/v1/filing", {"channel": "sandbox", "continuous": True, "dailyLimit": 30}, token=token())
 log(f"continuous filing through the sandbox desk: HTTP {status}")
 call("POST", main_api + "/api/v1/cases/file", {}, token=token())
-wait("cases filed with Amazon", lambda: len(cases("filed")) > 0, timeout=600)
+wait("cases filed with Amazon",
+     lambda: len(cases("filed,more_information_needed,approved,partially_approved,denied")) > 0, timeout=600)
 wait("Amazon's answers (read by the sweep every five minutes)",
      lambda: len(cases("approved,partially_approved,denied,more_information_needed")) > 0, timeout=900, every=20)
 questions = cases("more_information_needed")
