@@ -69,15 +69,7 @@ struct CasesCommand: AsyncParsableCommand {
                 let (cases, next) = try await parts.store.list(tenant: tenantID, query: query)
                 return try OpsideJSONEncoder().encodeToBytes(CaseListOutput(cases: cases.map { CaseView($0) }, nextCursor: next))
             case .csv:
-                var text = CaseCSV.header
-                var page = query
-                while true {
-                    let (cases, next) = try await parts.store.list(tenant: tenantID, query: page)
-                    for item in cases { text += CaseCSV.row(item) }
-                    guard let next, let cursor = CaseCursor(opaque: next) else { break }
-                    page.cursor = cursor
-                }
-                return Array(text.utf8)
+                return Array(try await CaseCSV.export(store: parts.store, tenant: tenantID, query: query).utf8)
             }
         }
         if format == .csv {

@@ -161,16 +161,7 @@ struct CasesController: Sendable {
     }
 
     func export(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
-        let tenant = try context.requireCallerTenant()
-        var query = try Self.listQuery(request)
-        query.limit = CaseListQuery.maximumLimit
-        var text = CaseCSV.header
-        while true {
-            let (cases, next) = try await store.list(tenant: tenant, query: query)
-            for item in cases { text += CaseCSV.row(item) }
-            guard let next, let cursor = CaseCursor(opaque: next) else { break }
-            query.cursor = cursor
-        }
+        let text = try await CaseCSV.export(store: store, tenant: try context.requireCallerTenant(), query: try Self.listQuery(request))
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"cases.csv\""
@@ -330,6 +321,20 @@ struct CasesController: Sendable {
 public enum CaseCSV {
     public static let header = "id,status,channel,claimType,connectionId,marketplaceId,sku,fnsku,units,amountClaimed,currency,deadline,"
         + "amazonCaseId,filedAt,recovered,outstanding,decisionReason\r\n"
+
+    /// Every case the query's filters match, from its cursor on, in pages of the largest size:
+    /// the API's export and `opside cases --format csv` both.
+    public static func export(store: CaseStore, tenant: UUID, query: CaseListQuery) async throws -> String {
+        var query = query
+        query.limit = CaseListQuery.maximumLimit
+        var text = header
+        while true {
+            let (cases, next) = try await store.list(tenant: tenant, query: query)
+            for item in cases { text += row(item) }
+            guard let next, let cursor = CaseCursor(opaque: next) else { return text }
+            query.cursor = cursor
+        }
+    }
 
     public static func row(_ item: ReimbursementCase) -> String {
         let view = CaseView(item)
