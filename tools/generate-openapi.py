@@ -527,7 +527,28 @@ CLAIM = obj(["id", "type", "status", "connectionId", "marketplaceId", "units", "
     "sourceIds": {"type": "object", "additionalProperties": {"type": "string"}},
     "resolutionReason": {"type": "string"}, "dismissedReason": {"type": "string"}, "dismissedAt": {"type": "string", "format": "date-time"},
     "firstDetectedAt": {"type": "string", "format": "date-time"}, "lastDetectedAt": {"type": "string", "format": "date-time"},
-    "valuation": CLAIM_VALUATION, "explanation": CLAIM_EXPLANATION})
+    "valuation": CLAIM_VALUATION, "explanation": CLAIM_EXPLANATION,
+    "approvalProbability": {"type": "number", "minimum": 0, "maximum": 1,
+                            "description": "The approval model's chance that Amazon approves the claim's case"},
+    "approval": obj(["probability", "modelExamples", "factors"], {
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "modelTrainedAt": {"type": "string", "format": "date-time", "description": "Absent while the model is its prior alone"},
+        "modelExamples": {"type": "integer", "description": "Decided cases the model learned from"},
+        "factors": {"type": "array", "items": obj(["feature", "value", "effect"], {
+            "feature": {"type": "string", "enum": ["type", "marketplace", "ageAtFilingDays", "amount", "evidencePresent", "sellerHistory"]},
+            "value": {"type": "string"},
+            "effect": {"type": "number", "description": "Its contribution to the log-odds of approval"}})}})})
+NUMBER = {"type": "number"}
+CALIBRATION = obj(["cases", "brierScore", "baseRateBrierScore", "priorBrierScore", "reliability"], {
+    "cases": {"type": "integer"}, "brierScore": NUMBER, "baseRateBrierScore": NUMBER, "priorBrierScore": NUMBER,
+    "reliability": {"type": "array", "items": obj(["from", "to", "cases"], {
+        "from": NUMBER, "to": NUMBER, "cases": {"type": "integer"}, "meanPredicted": NUMBER, "observedRate": NUMBER})}})
+APPROVAL_MODEL = obj(["model"], {"model": obj(
+    ["examples", "approvedExamples", "priorProbability", "features", "weights", "calibrationMethod"], {
+        "modelId": {"type": "string", "format": "uuid"}, "trainedAt": {"type": "string", "format": "date-time"},
+        "examples": {"type": "integer"}, "approvedExamples": {"type": "integer"}, "priorProbability": NUMBER,
+        "features": {"type": "array", "items": {"type": "string"}}, "weights": {"type": "array", "items": NUMBER},
+        "calibration": CALIBRATION, "calibrationMethod": {"type": "string"}})})
 CLAIM_PAGE = obj(["claims"], {"claims": {"type": "array", "items": CLAIM},
                              "nextCursor": {"type": "string", "description": "Pass as cursor for the next page; absent on the last"}})
 CLAIM_RESPONSE = obj(["claim"], {"claim": CLAIM})
@@ -590,7 +611,10 @@ def claim_paths(prefix, security):
             "503": ERROR}, security=security, parameters=CLAIM_LIST_QUERY, tags=["claims"])},
         f"{prefix}/summary": {"get": op("Amounts by status, type and currency; deadlines within 7 and 30 days", {
             "200": json_response("Summary", CLAIM_SUMMARY), "401": ERROR, "503": ERROR}, security=security, tags=["claims"])},
-        f"{prefix}/{{claimId}}": {"get": op("One claim with its valuation and explanation", {
+        f"{prefix}/approval-model": {"get": op(
+            "The approval model claims are scored with: features, weights, Brier score and reliability table (the suite's, not a tenant's)", {
+                "200": json_response("Model", APPROVAL_MODEL), "401": ERROR, "503": ERROR}, security=security, tags=["claims"])},
+        f"{prefix}/{{claimId}}": {"get": op("One claim with its valuation, explanation and approval estimate", {
             "200": json_response("Claim", CLAIM_RESPONSE), "400": ERROR, "401": ERROR, "404": ERROR, "503": ERROR},
             security=security, parameters=CLAIM_ID, tags=["claims"])},
         f"{prefix}/{{claimId}}/dismiss": {"post": op("Dismiss a claim with a reason; it stays dismissed through later detections", {
@@ -601,6 +625,10 @@ def claim_paths(prefix, security):
                 **({"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
                    if prefix.startswith("/internal") else {})}})},
     }
+    if prefix.startswith("/internal"):
+        paths[f"{prefix}/approval-model/training"] = {"post": op("Train the approval model now, as the daily job does (services only)", {
+            "200": json_response("The new model", APPROVAL_MODEL), "401": ERROR, "403": ERROR, "503": ERROR},
+            security=security, tags=["claims"])}
     for kind, what in [("unit-costs", "manufacturing cost per unit"), ("expected-fees", "fulfillment fee per unit the true dimensions give")]:
         paths[f"{prefix}/{kind}"] = {
             "get": op(f"The seller's {what}, by SKU", {"200": json_response("Amounts", SKU_AMOUNTS), "401": ERROR, "503": ERROR},

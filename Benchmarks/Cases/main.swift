@@ -252,7 +252,7 @@ func filing() async throws {
         let store = CaseStore(database: database, outbox: outbox, logger: logger)
         let settings = FilingSettingsStore(database: database, defaults: configuration, logger: logger)
         let intake = CaseIntake(store: store, settings: settings, claims: GivenClaims(all: claims),
-                                rates: ApprovalRates(database: database, prior: 0.6, logger: logger), database: database, clocks: .system, logger: logger)
+                                defaultApprovalProbability: 0.6, database: database, clocks: .system, logger: logger)
         let desk = TimedDesk(SellerCentralCaseDesk(baseURL: baseURL, httpClient: .shared, tokens: tokens))
         let engine = FilingEngine(store: store, settings: settings, desk: desk, database: database, clocks: .system, configuration: configuration,
                                   logger: logger)

@@ -20,9 +20,14 @@ public struct CaseStatusChanged: OpsideEvent, Equatable {
     public var reason: String
     public var amountClaimed: Money
     public var amazonCaseId: String?
+    /// When the case reached Amazon; nil while it has not. claim-detector's approval model reads
+    /// the claim's age at filing from it.
+    public var filedAt: Date?
+    /// Whether the case has the documents its type needs (true for types that need none).
+    public var evidencePresent: Bool?
 
     public init(caseId: UUID, connectionId: UUID, claimId: UUID, claimType: String, fromStatus: String?, toStatus: String, actor: String,
-                reason: String, amountClaimed: Money, amazonCaseId: String?) {
+                reason: String, amountClaimed: Money, amazonCaseId: String?, filedAt: Date? = nil, evidencePresent: Bool? = nil) {
         self.caseId = caseId
         self.connectionId = connectionId
         self.claimId = claimId
@@ -33,6 +38,8 @@ public struct CaseStatusChanged: OpsideEvent, Equatable {
         self.reason = reason
         self.amountClaimed = amountClaimed
         self.amazonCaseId = amazonCaseId
+        self.filedAt = filedAt
+        self.evidencePresent = evidencePresent
     }
 }
 

@@ -52,6 +52,9 @@ public enum EventConsumers {
     public static let notifyCaseFilingReminder = EventConsumer(CaseFilingReminder.self, queue: "main-api", job: "main-api.notify-case-reminder")
     public static let notifyReimbursementReceived = EventConsumer(ReimbursementReceived.self, queue: "main-api",
                                                                   job: "main-api.notify-reimbursement")
+    /// claim-detector learns Amazon's approvals from the cases' outcomes (its approval model).
+    public static let learnFromCaseOutcomes = EventConsumer(CaseStatusChanged.self, queue: "claim-detector",
+                                                            job: "claim-detector.case-status-changed")
 
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
@@ -70,6 +73,7 @@ public enum EventConsumers {
         notifyCaseStatusChanged.subscription,
         notifyCaseFilingReminder.subscription,
         notifyReimbursementReceived.subscription,
+        learnFromCaseOutcomes.subscription,
     ]
 
     /// The relay's routing table.

@@ -108,8 +108,9 @@ struct ClaimsCommand: AsyncParsableCommand {
         let listQuery: ClaimListQuery
         do { listQuery = try ClaimListQuery(parameters: parameters) } catch { throw ValidationError("\(error)") }
         let format = self.format
-        let output = try await ClaimCommandSupport.withDatabase { database, _, logger -> [UInt8] in
-            let listing = ClaimListing(store: ClaimStore(database: database, logger: logger))
+        let output = try await ClaimCommandSupport.withDatabase { database, settings, logger -> [UInt8] in
+            let approval = ApprovalLearning(database: database, clocks: .system, priorProbability: settings.approvalPriorProbability, logger: logger)
+            let listing = ClaimListing(store: ClaimStore(database: database, logger: logger), approval: approval)
             return switch format {
             case .json: try ClaimListing.json(try await listing.page(tenant: tenantID, query: listQuery))
             case .csv: Array(try await listing.csv(tenant: tenantID, query: listQuery).utf8)

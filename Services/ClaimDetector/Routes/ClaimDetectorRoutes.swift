@@ -1,7 +1,7 @@
 import OpsideTransport
 
 /// claim-detector's public routes, served by main-api's gateway: detection, the claims with their
-/// CSV export and summary, dismissal, and the seller's unit costs and expected fees.
+/// CSV export and summary, dismissal, the approval model, and the seller's unit costs and expected fees.
 public enum ClaimDetectorRoutes {
     /// Roles that may change what claims are worth or wave one off.
     public static let editors: Set<String> = ["owner", "admin"]
@@ -11,6 +11,7 @@ public enum ClaimDetectorRoutes {
         .get("/api/v1/claims", to: "/internal/claims", cached: true),
         .get("/api/v1/claims/export", to: "/internal/claims/export"),
         .get("/api/v1/claims/summary", to: "/internal/claims/summary", cached: true),
+        .get("/api/v1/claims/approval-model", to: "/internal/claims/approval-model"),
         .get("/api/v1/claims/unit-costs", to: "/internal/claims/unit-costs"),
         .put("/api/v1/claims/unit-costs", to: "/internal/claims/unit-costs", roles: editors),
         .post("/api/v1/claims/unit-costs/import", to: "/internal/claims/unit-costs/import", access: .roles(editors)),

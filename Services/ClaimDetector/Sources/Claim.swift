@@ -60,8 +60,12 @@ public struct ClaimView: Codable, Sendable, Equatable {
     public var lastDetectedAt: Date
     public var valuation: ClaimValuation?
     public var explanation: ClaimExplanation?
+    /// The approval model's chance that Amazon approves the claim's case.
+    public var approvalProbability: Double?
+    /// The same with what moved it (single-claim view only).
+    public var approval: ApprovalEstimate?
 
-    public init(_ claim: Claim, detailed: Bool) {
+    public init(_ claim: Claim, detailed: Bool, approval: ApprovalEstimate? = nil) {
         id = claim.id
         type = claim.type
         status = claim.status
@@ -83,6 +87,8 @@ public struct ClaimView: Codable, Sendable, Equatable {
         lastDetectedAt = claim.lastDetectedAt
         valuation = detailed ? claim.valuation : nil
         explanation = detailed ? claim.readableExplanation : nil
+        approvalProbability = approval.map { ($0.probability * 10_000).rounded() / 10_000 }
+        self.approval = detailed ? approval : nil
     }
 }
 

@@ -8,7 +8,7 @@ public enum ClaimCSV {
     public static let columns = [
         "id", "type", "status", "connectionId", "marketplaceId", "fnsku", "sku", "asin", "units", "amountMinor", "currency",
         "clockStartedAt", "opensOn", "deadline", "sourceIds", "resolutionReason", "dismissedReason", "dismissedAt",
-        "firstDetectedAt", "lastDetectedAt",
+        "firstDetectedAt", "lastDetectedAt", "approvalProbability",
     ]
 
     public static var header: String { columns.joined(separator: ",") + "\r\n" }
@@ -18,6 +18,7 @@ public enum ClaimCSV {
         var listed = claim
         listed.valuation = nil
         listed.explanation = nil
+        listed.approval = nil
         let object = try JSONSerialization.jsonObject(with: try OpsideJSONEncoder().encode(listed)) as? [String: Any] ?? [:]
         let amount = object["amount"] as? [String: Any] ?? [:]
         let cells = columns.map { column -> String in

@@ -33,6 +33,7 @@ public enum ClaimDetectorService {
         public let store: ClaimStore
         public let amounts: SKUAmountStore
         public let listing: ClaimListing
+        public let approval: ApprovalLearning
 
         public init(database: Database, outbox: EventOutbox, detector: any ClaimDetecting, clocks: ServiceClocks,
                     settings: ClaimDetectorSettings, logger: Logger) {
@@ -40,7 +41,8 @@ public enum ClaimDetectorService {
                                        underpaymentToleranceBasisPoints: settings.underpaymentToleranceBasisPoints, logger: logger)
             store = ClaimStore(database: database, logger: logger)
             amounts = SKUAmountStore(database: database, logger: logger)
-            listing = ClaimListing(store: store)
+            approval = ApprovalLearning(database: database, clocks: clocks, priorProbability: settings.approvalPriorProbability, logger: logger)
+            listing = ClaimListing(store: store, approval: approval)
         }
     }
 
@@ -60,10 +62,13 @@ public enum ClaimDetectorService {
         let detectionJobs = DetectionJobs(detection: parts.detection, store: parts.store, database: platform.database,
                                           jobQueue: platform.jobQueue, settings: settings, clocks: clocks)
         detectionJobs.register(in: &jobs)
+        let approvalJobs = ApprovalJobs(approval: parts.approval, settings: settings)
+        approvalJobs.register(in: &jobs)
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        ClaimsController(detection: parts.detection, store: parts.store, amounts: parts.amounts, listing: parts.listing, clocks: clocks)
+        ClaimsController(detection: parts.detection, store: parts.store, amounts: parts.amounts, listing: parts.listing,
+                         approval: parts.approval, clocks: clocks)
             .addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: detectionJobs.cron)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: detectionJobs.cron + approvalJobs.cron)
     }
 }

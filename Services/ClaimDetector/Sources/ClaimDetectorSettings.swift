@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import OpsideCore
 import OpsideJobs
 
 /// How claim-detector schedules detection.
@@ -11,18 +12,28 @@ import OpsideJobs
 /// this share of the value owed are not claims; 100 = 1 %), `claims.windows` (empty: the October
 /// 2024 windows of `ClaimWindowPolicy`; entries `type[@marketplaceId]:opens-closes` change them,
 /// see `ClaimWindowPolicy.overriding`).
+///
+/// The approval model: `approval.priorProbability` (0.65: every claim's chance before any case
+/// was decided; success rates "reportedly fell to 60–70%" since March 2025, `fba-reimbursement.md`)
+/// and `approval.trainingSchedule` (`30 5 * * *`: the daily retraining, in UTC, before the daily
+/// detection hands the new chances to refund-engine).
 public struct ClaimDetectorSettings: Sendable {
     public var settleDelay: Duration
     public var dailySchedule: CronSchedule
     public var underpaymentToleranceBasisPoints: Int
     public var windows: ClaimWindowPolicy
+    public var approvalPriorProbability: Double
+    public var approvalTrainingSchedule: CronSchedule
 
     public init(settleDelay: Duration = .seconds(60), dailySchedule: CronSchedule, underpaymentToleranceBasisPoints: Int = 100,
-                windows: ClaimWindowPolicy = ClaimWindowPolicy()) {
+                windows: ClaimWindowPolicy = ClaimWindowPolicy(), approvalPriorProbability: Double = 0.65,
+                approvalTrainingSchedule: CronSchedule? = nil) {
         self.settleDelay = settleDelay
         self.dailySchedule = dailySchedule
         self.underpaymentToleranceBasisPoints = underpaymentToleranceBasisPoints
         self.windows = windows
+        self.approvalPriorProbability = approvalPriorProbability
+        self.approvalTrainingSchedule = approvalTrainingSchedule ?? (try! CronSchedule("30 5 * * *"))
     }
 
     /// - Throws: `CronScheduleError` for a `claims.dailySchedule` that does not parse,
@@ -32,5 +43,10 @@ public struct ClaimDetectorSettings: Sendable {
         dailySchedule = try CronSchedule(reader.string(forKey: "claims.dailySchedule", default: "0 6 * * *"))
         underpaymentToleranceBasisPoints = max(0, reader.int(forKey: "claims.underpaymentToleranceBasisPoints", default: 100))
         windows = try ClaimWindowPolicy().overriding(reader.string(forKey: "claims.windows", default: ""))
+        approvalPriorProbability = reader.double(forKey: "approval.priorProbability", default: 0.65)
+        guard approvalPriorProbability > 0.01, approvalPriorProbability < 0.99 else {
+            throw ConfigurationError(key: "approval.priorProbability", reason: "must be between 0.01 and 0.99")
+        }
+        approvalTrainingSchedule = try CronSchedule(reader.string(forKey: "approval.trainingSchedule", default: "30 5 * * *"))
     }
 }

@@ -5,9 +5,11 @@ import OpsideCore
 /// one code path, so the two never differ.
 public struct ClaimListing: Sendable {
     let store: ClaimStore
+    let approval: ApprovalLearning
 
-    public init(store: ClaimStore) {
+    public init(store: ClaimStore, approval: ApprovalLearning) {
         self.store = store
+        self.approval = approval
     }
 
     /// `{"claims": [...], "nextCursor": "..."}`.
@@ -19,7 +21,14 @@ public struct ClaimListing: Sendable {
 
     public func page(tenant: UUID, query: ClaimListQuery) async throws -> Page {
         let (claims, next) = try await store.list(tenant: tenant, query: query)
-        return Page(claims: claims.map { ClaimView($0, detailed: false) }, nextCursor: next)
+        let estimates = try await approval.estimates(tenant: tenant, claims: claims)
+        return Page(claims: claims.map { ClaimView($0, detailed: false, approval: estimates[$0.id]) }, nextCursor: next)
+    }
+
+    /// One claim as the single-claim view shows it, with its approval estimate and what moved it.
+    public func detailed(_ claim: Claim) async throws -> ClaimView {
+        let estimates = try await approval.estimates(tenant: claim.tenantId, claims: [claim])
+        return ClaimView(claim, detailed: true, approval: estimates[claim.id])
     }
 
     /// Every claim the query's filters match, in its order, from its cursor on (pages of the

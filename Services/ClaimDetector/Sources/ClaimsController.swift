@@ -12,6 +12,7 @@ struct ClaimsController: Sendable {
     let store: ClaimStore
     let amounts: SKUAmountStore
     let listing: ClaimListing
+    let approval: ApprovalLearning
     let clocks: ServiceClocks
 
     struct DetectRequest: Decodable {
@@ -27,6 +28,10 @@ struct ClaimsController: Sendable {
         let reason: String
         /// The signed-in user (main-api sets it from the session).
         let userId: UUID?
+    }
+
+    struct ApprovalModelResponse: ResponseEncodable {
+        let model: ApprovalModel
     }
 
     struct SummaryResponse: ResponseEncodable {
@@ -57,6 +62,8 @@ struct ClaimsController: Sendable {
         group.post("/detections") { request, context in try await detect(request, context) }
         group.get("/export") { request, context in try await export(request, context) }
         group.get("/summary") { _, context in try await summary(context) }
+        group.get("/approval-model") { _, context in try await approvalModel(context) }
+        group.post("/approval-model/training") { _, context in try await trainApprovalModel(context) }
         group.get("/{claimId}") { _, context in try await claim(context) }
         group.post("/{claimId}/dismiss") { request, context in try await dismiss(request, context) }
         for kind in SKUAmountKind.allCases {
@@ -118,7 +125,20 @@ struct ClaimsController: Sendable {
     func claim(_ context: OpsideRequestContext) async throws -> ClaimResponse {
         let tenant = try context.requireCallerTenant()
         guard let claim = try await store.claim(tenant: tenant, id: try claimID(context)) else { throw APIError.noSuch("claim") }
-        return ClaimResponse(claim: ClaimView(claim, detailed: true))
+        return ClaimResponse(claim: try await listing.detailed(claim))
+    }
+
+    /// The approval model claims are scored with now: its weights and calibration. It is the
+    /// suite's, not the tenant's, so any tenant may read it.
+    func approvalModel(_ context: OpsideRequestContext) async throws -> ApprovalModelResponse {
+        _ = try context.requireCallerTenant()
+        return ApprovalModelResponse(model: try await approval.current())
+    }
+
+    /// Trains the model now, as the daily job does (operators, tests); not on the public API.
+    func trainApprovalModel(_ context: OpsideRequestContext) async throws -> ApprovalModelResponse {
+        guard context.serviceCaller != nil else { throw APIError.forbidden("only a service may train the approval model") }
+        return ApprovalModelResponse(model: try await approval.train())
     }
 
     func dismiss(_ request: Request, _ context: OpsideRequestContext) async throws -> ClaimResponse {
@@ -133,7 +153,7 @@ struct ClaimsController: Sendable {
         guard let claim = try await store.dismiss(tenant: tenant, id: id, reason: reason, by: by, at: clocks.wall.now) else {
             throw APIError.noSuch("claim")
         }
-        return ClaimResponse(claim: ClaimView(claim, detailed: true))
+        return ClaimResponse(claim: try await listing.detailed(claim))
     }
 
     func summary(_ context: OpsideRequestContext) async throws -> SummaryResponse {

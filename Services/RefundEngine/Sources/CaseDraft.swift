@@ -18,6 +18,12 @@ public struct CaseDraft: Sendable, Equatable {
     /// they wait as "needs documents" until evidence is matched.
     public static let typesNeedingDocuments: Set<String> = ["inbound_shortage", "removal_lost", "fee_overcharge", "underpaid_reimbursement"]
 
+    /// Whether a case has the evidence its type needs: its documents, or none needed. Told to
+    /// claim-detector with each change, for its approval model.
+    public static func evidencePresent(type: String, documentsReady: Bool) -> Bool {
+        documentsReady || !typesNeedingDocuments.contains(type)
+    }
+
     public init(claim: ClaimForCase) {
         let item = [claim.sku.map { "SKU \($0)" }, claim.fnsku.map { "FNSKU \($0)" }, claim.asin.map { "ASIN \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")

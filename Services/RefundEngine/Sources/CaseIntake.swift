@@ -12,17 +12,19 @@ public struct CaseIntake: Sendable {
     let store: CaseStore
     let settings: FilingSettingsStore
     let claims: any ClaimSource
-    let rates: ApprovalRates
+    /// The chance of approval a case takes when claim-detector gives its claim none.
+    let defaultApprovalProbability: Double
     let database: Database
     let clocks: ServiceClocks
     let logger: Logger
 
-    public init(store: CaseStore, settings: FilingSettingsStore, claims: any ClaimSource, rates: ApprovalRates, database: Database,
+    public init(store: CaseStore, settings: FilingSettingsStore, claims: any ClaimSource, defaultApprovalProbability: Double,
+                database: Database,
                 clocks: ServiceClocks, logger: Logger) {
         self.store = store
         self.settings = settings
         self.claims = claims
-        self.rates = rates
+        self.defaultApprovalProbability = defaultApprovalProbability
         self.database = database
         self.clocks = clocks
         self.logger = logger
@@ -47,16 +49,18 @@ public struct CaseIntake: Sendable {
     /// Brings the connection's cases in step with `found`, the claims claim-detector lists.
     public func apply(_ found: [ClaimForCase], tenant: UUID, connection: UUID) async throws -> Counts {
         let filing = try await settings.settings(tenant: tenant)
-        let probabilities = try await rates.rates(tenant: tenant)
         let now = clocks.wall.now
         let store = self.store
+        let defaultProbability = defaultApprovalProbability
         let counts = try await database.withTransaction(tenant: tenant) { db in
             var counts = Counts()
             let existing = try await store.casesByClaim(connection: connection, on: db)
             var new: [ReimbursementCase] = []
             for claim in found where claim.connectionId == connection {
                 let draft = CaseDraft(claim: claim)
-                let probability = probabilities.probability(type: claim.type)
+                // claim-detector's approval model (type, marketplace, age, amount, evidence, the
+                // seller's record), refreshed with every detection run's claims.
+                let probability = claim.approvalProbability ?? defaultProbability
                 guard let current = existing[claim.id] else {
                     guard claim.status == "claimable" else { continue }
                     new.append(Self.newCase(claim, draft: draft, tenant: tenant, channel: filing.channel, probability: probability, at: now))

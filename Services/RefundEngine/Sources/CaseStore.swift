@@ -56,7 +56,8 @@ public struct CaseStore: Sendable {
             try await outbox.publish(CaseStatusChanged(
                 caseId: after.id, connectionId: after.connectionId, claimId: after.claimId, claimType: after.claimType,
                 fromStatus: before.status.rawValue, toStatus: after.status.rawValue, actor: transition.actor.rawValue,
-                reason: transition.reason, amountClaimed: after.amountClaimed, amazonCaseId: after.amazonCaseId),
+                reason: transition.reason, amountClaimed: after.amountClaimed, amazonCaseId: after.amazonCaseId, filedAt: after.filedAt,
+                evidencePresent: CaseDraft.evidencePresent(type: after.claimType, documentsReady: after.documentsReady)),
                 tenantId: after.tenantId, on: db)
         }
         if before.amazonCaseId == nil, let amazonCaseId = after.amazonCaseId {

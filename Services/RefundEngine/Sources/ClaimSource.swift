@@ -21,10 +21,12 @@ public struct ClaimForCase: Codable, Sendable, Equatable {
     public var sourceIds: [String: String]
     public var resolutionReason: String?
     public var dismissedReason: String?
+    /// claim-detector's approval model's chance for the claim.
+    public var approvalProbability: Double?
 
     public init(id: UUID, type: String, status: String, connectionId: UUID, marketplaceId: String, fnsku: String?, sku: String?, asin: String?,
                 units: Int, amount: Money, clockStartedAt: CivilDate, opensOn: CivilDate, deadline: CivilDate, sourceIds: [String: String],
-                resolutionReason: String? = nil, dismissedReason: String? = nil) {
+                resolutionReason: String? = nil, dismissedReason: String? = nil, approvalProbability: Double? = nil) {
         self.id = id
         self.type = type
         self.status = status
@@ -41,6 +43,7 @@ public struct ClaimForCase: Codable, Sendable, Equatable {
         self.sourceIds = sourceIds
         self.resolutionReason = resolutionReason
         self.dismissedReason = dismissedReason
+        self.approvalProbability = approvalProbability
     }
 }
 

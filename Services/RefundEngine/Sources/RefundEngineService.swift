@@ -44,8 +44,9 @@ public enum RefundEngineService {
             store = CaseStore(database: database, outbox: outbox, logger: logger)
             settings = FilingSettingsStore(database: database, defaults: configuration, logger: logger)
             claims = ClaimDetectorClaimSource(serviceClient: serviceClient)
-            let rates = ApprovalRates(database: database, prior: configuration.defaultApprovalProbability, logger: logger)
-            intake = CaseIntake(store: store, settings: settings, claims: claims, rates: rates, database: database, clocks: clocks, logger: logger)
+            intake = CaseIntake(store: store, settings: settings, claims: claims,
+                                defaultApprovalProbability: configuration.defaultApprovalProbability, database: database, clocks: clocks,
+                                logger: logger)
             let desk = configuration.caseDeskURL.map { url in
                 SellerCentralCaseDesk(baseURL: url, httpClient: httpClient,
                                       tokens: tokens ?? IntegrationsAccessTokenSource(serviceClient: serviceClient),

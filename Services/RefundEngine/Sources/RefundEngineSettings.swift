@@ -25,8 +25,8 @@ import OpsideJobs
 /// - `filing.stuckFilingSeconds` (300): a case left `filing` this long was interrupted (a crash
 ///   between the desk's answer and our record of it); it is filed again with the same idempotency
 ///   key, which gives back the same Amazon case.
-/// - `filing.defaultApprovalProbability` (0.6): the chance of approval assumed before any case of
-///   the type was decided.
+/// - `filing.defaultApprovalProbability` (0.6): the chance of approval a case takes when
+///   claim-detector's listing gives its claim none (its approval model gives every claim one).
 public struct RefundEngineSettings: Sendable {
     public var defaultChannel: CaseChannel
     public var continuousByDefault: Bool

@@ -42,6 +42,16 @@ public enum ClaimType: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
+    /// Whether Amazon pays this type only with proof of ownership, cost or measurement
+    /// (`fba-reimbursement.md` §5): refund-engine keeps such a case waiting for its documents, and
+    /// the approval model counts a case without them as lacking evidence.
+    public var needsDocuments: Bool {
+        switch self {
+        case .inboundShortage, .removalLost, .feeOvercharge, .underpaidReimbursement: true
+        default: false
+        }
+    }
+
     /// Whether the claim counts units valued one by one (`units × unitValue`); the others are an
     /// amount of money (a fee difference, an underpayment, a clawback), worded by their rule.
     public var isValuedPerUnit: Bool {

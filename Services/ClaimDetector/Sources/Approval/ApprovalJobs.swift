@@ -1,0 +1,42 @@
+import Foundation
+import OpsideEvents
+import OpsideJobs
+
+/// The approval model's jobs: every `case.status_changed` is recorded on its claim, and the model
+/// is retrained daily on the decided cases (`approval.trainingSchedule`, by the injected clock).
+public struct ApprovalJobs: Sendable {
+    /// The daily training.
+    public static let trainingKind = "claim-detector.approval-training"
+
+    let approval: ApprovalLearning
+    let settings: ClaimDetectorSettings
+
+    public init(approval: ApprovalLearning, settings: ClaimDetectorSettings) {
+        self.approval = approval
+        self.settings = settings
+    }
+
+    public func register(in jobs: inout JobRegistry) {
+        jobs.consume(EventConsumers.learnFromCaseOutcomes) { change, envelope, context in
+            guard let tenant = envelope.tenantId else {
+                throw JobOutcome.cancel(reason: "case.status_changed \(envelope.id) names no tenant")
+            }
+            if try await !approval.record(change, tenant: tenant, occurredAt: envelope.occurredAt) {
+                context.logger.warning("a case names a claim claim-detector does not have", metadata: ["claim": "\(change.claimId)"])
+            }
+        }
+        jobs.register(Self.trainingKind, retryPolicy: RetryPolicy(capSeconds: 600)) { _, context in
+            let model = try await approval.train()
+            context.logger.info("approval model trained", metadata: [
+                "examples": "\(model.examples)", "brier": "\(model.calibration.map { String($0.brierScore) } ?? "none")",
+                "calibration": "\(model.calibrationMethod)",
+            ])
+        }
+    }
+
+    public var cron: [CronEntry] {
+        [CronEntry(name: Self.trainingKind, schedule: settings.approvalTrainingSchedule) { _ in
+            NewJob(queue: DetectionJobs.queue, kind: Self.trainingKind, maxAttempts: 3, uniqueKey: Self.trainingKind)
+        }]
+    }
+}
