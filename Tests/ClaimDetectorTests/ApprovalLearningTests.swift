@@ -11,7 +11,8 @@ import Testing
 /// claim-detector learning from refund-engine's cases: outcomes recorded per claim (a late event
 /// never undoes a newer one, a tenant cannot write on another's claim), the model trained on every
 /// tenant's decided cases, claims scored with their own seller's record only, and, through the
-/// running service, `case.status_changed` consumed and the daily training run by the injected clock.
+/// running service, `case.status_changed` consumed, the first decision training at once and the
+/// daily training run by the injected clock.
 @Suite struct ApprovalLearningTests {
     static let lossDay = CivilDate(year: 2026, month: 9, day: 1)
 
@@ -79,32 +80,41 @@ import Testing
         let tick = CivilDate(year: 2026, month: 10, day: 20).utcMidnight.addingTimeInterval(5.5 * 3600)
         let clock = ManualWallClock(tick.addingTimeInterval(-60))
         let (tenant, claims) = try await ClaimStack.with(database: database) { stack in
-            try await Self.claims(stack) { c in [Claims.lost(c, reference: "L1", on: Self.lossDay)] }
+            try await Self.claims(stack) { c in [Claims.lost(c, reference: "L1", on: Self.lossDay), Claims.lost(c, reference: "L2", on: Self.lossDay)] }
         }
-        let claim = try #require(claims["L1"])
+        let claim = try #require(claims["L1"]), second = try #require(claims["L2"])
         let claimDetector = try await RunningService.start(.claimDetector, database: database, clocks: ServiceClocks(wall: clock))
         defer { Task { await claimDetector.stop() } }
 
-        // refund-engine announces the decision from its own transaction, as it does.
-        let refundEngine = Database(settings: database.settings(for: .refundEngine), logger: TestEnvironment.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await refundEngine.client.run() }
-            defer { group.cancelAll() }
-            let outbox = EventOutbox(producer: .refundEngine, redis: nil, logger: TestEnvironment.logger)
-            try await refundEngine.withTransaction(tenant: tenant) { db in
-                _ = try await outbox.publish(Self.change(claim, to: "approved", filedAt: Self.lossDay.adding(days: 31).utcMidnight, evidence: true),
-                                             tenantId: tenant, on: db)
+        // refund-engine announces decisions from its own transaction, as it does.
+        let filed = Self.lossDay.adding(days: 31).utcMidnight
+        func announce(_ change: CaseStatusChanged) async throws {
+            let refundEngine = Database(settings: database.settings(for: .refundEngine), logger: TestEnvironment.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await refundEngine.client.run() }
+                defer { group.cancelAll() }
+                let outbox = EventOutbox(producer: .refundEngine, redis: nil, logger: TestEnvironment.logger)
+                try await refundEngine.withTransaction(tenant: tenant) { db in
+                    _ = try await outbox.publish(change, tenantId: tenant, on: db)
+                }
             }
         }
-        #expect(try await eventually(timeout: .seconds(30)) {
-            try await database.count("SELECT count(*) FROM claims.case_outcomes WHERE approved = 1") == 1
-        }, "the consumer recorded the decision")
-        #expect(try await database.count("SELECT count(*) FROM claims.approval_models") == 0, "nothing trained before the tick")
-
-        clock.advance(by: 120)
+        try await announce(Self.change(claim, to: "approved", filedAt: filed, evidence: true))
         #expect(try await eventually(timeout: .seconds(30)) {
             try await database.count("SELECT count(*) FROM claims.approval_models WHERE examples = 1") == 1
-        }, "the tick trained a model on the one decided case")
+        }, "the first decision of an installation with no model trains one at once")
+        #expect(try await database.count("SELECT count(*) FROM claims.case_outcomes WHERE approved = 1") == 1)
+
+        // The next decision waits for the daily tick: the model is not a day old.
+        try await announce(Self.change(second, to: "denied", filedAt: filed, evidence: true))
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try await database.count("SELECT count(*) FROM claims.case_outcomes WHERE approved = 0") == 1
+        }, "the consumer recorded the denial")
+        #expect(try await database.count("SELECT count(*) FROM claims.approval_models") == 1, "no training before the tick")
+        clock.advance(by: 120)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try await database.count("SELECT count(*) FROM claims.approval_models WHERE examples = 2") == 1
+        }, "the tick retrained on both decided cases")
 
         // The service reads token times by its injected clock.
         let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI, now: { clock.now })
@@ -113,10 +123,10 @@ import Testing
                                              headers: ["authorization": "Bearer \(token)"])
         #expect(one.status == 200, "\(one.text)")
         let approval = try #require(try one.json()["claim"] as? [String: Any])["approval"] as? [String: Any]
-        #expect(approval?["modelExamples"] as? Int == 1 && (approval?["factors"] as? [Any])?.count == 6, "\(one.text)")
+        #expect(approval?["modelExamples"] as? Int == 2 && (approval?["factors"] as? [Any])?.count == 6, "\(one.text)")
         let model = try await TestHTTP.request(.GET, claimDetector.baseURL + "/internal/claims/approval-model",
                                                headers: ["authorization": "Bearer \(token)"])
         let examples = (try model.json()["model"] as? [String: Any])?["examples"] as? Int
-        #expect(model.status == 200 && examples == 1, "\(model.text)")
+        #expect(model.status == 200 && examples == 2, "\(model.text)")
     }
 }

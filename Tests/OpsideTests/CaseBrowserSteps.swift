@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import OpsideTesting
 import Testing
 
@@ -78,5 +79,25 @@ extension DashboardBrowserTests {
         try await browser.open(base + "/app/recoveries")
         #expect(try await browser.text("[data-testid=recovered-by-cases]") != "—")
         try await browser.screenshot("recoveries")
+
+        // Amazon's approval taught claim-detector's approval model: once it retrains (daily; now,
+        // here), the queue says how its chances held up and the claim says what moved its chance.
+        let claimDetector = try suite.services.first { $0.service == .claimDetector }.unwrap("claim-detector")
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+        #expect(try await eventually(timeout: .seconds(60)) {
+            let trained = try await TestHTTP.request(.POST, claimDetector.baseURL + "/internal/claims/approval-model/training",
+                                                     headers: ["authorization": "Bearer \(try await authority.token(for: .claimDetector, tenantID: nil))"])
+            return ((try trained.json()["model"] as? [String: Any])?["examples"] as? Int ?? 0) >= 1
+        }, "the approval model learned from the approved case")
+        try await browser.open(base + "/app/cases")
+        #expect(try await browser.text("[data-testid=brier]").count > 0)
+        #expect(try await browser.text("[data-testid=reliability]").contains("%"))
+        try await browser.screenshot("approval-model")
+        let claimId = try (item["claimId"] as? String).unwrap("the case's claim")
+        try await browser.open(base + "/app/claims/\(claimId)")
+        #expect(try await browser.text("[data-testid=approval-percent]").hasSuffix("%"))
+        let approval = try await browser.text("[data-testid=approval]")
+        #expect(approval.contains("Learned from") && approval.contains("earlier cases approved"), "\(approval)")
+        try await browser.screenshot("claim-approval")
     }
 }

@@ -62,7 +62,7 @@ public enum ClaimDetectorService {
         let detectionJobs = DetectionJobs(detection: parts.detection, store: parts.store, database: platform.database,
                                           jobQueue: platform.jobQueue, settings: settings, clocks: clocks)
         detectionJobs.register(in: &jobs)
-        let approvalJobs = ApprovalJobs(approval: parts.approval, settings: settings)
+        let approvalJobs = ApprovalJobs(approval: parts.approval, settings: settings, jobQueue: platform.jobQueue)
         approvalJobs.register(in: &jobs)
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())

@@ -4,16 +4,24 @@ import OpsideJobs
 
 /// The approval model's jobs: every `case.status_changed` is recorded on its claim, and the model
 /// is retrained daily on the decided cases (`approval.trainingSchedule`, by the injected clock).
+/// A decision arriving while the newest model is more than a day old (or there is none: a new
+/// installation's first outcomes) trains one at once rather than at the next tick.
 public struct ApprovalJobs: Sendable {
     /// The daily training.
     public static let trainingKind = "claim-detector.approval-training"
 
     let approval: ApprovalLearning
     let settings: ClaimDetectorSettings
+    let jobQueue: JobQueue
 
-    public init(approval: ApprovalLearning, settings: ClaimDetectorSettings) {
+    public init(approval: ApprovalLearning, settings: ClaimDetectorSettings, jobQueue: JobQueue) {
         self.approval = approval
         self.settings = settings
+        self.jobQueue = jobQueue
+    }
+
+    static var trainingJob: NewJob {
+        NewJob(queue: DetectionJobs.queue, kind: trainingKind, maxAttempts: 3, uniqueKey: trainingKind)
     }
 
     public func register(in jobs: inout JobRegistry) {
@@ -21,8 +29,12 @@ public struct ApprovalJobs: Sendable {
             guard let tenant = envelope.tenantId else {
                 throw JobOutcome.cancel(reason: "case.status_changed \(envelope.id) names no tenant")
             }
-            if try await !approval.record(change, tenant: tenant, occurredAt: envelope.occurredAt) {
+            guard try await approval.record(change, tenant: tenant, occurredAt: envelope.occurredAt) else {
                 context.logger.warning("a case names a claim claim-detector does not have", metadata: ["claim": "\(change.claimId)"])
+                return
+            }
+            if ApprovalLearning.isDecision(change.toStatus), try await approval.modelIsStale() {
+                _ = try await jobQueue.enqueue(Self.trainingJob)
             }
         }
         jobs.register(Self.trainingKind, retryPolicy: RetryPolicy(capSeconds: 600)) { _, context in
@@ -35,8 +47,6 @@ public struct ApprovalJobs: Sendable {
     }
 
     public var cron: [CronEntry] {
-        [CronEntry(name: Self.trainingKind, schedule: settings.approvalTrainingSchedule) { _ in
-            NewJob(queue: DetectionJobs.queue, kind: Self.trainingKind, maxAttempts: 3, uniqueKey: Self.trainingKind)
-        }]
+        [CronEntry(name: Self.trainingKind, schedule: settings.approvalTrainingSchedule) { _ in Self.trainingJob }]
     }
 }

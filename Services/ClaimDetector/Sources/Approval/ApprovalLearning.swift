@@ -26,13 +26,27 @@ public struct ApprovalLearning: Sendable {
     /// The case statuses that say Amazon approved (in full or in part) or paid.
     static let approvedStatuses: Set<String> = ["approved", "partially_approved", "paid", "partially_paid"]
 
+    static func isDecision(_ status: String) -> Bool { approvedStatuses.contains(status) || status == "denied" }
+
+    /// Whether the newest model is more than a day old, or there is none.
+    public func modelIsStale() async throws -> Bool {
+        let logger = self.logger
+        let newest = try await database.withConnection { db in
+            let rows = try await db.query("SELECT max(trained_at) FROM claims.approval_models", logger: logger)
+            for try await at in rows.decode(Date?.self) { return at }
+            return nil
+        }
+        guard let newest else { return true }
+        return clocks.wall.now.timeIntervalSince(newest) > 86_400
+    }
+
     /// Records a case's change on its claim. A decision sets the outcome (a denial later appealed
     /// and approved ends approved); other changes keep the last one. An event older than the one
     /// the row holds changes nothing, so redelivered or late events cannot undo newer ones.
     /// - Returns: false when the claim is not the tenant's (nothing to learn it on).
     @discardableResult
     public func record(_ change: CaseStatusChanged, tenant: UUID, occurredAt: Date) async throws -> Bool {
-        let label: Int16? = Self.approvedStatuses.contains(change.toStatus) ? 1 : change.toStatus == "denied" ? 0 : nil
+        let label: Int16? = Self.isDecision(change.toStatus) ? (change.toStatus == "denied" ? 0 : 1) : nil
         let evidence = change.evidencePresent ?? !(ClaimType(rawValue: change.claimType)?.needsDocuments ?? false)
         let logger = self.logger
         return try await database.withTransaction(tenant: tenant) { db in

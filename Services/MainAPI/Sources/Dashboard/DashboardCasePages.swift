@@ -26,6 +26,7 @@ extension DashboardPages {
         if let cursor = query.get("cursor"), !cursor.isEmpty { items.append(URLQueryItem(name: "cursor", value: cursor)) }
         async let metricsLoad = sources.caseMetrics(tenant: viewer.tenant)
         async let settingsLoad = sources.filingSettings(tenant: viewer.tenant)
+        async let modelLoad = sources.approvalModel(tenant: viewer.tenant)
         let page = try await sources.cases(tenant: viewer.tenant, query: Self.encode(items))
         values["cases"] = page.cases.map { caseRow($0) }
         values["empty"] = page.cases.isEmpty
@@ -48,7 +49,25 @@ extension DashboardPages {
         let settings = try await settingsLoad
         values["filing"] = ["continuous": settings.continuous, "channel": settings.channel, "dailyLimit": settings.dailyLimit,
                             "assisted": settings.channel == "assisted", "sandbox": settings.channel == "sandbox"] as [String: Any]
+        values["approvalModel"] = Self.calibrationValues(try await modelLoad)
         return try renderer.page("cases", values)
+    }
+
+    /// How well the approval chances the queue is ranked by have matched Amazon's decisions.
+    static func calibrationValues(_ model: DashboardSources.ApprovalModel) -> [String: Any] {
+        func percent(_ value: Double?) -> String { value.map { "\(Int(($0 * 100).rounded())) %" } ?? "—" }
+        guard let calibration = model.calibration else {
+            return ["trained": false, "method": model.calibrationMethod]
+        }
+        return [
+            "trained": true, "examples": model.examples, "method": model.calibrationMethod,
+            "brier": String(format: "%.3f", calibration.brierScore), "baseRate": String(format: "%.3f", calibration.baseRateBrierScore),
+            "trainedAt": model.trainedAt.map(DashboardWords.instant) ?? "—",
+            "bins": calibration.reliability.filter { $0.cases > 0 }.map {
+                ["range": "\(Int(($0.from * 100).rounded()))–\(Int(($0.to * 100).rounded())) %", "cases": $0.cases,
+                 "predicted": percent($0.meanPredicted), "observed": percent($0.observedRate)] as [String: Any]
+            },
+        ]
     }
 
     func caseRow(_ item: DashboardSources.Case) -> [String: Any] {

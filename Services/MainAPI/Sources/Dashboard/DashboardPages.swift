@@ -327,8 +327,26 @@ struct DashboardPages: Sendable {
             values["dismissed"] = ["reason": reason, "at": claim.dismissedAt.map(DashboardWords.instant) ?? ""]
         }
         if let resolution = claim.resolutionReason { values["resolution"] = resolution }
+        if let approval = claim.approval { values["approval"] = Self.approvalValues(approval) }
         values["canDismiss"] = viewer.canEdit && ["claimable", "too_early", "expired"].contains(claim.status)
         return try renderer.page("claim", values)
+    }
+
+    /// The claim's chance of approval, the model behind it, and each fact's push up or down.
+    static func approvalValues(_ approval: DashboardSources.Approval) -> [String: Any] {
+        let labels = ["type": "Claim type", "marketplace": "Marketplace", "ageAtFilingDays": "Age when filed",
+                      "amount": "Amount", "evidencePresent": "Documents attached", "sellerHistory": "Your earlier cases"]
+        let model = approval.modelTrainedAt.map {
+            "Learned from \(approval.modelExamples) cases Amazon decided, trained \(DashboardWords.instant($0))."
+        } ?? "No case has been decided yet: this is the starting estimate (sellers report 60–70 % of claims approved)."
+        return [
+            "percent": "\(Int((approval.probability * 100).rounded())) %", "model": model,
+            "factors": approval.factors.map { factor -> [String: Any] in
+                let direction = factor.effect > 0.05 ? "raises" : factor.effect < -0.05 ? "lowers" : "no effect"
+                return ["label": labels[factor.feature] ?? factor.feature, "value": factor.value, "direction": direction,
+                        "effect": String(format: "%+.2f", factor.effect)]
+            },
+        ]
     }
 
     // MARK: Amazon connections

@@ -59,6 +59,21 @@ struct DashboardSources: Sendable {
         let firstDetectedAt: Date
         let valuation: Valuation?
         let explanation: Explanation?
+        let approval: Approval?
+    }
+
+    /// claim-detector's approval model's estimate for a claim, with what moved it.
+    struct Approval: Decodable, Sendable {
+        struct Factor: Decodable, Sendable {
+            let feature: String
+            let value: String
+            let effect: Double
+        }
+
+        let probability: Double
+        let modelTrainedAt: Date?
+        let modelExamples: Int
+        let factors: [Factor]
     }
 
     struct ClaimPage: Decodable, Sendable {
@@ -250,6 +265,34 @@ struct DashboardSources: Sendable {
     func caseMetrics(tenant: UUID) async throws -> CaseMetrics {
         struct Body: Decodable { let metrics: CaseMetrics }
         return try await get(Body.self, from: .refundEngine, "/internal/cases/metrics", tenant: tenant).metrics
+    }
+
+    /// The approval model's calibration, as claim-detector measured it at its last training.
+    struct ApprovalModel: Decodable, Sendable {
+        struct Calibration: Decodable, Sendable {
+            struct Bin: Decodable, Sendable {
+                let from: Double
+                let to: Double
+                let cases: Int
+                let meanPredicted: Double?
+                let observedRate: Double?
+            }
+
+            let cases: Int
+            let brierScore: Double
+            let baseRateBrierScore: Double
+            let reliability: [Bin]
+        }
+
+        let trainedAt: Date?
+        let examples: Int
+        let calibration: Calibration?
+        let calibrationMethod: String
+    }
+
+    func approvalModel(tenant: UUID) async throws -> ApprovalModel {
+        struct Body: Decodable { let model: ApprovalModel }
+        return try await get(Body.self, from: .claimDetector, "/internal/claims/approval-model", tenant: tenant).model
     }
 
     func filingSettings(tenant: UUID) async throws -> FilingSettings {
