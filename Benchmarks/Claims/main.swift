@@ -14,6 +14,7 @@ import PostgresNIO
 // opside-claims-bench: claim-detector's rules engine on one large seller.
 //
 //   opside-claims-bench [--ledger 5000000] [--orders 1000000] [--fnskus 5000] [--keep | --reuse NAME]
+//   opside-claims-bench approval [--cases 100000]   (the approval model alone: ApprovalBenchmark.swift)
 //
 // Generates into a scratch database (COPY, as superuser) one connection with N ledger rows
 // (70 % Shipments, 15 % Receipts, 10 % CustomerReturns, 3.5 % transfers, 1.5 % Adjustments), M
@@ -34,6 +35,10 @@ import PostgresNIO
 //   POSTGRES_PORT=P swift run -c release --scratch-path .build-X opside-claims-bench --ledger 500000 --orders 100000
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "approval" {
+    ApprovalBenchmark.run(arguments)
+    exit(0)
+}
 
 let logger: Logger = {
     var logger = Logger(label: "opside-claims-bench")

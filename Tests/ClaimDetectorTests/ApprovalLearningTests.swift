@@ -105,7 +105,8 @@ import Testing
         }, "the first decision of an installation with no model trains one at once")
         #expect(try await database.count("SELECT count(*) FROM claims.case_outcomes WHERE approved = 1") == 1)
 
-        // The next decision waits for the daily tick: the model is not a day old.
+        // The next decision waits for the daily tick: the model is not a day old, and one more
+        // decided case is not the growth (a fifth, at least ten) that retrains it sooner.
         try await announce(Self.change(second, to: "denied", filedAt: filed, evidence: true))
         #expect(try await eventually(timeout: .seconds(30)) {
             try await database.count("SELECT count(*) FROM claims.case_outcomes WHERE approved = 0") == 1

@@ -92,6 +92,9 @@ import Testing
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",
+        // claim-detector's approval models: weights and calibration learned from every tenant's
+        // decided cases, the suite's and no tenant's; no row names a tenant or a claim.
+        "claims.approval_models": "one model of the whole suite, weights only",
     ]
 
     /// Tables that carry `tenant_id` but are read across tenants by design, without RLS.

@@ -4,8 +4,9 @@ import OpsideJobs
 
 /// The approval model's jobs: every `case.status_changed` is recorded on its claim, and the model
 /// is retrained daily on the decided cases (`approval.trainingSchedule`, by the injected clock).
-/// A decision arriving while the newest model is more than a day old (or there is none: a new
-/// installation's first outcomes) trains one at once rather than at the next tick.
+/// A decision arriving while the newest model is stale (none yet, more than a day old, or trained
+/// on a fifth fewer decided cases than there now are, as while an installation's first outcomes
+/// arrive) trains one at once rather than at the next tick.
 public struct ApprovalJobs: Sendable {
     /// The daily training.
     public static let trainingKind = "claim-detector.approval-training"

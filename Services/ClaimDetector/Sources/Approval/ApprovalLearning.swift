@@ -28,16 +28,24 @@ public struct ApprovalLearning: Sendable {
 
     static func isDecision(_ status: String) -> Bool { approvedStatuses.contains(status) || status == "denied" }
 
-    /// Whether the newest model is more than a day old, or there is none.
+    /// Whether a decision should retrain the model now rather than at the daily tick: there is no
+    /// model, the newest is more than a day old, or the decided cases grew by a fifth (and at least
+    /// ten) since it was trained, as they do while an installation's first outcomes arrive.
     public func modelIsStale() async throws -> Bool {
         let logger = self.logger
-        let newest = try await database.withConnection { db in
-            let rows = try await db.query("SELECT max(trained_at) FROM claims.approval_models", logger: logger)
-            for try await at in rows.decode(Date?.self) { return at }
-            return nil
+        let (newest, examples, decided) = try await database.withTransaction { db in
+            try await db.query("SELECT set_config('opside.claims_approval_training', 'on', true)", logger: logger)
+            var newest: (Date, Int)?
+            let models = try await db.query("SELECT trained_at, examples FROM claims.approval_models ORDER BY trained_at DESC LIMIT 1",
+                                            logger: logger)
+            for try await (at, examples) in models.decode((Date, Int32).self) { newest = (at, Int(examples)) }
+            var decided = 0
+            let counts = try await db.query("SELECT count(*) FROM claims.case_outcomes WHERE approved IS NOT NULL", logger: logger)
+            for try await count in counts.decode(Int64.self) { decided = Int(count) }
+            return (newest?.0, newest?.1 ?? 0, decided)
         }
         guard let newest else { return true }
-        return clocks.wall.now.timeIntervalSince(newest) > 86_400
+        return clocks.wall.now.timeIntervalSince(newest) > 86_400 || decided >= max(examples + 10, examples + examples / 5)
     }
 
     /// Records a case's change on its claim. A decision sets the outcome (a denial later appealed
