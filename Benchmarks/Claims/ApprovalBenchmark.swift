@@ -13,17 +13,6 @@ import OpsideCore
 // Figures are printed, never asserted.
 
 enum ApprovalBenchmark {
-    /// SplitMix64: the same cases in every run.
-    struct Draws {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-    }
 
     static let typeEffects: [(ClaimType, Double)] = [
         (.warehouseLost, 0.3), (.warehouseDamaged, 0.1), (.inboundShortage, -0.7), (.refundWithoutReturn, 0.4),
@@ -33,17 +22,17 @@ enum ApprovalBenchmark {
     static let evidenceEffect = 1.1, agePer100Days = -0.8, amountPerDecade = -0.15
 
     static func outcomes(count: Int) -> [ApprovalModel.Outcome] {
-        var draws = Draws(state: 2026)
+        var draws = SplitMix64(seed: 2026)
         let sellers = (0..<400).map { _ in UUID() }
-        let standing = sellers.map { _ in (draws.next() - 0.5) * 1.6 }
+        let standing = sellers.map { _ in (draws.unit() - 0.5) * 1.6 }
         let start = Date(timeIntervalSince1970: 1_735_689_600)
         return (0..<count).map { index in
-            let seller = Int(draws.next() * Double(sellers.count))
-            let (type, typeEffect) = typeEffects[Int(draws.next() * Double(typeEffects.count))]
-            let (marketplace, marketplaceEffect) = marketplaceEffects[Int(draws.next() * Double(marketplaceEffects.count))]
-            let evidence = draws.next() < 0.5
-            let age = Int(draws.next() * 300)
-            let amountMinor = Int64(500 + draws.next() * 49_500)
+            let seller = Int(draws.unit() * Double(sellers.count))
+            let (type, typeEffect) = typeEffects[Int(draws.unit() * Double(typeEffects.count))]
+            let (marketplace, marketplaceEffect) = marketplaceEffects[Int(draws.unit() * Double(marketplaceEffects.count))]
+            let evidence = draws.unit() < 0.5
+            let age = Int(draws.unit() * 300)
+            let amountMinor = Int64(500 + draws.unit() * 49_500)
             let logOdds = 0.5 + typeEffect + marketplaceEffect + (evidence ? evidenceEffect : 0) + agePer100Days * Double(age) / 100
                 + amountPerDecade * log10(1 + Double(amountMinor) / 100) + standing[seller]
             return ApprovalModel.Outcome(
@@ -51,7 +40,7 @@ enum ApprovalBenchmark {
                 facts: ApprovalFacts(type: type, marketplaceId: marketplace, ageAtFilingDays: age,
                                      amount: Money(amountMinor: amountMinor, currency: .usd), evidencePresent: evidence,
                                      sellerApproved: 0, sellerDecided: 0),
-                approved: draws.next() < 1 / (1 + exp(-logOdds)), decidedAt: start.addingTimeInterval(Double(index) * 60))
+                approved: draws.unit() < 1 / (1 + exp(-logOdds)), decidedAt: start.addingTimeInterval(Double(index) * 60))
         }
     }
 

@@ -87,19 +87,6 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// A small deterministic generator (SplitMix64): the same data every run.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
-
 /// Streams rows of one table into COPY, flushing every MiB.
 func copy(_ connection: PostgresConnection, _ table: String, _ columns: [String], rows: Int,
           _ row: (Int, inout [String]) -> Void) async throws {
@@ -136,7 +123,7 @@ func sku(_ index: Int) -> String { "SKU-\(index)" }
 func order(_ index: Int) -> String { "111-\(String(1_000_000 + index))-0000001" }
 
 func generate(on connection: PostgresConnection, ledgerRows: Int, orders: Int, fnskus: Int) async throws {
-    var random = Random(state: 20_261_204)
+    var random = SplitMix64(seed: 20_261_204)
     // Ledger: day order, as reports arrive.
     try await copy(connection, "ledger_detail", ["event_key", "occurrence", "event_date", "fnsku", "msku", "event_type", "reference_id",
                                                  "quantity", "fulfillment_center", "disposition", "reason", "unreconciled_quantity"],

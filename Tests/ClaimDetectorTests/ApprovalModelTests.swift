@@ -15,34 +15,23 @@ import Testing
                       evidencePresent: evidence, sellerApproved: 0, sellerDecided: 0)
     }
 
-    /// A seeded generator (SplitMix64), so the synthetic outcomes are the same in every run.
-    struct Draws {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-    }
 
     /// Outcomes drawn from a known model: documents raise the log-odds by 1.2, every 100 days
     /// of age lower them by 0.9, inbound shortages start 0.8 lower, and each seller has its own
     /// standing (±0.8) that only its history can reveal.
     static func synthetic(count: Int, seed: UInt64 = 7) -> [ApprovalModel.Outcome] {
-        var draws = Draws(state: seed)
+        var draws = SplitMix64(seed: seed)
         let tenants = (0..<40).map { _ in UUID() }
-        let standing = tenants.map { _ in (draws.next() - 0.5) * 1.6 }
+        let standing = tenants.map { _ in (draws.unit() - 0.5) * 1.6 }
         let types: [ClaimType] = [.warehouseLost, .warehouseDamaged, .inboundShortage, .refundWithoutReturn]
         return (0..<count).map { index in
-            let seller = Int(draws.next() * Double(tenants.count))
-            let type = types[Int(draws.next() * Double(types.count))]
-            let evidence = draws.next() < 0.5
-            let age = Int(draws.next() * 300)
-            let amount = Int64(500 + draws.next() * 50_000)
+            let seller = Int(draws.unit() * Double(tenants.count))
+            let type = types[Int(draws.unit() * Double(types.count))]
+            let evidence = draws.unit() < 0.5
+            let age = Int(draws.unit() * 300)
+            let amount = Int64(500 + draws.unit() * 50_000)
             let logOdds = 0.4 + (type == .inboundShortage ? -0.8 : 0) + (evidence ? 1.2 : 0) - 0.9 * Double(age) / 100 + standing[seller]
-            let approved = draws.next() < 1 / (1 + exp(-logOdds))
+            let approved = draws.unit() < 1 / (1 + exp(-logOdds))
             return ApprovalModel.Outcome(tenant: tenants[seller],
                                          facts: facts(type, age: age, amountMinor: amount, evidence: evidence),
                                          approved: approved, decidedAt: start.addingTimeInterval(Double(index) * 600))

@@ -77,7 +77,7 @@ import Testing
     /// from a seeded generator (the same amounts every run), with thousands separators added
     /// to the text half of the time.
     @Test func formattedAmountsParseBackToThemselves() throws {
-        var random = SeededGenerator(seed: 0x5EED_0F_0DD5)
+        var random = SplitMix64(seed: 0x5EED_0F_0DD5)
         let currencies = Currency.all
         for _ in 0..<20_000 {
             let currency = currencies[Int(random.next() % UInt64(currencies.count))]
@@ -160,15 +160,3 @@ import Testing
     }
 }
 
-/// SplitMix64: the same sequence for the same seed.
-struct SeededGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

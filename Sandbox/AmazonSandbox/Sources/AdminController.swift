@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import Hummingbird
 
 /// The `/_sandbox/` admin API tests drive: sellers and their ground truth, faults, the clock,

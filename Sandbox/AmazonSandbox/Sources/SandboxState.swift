@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import OpsideAmazonSPAPI
 import Synchronization
 

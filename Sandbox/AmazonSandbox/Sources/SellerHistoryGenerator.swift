@@ -1,4 +1,5 @@
 import Foundation
+import OpsideCore
 import OpsideAmazonSPAPI
 
 /// A pool of one FNSKU's losses that deductions (found units, reimbursements) net oldest loss
