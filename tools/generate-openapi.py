@@ -693,13 +693,17 @@ CASE_METRICS = obj(["metrics"], {"metrics": obj(["byStatus", "filed", "approved"
     "missedDeadlines": {"type": "integer"}, "claimed": {"type": "array", "items": MONEY}, "recovered": {"type": "array", "items": MONEY},
     "recoveredAutomatically": {"type": "array", "items": MONEY}, "medianDaysToDecision": {"type": "number"}})})
 RECOVERY = obj(["id", "connectionId", "marketplaceId", "reimbursementId", "sku", "fnsku", "amazonOrderId", "kind", "attribution", "cash",
-                "inventoryUnits", "inventoryValue", "amount", "confirmedByFinance", "recordedAt"], {
+                "inventoryUnits", "inventoryValue", "amount", "confirmedByFinance", "recordedAt", "source", "replacesEntryIds"], {
     "id": UUID_SCHEMA, "connectionId": UUID_SCHEMA, "marketplaceId": {"type": "string"}, "reimbursementId": {"type": "string"},
     "sku": {"type": "string"}, "fnsku": {"type": "string"}, "amazonOrderId": {"type": "string"}, "approvalDate": DATE_TIME,
     "reason": {"type": "string"}, "amazonCaseId": {"type": "string"}, "kind": {"type": "string", "enum": ["reimbursement", "reversal"]},
     "attribution": {"type": "string", "enum": ["case", "automatic"]}, "caseId": UUID_SCHEMA, "claimType": {"type": "string"},
     "cash": MONEY, "inventoryUnits": {"type": "integer"}, "inventoryValue": MONEY, "amount": MONEY,
-    "confirmedByFinance": {"type": "boolean"}, "recordedAt": DATE_TIME})
+    "confirmedByFinance": {"type": "boolean"}, "recordedAt": DATE_TIME,
+    "source": {"type": "string", "enum": ["report", "finances"],
+               "description": "finances: an adjustment event the reimbursements report does not list yet; its line replaces the entry"},
+    "replacesEntryIds": {"type": "array", "items": {"type": "string", "format": "uuid"},
+                         "description": "The entries from Finances this report line replaced"}})
 RECOVERIES_PAGE = obj(["recoveries"], {"recoveries": {"type": "array", "items": RECOVERY},
                                        "nextOffset": {"type": "integer", "description": "Pass as offset for the next page; absent on the last"}})
 RECOVERY_SUMMARY = obj(["summary"], {"summary": obj(["totals", "byCase", "automatic", "byMonth", "byType"], {

@@ -90,9 +90,15 @@ public struct CaseFilingReminder: OpsideEvent, Equatable {
     }
 }
 
-/// One reimbursement line Amazon reported (the reimbursements report), entered once in the
-/// recovered-money ledger: published in the transaction that entered it, so exactly once per
-/// line whatever happens to Redis or the services. A reversal is negative.
+/// One reimbursement line Amazon reported, entered once in the recovered-money ledger: published
+/// in the transaction that entered it, so exactly once per line whatever happens to Redis or the
+/// services. A reversal is negative.
+///
+/// The line comes from the reimbursements report, or first from a Finances adjustment event
+/// (`source` `finances`: the report lists lines days later, and some never). When the report's
+/// line for money entered from Finances arrives, it is published with `replacesEntryIds`: that
+/// money is now this line's, so a consumer adds `amount` and takes away what the replaced entries
+/// added (their amounts are the report's correction, usually the same).
 public struct ReimbursementReceived: OpsideEvent, Equatable {
     public static let name = "reimbursement.received"
     @LowercasedUUID public var entryId: UUID
@@ -109,9 +115,16 @@ public struct ReimbursementReceived: OpsideEvent, Equatable {
     /// Cash plus units paid in kind at Amazon's per-unit value.
     public var amount: Money
     public var approvalDate: Date?
+    /// `report` or `finances`; absent in events written before Finances could add money.
+    public var source: String?
+    /// The entries (lowercase ids) this report line replaces, entered earlier from Finances.
+    public var replacesEntryIds: [String]?
+    /// The amount of those replaced entries, in `amount`'s currency.
+    public var replacedAmount: Money?
 
     public init(entryId: UUID, connectionId: UUID, reimbursementId: String, kind: String, attribution: String, caseId: UUID?,
-                amazonCaseId: String?, claimType: String?, amount: Money, approvalDate: Date?) {
+                amazonCaseId: String?, claimType: String?, amount: Money, approvalDate: Date?, source: String = "report",
+                replacesEntryIds: [UUID] = [], replacedAmount: Money? = nil) {
         self.entryId = entryId
         self.connectionId = connectionId
         self.reimbursementId = reimbursementId
@@ -122,5 +135,8 @@ public struct ReimbursementReceived: OpsideEvent, Equatable {
         self.claimType = claimType
         self.amount = amount
         self.approvalDate = approvalDate
+        self.source = source
+        self.replacesEntryIds = replacesEntryIds.isEmpty ? nil : replacesEntryIds.map { $0.uuidString.lowercased() }
+        self.replacedAmount = replacedAmount
     }
 }

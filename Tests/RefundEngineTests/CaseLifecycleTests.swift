@@ -113,6 +113,77 @@ import Testing
         await suite.stop()
     }
 
+    /// Amazon's Finances show an approval days before the reimbursements report lists it: the
+    /// money is on the case from the adjustment event at once, and the report's line, when it
+    /// comes, replaces that entry; the ledger ends equal to what the desk paid, each payment once.
+    @Test func moneyFinancesShowFirstIsCountedOnceWhenTheReportListsIt() async throws {
+        let database = try await TestDatabase.create()
+        let suite = try await CaseSuite.start(database: database)
+        let tenant = UUID()
+        let (seller, connection) = try await suite.connectSeller(seed: 1307, skus: 10, tenant: tenant)
+        try await suite.setFiling(tenant: tenant, continuous: true, channel: "sandbox")
+        try await suite.sync(tenant: tenant, connection: connection)
+        _ = try await waitUntilFiled(suite, tenant: tenant)
+        // The seller's history is in the report: whichever dataset loaded first, Finances end up
+        // confirming its lines and holding no money of their own.
+        try await suite.waitFor("the history reconciled", tenant: tenant) {
+            let fromReport = try await database.count("SELECT count(*) FROM cases.recoveries WHERE source = 'report'")
+            let fromFinances = try await database.count("SELECT count(*) FROM cases.recoveries WHERE source = 'finances'")
+            return fromReport > 0 && fromFinances == 0
+        }
+
+        // Amazon approves every case.
+        _ = try await suite.sandbox.admin(.PUT, "/_sandbox/case-desk", ["forcedOutcomes": Array(repeating: "approved", count: 200)])
+        try await suite.advanceClock(days: 4)
+        try await suite.refresh(tenant: tenant)
+        let approved = try await suite.cases(tenant: tenant, query: "status=approved").count
+        #expect(approved >= 3, "a generated seller has cases to approve (\(approved))")
+        let desk = try await suite.deskCases(seller)
+
+        // Finances first: each payment is on its case already, from the adjustment event.
+        try await suite.sync(tenant: tenant, connection: connection, dataset: "financial_events")
+        try await suite.waitFor("the payments from Finances", tenant: tenant) {
+            try await database.count("SELECT count(*) FROM cases.recoveries WHERE source = 'finances'") == approved
+        }
+        let fromFinances = try await database.strings("""
+            SELECT currency || ' ' || sum(amount_minor)::text FROM cases.recoveries WHERE source = 'finances' GROUP BY currency
+            """)
+        let financeTotals = Dictionary(uniqueKeysWithValues: fromFinances.map { row in
+            let parts = row.split(separator: " ")
+            return (String(parts[0]), Int64(parts[1]) ?? 0)
+        })
+        #expect(financeTotals == desk.paid, "the Finances entries hold exactly what the desk paid")
+        let paidEarly = try await suite.cases(tenant: tenant, query: "status=paid,partially_paid")
+        #expect(paidEarly.count >= 1, "a case with one candidate is paid from Finances")
+
+        // Then the report: its lines replace the Finances entries, the money counted once.
+        try await suite.sync(tenant: tenant, connection: connection, dataset: "reimbursements")
+        try await suite.waitFor("the report's lines in place of the Finances entries", tenant: tenant) {
+            try await database.count("SELECT count(*) FROM cases.recoveries WHERE source = 'finances'") == 0
+        }
+        #expect(try await database.count("SELECT count(*) FROM cases.recoveries WHERE cardinality(replaced_entry_ids) = 1") == approved)
+        let summary = try await suite.json(.GET, "/internal/recoveries/summary", tenant: tenant)["summary"] as? [String: Any] ?? [:]
+        var byCase: [String: Int64] = [:]
+        for money in summary["byCase"] as? [[String: Any]] ?? [] {
+            byCase[money["currency"] as! String] = (money["amountMinor"] as! NSNumber).int64Value
+        }
+        #expect(byCase == desk.paid, "the ledger's case money equals what the desk paid")
+        let cases = try await suite.cases(tenant: tenant, query: "status=paid,partially_paid")
+        #expect(cases.count == approved, "every approved case paid, once")
+        for item in cases {
+            let recovered = item.money("recovered")?.minor ?? 0, claimed = item.money("amountClaimed")?.minor ?? 0
+            #expect(recovered > 0 && recovered <= claimed, "paid no more than claimed: \(item)")
+        }
+        // reimbursement.received: once from Finances, once more from the report naming what it replaces.
+        #expect(try await database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'reimbursement.received' AND payload->>'source' = 'finances'
+            """) == approved)
+        #expect(try await database.count("""
+            SELECT count(*) FROM platform.outbox WHERE type = 'reimbursement.received' AND payload ? 'replacesEntryIds'
+            """) == approved)
+        await suite.stop()
+    }
+
     func completedJobs(_ suite: CaseSuite, kind: String, tenant: UUID) async throws -> Int {
         let reply = try await suite.call(.GET, "/internal/jobs?state=completed", tenant: tenant)
         let jobs = (try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["jobs"] as? [[String: Any]] ?? []

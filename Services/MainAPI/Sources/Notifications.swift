@@ -161,13 +161,17 @@ extension NotificationDrafts {
     /// Money on our cases; Amazon's automatic payments are in the recoveries page, not the bell.
     static func reimbursementReceived(_ event: ReimbursementReceived) -> NotificationDraft? {
         guard event.attribution == "case", let caseId = event.caseId.flatMap(UUID.init(uuidString:)) else { return nil }
+        // The report's line for money Finances showed first: the seller was told then.
+        if event.replacesEntryIds != nil, event.replacedAmount == event.amount { return nil }
         if event.kind == "reversal" {
             return NotificationDraft(kind: .moneyReceived, level: .warning, title: "Amazon took back \(event.amount.displayText)",
                                      body: "Reimbursement \(event.reimbursementId) was reversed.", actionURL: casePage(caseId), dedupeKey: nil)
         }
-        return NotificationDraft(kind: .moneyReceived, level: .success, title: "Amazon paid \(event.amount.displayText)",
-                                 body: "Reimbursement \(event.reimbursementId) paid case \(event.amazonCaseId ?? "").", actionURL: casePage(caseId),
-                                 dedupeKey: nil)
+        let body = event.source == "finances"
+            ? "Amazon's Finances show the payment on case \(event.amazonCaseId ?? ""); the reimbursements report lists it in a few days."
+            : "Reimbursement \(event.reimbursementId) paid case \(event.amazonCaseId ?? "")."
+        return NotificationDraft(kind: .moneyReceived, level: .success, title: "Amazon paid \(event.amount.displayText)", body: body,
+                                 actionURL: casePage(caseId), dedupeKey: nil)
     }
 }
 

@@ -44,6 +44,16 @@ public struct Reconciler: Sendable {
         public var withdrawn = 0
         /// Entries a Finances adjustment event confirmed in this pass.
         public var confirmedByFinance = 0
+        /// Entries made from Finances adjustment events the reimbursements report does not list (yet).
+        public var addedFromFinance = 0
+        /// Entries from Finances that a report line replaced in this pass.
+        public var replacedFinanceEntries = 0
+    }
+
+    /// Money added to (or, negative, taken from) a case, with the words its history gives.
+    struct Credit {
+        var amount: Money
+        var words: String
     }
 
     /// One reimbursement line made ready for the ledger.
@@ -72,7 +82,9 @@ public struct Reconciler: Sendable {
             }
         }
         if !batch.isEmpty { try await enter(batch, tenant: tenant, connection: connection, pass: &pass) }
-        pass.confirmedByFinance = try await confirmFromFinances(tenant: tenant, connection: connection)
+        let finances = try await reconcileFinances(tenant: tenant, connection: connection)
+        pass.confirmedByFinance = finances.confirmed
+        pass.addedFromFinance = finances.added
         await store.outbox.wakeRelay()
         return pass
     }
@@ -125,19 +137,37 @@ public struct Reconciler: Sendable {
             let inserted = try await Self.insert(entries, tenant: tenant, connection: connection, at: now, on: db, logger: logger)
             pass.alreadyEntered = entries.count - inserted.count
             let new = entries.filter { inserted.contains($0.id) }
-            var byCase: [UUID: [Entry]] = [:]
+            // Money Finances showed first is now these lines': their entries go, their money with them.
+            let replaced = try await Self.takeOver(new, connection: connection, on: db, logger: logger)
+            var byCase: [UUID: [Credit]] = [:]
             for entry in new {
                 pass.entered += 1
                 if entry.kind == "reversal" { pass.reversals += 1 }
-                if let caseId = entry.caseId { byCase[caseId, default: []].append(entry) } else { pass.automatic += 1 }
+                if let caseId = entry.caseId {
+                    pass.attributedToCases += 1
+                    byCase[caseId, default: []].append(Credit(
+                        amount: entry.amount, words: "Amazon's reimbursements report shows "
+                            + "\(entry.kind == "reversal" ? "reversal" : "reimbursement") \(entry.record.reimbursementID): \(entry.amount)"))
+                } else {
+                    pass.automatic += 1
+                }
+                for finance in replaced[entry.id] ?? [] {
+                    pass.replacedFinanceEntries += 1
+                    guard let caseId = finance.caseId else { continue }
+                    byCase[caseId, default: []].append(Credit(
+                        amount: Money(amountMinor: -finance.amount.amountMinor, currency: finance.amount.currency),
+                        words: "the Finances adjustment \(finance.adjustmentType) of \(finance.amount) is now report line \(entry.record.reimbursementID)"))
+                }
             }
             try await store.outbox.publishAll(new.map { entry in
-                ReimbursementReceived(
+                let earlier = replaced[entry.id] ?? []
+                return ReimbursementReceived(
                     entryId: entry.id, connectionId: connection, reimbursementId: entry.record.reimbursementID, kind: entry.kind,
                     attribution: entry.attribution, caseId: entry.caseId, amazonCaseId: entry.record.caseID, claimType: entry.claimType,
-                    amount: entry.amount, approvalDate: entry.record.approvalDate)
+                    amount: entry.amount, approvalDate: entry.record.approvalDate, replacesEntryIds: earlier.map(\.id),
+                    replacedAmount: earlier.isEmpty ? nil : Money(amountMinor: earlier.reduce(0) { $0 + $1.amount.amountMinor },
+                                                                   currency: entry.amount.currency))
             }, tenantId: tenant, on: db)
-            pass.attributedToCases = byCase.values.reduce(0) { $0 + $1.count }
             try await Self.credit(byCase, tenant: tenant, at: now, store: store, on: db, logger: logger)
             pass.withdrawn = try await Self.withdrawPaidAutomatically(entries.filter { inserted.contains($0.id) && $0.caseId == nil && $0.kind != "reversal" },
                                                                        connection: connection, store: store, at: now, on: db)
@@ -150,6 +180,7 @@ public struct Reconciler: Sendable {
         pass.alreadyEntered += result.alreadyEntered
         pass.unreadable += result.unreadable
         pass.withdrawn += result.withdrawn
+        pass.replacedFinanceEntries += result.replacedFinanceEntries
     }
 
     /// The ledger entry of one line; nil when it carries no currency or amount to count.
@@ -212,7 +243,7 @@ public struct Reconciler: Sendable {
     /// statement: the history entry of each, and `case.status_changed` for those whose status
     /// moved (a reconciliation of a large seller touches tens of thousands of cases; one
     /// round trip per case made it take minutes). The SQL applies `settle`'s rule.
-    static func credit(_ byCase: [UUID: [Entry]], tenant: UUID, at now: Date, store: CaseStore, on db: PostgresConnection,
+    static func credit(_ byCase: [UUID: [Credit]], tenant: UUID, at now: Date, store: CaseStore, on db: PostgresConnection,
                        logger: Logger) async throws {
         guard !byCase.isEmpty else { return }
         let ids = Array(byCase.keys)
@@ -221,11 +252,7 @@ public struct Reconciler: Sendable {
         let deltas = zip(ids, currencies).map { id, code in
             byCase[id]!.filter { $0.amount.currency.code == code }.reduce(Int64(0)) { $0 + $1.amount.amountMinor }
         }
-        let words = ids.map { id in
-            "Amazon's reimbursements report shows " + byCase[id]!.map {
-                "\($0.kind == "reversal" ? "reversal" : "reimbursement") \($0.record.reimbursementID): \($0.amount)"
-            }.joined(separator: ", ")
-        }
+        let words = ids.map { id in byCase[id]!.map(\.words).joined(separator: "; ") }
         let withAmazon = CaseStatus.withAmazon.map(\.rawValue)
         let rows = try await db.query("""
             WITH paid AS (
@@ -317,39 +344,5 @@ public struct Reconciler: Sendable {
             withdrawn += 1
         }
         return withdrawn
-    }
-
-    /// Marks ledger entries a Finances adjustment event confirms (same item, same amount, posted
-    /// within a week of the approval).
-    func confirmFromFinances(tenant: UUID, connection: UUID) async throws -> Int {
-        let logger = self.logger
-        let open = try await database.withTransaction(tenant: tenant) { db in
-            let rows = try await db.query("""
-                SELECT entry_id, sku, fnsku, amount_minor, currency, approval_date FROM cases.recoveries
-                WHERE connection_id = \(connection) AND NOT confirmed_by_finance
-                """, logger: logger)
-            var open: [(id: UUID, sku: String, fnsku: String, amount: Int64, currency: String, date: Date?)] = []
-            for try await row in rows.decode((UUID, String, String, Int64, String, Date?).self) { open.append(row) }
-            return open
-        }
-        guard !open.isEmpty else { return 0 }
-        var adjustments: [String: [Date]] = [:]
-        for try await event in reader.adjustmentEvents(tenant: tenant, connection: connection) {
-            guard let total = event.total, let posted = event.postedAt else { continue }
-            for item in [event.sellerSKU, event.fnsku].compactMap({ $0 }) {
-                adjustments["\(item)|\(total.amountMinor)|\(total.currency.code)", default: []].append(posted)
-            }
-        }
-        let confirmed = open.filter { entry in
-            let dates = (adjustments["\(entry.sku)|\(entry.amount)|\(entry.currency)"] ?? [])
-                + (adjustments["\(entry.fnsku)|\(entry.amount)|\(entry.currency)"] ?? [])
-            guard let approved = entry.date else { return !dates.isEmpty }
-            return dates.contains { abs($0.timeIntervalSince(approved)) <= 7 * 86_400 }
-        }.map(\.id)
-        guard !confirmed.isEmpty else { return 0 }
-        try await database.withTransaction(tenant: tenant) { db in
-            try await db.query("UPDATE cases.recoveries SET confirmed_by_finance = true WHERE entry_id = ANY(\(confirmed))", logger: logger)
-        }
-        return confirmed.count
     }
 }

@@ -26,6 +26,11 @@ public struct Recovery: Codable, Sendable, Equatable {
     public var amount: Money
     public var confirmedByFinance: Bool
     public var recordedAt: Date
+    /// `report` (Amazon's reimbursements report) or `finances` (an adjustment event the report
+    /// does not list yet; its line replaces this entry when it comes).
+    public var source: String
+    /// The entries from Finances this report line replaced.
+    public var replacesEntryIds: [UUID]
 }
 
 /// The ledger's totals (`GET /internal/recoveries/summary`), per currency, never mixed.
@@ -62,7 +67,7 @@ public struct RecoveryLedger: Sendable {
     static let columns = """
         entry_id, connection_id, marketplace_id, reimbursement_id, sku, fnsku, amazon_order_id, approval_date, reason, amazon_case_id, kind,
         attribution, case_id, claim_type, cash_minor, inventory_units, inventory_value_minor, amount_minor, currency, confirmed_by_finance,
-        recorded_at
+        recorded_at, source, replaced_entry_ids
         """
 
     static func recovery(_ row: PostgresRow) throws -> Recovery {
@@ -79,7 +84,8 @@ public struct RecoveryLedger: Sendable {
             caseId: try r["case_id"].decode(UUID?.self), claimType: try r["claim_type"].decode(String?.self), cash: try money("cash_minor"),
             inventoryUnits: Int(try r["inventory_units"].decode(Int32.self)), inventoryValue: try money("inventory_value_minor"),
             amount: try money("amount_minor"), confirmedByFinance: try r["confirmed_by_finance"].decode(Bool.self),
-            recordedAt: try r["recorded_at"].decode(Date.self))
+            recordedAt: try r["recorded_at"].decode(Date.self), source: try r["source"].decode(String.self),
+            replacesEntryIds: try r["replaced_entry_ids"].decode([UUID].self))
     }
 
     /// A page of entries, newest approval first; `caseId` narrows to one case's money.
