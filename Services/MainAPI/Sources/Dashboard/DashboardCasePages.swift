@@ -144,7 +144,8 @@ extension DashboardPages {
              "amount": $0.amount.displayText]
         }
         values["entries"] = try await listLoad.map {
-            ["date": $0.approvalDate.map(DashboardWords.instant) ?? "—", "reimbursementId": $0.reimbursementId, "sku": $0.sku,
+            ["date": $0.approvalDate.map(DashboardWords.instant) ?? "—", "sku": $0.sku, "fromFinances": $0.source == "finances",
+             "reimbursementId": $0.source == "finances" ? "in Finances, report pending" : $0.reimbursementId,
              "reason": $0.reason ?? "—", "amount": $0.amount.displayText, "case": $0.caseId?.uuidString.lowercased() as Any,
              "amazonCaseId": $0.amazonCaseId ?? "", "automatic": $0.attribution == "automatic", "reversal": $0.kind == "reversal",
              "confirmed": $0.confirmedByFinance]

@@ -240,6 +240,8 @@ struct DashboardSources: Sendable {
 
     struct Recovery: Decodable, Sendable {
         let reimbursementId: String
+        /// `report` or `finances` (seen in Finances, not yet in the reimbursements report).
+        let source: String
         let sku: String
         let approvalDate: Date?
         let reason: String?
