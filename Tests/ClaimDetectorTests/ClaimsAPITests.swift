@@ -24,7 +24,11 @@ import Testing
             let database = try await ClaimStack.migrated()
             let detector = ScriptedDetector()
             let claimDetector = try await RunningService.start(.claimDetector, database: database, detector: detector)
-            let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["services.claimDetector.url": claimDetector.baseURL])
+            // Kept answers live ten minutes here, not 30 s: on a loaded machine a test's few steps
+            // must not outlast them (what forgets them is the test's subject, not the clock).
+            let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
+                "services.claimDetector.url": claimDetector.baseURL, "gateway.cacheSeconds": "600",
+            ])
             let (session, tenantText) = try await TestSignUp.signUp(mainAPI, email: "claims-\(UUID().uuidString.prefix(8))@shop.test")
             let tenant = try UUID(uuidString: tenantText).unwrap("tenant")
             let connection = UUID()
