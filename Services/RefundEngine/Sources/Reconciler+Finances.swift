@@ -10,11 +10,11 @@ import PostgresNIO
 // when it approves a reimbursement and lists the report's line 4–5 days later (several same-day
 // lines of one issue merged into one; fba-reimbursement.md §1), and some adjustments never reach
 // the report. So the ledger takes money from both, counted once:
-// - an event the report already lists confirms that line (same item and amount, within a week);
+// - an event the report already lists confirms that line (same item and amount, within two weeks);
 // - an event it does not list yet becomes an entry of its own (`source` `finances`), credited to
 //   the one filed case it can be for, or to Amazon's automatic payments;
 // - the report's line, when it comes, replaces the finance entries of the same money (same item,
-//   within a week): it carries their money from then on, at the report's amount.
+//   within two weeks): it carries their money from then on, at the report's amount.
 // Only the Finances API's rows add money: the same event read again from a settlement or
 // transaction report file is another row of the same money, which may confirm but never add.
 extension Reconciler {
@@ -52,8 +52,10 @@ extension Reconciler {
         "RE_EVALUATION": ["underpaid_reimbursement"], "COMPENSATED_CLAWBACK": ["reimbursement_reversal"],
     ]
 
-    /// How far apart an event and the report's line of the same money may be dated.
-    static let sameMoneyWindow: TimeInterval = 7 * 86_400
+    /// How far apart an event and the report's line of the same money may be dated: the report
+    /// lists a line 4–5 days after the approval; two weeks leave room for a late report, since a
+    /// line that missed its entry would count the money twice.
+    static let sameMoneyWindow: TimeInterval = 14 * 86_400
 
     static func eventKey(_ event: AdjustmentEventRecord) -> String { "\(event.eventKey)#\(event.occurrence)" }
 

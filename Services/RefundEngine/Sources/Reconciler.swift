@@ -11,7 +11,9 @@ import PostgresNIO
 /// reversal, to the case its original paid) or to Amazon's own automatic payments. Each entry is
 /// keyed by the synced row's key and inserted with `ON CONFLICT DO NOTHING`, and its
 /// `reimbursement.received` is published in the same transaction: a re-sync, a replayed event or
-/// a crash half way never counts a line twice, and never loses its event.
+/// a crash half way never counts a line twice, and never loses its event. Finances adjustment
+/// events confirm those lines, or bring the money the report does not list yet, until its line
+/// replaces it (`Reconciler+Finances.swift`).
 public struct Reconciler: Sendable {
     let reader: AmazonDataReader
     let store: CaseStore
