@@ -5,8 +5,9 @@ Once claim-detector's claims have become cases (a few minutes after the demo's f
 demo tenant files through the sandbox's Seller Central case desk, continuously, 30 a day: the rest
 stay in the queue (ready, or waiting for documents). The desk answers a minute of sandbox time
 later (approved in full or in part, denied, or asking for more); refund-engine's sweep reads the
-answers; one question is answered; a reimbursements sync then brings Amazon's payments, which the
-ledger matches to the cases. Everything goes through the public API, as a seller's script would.
+answers; one question is answered; a Finances sync then brings Amazon's payments to the cases
+(the reimbursements report lists them days later, and its lines then take their place).
+Everything goes through the public API, as a seller's script would.
 
 Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD
 """
@@ -91,7 +92,11 @@ if questions:
          {"body": "The units are still missing: the reference ids in the case show the adjustment."}, token=token())
     log("answered one of Amazon's questions")
 _, connections = call("GET", main_api + "/api/v1/amazon/connections", token=token())
+# Finances show Amazon's payments at once; the reimbursements report lists them days later (and
+# the sandbox, like Amazon, serves a report requested within four hours again): the money reaches
+# the cases from Finances, and the report's lines take over when a later sync brings them.
 for connection in connections.get("connections", []):
-    status, _ = call("POST", f"{main_api}/api/v1/amazon/connections/{connection['id']}/syncs", {"dataset": "reimbursements"}, token=token())
-    log(f"reimbursements sync of {connection['id']}: HTTP {status}")
+    for dataset in ("financial_events", "reimbursements"):
+        status, _ = call("POST", f"{main_api}/api/v1/amazon/connections/{connection['id']}/syncs", {"dataset": dataset}, token=token())
+        log(f"{dataset} sync of {connection['id']}: HTTP {status}")
 wait("money on the demo's cases", lambda: len(cases("paid,partially_paid")) > 0, timeout=900, every=15)

@@ -212,6 +212,19 @@ extension Reconciler {
         return pass
     }
 
+    /// The case an adjustment event pays, when only one can be it. Several cases of one item (a
+    /// unit lost twice, say) are told apart by what is still owed on each (the payment cannot
+    /// exceed it) and then by the units: an approval in full pays the case's units, in part fewer.
+    static func theOneCase(paying total: Money, quantity: Int?, among candidates: [ReimbursementCase]) -> ReimbursementCase? {
+        guard candidates.count > 1 else { return candidates.first }
+        guard total.amountMinor > 0 else { return nil }
+        let owing = candidates.filter { total.amountMinor <= $0.amountClaimed.amountMinor - $0.recovered.amountMinor }
+        if owing.count == 1 { return owing[0] }
+        guard let quantity else { return nil }
+        let sameUnits = owing.filter { $0.units == quantity }
+        return sameUnits.count == 1 ? sameUnits[0] : nil
+    }
+
     /// Enters adjustment events as ledger entries of their own, each credited to the one filed
     /// case it can pay (same item, a type the adjustment pays, filed before it posted; for a
     /// clawback, the one case of the item that has money) or to Amazon's automatic payments.
@@ -243,7 +256,7 @@ extension Reconciler {
                           let filed = item.filedAt, let posted = event.postedAt else { return false }
                     return filed <= posted.addingTimeInterval(86_400) && item.status != .denied && item.status != .paid
                 }
-                let match = candidates.count == 1 ? candidates[0] : nil
+                let match = Self.theOneCase(paying: total, quantity: event.quantity, among: candidates)
                 news.append(New(id: UUID(), event: event, type: type, amount: total, caseId: match?.id, claimType: match?.claimType,
                                 amazonCaseId: match?.amazonCaseId))
             }
