@@ -70,8 +70,9 @@ extension Reconciler {
 
     /// For each new report line, the finance entries of the same money it replaces, deleted here
     /// (the line is already inserted and carries their event keys from now on). A line takes the
-    /// entry of its exact amount, else the entries that add up to it (a merged line), else the
-    /// nearest one (the report's amount corrects it); entries of the other sign are never taken.
+    /// entry of its exact amount (one credited to the line's own case first), else the entries
+    /// that add up to it (a merged line), else the nearest one (the report's amount corrects it);
+    /// entries of the other sign are never taken.
     static func takeOver(_ lines: [Entry], connection: UUID, on db: PostgresConnection,
                          logger: Logger) async throws -> [UUID: [FinanceEntry]] {
         guard !lines.isEmpty else { return [:] }
@@ -88,12 +89,15 @@ extension Reconciler {
         guard !open.isEmpty else { return [:] }
         var replaced: [UUID: [FinanceEntry]] = [:]
         for line in lines {
-            let candidates = open.filter { finance in
+            let nearby = open.filter { finance in
                 finance.amount.currency == line.amount.currency && (finance.amount.amountMinor < 0) == (line.amount.amountMinor < 0)
                     && sameItem(sku: finance.sku, fnsku: finance.fnsku, as: (line.record.sku, line.record.fnsku))
                     && near(finance.postedAt, line.record.approvalDate)
             }
-            guard !candidates.isEmpty else { continue }
+            guard !nearby.isEmpty else { continue }
+            // The line names its case: an entry Finances already credited to that case comes first.
+            let candidates = nearby.filter { $0.caseId != nil && $0.caseId == line.caseId }
+                + nearby.filter { $0.caseId == nil || $0.caseId != line.caseId }
             let taken: [FinanceEntry]
             if let exact = candidates.first(where: { $0.amount == line.amount || $0.amount.amountMinor == line.cash }) {
                 taken = [exact]
@@ -145,7 +149,7 @@ extension Reconciler {
             let rows = try await db.query("""
                 SELECT entry_id, source, finance_event, replaced_finance_events, sku, fnsku, amount_minor, cash_minor, currency, approval_date,
                        confirmed_by_finance
-                FROM cases.recoveries WHERE connection_id = \(connection)
+                FROM cases.recoveries WHERE connection_id = \(connection) ORDER BY approval_date NULLS LAST, entry_id
                 """, logger: logger)
             var entries: [Known] = []
             var accounted = Set<String>()
