@@ -76,7 +76,7 @@ var targets: [Target] = [
         path: "Shared/Transport", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-bench",
-        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", postgres, logging, lifecycle,
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideBenchmarkSupport", postgres, logging, lifecycle,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Benchmarks/Sources", swiftSettings: swiftSettings),
 ]
@@ -218,7 +218,7 @@ package.targets += [
     // Benchmarks, and the helper process the rate-limit test spawns (`opside-amazon-bench hammer`).
     .executableTarget(
         name: "opside-amazon-bench",
-        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", hummingbird, logging,
+        dependencies: ["OpsideAmazonSPAPI", "AmazonSandbox", "OpsideRedis", "OpsideCore", "OpsideBenchmarkSupport", hummingbird, logging,
                        asyncHTTPClient, compressNIO, .product(name: "NIOCore", package: "swift-nio")],
         path: "Benchmarks/Amazon", swiftSettings: swiftSettings),
     .testTarget(
@@ -236,7 +236,8 @@ package.products += [
 
 // MARK: inventory-sync (issue 4): the `opside` operator CLI and the sync benchmarks.
 package.targets += [
-    // What every benchmark executable shares: options, the PostgreSQL it measures, peak memory.
+    // What every benchmark executable shares: options, its logger, the PostgreSQL it measures,
+    // durations in seconds, peak memory.
     .target(
         name: "OpsideBenchmarkSupport",
         dependencies: [postgres, logging, configuration],

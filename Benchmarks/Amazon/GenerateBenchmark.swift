@@ -1,5 +1,6 @@
 import AmazonSandbox
 import Foundation
+import OpsideBenchmarkSupport
 
 /// How long the sandbox's seller generator takes: the wait behind `POST /_sandbox/sellers`.
 enum GenerateBenchmark {

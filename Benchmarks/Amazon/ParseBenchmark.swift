@@ -1,4 +1,5 @@
 import Foundation
+import OpsideBenchmarkSupport
 import OpsideAmazonSPAPI
 
 /// Report-parsing throughput and peak memory for a gzipped ledger file, beside the floor the

@@ -1,6 +1,7 @@
 import AmazonSandbox
 import AsyncHTTPClient
 import Foundation
+import OpsideBenchmarkSupport
 import Hummingbird
 import Logging
 import NIOCore

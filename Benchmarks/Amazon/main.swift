@@ -60,10 +60,6 @@ func residentBytes() -> Int {
     return (Int(statm[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 let usage = """
 usage: opside-amazon-bench parse FILE.tsv.gz
        opside-amazon-bench hammer --base-url URL --selling-partner-id ID --refresh-token TOKEN --calls N [options]

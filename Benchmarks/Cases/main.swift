@@ -33,21 +33,13 @@ import RefundEngine
 //   POSTGRES_PORT=P swift run -c release opside-cases-bench --cases 100000 --lines 200000
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let logger: Logger = {
-    var logger = Logger(label: "opside-cases-bench")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = benchmarkLogger("opside-cases-bench")
 let reader = try await OpsideConfiguration.reader()
 let postgres = BenchmarkPostgres(reader: reader)
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let caseCount = option("cases", 100_000), lineCount = option("lines", 200_000), claimCount = option("claims", 10_000)
 let name = "opside_cases_bench_" + UUID().uuidString.prefix(8).lowercased()
 let tenant = UUID(), connection = UUID()
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
 
 func withSuperuser(_ database: String, _ body: (PostgresConnection) async throws -> Void) async throws {
     let connection = try await postgres.superuserConnection(database, logger: logger)

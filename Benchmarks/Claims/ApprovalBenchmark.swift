@@ -44,16 +44,15 @@ enum ApprovalBenchmark {
         }
     }
 
-    static func run(_ arguments: [String]) {
-        let count = arguments.firstIndex(of: "--cases").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
+    static func run() {
+        let count = option("cases", 100_000)
         let outcomes = outcomes(count: count)
         let clock = ContinuousClock()
         let started = clock.now
         let model = ApprovalModel.train(outcomes, priorProbability: 0.65, at: Date())
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsed = seconds(clock.now - started)
         print("approval model: \(count) decided cases, \(model.approvedExamples) approved")
-        print(String(format: "  training (holdout fit + full fit): %.2f s; peak RSS %.0f MiB", seconds, PeakMemory.mebibytes()))
+        print(String(format: "  training (holdout fit + full fit): %.2f s; peak RSS %.0f MiB", elapsed, PeakMemory.mebibytes()))
         func weight(_ name: String) -> Double { model.features.firstIndex(of: name).map { model.weights[$0] } ?? .nan }
         print("  weights (made with):")
         print(String(format: "    evidencePresent   %+.3f (%+.2f)", weight("evidencePresent"), evidenceEffect))

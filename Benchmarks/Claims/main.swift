@@ -36,15 +36,11 @@ import PostgresNIO
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "approval" {
-    ApprovalBenchmark.run(arguments)
+    ApprovalBenchmark.run()
     exit(0)
 }
 
-let logger: Logger = {
-    var logger = Logger(label: "opside-claims-bench")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = benchmarkLogger("opside-claims-bench")
 let reader = try await OpsideConfiguration.reader()
 let postgres = BenchmarkPostgres(reader: reader)
 let (host, port, servicePassword) = (postgres.host, postgres.port, postgres.servicePassword)
@@ -81,10 +77,6 @@ func withDatabase<T: Sendable>(_ name: String, role: OpsideService, _ body: @esc
         defer { group.cancelAll() }
         return try await body(database)
     }
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// Streams rows of one table into COPY, flushing every MiB.
@@ -272,7 +264,7 @@ func storedDetection(_ name: String, label: String, daysLater: Int = 0) async th
         let parts = ClaimDetectorService.Parts(
             database: database, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: detectionLogger),
             detector: ClaimRulesEngine(reader: AmazonDataReader(database: database)), clocks: .system,
-            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: detectionLogger)
+            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *"), approvalTrainingSchedule: try CronSchedule("30 5 * * *")), logger: detectionLogger)
         PeakMemory.reset()
         let started = ContinuousClock.now
         let run = try await parts.detection.detect(tenant: tenant, connection: connectionID,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import OpsideBenchmarkSupport
 import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
@@ -94,7 +95,7 @@ struct QueueBenchmark: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - start
             await serviceGroup.triggerGracefulShutdown()
             group.cancelAll()
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return seconds(elapsed)
         }
         return (result, ())
     }

@@ -3,8 +3,20 @@ import Foundation
 import Logging
 import PostgresNIO
 
-// What every benchmark executable needs and none should write again: its options, the
-// PostgreSQL it measures against, and the process's peak memory.
+// What every benchmark executable needs and none should write again: its options, its logger,
+// the PostgreSQL it measures against, durations in seconds, and the process's peak memory.
+
+/// A logger that prints only warnings and worse, so the figures stand out.
+public func benchmarkLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .warning
+    return logger
+}
+
+/// A duration in seconds, for printing.
+public func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
 
 /// `--name value` from the command line, or `fallback` when absent or unreadable.
 public func option(_ name: String, _ fallback: Int) -> Int {

@@ -32,11 +32,7 @@ import Synchronization
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
-let logger: Logger = {
-    var logger = Logger(label: "opside-sync-bench")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = benchmarkLogger("opside-sync-bench")
 let reader = try await OpsideConfiguration.reader()
 // deploy/up's cluster requires passwords (Benchmarks/run and the note below read them from
 // .run/secrets.env): the superuser's for scratch databases, the service roles' for loads.
@@ -99,10 +95,6 @@ func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) 
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 // MARK: Ingest

@@ -90,6 +90,10 @@ public struct AmazonMarketplace: Sendable, Hashable, Codable {
     /// The marketplace with this id, if Amazon's table lists it.
     public static func withID(_ id: String) -> AmazonMarketplace? { byID[id] }
 
+    /// The time zone a marketplace's days are counted in: its own, or UTC for an id Amazon's
+    /// table lacks (a day must still be had for it).
+    public static func timeZone(ofID id: String) -> String { byID[id]?.timeZone ?? "UTC" }
+
     /// The marketplace with this id.
     /// - Throws: `UnknownMarketplace` for an id Amazon's table lacks: never a guessed currency.
     public static func require(_ id: String) throws(UnknownMarketplace) -> AmazonMarketplace {

@@ -121,7 +121,7 @@ struct ClaimStack: Sendable {
             defer { group.cancelAll() }
             let parts = ClaimDetectorService.Parts(
                 database: db, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: logger), detector: detector, clocks: clocks,
-                settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: logger)
+                settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *"), approvalTrainingSchedule: try CronSchedule("30 5 * * *")), logger: logger)
             return try await body(ClaimStack(database: database, db: db, parts: parts, detector: detector))
         }
     }

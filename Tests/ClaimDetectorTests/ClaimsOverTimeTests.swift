@@ -44,7 +44,7 @@ import Testing
         let parts = ClaimDetectorService.Parts(
             database: claims, outbox: EventOutbox(producer: .claimDetector, redis: nil, logger: TestEnvironment.logger),
             detector: ClaimRulesEngine(reader: AmazonDataReader(database: claims)), clocks: ServiceClocks(wall: sandbox.clock),
-            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), logger: TestEnvironment.logger)
+            settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *"), approvalTrainingSchedule: try CronSchedule("30 5 * * *")), logger: TestEnvironment.logger)
 
         var days: [(truth: [Key: GroundTruthClaim], stored: [Key: Stored])] = []
         for step in 0..<3 {

@@ -50,7 +50,7 @@ import Testing
         try await ClaimStack.with { stack in
             let jobs = DetectionJobs(detection: stack.parts.detection, store: stack.parts.store, database: stack.db,
                                      jobQueue: JobQueue(database: stack.db, redis: nil, logger: TestEnvironment.logger),
-                                     settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *")), clocks: .system)
+                                     settings: ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *"), approvalTrainingSchedule: try CronSchedule("30 5 * * *")), clocks: .system)
             let tenant = UUID(), connection = UUID()
             let logger = TestEnvironment.logger
             #expect(try await jobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger))

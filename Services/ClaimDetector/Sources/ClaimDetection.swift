@@ -39,7 +39,7 @@ public struct ClaimDetection: Sendable {
     /// The marketplace's today by the injected wall clock, in its own time zone (UTC for an id
     /// Amazon's table lacks).
     public func today(marketplaceId: String) -> CivilDate {
-        CivilDate(instant: clocks.wall.now, timeZone: AmazonMarketplace.withID(marketplaceId)?.timeZone ?? "UTC")
+        CivilDate(instant: clocks.wall.now, timeZone: AmazonMarketplace.timeZone(ofID: marketplaceId))
     }
 
     /// Detects `connection` (every connection of the tenant when nil) as of `asOf` (each

@@ -27,13 +27,13 @@ public struct ClaimDetectorSettings: Sendable {
 
     public init(settleDelay: Duration = .seconds(60), dailySchedule: CronSchedule, underpaymentToleranceBasisPoints: Int = 100,
                 windows: ClaimWindowPolicy = ClaimWindowPolicy(), approvalPriorProbability: Double = 0.65,
-                approvalTrainingSchedule: CronSchedule? = nil) {
+                approvalTrainingSchedule: CronSchedule) {
         self.settleDelay = settleDelay
         self.dailySchedule = dailySchedule
         self.underpaymentToleranceBasisPoints = underpaymentToleranceBasisPoints
         self.windows = windows
         self.approvalPriorProbability = approvalPriorProbability
-        self.approvalTrainingSchedule = approvalTrainingSchedule ?? (try! CronSchedule("30 5 * * *"))
+        self.approvalTrainingSchedule = approvalTrainingSchedule
     }
 
     /// - Throws: `CronScheduleError` for a `claims.dailySchedule` that does not parse,

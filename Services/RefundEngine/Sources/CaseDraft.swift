@@ -9,19 +9,17 @@ public struct CaseDraft: Sendable, Equatable {
     /// The claim's ids that Amazon's forms ask for, by kind (FNSKU, ledger reference, order,
     /// shipment, removal order, reimbursement).
     public var references: [String: String]
-    /// The documents to attach, in words.
+    /// The documents to attach, in words: none for the types Amazon pays on its own records.
     public var attachments: [String]
-    /// Whether the claim must wait for evidence before it can be filed.
-    public var needsDocuments: Bool
 
-    /// Claim types Amazon will not pay without proof of ownership, cost or measurement (§5):
-    /// they wait as "needs documents" until evidence is matched.
-    public static let typesNeedingDocuments: Set<String> = ["inbound_shortage", "removal_lost", "fee_overcharge", "underpaid_reimbursement"]
+    /// Whether the claim must wait for evidence before it can be filed: the types Amazon will not
+    /// pay without proof of ownership, cost or measurement (§5) are those with documents to attach.
+    public var needsDocuments: Bool { !attachments.isEmpty }
 
     /// Whether a case has the evidence its type needs: its documents, or none needed. Told to
     /// claim-detector with each change, for its approval model.
-    public static func evidencePresent(type: String, documentsReady: Bool) -> Bool {
-        documentsReady || !typesNeedingDocuments.contains(type)
+    public static func evidencePresent(_ item: ReimbursementCase) -> Bool {
+        item.documentsReady || item.attachments.isEmpty
     }
 
     public init(claim: ClaimForCase) {
@@ -88,7 +86,6 @@ public struct CaseDraft: Sendable, Equatable {
             what = "Amazon owes me for \(item)."
             attachments = []
         }
-        needsDocuments = Self.typesNeedingDocuments.contains(claim.type)
         body = """
             Hello,
 

@@ -57,7 +57,7 @@ public struct CaseStore: Sendable {
                 caseId: after.id, connectionId: after.connectionId, claimId: after.claimId, claimType: after.claimType,
                 fromStatus: before.status.rawValue, toStatus: after.status.rawValue, actor: transition.actor.rawValue,
                 reason: transition.reason, amountClaimed: after.amountClaimed, amazonCaseId: after.amazonCaseId, filedAt: after.filedAt,
-                evidencePresent: CaseDraft.evidencePresent(type: after.claimType, documentsReady: after.documentsReady)),
+                evidencePresent: CaseDraft.evidencePresent(after)),
                 tenantId: after.tenantId, on: db)
         }
         if before.amazonCaseId == nil, let amazonCaseId = after.amazonCaseId {

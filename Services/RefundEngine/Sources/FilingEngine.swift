@@ -51,7 +51,7 @@ public struct FilingEngine: Sendable {
 
     /// The marketplace's today by the injected clock (deadlines are marketplace-local days).
     public func today(marketplaceId: String) -> CivilDate {
-        CivilDate(instant: clocks.wall.now, timeZone: AmazonMarketplace.withID(marketplaceId)?.timeZone ?? "UTC")
+        CivilDate(instant: clocks.wall.now, timeZone: AmazonMarketplace.timeZone(ofID: marketplaceId))
     }
 
     // MARK: Filing

@@ -143,6 +143,15 @@ extension Reconciler {
             /// The line replaced finance entries: their events are its money, no other event's.
             var replacedEvents: Bool
         }
+        // A seller without reimbursement events (or before Finances synced) costs no read of the ledger.
+        var events: [AdjustmentEventRecord] = []
+        for try await event in reader.adjustmentEvents(tenant: tenant, connection: connection) {
+            guard event.total != nil, event.postedAt != nil,
+                  Self.reimbursementAdjustmentTypes.contains((event.adjustmentType ?? "").uppercased()) else { continue }
+            events.append(event)
+        }
+        events.sort { ($0.postedAt!, Self.eventKey($0)) < ($1.postedAt!, Self.eventKey($1)) }
+        guard !events.isEmpty else { return FinancePass() }
         let logger = self.logger
         // The report's entries, and every event key the ledger already holds the money of.
         let (entries, accounted) = try await database.withTransaction(tenant: tenant) { db in
@@ -164,13 +173,6 @@ extension Reconciler {
             }
             return (entries, accounted)
         }
-        var events: [AdjustmentEventRecord] = []
-        for try await event in reader.adjustmentEvents(tenant: tenant, connection: connection) {
-            guard event.total != nil, event.postedAt != nil,
-                  Self.reimbursementAdjustmentTypes.contains((event.adjustmentType ?? "").uppercased()) else { continue }
-            events.append(event)
-        }
-        events.sort { ($0.postedAt!, Self.eventKey($0)) < ($1.postedAt!, Self.eventKey($1)) }
         func matches(_ entry: Known, _ event: AdjustmentEventRecord) -> Bool {
             guard let total = event.total, entry.currency == total.currency.code,
                   Self.sameItem(sku: event.sellerSKU ?? "", fnsku: event.fnsku ?? "", as: (entry.sku, entry.fnsku)) else { return false }

@@ -272,7 +272,8 @@ public struct Reconciler: Sendable {
                 FROM paid p, cases.cases before
                 WHERE c.case_id = p.case_id AND before.case_id = p.case_id AND c.currency = p.currency
                 RETURNING c.case_id, c.connection_id, c.claim_id, c.claim_type, before.status AS from_status, c.status AS to_status,
-                          c.amount_claimed_minor, c.currency, c.amazon_case_id, c.recovered_minor, p.words, c.filed_at, c.documents_ready
+                          c.amount_claimed_minor, c.currency, c.amazon_case_id, c.recovered_minor, p.words, c.filed_at,
+                          c.documents_ready OR jsonb_array_length(c.attachments) = 0 AS evidence_present
             ), written AS (
                 INSERT INTO cases.case_history (tenant_id, case_id, at, from_status, to_status, actor, reason)
                 SELECT \(tenant), m.case_id, \(now), CASE WHEN m.from_status <> m.to_status THEN m.from_status END, m.to_status, 'amazon_data',
@@ -280,17 +281,17 @@ public struct Reconciler: Sendable {
                 FROM moved m
             )
             SELECT case_id, connection_id, claim_id, claim_type, from_status, to_status, amount_claimed_minor, currency, amazon_case_id, words,
-                   filed_at, documents_ready
+                   filed_at, evidence_present
             FROM moved WHERE from_status <> to_status
             """, logger: logger)
         var changes: [CaseStatusChanged] = []
-        for try await (id, connection, claim, type, from, to, claimed, currency, amazonCaseId, reason, filedAt, documentsReady)
+        for try await (id, connection, claim, type, from, to, claimed, currency, amazonCaseId, reason, filedAt, evidencePresent)
             in rows.decode((UUID, UUID, UUID, String, String, String, Int64, String, String?, String, Date?, Bool).self) {
             changes.append(CaseStatusChanged(
                 caseId: id, connectionId: connection, claimId: claim, claimType: type, fromStatus: from, toStatus: to,
                 actor: CaseActor.amazonData.rawValue, reason: reason,
                 amountClaimed: Money(amountMinor: claimed, currency: try Currency(code: currency)), amazonCaseId: amazonCaseId,
-                filedAt: filedAt, evidencePresent: CaseDraft.evidencePresent(type: type, documentsReady: documentsReady)))
+                filedAt: filedAt, evidencePresent: evidencePresent))
         }
         try await store.outbox.publishAll(changes, tenantId: tenant, on: db)
     }

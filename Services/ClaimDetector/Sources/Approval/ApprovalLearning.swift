@@ -122,7 +122,7 @@ public struct ApprovalLearning: Sendable {
                 guard let type = ClaimType(rawValue: type), let started = CivilDate(iso: started),
                       let currency = try? Currency(code: currency) else { continue }
                 let filed = filedAt ?? decidedAt
-                let age = CivilDate(instant: filed, timeZone: Self.timeZone(marketplace)).daysSince1970 - started.daysSince1970
+                let age = CivilDate(instant: filed, timeZone: AmazonMarketplace.timeZone(ofID: marketplace)).daysSince1970 - started.daysSince1970
                 outcomes.append(ApprovalModel.Outcome(
                     tenant: tenant,
                     facts: ApprovalFacts(type: type, marketplaceId: marketplace, ageAtFilingDays: age,
@@ -170,7 +170,7 @@ public struct ApprovalLearning: Sendable {
         var estimates: [UUID: ApprovalEstimate] = [:]
         for claim in claims {
             let known = cases[claim.id]
-            let zone = Self.timeZone(claim.marketplaceId)
+            let zone = AmazonMarketplace.timeZone(ofID: claim.marketplaceId)
             let filingDay = known?.filedAt.map { CivilDate(instant: $0, timeZone: zone) }
                 ?? max(CivilDate(instant: now, timeZone: zone), claim.opensOn)
             let facts = ApprovalFacts(type: claim.type, marketplaceId: claim.marketplaceId,
@@ -180,9 +180,5 @@ public struct ApprovalLearning: Sendable {
             estimates[claim.id] = model.estimate(facts)
         }
         return estimates
-    }
-
-    static func timeZone(_ marketplaceId: String) -> String {
-        AmazonMarketplace.withID(marketplaceId)?.timeZone ?? "UTC"
     }
 }

@@ -43,8 +43,9 @@ public enum ClaimType: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// Whether Amazon pays this type only with proof of ownership, cost or measurement
-    /// (`fba-reimbursement.md` §5): refund-engine keeps such a case waiting for its documents, and
-    /// the approval model counts a case without them as lacking evidence.
+    /// (`fba-reimbursement.md` §5). refund-engine, which writes the cases, says it of each case
+    /// (the documents its `CaseDraft` lists) and tells it with every change; the approval model
+    /// reads it here only for a claim that has no case yet.
     public var needsDocuments: Bool {
         switch self {
         case .inboundShortage, .removalLost, .feeOvercharge, .underpaidReimbursement: true

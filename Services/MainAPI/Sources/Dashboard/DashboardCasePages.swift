@@ -55,7 +55,7 @@ extension DashboardPages {
 
     /// How well the approval chances the queue is ranked by have matched Amazon's decisions.
     static func calibrationValues(_ model: DashboardSources.ApprovalModel) -> [String: Any] {
-        func percent(_ value: Double?) -> String { value.map { "\(Int(($0 * 100).rounded())) %" } ?? "—" }
+        func percent(_ value: Double?) -> String { value.map(DashboardWords.percent) ?? "—" }
         guard let calibration = model.calibration else {
             return ["trained": false, "method": model.calibrationMethod]
         }
@@ -95,7 +95,7 @@ extension DashboardPages {
         values["attachments"] = item.attachments
         values["hasAttachments"] = !item.attachments.isEmpty
         values["opensOn"] = DashboardWords.day(item.opensOn)
-        values["probability"] = "\(Int((item.approvalProbability * 100).rounded())) %"
+        values["probability"] = DashboardWords.percent(item.approvalProbability)
         values["outstanding"] = item.outstanding.displayText
         values["claimId"] = item.claimId.uuidString.lowercased()
         values["filedAt"] = item.filedAt.map(DashboardWords.instant) ?? "—"

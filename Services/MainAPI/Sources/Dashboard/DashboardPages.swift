@@ -340,7 +340,7 @@ struct DashboardPages: Sendable {
             "Learned from \(approval.modelExamples) cases Amazon decided, trained \(DashboardWords.instant($0))."
         } ?? "No case has been decided yet: this is the starting estimate (sellers report 60–70 % of claims approved)."
         return [
-            "percent": "\(Int((approval.probability * 100).rounded())) %", "model": model,
+            "percent": DashboardWords.percent(approval.probability), "model": model,
             "factors": approval.factors.map { factor -> [String: Any] in
                 let direction = factor.effect > 0.05 ? "raises" : factor.effect < -0.05 ? "lowers" : "no effect"
                 return ["label": labels[factor.feature] ?? factor.feature, "value": factor.value, "direction": direction,

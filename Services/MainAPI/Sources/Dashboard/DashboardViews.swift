@@ -4,6 +4,9 @@ import OpsideCore
 /// How the dashboard words and formats what the services return: one place, so every page says
 /// a claim type, a status or a date the same way.
 enum DashboardWords {
+    /// A share as a whole percentage: 0.653 → "65 %".
+    static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded())) %" }
+
     static let claimTypes: [(key: String, label: String)] = [
         ("warehouse_lost", "Lost in a warehouse"), ("warehouse_damaged", "Damaged in a warehouse"),
         ("disposed_unrequested", "Disposed without request"), ("inbound_shortage", "Inbound shipment shortage"),
