@@ -167,10 +167,14 @@ import Testing
         let stack = try await Stack.start()
         defer { Task { await stack.stop() } }
         Self.script(stack)
-        // The run's claims.detected reaches main-api before the first list: read on main-api's own
-        // feed, which the same message feeds (after it, main-api has forgotten what it kept).
+        // The run's events reach main-api before the first list: read on main-api's own feed,
+        // which the same messages feed (after them, main-api has forgotten what it kept). Both of
+        // them: the relay does not keep one transaction's events in order, and a deadline notice
+        // arriving after the first list would rightly make main-api forget it.
         let (mainAPI, session) = (stack.mainAPI, stack.session)
-        let feed = Task { try await TestSSE.read(mainAPI.baseURL + "/api/v1/realtime", token: session, until: "claims.detected") }
+        let feed = Task {
+            try await TestSSE.read(mainAPI.baseURL + "/api/v1/realtime", token: session, until: "claims.detected", "claims.deadlines_approaching")
+        }
         let detect = try await stack.internalCall(.POST, "/internal/claims/detections", json: #"{"asOf":"\#(Self.lossDay.adding(days: 20))"}"#)
         #expect(detect.status == 200, "\(detect.text)")
         #expect(try await feed.value.contains("claims.detected"))

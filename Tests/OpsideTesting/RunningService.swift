@@ -161,7 +161,8 @@ public func eventually(timeout: Duration = .seconds(20), every interval: Duratio
 
 /// Reads a Server-Sent Events stream until `marker` appears (or ten seconds pass).
 public enum TestSSE {
-    public static func read(_ url: String, token: String, until marker: String) async throws -> String {
+    /// Reads the event stream at `url` until every one of `markers` has arrived (in any order).
+    public static func read(_ url: String, token: String, until markers: String...) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "authorization", value: "Bearer \(token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
@@ -172,7 +173,7 @@ public enum TestSSE {
             var text = ""
             for try await chunk in response.body {
                 text += String(buffer: chunk)
-                if text.contains(marker) {
+                if markers.allSatisfy({ text.contains($0) }) {
                     found.withLockedValue { $0 = text }
                     return
                 }
@@ -184,7 +185,7 @@ public enum TestSSE {
             try await Task.sleep(for: .milliseconds(50))
         }
         reader.cancel()
-        throw UnwrapError(what: "the marker '\(marker)' in the stream within 15 s")
+        throw UnwrapError(what: "the markers \(markers) in the stream within 15 s")
     }
 }
 
