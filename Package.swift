@@ -386,3 +386,105 @@ package.targets += [
 package.products += [
     .executable(name: "opside-cases-bench", targets: ["opside-cases-bench"]),
 ]
+
+// MARK: Evidence and cost (issue 14): the document intake (sniffing, limits, the parser
+// subprocess), invoice reading, rendering over cairo and pango, the sample documents the tests
+// make, and the shared clients of claim-detector's claims and cost-docs' files.
+package.dependencies += [
+    .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+]
+let zipFoundation = Target.Dependency.product(name: "ZIPFoundation", package: "ZIPFoundation")
+let swiftCrypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+package.targets += [
+    // Untrusted documents: the type from the bytes, the limits, the parser run in a subprocess.
+    .target(
+        name: "OpsideDocuments",
+        dependencies: [zipFoundation, swiftCrypto, .product(name: "Subprocess", package: "swift-subprocess")],
+        path: "Shared/Documents", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "opside-document-parser",
+        dependencies: ["OpsideDocuments"],
+        path: "Tools/DocumentParser", swiftSettings: swiftSettings),
+    // Invoice fields from a document's text and tables (Foundation only).
+    .target(name: "OpsideInvoices", path: "Shared/Invoices", swiftSettings: swiftSettings),
+    .systemLibrary(name: "CPangoCairo", path: "Shared/CPangoCairo", pkgConfig: "pangocairo",
+                   providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+    .target(name: "OpsideRender", dependencies: ["CPangoCairo"], path: "Shared/Render", swiftSettings: swiftSettings),
+    // Sample invoices with their planted truth: for tests, benchmarks and the demo seller.
+    .target(name: "OpsideDocumentSamples", dependencies: ["OpsideRender", zipFoundation],
+            path: "Tests/DocumentSamples", swiftSettings: swiftSettings),
+    .target(name: "OpsideClaimsAccess", dependencies: ["OpsideCore", "OpsideTransport"], path: "Shared/ClaimsAccess",
+            swiftSettings: swiftSettings),
+    .target(name: "OpsideCostDocsAccess",
+            dependencies: ["OpsideCore", "OpsideTransport", .product(name: "AsyncHTTPClient", package: "async-http-client"), nioCore],
+            path: "Shared/CostDocsAccess", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "DocumentsTests",
+        dependencies: ["OpsideDocuments", "opside-document-parser", zipFoundation],
+        path: "Tests/DocumentsTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "InvoicesTests",
+        dependencies: ["OpsideInvoices", "MCDE"],
+        path: "Tests/InvoicesTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "RenderTests",
+        dependencies: ["OpsideRender", "OpsideDocumentSamples"],
+        path: "Tests/RenderTests", swiftSettings: swiftSettings),
+    // The evidence services together: intake, matching, prompts, the full flow on a sandbox seller.
+    .testTarget(
+        name: "EvidenceTests",
+        dependencies: platformLibraries + ["OpsideTesting", "InventorySyncTesting", "InventorySync", "MainAPI", "ClaimDetector", "RefundEngine",
+                                           "EvidenceEngine", "MCDE", "CostDocs", "OpsideClaimsAccess", "OpsideCostDocsAccess", "OpsideDocuments",
+                                           "OpsideInvoices", "OpsideDocumentSamples", "OpsideEvents", "OpsideTransport", "OpsideAmazonSPAPI",
+                                           "AmazonSandbox", zipFoundation, hummingbird, postgres, logging, configuration, lifecycle, asyncHTTPClient,
+                                           nioCore, nioHTTP1, "opside-document-parser"],
+        path: "Tests/EvidenceTests", swiftSettings: swiftSettings),
+    // Real rendered documents through the parser subprocess and the invoice reader, measured.
+    .testTarget(
+        name: "DocumentPipelineTests",
+        dependencies: ["OpsideDocuments", "opside-document-parser", "OpsideInvoices", "OpsideDocumentSamples"],
+        path: "Tests/DocumentPipelineTests", swiftSettings: swiftSettings),
+    // evidence-engine's matching at a large seller's size; run on demand (Benchmarks/run evidence).
+    .executableTarget(
+        name: "opside-evidence-bench",
+        dependencies: ["EvidenceEngine", "OpsideClaimsAccess", "OpsideCore", "OpsideEvents", "OpsideBenchmarkSupport"],
+        path: "Benchmarks/Evidence", swiftSettings: swiftSettings),
+    // Writes an invoice PDF with given lines: the demo seller's uploads (deploy/demo-cases.py).
+    .executableTarget(
+        name: "opside-sample-invoice",
+        dependencies: ["OpsideDocumentSamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Tools/SampleInvoice", swiftSettings: swiftSettings),
+    // OCR and text-PDF pages per second beside tesseract and pdftotext alone; run on demand.
+    .executableTarget(
+        name: "opside-documents-bench",
+        dependencies: ["OpsideDocuments", "OpsideDocumentSamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Benchmarks/Documents", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "CostDocsStorageTests",
+        dependencies: ["CostDocs", asyncHTTPClient, swiftCrypto, nioCore, nioHTTP1, logging],
+        path: "Tests/CostDocsStorageTests", swiftSettings: swiftSettings),
+]
+package.products += [.executable(name: "opside-document-parser", targets: ["opside-document-parser"]),
+                     .executable(name: "opside-documents-bench", targets: ["opside-documents-bench"]),
+                     .executable(name: "opside-sample-invoice", targets: ["opside-sample-invoice"]),
+                     .executable(name: "opside-evidence-bench", targets: ["opside-evidence-bench"])]
+for target in package.targets {
+    switch target.name {
+    case "RefundEngine", "opside-cases-bench":
+        target.dependencies += ["OpsideClaimsAccess"]
+    case "CostDocs":
+        target.dependencies += ["OpsideRender", "OpsideCostDocsAccess", asyncHTTPClient, swiftCrypto, nioCore, nioHTTP1]
+    case "EvidenceEngine":
+        target.dependencies += ["OpsideClaimsAccess", "OpsideCostDocsAccess", "OpsideDocuments", "OpsideInvoices", zipFoundation, nioCore,
+                                asyncHTTPClient]
+    case "MCDE":
+        // Reads the seller's catalog (listings) from the synced Amazon data.
+        target.dependencies += ["OpsideInvoices", "OpsideAmazonData"]
+    case "OpsideTests":
+        target.dependencies += ["OpsideClaimsAccess", "OpsideCostDocsAccess", "OpsideDocuments", "OpsideInvoices", "OpsideDocumentSamples",
+                                "OpsideRender", zipFoundation]
+    default:
+        break
+    }
+}

@@ -7,17 +7,25 @@ stay in the queue (ready, or waiting for documents). The desk answers a minute o
 later (approved in full or in part, denied, or asking for more); refund-engine's sweep reads the
 answers; one question is answered; a Finances sync then brings Amazon's payments to the cases
 (the reimbursements report lists them days later, and its lines then take their place).
+Before filing, the seller uploads two supplier invoices (made by opside-sample-invoice): one names
+a claim's SKU and proves it outright; the other, in euros and for fewer units than were lost,
+leaves a question waiting on the prompts page. Paid cases then get their proof packets.
 Everything goes through the public API, as a seller's script would.
 
-Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD
+Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD SAMPLE_INVOICE_TOOL
 """
+import datetime
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 
-main_api, sandbox, email, password = sys.argv[1:5]
+main_api, sandbox, email, password, sample_invoice = sys.argv[1:6]
 
 
 def call(method, url, body=None, token=None):
@@ -56,6 +64,72 @@ def token():
     raise SystemExit(f"the demo seller could not log in ({status})")
 
 
+def upload(files):
+    """Uploads files as one multipart request, as the documents page does; returns each file's outcome."""
+    boundary = "----opside-demo-" + uuid.uuid4().hex
+    body = b""
+    for name, data in files:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+                 "Content-Type: application/pdf\r\n\r\n").encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(main_api + "/api/v1/documents", data=body, method="POST")
+    request.add_header("content-type", "multipart/form-data; boundary=" + boundary)
+    request.add_header("authorization", "Bearer " + token())
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read()).get("documents", [])
+    except urllib.error.HTTPError as error:
+        log(f"upload refused: HTTP {error.code} {error.read()[:300]!r}")
+        return []
+
+
+def invoice(number, day, currency, supplier, lines):
+    """A supplier invoice PDF with these lines, ('description', 'sku or empty', quantity, 'unit price')."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "invoice.pdf")
+        arguments = [sample_invoice, "--number", number, "--date", day.isoformat(), "--currency", currency, "--supplier", supplier,
+                     "--out", path]
+        for description, sku, quantity, price in lines:
+            arguments += ["--line", f"{description}|{sku}|{quantity}|{price}"]
+        subprocess.run(arguments, check=True)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+PROVABLE = "warehouse_lost,warehouse_damaged,disposed_unrequested,inbound_shortage,removal_lost,underpaid_reimbursement"
+
+
+def upload_invoices():
+    """The seller's invoices: one proves a claim at once, one leaves a question to answer."""
+    _, documents = call("GET", main_api + "/api/v1/documents?limit=1", token=token())
+    if documents.get("documents"):
+        log("the demo's invoices are uploaded already")
+        return
+    _, listed = call("GET", f"{main_api}/api/v1/claims?status=claimable,too_early&type={PROVABLE}&limit=100", token=token())
+    by_sku = {}
+    for claim in listed.get("claims", []):
+        if claim.get("sku"):
+            by_sku.setdefault(claim["sku"], []).append(claim)
+    skus = sorted(by_sku)
+    if len(skus) < 2:
+        log(f"the demo has provable claims on {len(skus)} SKUs; no invoices uploaded")
+        return
+    named, partial = by_sku[skus[0]][0], by_sku[skus[1]][0]
+    earliest = min(datetime.date.fromisoformat(c["clockStartedAt"]) for c in by_sku[skus[0]] + by_sku[skus[1]])
+    first = invoice("4471", earliest - datetime.timedelta(days=30), "USD", "Shenzhen Huaxin Trading Co., Ltd.", [
+        (f"Product {skus[0]} retail pack", skus[0], max(1, named["units"]) * 40, "4.20"),
+        ("Carton labels and inserts", "", 500, "0.05")])
+    # Fewer units than were lost, on a euro invoice: a match the seller is asked about.
+    second = invoice("EU-2207", earliest - datetime.timedelta(days=12), "EUR", "Nordhavn Home ApS", [
+        (f"Product {skus[1]}", skus[1], max(0, partial["units"] // 2), "3.10")])
+    for outcome in upload([("invoice-4471.pdf", first), ("invoice-EU-2207.pdf", second)]):
+        log(f"uploaded {outcome.get('fileName')}: {outcome.get('status')} {outcome.get('message') or ''}")
+    def prompted():
+        _, body = call("GET", main_api + "/api/v1/prompts", token=token())
+        return len(body.get("prompts", [])) > 0
+    wait("a question about an invoice waiting for the seller", prompted, timeout=600, every=10)
+
+
 def cases(status):
     _, body = call("GET", f"{main_api}/api/v1/cases?limit=500&status={status}", token=token())
     return body.get("cases", [])
@@ -78,6 +152,7 @@ if cases("paid,partially_paid"):
     raise SystemExit(0)
 if not wait("cases made from the demo's claims", lambda: len(cases("ready,needs_documents")) > 0):
     raise SystemExit(1)
+upload_invoices()
 call("PUT", sandbox + "/_sandbox/case-desk", {"decisionDelaySeconds": 60})
 status, _ = call("PUT", main_api + "/api/v1/filing", {"channel": "sandbox", "continuous": True, "dailyLimit": 30}, token=token())
 log(f"continuous filing through the sandbox desk: HTTP {status}")

@@ -135,6 +135,13 @@ opside_missing_packages() {
   command -v chromedriver >/dev/null 2>&1 || printf '%s\n' chromium-driver
   # A font for the pages' text in the screenshots the browser tests write.
   [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || printf '%s\n' fonts-dejavu-core
+  # Documents (issue 14): poppler reads text PDFs, tesseract reads scans and photos (English data),
+  # heif-convert turns HEIC photos into PNG for it, cairo and pango render cost documents.
+  command -v pdftotext >/dev/null 2>&1 || printf '%s\n' poppler-utils
+  command -v tesseract >/dev/null 2>&1 || printf '%s\n' tesseract-ocr
+  [[ -n $(compgen -G '/usr/share/tesseract-ocr/*/tessdata/eng.traineddata') ]] || printf '%s\n' tesseract-ocr-eng
+  command -v heif-convert >/dev/null 2>&1 || printf '%s\n' libheif-examples
+  pkg-config --exists pangocairo 2>/dev/null || printf '%s\n' libpango1.0-dev libcairo2-dev
   # python3 with venv and pip: deploy/test installs the open-source SP-API clients the tests drive
   # the Amazon sandbox with (opside_ensure_client_libraries).
   command -v python3 >/dev/null 2>&1 || printf '%s\n' python3

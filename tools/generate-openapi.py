@@ -189,6 +189,18 @@ SERVICE_PATHS = {
         "/app/recoveries": {"get": op("Money recovered: by month, by claim type, every payment (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/documents": {"get": op("Documents: drag-and-drop upload of invoices and price lists, what was read from each (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/documents/{id}": {"get": op("One document: the fields read, the lines highlighted in place, its matches, corrections (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/prompts": {"get": op("Questions about documents, answered in one click (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/costs": {"get": op("Costs per SKU over time with anomalies, the manufacturing-cost file, proof packets (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"])},
         "/app/connections": {"get": op("Amazon accounts: connect, reconnect, disconnect (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -576,7 +588,7 @@ CLAIM_SUMMARY = obj(["summary"], {"summary": obj(["byStatusTypeAndCurrency", "de
     "deadlinesWithin30Days": {"type": "array", "items": obj(["claims", "amount"], {"claims": {"type": "integer"}, "amount": MONEY})}})})
 SKU_AMOUNT = obj(["sku", "amount"], {
     "sku": {"type": "string"}, "marketplaceId": {"type": "string"}, "connectionId": {"type": "string", "format": "uuid"},
-    "amount": MONEY, "source": {"type": "string", "enum": ["seller", "import"]}, "updatedAt": {"type": "string", "format": "date-time"}})
+    "amount": MONEY, "source": {"type": "string", "enum": ["seller", "import", "invoice"]}, "updatedAt": {"type": "string", "format": "date-time"}})
 SKU_AMOUNTS = obj(["items"], {"items": {"type": "array", "items": SKU_AMOUNT}})
 SKU_AMOUNTS_REQUEST = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
     "type": "object", "required": ["sku", "amount"], "properties": {
@@ -676,7 +688,11 @@ CASE = obj(["id", "connectionId", "marketplaceId", "claimId", "claimType", "chan
     "lastError": {"type": "string"}, "decisionReason": {"type": "string"}, "decidedAt": DATE_TIME, "approvedAmount": MONEY,
     "appealed": {"type": "boolean"}, "recovered": MONEY, "outstanding": MONEY, "createdAt": DATE_TIME, "updatedAt": DATE_TIME,
     "history": {"type": "array", "items": CASE_HISTORY_ENTRY}})
-CASE_RESPONSE = obj(["case"], {"case": CASE})
+EVIDENCE_ATTACHMENT = obj(["title", "fileName", "sha256", "contentType"], {
+    "title": {"type": "string"}, "fileName": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "contentType": {"type": "string"}})
+CASE_RESPONSE = obj(["case"], {"case": CASE, "evidence": {"type": "array", "items": EVIDENCE_ATTACHMENT,
+                                                          "description": "The files evidence-engine proved the claim with (one case's detail)"}})
 CASE_PAGE = obj(["cases"], {"cases": {"type": "array", "items": CASE},
                            "nextCursor": {"type": "string", "description": "Pass as cursor for the next page; absent on the last"}})
 FILING_PASS = obj(["filed", "retrying", "failed", "deferred", "wouldMiss"], {
@@ -790,6 +806,266 @@ def case_paths(prefix, security):
 
 SERVICE_PATHS["refund-engine"] = case_paths("/internal", SERVICE_TOKEN)
 SERVICE_PATHS["main-api"].update(case_paths("/api/v1", SESSION))
+
+# Evidence and cost (issue 14): evidence-engine (documents, matches, prompts, proof packets), mcde
+# (costs from invoices) and cost-docs (files by content hash, rendered PDFs); main-api forwards
+# the public twins of evidence-engine's and mcde's routes.
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+DECIMAL = {"type": "number", "description": "An exact decimal, as the document wrote it"}
+DOCUMENT_KINDS = ["pdf", "png", "jpeg", "tiff", "heic", "xlsx", "csv"]
+INVOICE_DATE = {"type": "string", "format": "date"}
+INVOICE_LINE = obj(["description", "unitPrice", "page", "lineIndex", "lineCount", "sourceText", "fromTable"], {
+    "description": {"type": "string"}, "supplierSku": {"type": "string"}, "sku": {"type": "string"}, "asin": {"type": "string"},
+    "quantity": {"type": "integer"}, "unit": {"type": "string"}, "unitPrice": DECIMAL, "discountPercent": DECIMAL,
+    "discountAmount": DECIMAL, "lineTotal": DECIMAL, "page": {"type": "integer", "description": "The page it is on, from 1"},
+    "lineIndex": {"type": "integer", "description": "The text line of the page it starts on, from 0 (where to highlight it)"},
+    "lineCount": {"type": "integer", "description": "How many text lines it spans"}, "sourceText": {"type": "string"},
+    "fromTable": {"type": "boolean"}})
+INVOICE_FIELDS = obj(["documentType", "dateCandidates", "lines", "charges", "pageCount", "numberFormat", "sources", "checks"], {
+    "documentType": {"type": "string", "enum": ["invoice", "purchaseOrder", "priceList", "unknown"]},
+    "supplier": {"type": "string"}, "number": {"type": "string"}, "purchaseOrderNumber": {"type": "string"}, "date": INVOICE_DATE,
+    "dateCandidates": {"type": "array", "items": INVOICE_DATE}, "currency": {"type": "string"},
+    "incoterm": obj(["rule"], {"rule": {"type": "string"}, "place": {"type": "string"}}),
+    "lines": {"type": "array", "items": INVOICE_LINE},
+    "charges": {"type": "array", "items": obj(["kind", "label", "amount", "page", "lineIndex"], {
+        "kind": {"type": "string", "enum": ["freight", "duty", "other"]}, "label": {"type": "string"}, "amount": DECIMAL,
+        "page": {"type": "integer"}, "lineIndex": {"type": "integer"}})},
+    "freight": DECIMAL, "duty": DECIMAL, "otherCharges": DECIMAL, "discount": DECIMAL, "subtotal": DECIMAL, "tax": DECIMAL,
+    "total": DECIMAL, "pageCount": {"type": "integer"}, "numberFormat": {"type": "string"},
+    "sources": {"type": "array", "items": {"type": "object", "required": ["field", "page", "text"],
+                                           "properties": {"field": {"type": "string"}, "page": {"type": "integer"}, "text": {"type": "string"}}}},
+    "checks": {"type": "array", "items": {"type": "object", "required": ["code", "severity", "message"], "properties": {
+        "code": {"type": "string"}, "severity": {"type": "string", "enum": ["info", "warning", "error"]}, "message": {"type": "string"},
+        "page": {"type": "integer"}, "lineIndex": {"type": "integer"}}}}})
+CORRECTIONS = obj([], {
+    "supplier": {"type": "string"}, "number": {"type": "string"}, "date": {"type": "string", "description": "YYYY-MM-DD"},
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "lines": {"type": "array", "items": obj(["lineIndex"], {
+        "lineIndex": {"type": "integer", "minimum": 0}, "quantity": {"type": "integer", "minimum": 0}, "unitPrice": DECIMAL,
+        "sku": {"type": "string"}})}})
+EVIDENCE_DOCUMENT = obj(["id", "fileName", "sha256", "kind", "sizeBytes", "status", "uploadedBy", "uploadedAt"], {
+    "id": UUID_SCHEMA, "fileName": {"type": "string"}, "sha256": SHA256, "kind": {"type": "string", "enum": DOCUMENT_KINDS},
+    "sizeBytes": {"type": "integer", "minimum": 1}, "status": {"type": "string", "enum": ["received", "parsed", "failed"]},
+    "failure": obj(["code", "message"], {"code": {"type": "string"}, "message": {"type": "string"}}),
+    "method": {"type": "string", "enum": ["pdftotext", "ocr", "xlsx", "csv"]}, "pageCount": {"type": "integer"},
+    "ocrConfidence": {"type": "number", "minimum": 0, "maximum": 1}, "fields": INVOICE_FIELDS, "corrections": CORRECTIONS,
+    "uploadedBy": {"type": "string"}, "uploadedAt": DATE_TIME, "parsedAt": DATE_TIME})
+MATCH_FEATURE = obj(["name", "score", "weight", "contribution", "explanation"], {
+    "name": {"type": "string", "enum": ["skuOnLine", "titleSimilarity", "datedBeforeLoss", "quantityCovers", "supplierConsistent",
+                                        "currencyOfMarketplace"]},
+    "score": {"type": "number", "minimum": 0, "maximum": 1}, "weight": {"type": "number"}, "contribution": {"type": "number"},
+    "explanation": {"type": "string"}})
+MATCH = obj(["id", "documentId", "claimId", "lineIndexes", "confidence", "features", "status", "updatedAt"], {
+    "id": UUID_SCHEMA, "documentId": UUID_SCHEMA, "claimId": UUID_SCHEMA, "sku": {"type": "string"},
+    "lineIndexes": {"type": "array", "items": {"type": "integer"}}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    "features": {"type": "array", "items": MATCH_FEATURE},
+    "status": {"type": "string", "enum": ["ready", "prompted", "confirmed", "rejected", "weak"]}, "announcedAt": DATE_TIME,
+    "updatedAt": DATE_TIME})
+PROMPT = obj(["id", "matchId", "claimId", "documentId", "question", "status", "createdAt", "expiresAt"], {
+    "id": UUID_SCHEMA, "matchId": UUID_SCHEMA, "claimId": UUID_SCHEMA, "documentId": UUID_SCHEMA, "question": {"type": "string"},
+    "status": {"type": "string", "enum": ["open", "confirmed", "rejected", "expired"]}, "createdAt": DATE_TIME, "expiresAt": DATE_TIME,
+    "remindedAt": DATE_TIME, "answeredAt": DATE_TIME, "answeredBy": {"type": "string"}})
+UPLOAD_OUTCOME = obj(["status", "fileName", "sizeBytes"], {
+    "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]}, "fileName": {"type": "string"},
+    "documentId": UUID_SCHEMA, "sizeBytes": {"type": "integer", "minimum": 0}, "kind": {"type": "string", "enum": DOCUMENT_KINDS},
+    "code": {"type": "string"}, "message": {"type": "string"}})
+DOCUMENT_LIMITS = obj(["maxFileBytes", "maxRequestBytes", "maxFiles", "maxPages", "kinds"], {
+    "maxFileBytes": {"type": "integer"}, "maxRequestBytes": {"type": "integer"}, "maxFiles": {"type": "integer"},
+    "maxPages": {"type": "integer"}, "kinds": {"type": "array", "items": {"type": "string", "enum": DOCUMENT_KINDS}}})
+MANIFEST_FILE = obj(["path", "sha256", "sizeBytes"], {"path": {"type": "string"}, "sha256": SHA256, "sizeBytes": {"type": "integer"}})
+PROOF_PACKET = obj(["id", "claimId", "sha256", "sizeBytes", "manifest", "generatedAt"], {
+    "id": UUID_SCHEMA, "claimId": UUID_SCHEMA, "caseId": {"type": "string"}, "sha256": SHA256, "sizeBytes": {"type": "integer"},
+    "manifest": {"type": "array", "items": MANIFEST_FILE}, "generatedAt": DATE_TIME})
+DOCUMENT_ID = [{"name": "documentId", "in": "path", "required": True, "schema": UUID_SCHEMA}]
+# The media type of each kind of document read (DocumentKind.contentType): a file is served with its own.
+DOCUMENT_MEDIA_TYPES = ["application/pdf", "image/png", "image/jpeg", "image/tiff", "image/heic",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"]
+BINARY = lambda kind, media_types: {"description": kind, "content": {
+    media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}}
+
+
+def evidence_paths(prefix, security):
+    """evidence-engine's routes: `prefix` is /internal on evidence-engine, /api/v1 on main-api."""
+    internal = prefix.startswith("/internal")
+
+    def request(required, properties):
+        properties = dict(properties)
+        if internal:
+            properties["userId"] = {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}
+        return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+    document_response = obj(["document", "matches"], {"document": EVIDENCE_DOCUMENT, "matches": {"type": "array", "items": MATCH}})
+    upload = op("Upload documents (several files at once, one part each): each is judged on its own and stored, then read in the background", {
+        "202": json_response("What became of each file", obj(["documents", "limits"], {
+            "documents": {"type": "array", "items": UPLOAD_OUTCOME}, "limits": DOCUMENT_LIMITS})),
+        "400": ERROR, "401": ERROR, "413": ERROR, "415": ERROR, "422": ERROR, "429": ERROR, "503": ERROR}, security=security, tags=["evidence"])
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "additionalProperties": {"type": "string", "format": "binary"}}}}}
+    packet_id = [{"name": "packetId", "in": "path", "required": True, "schema": UUID_SCHEMA}]
+    return {
+        f"{prefix}/documents": {
+            "post": upload,
+            "get": op("The documents, newest first", {
+                "200": json_response("Documents", obj(["documents"], {"documents": {"type": "array", "items": EVIDENCE_DOCUMENT}})),
+                "401": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["evidence"], parameters=[
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["received", "parsed", "failed"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}])},
+        f"{prefix}/documents/limits": {"get": op("The upload limits and the kinds of file read", {
+            "200": json_response("Limits", DOCUMENT_LIMITS), "401": ERROR}, security=security, tags=["evidence"])},
+        f"{prefix}/documents/{{documentId}}": {"get": op("One document: what was read, with the seller's corrections, and its matches", {
+            "200": json_response("The document", document_response), "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, parameters=DOCUMENT_ID, tags=["evidence"])},
+        f"{prefix}/documents/{{documentId}}/file": {"get": op("The file as uploaded", {
+            "200": BINARY("The file, with the media type of its kind", DOCUMENT_MEDIA_TYPES), "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, parameters=DOCUMENT_ID, tags=["evidence"])},
+        f"{prefix}/documents/{{documentId}}/pages": {"get": op("The text read from each page", {
+            "200": json_response("Pages", obj(["pages"], {"pages": {"type": "array", "items": {"type": "string"}}})), "401": ERROR,
+            "404": ERROR, "503": ERROR}, security=security, parameters=DOCUMENT_ID, tags=["evidence"])},
+        f"{prefix}/documents/{{documentId}}/corrections": {"put": op("Correct what was read; costs and matches are worked out again", {
+            "200": json_response("The document", document_response), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR,
+            "422": ERROR, "503": ERROR}, security=security, parameters=DOCUMENT_ID, tags=["evidence"],
+            request=request(["corrections"], {"corrections": CORRECTIONS}))},
+        f"{prefix}/documents/{{documentId}}/parse": {"post": op("Read the document again (its corrections are kept)", {
+            "202": json_response("The document", document_response), "401": ERROR, "403": ERROR, "404": ERROR, "503": ERROR},
+            security=security, parameters=DOCUMENT_ID, tags=["evidence"])},
+        f"{prefix}/matches": {"get": op("Matches between documents and claims, best first, each with its features", {
+            "200": json_response("Matches", obj(["matches"], {"matches": {"type": "array", "items": MATCH}})), "401": ERROR, "422": ERROR,
+            "503": ERROR}, security=security, tags=["evidence"], parameters=[{"name": "claimId", "in": "query", "schema": UUID_SCHEMA}])},
+        f"{prefix}/prompts": {"get": op("The questions put to the seller (open ones unless asked)", {
+            "200": json_response("Prompts", obj(["prompts"], {"prompts": {"type": "array", "items": PROMPT}})), "401": ERROR, "422": ERROR,
+            "503": ERROR}, security=security, tags=["evidence"], parameters=[{"name": "status", "in": "query", "schema": {
+                "type": "string", "enum": ["open", "confirmed", "rejected", "expired", "all"]}}])},
+        f"{prefix}/prompts/{{promptId}}/answer": {"post": op("Answer a prompt: yes files the claim with the document, no rejects the match", {
+            "200": json_response("The prompt", obj(["prompt"], {"prompt": PROMPT})), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+            "409": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["evidence"],
+            parameters=[{"name": "promptId", "in": "path", "required": True, "schema": UUID_SCHEMA}],
+            request=request(["answer"], {"answer": {"type": "string", "enum": ["yes", "no"]}}))},
+        f"{prefix}/proof-packets": {"get": op("Proof packets of paid claims, newest first", {
+            "200": json_response("Packets", obj(["proofPackets"], {"proofPackets": {"type": "array", "items": PROOF_PACKET}})),
+            "401": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["evidence"],
+            parameters=[{"name": "claimId", "in": "query", "schema": UUID_SCHEMA}])},
+        f"{prefix}/proof-packets/{{packetId}}": {"get": op("One proof packet with its manifest", {
+            "200": json_response("The packet", obj(["proofPacket"], {"proofPacket": PROOF_PACKET})), "401": ERROR, "404": ERROR,
+            "503": ERROR}, security=security, parameters=packet_id, tags=["evidence"])},
+        f"{prefix}/proof-packets/{{packetId}}/download": {"get": op("The packet's ZIP", {
+            "200": {"description": "The ZIP", "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            "401": ERROR, "404": ERROR, "503": ERROR}, security=security, parameters=packet_id, tags=["evidence"])},
+    }
+
+
+SERVICE_PATHS["evidence-engine"] = evidence_paths("/internal", SERVICE_TOKEN)
+SERVICE_PATHS["main-api"].update(evidence_paths("/api/v1", SESSION))
+
+MAPPED_LINE = obj(["lineIndex", "quantity", "method", "reason", "arithmetic"], {
+    "lineIndex": {"type": "integer"}, "sku": {"type": "string"}, "asin": {"type": "string"}, "quantity": {"type": "integer"},
+    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    "method": {"type": "string", "enum": ["exact", "supplierTable", "confirmed", "fuzzyTitle", "unmapped"]}, "reason": {"type": "string"},
+    "unitCost": MONEY, "landedUnitCost": MONEY, "arithmetic": {"type": "array", "items": {"type": "string"}}})
+SKU_COST = obj(["sku", "manufacturingUnitCost", "landedUnitCost", "effectiveOn"], {
+    "sku": {"type": "string"}, "manufacturingUnitCost": MONEY, "landedUnitCost": MONEY, "effectiveOn": DAY})
+COSTS_UPDATED = obj(["documentId", "lines", "costs"], {
+    "documentId": UUID_SCHEMA, "supplier": {"type": "string"}, "invoiceNumber": {"type": "string"}, "invoiceDate": DAY,
+    "currency": {"type": "string"}, "lines": {"type": "array", "items": MAPPED_LINE}, "costs": {"type": "array", "items": SKU_COST}})
+COST_ANOMALY = obj(["code", "message"], {"code": {"type": "string"}, "message": {"type": "string"}, "robustZ": {"type": "number"}})
+COSTED_LINE = obj(["lineIndex", "description", "quantity", "unitPrice", "lineTotal", "method", "reason", "arithmetic", "anomalies"], {
+    "lineIndex": {"type": "integer"}, "description": {"type": "string"}, "supplierSku": {"type": "string"}, "quantity": {"type": "integer"},
+    "unitPrice": DECIMAL, "lineTotal": DECIMAL, "sku": {"type": "string"}, "asin": {"type": "string"},
+    "confidence": {"type": "number"}, "method": {"type": "string"}, "reason": {"type": "string"}, "manufacturingUnitCost": DECIMAL,
+    "landedUnitCost": DECIMAL, "arithmetic": {"type": "array", "items": {"type": "string"}},
+    "anomalies": {"type": "array", "items": COST_ANOMALY}})
+COSTED_INVOICE = obj(["documentId", "documentType", "fileName", "allocation", "checks", "lines", "costedAt"], {
+    "documentId": UUID_SCHEMA, "documentType": {"type": "string"}, "fileName": {"type": "string"}, "supplier": {"type": "string"},
+    "supplierKey": {"type": "string"}, "invoiceNumber": {"type": "string"}, "invoiceDate": DAY, "currency": {"type": "string"},
+    "incoterm": {"type": "string"}, "freight": DECIMAL, "duty": DECIMAL, "otherCharges": DECIMAL, "total": DECIMAL,
+    "allocation": {"type": "string", "enum": ["by_value", "by_quantity"]}, "checks": {"type": "array", "items": {"type": "string"}},
+    "lines": {"type": "array", "items": COSTED_LINE}, "costedAt": DATE_TIME})
+COST_OBSERVATION = obj(["documentId", "lineIndex", "quantity", "manufacturingUnitCost", "anomalies"], {
+    "documentId": UUID_SCHEMA, "lineIndex": {"type": "integer"}, "invoiceDate": DAY, "supplier": {"type": "string"},
+    "invoiceNumber": {"type": "string"}, "currency": {"type": "string"}, "quantity": {"type": "integer"}, "manufacturingUnitCost": DECIMAL,
+    "landedUnitCost": DECIMAL, "anomalies": {"type": "array", "items": COST_ANOMALY}})
+SKU_COSTS = obj(["sku", "observations", "anomalies"], {
+    "sku": {"type": "string"}, "currency": {"type": "string"}, "manufacturingUnitCost": DECIMAL, "landedUnitCost": DECIMAL,
+    "effectiveOn": DAY, "observations": {"type": "array", "items": COST_OBSERVATION}, "anomalies": {"type": "integer"}})
+SUPPLIER_SKUS = obj(["items"], {"items": {"type": "array", "items": obj(["supplier", "supplierSku", "sku"], {
+    "supplier": {"type": "string"}, "supplierSku": {"type": "string"}, "sku": {"type": "string"}})}})
+
+
+def cost_paths(prefix, security):
+    """mcde's routes: `prefix` is /internal on mcde, /api/v1 on main-api."""
+    internal = prefix.startswith("/internal")
+    supplier_request = {"type": "object", "required": ["items"], "additionalProperties": False, "properties": {
+        "items": SUPPLIER_SKUS["properties"]["items"],
+        **({"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}} if internal else {})}}
+    return {
+        f"{prefix}/costs/invoices": {"get": op("Every invoice costed: with lines=true as costs.updated announces them, else the invoices alone", {
+            "200": json_response("Invoices", obj(["invoices"], {"invoices": {"type": "array", "items": {"oneOf": [COSTS_UPDATED, COSTED_INVOICE]}}})),
+            "401": ERROR, "503": ERROR}, security=security, tags=["costs"],
+            parameters=[{"name": "lines", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}])},
+        f"{prefix}/costs/invoices/{{documentId}}": {"get": op("One invoice's costing", {
+            "200": json_response("The invoice", obj(["invoice", "costing"], {"invoice": COSTS_UPDATED, "costing": COSTED_INVOICE})),
+            "401": ERROR, "404": ERROR, "503": ERROR}, security=security, parameters=DOCUMENT_ID, tags=["costs"])},
+        f"{prefix}/costs/skus": {"get": op("Costs per SKU over time, the cost in force today, anomalies counted", {
+            "200": json_response("SKUs", obj(["skus"], {"skus": {"type": "array", "items": SKU_COSTS}})), "401": ERROR, "503": ERROR},
+            security=security, tags=["costs"])},
+        f"{prefix}/costs/skus/{{sku}}": {"get": op("One SKU's costs over time", {
+            "200": json_response("The SKU", obj(["sku"], {"sku": SKU_COSTS})), "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, tags=["costs"], parameters=[{"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        f"{prefix}/costs/anomalies": {"get": op("Invoice lines whose cost looks wrong against the SKU's history", {
+            "200": json_response("Anomalies", obj(["anomalies"], {"anomalies": {"type": "array", "items": obj(["sku", "observation"], {
+                "sku": {"type": "string"}, "observation": COST_OBSERVATION})}})), "401": ERROR, "503": ERROR},
+            security=security, tags=["costs"])},
+        f"{prefix}/costs/manufacturing-cost-file": {"get": op("The manufacturing costs in force today, as a CSV for Seller Central", {
+            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, "401": ERROR, "503": ERROR},
+            security=security, tags=["costs"])},
+        f"{prefix}/costs/supplier-skus": {
+            "get": op("The seller's supplier-SKU table", {"200": json_response("The table", SUPPLIER_SKUS), "401": ERROR, "503": ERROR},
+                      security=security, tags=["costs"]),
+            "put": op("Replace the supplier-SKU table; invoices are mapped again with it", {
+                "200": json_response("The table", SUPPLIER_SKUS), "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR, "503": ERROR},
+                security=security, tags=["costs"], request=supplier_request)},
+    }
+
+
+SERVICE_PATHS["mcde"] = cost_paths("/internal", SERVICE_TOKEN)
+SERVICE_PATHS["main-api"].update(cost_paths("/api/v1", SESSION))
+
+RENDER_CLAIM = obj(["claimId", "type", "units", "amountClaimed", "lossDate", "marketplaceId"], {
+    "claimId": UUID_SCHEMA, "type": {"type": "string"}, "sku": {"type": "string"}, "asin": {"type": "string"}, "fnsku": {"type": "string"},
+    "units": {"type": "integer"}, "amountClaimed": MONEY, "lossDate": DAY, "marketplaceId": {"type": "string"}})
+COST_DOCUMENT_CONTENT = obj(["claim", "fileName", "fileSHA256", "lines", "mapping", "arithmetic", "preparedAt"], {
+    "claim": RENDER_CLAIM, "supplier": {"type": "string"}, "invoiceNumber": {"type": "string"}, "invoiceDate": DAY,
+    "currency": {"type": "string"}, "incoterm": {"type": "string"}, "fileName": {"type": "string"}, "fileSHA256": SHA256,
+    "lines": {"type": "array", "items": obj(["description", "unitPrice", "matched"], {
+        "description": {"type": "string"}, "supplierSku": {"type": "string"}, "quantity": {"type": "integer"},
+        "unitPrice": {"type": "string"}, "lineTotal": {"type": "string"}, "matched": {"type": "boolean"}})},
+    "mapping": {"type": "string"}, "manufacturingUnitCost": MONEY, "landedUnitCost": MONEY,
+    "arithmetic": {"type": "array", "items": {"type": "string"}}, "preparedAt": DATE_TIME})
+PROOF_SUMMARY_CONTENT = obj(["claim", "arithmetic", "reimbursementId", "amountPaid", "files", "generatedAt"], {
+    "claim": RENDER_CLAIM, "arithmetic": {"type": "array", "items": {"type": "string"}}, "caseId": {"type": "string"},
+    "amazonCaseId": {"type": "string"}, "caseStatus": {"type": "string"}, "filedAt": DATE_TIME, "reimbursementId": {"type": "string"},
+    "amountPaid": MONEY, "paidOn": DATE_TIME, "files": {"type": "array", "items": MANIFEST_FILE}, "generatedAt": DATE_TIME})
+RENDERED_FILE = obj(["sha256", "sizeBytes"], {"sha256": SHA256, "sizeBytes": {"type": "integer"}})
+STORED_OBJECT = obj(["sha256", "sizeBytes", "existed"], {"sha256": SHA256, "sizeBytes": {"type": "integer"}, "existed": {"type": "boolean"}})
+store_object = op("Store the body under its SHA-256 for the calling tenant (storing the same bytes again is harmless)", {
+    "200": json_response("Stored before", STORED_OBJECT), "201": json_response("Stored", STORED_OBJECT), "401": ERROR, "413": ERROR,
+    "422": ERROR, "503": ERROR}, security=SERVICE_TOKEN, tags=["documents"], parameters=[{"name": "purpose", "in": "query", "schema": {
+        "type": "string", "enum": ["upload", "cost_document", "proof_summary", "proof_packet"]}}])
+store_object["requestBody"] = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+SERVICE_PATHS["cost-docs"] = {
+    "/internal/objects": {"put": store_object},
+    "/internal/objects/{sha256}": {"get": op("The bytes stored under a hash, for a tenant that stored them", {
+        "200": BINARY("The file, with the media type it was stored with: an uploaded document's, a rendered PDF, a proof packet's ZIP",
+                      DOCUMENT_MEDIA_TYPES + ["application/zip", "application/octet-stream"]),
+        "401": ERROR, "404": ERROR, "500": ERROR, "503": ERROR}, security=SERVICE_TOKEN, tags=["documents"],
+        parameters=[{"name": "sha256", "in": "path", "required": True, "schema": SHA256}])},
+    "/internal/renders/cost-document": {"post": op("Render a claim's cost document (PDF) and store it", {
+        "200": json_response("The PDF's hash", RENDERED_FILE), "400": ERROR, "401": ERROR, "422": ERROR, "503": ERROR},
+        security=SERVICE_TOKEN, tags=["documents"], request=COST_DOCUMENT_CONTENT)},
+    "/internal/renders/proof-summary": {"post": op("Render a proof packet's summary (PDF) and store it", {
+        "200": json_response("The PDF's hash", RENDERED_FILE), "400": ERROR, "401": ERROR, "422": ERROR, "503": ERROR},
+        security=SERVICE_TOKEN, tags=["documents"], request=PROOF_SUMMARY_CONTENT)},
+}
 
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]
 

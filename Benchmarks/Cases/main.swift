@@ -13,6 +13,7 @@ import OpsidePostgres
 import PostgresNIO
 import InventorySync
 import RefundEngine
+import OpsideClaimsAccess
 
 // opside-cases-bench: refund-engine's reconciliation and its filing of a large queue.
 //
@@ -201,9 +202,9 @@ final class TimedDesk: CaseDesk, @unchecked Sendable {
 
 /// Hands the intake the claims directly (the HTTP fetch from claim-detector is 20 pages of 500).
 struct GivenClaims: ClaimSource {
-    let all: [ClaimForCase]
-    func claims(tenant: UUID, connection: UUID, statuses: [String]) async throws -> [ClaimForCase] { all }
-    func claim(tenant: UUID, id: UUID) async throws -> ClaimForCase? { all.first { $0.id == id } }
+    let all: [ListedClaim]
+    func claims(tenant: UUID, connection: UUID?, statuses: [String]) async throws -> [ListedClaim] { all }
+    func claim(tenant: UUID, id: UUID) async throws -> ListedClaim? { all.first { $0.id == id } }
 }
 
 func filing() async throws {
@@ -231,7 +232,7 @@ func filing() async throws {
     let sellerConnection = UUID()
     let today = CivilDate(instant: Date(), timeZone: "America/Los_Angeles")
     let claims = (0..<claimCount).map { index in
-        ClaimForCase(id: UUID(), type: index % 5 == 0 ? "refund_without_return" : "warehouse_lost", status: "claimable",
+        ListedClaim(id: UUID(), type: index % 5 == 0 ? "refund_without_return" : "warehouse_lost", status: "claimable",
                      connectionId: sellerConnection, marketplaceId: "ATVPDKIKX0DER", fnsku: nil, sku: "SKU-77-000\(index % 10)", asin: nil,
                      units: 1 + index % 3, amount: Money(amountMinor: Int64(500 + (index * 37) % 9000), currency: .usd),
                      clockStartedAt: today.adding(days: -20), opensOn: today.adding(days: -5), deadline: today.adding(days: 1 + index % 60),

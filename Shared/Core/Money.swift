@@ -221,3 +221,23 @@ public enum MoneyError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension Money {
+    /// `1,234.56 USD`: the amount with thousands grouped and its currency's code, never a symbol
+    /// (a dollar sign would not say which dollar).
+    public var displayText: String {
+        let plain = decimalString
+        let negative = plain.hasPrefix("-")
+        let unsigned = negative ? String(plain.dropFirst()) : plain
+        let parts = unsigned.split(separator: ".", maxSplits: 1)
+        var whole = String(parts[0])
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        grouped = whole + grouped
+        let fraction = parts.count > 1 ? "." + parts[1] : ""
+        return (negative ? "-" : "") + grouped + fraction + " " + currency.code
+    }
+}

@@ -55,6 +55,25 @@ public enum EventConsumers {
     /// claim-detector learns Amazon's approvals from the cases' outcomes (its approval model).
     public static let learnFromCaseOutcomes = EventConsumer(CaseStatusChanged.self, queue: "claim-detector",
                                                             job: "claim-detector.case-status-changed")
+    /// mcde reads a parsed document's lines: SKU mappings, manufacturing and landed costs, anomalies.
+    public static let costParsedDocument = EventConsumer(DocumentParsed.self, queue: "mcde", job: "mcde.document-parsed")
+    /// mcde learns (or forgets) a SKU mapping from the seller's answer to a prompt.
+    public static let learnMappingFromAnswer = EventConsumer(PromptAnswered.self, queue: "mcde", job: "mcde.prompt-answered")
+    /// evidence-engine matches a costed document against the seller's open claims.
+    public static let matchCostedDocument = EventConsumer(CostsUpdated.self, queue: "evidence-engine", job: "evidence-engine.costs-updated")
+    /// evidence-engine matches new claims against the documents it already has.
+    public static let matchNewClaims = EventConsumer(ClaimsDetected.self, queue: "evidence-engine", job: "evidence-engine.claims-detected")
+    /// evidence-engine packs the proof of a claim Amazon paid.
+    public static let packProofAfterPayout = EventConsumer(ReimbursementReceived.self, queue: "evidence-engine",
+                                                           job: "evidence-engine.reimbursement-received")
+    /// claim-detector values claims with the costs invoices prove.
+    public static let valueClaimsWithInvoiceCosts = EventConsumer(CostsUpdated.self, queue: "claim-detector", job: "claim-detector.costs-updated")
+    /// refund-engine attaches the proof to the claim's case, which can then be filed.
+    public static let attachEvidenceToCase = EventConsumer(EvidenceMatched.self, queue: "refund-engine", job: "refund-engine.evidence-matched")
+    /// main-api asks the seller the prompt's question (a notification, and again as a reminder).
+    public static let notifyPromptCreated = EventConsumer(PromptCreated.self, queue: "main-api", job: "main-api.notify-prompt")
+    /// main-api tells the seller a paid claim's proof packet is ready to download.
+    public static let notifyProofPacket = EventConsumer(ProofPacketGenerated.self, queue: "main-api", job: "main-api.notify-proof-packet")
 
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
@@ -74,6 +93,15 @@ public enum EventConsumers {
         notifyCaseFilingReminder.subscription,
         notifyReimbursementReceived.subscription,
         learnFromCaseOutcomes.subscription,
+        costParsedDocument.subscription,
+        learnMappingFromAnswer.subscription,
+        matchCostedDocument.subscription,
+        matchNewClaims.subscription,
+        packProofAfterPayout.subscription,
+        valueClaimsWithInvoiceCosts.subscription,
+        attachEvidenceToCase.subscription,
+        notifyPromptCreated.subscription,
+        notifyProofPacket.subscription,
     ]
 
     /// The relay's routing table.
@@ -86,6 +114,7 @@ public enum EventConsumers {
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
         CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,
+        DocumentParsed.self, CostsUpdated.self, EvidenceMatched.self, PromptCreated.self, PromptAnswered.self, ProofPacketGenerated.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

@@ -1,31 +1,46 @@
 import ClaimDetector
+import CostDocs
+import EvidenceEngine
 import Foundation
 import InventorySync
+import MCDE
 import OpsideCore
 import OpsideTesting
 import Testing
 
 /// The dashboard in a real browser (Debian's headless Chromium through chromedriver), against the
 /// whole suite as production wires it: a seller signs up, connects Amazon through the consent
-/// page, watches the first sync finish live, reads a claim's explanation, exports claims, imports
-/// a report file, reads a notification, invites an agency, which switches to the seller's account;
-/// then everyone signs out. Every page visited is kept as a screenshot
-/// (`$OPSIDE_TEST_SCREENSHOTS`, or a temporary folder; the path is printed).
+/// page, watches the first sync finish live, reads a claim's explanation, exports claims, files a
+/// case and sees it paid with its proof packet, proves a claim with a supplier invoice (uploaded,
+/// read, answered), imports a report file, reads a notification, invites an agency, which
+/// switches to the seller's account; then everyone signs out. Every page visited is kept as a
+/// screenshot (`$OPSIDE_TEST_SCREENSHOTS`, or a temporary folder; the path is printed).
 @Suite(.serialized) struct DashboardBrowserTests {
-    /// The suite under test: the sandbox, the four services the dashboard reads, and main-api.
+    /// The suite under test: the sandbox, the services the dashboard reads (the evidence ones with
+    /// cost-docs' files in a temporary folder), and main-api.
     struct Suite {
         let sandbox: IntegrationsSandbox
         let services: [RunningService]
         let mainAPI: RunningService
         let mailSink: MailSink
+        let storage: URL
 
         static func start(database: TestDatabase) async throws -> Suite {
             let mailSink = try await MailSink.start()
-            // Amazon's redirect must name main-api before it starts; the port is held for it till then.
+            // Amazon's redirect must name main-api before it starts, and the evidence services call
+            // one another: their ports are held for them till then.
             let mainReservation = try TestEnvironment.reservePort()
-            defer { mainReservation.release() }
+            let evidenceReservations = try [OpsideService.costDocs, .evidenceEngine, .mcde].map { ($0, try TestEnvironment.reservePort()) }
+            defer {
+                mainReservation.release()
+                for (_, reservation) in evidenceReservations { reservation.release() }
+            }
             let mainPort = mainReservation.port
             let base = "http://127.0.0.1:\(mainPort)"
+            let evidenceURLs = Dictionary(uniqueKeysWithValues: evidenceReservations.map {
+                ("services.\($0.0.configKeyName).url", "http://127.0.0.1:\($0.1.port)")
+            })
+            let port = Dictionary(uniqueKeysWithValues: evidenceReservations.map { ($0.0, $0.1.port) })
             let sandbox = try await IntegrationsSandbox.start(timeScale: 2000, reportProcessingSeconds: 0.2,
                                                               redirectURIs: [base + "/api/v1/amazon/callback"])
             let amazon = sandbox.amazonOverrides.merging(["amazon.redirectUri": base + "/api/v1/amazon/callback",
@@ -49,23 +64,45 @@ import Testing
             let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: [
                 "services.integrations.url": integrations.baseURL, "services.claimDetector.url": claimDetector.baseURL,
                 "filing.caseDeskUrl": sandbox.baseURL,
-            ])
+            ].merging(evidenceURLs) { $1 })
+            // The evidence services: documents stored by cost-docs, read by evidence-engine's parser
+            // subprocess, costed by mcde. Every match is put to the seller as a question (none is
+            // sure enough to file a claim alone), so the browser answers one.
+            let storage = FileManager.default.temporaryDirectory.appendingPathComponent("opside-dashboard-documents-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
+            let evidence = evidenceURLs.merging([
+                "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
+                "jobs.pollIntervalMilliseconds": "200",
+            ]) { $1 }
+            let costDocs = try await RunningService.start(.costDocs, database: database, overrides: evidence.merging(["storage.localPath": storage.path]) { $1 },
+                                                          port: port[.costDocs]) { reader in
+                try await CostDocsService.buildApplication(reader: reader)
+            }
+            let mcde = try await RunningService.start(.mcde, database: database, overrides: evidence, port: port[.mcde]) { reader in
+                try await MCDEService.buildApplication(reader: reader)
+            }
+            let evidenceEngine = try await RunningService.start(.evidenceEngine, database: database, overrides: evidence.merging([
+                "evidence.autoSubmitThreshold": "0.99",
+            ]) { $1 }, port: port[.evidenceEngine]) { reader in
+                try await EvidenceEngineService.buildApplication(reader: reader)
+            }
             let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
                 "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
                 "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
                 "dashboard.publicUrl": base,
                 "realtime.heartbeatMilliseconds": "1000",
-            ].merging(mailSink.overrides) { $1 }, port: mainPort) { reader in
+            ].merging(evidenceURLs) { $1 }.merging(mailSink.overrides) { $1 }, port: mainPort) { reader in
                 try await RunningService.buildApplication(.mainAPI, reader: reader)
             }
-            return Suite(sandbox: sandbox, services: [integrations, inventorySync, claimDetector, refundEngine, mainAPI], mainAPI: mainAPI,
-                         mailSink: mailSink)
+            return Suite(sandbox: sandbox, services: [integrations, inventorySync, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, mainAPI],
+                         mainAPI: mainAPI, mailSink: mailSink, storage: storage)
         }
 
         func stop() async {
             for service in services.reversed() { await service.stop() }
             await sandbox.stop()
             mailSink.stop()
+            try? FileManager.default.removeItem(at: storage)
         }
     }
 
@@ -182,6 +219,8 @@ import Testing
         try await browser.screenshot("overview")
         try await fileAnAssistedCase(suite: suite, browser: browser, connectionPage: connectionPage,
                                      refreshToken: try (amazonSeller["refreshToken"] as? String).unwrap("the seller's refresh token"))
+        try await keepTheProofOfAPaidClaim(suite: suite, browser: browser)
+        try await proveAClaimWithAnInvoice(suite: suite, browser: browser)
 
         // Import a report file by choosing it (the drop zone's input), and read the result.
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).tsv")

@@ -23,7 +23,7 @@ import Testing
     static let composeSupportEntries: Set<String> = ["postgres", "redis", "db-init", "amazon-sandbox", "stripe-sandbox"]
 
     /// Executables the image ships besides the ten services.
-    static let supportExecutables: Set<String> = ["amazon-sandbox"]
+    static let supportExecutables: Set<String> = ["amazon-sandbox", "opside-document-parser"]
     static let optionalExecutables: Set<String> = ["stripe-sandbox"]
 
     static let scripts = [

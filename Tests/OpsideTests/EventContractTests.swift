@@ -13,7 +13,9 @@ import Testing
         let names = EventConsumers.eventTypes.map { $0.name }
         #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required", "case.filed",
                                    "case.status_changed", "cases.filing_reminder", "claims.deadlines_approaching", "claims.detected",
-                                   "reimbursement.received", "sync.completed", "sync.failed", "sync.reauthorization_required", "tenant.created"])
+                                   "costs.updated", "document.parsed", "evidence.matched", "prompt.answered", "prompt.created",
+                                   "proof_packet.generated", "reimbursement.received", "sync.completed", "sync.failed",
+                                   "sync.reauthorization_required", "tenant.created"])
         // Every event reaches a consumer now: main-api notifies people of the ones nothing else acts on.
         #expect(EventConsumers.unconsumedEvents == [])
         // Every consumer is of a known event, and no two share a job kind.
@@ -52,7 +54,7 @@ import Testing
     @Test func everyDeclaredConsumerIsRegisteredByTheServiceThatOwnsItsQueue() async throws {
         let database = try await TestDatabase.create()
         let owners = Set(EventConsumers.all.map(\.queue)).sorted()
-        #expect(owners == ["claim-detector", "inventory-sync", "main-api", "payments", "refund-engine"])
+        #expect(owners == ["claim-detector", "evidence-engine", "inventory-sync", "main-api", "mcde", "payments", "refund-engine"])
         for queue in owners {
             let service = try OpsideService.allCases.first { $0.name == queue }.unwrap("the service owning queue \(queue)")
             let running = try await RunningService.start(service, database: database)

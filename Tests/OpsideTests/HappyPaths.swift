@@ -6,7 +6,8 @@ import Testing
 
 /// A seller's ordinary day through every documented operation that can succeed: connect twice
 /// (consent and a pasted token), look at connections, sync, change a schedule, import a file,
-/// read billing, cancel and retry a job, disconnect; each answer goes through `ResponseAudit`.
+/// read billing, cancel and retry a job, prove a claim with an invoice, disconnect; each answer
+/// goes through `ResponseAudit`.
 final class HappyPaths {
     let audit: ResponseAudit
     let sandbox: IntegrationsSandbox
@@ -18,6 +19,9 @@ final class HappyPaths {
     let tenant: UUID
     let claimDetector: RunningService
     let refundEngine: RunningService
+    let evidenceEngine: RunningService
+    let mcde: RunningService
+    let costDocs: RunningService
     let database: TestDatabase
     /// Where main-api's mail goes (its `mail.smtp` settings point here).
     let mailSink: MailSink
@@ -25,13 +29,19 @@ final class HappyPaths {
     var connection = ""
     /// A run of that connection, started through main-api.
     var run = ""
+    /// An invoice uploaded, read and costed (the documents' and prompts' pages show it).
+    var document = ""
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
-         refundEngine: RunningService, database: TestDatabase, mailSink: MailSink) {
+         refundEngine: RunningService, evidenceEngine: RunningService, mcde: RunningService, costDocs: RunningService, database: TestDatabase,
+         mailSink: MailSink) {
         self.mailSink = mailSink
         self.claimDetector = claimDetector
         self.refundEngine = refundEngine
+        self.evidenceEngine = evidenceEngine
+        self.mcde = mcde
+        self.costDocs = costDocs
         self.database = database
         self.audit = audit
         self.sandbox = sandbox
@@ -76,6 +86,7 @@ final class HappyPaths {
         try await billingAndJobs()
         try await claims()
         try await cases()
+        try await evidence()
         try await notifications()
         try await account()
         try await dashboard()
@@ -507,7 +518,8 @@ final class HappyPaths {
             ("/app/connections/{id}", "/app/connections/\(connection)"), ("/app/syncs/{id}", "/app/syncs/\(run)"),
             ("/app/notifications", "/app/notifications"), ("/app/team", "/app/team"), ("/app/settings", "/app/settings"),
             ("/app/cases", "/app/cases"), ("/app/cases", "/app/cases?tab=filed"), ("/app/cases/{id}", "/app/cases/\(caseID)"),
-            ("/app/recoveries", "/app/recoveries"),
+            ("/app/recoveries", "/app/recoveries"), ("/app/documents", "/app/documents"),
+            ("/app/documents/{id}", "/app/documents/\(document)"), ("/app/prompts", "/app/prompts"), ("/app/costs", "/app/costs"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

@@ -11,7 +11,8 @@ import Testing
 /// documented success answer is checked at least once.
 @Suite struct OpenAPIFuzzTests {
     /// The whole suite wired as in production: the Amazon sandbox, the services main-api
-    /// forwards to, then main-api; the rest standalone.
+    /// forwards to (the evidence ones knowing one another, cost-docs' files in a temporary
+    /// folder), then main-api; the rest standalone.
     @Test func noOperationAnswers5xxHangsOrCrashesOnBadInput() async throws {
         let mailSink = try await MailSink.start()
         defer { mailSink.stop() }
@@ -40,12 +41,40 @@ import Testing
             "services.claimDetector.url": claimDetector.baseURL, "services.integrations.url": integrations.baseURL,
             "filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 0 1 1 *",
         ])
+        // The evidence services call one another (and claim-detector, refund-engine): their ports
+        // are held for them until each serves, so every one knows the others' addresses at start.
+        let evidenceReservations = try [OpsideService.costDocs, .mcde, .evidenceEngine].map { ($0, try TestEnvironment.reservePort()) }
+        let evidenceURLs = Dictionary(uniqueKeysWithValues: evidenceReservations.map {
+            ("services.\($0.0.configKeyName).url", "http://127.0.0.1:\($0.1.port)")
+        })
+        let evidence = evidenceURLs.merging([
+            "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
+            "jobs.pollIntervalMilliseconds": "200",
+        ]) { $1 }
+        let storage = FileManager.default.temporaryDirectory.appendingPathComponent("opside-fuzz-documents-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: storage) }
+        var evidenceServices: [OpsideService: RunningService] = [:]
+        do {
+            defer { for (_, reservation) in evidenceReservations { reservation.release() } }
+            // mcde reads the seller's listings from the `amazon` schema, which inventory-sync's migrations made.
+            for (service, port) in evidenceReservations.map({ ($0.0, $0.1.port) }) {
+                let overrides = service == .costDocs ? evidence.merging(["storage.localPath": storage.path]) { $1 } : evidence
+                evidenceServices[service] = try await RunningService.start(service, database: database, overrides: overrides, port: port) { reader in
+                    try await RunningService.buildApplication(service, reader: reader)
+                }
+            }
+        }
+        let costDocs = try evidenceServices[.costDocs].unwrap("cost-docs")
+        let mcde = try evidenceServices[.mcde].unwrap("mcde")
+        let evidenceEngine = try evidenceServices[.evidenceEngine].unwrap("evidence-engine")
         let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
             "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
             "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL,
-            "services.refundEngine.url": refundEngine.baseURL,
+            "services.refundEngine.url": refundEngine.baseURL, "services.evidenceEngine.url": evidenceEngine.baseURL,
+            "services.mcde.url": mcde.baseURL,
         ].merging(mailSink.overrides) { $1 })
-        var running = [integrations, inventorySync, payments, claimDetector, refundEngine, mainAPI]
+        var running = [integrations, inventorySync, payments, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, mainAPI]
         for service in OpsideService.allCases where !running.contains(where: { $0.service == service }) {
             running.append(try await RunningService.start(service, database: database))
         }
@@ -99,7 +128,7 @@ import Testing
         try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
                              inventorySync: inventorySync, payments: payments, session: session,
                              tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, refundEngine: refundEngine,
-                             database: database,
+                             evidenceEngine: evidenceEngine, mcde: mcde, costDocs: costDocs, database: database,
                              mailSink: mailSink).run()
         let violations = audit.violations
         let violationReport = violations.prefix(40).joined(separator: "\n")

@@ -62,6 +62,7 @@ public enum ClaimDetectorService {
         let detectionJobs = DetectionJobs(detection: parts.detection, store: parts.store, database: platform.database,
                                           jobQueue: platform.jobQueue, settings: settings, clocks: clocks)
         detectionJobs.register(in: &jobs)
+        InvoiceCostIntake(amounts: parts.amounts, store: parts.store, detectionJobs: detectionJobs, clocks: clocks).register(in: &jobs)
         let approvalJobs = ApprovalJobs(approval: parts.approval, settings: settings, jobQueue: platform.jobQueue)
         approvalJobs.register(in: &jobs)
 

@@ -211,6 +211,17 @@ public struct ClaimStore: Sendable {
     }
 
     /// Every tenant's known connections (the `daily_scan` policy, for this transaction only).
+    /// The tenant's connections claim-detector has heard of.
+    public func knownConnections(tenant: UUID) async throws -> [UUID] {
+        let logger = self.logger
+        return try await database.withTransaction(tenant: tenant) { db in
+            var found: [UUID] = []
+            let rows = try await db.query("SELECT connection_id FROM claims.known_connections ORDER BY connection_id", logger: logger)
+            for try await connection in rows.decode(UUID.self) { found.append(connection) }
+            return found
+        }
+    }
+
     public func allKnownConnections() async throws -> [(tenant: UUID, connection: UUID)] {
         let logger = self.logger
         return try await database.withTransaction { db in

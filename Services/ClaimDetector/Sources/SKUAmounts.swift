@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsideCore
+import OpsideEvents
 import OpsidePostgres
 import PostgresNIO
 
@@ -60,6 +61,34 @@ public struct SKUAmountStore: Sendable {
                                   updated_at = EXCLUDED.updated_at
                     """, logger: logger)
             }
+        }
+    }
+
+    /// Records the unit costs an invoice proves (mcde's `costs.updated`), for every marketplace
+    /// of the invoice's currency: a newer invoice's cost replaces an older one's; a cost the seller
+    /// set or imported stays.
+    /// - Returns: how many SKUs' costs changed.
+    @discardableResult
+    public func setFromInvoice(tenant: UUID, costs: [SKUCost], at now: Date) async throws -> Int {
+        let logger = self.logger
+        return try await database.withTransaction(tenant: tenant) { connection in
+            var changed = 0
+            for cost in costs {
+                let rows = try await connection.query("""
+                    INSERT INTO claims.sku_amounts (tenant_id, kind, marketplace_id, connection_id, sku, amount_minor, currency, source,
+                                                    updated_at, effective_on)
+                    VALUES (\(tenant), 'unit_cost', '', NULL, \(cost.sku), \(cost.manufacturingUnitCost.amountMinor),
+                            \(cost.manufacturingUnitCost.currency.code), 'invoice', \(now), \(cost.effectiveOn.description)::date)
+                    ON CONFLICT (tenant_id, kind, marketplace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), sku)
+                    DO UPDATE SET amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency, updated_at = EXCLUDED.updated_at,
+                                  effective_on = EXCLUDED.effective_on
+                    WHERE claims.sku_amounts.source = 'invoice' AND claims.sku_amounts.effective_on <= EXCLUDED.effective_on
+                      AND (claims.sku_amounts.amount_minor, claims.sku_amounts.currency) IS DISTINCT FROM (EXCLUDED.amount_minor, EXCLUDED.currency)
+                    RETURNING sku
+                    """, logger: logger)
+                for try await _ in rows { changed += 1 }
+            }
+            return changed
         }
     }
 

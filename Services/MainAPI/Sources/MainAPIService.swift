@@ -1,9 +1,11 @@
 import ClaimDetectorRoutes
 import Configuration
+import EvidenceEngineRoutes
 import Foundation
 import Hummingbird
 import IntegrationsRoutes
 import InventorySyncRoutes
+import MCDERoutes
 import NIOCore
 import OpsideCore
 import OpsideJobs
@@ -167,7 +169,7 @@ public enum MainAPIService {
         }
         GatewayChange.forget(answers, on: platform.subscriber)
         gateway.addRoutes([IntegrationsRoutes.table, InventorySyncRoutes.table, PaymentsRoutes.table, ClaimDetectorRoutes.table,
-                           RefundEngineRoutes.table], to: router)
+                           RefundEngineRoutes.table, EvidenceEngineRoutes.table, MCDERoutes.table], to: router)
         AmazonConnectionsController(gateway: gateway).addRoutes(to: router)
         RealtimeController(hub: hub).addRoutes(to: router)
         let publicOrigin = URLComponents(string: settings.mail.publicURL).flatMap { url in

@@ -14,6 +14,10 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case caseDecided = "case_decided"
     case filingReminder = "filing_reminder"
     case moneyReceived = "money_received"
+    /// A question about a document waits for a yes or a no.
+    case evidencePrompt = "evidence_prompt"
+    /// A paid claim's proof packet is ready.
+    case proofPacket = "proof_packet"
 
     /// How the settings page names it.
     var label: String {
@@ -26,6 +30,8 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .caseDecided: "Amazon answered a case"
         case .filingReminder: "Cases to file by hand before their deadline"
         case .moneyReceived: "Amazon paid a case"
+        case .evidencePrompt: "A question about your documents"
+        case .proofPacket: "A paid claim's proof packet is ready"
         }
     }
 }
@@ -158,6 +164,23 @@ extension NotificationDrafts {
             actionURL: "/app/cases?status=ready,needs_documents&connectionId=\(event.connectionId.uuidString.lowercased())", dedupeKey: nil)
     }
 
+    /// The prompt's one question, answered from the notification's page in one click. The
+    /// reminder is the same question again (its own notification: the first may be read and forgotten).
+    static func evidencePrompt(_ event: PromptCreated) -> NotificationDraft {
+        NotificationDraft(kind: .evidencePrompt, level: .info, title: event.reminder ? "Reminder: \(event.question)" : event.question,
+                          body: "Answer yes or no: a yes files the claim with this document as its proof. The question closes on "
+                              + "\(ISO8601DateFormatter().string(from: event.expiresAt)).",
+                          actionURL: "/app/prompts#prompt-\(event.promptId.uuidString.lowercased())", dedupeKey: nil)
+    }
+
+    /// The proof of a paid claim, kept for the seller's records (and an audit).
+    static func proofPacket(_ event: ProofPacketGenerated) -> NotificationDraft {
+        NotificationDraft(kind: .proofPacket, level: .success, title: "Proof packet ready",
+                          body: "The paid claim's proof (the summary, the evidence, the reimbursement record and a SHA-256 manifest, "
+                              + "\(event.files) files) is ready to download.",
+                          actionURL: "/app/claims/\(event.claimId.uuidString.lowercased())", dedupeKey: nil)
+    }
+
     /// Money on our cases; Amazon's automatic payments are in the recoveries page, not the bell.
     static func reimbursementReceived(_ event: ReimbursementReceived) -> NotificationDraft? {
         guard event.attribution == "case", let caseId = event.caseId.flatMap(UUID.init(uuidString:)) else { return nil }
@@ -190,24 +213,4 @@ struct NotificationPreferences: Codable, Sendable, Equatable {
     /// Money and deadlines by e-mail, once a day; sync failures stay in the bell.
     static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded, .filingReminder, .moneyReceived],
                                                   delivery: .digest)
-}
-
-extension Money {
-    /// `1,234.56 USD`: the amount with thousands grouped and its currency's code, never a symbol
-    /// (a dollar sign would not say which dollar).
-    var displayText: String {
-        let plain = decimalString
-        let negative = plain.hasPrefix("-")
-        let unsigned = negative ? String(plain.dropFirst()) : plain
-        let parts = unsigned.split(separator: ".", maxSplits: 1)
-        var whole = String(parts[0])
-        var grouped = ""
-        while whole.count > 3 {
-            grouped = "," + whole.suffix(3) + grouped
-            whole = String(whole.dropLast(3))
-        }
-        grouped = whole + grouped
-        let fraction = parts.count > 1 ? "." + parts[1] : ""
-        return (negative ? "-" : "") + grouped + fraction + " " + currency.code
-    }
 }

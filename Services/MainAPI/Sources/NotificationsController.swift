@@ -180,6 +180,12 @@ struct NotificationJobs: Sendable {
             guard let draft = NotificationDrafts.reimbursementReceived(event) else { return }
             try await deliver(draft, envelope)
         }
+        jobs.consume(EventConsumers.notifyPromptCreated) { event, envelope, _ in
+            try await deliver(NotificationDrafts.evidencePrompt(event), envelope)
+        }
+        jobs.consume(EventConsumers.notifyProofPacket) { event, envelope, _ in
+            try await deliver(NotificationDrafts.proofPacket(event), envelope)
+        }
         jobs.register(NotificationMail.kind, arguments: NotificationMail.Arguments.self) { arguments, context in
             let sent = try await store.mailWaiting(for: arguments.userId)
             if sent > 0 { context.logger.info("notification e-mail queued", metadata: ["notices": "\(sent)"]) }

@@ -1,4 +1,5 @@
 import Foundation
+import OpsideClaimsAccess
 import OpsideCore
 
 /// The text an agent would paste into Seller Central for a claim, the ids Amazon asks for, and
@@ -22,7 +23,7 @@ public struct CaseDraft: Sendable, Equatable {
         item.documentsReady || item.attachments.isEmpty
     }
 
-    public init(claim: ClaimForCase) {
+    public init(claim: ListedClaim) {
         let item = [claim.sku.map { "SKU \($0)" }, claim.fnsku.map { "FNSKU \($0)" }, claim.asin.map { "ASIN \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
         var references = claim.sourceIds

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OpsideAmazonSPAPI
+import OpsideClaimsAccess
 import OpsideCore
 import OpsidePostgres
 
@@ -47,7 +48,7 @@ public struct CaseIntake: Sendable {
     }
 
     /// Brings the connection's cases in step with `found`, the claims claim-detector lists.
-    public func apply(_ found: [ClaimForCase], tenant: UUID, connection: UUID) async throws -> Counts {
+    public func apply(_ found: [ListedClaim], tenant: UUID, connection: UUID) async throws -> Counts {
         let filing = try await settings.settings(tenant: tenant)
         let now = clocks.wall.now
         let store = self.store
@@ -111,6 +112,12 @@ public struct CaseIntake: Sendable {
                     break
                 }
             }
+            // A claim proved before its case existed: the case starts with its documents ready.
+            let proved = try await CaseEvidence.provedClaims(new.map(\.claimId), on: db, logger: store.logger)
+            for index in new.indices where proved.contains(new[index].claimId) {
+                new[index].documentsReady = true
+                if new[index].status == .needsDocuments { new[index].status = .ready }
+            }
             counts.created = try await store.insert(new, on: db, at: now)
             return counts
         }
@@ -118,7 +125,7 @@ public struct CaseIntake: Sendable {
         return counts
     }
 
-    static func newCase(_ claim: ClaimForCase, draft: CaseDraft, tenant: UUID, channel: CaseChannel, probability: Double,
+    static func newCase(_ claim: ListedClaim, draft: CaseDraft, tenant: UUID, channel: CaseChannel, probability: Double,
                         at now: Date) -> ReimbursementCase {
         ReimbursementCase(
             id: UUID(), tenantId: tenant, connectionId: claim.connectionId, marketplaceId: claim.marketplaceId, claimId: claim.id,
@@ -131,7 +138,7 @@ public struct CaseIntake: Sendable {
             createdAt: now, updatedAt: now)
     }
 
-    static func refresh(_ item: inout ReimbursementCase, from claim: ClaimForCase, draft: CaseDraft, probability: Double) {
+    static func refresh(_ item: inout ReimbursementCase, from claim: ListedClaim, draft: CaseDraft, probability: Double) {
         item.units = claim.units
         item.amountClaimed = claim.amount
         if item.recovered.currency != claim.amount.currency { item.recovered = .zero(claim.amount.currency) }

@@ -42,9 +42,10 @@ public struct CaseJobs: Sendable {
     let jobQueue: JobQueue
     let database: Database
     let configuration: RefundEngineSettings
+    let evidence: CaseEvidence
 
     public init(intake: CaseIntake, engine: FilingEngine, reconciler: Reconciler, store: CaseStore, settings: FilingSettingsStore,
-                jobQueue: JobQueue, database: Database, configuration: RefundEngineSettings) {
+                jobQueue: JobQueue, database: Database, configuration: RefundEngineSettings, evidence: CaseEvidence) {
         self.intake = intake
         self.engine = engine
         self.reconciler = reconciler
@@ -53,6 +54,7 @@ public struct CaseJobs: Sendable {
         self.jobQueue = jobQueue
         self.database = database
         self.configuration = configuration
+        self.evidence = evidence
     }
 
     static func uniqueKey(_ kind: String, tenant: UUID, connection: UUID) -> String {
@@ -76,6 +78,14 @@ public struct CaseJobs: Sendable {
             guard ["reimbursements", "financial_events"].contains(completed.dataset) else { return }
             try await store.remember(tenant: tenant, connection: completed.connectionId, at: engine.clocks.wall.now)
             try await enqueueFollowingAnyRunning(Self.reconcileKind, tenant: tenant, connection: completed.connectionId, logger: context.logger)
+        }
+        jobs.consume(EventConsumers.attachEvidenceToCase) { matched, envelope, context in
+            guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "evidence.matched \(envelope.id) names no tenant") }
+            // A case that became ready is filed by the connection's next filing pass (which files
+            // only when filing is continuous, or when asked to).
+            if let item = try await evidence.receive(matched, tenant: tenant), item.status == .ready {
+                try await enqueueFollowingAnyRunning(Self.fileKind, tenant: tenant, connection: item.connectionId, logger: context.logger)
+            }
         }
         jobs.register(Self.intakeKind, arguments: ConnectionJob.self, retryPolicy: RetryPolicy(capSeconds: 600)) { job, context in
             guard context.job.tenantID == job.tenantId else { throw JobOutcome.cancel(reason: "the job's tenant does not match its arguments") }

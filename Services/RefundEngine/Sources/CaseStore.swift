@@ -130,19 +130,20 @@ public struct CaseStore: Sendable {
             let rows = try await db.query("""
                 INSERT INTO cases.cases (case_id, tenant_id, connection_id, marketplace_id, claim_id, claim_type, channel, status, fnsku,
                     sku, asin, units, amount_claimed_minor, currency, opens_on, deadline, reference_ids, subject, body, attachments,
-                    approval_probability, created_at, updated_at)
+                    approval_probability, documents_ready, created_at, updated_at)
                 SELECT c.case_id, c.tenant_id, c.connection_id, c.marketplace_id, c.claim_id, c.claim_type, c.channel, c.status, NULLIF(c.fnsku, ''),
                     NULLIF(c.sku, ''), NULLIF(c.asin, ''), c.units, c.amount, c.currency, c.opens_on::date, c.deadline::date, c.refs::jsonb, c.subject, c.body,
-                    c.attachments::jsonb, c.probability, \(now), \(now)
+                    c.attachments::jsonb, c.probability, c.ready, \(now), \(now)
                 FROM unnest(\(chunk.map(\.id)), \(chunk.map(\.tenantId)), \(chunk.map(\.connectionId)), \(chunk.map(\.marketplaceId)),
                             \(chunk.map(\.claimId)), \(chunk.map(\.claimType)), \(chunk.map(\.channel.rawValue)), \(chunk.map(\.status.rawValue)),
                             \(chunk.map { $0.fnsku ?? "" }), \(chunk.map { $0.sku ?? "" }), \(chunk.map { $0.asin ?? "" }), \(chunk.map { Int32($0.units) }),
                             \(chunk.map(\.amountClaimed.amountMinor)), \(chunk.map(\.amountClaimed.currency.code)),
                             \(chunk.map(\.opensOn.description)), \(chunk.map(\.deadline.description)),
                             \(try chunk.map { try Self.json($0.references) }), \(chunk.map(\.subject)), \(chunk.map(\.body)),
-                            \(try chunk.map { try Self.json($0.attachments) }), \(chunk.map(\.approvalProbability)))
+                            \(try chunk.map { try Self.json($0.attachments) }), \(chunk.map(\.approvalProbability)),
+                            \(chunk.map(\.documentsReady)))
                      AS c(case_id, tenant_id, connection_id, marketplace_id, claim_id, claim_type, channel, status, fnsku, sku, asin, units,
-                          amount, currency, opens_on, deadline, refs, subject, body, attachments, probability)
+                          amount, currency, opens_on, deadline, refs, subject, body, attachments, probability, ready)
                 ON CONFLICT (tenant_id, claim_id) DO NOTHING
                 RETURNING case_id, tenant_id, status
                 """, logger: logger)

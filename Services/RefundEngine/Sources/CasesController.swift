@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import OpsideClaimsAccess
 import OpsideCore
+import OpsideEvents
 import OpsidePostgres
 import OpsideTransport
 
@@ -15,6 +17,7 @@ struct CasesController: Sendable {
     let settings: FilingSettingsStore
     let ledger: RecoveryLedger
     let claims: any ClaimSource
+    let evidence: CaseEvidence
     let database: Database
     let configuration: RefundEngineSettings
     let clocks: ServiceClocks
@@ -27,6 +30,8 @@ struct CasesController: Sendable {
 
     struct CaseResponse: ResponseEncodable {
         var `case`: CaseView
+        /// The files evidence-engine proved the claim with (one case's detail only).
+        var evidence: [EvidenceAttachment]? = nil
     }
 
     struct FileRequest: Decodable {
@@ -172,7 +177,8 @@ struct CasesController: Sendable {
         let tenant = try context.requireCallerTenant()
         let id = try caseID(context)
         guard let item = try await store.reimbursementCase(tenant: tenant, id: id) else { throw APIError.noSuch("case") }
-        return CaseResponse(case: CaseView(item, history: try await store.history(tenant: tenant, id: id)))
+        return CaseResponse(case: CaseView(item, history: try await store.history(tenant: tenant, id: id)),
+                            evidence: try await evidence.attachments(tenant: tenant, claimId: item.claimId))
     }
 
     func file(_ request: Request, _ context: OpsideRequestContext) async throws -> FileResponse {

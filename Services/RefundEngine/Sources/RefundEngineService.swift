@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import OpsideAmazonAccess
 import OpsideAmazonData
+import OpsideClaimsAccess
 import OpsideCore
 import OpsideEvents
 import OpsideJobs
@@ -38,6 +39,7 @@ public enum RefundEngineService {
         public let reconciler: Reconciler
         public let ledger: RecoveryLedger
         public let claims: any ClaimSource
+        public let evidence: CaseEvidence
 
         public init(database: Database, outbox: EventOutbox, serviceClient: ServiceClient, httpClient: HTTPClient,
                     tokens: (any AmazonAccessTokenSource)?, clocks: ServiceClocks, configuration: RefundEngineSettings, logger: Logger) {
@@ -56,6 +58,7 @@ public enum RefundEngineService {
                                   configuration: configuration, logger: logger)
             reconciler = Reconciler(reader: AmazonDataReader(database: database), store: store, database: database, clocks: clocks, logger: logger)
             ledger = RecoveryLedger(database: database, logger: logger)
+            evidence = CaseEvidence(store: store, database: database, clocks: clocks)
         }
     }
 
@@ -75,11 +78,12 @@ public enum RefundEngineService {
                           logger: platform.logger)
         var jobs = JobRegistry()
         let caseJobs = CaseJobs(intake: parts.intake, engine: parts.engine, reconciler: parts.reconciler, store: parts.store,
-                                settings: parts.settings, jobQueue: platform.jobQueue, database: platform.database, configuration: configuration)
+                                settings: parts.settings, jobQueue: platform.jobQueue, database: platform.database, configuration: configuration,
+                                evidence: parts.evidence)
         caseJobs.register(in: &jobs)
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         CasesController(store: parts.store, intake: parts.intake, engine: parts.engine, settings: parts.settings, ledger: parts.ledger,
-                        claims: parts.claims, database: platform.database, configuration: configuration, clocks: caseClocks,
+                        claims: parts.claims, evidence: parts.evidence, database: platform.database, configuration: configuration, clocks: caseClocks,
                         jobs: caseJobs)
             .addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: caseJobs.cron)

@@ -87,6 +87,9 @@ public struct ServiceGateway: Sendable {
             return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant,
                                                     headers: headers, body: .bytes(body)))
         case .upload(let limit):
+            // The owner records who uploaded (a file is not JSON to add `userId` to): the header
+            // is set here from the session, never passed on from the client.
+            if let user = context.session?.userID { headers.append((Self.uploaderHeader, user.uuidString.lowercased())) }
             return try await upload(request, route: route, target: target, tenant: tenant, headers: headers, limit: limit)
         }
     }
@@ -214,6 +217,9 @@ public struct ServiceGateway: Sendable {
     }
 
     /// The client's JSON object with `userId` set to the session's user.
+    /// The header an upload's owner reads the signed-in user from.
+    public static let uploaderHeader = "x-opside-uploaded-by"
+
     static func addingSessionUser(to bytes: ByteBuffer, context: OpsideRequestContext) throws -> ByteBuffer {
         let session = try context.requireSession()
         guard let user = session.userID else { throw APIError.unauthorized("this session names no user; log in again") }

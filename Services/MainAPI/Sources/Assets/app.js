@@ -50,7 +50,8 @@
 
   function showError(element, error) {
     const slot = (element.querySelector && element.querySelector('[data-error]')) ||
-      (element.closest('form') && element.closest('form').querySelector('[data-error]'));
+      (element.closest('form') && element.closest('form').querySelector('[data-error]')) ||
+      (element.closest('[data-error-scope]') && element.closest('[data-error-scope]').querySelector('[data-error]'));
     const target = slot || document.getElementById('page-error');
     target.textContent = error.message;
     target.hidden = false;
@@ -71,11 +72,50 @@
       };
     }
     if (form.hasAttribute('data-hours')) return { intervalSeconds: Number(form.elements.hours.value) * 3600, enabled: true };
+    if (form.hasAttribute('data-corrections')) return corrections(form);
+    if (form.hasAttribute('data-supplier-skus')) return supplierSKUs(form);
     const body = {};
     for (const element of form.elements) {
       if (element.name) body[element.name] = element.dataset.type === 'number' ? Number(element.value) : element.value;
     }
     return Object.keys(body).length ? body : undefined;
+  }
+
+  // A document's corrections: only what the seller changed (null when nothing was).
+  function corrections(form) {
+    const changed = {};
+    for (const name of ['supplier', 'number', 'date', 'currency']) {
+      const input = form.elements[name];
+      const value = input.value.trim();
+      if (value && value !== (input.dataset.original || '')) changed[name] = value;
+    }
+    const select = form.elements.line;
+    if (select && select.value !== '') {
+      const original = select.selectedOptions[0].dataset;
+      const line = { lineIndex: Number(select.value) };
+      const quantity = form.elements.quantity.value.trim();
+      const unitPrice = form.elements.unitPrice.value.trim();
+      const sku = form.elements.sku.value.trim();
+      if (quantity !== '' && quantity !== original.quantity) line.quantity = Number(quantity);
+      if (unitPrice !== '' && Number(unitPrice) !== Number(original.unitPrice)) line.unitPrice = Number(unitPrice);
+      if (sku !== original.sku) line.sku = sku;
+      if (Object.keys(line).length > 1) changed.lines = [line];
+    }
+    return Object.keys(changed).length ? { corrections: changed } : null;
+  }
+
+  // The supplier-SKU table from its text: a row a line, the SKU and the supplier's code last (a
+  // supplier's name may hold commas: "Co., Ltd.").
+  function supplierSKUs(form) {
+    const items = [];
+    for (const line of form.elements.rows.value.split('\n')) {
+      if (!line.trim()) continue;
+      const parts = line.split(',');
+      const sku = (parts.pop() || '').trim();
+      const supplierSku = (parts.pop() || '').trim();
+      items.push({ supplier: parts.join(',').trim(), supplierSku, sku });
+    }
+    return { items };
   }
 
   async function act(element, body) {
@@ -103,7 +143,12 @@
 
   document.addEventListener('submit', (event) => {
     const form = event.target;
-    if (form.dataset.api) { event.preventDefault(); act(form, formBody(form)); }
+    if (form.dataset.api) {
+      event.preventDefault();
+      const body = formBody(form);
+      if (body === null) { showError(form, new Error('Nothing changed: change a value first.')); return; }
+      act(form, body);
+    }
     else if (form.hasAttribute('data-connect')) { event.preventDefault(); connect(form); }
   });
   document.addEventListener('click', (event) => {
@@ -121,6 +166,16 @@
     }
   });
   document.addEventListener('change', (event) => {
+    // Choosing an invoice line to correct shows what was read for it.
+    if (event.target.matches('select[data-line-select]')) {
+      const form = event.target.form;
+      const option = event.target.selectedOptions[0];
+      const picked = event.target.value !== '';
+      form.elements.quantity.value = picked ? option.dataset.quantity : '';
+      form.elements.unitPrice.value = picked ? option.dataset.unitPrice : '';
+      form.elements.sku.value = picked ? option.dataset.sku : '';
+      return;
+    }
     const form = event.target.closest('form[data-submit-on-change]');
     if (form) form.requestSubmit();
   });
@@ -152,6 +207,51 @@
       bell.setAttribute('aria-label', 'Notifications, ' + unreadCount + ' unread');
     } catch (_) { /* the next event tries again */ }
   }
+  // The open questions' count beside "Questions" in the navigation.
+  const promptCount = document.getElementById('prompt-count');
+  async function updatePrompts() {
+    try {
+      const { prompts } = await api('GET', '/api/v1/prompts');
+      promptCount.textContent = String(prompts.length);
+      promptCount.hidden = prompts.length === 0;
+      document.getElementById('nav-prompts').setAttribute('aria-label', 'Questions, ' + prompts.length + ' waiting');
+    } catch (_) { /* the next event tries again */ }
+  }
+  if (promptCount) updatePrompts();
+
+  // MARK: Live sections: a page's `[data-live]` parts are read again from the page itself (its
+  // server-rendered HTML, so nothing is formatted twice) when an event says they changed, and
+  // every 1.5 s while one of them holds something pending (a document being read).
+  let refreshing = null, again = false, pollTimer = null;
+  async function refreshLive() {
+    if (!document.querySelector('[data-live][id]')) return;
+    if (refreshing) { again = true; return; }
+    refreshing = (async () => {
+      try {
+        const response = await fetch(location.pathname + location.search, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+        if (!response.ok || response.redirected) return;
+        const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+        for (const section of document.querySelectorAll('[data-live][id]')) {
+          const next = fresh.getElementById(section.id);
+          if (!next) continue;
+          const settled = section.querySelector('[data-pending]') && !next.querySelector('[data-pending]');
+          // A page whose forms depend on what was pending is loaded whole once it is done.
+          if (settled && section.hasAttribute('data-reload-when-settled')) { location.reload(); return; }
+          section.replaceWith(document.importNode(next, true));
+        }
+      } catch (_) { /* the next event or poll tries again */ }
+    })();
+    await refreshing;
+    refreshing = null;
+    if (again) { again = false; await refreshLive(); }
+    pollWhilePending();
+  }
+  function pollWhilePending() {
+    clearTimeout(pollTimer);
+    if (document.querySelector('[data-live] [data-pending], [data-live][data-pending]')) pollTimer = setTimeout(refreshLive, 1500);
+  }
+  pollWhilePending();
+
   const runsTable = document.querySelector('table.runs');
   let reloadSoon = null;
   const reloadLater = () => { clearTimeout(reloadSoon); reloadSoon = setTimeout(() => location.reload(), 1500); };
@@ -183,6 +283,8 @@
   }
   function onEnvelope(envelope) {
     if (envelope.type === 'notification.created') { updateBell(); return; }
+    if (envelope.type === 'prompt.created' || envelope.type === 'prompt.answered') { if (promptCount) updatePrompts(); refreshLive(); return; }
+    if (['document.parsed', 'costs.updated', 'evidence.matched', 'proof_packet.generated'].includes(envelope.type)) { refreshLive(); return; }
     if (envelope.type && envelope.type.startsWith('sync.')) {
       try { runEvent(envelope.type, JSON.parse(envelope.payload)); } catch (_) { /* a message this page does not read */ }
     }
@@ -208,7 +310,8 @@
       const feed = new EventSource('/api/v1/realtime');
       window.addEventListener('pagehide', () => feed.close());
       feed.addEventListener('open', () => { document.body.dataset.realtime = 'events'; });
-      for (const type of ['notification.created', 'sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required']) {
+      for (const type of ['notification.created', 'sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required',
+        'document.parsed', 'costs.updated', 'evidence.matched', 'prompt.created', 'prompt.answered', 'proof_packet.generated']) {
         feed.addEventListener(type, (event) => { try { onEnvelope(JSON.parse(event.data)); } catch (_) { /* not an envelope */ } });
       }
     }
@@ -267,6 +370,102 @@
       event.preventDefault();
       zone.classList.remove('over');
       if (event.dataTransfer.files[0]) upload(event.dataTransfer.files[0]);
+    });
+  }
+
+  // MARK: Document uploads: several files dropped (or chosen) at once, each sent on its own so it
+  // has its own progress bar and its own outcome; two at a time (the API takes three per account).
+  const size = (bytes) => bytes < 1024 ? bytes + ' bytes' : bytes < 1048576 ? Math.round(bytes / 1024) + ' KB'
+    : (bytes / 1048576).toFixed(1).replace(/\.0$/, '') + ' MB';
+  for (const zone of document.querySelectorAll('[data-upload]')) {
+    const input = zone.querySelector('input[type=file]');
+    const list = zone.parentElement.querySelector('[data-field=uploads]');
+    const maxBytes = Number(zone.dataset.maxBytes) || Infinity;
+    const queue = [];
+    let running = 0;
+    function entry(file) {
+      const item = document.createElement('li');
+      item.className = 'upload';
+      item.dataset.state = 'waiting';
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = file.name + ' (' + size(file.size) + ')';
+      const bar = document.createElement('progress');
+      bar.max = 100;
+      bar.value = 0;
+      const status = document.createElement('span');
+      status.className = 'small';
+      status.dataset.field = 'outcome';
+      status.textContent = 'Waiting…';
+      item.append(name, ' ', bar, ' ', status);
+      list.append(item);
+      return { item, bar, status };
+    }
+    function finish(row, state, text, documentId) {
+      row.item.dataset.state = state;
+      row.status.textContent = text + ' ';
+      row.status.classList.toggle('error', state === 'rejected');
+      if (documentId) {
+        row.item.dataset.document = documentId;
+        const link = document.createElement('a');
+        link.href = '/app/documents/' + documentId;
+        link.textContent = 'Open it';
+        row.status.append(link);
+      }
+    }
+    function send(file, row, retried) {
+      return new Promise((resolve) => {
+        const form = new FormData();
+        form.append('files', file, file.name);
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', zone.dataset.upload);
+        xhr.setRequestHeader('x-csrf-token', csrf());
+        xhr.upload.addEventListener('progress', (event) => { if (event.lengthComputable) row.bar.value = (event.loaded / event.total) * 100; });
+        xhr.addEventListener('load', async () => {
+          if (xhr.status === 401 && !retried && await refresh()) { resolve(send(file, row, true)); return; }
+          let body = null;
+          try { body = JSON.parse(xhr.responseText); } catch (_) { body = null; }
+          const outcome = body && body.documents && body.documents[0];
+          if (xhr.status === 202 && outcome) {
+            row.bar.value = 100;
+            if (outcome.status === 'accepted') finish(row, 'accepted', 'Uploaded; Opside is reading it.', outcome.documentId);
+            else if (outcome.status === 'duplicate') finish(row, 'duplicate', outcome.message || 'Uploaded before.', outcome.documentId);
+            else finish(row, 'rejected', outcome.message || 'Refused.');
+          } else {
+            finish(row, 'rejected', (body && body.error && body.error.message) || ('The upload failed: ' + xhr.status));
+          }
+          resolve();
+        });
+        xhr.addEventListener('error', () => { finish(row, 'rejected', 'The upload failed: the connection dropped.'); resolve(); });
+        row.item.dataset.state = 'uploading';
+        row.status.textContent = 'Uploading…';
+        xhr.send(form);
+      });
+    }
+    function pump() {
+      while (running < 2 && queue.length) {
+        const [file, row] = queue.shift();
+        running += 1;
+        send(file, row).then(() => { running -= 1; refreshLive(); pump(); });
+      }
+    }
+    function add(files) {
+      for (const file of files) {
+        const row = entry(file);
+        if (file.size > maxBytes) finish(row, 'rejected', 'Not sent: larger than the ' + size(maxBytes) + ' a file may be.');
+        else queue.push([file, row]);
+      }
+      input.value = '';
+      pump();
+    }
+    input.addEventListener('change', () => add(Array.from(input.files)));
+    zone.addEventListener('keydown', (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); input.click(); } });
+    zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over'); });
+    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      zone.classList.remove('over');
+      add(Array.from(event.dataTransfer.files));
     });
   }
 })();

@@ -57,6 +57,7 @@ struct DashboardPages: Sendable {
             try await signedIn(request, context) { try await syncRun($0, id: try Self.uuid(context, "id")) }
         }
         addCaseRoutes(to: router)
+        addEvidenceRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }
@@ -329,6 +330,21 @@ struct DashboardPages: Sendable {
         if let resolution = claim.resolutionReason { values["resolution"] = resolution }
         if let approval = claim.approval { values["approval"] = Self.approvalValues(approval) }
         values["canDismiss"] = viewer.canEdit && ["claimable", "too_early", "expired"].contains(claim.status)
+        // The documents that prove it (evidence-engine's matches) and, once Amazon paid, its proof packet.
+        var problems: [String] = []
+        do {
+            values["evidence"] = try await matchValues(try await sources.matches(claim: id, tenant: viewer.tenant), tenant: viewer.tenant, showClaim: false)
+        } catch {
+            problems.append("The documents matched to this claim could not be loaded: \(error)")
+        }
+        do {
+            let packets = try await sources.proofPackets(tenant: viewer.tenant, claim: id)
+            values["packets"] = packets.map(packetRow)
+            values["hasPackets"] = !packets.isEmpty
+        } catch {
+            problems.append("The claim's proof packet could not be loaded: \(error)")
+        }
+        values["problems"] = problems
         return try renderer.page("claim", values)
     }
 

@@ -149,3 +149,117 @@ enum ClaimsChart {
         return result.reversed()
     }
 }
+
+// MARK: Evidence and costs
+
+extension DashboardWords {
+    static let documentStatuses: [String: String] = ["received": "Reading", "parsed": "Read", "failed": "Could not be read"]
+
+    /// How strong a match is, in the seller's words.
+    static let matchStatuses: [String: String] = [
+        "ready": "Proves the claim", "prompted": "Waiting for your answer", "confirmed": "You said yes", "rejected": "You said no",
+        "weak": "Too weak to use",
+    ]
+
+    static let promptStatuses: [String: String] = ["open": "Waiting", "confirmed": "Yes", "rejected": "No", "expired": "Expired"]
+
+    /// What each of a match's features weighs.
+    static let matchFeatures: [String: String] = [
+        "skuOnLine": "The SKU on a line", "titleSimilarity": "A line's description like the product's title",
+        "datedBeforeLoss": "Dated before the loss", "quantityCovers": "Enough units bought", "supplierConsistent": "The usual supplier",
+        "currencyOfMarketplace": "The marketplace's currency",
+    ]
+
+    static let documentKinds: [String: (label: String, extensions: [String])] = [
+        "pdf": ("PDF", [".pdf"]), "png": ("PNG", [".png"]), "jpeg": ("JPEG", [".jpg", ".jpeg"]), "tiff": ("TIFF", [".tif", ".tiff"]),
+        "heic": ("HEIC", [".heic"]), "xlsx": ("Excel (.xlsx)", [".xlsx"]), "csv": ("CSV", [".csv"]),
+    ]
+
+    /// How the text was read.
+    static func readingMethod(_ method: String?, ocrConfidence: Double?) -> String {
+        switch method {
+        case "pdftotext": "From the PDF's text"
+        case "ocr": "Read from the image (OCR)" + (ocrConfidence.map { ", \(percent($0)) sure" } ?? "")
+        case "xlsx": "From the spreadsheet"
+        case "csv": "From the CSV file"
+        default: "—"
+        }
+    }
+
+    /// `24 MB`, `310 KB`, `812 bytes`.
+    static func bytes(_ count: Int) -> String {
+        switch count {
+        case ..<1024: "\(count) bytes"
+        case ..<(1 << 20): "\((count + 512) / 1024) KB"
+        default: count % (1 << 20) == 0 ? "\(count >> 20) MB" : String(format: "%.1f MB", Double(count) / Double(1 << 20))
+        }
+    }
+
+    /// An amount read from a document, exactly as written, grouped by thousands and padded to the
+    /// currency's digits: `1,234.50 USD`, `0.125 USD` (a unit price may have more digits), `12 JPY`.
+    static func amount(_ value: Decimal, currency: String?) -> String {
+        let digits = currency.flatMap { try? Currency(code: $0) }?.minorUnitDigits ?? 2
+        var plain = value.description
+        let negative = plain.hasPrefix("-")
+        if negative { plain.removeFirst() }
+        let parts = plain.split(separator: ".", maxSplits: 1)
+        var whole = String(parts.first ?? "0")
+        var fraction = parts.count > 1 ? String(parts[1]) : ""
+        if fraction.count < digits { fraction += String(repeating: "0", count: digits - fraction.count) }
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        grouped = whole + grouped
+        let number = (negative ? "-" : "") + grouped + (fraction.isEmpty ? "" : "." + fraction)
+        return currency.map { "\(number) \($0)" } ?? number
+    }
+
+    static func amount(_ value: Decimal?, currency: String?) -> String {
+        value.map { amount($0, currency: currency) } ?? "—"
+    }
+}
+
+/// A SKU's unit cost on each invoice over time, drawn on the server as SVG like `ClaimsChart`:
+/// a line through the invoices' costs, a dot for each, a ring around the ones flagged.
+enum CostChart {
+    struct Point {
+        let day: CivilDate
+        let cost: Decimal
+        let anomalous: Bool
+        /// What the dot's tooltip says.
+        let label: String
+    }
+
+    /// - Parameter title: what a screen reader says the chart is.
+    static func svg(points: [Point], currency: String, title: String, id: String) -> String {
+        let width = 720, height = 150, left = 12, right = 12, bottom = 26, top = 20
+        let sorted = points.sorted { $0.day < $1.day }
+        guard let first = sorted.first, let last = sorted.last else { return "" }
+        let values = sorted.map { NSDecimalNumber(decimal: $0.cost).doubleValue }
+        let highest = max(values.max() ?? 0, 0.000_001) * 1.15
+        let span = max(1, last.day.daysSince1970 - first.day.daysSince1970)
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        func x(_ day: CivilDate) -> Int {
+            sorted.count == 1 ? left + plotWidth / 2 : left + Int(Double(day.daysSince1970 - first.day.daysSince1970) / Double(span) * Double(plotWidth))
+        }
+        func y(_ value: Double) -> Int { top + plotHeight - Int((value / highest * Double(plotHeight)).rounded()) }
+        let titleID = "cost-chart-\(id)"
+        var svg = "<svg class=\"chart cost-chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(titleID)\">"
+        svg += "<title id=\"\(titleID)\">\(ClaimsChart.escape(title))</title>"
+        svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - right)\" y2=\"\(height - bottom)\"/>"
+        let path = zip(sorted, values).map { "\(x($0.day)),\(y($1))" }.joined(separator: " ")
+        svg += "<polyline class=\"cost-line\" points=\"\(path)\"/>"
+        for (point, value) in zip(sorted, values) {
+            svg += "<g><title>\(ClaimsChart.escape(point.label))</title>"
+            svg += "<circle class=\"\(point.anomalous ? "cost-dot anomaly" : "cost-dot")\" cx=\"\(x(point.day))\" cy=\"\(y(value))\" r=\"\(point.anomalous ? 6 : 4)\"/></g>"
+        }
+        svg += "<text class=\"tick\" x=\"\(left)\" y=\"\(height - 8)\">\(first.day)</text>"
+        if sorted.count > 1 { svg += "<text class=\"tick\" x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\">\(last.day)</text>" }
+        if let peak = sorted.max(by: { $0.cost < $1.cost }) {
+            svg += "<text class=\"peak\" x=\"\(left)\" y=\"12\">highest: \(ClaimsChart.escape(DashboardWords.amount(peak.cost, currency: currency)))</text>"
+        }
+        return svg + "</svg>"
+    }
+}

@@ -2,8 +2,9 @@ import Foundation
 import OpsideCore
 import OpsideTransport
 
-/// What refund-engine needs of a claim, as claim-detector's API lists it.
-public struct ClaimForCase: Codable, Sendable, Equatable {
+/// A claim as claim-detector's API lists it: what refund-engine makes a case of and evidence-engine
+/// matches documents against.
+public struct ListedClaim: Codable, Sendable, Equatable {
     public var id: UUID
     public var type: String
     /// too_early, claimable, expired, resolved or dismissed.
@@ -47,13 +48,13 @@ public struct ClaimForCase: Codable, Sendable, Equatable {
     }
 }
 
-/// Where cases come from: claim-detector owns the claims (DESIGN.md), so refund-engine reads
-/// them through its API. The seam lets tests hand claims in directly.
+/// Where claims come from: claim-detector owns them (DESIGN.md), so refund-engine and
+/// evidence-engine read them through its API. The seam lets tests hand claims in directly.
 public protocol ClaimSource: Sendable {
-    /// Every claim of the connection in the given statuses.
-    func claims(tenant: UUID, connection: UUID, statuses: [String]) async throws -> [ClaimForCase]
+    /// Every claim of the connection (of every connection of the tenant when nil) in the given statuses.
+    func claims(tenant: UUID, connection: UUID?, statuses: [String]) async throws -> [ListedClaim]
     /// One claim of the tenant; nil when there is none (or it is another tenant's).
-    func claim(tenant: UUID, id: UUID) async throws -> ClaimForCase?
+    func claim(tenant: UUID, id: UUID) async throws -> ListedClaim?
 }
 
 /// claim-detector's `/internal/claims`, with a service token naming the tenant.
@@ -63,19 +64,20 @@ public struct ClaimDetectorClaimSource: ClaimSource {
     public init(serviceClient: ServiceClient) { self.serviceClient = serviceClient }
 
     struct Page: Decodable {
-        var claims: [ClaimForCase]
+        var claims: [ListedClaim]
         var nextCursor: String?
     }
 
     struct One: Decodable {
-        var claim: ClaimForCase
+        var claim: ListedClaim
     }
 
-    public func claims(tenant: UUID, connection: UUID, statuses: [String]) async throws -> [ClaimForCase] {
-        var found: [ClaimForCase] = []
+    public func claims(tenant: UUID, connection: UUID?, statuses: [String]) async throws -> [ListedClaim] {
+        var found: [ListedClaim] = []
         var cursor: String?
         repeat {
-            var path = "/internal/claims?connectionId=\(connection.uuidString.lowercased())&limit=500&status=\(statuses.joined(separator: ","))"
+            var path = "/internal/claims?limit=500&status=\(statuses.joined(separator: ","))"
+            if let connection { path += "&connectionId=\(connection.uuidString.lowercased())" }
             if let cursor { path += "&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor)" }
             let page = try await serviceClient.get(Page.self, from: .claimDetector, path: path, tenantID: tenant)
             found += page.claims
@@ -84,7 +86,7 @@ public struct ClaimDetectorClaimSource: ClaimSource {
         return found
     }
 
-    public func claim(tenant: UUID, id: UUID) async throws -> ClaimForCase? {
+    public func claim(tenant: UUID, id: UUID) async throws -> ListedClaim? {
         do {
             return try await serviceClient.get(One.self, from: .claimDetector, path: "/internal/claims/\(id.uuidString.lowercased())",
                                                tenantID: tenant).claim
