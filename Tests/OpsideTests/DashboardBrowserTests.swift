@@ -285,9 +285,15 @@ import Testing
         try await agency.screenshot("invitation-accepted")
         try await agency.open(base + "/app")
         #expect(try await agency.count("#tenant-switch option") == 2, "the agency sees its own account and the seller's")
+        // The switch posts, then loads /app: a page of the old load still has this mark, so the
+        // wait below ends only on the page the server drew after the switch.
+        _ = try await agency.run("window.opsideBeforeSwitch = true; return true")
         try await agency.select("#tenant-switch", value: try await agency.run(
             "return Array.from(document.querySelectorAll('#tenant-switch option')).find((o) => o.textContent.startsWith('Maple Goods')).value") as? String ?? "")
-        try await agency.waitUntil("the seller's account", "return document.querySelector('#tenant-switch option:checked').textContent.startsWith('Maple Goods')")
+        try await agency.waitUntil("the seller's account", """
+            return window.opsideBeforeSwitch !== true && location.pathname === '/app'
+                && document.querySelector('#tenant-switch option:checked').textContent.startsWith('Maple Goods')
+            """)
         try await agency.open(base + "/app/claims")
         #expect(try await agency.count("[data-testid=claims-table] tbody tr") > 0, "the agency sees the seller's claims")
         try await agency.screenshot("agency-switched")
