@@ -59,7 +59,9 @@ struct SchemaConformanceTests {
     }
 
     @Test func everyServedOperationAnswersWithItsModelsSchema() async throws {
-        let settings = SandboxSettings(port: 0, timeScale: 50, reportProcessingSeconds: 0.3, inboundOperationSeconds: 0.2)
+        // A report waits long enough in the queue to be cancelled even on a loaded machine (0.3 s
+        // was shorter than twenty create-and-cancel round trips during a CI run beside a running suite).
+        let settings = SandboxSettings(port: 0, timeScale: 50, reportProcessingSeconds: 1.5, inboundOperationSeconds: 0.2)
         try await SandboxHarness.with(settings) { harness in
             let seller = try await harness.createSeller(seed: 601, skus: 15, months: 6)
             let (client, _) = harness.client()
@@ -96,7 +98,7 @@ struct SchemaConformanceTests {
                                                body: .object(["reportType": .string("GET_FBA_REIMBURSEMENTS_DATA"), "marketplaceIds": .array([.string(Self.us)])]))
             let reportID = try #require(Self.string(created["reportId"]))
             var report = JSONValue.null
-            for _ in 0..<50 {
+            for _ in 0..<300 {
                 report = try await check.call(api, SPAPIOperations.reports("getReport"), .GET, "/reports/2021-06-30/reports/\(reportID)")
                 if Self.string(report["processingStatus"]) == "DONE" { break }
                 try await Task.sleep(for: .milliseconds(100))
