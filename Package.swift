@@ -462,7 +462,7 @@ package.targets += [
         path: "Benchmarks/Documents", swiftSettings: swiftSettings),
     .testTarget(
         name: "CostDocsStorageTests",
-        dependencies: ["CostDocs", asyncHTTPClient, swiftCrypto, nioCore, nioHTTP1, logging],
+        dependencies: ["CostDocs", "OpsideTesting", asyncHTTPClient, swiftCrypto, nioCore, nioHTTP1, logging],
         path: "Tests/CostDocsStorageTests", swiftSettings: swiftSettings),
 ]
 package.products += [.executable(name: "opside-document-parser", targets: ["opside-document-parser"]),

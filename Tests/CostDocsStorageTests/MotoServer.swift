@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import OpsideTesting
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -50,7 +51,7 @@ final class MotoServer: @unchecked Sendable {
         var lastProblem = ""
         // A port chosen free can be taken before moto binds it; then moto exits and a new port is tried.
         for _ in 1...3 {
-            let port = try freePort()
+            let port = try TestEnvironment.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
@@ -203,22 +204,6 @@ final class MotoServer: @unchecked Sendable {
             throw MotoServerProblem(description: "moto's IAM refused \(parameters[0].1): \(response.status) \(answer)", exited: false)
         }
         return answer
-    }
-
-    /// A port nothing listens on now (the kernel's pick, released at once).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw MotoServerProblem(description: "no free port on 127.0.0.1", exited: false) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import OpsideTesting
 import Testing
 
 @testable import CostDocs
@@ -61,7 +62,7 @@ final class MisbehavingS3Server: @unchecked Sendable {
 
     static func start(httpClient: HTTPClient) async throws -> MisbehavingS3Server {
         let python = ProcessInfo.processInfo.environment["OPSIDE_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
-        let port = try MotoServer.freePort()
+        let port = try TestEnvironment.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, "-c", script, String(port), String(decoding: flakyBody, as: UTF8.self)]
