@@ -369,8 +369,10 @@ for target in package.targets where target.name == "RefundEngine" {
     target.dependencies += ["OpsideAmazonData", "OpsideAmazonSPAPI", .product(name: "AsyncHTTPClient", package: "async-http-client")]
 }
 for target in package.targets where target.name == "OpsideCLI" {
-    // `opside cases` and `opside file` use refund-engine's parts, with a service client.
-    target.dependencies += ["RefundEngine", "OpsideTransport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+    // `opside cases` and `opside file` use refund-engine's parts, with a service client;
+    // `opside documents` reads evidence-engine's answers through the public API.
+    target.dependencies += ["RefundEngine", "EvidenceEngine", "OpsideDocuments", "OpsideTransport",
+                            .product(name: "AsyncHTTPClient", package: "async-http-client")]
 }
 
 // MARK: refund-engine's benchmark (issue 13): reconciliation of a large ledger and the filing of a

@@ -39,13 +39,15 @@ struct EvidenceSuite {
     /// - Parameters:
     ///   - claims: the claims evidence-engine matches against (claim-detector's when nil: the full stack starts).
     ///   - wallClock: what prompts expire and are reminded by.
+    ///   - gateway: main-api as well (always there for the full flow), for tests that go through the public API.
     static func start(database: TestDatabase, claims: ScriptedClaims? = nil, wallClock: (any WallClock)? = nil,
-                      evidenceOverrides: [String: String] = [:]) async throws -> EvidenceSuite {
+                      evidenceOverrides: [String: String] = [:], gateway: Bool = false) async throws -> EvidenceSuite {
         let storage = FileManager.default.temporaryDirectory.appendingPathComponent("opside-evidence-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
         let full = claims == nil
         // Every service's address is known before any starts: they call one another.
         let names: [OpsideService] = [.costDocs, .evidenceEngine, .mcde] + (full ? [.claimDetector, .refundEngine, .mainAPI] : [])
+            + (!full && gateway ? [.mainAPI] : [])
         var reservations: [OpsideService: PortReservation] = [:]
         for name in names { reservations[name] = try TestEnvironment.reservePort() }
         defer { for reservation in reservations.values { reservation.release() } }
@@ -62,6 +64,11 @@ struct EvidenceSuite {
                 group.addTask { await db.client.run() }
                 defer { group.cancelAll() }
                 for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { _ = try await migrator.apply(on: db) }
+            }
+        }
+        if !full, gateway {
+            mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: common, port: reservations[.mainAPI]!.port) { reader in
+                try await MainAPIService.buildApplication(reader: reader)
             }
         }
         if full {

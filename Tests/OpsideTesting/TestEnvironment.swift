@@ -222,8 +222,9 @@ extension TestEnvironment {
 
 extension TestDatabase {
     /// Runs the `opside` CLI (built beside the tests) against this database, as its commands'
-    /// default roles, and returns its exit status, standard output and standard error.
-    public func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    /// default roles, with `environment` added to the test's own, and returns its exit status,
+    /// standard output and standard error.
+    public func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = TestEnvironment.executable("opside")
         process.arguments = arguments
@@ -231,7 +232,7 @@ extension TestDatabase {
         for (key, value) in ["postgres.host": host, "postgres.port": String(port), "postgres.database": name] {
             environment[OpsideConfiguration.environmentName(for: key)] = value
         }
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error

@@ -10,11 +10,13 @@ import OpsidePostgres
 /// (`postgres.host`, `postgres.port`, `postgres.database`, `postgres.user`, `postgres.password`,
 /// `postgres.tls`), as the role of the service whose work the command does (inventory-sync for
 /// `import`, claim-detector for `detect` and `claims`, refund-engine for `cases` and `file`) unless `postgres.user` says otherwise.
+/// `documents` acts for a seller instead, through main-api's public API with the seller's sign-in.
 @main
 struct OpsideCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opside", abstract: "Opside operator commands.", subcommands: [ImportCommand.self, DetectCommand.self, ClaimsCommand.self,
-                                                                                                 CasesCommand.self, FileCommand.self])
+                                                                                                 CasesCommand.self, FileCommand.self,
+                                                                                                 DocumentsCommand.self])
 }
 
 /// `opside import --tenant T --connection C FILE`: loads a report file downloaded from Seller

@@ -7,7 +7,8 @@ public enum ClaimDetectorRoutes {
     public static let editors: Set<String> = ["owner", "admin"]
 
     public static let table = GatewayRouteTable(service: .claimDetector, [
-        .post("/api/v1/claims/detections", to: "/internal/claims/detections"),
+        // A run reads the seller's whole history and answers when it is done.
+        .post("/api/v1/claims/detections", to: "/internal/claims/detections").waiting(upTo: .seconds(300)),
         .get("/api/v1/claims", to: "/internal/claims", cached: true),
         .get("/api/v1/claims/export", to: "/internal/claims/export"),
         .get("/api/v1/claims/summary", to: "/internal/claims/summary", cached: true),

@@ -48,6 +48,9 @@ public struct GatewayRoute: Sendable, CustomStringConvertible {
     /// A GET whose 200 answers main-api may keep (`GatewayResponseCache`) until the tenant's data at
     /// the owner changes: for the lists a dashboard reloads far more often than they change.
     public var cached = false
+    /// How long the owner may take to answer, when longer than `services.timeoutMilliseconds`:
+    /// for work the caller waits on by design (a detection run over a seller's whole history).
+    public var timeout: Duration?
 
     public init(_ method: HTTPRequest.Method, _ publicPath: String, to internalPath: String,
                 access: Access = .member, body: BodyHandling = .collected) {
@@ -73,6 +76,13 @@ public struct GatewayRoute: Sendable, CustomStringConvertible {
     public static func put(_ publicPath: String, to internalPath: String, roles: Set<String>? = nil,
                            body: BodyHandling = .collected) -> GatewayRoute {
         GatewayRoute(.put, publicPath, to: internalPath, access: roles.map { .roles($0) } ?? .member, body: body)
+    }
+
+    /// The same route, waiting up to `timeout` for the owner's answer.
+    public func waiting(upTo timeout: Duration) -> GatewayRoute {
+        var route = self
+        route.timeout = timeout
+        return route
     }
 
     /// The parameter names of a template, in order: `{connectionId}` gives `connectionId`.

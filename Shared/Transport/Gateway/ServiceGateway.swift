@@ -72,20 +72,21 @@ public struct ServiceGateway: Sendable {
         switch route.body {
         case .collected:
             guard Self.mayHaveBody(route.method) else {
-                return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers))
+                return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers,
+                                                        timeout: route.timeout))
             }
             let bytes = try await request.body.collect(upTo: context.maxUploadSize)
             if bytes.readableBytes > 0 || request.headers[.contentType] != nil {
                 headers.append(("content-type", request.headers[.contentType] ?? "application/json"))
             }
             return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant,
-                                                    headers: headers, body: .bytes(bytes)))
+                                                    headers: headers, body: .bytes(bytes), timeout: route.timeout))
         case .collectedWithSessionUser:
             let bytes = try await request.body.collect(upTo: context.maxUploadSize)
             let body = try Self.addingSessionUser(to: bytes, context: context)
             headers.append(("content-type", "application/json"))
             return try await response(for: exchange(route.method, to: route.service, target: target, tenant: tenant,
-                                                    headers: headers, body: .bytes(body)))
+                                                    headers: headers, body: .bytes(body), timeout: route.timeout))
         case .upload(let limit):
             // The owner records who uploaded (a file is not JSON to add `userId` to): the header
             // is set here from the session, never passed on from the client.

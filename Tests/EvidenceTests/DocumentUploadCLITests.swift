@@ -1,0 +1,81 @@
+import Foundation
+import OpsideCore
+import OpsideDocumentSamples
+import OpsideTesting
+import Testing
+
+/// `opside documents upload`: a seller's folder sent through main-api's public API with the
+/// seller's own sign-in, one line (or one JSON entry) per file, what was read with `--wait`, an
+/// exit status a script can trust, and nothing of another tenant's reachable.
+@Suite(.serialized) struct DocumentUploadCLITests {
+    static let password = "Correct-Horse-42"
+
+    @Test func aFolderGoesUpThroughTheGatewayAndEachFileGetsItsLine() async throws {
+        let database = try await TestDatabase.create()
+        // Two files per request at most: the CLI splits the folder as the server's limits say.
+        let suite = try await EvidenceSuite.start(database: database, claims: ScriptedClaims(), evidenceOverrides: ["documents.maxFiles": "2"],
+                                                  gateway: true)
+        defer { Task { await suite.stop() } }
+        let mainAPI = try #require(suite.mainAPI)
+        let email = "cli-\(UUID().uuidString.prefix(8))@shop.test"
+        let (token, _) = try await TestSignUp.signUp(mainAPI, email: email)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opside-cli-upload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("march"), withIntermediateDirectories: true)
+        let invoice = TestInvoices.invoice(seed: 41, number: "INV-7731", date: CivilDate(year: 2026, month: 3, day: 4), supplier: "Ningbo Sunrise Housewares Co., Ltd.",
+                                           lines: [.init(description: "Silicone spatula set", sellerSku: "SPAT-SET-3", quantity: 300, unitPrice: 1.85)])
+        let pdf = try TestInvoices.pdf(invoice)
+        try pdf.write(to: folder.appendingPathComponent("march/INV-7731.pdf"))
+        try pdf.write(to: folder.appendingPathComponent("march/copy of INV-7731.pdf"))
+        try SampleSpreadsheetWriter.csv(TestInvoices.invoice(seed: 42, number: "PO-118", date: CivilDate(year: 2026, month: 3, day: 9), lines: [
+            .init(description: "Bamboo cutting board", sellerSku: "BOARD-L", quantity: 120, unitPrice: 4.10),
+        ]), seed: 42).data.write(to: folder.appendingPathComponent("po-118.csv"))
+        try Data("call the supplier on Monday\n".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        try Data().write(to: folder.appendingPathComponent("empty.pdf"))
+        try Data("not a document".utf8).write(to: folder.appendingPathComponent(".DS_Store"))
+
+        let environment = ["OPSIDE_PASSWORD": Self.password]
+        let run = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--wait", folder.path],
+                                      environment: environment)
+        #expect(run.status == 1, "a rejected file makes the exit status 1: \(run.error)")
+        let lines = run.output.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let byName = Dictionary(uniqueKeysWithValues: lines.map { (URL(fileURLWithPath: $0[1]).lastPathComponent, $0) })
+        #expect(byName.keys.sorted() == ["INV-7731.pdf", "copy of INV-7731.pdf", "empty.pdf", "notes.txt", "po-118.csv"],
+                "a folder's files, sub-folders walked, hidden ones skipped: \(run.output)")
+        let original = try #require(byName["INV-7731.pdf"])
+        #expect(original[0] == "accepted" && original[3].contains("read by pdftotext") && original[3].contains("INV-7731")
+                && original[3].contains("595.00 USD") && original[3].contains("1 line"), "\(original)")
+        let copy = try #require(byName["copy of INV-7731.pdf"])
+        #expect(copy[0] == "duplicate" && copy[2] == original[2], "the same bytes are the same document: \(copy)")
+        #expect(byName["po-118.csv"]?[0] == "accepted" && byName["po-118.csv"]?[3].contains("read by csv") == true, "\(byName["po-118.csv"] ?? [])")
+        #expect(byName["notes.txt"]?[0] == "rejected" && byName["notes.txt"]?[3].hasPrefix("unsupported_type") == true, "\(byName["notes.txt"] ?? [])")
+        #expect(byName["empty.pdf"]?[0] == "rejected" && byName["empty.pdf"]?[3].contains("empty") == true,
+                "refused before it is sent, in the server's words: \(byName["empty.pdf"] ?? [])")
+
+        // What the API lists is what the CLI said: two documents, uploaded by the seller.
+        let listed = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/documents", headers: ["authorization": "Bearer \(token)"])
+        let documents = try listed.json()["documents"] as? [[String: Any]] ?? []
+        #expect(Set(documents.compactMap { $0["id"] as? String }) == Set([original[2], byName["po-118.csv"]?[2] ?? ""]), "\(listed.text)")
+
+        // JSON, with a token instead of a password: every file already there is a success.
+        let again = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--json",
+                                         folder.appendingPathComponent("march/INV-7731.pdf").path], environment: ["OPSIDE_TOKEN": token])
+        #expect(again.status == 0, "\(again.error)")
+        let entries = try #require((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["documents"] as? [[String: Any]])
+        #expect(entries.count == 1 && entries.first?["status"] as? String == "duplicate" && entries.first?["documentId"] as? String == original[2])
+
+        // A wrong password, another tenant, a missing path: a clear sentence and nothing sent.
+        let wrong = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.path],
+                                        environment: ["OPSIDE_PASSWORD": "not-the-password"])
+        #expect(wrong.status != 0 && wrong.error.contains("email or password is wrong"), "\(wrong.error)")
+        let (_, otherTenant) = try await TestSignUp.signUp(mainAPI, email: "other-\(UUID().uuidString.prefix(8))@shop.test")
+        let foreign = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--tenant", otherTenant, folder.path],
+                                          environment: environment)
+        #expect(foreign.status != 0 && foreign.error.contains("no tenant"), "another seller's tenant is not one of this person's: \(foreign.error)")
+        let missing = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.appendingPathComponent("nope.pdf").path],
+                                          environment: environment)
+        #expect(missing.status != 0 && missing.error.contains("no such file"), "\(missing.error)")
+        #expect(try await database.count("SELECT count(*) FROM evidence.documents") == 2, "nothing more was stored")
+    }
+}
