@@ -132,11 +132,12 @@ final class ClaimFixture: Sendable {
 
     /// Every claim the engine emits for the connection as of `asOf`, in emission order.
     func detect(tenant: UUID, connection: UUID, asOf: CivilDate, unitCosts: [String: Money] = [:],
-                expectedFees: [String: Money] = [:]) async throws -> [DetectedClaim] {
+                invoiceCosts: [String: [DatedUnitCost]] = [:], expectedFees: [String: Money] = [:]) async throws -> [DetectedClaim] {
         let engine = ClaimRulesEngine(reader: AmazonDataReader(database: claims))
         var found: [DetectedClaim] = []
         try await engine.detect(DetectionRequest(tenantId: tenant, connectionId: connection, marketplaceId: Self.marketplace, asOf: asOf,
-                                                 unitCosts: unitCosts, expectedFulfillmentFees: expectedFees)) { found.append($0) }
+                                                 unitCosts: unitCosts, invoiceCosts: invoiceCosts,
+                                                 expectedFulfillmentFees: expectedFees)) { found.append($0) }
         return found
     }
 }

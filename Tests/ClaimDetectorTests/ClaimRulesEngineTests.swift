@@ -143,6 +143,45 @@ import Testing
         #expect(Set(claims.map(\.key)).count == claims.count, "keys are unique")
     }
 
+    /// Supplier invoices' costs are dated: each loss is valued at the one in force on its day (the
+    /// latest invoice on or before it), an invoice dated after the loss is only an estimate, another
+    /// currency's is never used, and a cost the seller set goes first.
+    @Test func invoiceCostsValueEachLossAtTheCostInForceOnItsDay() async throws {
+        let fixture = try await ClaimFixture.start()
+        defer { fixture.stop() }
+        let tenant = UUID(), connection = UUID()
+        try await Self.loadInventoryCase(fixture, tenant: tenant, connection: connection)
+        let august = UUID(), september = UUID(), october = UUID(), euro = UUID()
+        func cost(_ day: Int, month: Int, _ cents: Int64, _ document: UUID, currency: Currency = Self.usd) -> DatedUnitCost {
+            DatedUnitCost(effectiveOn: CivilDate(year: 2026, month: month, day: day), amount: Money(amountMinor: cents, currency: currency), documentId: document)
+        }
+        let invoices: [String: [DatedUnitCost]] = [
+            // Given newest first: the request puts them in date order.
+            "SKU-PART": [cost(5, month: 9, 600, september), cost(1, month: 8, 400, august)],
+            "SKU-KIND": [cost(1, month: 8, 400, august), cost(5, month: 9, 600, september)],
+            "SKU-DISP3": [cost(1, month: 10, 500, october)],
+            "SKU-RDB": [cost(1, month: 8, 900, euro, currency: try Currency(code: "EUR"))],
+            "SKU-LOST": [cost(1, month: 8, 200, august)],
+        ]
+        let claims = try await fixture.detect(tenant: tenant, connection: connection, asOf: Self.september20,
+                                              unitCosts: ["SKU-LOST": Self.dollars(1000)], invoiceCosts: invoices)
+        // L3 (1 September): August's invoice; L8 (9 September): September's.
+        let before = try #require(claims.one(.warehouseLost, "L3"))
+        #expect(before.amount == Self.dollars(3 * 400) && before.valuation.basis == .manufacturingCost && !before.valuation.isEstimate)
+        #expect(before.valuation.source.contains("dated 2026-08-01") == true && before.valuation.source.contains(august.uuidString.lowercased()) == true,
+                "\(before.valuation.source)")
+        let after = try #require(claims.one(.warehouseLost, "L8"))
+        #expect(after.amount == Self.dollars(600) && after.valuation.source.contains("dated 2026-09-05") == true, "\(after.valuation)")
+        // D4 (10 September) has only an October invoice: its cost, as an estimate that says why.
+        let early = try #require(claims.one(.disposedUnrequested, "D4"))
+        #expect(early.amount == Self.dollars(500) && early.valuation.isEstimate, "\(early.valuation)")
+        #expect(early.valuation.source.contains("after 2026-09-10") == true, "\(early.valuation.source)")
+        // A euro invoice does not value a dollar marketplace's loss; the seller's own cost beats an invoice's.
+        #expect(claims.one(.warehouseLost, "L5")?.amount == Self.dollars(0))
+        #expect(claims.one(.warehouseLost, "L1")?.amount == Self.dollars(3000))
+        #expect(claims.one(.warehouseLost, "L1")?.valuation.source.contains("the seller's manufacturing cost") == true)
+    }
+
     @Test func statusesFollowAsOfAndRunsAreReproducibleAndTenantsNeverMix() async throws {
         let fixture = try await ClaimFixture.start()
         defer { fixture.stop() }

@@ -239,4 +239,39 @@ import Testing
             #expect(try await stack.parts.amounts.list(.unitCost, tenant: UUID()).isEmpty)
         }
     }
+
+    /// Invoices' costs reach the rules dated, oldest first, and apart from the seller's; an
+    /// invoice costed again (a mapping taught) replaces its own costs and no other invoice's.
+    @Test func invoiceCostsReachTheRulesDatedAndARecostedInvoiceReplacesOnlyItsOwn() async throws {
+        try await ClaimStack.with { stack in
+            let tenant = UUID(), connection = UUID()
+            try await stack.seed(tenant: tenant, connection: connection)
+            let usd = { (minor: Int64) in Money(amountMinor: minor, currency: .usd) }
+            func cost(_ sku: String, _ minor: Int64, _ day: CivilDate) -> SKUCost {
+                SKUCost(sku: sku, manufacturingUnitCost: usd(minor), landedUnitCost: usd(minor + 50), effectiveOn: day)
+            }
+            let january = CivilDate(year: 2026, month: 1, day: 10), february = CivilDate(year: 2026, month: 2, day: 20)
+            let first = UUID(), second = UUID()
+            let amounts = stack.parts.amounts
+            #expect(try await amounts.setFromInvoice(tenant: tenant, document: first, costs: [cost("SKU-5", 400, january), cost("SKU-6", 300, january)],
+                                                     at: Date()) == 2)
+            #expect(try await amounts.setFromInvoice(tenant: tenant, document: second, costs: [cost("SKU-5", 600, february)], at: Date()) == 1)
+            #expect(try await amounts.setFromInvoice(tenant: tenant, document: first, costs: [cost("SKU-5", 400, january), cost("SKU-6", 300, january)],
+                                                     at: Date()) == 0, "the same costs again change nothing")
+            // Costed again: SKU-5's line now reads 4.50 and SKU-6's line maps elsewhere.
+            #expect(try await amounts.setFromInvoice(tenant: tenant, document: first, costs: [cost("SKU-5", 450, january)], at: Date()) == 2)
+            try await amounts.set(.unitCost, tenant: tenant, amounts: [SKUAmount(sku: "SKU-7", amount: usd(999))], source: "seller", at: Date())
+
+            _ = try await stack.detect(tenant, asOf: Self.lossDay)
+            let request = try #require(stack.detector.requests.withLock { $0.first })
+            #expect(request.invoiceCosts == ["SKU-5": [DatedUnitCost(effectiveOn: january, amount: usd(450), documentId: first),
+                                                       DatedUnitCost(effectiveOn: february, amount: usd(600), documentId: second)]],
+                    "\(request.invoiceCosts)")
+            #expect(request.unitCosts == ["SKU-7": usd(999)], "the seller's own costs only: an invoice's are dated")
+            let listed = try await amounts.list(.unitCost, tenant: tenant)
+            let shown = listed.first { $0.sku == "SKU-5" }
+            #expect(shown?.amount == usd(600) && shown?.source == "invoice", "the list shows the newest invoice's cost: \(listed)")
+            #expect(try await amounts.invoiceCosts(tenant: UUID()).isEmpty, "another tenant sees none")
+        }
+    }
 }

@@ -145,6 +145,10 @@ import OpsideInvoices
 
         // The named SKU's cost came from the invoice into claim-detector's unit costs.
         #expect(try await database.count("SELECT count(*) FROM claims.sku_amounts WHERE sku = '\(skus[0])' AND source = 'invoice'") == 1)
+        // Dated by the invoice: the cost in force from then on (a euro cost values no dollar claim).
+        #expect(try await database.count("""
+            SELECT count(*) FROM claims.invoice_unit_costs WHERE sku = '\(skus[0])' AND effective_on = '\(invoiceDate)' AND currency = 'EUR'
+            """) == 1)
         await suite.stop()
     }
 }

@@ -53,11 +53,13 @@ public struct ClaimDetection: Sendable {
         do {
             let pairs = try await reader.connectionMarketplaces(tenant: tenant, connection: connection)
             for id in Set(pairs.map(\.connectionId)) { try await store.remember(tenant: tenant, connection: id, at: clocks.wall.now) }
+            let invoiceCosts = try await amounts.invoiceCosts(tenant: tenant)
             for pair in pairs {
                 let request = DetectionRequest(
                     tenantId: tenant, connectionId: pair.connectionId, marketplaceId: pair.marketplaceId,
                     asOf: asOf ?? today(marketplaceId: pair.marketplaceId),
                     unitCosts: try await amounts.effective(.unitCost, tenant: tenant, connection: pair.connectionId, marketplace: pair.marketplaceId),
+                    invoiceCosts: invoiceCosts,
                     expectedFulfillmentFees: try await amounts.effective(.expectedFee, tenant: tenant, connection: pair.connectionId,
                                                                          marketplace: pair.marketplaceId),
                     windows: windows, underpaymentToleranceBasisPoints: underpaymentToleranceBasisPoints)

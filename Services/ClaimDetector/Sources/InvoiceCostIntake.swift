@@ -4,8 +4,8 @@ import OpsideCore
 import OpsideEvents
 import OpsideJobs
 
-/// The unit costs supplier invoices prove (mcde's `costs.updated`) become the seller's unit costs
-/// where the seller set none, and the tenant's connections are detected again so their claims are
+/// The unit costs supplier invoices prove (mcde's `costs.updated`) value claims, each from its
+/// invoice's date, where the seller set no cost, and the tenant's connections are detected again so their claims are
 /// valued with them (after the settle delay, as after a sync: many invoices give one detection).
 public struct InvoiceCostIntake: Sendable {
     let amounts: SKUAmountStore
@@ -30,7 +30,8 @@ public struct InvoiceCostIntake: Sendable {
     /// - Returns: how many SKUs' costs changed.
     @discardableResult
     public func receive(_ updated: CostsUpdated, tenant: UUID, logger: Logger) async throws -> Int {
-        let changed = try await amounts.setFromInvoice(tenant: tenant, costs: updated.costs, at: clocks.wall.now)
+        let changed = try await amounts.setFromInvoice(tenant: tenant, document: updated.documentId, costs: updated.costs,
+                                                         at: clocks.wall.now)
         guard changed > 0 else { return 0 }
         for connection in try await store.knownConnections(tenant: tenant) {
             try await detectionJobs.scheduleAfterSync(tenant: tenant, connection: connection, logger: logger)

@@ -26,18 +26,42 @@ struct DetectionContext: Sendable {
 
     // MARK: Valuation
 
-    /// The seller's manufacturing cost for `sku`, when set in this marketplace's currency.
-    func sellerCost(sku: String?) -> Money? {
-        guard let sku, let cost = request.unitCosts[sku], cost.currency == currency else { return nil }
-        return cost
+    /// A manufacturing cost and where it came from, in the words a claim shows.
+    struct CostInForce {
+        var amount: Money
+        /// True for an invoice dated after the day it values: the nearest proof there is, not proof.
+        var isEstimate: Bool
+        var source: String
     }
 
-    /// A pre-order loss's unit value: the seller's manufacturing cost, else Amazon's latest
-    /// warehouse or inbound reimbursement per unit for the FNSKU (an estimate), else zero.
-    func preOrderValuation(fnsku: String, sku: String?, estimate: (perUnitMinor: Int64, reimbursementId: String)?) -> ClaimValuation {
-        if let cost = sellerCost(sku: sku) {
-            return ClaimValuation(basis: .manufacturingCost, unitValue: cost, isEstimate: false,
-                                  source: "the seller's manufacturing cost for SKU \(sku ?? "")")
+    /// The manufacturing cost of `sku` on `day`, in this marketplace's currency: the seller's own
+    /// (set or imported), else the one the latest supplier invoice dated on or before `day`
+    /// proves, else the earliest invoice's (an estimate: it is dated after the day).
+    func manufacturingCost(sku: String?, on day: CivilDate) -> CostInForce? {
+        guard let sku else { return nil }
+        if let cost = request.unitCosts[sku], cost.currency == currency {
+            return CostInForce(amount: cost, isEstimate: false, source: "the seller's manufacturing cost for SKU \(sku)")
+        }
+        let invoices = (request.invoiceCosts[sku] ?? []).filter { $0.amount.currency == currency }
+        if let inForce = invoices.last(where: { $0.effectiveOn <= day }) {
+            return CostInForce(amount: inForce.amount, isEstimate: false,
+                               source: "the manufacturing cost of SKU \(sku) on the supplier invoice dated \(inForce.effectiveOn), "
+                                   + "the latest on or before \(day) (document \(inForce.documentId.uuidString.lowercased()))")
+        }
+        if let earliest = invoices.first {
+            return CostInForce(amount: earliest.amount, isEstimate: true,
+                               source: "the manufacturing cost of SKU \(sku) on the earliest supplier invoice, dated \(earliest.effectiveOn), "
+                                   + "after \(day) (document \(earliest.documentId.uuidString.lowercased())); an invoice from before then would prove it")
+        }
+        return nil
+    }
+
+    /// A pre-order loss's unit value on `day` (the loss's): the manufacturing cost in force then,
+    /// else Amazon's latest warehouse or inbound reimbursement per unit for the FNSKU (an
+    /// estimate), else zero.
+    func preOrderValuation(fnsku: String, sku: String?, estimate: (perUnitMinor: Int64, reimbursementId: String)?, on day: CivilDate) -> ClaimValuation {
+        if let cost = manufacturingCost(sku: sku, on: day) {
+            return ClaimValuation(basis: .manufacturingCost, unitValue: cost.amount, isEstimate: cost.isEstimate, source: cost.source)
         }
         if let estimate {
             return ClaimValuation(basis: .amazonEstimate, unitValue: money(estimate.perUnitMinor), isEstimate: true,

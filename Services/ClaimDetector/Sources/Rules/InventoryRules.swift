@@ -7,6 +7,9 @@ import OpsideCore
 /// reimbursements that were not warehouse or inbound losses. One FNSKU's evidence at a time
 /// (`InventoryEvidenceRow`s arrive in FNSKU order), so memory is one FNSKU's rows.
 struct InventoryRules {
+    /// A unit's value on a loss's day.
+    typealias UnitValuation = (CivilDate) -> ClaimValuation
+
     let context: DetectionContext
     /// The claim types to emit (a benchmark may run a subset).
     let types: Set<ClaimType>
@@ -47,7 +50,8 @@ struct InventoryRules {
             guard let pool = Pool(reason: row.reason), pool != .disposal, !Self.isReversal(row) else { return false }
             return (row.perUnitMinor ?? 0) > 0
         }.map { (perUnitMinor: $0.perUnitMinor!, reimbursementId: $0.rowId) }
-        let valuation = context.preOrderValuation(fnsku: fnsku, sku: sku, estimate: estimate)
+        // Valued on each loss's own day: the cost in force then.
+        let valuation: UnitValuation = { day in context.preOrderValuation(fnsku: fnsku, sku: sku, estimate: estimate, on: day) }
 
         // Units per pool (cash, in kind) and reversed units per pool.
         var cash: [Pool: Int] = [:], inKind: [Pool: Int] = [:], reversed: [Pool: Int] = [:]
@@ -119,7 +123,7 @@ struct InventoryRules {
     /// Nets each loss (rows grouped by reference id, oldest first) against the pool, then caps it
     /// at Amazon's unreconciled quantity when the ledger gives one.
     private func netLosses(_ type: ClaimType, fnsku: String, sku: String?, losses: [InventoryEvidenceRow], pool: inout DeductionPool,
-                           valuation: ClaimValuation, extraRows: [ClaimSourceRow], words: String,
+                           valuation: UnitValuation, extraRows: [ClaimSourceRow], words: String,
                            emit: (DetectedClaim) async throws -> Void) async throws {
         for group in Self.byReference(losses) {
             let lossUnits = group.reduce(0) { $0 - $1.quantity }
@@ -142,7 +146,8 @@ struct InventoryRules {
             let rows = group.map { sourceRow($0, "\($0.reason ?? ""), \($0.disposition ?? ""), FC \($0.place ?? "?"), \($0.quantity) units") } + extraRows
             let what = "On \(context.day(first.day ?? 0)) Amazon's inventory ledger recorded \(lossUnits) unit\(lossUnits == 1 ? "" : "s") of FNSKU \(fnsku) "
                 + "as \(words) (reference \(first.rowId)\(first.place.map { ", FC \($0)" } ?? "")), never made good."
-            try await emit(context.unitClaim(type, fnsku: fnsku, sku: sku, units: owed, valuation: valuation, clock: context.day(first.day ?? 0),
+            try await emit(context.unitClaim(type, fnsku: fnsku, sku: sku, units: owed, valuation: valuation(context.day(first.day ?? 0)),
+                                             clock: context.day(first.day ?? 0),
                                              sourceIds: [.ledgerReferenceId: first.rowId], rows: rows, netting: netting, resolution: resolution,
                                              what: what))
         }
@@ -162,7 +167,7 @@ struct InventoryRules {
     // MARK: Disposed
 
     private func disposals(fnsku: String, sku: String?, rows: [InventoryEvidenceRow], cash: Int, inKind: Int, reversed: Int,
-                           poolRows: [ClaimSourceRow], valuation: ClaimValuation, emit: (DetectedClaim) async throws -> Void) async throws {
+                           poolRows: [ClaimSourceRow], valuation: UnitValuation, emit: (DetectedClaim) async throws -> Void) async throws {
         let disposed = rows.filter { $0.kind == .ledger && $0.reason == "D" && $0.quantity < 0 && $0.disposition?.uppercased() == "SELLABLE" }
         if disposed.isEmpty { return }
         // Disposals the seller ordered, oldest request first: each covers D units on or after its request day.
@@ -198,7 +203,8 @@ struct InventoryRules {
             let rows = group.map { sourceRow($0, "D, \($0.disposition ?? ""), FC \($0.place ?? "?"), \($0.quantity) units") } + usedOrders + poolRows
             let what = "On \(context.day(day)) Amazon disposed of \(lossUnits) sellable unit\(lossUnits == 1 ? "" : "s") of FNSKU \(fnsku) "
                 + "(ledger reason D, reference \(first.rowId)) that the seller had not asked to dispose of."
-            try await emit(context.unitClaim(.disposedUnrequested, fnsku: fnsku, sku: sku, units: owed, valuation: valuation, clock: context.day(day),
+            try await emit(context.unitClaim(.disposedUnrequested, fnsku: fnsku, sku: sku, units: owed, valuation: valuation(context.day(day)),
+                                             clock: context.day(day),
                                              sourceIds: [.ledgerReferenceId: first.rowId], rows: rows, netting: netting, resolution: resolution,
                                              what: what))
         }
@@ -207,7 +213,7 @@ struct InventoryRules {
     // MARK: Inbound
 
     private func inbound(fnsku: String, sku: String?, items: [InventoryEvidenceRow], pool: inout DeductionPool, poolRows: [ClaimSourceRow],
-                         valuation: ClaimValuation, emit: (DetectedClaim) async throws -> Void) async throws {
+                         valuation: UnitValuation, emit: (DetectedClaim) async throws -> Void) async throws {
         // Oldest shipment first (rows arrive in delivery-day order); undelivered shipments have no clock.
         for item in items {
             guard let day = item.day else { continue }
@@ -226,8 +232,8 @@ struct InventoryRules {
                                        amount: nil, description: "Receipts for the shipment and FNSKU, first on \(context.day(day))")] + poolRows
             let what = "Closed inbound shipment \(item.rowId), delivered on \(context.day(day)), was short \(shortage) unit\(shortage == 1 ? "" : "s") "
                 + "of FNSKU \(fnsku)."
-            try await emit(context.unitClaim(.inboundShortage, fnsku: fnsku, sku: item.sku ?? sku, units: owed, valuation: valuation,
-                                             clock: context.day(day), sourceIds: [.shipmentId: item.rowId], rows: rows, netting: netting,
+            try await emit(context.unitClaim(.inboundShortage, fnsku: fnsku, sku: item.sku ?? sku, units: owed,
+                                             valuation: valuation(context.day(day)), clock: context.day(day), sourceIds: [.shipmentId: item.rowId], rows: rows, netting: netting,
                                              resolution: owed > 0 ? nil : "the shortage was reimbursed (Lost_Inbound / Damaged_Inbound)", what: what))
         }
     }

@@ -22,9 +22,9 @@ struct UnderpaymentRule {
         let reason = (row.reason ?? "").lowercased()
         let expected: ClaimValuation
         if Self.isPreOrder(reason) {
-            guard let cost = context.sellerCost(sku: row.sku) else { return nil }
-            expected = ClaimValuation(basis: .paidDifference, unitValue: cost, isEstimate: false,
-                                      source: "the seller's manufacturing cost for SKU \(row.sku)")
+            // An estimate never proves an underpayment: only a cost the seller set or an invoice from before.
+            guard let cost = context.manufacturingCost(sku: row.sku, on: context.day(row.day ?? 0)), !cost.isEstimate else { return nil }
+            expected = ClaimValuation(basis: .paidDifference, unitValue: cost.amount, isEstimate: cost.isEstimate, source: cost.source)
         } else if Self.isPostOrder(reason) {
             let value = context.postOrderValuation(orderId: row.orderId, sku: row.sku, sale: row.sale)
             expected = ClaimValuation(basis: .paidDifference, unitValue: value.unitValue, isEstimate: value.isEstimate, source: value.source)
@@ -107,9 +107,10 @@ struct RemovalRule {
                                        quantity: reimbursement.units, amount: nil, description: "\(reimbursement.reason ?? "") reimbursement"))
         }
         netting.append(ClaimNettingStep(label: "units owed", units: left))
-        let valuation = context.preOrderValuation(fnsku: row.fnsku, sku: row.sku,
-                                                  estimate: row.estimatePerUnitMinor.map { (perUnitMinor: $0, reimbursementId: row.estimateReimbursementId ?? "?") })
         let clock = context.day(row.day ?? 0)
+        let valuation = context.preOrderValuation(fnsku: row.fnsku, sku: row.sku,
+                                                  estimate: row.estimatePerUnitMinor.map { (perUnitMinor: $0, reimbursementId: row.estimateReimbursementId ?? "?") },
+                                                  on: clock)
         let resolution: String? = left > 0 ? nil : "the lost removal units were reimbursed"
         let what = "Removal order \(row.orderId) (return to the seller, completed, last shipped \(clock)) lost \(vanished + short) unit(s) of FNSKU \(row.fnsku)"
             + (short > 0 ? ", \(short) of them short on delivery." : ".")
