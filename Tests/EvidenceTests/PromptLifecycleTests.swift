@@ -13,10 +13,13 @@ import Testing
 
     /// The claims of a seller of markers and mats, and the invoice for both: one line names the
     /// SKU, the other only describes the product.
-    static func setUp(_ suite: EvidenceSuite, claims: ScriptedClaims, tenant: UUID) async throws -> (exact: ListedClaim, described: ListedClaim, documentId: String) {
+    /// A second loss of the described product (`sibling`) shares its question: one answer settles both.
+    static func setUp(_ suite: EvidenceSuite, claims: ScriptedClaims, tenant: UUID)
+        async throws -> (exact: ListedClaim, described: ListedClaim, sibling: ListedClaim, documentId: String) {
         let exact = ScriptedClaims.loss(sku: "CHALK-12PK", units: 3, lossDate: lossDay)
         let described = ScriptedClaims.loss(sku: "MAT-SIL-2", units: 4, lossDate: lossDay, type: "inbound_shortage")
-        claims.set([exact, described], tenant: tenant)
+        let sibling = ScriptedClaims.loss(sku: "MAT-SIL-2", units: 2, lossDate: lossDay.adding(days: 5))
+        claims.set([exact, described, sibling], tenant: tenant)
         // mcde maps lines against the seller's listings: the synced catalog.
         try await database(suite).withSuperuser { db in
             for (sku, title) in [("CHALK-12PK", "Liquid chalk markers, 12 pack, fine tip"), ("MAT-SIL-2", "Silicone baking mat, set of 2, non-stick")] {
@@ -31,7 +34,7 @@ import Testing
                                                    .init(description: "Baking mats 2pc", sellerSku: nil, quantity: 120, unitPrice: 3.10)])
         let reply = try await suite.upload([("invoice-4471.pdf", try TestInvoices.pdf(invoice))], tenant: tenant)
         let id = try #require((try reply.json()["documents"] as? [[String: Any]])?.first?["documentId"] as? String, "\(reply.text)")
-        return (exact, described, id)
+        return (exact, described, sibling, id)
     }
 
     static func database(_ suite: EvidenceSuite) -> TestDatabase { suite.database }
@@ -42,13 +45,15 @@ import Testing
         let clock = ManualWallClock(Date())
         let suite = try await EvidenceSuite.start(database: database, claims: claims, wallClock: clock)
         let tenant = UUID()
-        let (exact, described, documentId) = try await Self.setUp(suite, claims: claims, tenant: tenant)
+        let (exact, described, sibling, documentId) = try await Self.setUp(suite, claims: claims, tenant: tenant)
 
         try await suite.waitFor("the named SKU's claim proved and the described one asked about") {
             let matched = try await database.count("SELECT count(*) FROM platform.outbox WHERE type = 'evidence.matched'")
             let open = try await database.count("SELECT count(*) FROM evidence.prompts WHERE status = 'open'")
             return matched == 1 && open == 1
         }
+        #expect(try await database.count("SELECT count(*) FROM evidence.matches WHERE status = 'prompted'") == 2,
+                "both losses of the described product wait on the one question")
         let matches = try await suite.json(suite.evidenceEngine, .GET, "/internal/matches", tenant: tenant)["matches"] as? [[String: Any]] ?? []
         let proved = try #require(matches.first { $0["claimId"] as? String == exact.id.uuidString.lowercased() })
         #expect(proved["status"] as? String == "ready" && (proved["confidence"] as? Double ?? 0) >= 0.85, "\(proved)")
@@ -65,7 +70,7 @@ import Testing
 
         let prompts = try await suite.json(suite.evidenceEngine, .GET, "/internal/prompts", tenant: tenant)["prompts"] as? [[String: Any]] ?? []
         let prompt = try #require(prompts.first)
-        #expect(prompt["claimId"] as? String == described.id.uuidString.lowercased())
+        #expect([described.id, sibling.id].map { $0.uuidString.lowercased() }.contains(prompt["claimId"] as? String ?? ""))
         let question = prompt["question"] as? String ?? ""
         #expect(question.hasPrefix("Is invoice 4471 from Shenzhen Huaxin") && question.hasSuffix("for SKU MAT-SIL-2?"), "\(question)")
         #expect(prompt["documentId"] as? String == documentId)
@@ -89,7 +94,7 @@ import Testing
         let claims = ScriptedClaims()
         let suite = try await EvidenceSuite.start(database: database, claims: claims)
         let tenant = UUID()
-        let (_, described, _) = try await Self.setUp(suite, claims: claims, tenant: tenant)
+        let (_, described, sibling, _) = try await Self.setUp(suite, claims: claims, tenant: tenant)
         try await suite.waitFor("the question asked") {
             try await database.count("SELECT count(*) FROM evidence.prompts WHERE status = 'open'") == 1
         }
@@ -103,10 +108,15 @@ import Testing
         #expect(again.status == 200)
         let contrary = try await suite.call(suite.evidenceEngine, .POST, "/internal/prompts/\(prompt["id"]!)/answer", tenant: tenant, json: #"{"answer": "no"}"#)
         #expect(contrary.status == 409)
-        #expect(try await database.count("""
-            SELECT count(*) FROM platform.outbox WHERE type = 'evidence.matched' AND payload->>'claimId' = '\(described.id.uuidString.lowercased())'
-              AND payload->>'decidedBy' = 'confirmed'
-            """) == 1, "the confirmed match is announced once")
+        for claim in [described, sibling] {
+            let announced = try await database.strings("""
+                SELECT payload::text FROM platform.outbox WHERE type = 'evidence.matched' AND payload->>'claimId' = '\(claim.id.uuidString.lowercased())'
+                  AND payload->>'decidedBy' = 'confirmed'
+                """)
+            #expect(announced.count == 1, "each loss the answer settles is announced once")
+            #expect(announced.first?.contains("Cost document for SKU MAT-SIL-2") == true, "with its own cost document: \(announced)")
+        }
+        #expect(try await database.count("SELECT count(*) FROM evidence.matches WHERE status = 'confirmed'") == 2)
         // mcde learnt the mapping: the line is now certain, and its cost counts.
         try await suite.waitFor("mcde's mapping confirmed and the line costed again") {
             let learnt = try await database.count("SELECT count(*) FROM costs.confirmed_mappings WHERE sku = 'MAT-SIL-2' AND confirmed")

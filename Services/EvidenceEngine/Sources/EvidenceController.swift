@@ -211,13 +211,13 @@ struct EvidenceController: Sendable {
                                                       return MatchedDocument(documentId: document.id, fileName: document.fileName,
                                                                              sha256: document.sha256, contentType: document.kind.contentType,
                                                                              invoiceNumber: document.fields?.number, supplier: document.fields?.supplier)
-                                                  }, costDocument: { prompt in
-                                                      // The cost document of the claim as the seller confirms it.
-                                                      guard let claim = try await claims.claim(tenant: tenant, id: prompt.claimId),
-                                                            let document = try await store.document(tenant: tenant, id: prompt.documentId),
-                                                            let costed = try await costs.costedDocument(tenant: tenant, documentId: prompt.documentId),
-                                                            let match = try await matches.matches(tenant: tenant, documentId: prompt.documentId,
-                                                                                                  claimId: prompt.claimId).first
+                                                  }, costDocument: { documentId, claimId in
+                                                      // The cost document of a claim as the seller confirms it.
+                                                      guard let claim = try await claims.claim(tenant: tenant, id: claimId),
+                                                            let document = try await store.document(tenant: tenant, id: documentId),
+                                                            let costed = try await costs.costedDocument(tenant: tenant, documentId: documentId),
+                                                            let match = try await matches.matches(tenant: tenant, documentId: documentId,
+                                                                                                  claimId: claimId).first
                                                       else { return nil }
                                                       let content = CostDocuments.content(claim: claim, document: document, costed: costed,
                                                                                           lineIndexes: match.lineIndexes, decidedBy: "confirmed",

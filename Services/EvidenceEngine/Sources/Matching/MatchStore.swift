@@ -141,6 +141,16 @@ public struct MatchStore: Sendable {
                         """, logger: logger)
                     ready += 1
                 case "prompted":
+                    // One question per document and SKU: another claim of the same product is
+                    // settled by the answer to the question already open (`answer`).
+                    let asked = try await db.query("""
+                        SELECT count(*) FROM evidence.prompts p JOIN evidence.matches m ON m.match_id = p.match_id
+                        WHERE p.document_id = \(document.documentId) AND m.sku IS NOT DISTINCT FROM \(match.sku) AND p.status = 'open'
+                          AND p.match_id <> \(stored.id)
+                        """, logger: logger)
+                    var alreadyAsked = false
+                    for try await count in asked.decode(Int64.self) { alreadyAsked = count > 0 }
+                    if alreadyAsked { continue }
                     let promptId = UUID(), expires = now.addingTimeInterval(settings.promptExpiry)
                     let question = Self.question(document: document, sku: match.sku)
                     let made = try await db.query("""
@@ -178,18 +188,23 @@ public struct MatchStore: Sendable {
     }
 
     /// The seller's answer: yes proves the claim (announced as `evidence.matched`), no rejects the
-    /// match; either way mcde hears it (`prompt.answered`) and learns the mapping. Answering the
-    /// same way twice is a no-op that returns the prompt; the other way is refused.
+    /// match; either way mcde hears it (`prompt.answered`) and learns the mapping. The answer
+    /// settles every claim of the same SKU waiting on the same document (one question was asked
+    /// for them all). Answering the same way twice is a no-op that returns the prompt; the other
+    /// way is refused.
     /// - Throws: `PromptAnswerError`.
-    /// - Parameter costDocument: renders the claim's cost document for a yes (before the
-    ///   transaction: a render is a call to cost-docs).
+    /// - Parameter costDocument: renders a claim's cost document (document id, claim id) for a yes
+    ///   (before the transaction: a render is a call to cost-docs).
     public func answer(tenant: UUID, promptId: UUID, confirmed: Bool, by user: String, document: @escaping @Sendable (UUID) async throws -> MatchedDocument?,
-                       costDocument: @escaping @Sendable (Prompt) async throws -> EvidenceAttachment?, at now: Date) async throws -> Prompt {
-        var attachment: EvidenceAttachment?
+                       costDocument: @escaping @Sendable (_ documentId: UUID, _ claimId: UUID) async throws -> EvidenceAttachment?,
+                       at now: Date) async throws -> Prompt {
+        var attachments: [UUID: EvidenceAttachment] = [:]
         if confirmed, let open = try await prompt(tenant: tenant, id: promptId), open.status == "open" {
-            attachment = try await costDocument(open)
+            for claim in [open.claimId] + (try await waitingSiblings(tenant: tenant, matchId: open.matchId).map(\.claimId)) {
+                attachments[claim] = try await costDocument(open.documentId, claim)
+            }
         }
-        let costAttachment = attachment
+        let costAttachments = attachments
         let logger = self.logger, outbox = self.outbox
         let answered = try await database.withTransaction(tenant: tenant) { db -> Prompt in
             let rows = try await db.query("SELECT \(unescaped: Self.promptColumns) FROM evidence.prompts WHERE prompt_id = \(promptId) FOR UPDATE",
@@ -217,10 +232,28 @@ public struct MatchStore: Sendable {
                 sku = matchedSKU
                 lines = (try? JSONDecoder().decode([Int].self, from: Data(linesText.utf8))) ?? []
             }
+            // The other claims of the SKU the same question stood for.
+            let siblingRows = try await db.query("""
+                UPDATE evidence.matches m SET status = \(wanted), updated_at = \(now)
+                FROM evidence.matches own
+                WHERE own.match_id = \(prompt.matchId) AND m.document_id = own.document_id AND m.sku IS NOT DISTINCT FROM own.sku
+                  AND m.match_id <> own.match_id AND m.status = 'prompted'
+                RETURNING m.match_id, m.claim_id, m.confidence
+                """, logger: logger)
+            var siblings: [(matchId: UUID, claimId: UUID, confidence: Double)] = []
+            for try await sibling in siblingRows.decode((UUID, UUID, Double).self) { siblings.append(sibling) }
+            try await db.query("""
+                UPDATE evidence.prompts SET status = \(wanted), answered_at = \(now), answered_by = \(user)
+                WHERE match_id = ANY(\(siblings.map(\.matchId))) AND status = 'open'
+                """, logger: logger)
             if confirmed {
                 guard let matched = try await document(prompt.documentId) else { throw PromptAnswerError.noSuchPrompt }
                 try await announce(matchId: prompt.matchId, claimId: prompt.claimId, document: matched, confidence: confidence,
-                                   decidedBy: "confirmed", costDocument: costAttachment, tenant: tenant, at: now, on: db)
+                                   decidedBy: "confirmed", costDocument: costAttachments[prompt.claimId], tenant: tenant, at: now, on: db)
+                for sibling in siblings {
+                    try await announce(matchId: sibling.matchId, claimId: sibling.claimId, document: matched, confidence: sibling.confidence,
+                                       decidedBy: "confirmed", costDocument: costAttachments[sibling.claimId], tenant: tenant, at: now, on: db)
+                }
             }
             _ = try await outbox.publish(PromptAnswered(promptId: promptId, claimId: prompt.claimId, documentId: prompt.documentId,
                                                         confirmed: confirmed, lineIndexes: lines, sku: sku, answeredBy: user),
@@ -229,6 +262,21 @@ public struct MatchStore: Sendable {
         }
         await outbox.wakeRelay()
         return answered
+    }
+
+    /// The other matches of the same document and SKU still waiting on a question.
+    func waitingSiblings(tenant: UUID, matchId: UUID) async throws -> [(matchId: UUID, claimId: UUID)] {
+        let logger = self.logger
+        return try await database.withTransaction(tenant: tenant) { db in
+            let rows = try await db.query("""
+                SELECT m.match_id, m.claim_id FROM evidence.matches m JOIN evidence.matches own
+                  ON own.document_id = m.document_id AND m.sku IS NOT DISTINCT FROM own.sku AND m.match_id <> own.match_id
+                WHERE own.match_id = \(matchId) AND m.status = 'prompted'
+                """, logger: logger)
+            var found: [(matchId: UUID, claimId: UUID)] = []
+            for try await sibling in rows.decode((UUID, UUID).self) { found.append(sibling) }
+            return found
+        }
     }
 
     // MARK: Reading
