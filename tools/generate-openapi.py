@@ -1010,7 +1010,9 @@ def cost_paths(prefix, security):
             security=security, tags=["costs"])},
         f"{prefix}/costs/skus/{{sku}}": {"get": op("One SKU's costs over time", {
             "200": json_response("The SKU", obj(["sku"], {"sku": SKU_COSTS})), "401": ERROR, "404": ERROR, "503": ERROR},
-            security=security, tags=["costs"], parameters=[{"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}}])},
+            security=security, tags=["costs"], parameters=[{"name": "sku", "in": "path", "required": True,
+                                                               "description": "The seller's SKU, percent-encoded (a slash as %2F)",
+                                                               "schema": {"type": "string", "minLength": 1, "maxLength": 255}}])},
         f"{prefix}/costs/anomalies": {"get": op("Invoice lines whose cost looks wrong against the SKU's history", {
             "200": json_response("Anomalies", obj(["anomalies"], {"anomalies": {"type": "array", "items": obj(["sku", "observation"], {
                 "sku": {"type": "string"}, "observation": COST_OBSERVATION})}})), "401": ERROR, "503": ERROR},

@@ -194,6 +194,20 @@ import Testing
         }
     }
 
+    /// A SKU may hold what Amazon lets it (dots, spaces, slashes, accents, up to 255 characters)
+    /// and reaches its owner as one percent-encoded segment; a control character, a broken
+    /// encoding or an empty one is refused; other names stay strict.
+    @Test func aSKUParameterTakesWhatAmazonAllowsAndStaysOneSegment() throws {
+        #expect(try GatewayPathParameter.check(name: "sku", value: "Blue%20Mug%2F12oz.v2") == "Blue%20Mug%2F12oz.v2")
+        #expect(try GatewayPathParameter.check(name: "sku", value: "Blue Mug/12oz.v2") == "Blue%20Mug%2F12oz.v2")
+        #expect(try GatewayPathParameter.check(name: "sellerSku", value: "caf%C3%A9-01") == "caf%C3%A9-01")
+        #expect(try GatewayPathParameter.decoded("sku", "caf%C3%A9%20%2F%201") == "café / 1")
+        for refused in ["", "%00abc", "%ZZ", "a%0Ab", String(repeating: "x", count: 256)] {
+            #expect(throws: APIError.self, "\(refused.prefix(20))") { try GatewayPathParameter.check(name: "sku", value: refused) }
+        }
+        #expect(throws: APIError.self) { try GatewayPathParameter.check(name: "dataset", value: "a.b") }
+    }
+
     @Test func theSessionsUserIsAddedAndCannotBeForged() async throws {
         try await withGateway { client, owner, _, _ in
             let acting = try await client.execute(uri: "/api/v1/acting", method: .post, headers: [.authorization: "Bearer \(owner)"],

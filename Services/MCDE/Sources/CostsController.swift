@@ -113,7 +113,8 @@ struct CostsController: Sendable {
 
     func sku(_ context: OpsideRequestContext) async throws -> SKUResponse {
         let tenant = try context.requireCallerTenant()
-        let sku = try context.parameters.require("sku")
+        // Any character a seller put in a SKU arrives percent-encoded (main-api's gateway encodes it).
+        let sku = try GatewayPathParameter.decoded("sku", try context.parameters.require("sku"))
         guard let found = try await costs(tenant: tenant, skus: [sku]).first else { throw APIError.noSuch("SKU with costs") }
         return SKUResponse(sku: found)
     }
