@@ -32,9 +32,11 @@ public struct InvoiceExtractor: Sendable {
         // MARK: Goods
         var goods = GoodsTableReader(pages: textPages, format: format, currencyDigits: 2).read()
         var tablePages: [[LayoutLine]] = []
+        var tableHeaderLines: [LayoutLine] = []
         for (index, rows) in document.tables.enumerated() {
             let sheet = SpreadsheetReader(rows: rows, page: Self.tablePageBase + index + 1, format: format, currencyDigits: 2).read()
             tablePages.append(sheet.layout)
+            if let line = sheet.headerLine { tableHeaderLines.append(line) }
             if goods.lines.isEmpty, !sheet.lines.isEmpty {
                 goods.lines = sheet.lines
                 goods.rows = sheet.rows
@@ -72,7 +74,8 @@ public struct InvoiceExtractor: Sendable {
             }
         }
         let allLines = pages.flatMap { $0 }
-        let currency = CurrencyReader.decide(lines: allLines, labelled: header.labelledCurrency, supplierLines: supplierLines,
+        // A sheet's column titles may be the only place its currency is named ("Amount (EUR)").
+        let currency = CurrencyReader.decide(lines: allLines + tableHeaderLines, labelled: header.labelledCurrency, supplierLines: supplierLines,
                                              amountMarkers: figures.compactMap { figure in figure.marker.map { ($0, figure.line) } })
         fields.currency = currency.code
         if let source = currency.source { fields.sources.append(Self.tableAware(source)) }

@@ -17,6 +17,9 @@ struct SpreadsheetReader {
         var header: TableHeader?
         /// Rows other than the header and goods rows, as layout lines (index = row index).
         var layout: [LayoutLine] = []
+        /// The header row as a layout line: kept out of `layout` (its labels are no header fields)
+        /// but read for the currency a column title names ("Unit Cost (USD)").
+        var headerLine: LayoutLine?
         var repairedLines: [Int] = []
     }
 
@@ -26,6 +29,7 @@ struct SpreadsheetReader {
         var goodsRows: Set<Int> = []
         if let (rowIndex, header) = headerRow {
             result.header = header
+            result.headerLine = LayoutLine(page: page, index: rowIndex, text: rows[rowIndex].map(\.trimmed).joined(separator: "   "))
             for index in (rowIndex + 1)..<max(rowIndex + 1, rows.count) {
                 let cells = rows[index].map { $0.trimmingCharacters(in: .whitespaces) }
                 guard cells.contains(where: { !$0.isEmpty }) else { continue }

@@ -358,6 +358,21 @@ import Testing
         #expect(fields.source(of: .number)?.fromTable == true)
         #expect(fields.checks.filter { $0.severity == .error }.isEmpty)
     }
+
+    /// A sheet that names its currency only in a column title: the title is read for it, and
+    /// its words stay out of the header fields.
+    @Test func aSheetsCurrencyMayBeNamedOnlyInAColumnTitle() {
+        let rows: [[String]] = [
+            ["Art.-Nr.", "Description", "Qty", "Unit Cost (EUR)", "Amount (EUR)"],
+            ["MH-2231", "Edelstahl Schneebesen 30 cm", "240", "3.10", "744.00"],
+            ["MH-2232", "Silikon Backmatte", "120", "2.75", "330.00"],
+            ["", "", "", "Total", "1074.00"],
+        ]
+        let fields = extractor.extract(InvoiceDocument(tables: [rows]))
+        #expect(fields.currency == "EUR")
+        #expect(fields.source(of: .currency)?.fromTable == true)
+        #expect(fields.lines.count == 2 && fields.supplier == nil && fields.number == nil, "\(fields.lines.count) \(fields.supplier ?? "") \(fields.number ?? "")")
+    }
 }
 
 extension String {
