@@ -20,38 +20,95 @@ struct OCRPageLayout {
             previousRowBottom = row.map { $0.top + $0.height }.max()
             var line = ""
             var previousRight: Int?
+            var previousCharacterWidth = 0.0
+            var previousHeight = 0
             for word in row.sorted(by: { $0.left < $1.left }) {
                 let column = Int((Double(word.left) / characterWidth).rounded())
                 let padding: Int
                 if let previousRight {
                     // Ordinary word spacing is one space; a wider gap is a column break, kept
-                    // at least two spaces wide so it still reads as one.
-                    let isWordSpace = Double(word.left - previousRight) < 1.5 * characterWidth
+                    // at least two spaces wide so it still reads as one. A title's spaces are as
+                    // much wider as its letters: between two words of a large font the gap is
+                    // measured in their own character width.
+                    let gap = Double(word.left - previousRight)
+                    let large = Double(word.height) >= 1.3 * lineHeight && Double(previousHeight) >= 1.3 * lineHeight
+                    let isWordSpace = gap < 1.5 * characterWidth
+                        || large && gap < 1.7 * max(previousCharacterWidth, Self.characterWidth(word))
                     padding = isWordSpace ? 1 : min(max(column - line.count, 2), Self.maxGapColumns)
                 } else {
                     padding = column
                 }
                 line += String(repeating: " ", count: padding) + word.text
                 previousRight = word.left + word.width
+                previousCharacterWidth = Self.characterWidth(word)
+                previousHeight = word.height
             }
             lines.append(Self.trimmingTrailingSpaces(line))
         }
         return Self.removingCommonIndent(lines).joined(separator: "\n")
     }
 
-    /// Tesseract's lines, merged into rows when their vertical extents overlap by more than half
-    /// of the shorter one, top to bottom.
+    /// Rows of words, top to bottom. A scan or photo is rarely level: the words' boxes are first
+    /// turned level by the page's skew (measured along tesseract's own lines), then each of
+    /// tesseract's lines is split where its word heights jump, then lines whose baselines (the
+    /// median foot of their words) lie within half a line height of a row's first line join it.
+    /// Going by baselines rather than overlapping boxes keeps a tall title from gluing the two
+    /// lines it stands beside into one row.
     private func rows() -> [[OCRResult.Word]] {
-        let lines = Dictionary(grouping: words, by: \.line).values.sorted { Self.center($0) < Self.center($1) }
-        var rows: [[OCRResult.Word]] = []
+        let slope = Self.skew(of: words)
+        let level = words.map { word -> OCRResult.Word in
+            var level = word
+            level.top = word.top - Int((slope * Double(word.left + word.width / 2)).rounded())
+            return level
+        }
+        let lines = Dictionary(grouping: level, by: \.line).values.flatMap(Self.splitByHeight).sorted { Self.center($0) < Self.center($1) }
+        var rows: [(baseline: Double, height: Double, words: [OCRResult.Word])] = []
         for line in lines {
-            if let last = rows.last, Self.overlapRatio(last, line) > 0.5 {
-                rows[rows.count - 1].append(contentsOf: line)
+            let baseline = Self.baseline(line), height = Self.median(line.map { Double($0.height) })
+            if let last = rows.last, abs(baseline - last.baseline) < 0.5 * min(height, last.height) {
+                rows[rows.count - 1].words.append(contentsOf: line)
             } else {
-                rows.append(line)
+                rows.append((baseline, height, line))
             }
         }
-        return rows
+        return rows.map(\.words)
+    }
+
+    /// The page's skew, as the rise of a word's foot per pixel to the right: the median over
+    /// tesseract's lines of three words or more of their least-squares slope, within ±0.1 (6°).
+    static func skew(of words: [OCRResult.Word]) -> Double {
+        var slopes: [Double] = []
+        for line in Dictionary(grouping: words, by: \.line).values where line.count >= 3 {
+            let points = line.map { (x: Double($0.left) + Double($0.width) / 2, y: Double($0.top + $0.height)) }
+            let meanX = points.map(\.x).reduce(0, +) / Double(points.count), meanY = points.map(\.y).reduce(0, +) / Double(points.count)
+            let spread = points.map { ($0.x - meanX) * ($0.x - meanX) }.reduce(0, +)
+            guard spread > 0 else { continue }
+            slopes.append(points.map { ($0.x - meanX) * ($0.y - meanY) }.reduce(0, +) / spread)
+        }
+        guard !slopes.isEmpty else { return 0 }
+        return min(max(median(slopes), -0.1), 0.1)
+    }
+
+    /// Where a line's words stand: the median of their feet.
+    private static func baseline(_ words: [OCRResult.Word]) -> Double {
+        median(words.map { Double($0.top + $0.height) })
+    }
+
+    /// One tesseract line as the rows its words really stand on: split where the word heights
+    /// jump (sorted, one more than 1.6 times the one before), so a title's letters and the small
+    /// line beside their foot part, while a skewed photo's line of one font stays whole however
+    /// far its ends drift apart vertically.
+    static func splitByHeight(_ line: [OCRResult.Word]) -> [[OCRResult.Word]] {
+        let byHeight = line.sorted { $0.height < $1.height }
+        var groups: [[OCRResult.Word]] = []
+        for word in byHeight {
+            if let previous = groups.last?.last, Double(word.height) <= 1.6 * Double(max(previous.height, 1)) {
+                groups[groups.count - 1].append(word)
+            } else {
+                groups.append([word])
+            }
+        }
+        return groups
     }
 
     private static func center(_ words: [OCRResult.Word]) -> Double {
@@ -60,12 +117,8 @@ struct OCRPageLayout {
         return Double(top + bottom) / 2
     }
 
-    private static func overlapRatio(_ first: [OCRResult.Word], _ second: [OCRResult.Word]) -> Double {
-        let (firstTop, firstBottom) = (first.map(\.top).min() ?? 0, first.map { $0.top + $0.height }.max() ?? 0)
-        let (secondTop, secondBottom) = (second.map(\.top).min() ?? 0, second.map { $0.top + $0.height }.max() ?? 0)
-        let overlap = min(firstBottom, secondBottom) - max(firstTop, secondTop)
-        let shorter = min(firstBottom - firstTop, secondBottom - secondTop)
-        return shorter > 0 ? Double(overlap) / Double(shorter) : 0
+    private static func characterWidth(_ word: OCRResult.Word) -> Double {
+        word.text.isEmpty ? 0 : Double(word.width) / Double(word.text.count)
     }
 
     private static func medianCharacterWidth(_ words: [OCRResult.Word]) -> Double {

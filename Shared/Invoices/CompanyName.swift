@@ -13,9 +13,26 @@ enum CompanyName {
         "plastics", "crafts", "apparel", "hardware", "commerce", "handels", "werke", "manufacturer", "works", "mills",
     ]
 
+    /// `text` with a space put back where OCR read one as a full stop between two words
+    /// ("Merchandise.Group"): a stop between a lower-case letter and a capitalised word.
+    /// "S.A." and "Co.,Ltd." keep theirs.
+    static func spacedAfterStops(_ text: String) -> String {
+        let characters = Array(text)
+        var result = ""
+        for (index, character) in characters.enumerated() {
+            if character == ".", index > 0, index + 2 < characters.count, characters[index - 1].isLowercase,
+               characters[index + 1].isUppercase, characters[index + 2].isLowercase {
+                result.append(" ")
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
     /// The words of `text` as a company check sees them: lower case, punctuation gone.
     static func words(_ text: String) -> [String] {
-        text.lowercased().split(whereSeparator: { " ,()/".contains($0) }).map { word in
+        spacedAfterStops(text).lowercased().split(whereSeparator: { " ,()/".contains($0) }).map { word in
             String(word.filter { $0.isLetter || $0.isNumber || $0 == "&" })
         }.filter { !$0.isEmpty }
     }

@@ -102,9 +102,15 @@ struct HeaderFieldReader {
                     }
                 case .supplier:
                     guard supplierCandidate == nil else { continue }
+                    // "Seller SKU:" under a line item labels a product's code, not the seller.
+                    let next = match.lastWord + 1 < line.words.count ? LabelVocabulary.normalize(line.words[match.lastWord + 1].text) : ""
+                    if ["sku", "sku:", "asin", "asin:"].contains(next) { continue }
                     for candidate in LabelFinder.candidates(for: match, on: line, page: page, places: [.sameCell, .right, .below], isLabel: isLabel) {
                         guard let name = Self.supplierName(candidate.text) else { continue }
                         let column = candidate.place == .sameCell ? match.start : (candidate.line.cells.first { $0.text == candidate.text }?.start ?? match.start)
+                        // "Shipper / Exporter" with the consignee's name level with it, under its
+                        // own label: that name is the buyer's; the shipper's is below.
+                        if candidate.place == .right, Self.inRegion(buyerRegions, line: candidate.line, start: column) { continue }
                         supplierCandidate = (name, candidate.line, column, "\(how), value \(candidate.place.rawValue)")
                         break
                     }
@@ -171,25 +177,34 @@ struct HeaderFieldReader {
             fields.date = (fallback.0, fallback.1, "first date at the top of page \(fallback.1.page) (no label)", 0.6)
         }
         // MARK: Supplier
+        var supplierConfidence = 0.95
+        if supplierCandidate == nil, isPO, let vendor = poVendor(buyerRegions: buyerRegions) {
+            supplierCandidate = vendor
+            supplierConfidence = 0.6
+        }
         if let supplierCandidate {
             fields.supplier = supplierCandidate.value
             fields.supplierLine = supplierCandidate.line
             fields.supplierColumn = supplierCandidate.column
             fields.sources.append(FieldSource(field: .supplier, page: supplierCandidate.line.page, lineIndex: supplierCandidate.line.index,
-                                              text: supplierCandidate.line.text.trimmed, how: supplierCandidate.how, confidence: 0.95))
+                                              text: supplierCandidate.line.text.trimmed, how: supplierCandidate.how,
+                                              confidence: supplierConfidence))
         } else if !isPO {
             search: for line in topLines {
                 for cell in line.cells {
-                    let inBuyer = buyerRegions.contains { region in
-                        region.key.page == line.page && line.index >= region.key.index && line.index <= region.key.index + 6
-                            && cell.start >= region.start - 2 && cell.start < region.end
-                    }
-                    guard !inBuyer, !LabelVocabulary.isLabel(cell.text), CompanyName.isCompany(cell.text),
+                    guard !Self.inRegion(buyerRegions, line: line, start: cell.start), !LabelVocabulary.isLabel(cell.text), CompanyName.isCompany(cell.text),
                           var name = Self.supplierName(cell.text) else { continue }
+                    var text = cell.text
+                    // A legal form set apart in the next cell: a title's wide spacing read from a photo.
+                    if let index = line.cells.firstIndex(where: { $0.start == cell.start }), index + 1 < line.cells.count,
+                       CompanyName.isLegalFormOnly(line.cells[index + 1].text), let joined = Self.supplierName(text + " " + line.cells[index + 1].text) {
+                        text += " " + line.cells[index + 1].text
+                        name = joined
+                    }
                     // A long name wraps: "Shenzhen Huaxin Trading Co.," then "Ltd." under it.
                     if let next = topLines.first(where: { $0.page == line.page && $0.index == line.index + 1 }),
                        let tail = next.cells.first(where: { abs($0.start - cell.start) <= 2 }),
-                       CompanyName.isLegalFormOnly(tail.text), let joined = Self.supplierName(cell.text + " " + tail.text) {
+                       CompanyName.isLegalFormOnly(tail.text), let joined = Self.supplierName(text + " " + tail.text) {
                         name = joined
                     }
                     fields.supplier = name
@@ -274,13 +289,46 @@ struct HeaderFieldReader {
         return value
     }
 
+    /// Whether text starting at column `start` of `line` stands under a buyer's label (within
+    /// six lines below it, from its column to the next cell's).
+    static func inRegion(_ regions: [(key: LineKey, start: Int, end: Int)], line: LayoutLine, start: Int) -> Bool {
+        regions.contains { region in
+            region.key.page == line.page && line.index >= region.key.index && line.index <= region.key.index + 6
+                && start >= region.start - 2 && start < region.end
+        }
+    }
+
+    /// A purchase order's vendor when no label names it (a scan or photo often loses the small
+    /// "VENDOR" caption): the order is the buyer's own paper, so the first company at its top is
+    /// the buyer; the vendor is the next one named, outside a buyer's block, and not Amazon's
+    /// fulfillment center the goods are shipped to.
+    func poVendor(buyerRegions: [(key: LineKey, start: Int, end: Int)]) -> (value: String, line: LayoutLine, column: Int, how: String)? {
+        var companies: [(name: String, line: LayoutLine, column: Int)] = []
+        for line in topLines {
+            for cell in line.cells where !LabelVocabulary.isLabel(cell.text) && CompanyName.isCompany(cell.text) {
+                guard let name = Self.supplierName(cell.text) else { continue }
+                companies.append((name, line, cell.start))
+            }
+        }
+        guard let issuer = companies.first else { return nil }
+        let vendor = companies.dropFirst().first { company in
+            company.name != issuer.name && !company.name.lowercased().contains("amazon")
+                && !Self.inRegion(buyerRegions, line: company.line, start: company.column)
+        }
+        return vendor.map { ($0.name, $0.line, $0.column,
+                             "a purchase order's second company at the top of page \($0.line.page), line \($0.line.index + 1) (the first, \(issuer.name), issued it)") }
+    }
+
     /// A supplier name as printed, without label remnants; nil for text that names no one.
     static func supplierName(_ text: String) -> String? {
         // "/ Exporter" is what is left of a "Shipper / Exporter" label split over two cells.
-        var value = text.trimmingCharacters(in: CharacterSet(charactersIn: " :;,-/|"))
+        var value = CompanyName.spacedAfterStops(text).trimmingCharacters(in: CharacterSet(charactersIn: " :;,-/|"))
         if value.lowercased().hasPrefix("name:") { value = String(value.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
         guard value.filter(\.isLetter).count >= 3, !(value.first?.isNumber ?? true) else { return nil }
         guard !LabelVocabulary.isLabel(value), !value.contains("@"), !value.lowercased().hasPrefix("www") else { return nil }
+        // "Seller SKU: QB-GLASS-5" under a line item: a product's code, not the seller's name.
+        let firstWord = value.split(separator: " ").first.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ":#.")) }
+        guard !["sku", "asin", "fnsku", "id", "no"].contains(firstWord ?? "") else { return nil }
         let key = LabelVocabulary.words(value).joined(separator: " ")
         guard LabelVocabulary.titles[key] == nil else { return nil }
         return value

@@ -92,3 +92,41 @@ struct ImageParsingTests {
         }
     }
 }
+
+/// Rows rebuilt from tesseract's word boxes, on boxes written by hand: a tilted page, a large
+/// title in the same tesseract line as the small address line beside its foot, a title's wide
+/// word spacing.
+@Suite("OCR words laid out as rows")
+struct OCRPageLayoutTests {
+    /// One TSV word row: `block.line`, left, top, width, height, text.
+    static func tsv(_ words: [(line: (Int, Int), left: Int, top: Int, width: Int, height: Int, text: String)]) -> String {
+        words.map { word in
+            "5\t1\t\(word.line.0)\t1\t\(word.line.1)\t1\t\(word.left)\t\(word.top)\t\(word.width)\t\(word.height)\t95\t\(word.text)"
+        }.joined(separator: "\n")
+    }
+
+    @Test func aTallTitleKeepsTheLinesBesideItApartAndATiltedPageStaysInRows() {
+        // A page tilted by 3 % (feet 3 px lower every 100 px to the right), the way a photo is.
+        func tilted(_ line: (Int, Int), _ left: Int, _ baseline: Int, _ width: Int, _ height: Int, _ text: String)
+            -> (line: (Int, Int), left: Int, top: Int, width: Int, height: Int, text: String) {
+            (line, left, baseline + (left + width / 2) * 3 / 100 - height, width, height, text)
+        }
+        let words = [
+            // The seller's name in a 40 px font; "Co.," a wide title space away.
+            tilted((1, 1), 100, 150, 160, 40, "Acme"), tilted((1, 1), 290, 150, 250, 40, "Trading"), tilted((1, 1), 590, 150, 70, 40, "Co.,"),
+            // Tesseract's next line holds the 60 px "INVOICE" and the address under the name.
+            tilted((1, 2), 1300, 170, 400, 60, "INVOICE"),
+            tilted((1, 2), 100, 190, 30, 20, "12"), tilted((1, 2), 140, 190, 80, 20, "Main"), tilted((1, 2), 230, 190, 90, 20, "Street"),
+            // Two lines of a table, its figures far to the right.
+            tilted((2, 1), 100, 400, 150, 20, "Description"), tilted((2, 1), 1400, 400, 50, 20, "Qty"), tilted((2, 1), 1600, 400, 120, 20, "Amount"),
+            tilted((2, 2), 100, 430, 90, 20, "Spatula"), tilted((2, 2), 1400, 430, 60, 20, "300"), tilted((2, 2), 1600, 430, 100, 20, "555.00"),
+        ]
+        let text = OCRResult(tsv: Self.tsv(words)).pageTexts(pageCount: 1)[0]
+        let rows = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(rows.contains("Acme Trading Co.,"), "\(text)")
+        #expect(rows.contains { $0.hasPrefix("12 Main Street") }, "the address keeps its own row: \(text)")
+        #expect(!rows.contains { $0.contains("Acme") && $0.contains("Main") }, "\(text)")
+        #expect(rows.contains("Description Qty Amount") && rows.contains("Spatula 300 555.00"), "a tilted row stays one row: \(text)")
+        #expect(text.contains("Acme Trading Co.,"), "a title's wide spaces are word spaces: \(text)")
+    }
+}
