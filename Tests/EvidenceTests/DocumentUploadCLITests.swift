@@ -79,3 +79,39 @@ import Testing
         #expect(try await database.count("SELECT count(*) FROM evidence.documents") == 2, "nothing more was stored")
     }
 }
+
+/// A request evidence-engine refuses part-way through its body (too large in all, too many
+/// files), sent through main-api's gateway as a browser sends it: the seller gets the reason in
+/// the error envelope, not a closed connection, and nothing is kept: the answer reaches the
+/// gateway's AsyncHTTPClient while it is still sending the body.
+@Suite(.serialized) struct UploadRefusedPartWayTests {
+    @Test func theReasonReachesTheSellerThroughTheGateway() async throws {
+        let database = try await TestDatabase.create()
+        let suite = try await EvidenceSuite.start(database: database, claims: ScriptedClaims(),
+                                                  evidenceOverrides: ["documents.maxRequestBytes": String(1 << 20), "documents.maxFiles": "2"],
+                                                  gateway: true)
+        defer { Task { await suite.stop() } }
+        let mainAPI = try #require(suite.mainAPI)
+        let (token, _) = try await TestSignUp.signUp(mainAPI, email: "refused-\(UUID().uuidString.prefix(8))@shop.test")
+        func upload(_ files: [(name: String, bytes: Data)]) async throws -> TestHTTP.Reply {
+            let form = MultipartForm(files: files)
+            return try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/documents", body: form.body,
+                                              headers: ["authorization": "Bearer \(token)", "content-type": form.contentType], timeout: .seconds(120))
+        }
+        let pdf = try TestInvoices.pdf(TestInvoices.invoice(seed: 5, number: "INV-5", date: CivilDate(year: 2026, month: 3, day: 1),
+                                                            lines: [.init(description: "Spatula", sellerSku: "SPAT-1", quantity: 10, unitPrice: 1)]))
+        // 24 megabytes against a one-megabyte request, far more than the sockets between the gateway
+        // and evidence-engine hold: refused once the first megabyte is in, while the rest is still on its way.
+        let tooLarge = try await upload([("a.pdf", pdf + Data(count: 8 << 20)), ("b.pdf", pdf + Data(count: 8 << 20)),
+                                         ("c.pdf", pdf + Data(count: 8 << 20))])
+        #expect(tooLarge.status == 413, "\(tooLarge.status): \(tooLarge.text)")
+        #expect(tooLarge.text.contains("larger than 1 MB in all"), "\(tooLarge.text)")
+        // Three small files against two per request: refused at the third part's header.
+        let tooMany = try await upload([("a.pdf", pdf), ("b.pdf", pdf + Data([1])), ("c.pdf", pdf + Data([2]))])
+        #expect(tooMany.status == 422 && tooMany.text.contains("send at most 2 files at once"), "\(tooMany.status): \(tooMany.text)")
+        #expect(try await database.count("SELECT count(*) FROM evidence.documents") == 0, "nothing of a refused request is kept")
+        // And the service took the next request as ever.
+        let fine = try await upload([("a.pdf", pdf)])
+        #expect(fine.status == 202, "\(fine.text)")
+    }
+}

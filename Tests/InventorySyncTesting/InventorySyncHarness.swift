@@ -293,14 +293,20 @@ public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [Stri
     let accepted = try JSONDecoder.opside.decode(Runs.self, from: reply.body).runs
     let runID = try accepted.first.unwrap("the accepted import's run").runId
     let last = Mutex<SyncRun?>(nil)
+    let refused = Mutex<String?>(nil)
     let ended = try await eventually(timeout: timeout, every: .milliseconds(100)) {
         let answer = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)", headers: headers)
+        // A loaded machine may answer a poll with a 503: asked again; kept to tell if it lasts.
+        guard answer.status == 200 else {
+            refused.withLock { $0 = "\(answer.status) \(answer.text)" }
+            return false
+        }
         let run = try JSONDecoder.opside.decode(SyncRun.self, from: answer.body)
         last.withLock { $0 = run }
         return run.state != "running"
     }
-    let run = try last.withLock { $0 }.unwrap("the import's run")
-    #expect(ended, "the import ended: \(run)")
+    let run = try last.withLock { $0 }.unwrap("the import's run (last answer: \(refused.withLock { $0 } ?? "none"))")
+    #expect(ended, "the import ended: \(run); last refusal: \(refused.withLock { $0 } ?? "none")")
     guard run.state == "succeeded" else { return (run, nil) }
     let lines = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)/quarantine", headers: headers)
     let quarantined = try JSONDecoder.opside.decode(Quarantine.self, from: lines.body).lines.map(\.lineNumber)
