@@ -227,7 +227,8 @@ public final class RunningInventorySync: Sendable {
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: TestEnvironment.logger)
         let task = Task { try await group.run() }
         let running = RunningInventorySync(port: port, group: group, task: task)
-        let ready = try await eventually(timeout: .seconds(30)) {
+        // A bound, not a speed: the parallel test pass starts dozens of services at once on two cores.
+        let ready = try await eventually(timeout: .seconds(120)) {
             guard let reply = try? await TestHTTP.request(.GET, running.baseURL + "/health/ready", timeout: .seconds(2)) else { return false }
             return reply.status == 200 && (try? reply.json())?["service"] as? String == OpsideService.inventorySync.name
         }
@@ -253,9 +254,7 @@ public final class RunningInventorySync: Sendable {
     public func importAndWait(tenant: UUID, connection: UUID, query: String = "", body: Data) async throws -> (reply: TestHTTP.Reply, run: SyncRun?, result: ImportResult?) {
         let reply = try await call(.POST, "/internal/amazon/connections/\(connection)/imports\(query)", tenant: tenant, body: body)
         guard reply.status == 202 else { return (reply, nil, nil) }
-        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
-        let token = try await authority.token(for: .inventorySync, tenantID: tenant)
-        let (run, result) = try await waitForImport(baseURL: baseURL, reply: reply, headers: ["authorization": "Bearer \(token)"])
+        let (run, result) = try await waitForImport(baseURL: baseURL, reply: reply, tenant: tenant)
         return (reply, run, result)
     }
 
@@ -286,8 +285,11 @@ public final class RunningInventorySync: Sendable {
 
 /// Waits until the import run a 202 answer names has ended; returns the run and, when it
 /// succeeded, what the import did (quarantined line numbers from the run's quarantine).
-public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [String: String],
+/// - Parameter tenant: whose service token each poll carries, minted afresh: a token lives a
+///   minute, and an import on a loaded machine may take longer.
+public func waitForImport(baseURL: String, reply: TestHTTP.Reply, tenant: UUID,
                    timeout: Duration = .seconds(300)) async throws -> (SyncRun, ImportResult?) {
+    @Sendable func headers() async throws -> [String: String] { try await inventorySyncHeaders(tenant: tenant) }
     struct Runs: Decodable { let runs: [SyncRun] }
     struct Quarantine: Decodable { let lines: [QuarantinedLine] }
     let accepted = try JSONDecoder.opside.decode(Runs.self, from: reply.body).runs
@@ -295,7 +297,7 @@ public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [Stri
     let last = Mutex<SyncRun?>(nil)
     let refused = Mutex<String?>(nil)
     let ended = try await eventually(timeout: timeout, every: .milliseconds(100)) {
-        let answer = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)", headers: headers)
+        let answer = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)", headers: try await headers())
         // A loaded machine may answer a poll with a 503: asked again; kept to tell if it lasts.
         guard answer.status == 200 else {
             refused.withLock { $0 = "\(answer.status) \(answer.text)" }
@@ -308,12 +310,18 @@ public func waitForImport(baseURL: String, reply: TestHTTP.Reply, headers: [Stri
     let run = try last.withLock { $0 }.unwrap("the import's run (last answer: \(refused.withLock { $0 } ?? "none"))")
     #expect(ended, "the import ended: \(run); last refusal: \(refused.withLock { $0 } ?? "none")")
     guard run.state == "succeeded" else { return (run, nil) }
-    let lines = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)/quarantine", headers: headers)
+    let lines = try await TestHTTP.request(.GET, baseURL + "/internal/amazon/syncs/\(runID)/quarantine", headers: try await headers())
     let quarantined = try JSONDecoder.opside.decode(Quarantine.self, from: lines.body).lines.map(\.lineNumber)
     return (run, ImportResult(runId: run.runId, detectedReportType: run.detectedReportType ?? "", dataset: run.dataset,
                               rowsLoaded: run.rowsDone, rowsInserted: run.rowsInserted, rowsUpdated: run.rowsUpdated,
                               rowsQuarantined: run.rowsQuarantined, quarantinedLines: quarantined,
                               rowsWithWarnings: run.rowsWithWarnings, warnings: run.warnings))
+}
+
+/// The headers main-api's calls to inventory-sync carry for `tenant`: a service token minted now.
+public func inventorySyncHeaders(tenant: UUID) async throws -> [String: String] {
+    let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+    return ["authorization": "Bearer \(try await authority.token(for: .inventorySync, tenantID: tenant))"]
 }
 
 /// The token vault's HTTP contract served in the test process (a stand-in for integrations,
@@ -406,7 +414,8 @@ public final class InventorySyncProcess: @unchecked Sendable {
     }
 
     public func waitUntilReady() async throws -> Bool {
-        try await eventually(timeout: .seconds(30)) {
+        // A bound, not a speed: the parallel test pass starts dozens of services at once on two cores.
+        try await eventually(timeout: .seconds(120)) {
             (try? await TestHTTP.request(.GET, self.baseURL + "/health/ready", timeout: .seconds(2)))?.status == 200
         }
     }

@@ -65,7 +65,8 @@ public final class RunningService: Sendable {
 
     /// Waits until the service answers `path` with 200 and says it is this service, and fails
     /// at once, with the reason, when the service stopped instead (a port it could not bind).
-    public func waitUntilServing(path: String, timeout: Duration = .seconds(30)) async throws {
+    /// `timeout` is a bound, not a speed: the parallel test pass starts dozens of services at once on two cores.
+    public func waitUntilServing(path: String, timeout: Duration = .seconds(120)) async throws {
         let url = baseURL + path
         let name = service.name
         let stopped = task
