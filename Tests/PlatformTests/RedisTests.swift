@@ -37,7 +37,8 @@ import Testing
         let running = Task { try await subscriber.run() }
         defer { subscriber.stop(); running.cancel() }
         let redis = RedisClient(settings: settings)
-        #expect(try await eventually { subscriber.isConnected })
+        // A bound, not a speed: the parallel test pass keeps both cores busy.
+        #expect(try await eventually(timeout: .seconds(90)) { subscriber.isConnected })
 
         try await redis.publish("opside:test:\(tag):wake", "one")
         try await redis.publish("opside:test:\(tag):feed:tenant-a", "two")
