@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OpsideCore
+import OpsideTransport
 
 /// A signed-in conversation with main-api's public API, as a seller's own script has one: the
 /// commands that act for a seller (`opside documents upload`) go through the same gateway, roles
@@ -86,15 +87,9 @@ struct PublicAPIClient: Sendable {
         }
     }
 
+    /// The API's error envelope (`ErrorEnvelope`, as every service writes it), or the body's start.
     static func refusal(status: Int, body: ByteBuffer) -> Refusal {
-        struct Envelope: Decodable {
-            struct Inner: Decodable {
-                let code: String
-                let message: String
-            }
-            let error: Inner
-        }
-        if let envelope = try? OpsideJSON.decoder.decode(Envelope.self, from: Data(buffer: body)) {
+        if let envelope = try? OpsideJSON.decoder.decode(ErrorEnvelope.self, from: Data(buffer: body)) {
             return Refusal(status: status, code: envelope.error.code, message: envelope.error.message)
         }
         return Refusal(status: status, code: "http_\(status)", message: String(buffer: body).prefix(300).description)
