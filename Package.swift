@@ -117,6 +117,11 @@ for service in services {
         // A bounded channel: the next pass's read runs while the current one is netted.
         deps.append(.product(name: "AsyncAlgorithms", package: "swift-async-algorithms"))
     }
+    if service.library == "Payments" {
+        // Stripe's wire format (form bodies, webhook signatures) and the HTTP client that talks to it.
+        deps.append("OpsideStripe")
+        deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
+    }
     if service.library == "Integrations" {
         // AES-GCM for the refresh tokens the token vault keeps.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
@@ -281,7 +286,7 @@ let platformLibraries: [Target.Dependency] = ["OpsideCore", "OpsidePostgres", "O
 package.targets += [
     .target(
         name: "OpsideTesting",
-        dependencies: platformLibraries + ["OpsideAmazonSPAPI", "AmazonSandbox", hummingbird, postgres, logging, configuration,
+        dependencies: platformLibraries + ["OpsideAmazonSPAPI", "AmazonSandbox", "StripeSandbox", hummingbird, postgres, logging, configuration,
                                            lifecycle, asyncHTTPClient, nioCore, nioHTTP1],
         path: "Tests/OpsideTesting", swiftSettings: swiftSettings),
     // inventory-sync booted in-process or as its executable, against the sandbox and a stand-in
@@ -309,7 +314,8 @@ package.targets += [
         path: "Tests/MainAPITests", swiftSettings: swiftSettings),
     .testTarget(
         name: "PaymentsTests",
-        dependencies: platformLibraries + ["OpsideTesting", "Payments", "OpsideEvents", "OpsideTransport", logging],
+        dependencies: platformLibraries + ["OpsideTesting", "Payments", "OpsideEvents", "OpsideTransport", "OpsideStripe", "StripeSandbox",
+                                           logging, asyncHTTPClient],
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",
@@ -490,3 +496,31 @@ for target in package.targets {
         break
     }
 }
+
+// MARK: Payments (issue 15): Stripe's wire format (form bodies, webhook signatures) and the Stripe sandbox.
+package.targets += [
+    .target(
+        name: "OpsideStripe",
+        dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+        path: "Shared/Stripe", swiftSettings: swiftSettings),
+    .target(
+        name: "StripeSandbox",
+        dependencies: ["OpsideStripe", "OpsideCore", hummingbird, logging, configuration, lifecycle, asyncHTTPClient,
+                       .product(name: "HTTPTypes", package: "swift-http-types"),
+                       .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+        path: "Sandbox/StripeSandbox/Sources", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "StripeSandboxRun",
+        dependencies: ["StripeSandbox", "OpsideCore", hummingbird, logging],
+        path: "Sandbox/StripeSandbox/Run", swiftSettings: swiftSettings),
+]
+package.products += [
+    .executable(name: "stripe-sandbox", targets: ["StripeSandboxRun"]),
+]
+package.targets += [
+    .testTarget(
+        name: "StripeSandboxTests",
+        dependencies: ["OpsideTesting", "StripeSandbox", "OpsideStripe", asyncHTTPClient, logging,
+                       .product(name: "NIOCore", package: "swift-nio")],
+        path: "Tests/StripeSandboxTests", swiftSettings: swiftSettings),
+]

@@ -10,53 +10,9 @@ import Testing
 /// (Tests/Clients/python_sp_api_pages.py); deploy/test installs it, pinned, into .run/clients-venv.
 @Suite("Open-source SP-API clients against the sandbox")
 struct OpenSourceClientTests {
-    /// The repository root: this file is `Tests/AmazonTests/OpenSourceClientTests.swift`.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The python that has python-amazon-sp-api: deploy/test's `OPSIDE_TEST_PYTHON`, else the
-    /// virtualenv deploy/test makes under .run/, else a failure that says how to get it.
-    static func python() throws -> URL {
-        let candidates = [ProcessInfo.processInfo.environment["OPSIDE_TEST_PYTHON"],
-                          root.appendingPathComponent(".run/clients-venv/bin/python").path].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw HarnessError("""
-                python-amazon-sp-api is not installed. Run the tests through deploy/test, which installs \
-                Tests/Clients/requirements.txt into .run/clients-venv and exports OPSIDE_TEST_PYTHON; or by hand: \
-                python3 -m venv .run/clients-venv && .run/clients-venv/bin/pip install -r Tests/Clients/requirements.txt
-                """)
-        }
-        return URL(fileURLWithPath: found)
-    }
-
-    /// Runs `Tests/Clients/<script>` with `settings` and returns its JSON output; throws with its
-    /// stderr when it fails.
+    /// Runs `Tests/Clients/<script>` with `settings` and returns its JSON output.
     static func run(_ script: String, settings: [String: Any]) async throws -> JSONValue {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opside-clients-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let settingsFile = folder.appendingPathComponent("settings.json")
-        try JSONSerialization.data(withJSONObject: settings).write(to: settingsFile)
-        let process = Process()
-        process.executableURL = try python()
-        process.arguments = [root.appendingPathComponent("Tests/Clients/\(script)").path, settingsFile.path]
-        // Its own HOME: the library looks for a credentials file under ~/.config.
-        process.environment = ["HOME": folder.path, "XDG_CONFIG_HOME": folder.path, "PYTHONDONTWRITEBYTECODE": "1",
-                               "PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let output = folder.appendingPathComponent("stdout"), errors = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw HarnessError("\(script) exited with status \(status):\n\(stderr)") }
-        return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: output))
+        try JSONDecoder().decode(JSONValue.self, from: try await ClientScripts.run(script, settings: settings))
     }
 
     static func number(_ value: JSONValue?) -> Int? {

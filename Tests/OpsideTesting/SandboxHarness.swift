@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 
 /// A sandbox booted in-process on an ephemeral port, plus a real client talking to it over HTTP.
-public final class SandboxHarness: Sendable {
+public final class SandboxHarness: ShutsDown {
     public let baseURL: String
     public let state: SandboxState
     public let httpClient: HTTPClient
@@ -48,15 +48,7 @@ public final class SandboxHarness: Sendable {
     /// Runs `body` against a fresh sandbox and always shuts both down, also when `body` throws.
     public static func with<T>(_ sandbox: SandboxSettings = SandboxSettings(port: 0, reportProcessingSeconds: 0.6),
                         _ body: (SandboxHarness) async throws -> T) async throws -> T {
-        let harness = try await start(sandbox)
-        do {
-            let result = try await body(harness)
-            try await harness.shutdown()
-            return result
-        } catch {
-            try? await harness.shutdown()
-            throw error
-        }
+        try await start(sandbox).use(body)
     }
 
     public func shutdown() async throws {

@@ -22,9 +22,12 @@ import Testing
     /// Entries of docker-compose.yml that are not services but may run beside them.
     static let composeSupportEntries: Set<String> = ["postgres", "redis", "db-init", "amazon-sandbox", "stripe-sandbox"]
 
+    /// The sandboxes in docker-compose.yml: they use neither PostgreSQL nor Redis.
+    static let sandboxes: Set<String> = ["amazon-sandbox", "stripe-sandbox"]
+
     /// Executables the image ships besides the ten services.
-    static let supportExecutables: Set<String> = ["amazon-sandbox", "opside-document-parser"]
-    static let optionalExecutables: Set<String> = ["stripe-sandbox"]
+    static let supportExecutables: Set<String> = ["amazon-sandbox", "stripe-sandbox", "opside-document-parser"]
+    static let optionalExecutables: Set<String> = []
 
     static let scripts = [
         "deploy/up", "deploy/down", "deploy/health-check", "deploy/test",
@@ -111,7 +114,7 @@ import Testing
         let redis = try #require(compose.services["redis"])
         #expect(compose.environment(of: redis)["REDIS_PASSWORD"]?.hasPrefix("${OPSIDE_REDIS_PASSWORD:?") == true)
         #expect(redis.value("command")?.contains("requirepass") == true, "redis-server is started with requirepass")
-        for (name, entry) in compose.services where !Self.thirdPartyComposeEntries.contains(name) && name != "amazon-sandbox" {
+        for (name, entry) in compose.services where !Self.thirdPartyComposeEntries.contains(name) && !Self.sandboxes.contains(name) {
             #expect(compose.environment(of: entry)["REDIS_PASSWORD"] == "${OPSIDE_REDIS_PASSWORD:?set OPSIDE_REDIS_PASSWORD in .env}",
                     "\(name) authenticates to Redis")
         }
