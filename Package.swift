@@ -149,7 +149,7 @@ targets.append(.target(name: "OpsideSchemaValidation", dependencies: ["OpsideAma
 targets.append(.testTarget(
     name: "OpsideTests",
     dependencies: serviceLibraries + routeTables.map { .target(name: $0) } + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
-                                      "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideSchemaValidation",
+                                      "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideSchemaValidation", "OpsideStripe",
                                       hummingbird, postgres, logging, configuration, tracing,
                                       .product(name: "OTel", package: "swift-otel"),
                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -315,7 +315,7 @@ package.targets += [
     .testTarget(
         name: "PaymentsTests",
         dependencies: platformLibraries + ["OpsideTesting", "Payments", "OpsideEvents", "OpsideTransport", "OpsideStripe", "StripeSandbox",
-                                           logging, asyncHTTPClient],
+                                           logging, configuration, asyncHTTPClient],
         path: "Tests/PaymentsTests", swiftSettings: swiftSettings),
     .testTarget(
         name: "ClaimDetectorTests",

@@ -53,6 +53,11 @@ def op(summary, responses, security=None, request=None, parameters=None, tags=No
 SERVICE_TOKEN = [{"serviceToken": []}]
 SESSION = [{"session": []}]
 JOB_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "format": "int64"}}]
+# Stripe's event as its webhooks send it (queues-and-stripe.md B.1); other fields pass.
+STRIPE_EVENT = {"type": "object", "required": ["id", "object", "type", "created", "livemode", "data"], "properties": {
+    "id": {"type": "string", "pattern": "^evt_"}, "object": {"const": "event"}, "type": {"type": "string"},
+    "created": {"type": "integer"}, "livemode": {"type": "boolean"}, "api_version": {"type": ["string", "null"]},
+    "account": {"type": "string", "pattern": "^acct_"}, "data": {"type": "object"}}}
 
 PLATFORM_PATHS = {
     "/health/live": {"get": op("The process is up", {"200": json_response("Live", {"$ref": "#/components/schemas/Health"})}, tags=["platform"])},
@@ -420,6 +425,17 @@ SERVICE_PATHS = {
         "/internal/billing-account": {"get": op("The calling tenant's billing account", {
             "200": json_response("Billing account", BILLING_RESPONSE), "401": ERROR, "404": ERROR},
             security=SERVICE_TOKEN, tags=["billing"])},
+        # Stripe posts here; the Stripe-Signature header is the authentication (no service token).
+        "/webhooks/stripe/{endpoint}": {"post": op(
+            "A Stripe webhook delivery, kept once per event and processed by a job", {
+                "200": json_response("Received (a repeat says duplicate: true)", {
+                    "type": "object", "additionalProperties": False, "required": ["received", "duplicate"],
+                    "properties": {"received": {"type": "boolean"}, "duplicate": {"type": "boolean"}}}),
+                "400": ERROR, "404": ERROR, "503": ERROR},
+            request=STRIPE_EVENT, tags=["billing"], parameters=[
+                {"name": "endpoint", "in": "path", "required": True, "schema": {"type": "string", "enum": ["account", "connect"]}},
+                {"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"},
+                 "description": "t=<unix seconds>,v1=<HMAC-SHA256 of \"<t>.<body>\">[,v1=…]"}])},
     },
 }
 

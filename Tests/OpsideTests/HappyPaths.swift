@@ -1,6 +1,7 @@
 import Foundation
-import OpsideTesting
 import OpsideCore
+import OpsideStripe
+import OpsideTesting
 import PostgresNIO
 import Testing
 
@@ -15,6 +16,8 @@ final class HappyPaths {
     let integrations: RunningService
     let inventorySync: RunningService
     let payments: RunningService
+    /// The signing secret of payments' account webhook endpoint in the fuzz pass.
+    static let stripeWebhookSecret = "whsec_fuzz_happy_path_secret"
     let session: String
     let tenant: UUID
     let claimDetector: RunningService
@@ -348,6 +351,12 @@ final class HappyPaths {
         #expect(billed)
         #expect(try await call(mainAPI, "GET", "/api/v1/billing").status == 200)
         #expect(try await call(payments, "GET", "/internal/billing-account").status == 200)
+        // A Stripe webhook, signed with the secret payments was started with.
+        let now = Int(Date().timeIntervalSince1970)
+        let event = Data(#"{"id":"evt_1HappyPath00000","object":"event","type":"customer.created","created":\#(now),"livemode":false,"data":{"object":{}}}"#.utf8)
+        let signature = StripeWebhookSignature.header(payload: event, secrets: [Self.stripeWebhookSecret], timestamp: now)
+        #expect(try await call(payments, "POST", "/webhooks/stripe/{endpoint}", "/webhooks/stripe/account", body: event,
+                               headers: ["Stripe-Signature": signature, "Content-Type": "application/json"]).status == 200)
 
         // A job of the tenant's that has not finished: cancel it, then run it again.
         let listed = try await call(inventorySync, "GET", "/internal/jobs", "/internal/jobs?limit=1000")

@@ -34,7 +34,9 @@ import Testing
         let inventorySync = try await RunningService.start(
             .inventorySync, database: database,
             overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
-        let payments = try await RunningService.start(.payments, database: database)
+        let payments = try await RunningService.start(.payments, database: database, overrides: [
+            "stripe.webhookSecrets.account": HappyPaths.stripeWebhookSecret,
+        ])
         let claimDetector = try await RunningService.start(.claimDetector, database: database)
         // The sweep never ticks during the pass: the happy paths' cases are in 2026-03 and would be marked missed.
         let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: [

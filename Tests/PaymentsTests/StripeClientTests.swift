@@ -1,6 +1,8 @@
 import AsyncHTTPClient
+import Configuration
 import Foundation
 import Logging
+import OpsideCore
 import OpsideStripe
 import OpsideTesting
 import Testing
@@ -81,5 +83,31 @@ import Testing
         #expect(StripeClient.retryDelay(attempt: 2) == .milliseconds(2500))
         #expect(StripeClient.retryDelay(attempt: 3) == .milliseconds(5000))
         #expect(StripeClient.retryDelay(attempt: 9) == .milliseconds(5000))
+    }
+}
+
+/// payments' Stripe settings: development talks to the sandbox with no setup, production refuses
+/// to start without real Stripe.
+@Suite struct StripeSettingsTests {
+    @Test func productionNeedsRealStripeAndDevelopmentDefaultsToTheSandbox() throws {
+        let development = try StripeSettings(reader: ConfigReader(provider: InMemoryProvider(values: [:])))
+        #expect(development.apiBase == StripeSettings.sandboxAPIBase)
+        #expect(development.secretKey == StripeSettings.sandboxSecretKey)
+
+        let bare = ConfigReader(provider: InMemoryProvider(values: ["deployment.profile": ConfigValue(.string("production"), isSecret: false)]))
+        #expect(throws: ConfigurationError.self) { try StripeSettings(reader: bare) }
+        let local = ConfigReader(provider: InMemoryProvider(values: [
+            "deployment.profile": ConfigValue(.string("production"), isSecret: false),
+            "stripe.apiBase": ConfigValue(.string("http://127.0.0.1:12111"), isSecret: false),
+            "stripe.secretKey": ConfigValue(.string("sk_live_abc"), isSecret: true),
+        ]))
+        #expect(throws: ConfigurationError.self) { try StripeSettings(reader: local) }
+        let real = ConfigReader(provider: InMemoryProvider(values: [
+            "deployment.profile": ConfigValue(.string("production"), isSecret: false),
+            "stripe.apiBase": ConfigValue(.string("https://api.stripe.com"), isSecret: false),
+            "stripe.secretKey": ConfigValue(.string("sk_live_abc"), isSecret: true),
+        ]))
+        let settings = try StripeSettings(reader: real)
+        #expect(settings.apiBase == "https://api.stripe.com" && settings.apiVersion == "2026-10-28.endive")
     }
 }
