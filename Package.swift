@@ -72,7 +72,9 @@ var targets: [Target] = [
                        .product(name: "Prometheus", package: "swift-prometheus"),
                        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                        .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                       .product(name: "NIOHTTP1", package: "swift-nio")],
+                       .product(name: "NIOHTTP1", package: "swift-nio"),
+                       // The gateway's upload relay (a channel that waits for its reader).
+                       .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")],
         path: "Shared/Transport", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-bench",
@@ -516,8 +518,15 @@ package.targets += [
 ]
 package.products += [
     .executable(name: "stripe-sandbox", targets: ["StripeSandboxRun"]),
+    .executable(name: "opside-payments-bench", targets: ["opside-payments-bench"]),
 ]
 package.targets += [
+    // Benchmarks/run payments: the Stripe webhook intake at volume.
+    .executableTarget(
+        name: "opside-payments-bench",
+        dependencies: ["Payments", "OpsideStripe", "OpsideBenchmarkSupport", "OpsideCore", "OpsideJobs", "OpsidePostgres", postgres, logging,
+                       configuration],
+        path: "Benchmarks/Payments", swiftSettings: swiftSettings),
     .testTarget(
         name: "StripeSandboxTests",
         dependencies: ["OpsideTesting", "StripeSandbox", "OpsideStripe", asyncHTTPClient, logging,

@@ -114,4 +114,40 @@ import Testing
         let fine = try await upload([("a.pdf", pdf)])
         #expect(fine.status == 202, "\(fine.text)")
     }
+
+    /// A client that stops sending part-way through a large upload, after enough for the owner to
+    /// refuse it: the refusal comes back at once, and the gateway is still there. (Before the
+    /// gateway relayed bodies through a task it stops, its HTTP client could still be waiting on
+    /// the body when Hummingbird went on to read the rest: NIO stops the process for two readers.)
+    @Test func aClientThatPausesMidBodyGetsTheRefusalAndTheGatewaySurvives() async throws {
+        let database = try await TestDatabase.create()
+        let suite = try await EvidenceSuite.start(database: database, claims: ScriptedClaims(),
+                                                  evidenceOverrides: ["documents.maxRequestBytes": String(1 << 20)], gateway: true)
+        defer { Task { await suite.stop() } }
+        let mainAPI = try #require(suite.mainAPI)
+        let (token, _) = try await TestSignUp.signUp(mainAPI, email: "paused-\(UUID().uuidString.prefix(8))@shop.test")
+        let boundary = "opside-paused-upload"
+        let first = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n".utf8)
+            + Data("Content-Type: application/pdf\r\n\r\n%PDF-1.4\n".utf8) + Data(count: 2 << 20)
+        let head = "POST /api/v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(24 << 20)\r\n\r\n"
+        let port = mainAPI.port
+        // Two of the declared 24 MB, then silence with the connection open.
+        let answer = try await RawHTTP.onOwnThread { () -> String in
+            let socket = try RawHTTP.connect(port: port)
+            defer { close(socket) }
+            RawHTTP.write(socket, Data(head.utf8) + first)
+            var response = Data()
+            var byte: UInt8 = 0
+            while !response.suffix(4).elementsEqual(Data("\r\n\r\n".utf8)), recv(socket, &byte, 1, 0) == 1 { response.append(byte) }
+            return String(decoding: response, as: UTF8.self)
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+        // The gateway answers the next person as ever.
+        let health = try await TestHTTP.request(.GET, mainAPI.baseURL + "/health/live")
+        #expect(health.status == 200)
+        let listed = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/documents", headers: ["authorization": "Bearer \(token)"])
+        let documents = try listed.json()["documents"] as? [Any]
+        #expect(listed.status == 200 && documents?.isEmpty == true, "\(listed.text)")
+    }
 }

@@ -24,7 +24,7 @@ extension StripeSandboxState {
                 ("id", .string(id)), ("object", "customer"),
                 ("address", .object(Self.emptyAddress)), ("balance", 0), ("created", .int(now)), ("currency", nil),
                 ("default_source", nil), ("delinquent", false), ("description", nil), ("discount", nil), ("email", nil),
-                ("invoice_prefix", .string(String(Self.randomBase62(8).uppercased().filter { $0.isHexDigit }.prefix(7)).padding(toLength: 7, withPad: "A", startingAt: 0))),
+                ("invoice_prefix", .string(Self.invoicePrefix())),
                 ("invoice_settings", .object(StripeObject([("custom_fields", nil), ("default_payment_method", nil), ("footer", nil),
                                                            ("rendering_options", nil)]))),
                 ("livemode", false), ("metadata", .object(StripeObject())), ("name", nil), ("next_invoice_sequence", 1),
@@ -133,6 +133,13 @@ extension StripeSandboxState {
             if let footer = settings["footer"]?.string { invoiceSettings["footer"] = .string(footer) }
             customer["invoice_settings"] = .object(invoiceSettings)
         }
+    }
+
+    /// Stripe's invoice prefixes: seven uppercase hexadecimal characters (`7FE1103`).
+    static func invoicePrefix() -> String {
+        let alphabet = Array("0123456789ABCDEF")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<7).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 
     static let emptyAddress = StripeObject([("city", nil), ("country", nil), ("line1", nil), ("line2", nil), ("postal_code", nil),

@@ -119,26 +119,21 @@ extension StripeSandboxState {
 
     // MARK: Routing
 
+    /// Hands the request to the resource it names (`/v1/<resource>/…`).
     private func route(_ request: SandboxRequest) throws(StripeAPIError) -> StripeJSON {
-        let path = request.path
-        let parameters = request.parameters
-        let account = request.account
-        switch (request.method, path.count, path.first ?? "") {
-        case (_, _, "customers"): return try routeCustomers(request)
-        case (_, _, "payment_methods"): return try routePaymentMethods(request)
-        case (_, _, "setup_intents"): return try routeSetupIntents(request)
-        case (_, _, "payment_intents"): return try routePaymentIntents(request)
-        case (_, _, "charges"), (_, _, "refunds"): return try routeChargesAndRefunds(request)
-        case (_, _, "invoiceitems"), (_, _, "invoices"), (_, _, "invoice_payments"): return try routeInvoices(request)
-        case (_, _, "accounts"), (_, _, "account_links"), (_, _, "account"): return try routeAccounts(request)
-        case (_, _, "transfers"), (_, _, "payouts"), (_, _, "balance"), (_, _, "balance_transactions"):
-            return try routeMoneyMovement(request)
-        case (_, _, "events"), (_, _, "webhook_endpoints"): return try routeEvents(request)
-        case (_, _, "checkout"): return try routeCheckout(request)
-        case (_, _, "test_helpers"): return try routeTestClocks(request)
-        default:
-            _ = (parameters, account)
-            throw unrecognized(request)
+        switch request.path.first ?? "" {
+        case "customers": return try routeCustomers(request)
+        case "payment_methods": return try routePaymentMethods(request)
+        case "setup_intents": return try routeSetupIntents(request)
+        case "payment_intents": return try routePaymentIntents(request)
+        case "charges", "refunds": return try routeChargesAndRefunds(request)
+        case "invoiceitems", "invoices", "invoice_payments": return try routeInvoices(request)
+        case "accounts", "account_links", "account": return try routeAccounts(request)
+        case "transfers", "payouts", "balance", "balance_transactions": return try routeMoneyMovement(request)
+        case "events", "webhook_endpoints": return try routeEvents(request)
+        case "checkout": return try routeCheckout(request)
+        case "test_helpers": return try routeTestClocks(request)
+        default: throw unrecognized(request)
         }
     }
 

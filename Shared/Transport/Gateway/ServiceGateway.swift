@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
@@ -156,15 +157,40 @@ public struct ServiceGateway: Sendable {
         defer { uploads.leave(tenant) }
         var headers = headers
         headers.append(("content-type", request.headers[.contentType] ?? "application/octet-stream"))
+        // The body reaches the HTTP client through a relay fed by a task of our own, stopped and
+        // awaited before this returns. The owner may answer before the client has sent it all (a
+        // refusal part-way through), and Hummingbird then reads what is left of the request
+        // itself: had the HTTP client still been waiting on the request's body at that moment, two
+        // readers would wait on one body, which NIO stops the process for.
+        let relay = AsyncThrowingChannel<ByteBuffer, any Error>()
+        let source = LimitedUpload(base: request.body, error: tooLarge)
+        let pump = Task {
+            do {
+                for try await chunk in source {
+                    await relay.send(chunk)
+                    try Task.checkCancellation()
+                }
+                relay.finish()
+            } catch {
+                relay.fail(error)
+            }
+        }
+        let outcome: Result<Response, any Error>
         do {
             let reply = try await exchange(route.method, to: route.service, target: target, tenant: tenant, headers: headers,
-                                           body: .stream(LimitedUpload(base: request.body, error: tooLarge), length: length),
-                                           timeout: limit.timeout)
+                                           body: .stream(relay, length: length), timeout: limit.timeout)
             // The answer is read whole before the tenant's place is given back.
             let body = try await reply.body.collect(upTo: 16 << 20)
-            return Self.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: body))
-        } catch let error as UploadTooLarge {
-            throw error.apiError
+            outcome = .success(Self.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: body)))
+        } catch {
+            outcome = .failure(error)
+        }
+        pump.cancel()
+        await pump.value
+        switch outcome {
+        case .success(let response): return response
+        case .failure(let error as UploadTooLarge): throw error.apiError
+        case .failure(let error): throw error
         }
     }
 
