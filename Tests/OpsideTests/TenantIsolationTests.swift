@@ -89,6 +89,10 @@ import Testing
         "app.refresh_tokens": "a person's sign-in's tokens (hashes), reached through app.session_families",
         "app.password_resets": "a person's password-reset links (hashes), like app.users",
         "app.notification_preferences": "a person's choice of notification e-mail, the same in every tenant, like app.users",
+        // Stripe's webhooks arrive before anyone knows whose they are (Stripe names its own
+        // objects, not our tenants); processing finds the tenant from the event's object. Only
+        // payments reads it.
+        "payments.stripe_events": "Stripe's events as delivered, before they are attributed to a tenant",
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",
