@@ -43,14 +43,7 @@ let name = "opside_cases_bench_" + UUID().uuidString.prefix(8).lowercased()
 let tenant = UUID(), connection = UUID()
 
 func withSuperuser(_ database: String, _ body: (PostgresConnection) async throws -> Void) async throws {
-    let connection = try await postgres.superuserConnection(database, logger: logger)
-    do {
-        try await body(connection)
-        try await connection.close()
-    } catch {
-        try? await connection.close()
-        throw error
-    }
+    try await postgres.withSuperuser(database, logger: logger, body)
 }
 
 func withDatabase<T: Sendable>(role: OpsideService, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {

@@ -33,14 +33,7 @@ let name = "opside_payments_bench_" + UUID().uuidString.prefix(8).lowercased()
 let secret = "whsec_bench_" + UUID().uuidString
 
 func withSuperuser(_ database: String, _ body: (PostgresConnection) async throws -> Void) async throws {
-    let connection = try await postgres.superuserConnection(database, logger: logger)
-    do {
-        try await body(connection)
-        try await connection.close()
-    } catch {
-        try? await connection.close()
-        throw error
-    }
+    try await postgres.withSuperuser(database, logger: logger, body)
 }
 
 func withPaymentsDatabase<T: Sendable>(_ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {

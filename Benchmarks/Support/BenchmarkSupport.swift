@@ -53,6 +53,18 @@ public struct BenchmarkPostgres: Sendable {
         servicePassword = reader.string(forKey: "postgres.password", isSecret: true)
     }
 
+    /// Runs `body` on a superuser connection to `database`, closed however `body` ends.
+    public func withSuperuser(_ database: String, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
+        let connection = try await superuserConnection(database, logger: logger)
+        do {
+            try await body(connection)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// A connection to `database` as the superuser; the caller closes it.
     public func superuserConnection(_ database: String, logger: Logger) async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: superuser, password: superuserPassword,
