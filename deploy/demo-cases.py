@@ -10,6 +10,9 @@ answers; one question is answered; a Finances sync then brings Amazon's payments
 Before filing, the seller uploads two supplier invoices (made by opside-sample-invoice): one names
 a claim's SKU and proves it outright; the other, in euros and for fewer units than were lost,
 leaves a question waiting on the prompts page. Paid cases then get their proof packets.
+Opside's commission on the first money recovered is then paid: the seller saves a test card on
+the Stripe sandbox's Checkout page and settles what is due (a paid invoice); the commission on
+money paid later waits for the next invoice (the upcoming one).
 Everything goes through the public API, as a seller's script would.
 
 Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD SAMPLE_INVOICE_TOOL
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -146,9 +150,38 @@ def wait(what, condition, timeout=1800, every=10):
     return False
 
 
+def bill():
+    """The commission on the money recovered: a card saved through Stripe's Checkout page, then
+    what is due settled on an invoice. Done once: a second run finds the card and the invoice."""
+    if not wait("the commission on the demo's money",
+                lambda: len(call("GET", main_api + "/api/v1/billing/commissions", token=token())[1].get("commissions", [])) > 0,
+                timeout=300, every=10):
+        return
+    _, overview = call("GET", main_api + "/api/v1/billing/overview", token=token())
+    if not overview.get("billing", {}).get("card"):
+        status, checkout = call("POST", main_api + "/api/v1/billing/card-setup",
+                                {"successUrl": main_api + "/app/billing?session_id={CHECKOUT_SESSION_ID}", "cancelUrl": main_api + "/app/billing"},
+                                token=token())
+        if status != 200:
+            log(f"card setup: HTTP {status}")
+            return
+        # The seller types Stripe's test card on the hosted page (the sandbox's Checkout).
+        form = urllib.parse.urlencode({"card_number": "4242 4242 4242 4242", "name": "Demo Seller"}).encode()
+        try:
+            urllib.request.urlopen(urllib.request.Request(checkout["url"], data=form, method="POST"), timeout=60).read()
+        except urllib.error.URLError as error:
+            log(f"the Checkout page: {error}")
+        status, saved = call("POST", main_api + "/api/v1/billing/card-setup/complete", {"sessionId": checkout["sessionId"]}, token=token())
+        log(f"card on file: HTTP {status} {saved.get('card', {}).get('last4', '')}")
+    if not any(invoice.get("status") == "paid" for invoice in overview.get("invoices", [])):
+        status, settled = call("POST", main_api + "/api/v1/billing/settle", {}, token=token())
+        log(f"settled the commission due: HTTP {status}, invoices {[i.get('status') for i in settled.get('invoices', [])]}")
+
+
 # Each step can run again (a second deploy/up, or a run cut short): the walk is done once money arrived.
 if cases("paid,partially_paid"):
-    log("the demo's cases are already paid; nothing to do")
+    log("the demo's cases are already paid")
+    bill()
     raise SystemExit(0)
 if not wait("cases made from the demo's claims", lambda: len(cases("ready,needs_documents")) > 0):
     raise SystemExit(1)
@@ -180,3 +213,4 @@ for attempt in range(8):
             log(f"{dataset} sync of {connection['id']}: HTTP {status}")
     if wait("money on the demo's cases", lambda: len(cases("paid,partially_paid")) > 0, timeout=120, every=15):
         break
+bill()

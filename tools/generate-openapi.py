@@ -153,7 +153,7 @@ CONNECTION_ID = [{"name": "connectionId", "in": "path", "required": True, "schem
 WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
 
 NOTIFICATION_KINDS = ["claims_found", "deadline_approaching", "sync_failed", "reauthorization_needed", "case_filed", "case_decided",
-                      "filing_reminder", "money_received"]
+                      "filing_reminder", "money_received", "evidence_prompt", "proof_packet", "payment_failed", "invoice_paid"]
 NOTIFICATION = obj(["id", "kind", "level", "title", "body", "createdAt"], {
     "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
     "level": {"type": "string", "enum": ["info", "success", "warning", "error"]}, "title": {"type": "string"}, "body": {"type": "string"},
@@ -194,6 +194,11 @@ SERVICE_PATHS = {
         "/app/recoveries": {"get": op("Money recovered: by month, by claim type, every payment (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/billing": {"get": op("Billing: the card on file (saved on Stripe's Checkout page), how the commission is collected, the commission per "
+                                   "currency, invoices and the commission statement (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[
+                {"name": "session_id", "in": "query", "schema": {"type": "string"}, "description": "Back from Checkout: the page saves the card"}])},
         "/app/documents": {"get": op("Documents: drag-and-drop upload of invoices and price lists, what was read from each (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -711,12 +716,14 @@ CASE_RESPONSE = obj(["case"], {"case": CASE, "evidence": {"type": "array", "item
                                                           "description": "The files evidence-engine proved the claim with (one case's detail)"}})
 CASE_PAGE = obj(["cases"], {"cases": {"type": "array", "items": CASE},
                            "nextCursor": {"type": "string", "description": "Pass as cursor for the next page; absent on the last"}})
-FILING_PASS = obj(["filed", "retrying", "failed", "deferred", "wouldMiss"], {
+FILING_PASS = obj(["filed", "retrying", "failed", "deferred", "wouldMiss", "heldForBilling"], {
     "filed": {"type": "integer"}, "retrying": {"type": "integer"}, "failed": {"type": "integer"}, "deferred": {"type": "integer"},
-    "wouldMiss": {"type": "integer"}})
+    "wouldMiss": {"type": "integer"},
+    "heldForBilling": {"type": "integer", "description": "Ready cases not filed while the tenant is past due on Opside's invoices"}})
 FILING_SETTINGS = obj(["filing"], {"filing": obj(["continuous", "channel", "dailyLimit"], {
     "continuous": {"type": "boolean"}, "channel": {"type": "string", "enum": CASE_CHANNELS},
-    "dailyLimit": {"type": "integer", "minimum": 1, "maximum": 1000}, "updatedAt": DATE_TIME, "updatedBy": {"type": "string"}})})
+    "dailyLimit": {"type": "integer", "minimum": 1, "maximum": 1000}, "updatedAt": DATE_TIME, "updatedBy": {"type": "string"},
+    "billingHold": {"type": "string", "description": "Why no new case is filed: the tenant is past due (absent otherwise)"}})})
 CASE_METRICS = obj(["metrics"], {"metrics": obj(["byStatus", "filed", "approved", "denied", "pending", "missedDeadlines", "claimed",
                                                   "recovered", "recoveredAutomatically"], {
     "byStatus": {"type": "array", "items": obj(["status", "cases"], {"status": {"type": "string", "enum": CASE_STATUSES},
@@ -821,6 +828,90 @@ def case_paths(prefix, security):
 
 
 SERVICE_PATHS["refund-engine"] = case_paths("/internal", SERVICE_TOKEN)
+
+# Billing (issue 15): payments' commission ledger, invoices and card on file; main-api forwards
+# the public twins under /api/v1/billing (the plan rate stays internal: an operator's).
+CARD_ON_FILE = obj(["paymentMethodId", "brand", "last4", "expMonth", "expYear"], {
+    "paymentMethodId": {"type": "string", "pattern": "^pm_"}, "brand": {"type": "string"}, "last4": {"type": "string"},
+    "expMonth": {"type": "integer"}, "expYear": {"type": "integer"}})
+BILLING_PROFILE = obj(["tenantId", "companyName", "billingEmail", "currency", "commissionBasisPoints", "collection", "standing"], {
+    "tenantId": UUID_SCHEMA, "companyName": {"type": "string"}, "billingEmail": {"type": "string"}, "currency": {"type": "string"},
+    "commissionBasisPoints": {"type": "integer", "minimum": 0, "maximum": 10000},
+    "collection": {"type": "string", "enum": ["monthly_invoice", "per_reimbursement"]},
+    "stripeCustomerId": {"type": "string", "pattern": "^cus_"}, "card": CARD_ON_FILE,
+    "standing": {"type": "string", "enum": ["good", "payment_failed", "past_due"]}, "standingReason": {"type": "string"},
+    "standingChangedAt": DATE_TIME})
+COMMISSION_TOTALS = obj(["recovered", "commission", "settled", "upcoming", "invoiced"], {
+    "recovered": MONEY, "commission": MONEY, "settled": MONEY, "upcoming": MONEY, "invoiced": MONEY})
+COMMISSION_INVOICE = obj(["invoiceId", "periodStart", "periodEnd", "total", "lineCount", "status", "attemptCount", "createdAt"], {
+    "invoiceId": UUID_SCHEMA, "periodStart": DATE_TIME, "periodEnd": DATE_TIME, "total": MONEY, "lineCount": {"type": "integer"},
+    "status": {"type": "string", "enum": ["creating", "open", "payment_failed", "requires_action", "paid", "void", "uncollectible"]},
+    "stripeInvoiceId": {"type": "string"}, "number": {"type": "string"}, "hostedInvoiceUrl": {"type": "string"},
+    "invoicePdf": {"type": "string"}, "attemptCount": {"type": "integer"}, "nextRetryAt": DATE_TIME, "lastFailure": {"type": "string"},
+    "createdAt": DATE_TIME, "paidAt": DATE_TIME})
+COMMISSION_LINE = obj(["commissionId", "entryId", "reimbursementId", "kind", "recovered", "rateBasisPoints", "commission", "state",
+                       "createdAt"], {
+    "commissionId": UUID_SCHEMA, "entryId": UUID_SCHEMA, "reimbursementId": {"type": "string"},
+    "kind": {"type": "string", "enum": ["reimbursement", "reversal"]}, "caseId": UUID_SCHEMA, "amazonCaseId": {"type": "string"},
+    "claimType": {"type": "string"}, "approvalDate": DATE_TIME, "recovered": MONEY, "rateBasisPoints": {"type": "integer"},
+    "commission": MONEY, "state": {"type": "string", "enum": ["pending", "invoiced", "charging", "paid", "credited"]},
+    "invoiceId": UUID_SCHEMA, "paymentIntentId": {"type": "string"}, "chargeFailure": {"type": "string"}, "createdAt": DATE_TIME})
+BILLING_PROFILE_RESPONSE = obj(["billing"], {"billing": BILLING_PROFILE})
+ONE_INVOICE = obj(["invoice"], {"invoice": COMMISSION_INVOICE})
+
+
+def billing_paths(prefix, security, internal):
+    base = f"{prefix}/billing" if internal else f"{prefix}/billing"
+    manager = {"403": ERROR} if not internal else {}
+    paths = {
+        (f"{prefix}/billing" if internal else f"{prefix}/billing/overview"): {"get": op(
+            "The Billing page: the account's plan, card and standing, the commission per currency, recent invoices", {
+                "200": json_response("Billing", obj(["billing", "totals", "invoices"], {
+                    "billing": BILLING_PROFILE, "totals": {"type": "array", "items": COMMISSION_TOTALS},
+                    "invoices": {"type": "array", "items": COMMISSION_INVOICE}})), "401": ERROR, "404": ERROR, "503": ERROR},
+            security=security, tags=["billing"])},
+        f"{base}/commissions": {"get": op("The commission statement, newest first", {
+            "200": json_response("A page of lines", obj(["commissions"], {
+                "commissions": {"type": "array", "items": COMMISSION_LINE},
+                "nextBefore": {"type": "string", "description": "Pass as before for the next page; absent on the last"}})),
+            "401": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["billing"], parameters=[
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "before", "in": "query", "schema": DATE_TIME}])},
+        f"{base}/commissions/export": {"get": op("The whole commission statement as CSV", {
+            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, "401": ERROR, "503": ERROR},
+            security=security, tags=["billing"])},
+        f"{base}/card-setup": {"post": op("Start saving a card: a Stripe Checkout page in setup mode", {
+            "200": json_response("Where to send the owner", obj(["url", "sessionId"], {
+                "url": {"type": "string"}, "sessionId": {"type": "string", "pattern": "^cs_"}})),
+            "401": ERROR, **manager, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR},
+            security=security, tags=["billing"], request=obj(["successUrl", "cancelUrl"], {
+                "successUrl": {"type": "string"}, "cancelUrl": {"type": "string"}}))},
+        f"{base}/card-setup/complete": {"post": op("Back from Checkout: the card saved, now on file", {
+            "200": json_response("The card on file (absent while the session is not complete)", obj([], {"card": CARD_ON_FILE})),
+            "400": ERROR, "401": ERROR, **manager, "404": ERROR, "409": ERROR, "503": ERROR},
+            security=security, tags=["billing"], request=obj(["sessionId"], {"sessionId": {"type": "string"}}))},
+        f"{base}/collection": {"put": op("How the commission is collected: a monthly invoice or a charge per reimbursement", {
+            "200": json_response("The account", BILLING_PROFILE_RESPONSE), "401": ERROR, **manager, "404": ERROR, "422": ERROR, "503": ERROR},
+            security=security, tags=["billing"], request=obj(["collection"], {
+                "collection": {"type": "string", "enum": ["monthly_invoice", "per_reimbursement"]}}))},
+        f"{base}/settle": {"post": op("Invoice and collect everything outstanding now, one invoice per currency", {
+            "200": json_response("The invoices made", obj(["invoices"], {"invoices": {"type": "array", "items": COMMISSION_INVOICE}})),
+            "401": ERROR, **manager, "409": ERROR, "503": ERROR}, security=security, tags=["billing"])},
+        f"{base}/invoices/{{invoiceId}}/pay": {"post": op("Try an unpaid invoice again now", {
+            "200": json_response("The invoice", ONE_INVOICE), "401": ERROR, **manager, "404": ERROR, "409": ERROR, "503": ERROR},
+            security=security, tags=["billing"],
+            parameters=[{"name": "invoiceId", "in": "path", "required": True, "schema": UUID_SCHEMA}])},
+    }
+    if internal:
+        paths[f"{base}/commission-rate"] = {"put": op("The tenant's plan rate (operators; not exposed to sellers)", {
+            "200": json_response("The account", BILLING_PROFILE_RESPONSE), "401": ERROR, "404": ERROR, "422": ERROR},
+            security=security, tags=["billing"], request=obj(["commissionBasisPoints"], {
+                "commissionBasisPoints": {"type": "integer", "minimum": 0, "maximum": 10000}}))}
+    return paths
+
+
+SERVICE_PATHS["payments"].update(billing_paths("/internal", SERVICE_TOKEN, internal=True))
+SERVICE_PATHS["main-api"].update(billing_paths("/api/v1", SESSION, internal=False))
 SERVICE_PATHS["main-api"].update(case_paths("/api/v1", SESSION))
 
 # Evidence and cost (issue 14): evidence-engine (documents, matches, prompts, proof packets), mcde

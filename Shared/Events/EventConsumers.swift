@@ -24,6 +24,15 @@ public struct EventConsumer<Event: OpsideEvent>: Sendable {
 public enum EventConsumers {
     /// payments opens the new tenant's billing account.
     public static let openBillingAccount = EventConsumer(TenantCreated.self, queue: "payments", job: "payments.create-billing-account")
+    /// payments enters the commission on a reimbursement paid on one of our cases (or credits a reversal).
+    public static let recordCommission = EventConsumer(ReimbursementReceived.self, queue: "payments", job: "payments.record-commission")
+    /// main-api tells the owner a commission payment failed or needs them to confirm it.
+    public static let notifyPaymentFailed = EventConsumer(BillingPaymentFailed.self, queue: "main-api", job: "main-api.notify-payment-failed")
+    /// main-api tells the owner an invoice was paid.
+    public static let notifyInvoicePaid = EventConsumer(BillingInvoicePaid.self, queue: "main-api", job: "main-api.notify-invoice-paid")
+    /// refund-engine holds filing while the tenant is past due, and resumes it once paid.
+    public static let holdFilingWhilePastDue = EventConsumer(BillingStandingChanged.self, queue: "refund-engine",
+                                                             job: "refund-engine.billing-standing")
     /// inventory-sync records the connection and backfills every dataset (from the watermarks on a reconnection).
     public static let backfillConnection = EventConsumer(AmazonConnected.self, queue: "inventory-sync", job: "inventory-sync.backfill")
     /// inventory-sync stops syncing the connection: schedules paused, runs in flight cancelled.
@@ -78,6 +87,10 @@ public enum EventConsumers {
     /// Every declared consumer; the relay's table is built from this list.
     public static let all: [EventSubscription] = [
         openBillingAccount.subscription,
+        recordCommission.subscription,
+        notifyPaymentFailed.subscription,
+        notifyInvoicePaid.subscription,
+        holdFilingWhilePastDue.subscription,
         backfillConnection.subscription,
         stopSyncingConnection.subscription,
         detectAfterSync.subscription,
@@ -115,6 +128,7 @@ public enum EventConsumers {
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
         CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,
         DocumentParsed.self, CostsUpdated.self, EvidenceMatched.self, PromptCreated.self, PromptAnswered.self, ProofPacketGenerated.self,
+        BillingPaymentFailed.self, BillingInvoicePaid.self, BillingStandingChanged.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

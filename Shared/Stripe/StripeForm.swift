@@ -31,6 +31,11 @@ public indirect enum StripeFormValue: Sendable, Equatable {
     }
 }
 
+extension StripeFormValue: ExpressibleByStringLiteral {
+    /// `"setup"` for `.string("setup")`, as parameters are mostly written.
+    public init(stringLiteral value: String) { self = .string(value) }
+}
+
 /// Stripe's `application/x-www-form-urlencoded` bodies with bracketed nesting, both ways: the
 /// payments client encodes its requests with it and the Stripe sandbox decodes them.
 public enum StripeForm {

@@ -124,6 +124,39 @@ import Testing
         #expect(list.count == 3 && !list.contains { $0["id"] as? String == id }, "\(list)")
     }
 
+    @Test func billingNoticesSayWhatHappenedAndWhatComesNextAndReachTheOwner() async throws {
+        let usd = Money(amountMinor: 12_345, currency: .usd)
+        let retry = Date(timeIntervalSince1970: 1_796_300_000)
+        let declined = NotificationDrafts.paymentFailed(BillingPaymentFailed(
+            invoiceId: UUID(), commissionId: nil, amount: usd, reason: "the card has insufficient funds", actionRequired: false,
+            actionUrl: "https://stripe.example/invoice", nextAttemptAt: retry, finalAttempt: false))
+        #expect(declined.title == "Payment of 123.45 USD failed" && declined.level == .warning)
+        #expect(declined.body.contains("insufficient funds") && declined.body.contains("We try again on 2026-12-03"), "\(declined.body)")
+        #expect(declined.actionURL == "/app/billing" && declined.roles == ["owner", "admin"])
+        let final = NotificationDrafts.paymentFailed(BillingPaymentFailed(
+            invoiceId: UUID(), commissionId: nil, amount: usd, reason: "the card was declined", actionRequired: false, actionUrl: nil,
+            nextAttemptAt: nil, finalAttempt: true))
+        #expect(final.level == .error && final.body.contains("past due") && final.body.contains("files no new cases"))
+        let confirm = NotificationDrafts.paymentFailed(BillingPaymentFailed(
+            invoiceId: UUID(), commissionId: nil, amount: usd, reason: "your bank asks you to confirm this payment", actionRequired: true,
+            actionUrl: "https://stripe.example/invoice", nextAttemptAt: retry, finalAttempt: false))
+        #expect(confirm.title == "Confirm your payment of 123.45 USD")
+        let paid = NotificationDrafts.invoicePaid(BillingInvoicePaid(invoiceId: UUID(), number: "7FE1103-0001", amount: usd, hostedInvoiceUrl: nil))
+        #expect(paid.body.contains("7FE1103-0001") && paid.level == .success)
+
+        let database = try await TestDatabase.create()
+        let mainAPI = try await RunningService.start(.mainAPI, database: database)
+        defer { Task { await mainAPI.stop() } }
+        let owner = try await signUp(mainAPI, "owner@billing-notify.test")
+        try await publish(BillingPaymentFailed(invoiceId: UUID(), commissionId: nil, amount: usd, reason: "the card was declined",
+                                               actionRequired: false, actionUrl: nil, nextAttemptAt: retry, finalAttempt: false),
+                          tenant: owner.tenant, database: database, producer: .payments)
+        let arrived = try await eventually(timeout: .seconds(20)) { (try? await notices(mainAPI, owner).count) == 1 }
+        #expect(arrived)
+        let notice = try #require(try await notices(mainAPI, owner).first)
+        #expect(notice["kind"] as? String == "payment_failed" && notice["actionUrl"] as? String == "/app/billing")
+    }
+
     @Test func waitingNoticesGoOutInOneDigestAtTheDigestHour() async throws {
         let sink = try await MailSink.start()
         defer { sink.stop() }
@@ -180,7 +213,7 @@ import Testing
         let initial = try await call(mainAPI, .GET, "/api/v1/notifications/preferences", seller)
         #expect(try initial.json()["delivery"] as? String == "digest")
         #expect((try initial.json()["emailKinds"] as? [String]) == ["claims_found", "deadline_approaching", "reauthorization_needed", "filing_reminder",
-                                                                  "money_received"])
+                                                                  "money_received", "payment_failed"])
         let bad = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller, json: #"{"emailKinds":["spam"],"delivery":"digest"}"#)
         #expect(bad.status == 422)
         let set = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller,

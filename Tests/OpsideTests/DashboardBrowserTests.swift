@@ -20,6 +20,7 @@ import Testing
     /// cost-docs' files in a temporary folder), and main-api.
     struct Suite {
         let sandbox: IntegrationsSandbox
+        let stripe: StripeSandboxHarness
         let services: [RunningService]
         let mainAPI: RunningService
         let mailSink: MailSink
@@ -86,7 +87,13 @@ import Testing
             ]) { $1 }, port: port[.evidenceEngine]) { reader in
                 try await EvidenceEngineService.buildApplication(reader: reader)
             }
-            let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
+            // Billing: payments against the Stripe sandbox, whose Checkout page the browser fills in.
+            let stripe = try await StripeSandboxHarness.start()
+            let payments: RunningService, mainAPI: RunningService
+            do {
+                payments = try await RunningService.start(.payments, database: database, overrides: ["stripe.apiBase": stripe.baseURL])
+                mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
+                "services.payments.url": payments.baseURL,
                 "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
                 "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
                 "dashboard.publicUrl": base,
@@ -94,13 +101,20 @@ import Testing
             ].merging(evidenceURLs) { $1 }.merging(mailSink.overrides) { $1 }, port: mainPort) { reader in
                 try await RunningService.buildApplication(.mainAPI, reader: reader)
             }
-            return Suite(sandbox: sandbox, services: [integrations, inventorySync, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, mainAPI],
+            } catch {
+                // The sandbox's HTTP client must be shut down however the start ends.
+                try? await stripe.shutdown()
+                throw error
+            }
+            return Suite(sandbox: sandbox, stripe: stripe,
+                         services: [integrations, inventorySync, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, payments, mainAPI],
                          mainAPI: mainAPI, mailSink: mailSink, storage: storage)
         }
 
         func stop() async {
             for service in services.reversed() { await service.stop() }
             await sandbox.stop()
+            try? await stripe.shutdown()
             mailSink.stop()
             try? FileManager.default.removeItem(at: storage)
         }
@@ -220,6 +234,7 @@ import Testing
         try await fileAnAssistedCase(suite: suite, browser: browser, connectionPage: connectionPage,
                                      refreshToken: try (amazonSeller["refreshToken"] as? String).unwrap("the seller's refresh token"))
         try await keepTheProofOfAPaidClaim(suite: suite, browser: browser)
+        try await payTheCommission(suite: suite, browser: browser)
         try await proveAClaimWithAnInvoice(suite: suite, browser: browser)
 
         // Import a report file by choosing it (the drop zone's input), and read the result.

@@ -11,7 +11,8 @@ import Testing
     /// shows up here (add it to the expected list if that is what it is for).
     @Test func everyEventTypeIsListedWithItsConsumersAndTheUnconsumedOnesAreTheExpectedOnes() {
         let names = EventConsumers.eventTypes.map { $0.name }
-        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required", "case.filed",
+        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required",
+                                   "billing.invoice_paid", "billing.payment_failed", "billing.standing_changed", "case.filed",
                                    "case.status_changed", "cases.filing_reminder", "claims.deadlines_approaching", "claims.detected",
                                    "costs.updated", "document.parsed", "evidence.matched", "prompt.answered", "prompt.created",
                                    "proof_packet.generated", "reimbursement.received", "sync.completed", "sync.failed",

@@ -358,6 +358,8 @@ final class HappyPaths {
         #expect(try await call(payments, "POST", "/webhooks/stripe/{endpoint}", "/webhooks/stripe/account", body: event,
                                headers: ["Stripe-Signature": signature, "Content-Type": "application/json"]).status == 200)
 
+        try await billing()
+
         // A job of the tenant's that has not finished: cancel it, then run it again.
         let listed = try await call(inventorySync, "GET", "/internal/jobs", "/internal/jobs?limit=1000")
         let jobs = (json(listed)["jobs"] as? [[String: Any]]) ?? []
@@ -378,6 +380,43 @@ final class HappyPaths {
             if !again { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(again, "a cancelled job runs again")
+    }
+
+    /// The Billing page's operations on both sides of the gateway: a commission line waits, the
+    /// owner settles it (no card yet: the payment fails) and tries again, saves a card through
+    /// Checkout, changes how the commission is collected.
+    func billing() async throws {
+        let tenant = self.tenant
+        _ = try await database.withSuperuser { connection in
+            try await connection.query("""
+                INSERT INTO payments.commissions (commission_id, tenant_id, entry_id, source_event_id, connection_id, reimbursement_id, kind,
+                    case_id, amazon_case_id, recovered_minor, currency, rate_bps, commission_minor)
+                VALUES (gen_random_uuid(), \(tenant), gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), '4455667788', 'reimbursement',
+                    gen_random_uuid(), '17700000001', 10000, 'USD', 2000, 2000)
+                """, logger: TestEnvironment.logger)
+        }
+        for (service, prefix) in [(mainAPI, "/api/v1/billing"), (payments, "/internal/billing")] {
+            let overview = prefix == "/api/v1/billing" ? "/api/v1/billing/overview" : "/internal/billing"
+            #expect(try await call(service, "GET", overview).status == 200)
+            #expect(try await call(service, "GET", prefix + "/commissions", prefix + "/commissions?limit=5").status == 200)
+            #expect(try await call(service, "GET", prefix + "/commissions/export").status == 200)
+            let setup = try await call(service, "POST", prefix + "/card-setup",
+                                       json: #"{"successUrl":"https://app.opside.test/app/billing","cancelUrl":"https://app.opside.test/app/billing"}"#)
+            #expect(setup.status == 200)
+            let session = json(setup)["sessionId"] as? String ?? ""
+            #expect(try await call(service, "POST", prefix + "/card-setup/complete", json: #"{"sessionId":"\#(session)"}"#).status == 200)
+            #expect(try await call(service, "PUT", prefix + "/collection", json: #"{"collection":"monthly_invoice"}"#).status == 200)
+        }
+        // The first settle invoices the waiting line; with no card its payment fails, and is tried again.
+        let settled = try await call(mainAPI, "POST", "/api/v1/billing/settle", json: "{}")
+        #expect(settled.status == 200)
+        #expect(try await call(payments, "POST", "/internal/billing/settle", json: "{}").status == 200)
+        let invoice = ((json(settled)["invoices"] as? [[String: Any]])?.first?["invoiceId"] as? String) ?? ""
+        #expect(try await call(mainAPI, "POST", "/api/v1/billing/invoices/{invoiceId}/pay", "/api/v1/billing/invoices/\(invoice)/pay",
+                               json: "{}").status == 200)
+        #expect(try await call(payments, "POST", "/internal/billing/invoices/{invoiceId}/pay", "/internal/billing/invoices/\(invoice)/pay",
+                               json: "{}").status == 200)
+        #expect(try await call(payments, "PUT", "/internal/billing/commission-rate", json: #"{"commissionBasisPoints":2000}"#).status == 200)
     }
 
     // MARK: Claims (claim-detector, and main-api's gateway in front of it)

@@ -17,17 +17,26 @@ import Testing
         let mailSink = try await MailSink.start()
         defer { mailSink.stop() }
         let sandbox = try await IntegrationsSandbox.start()
-        // A step that throws is reported as the test's failure; the sandbox's HTTP client must be
-        // shut down first, or its deinit ends the whole test process.
+        // A step that throws is reported as the test's failure; the sandboxes' HTTP clients must be
+        // shut down first, or their deinit ends the whole test process.
+        let stripe: StripeSandboxHarness
         do {
-            try await fuzz(sandbox: sandbox, mailSink: mailSink)
+            stripe = try await StripeSandboxHarness.start()
         } catch {
             await sandbox.stop()
             throw error
         }
+        do {
+            try await fuzz(sandbox: sandbox, stripe: stripe, mailSink: mailSink)
+            try await stripe.shutdown()
+        } catch {
+            await sandbox.stop()
+            try? await stripe.shutdown()
+            throw error
+        }
     }
 
-    func fuzz(sandbox: IntegrationsSandbox, mailSink: MailSink) async throws {
+    func fuzz(sandbox: IntegrationsSandbox, stripe: StripeSandboxHarness, mailSink: MailSink) async throws {
         let database = try await TestDatabase.create()
         let integrations = try await RunningService.start(.integrations, database: database,
                                                           overrides: sandbox.amazonOverrides)
@@ -35,7 +44,7 @@ import Testing
             .inventorySync, database: database,
             overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
         let payments = try await RunningService.start(.payments, database: database, overrides: [
-            "stripe.webhookSecrets.account": HappyPaths.stripeWebhookSecret,
+            "stripe.webhookSecrets.account": HappyPaths.stripeWebhookSecret, "stripe.apiBase": stripe.baseURL,
         ])
         let claimDetector = try await RunningService.start(.claimDetector, database: database)
         // The sweep never ticks during the pass: the happy paths' cases are in 2026-03 and would be marked missed.

@@ -28,7 +28,7 @@ struct NotificationStore: Sendable {
                 INSERT INTO app.notifications (id, tenant_id, user_id, event_id, kind, level, title, body, action_url, dedupe_key, created_at)
                 SELECT gen_random_uuid(), m.tenant_id, m.user_id, \(eventId), \(draft.kind.rawValue), \(draft.level.rawValue), \(draft.title),
                        \(draft.body), \(draft.actionURL), \(draft.dedupeKey), \(now)
-                FROM app.memberships m WHERE m.tenant_id = \(tenant)
+                FROM app.memberships m WHERE m.tenant_id = \(tenant) AND (\(draft.roles)::text[] IS NULL OR m.role = ANY(\(draft.roles)))
                 ON CONFLICT DO NOTHING
                 RETURNING user_id
                 """, logger: logger)

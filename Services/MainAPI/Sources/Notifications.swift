@@ -18,6 +18,9 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case evidencePrompt = "evidence_prompt"
     /// A paid claim's proof packet is ready.
     case proofPacket = "proof_packet"
+    /// A commission payment failed, or the bank asks the cardholder to confirm it.
+    case paymentFailed = "payment_failed"
+    case invoicePaid = "invoice_paid"
 
     /// How the settings page names it.
     var label: String {
@@ -32,6 +35,8 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .moneyReceived: "Amazon paid a case"
         case .evidencePrompt: "A question about your documents"
         case .proofPacket: "A paid claim's proof packet is ready"
+        case .paymentFailed: "A commission payment failed"
+        case .invoicePaid: "An invoice was paid"
         }
     }
 }
@@ -51,6 +56,8 @@ struct NotificationDraft: Equatable, Sendable {
     var actionURL: String
     /// Notices of one ongoing problem share it: a person has at most one unread of each.
     var dedupeKey: String?
+    /// The roles it goes to; nil for every member. Billing goes to those who manage it.
+    var roles: [String]? = nil
 }
 
 /// One person's notification, as the API and the pages show it.
@@ -181,6 +188,41 @@ extension NotificationDrafts {
                           actionURL: "/app/claims/\(event.claimId.uuidString.lowercased())", dedupeKey: nil)
     }
 
+    static let billingPage = "/app/billing"
+    static let billingManagers = ["owner", "admin"]
+
+    /// A commission payment failed: why, what happens next, and where to act.
+    static func paymentFailed(_ event: BillingPaymentFailed) -> NotificationDraft {
+        let what = event.invoiceId != nil ? "Your Opside invoice of \(event.amount.displayText)" : "The commission of \(event.amount.displayText)"
+        let title: String
+        var body: String
+        if event.actionRequired {
+            title = "Confirm your payment of \(event.amount.displayText)"
+            body = "\(what) needs you: your bank asks you to confirm the payment. The Billing page links to the invoice, where you confirm it."
+        } else {
+            title = "Payment of \(event.amount.displayText) failed"
+            body = "\(what) could not be paid: \(event.reason)."
+        }
+        if event.finalAttempt {
+            body += " It is past due: Opside files no new cases until it is paid (claims are still found)."
+        } else if let next = event.nextAttemptAt {
+            let day = ISO8601DateFormatter.string(from: next, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            body += " We try again on \(day); you can pay now or change your card on the Billing page."
+        } else if event.commissionId != nil {
+            body += " It moves to your next monthly invoice; check the card on the Billing page."
+        }
+        // The Billing page, not Stripe's page itself: it lists the invoice with its link to confirm
+        // or pay, and an e-mail's links are our own pages.
+        return NotificationDraft(kind: .paymentFailed, level: event.finalAttempt ? .error : .warning, title: title, body: body,
+                                 actionURL: billingPage, dedupeKey: event.invoiceId.map { "invoice:\($0)" }, roles: billingManagers)
+    }
+
+    static func invoicePaid(_ event: BillingInvoicePaid) -> NotificationDraft {
+        NotificationDraft(kind: .invoicePaid, level: .success, title: "Invoice paid: \(event.amount.displayText)",
+                          body: "Your Opside invoice\(event.number.map { " \($0)" } ?? "") of \(event.amount.displayText) is paid. Thank you.",
+                          actionURL: billingPage, dedupeKey: nil, roles: billingManagers)
+    }
+
     /// Money on our cases; Amazon's automatic payments are in the recoveries page, not the bell.
     static func reimbursementReceived(_ event: ReimbursementReceived) -> NotificationDraft? {
         guard event.attribution == "case", let caseId = event.caseId.flatMap(UUID.init(uuidString:)) else { return nil }
@@ -211,6 +253,7 @@ struct NotificationPreferences: Codable, Sendable, Equatable {
     var delivery: Delivery
 
     /// Money and deadlines by e-mail, once a day; sync failures stay in the bell.
-    static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded, .filingReminder, .moneyReceived],
+    static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded, .filingReminder, .moneyReceived,
+                                                               .paymentFailed],
                                                   delivery: .digest)
 }

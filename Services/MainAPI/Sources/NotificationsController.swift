@@ -180,6 +180,12 @@ struct NotificationJobs: Sendable {
             guard let draft = NotificationDrafts.reimbursementReceived(event) else { return }
             try await deliver(draft, envelope)
         }
+        jobs.consume(EventConsumers.notifyPaymentFailed) { event, envelope, _ in
+            try await deliver(NotificationDrafts.paymentFailed(event), envelope)
+        }
+        jobs.consume(EventConsumers.notifyInvoicePaid) { event, envelope, _ in
+            try await deliver(NotificationDrafts.invoicePaid(event), envelope)
+        }
         jobs.consume(EventConsumers.notifyPromptCreated) { event, envelope, _ in
             try await deliver(NotificationDrafts.evidencePrompt(event), envelope)
         }

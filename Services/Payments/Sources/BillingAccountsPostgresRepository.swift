@@ -9,18 +9,25 @@ import PostgresNIO
 public struct BillingAccountsPostgresRepository: BillingAccountsRepository {
     let database: Database
     let logger: Logger
+    /// The plan a new account starts with (`billing.defaultCommissionBasisPoints`, `billing.defaultCollection`).
+    let commissionBasisPoints: Int
+    let collection: CommissionCollection
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, commissionBasisPoints: Int = BillingAccount.defaultCommissionBasisPoints,
+                collection: CommissionCollection = .monthlyInvoice) {
         self.database = database
         self.logger = logger
+        self.commissionBasisPoints = commissionBasisPoints
+        self.collection = collection
     }
 
     public func createIfMissing(tenantId: UUID, companyName: String, billingEmail: String, sourceEventId: UUID) async throws -> Bool {
         let logger = self.logger
+        let rate = Int32(commissionBasisPoints), collection = self.collection.rawValue
         return try await database.withTransaction(tenant: tenantId) { connection in
             let rows = try await connection.query("""
-                INSERT INTO payments.billing_accounts (tenant_id, company_name, billing_email, source_event_id)
-                VALUES (\(tenantId), \(companyName), \(billingEmail), \(sourceEventId))
+                INSERT INTO payments.billing_accounts (tenant_id, company_name, billing_email, source_event_id, commission_bps, collection)
+                VALUES (\(tenantId), \(companyName), \(billingEmail), \(sourceEventId), \(rate), \(collection))
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: logger)
             for try await _ in rows { return true }

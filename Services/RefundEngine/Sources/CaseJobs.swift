@@ -79,6 +79,18 @@ public struct CaseJobs: Sendable {
             try await store.remember(tenant: tenant, connection: completed.connectionId, at: engine.clocks.wall.now)
             try await enqueueFollowingAnyRunning(Self.reconcileKind, tenant: tenant, connection: completed.connectionId, logger: context.logger)
         }
+        jobs.consume(EventConsumers.holdFilingWhilePastDue) { changed, envelope, context in
+            guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "billing.standing_changed \(envelope.id) names no tenant") }
+            guard try await settings.recordStanding(tenant: tenant, standing: changed.standing, reason: changed.reason,
+                                                    changedAt: changed.changedAt) else { return }
+            context.logger.info("billing standing", metadata: ["standing": "\(changed.standing)"])
+            // Paid again: what waited is filed now rather than at the next pass.
+            if changed.standing != "past_due", try await settings.settings(tenant: tenant).continuous {
+                for connection in try await store.connections(tenant: tenant) {
+                    _ = try await jobQueue.enqueue(try Self.job(Self.fileKind, tenant: tenant, connection: connection))
+                }
+            }
+        }
         jobs.consume(EventConsumers.attachEvidenceToCase) { matched, envelope, context in
             guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "evidence.matched \(envelope.id) names no tenant") }
             // A case that became ready is filed by the connection's next filing pass (which files

@@ -193,6 +193,7 @@ struct CasesController: Sendable {
                 total.failed += pass.failed
                 total.deferred += pass.deferred
                 total.wouldMiss += pass.wouldMiss
+                total.heldForBilling += pass.heldForBilling
             }
             return FileResponse(pass: total, case: nil)
         }

@@ -45,6 +45,8 @@ public struct FilingEngine: Sendable {
         public var deferred = 0
         /// Cases no day before their deadline has room for at the current limit.
         public var wouldMiss = 0
+        /// Cases ready but not filed because the tenant is past due on Opside's invoices.
+        public var heldForBilling = 0
 
         public init() {}
     }
@@ -70,6 +72,11 @@ public struct FilingEngine: Sendable {
         let interrupted = waiting.filter { $0.status == .filing && ($0.filingStartedAt ?? .distantPast) < stuckBefore }
         for item in interrupted {
             try await attempt(item, tenant: tenant, limit: filing.dailyLimit, resuming: true, desk: desk, pass: &pass)
+        }
+        // Past due on Opside's invoices: filings already begun finish, no new one starts.
+        if filing.billingHold != nil {
+            pass.heldForBilling = waiting.filter { $0.status == .ready }.count
+            return pass
         }
         let due = waiting.filter { item in
             item.status == .ready && (item.nextAttemptAt ?? .distantPast) <= now && item.opensOn <= self.today(marketplaceId: item.marketplaceId)

@@ -141,6 +141,26 @@
     }
   }
 
+  // Saving a card: Stripe's Checkout page takes it, then sends the owner back here with the
+  // session's id, and the page asks payments to put the card on file.
+  async function cardSetup(button) {
+    button.disabled = true;
+    try {
+      const back = location.origin + '/app/billing';
+      const checkout = await api('POST', '/api/v1/billing/card-setup', { successUrl: back + '?session_id={CHECKOUT_SESSION_ID}', cancelUrl: back });
+      location.href = checkout.url;
+    } catch (error) {
+      showError(button, error);
+      button.disabled = false;
+    }
+  }
+  const completing = document.querySelector('[data-complete-card-setup]');
+  if (completing) {
+    api('POST', '/api/v1/billing/card-setup/complete', { sessionId: completing.dataset.completeCardSetup })
+      .then((answer) => { location.replace('/app/billing?notice=' + encodeURIComponent(answer.card ? 'Card saved.' : 'The card is being saved; it shows here in a moment.')); })
+      .catch((error) => { location.replace('/app/billing?error=' + encodeURIComponent(error.message)); });
+  }
+
   document.addEventListener('submit', (event) => {
     const form = event.target;
     if (form.dataset.api) {
@@ -154,6 +174,8 @@
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-api]');
     if (button) { event.preventDefault(); act(button, button.dataset.body ? JSON.parse(button.dataset.body) : undefined); return; }
+    const setup = event.target.closest('button[data-card-setup]');
+    if (setup) { event.preventDefault(); cardSetup(setup); return; }
     // "Copy": the named element's text onto the clipboard, for pasting into Seller Central.
     const copy = event.target.closest('button[data-copy]');
     if (copy) {

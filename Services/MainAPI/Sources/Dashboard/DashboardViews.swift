@@ -58,6 +58,11 @@ enum DashboardWords {
             .locale(Locale(identifier: "en_GB"))) + " UTC"
     }
 
+    /// `4 Dec 2026` for an instant, its UTC day.
+    static func instantDay(_ date: Date) -> String {
+        day(ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]))
+    }
+
     /// `4 Dec 2026` for an ISO day.
     static func day(_ iso: String) -> String {
         guard let day = CivilDate(iso: iso) else { return iso }
