@@ -568,6 +568,7 @@ final class HappyPaths {
             ("/app/cases", "/app/cases"), ("/app/cases", "/app/cases?tab=filed"), ("/app/cases/{id}", "/app/cases/\(caseID)"),
             ("/app/recoveries", "/app/recoveries"), ("/app/documents", "/app/documents"),
             ("/app/documents/{id}", "/app/documents/\(document)"), ("/app/prompts", "/app/prompts"), ("/app/costs", "/app/costs"),
+            ("/app/billing", "/app/billing"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)
