@@ -67,7 +67,9 @@ def expect_error(kind, call):
     raise AssertionError("expected %s" % kind.__name__)
 
 
-def wait_for(predicate, seconds=15):
+def wait_for(predicate, seconds=60):
+    """Polls until `predicate` holds. The bound is not a speed: in the parallel test pass on two
+    cores a webhook delivery has taken over fifteen seconds."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         value = predicate()
