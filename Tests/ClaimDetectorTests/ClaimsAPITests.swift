@@ -46,12 +46,14 @@ import Testing
         func internalCall(_ method: HTTPMethod, _ path: String, json: String? = nil, body: Data? = nil, tenant: UUID? = nil) async throws -> TestHTTP.Reply {
             let token = try await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
                 .token(for: .claimDetector, tenantID: tenant ?? self.tenant)
+            // A bound, not a speed: a detection run answered here has taken over 15 s on loaded cores.
             return try await TestHTTP.request(method, claimDetector.baseURL + path, json: json, body: body,
-                                              headers: ["authorization": "Bearer \(token)"])
+                                              headers: ["authorization": "Bearer \(token)"], timeout: .seconds(60))
         }
 
         func publicCall(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> TestHTTP.Reply {
-            try await TestHTTP.request(method, mainAPI.baseURL + path, json: json, headers: ["authorization": "Bearer \(session)"])
+            try await TestHTTP.request(method, mainAPI.baseURL + path, json: json, headers: ["authorization": "Bearer \(session)"],
+                                       timeout: .seconds(60))
         }
     }
 
