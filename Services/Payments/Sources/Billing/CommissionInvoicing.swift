@@ -278,18 +278,16 @@ public struct CommissionInvoicing: Sendable {
         let now = clock.now
         let retryDays = settings.dunningRetryDays
         try await database.withTransaction(tenant: tenantId) { db in
-            let rows = try await db.query("""
-                SELECT \(unescaped: BillingStore.invoiceColumns), first_failed_at FROM payments.invoices WHERE invoice_id = \(invoiceId) FOR UPDATE
-                """, logger: logger)
-            var found: (CommissionInvoice, Date?)?
-            for try await r in rows.decode((UUID, Date, Date, String, Int64, Int32, String, String?, String?, String?, String?, Int32, Date?,
-                                            String?, Date, Date?, Date?).self) {
-                found = (CommissionInvoice(invoiceId: r.0, periodStart: r.1, periodEnd: r.2, total: Money(amountMinor: r.4, currency: try Currency(code: r.3)),
-                                           lineCount: Int(r.5), status: r.6, stripeInvoiceId: r.7, number: r.8, hostedInvoiceUrl: r.9,
-                                           invoicePdf: r.10, attemptCount: Int(r.11), nextRetryAt: r.12, lastFailure: r.13, createdAt: r.14,
-                                           paidAt: r.15), r.16)
+            // Locked for the transaction: our call and the webhook may report the same failure at once.
+            let invoice = try await BillingStore.decodeInvoices(try await db.query("""
+                SELECT \(unescaped: BillingStore.invoiceColumns) FROM payments.invoices WHERE invoice_id = \(invoiceId) FOR UPDATE
+                """, logger: logger)).first
+            var firstFailed: Date?
+            for try await at in try await db.query(
+                "SELECT first_failed_at FROM payments.invoices WHERE invoice_id = \(invoiceId)", logger: logger).decode(Date?.self) {
+                firstFailed = at
             }
-            guard let (invoice, firstFailed) = found, ["open", "payment_failed", "requires_action"].contains(invoice.status) else { return }
+            guard let invoice, ["open", "payment_failed", "requires_action"].contains(invoice.status) else { return }
             // A new attempt's failure; or the same attempt learnt to need the cardholder (Stripe
             // sends `invoice.payment_failed` and `invoice.payment_action_required` for one attempt).
             let upgrade = attemptCount == invoice.attemptCount && actionRequired && invoice.status == "payment_failed"
