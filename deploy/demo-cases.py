@@ -13,9 +13,13 @@ leaves a question waiting on the prompts page. Paid cases then get their proof p
 Opside's commission on the first money recovered is then paid: the seller saves a test card on
 the Stripe sandbox's Checkout page and settles what is due (a paid invoice); the commission on
 money paid later waits for the next invoice (the upcoming one).
+The demo has a partner too: Northwind Agency (partner@opside.test, the same password), which
+brought the demo seller (the seller gives its code on the Billing page). It sets up payouts on the
+Stripe sandbox's Express onboarding page, earns its share of the commission the seller pays, pays
+part of it out (the bank has it two sandbox days later) and has a second payout on its way.
 Everything goes through the public API, as a seller's script would.
 
-Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD SAMPLE_INVOICE_TOOL
+Usage: demo-cases.py MAIN_API_URL SANDBOX_URL EMAIL PASSWORD SAMPLE_INVOICE_TOOL STRIPE_SANDBOX_URL
 """
 import datetime
 import json
@@ -29,7 +33,8 @@ import urllib.parse
 import urllib.request
 import uuid
 
-main_api, sandbox, email, password, sample_invoice = sys.argv[1:6]
+main_api, sandbox, email, password, sample_invoice, stripe_sandbox = sys.argv[1:7]
+partner_email = "partner@opside.test"
 
 
 def call(method, url, body=None, token=None):
@@ -49,23 +54,25 @@ def log(text):
     print(time.strftime("%H:%M:%S"), text, flush=True)
 
 
-_session = {"token": None, "at": 0.0}
+_sessions = {}
 
 
-def token():
-    """The demo seller's session, signed in once and again only when it is old (login is rate
-    limited; a session lasts longer than the ten minutes it is reused here)."""
-    if _session["token"] and time.time() - _session["at"] < 600:
-        return _session["token"]
+def token(who=None):
+    """The session of the demo seller (or of `who`), signed in once and again only when it is old
+    (login is rate limited; a session lasts longer than the ten minutes it is reused here)."""
+    who = who or email
+    kept = _sessions.get(who)
+    if kept and time.time() - kept[1] < 600:
+        return kept[0]
     for attempt in range(10):
-        status, body = call("POST", main_api + "/api/v1/auth/login", {"email": email, "password": password})
+        status, body = call("POST", main_api + "/api/v1/auth/login", {"email": who, "password": password})
         if status == 200:
-            _session.update(token=body["token"], at=time.time())
+            _sessions[who] = (body["token"], time.time())
             return body["token"]
         if status != 429:
             break
         time.sleep(30)
-    raise SystemExit(f"the demo seller could not log in ({status})")
+    raise SystemExit(f"{who} could not log in ({status})")
 
 
 def upload(files):
@@ -178,10 +185,76 @@ def bill():
         log(f"settled the commission due: HTTP {status}, invoices {[i.get('status') for i in settled.get('invoices', [])]}")
 
 
+def join_partner():
+    """Northwind Agency signs up, joins the partner programme and sets up payouts on Stripe's
+    Express onboarding page; the demo seller names it as the partner who brought it. Before any
+    money arrives, so the agency earns on all of it. Done once: a second run finds it all."""
+    status, _ = call("POST", main_api + "/api/v1/auth/signup",
+                     {"email": partner_email, "password": password, "companyName": "Northwind Agency"})
+    if status not in (200, 201, 409):
+        log(f"the demo partner's sign-up: HTTP {status}")
+        return
+    agency = token(partner_email)
+    status, joined = call("POST", main_api + "/api/v1/partners", {"kind": "agency", "displayName": "Northwind Agency",
+                                                                "contactEmail": partner_email, "country": "US"}, token=agency)
+    partner = joined.get("partner", {})
+    if status != 200:
+        log(f"the demo partner's enrolment: HTTP {status}")
+        return
+    if partner.get("accountStatus") != "active":
+        back = main_api + "/app/partners?onboarding="
+        status, link = call("POST", main_api + "/api/v1/partners/onboarding", {"returnUrl": back + "return", "refreshUrl": back + "refresh"},
+                            token=agency)
+        # The agency fills in Stripe's page (the sandbox's Express onboarding) with a test bank account.
+        form = urllib.parse.urlencode({"legal_name": "Northwind Agency LLC", "account_number": "000123456789", "action": "submit"}).encode()
+        try:
+            urllib.request.urlopen(urllib.request.Request(link.get("url", ""), data=form, method="POST"), timeout=60).read()
+        except (urllib.error.URLError, ValueError) as error:
+            log(f"the onboarding page: {error}")
+        status, refreshed = call("POST", main_api + "/api/v1/partners/account/refresh", {}, token=agency)
+        log(f"the demo partner's payouts: {refreshed.get('partner', {}).get('accountStatus')}")
+    status, _ = call("POST", main_api + "/api/v1/billing/referral", {"code": partner.get("referralCode", "")}, token=token())
+    log(f"the demo seller names Northwind Agency as its partner: HTTP {status}")
+    # Stripe holds card money for two days; a test-mode top-up lets the agency's share go at once.
+    call("POST", stripe_sandbox + "/_sandbox/balance", {"amount": 500000, "currency": "usd"})
+
+
+def partner_payouts():
+    """The agency's share reaches its Stripe balance; it pays half out, the bank has it two
+    sandbox days later (payout.paid, and a notification), and the rest goes out after."""
+    agency = token(partner_email)
+    _, overview = call("GET", main_api + "/api/v1/partners", token=agency)
+    if overview.get("payouts"):
+        log("the demo partner has its payouts already")
+        return
+
+    def available():
+        _, body = call("GET", main_api + "/api/v1/partners", token=agency)
+        return sum(b["available"]["amountMinor"] for b in body.get("balance", []) if b["available"]["currency"] == "USD")
+
+    if not wait("the demo partner's share in its Stripe balance", lambda: available() > 1, timeout=600, every=10):
+        return
+    half = available() // 2
+    status, first = call("POST", main_api + "/api/v1/partners/payouts",
+                         {"requestId": str(uuid.uuid4()), "currency": "USD", "amount": f"{half // 100}.{half % 100:02d}"}, token=agency)
+    log(f"the demo partner's first payout: HTTP {status} {first.get('payout', {}).get('status')}")
+    call("POST", stripe_sandbox + "/_sandbox/clock", {"advance_seconds": 3 * 86400})
+
+    def paid():
+        _, body = call("GET", main_api + "/api/v1/partners", token=agency)
+        return any(p.get("status") == "paid" for p in body.get("payouts", []))
+
+    wait("the demo partner's first payout at its bank", paid, timeout=300, every=5)
+    status, second = call("POST", main_api + "/api/v1/partners/payouts", {"requestId": str(uuid.uuid4()), "currency": "USD"}, token=agency)
+    log(f"the demo partner's second payout: HTTP {status} {second.get('payout', {}).get('status')}")
+
+
 # Each step can run again (a second deploy/up, or a run cut short): the walk is done once money arrived.
+join_partner()
 if cases("paid,partially_paid"):
     log("the demo's cases are already paid")
     bill()
+    partner_payouts()
     raise SystemExit(0)
 if not wait("cases made from the demo's claims", lambda: len(cases("ready,needs_documents")) > 0):
     raise SystemExit(1)
@@ -214,3 +287,4 @@ for attempt in range(8):
     if wait("money on the demo's cases", lambda: len(cases("paid,partially_paid")) > 0, timeout=120, every=15):
         break
 bill()
+partner_payouts()

@@ -153,7 +153,8 @@ CONNECTION_ID = [{"name": "connectionId", "in": "path", "required": True, "schem
 WITH_USER = {"userId": {"type": "string", "format": "uuid", "description": "The signed-in user main-api acts for"}}
 
 NOTIFICATION_KINDS = ["claims_found", "deadline_approaching", "sync_failed", "reauthorization_needed", "case_filed", "case_decided",
-                      "filing_reminder", "money_received", "evidence_prompt", "proof_packet", "payment_failed", "invoice_paid"]
+                      "filing_reminder", "money_received", "evidence_prompt", "proof_packet", "payment_failed", "invoice_paid",
+                      "payout_paid", "payout_failed"]
 NOTIFICATION = obj(["id", "kind", "level", "title", "body", "createdAt"], {
     "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string", "enum": NOTIFICATION_KINDS},
     "level": {"type": "string", "enum": ["info", "success", "warning", "error"]}, "title": {"type": "string"}, "body": {"type": "string"},
@@ -199,6 +200,13 @@ SERVICE_PATHS = {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[
                 {"name": "session_id", "in": "query", "schema": {"type": "string"}, "description": "Back from Checkout: the page saves the card"}])},
+        "/app/partners": {"get": op("Partners: join the programme, the partner code and link, payouts set up on Stripe's Express onboarding, the "
+                                    "balance, payouts on request and on a schedule, payout history, the sellers brought and the earnings on each "
+                                    "(HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page"}}, tags=["dashboard"], parameters=[
+                {"name": "onboarding", "in": "query", "schema": {"type": "string", "enum": ["return", "refresh"]},
+                 "description": "Back from Stripe's onboarding: the page reads the account (return) or makes a new link (refresh)"}])},
         "/app/documents": {"get": op("Documents: drag-and-drop upload of invoices and price lists, what was read from each (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -250,7 +258,9 @@ SERVICE_PATHS = {
             "400": ERROR, "409": ERROR, "422": ERROR, "429": ERROR},
             request={"type": "object", "required": ["email", "password", "companyName"], "properties": {
                 "email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 12},
-                "companyName": {"type": "string", "minLength": 1, "maxLength": 200}, "displayName": {"type": "string"}}}, tags=["auth"])},
+                "companyName": {"type": "string", "minLength": 1, "maxLength": 200}, "displayName": {"type": "string"},
+                "referralCode": {"type": "string", "maxLength": 40,
+                                 "description": "The code of the partner (agency or referrer) who brought the seller"}}}, tags=["auth"])},
         "/api/v1/auth/login": {"post": op("Sign in", {
             "200": {**json_response("Signed in", SESSION_RESPONSE), "headers": SIGN_IN_COOKIES},
             "400": ERROR, "401": ERROR, "422": ERROR, "429": ERROR},
@@ -856,6 +866,7 @@ COMMISSION_LINE = obj(["commissionId", "entryId", "reimbursementId", "kind", "re
     "claimType": {"type": "string"}, "approvalDate": DATE_TIME, "recovered": MONEY, "rateBasisPoints": {"type": "integer"},
     "commission": MONEY, "state": {"type": "string", "enum": ["pending", "invoiced", "charging", "paid", "credited"]},
     "invoiceId": UUID_SCHEMA, "paymentIntentId": {"type": "string"}, "chargeFailure": {"type": "string"}, "createdAt": DATE_TIME})
+SELLER_REFERRAL = obj(["partnerName", "since"], {"partnerName": {"type": "string"}, "since": DATE_TIME})
 BILLING_PROFILE_RESPONSE = obj(["billing"], {"billing": BILLING_PROFILE})
 ONE_INVOICE = obj(["invoice"], {"invoice": COMMISSION_INVOICE})
 
@@ -868,7 +879,8 @@ def billing_paths(prefix, security, internal):
             "The Billing page: the account's plan, card and standing, the commission per currency, recent invoices", {
                 "200": json_response("Billing", obj(["billing", "totals", "invoices"], {
                     "billing": BILLING_PROFILE, "totals": {"type": "array", "items": COMMISSION_TOTALS},
-                    "invoices": {"type": "array", "items": COMMISSION_INVOICE}})), "401": ERROR, "404": ERROR, "503": ERROR},
+                    "invoices": {"type": "array", "items": COMMISSION_INVOICE},
+                    "referral": SELLER_REFERRAL})), "401": ERROR, "404": ERROR, "503": ERROR},
             security=security, tags=["billing"])},
         f"{base}/commissions": {"get": op("The commission statement, newest first", {
             "200": json_response("A page of lines", obj(["commissions"], {
@@ -902,6 +914,10 @@ def billing_paths(prefix, security, internal):
             security=security, tags=["billing"],
             parameters=[{"name": "invoiceId", "in": "path", "required": True, "schema": UUID_SCHEMA}])},
     }
+    paths[f"{base}/referral"] = {"post": op("The seller gives the code of the partner who brought it (once: a seller keeps its partner)", {
+        "200": json_response("Who brought the seller", obj(["referral"], {"referral": SELLER_REFERRAL})),
+        "401": ERROR, **manager, "404": ERROR, "409": ERROR, "422": ERROR}, security=security, tags=["billing"],
+        request=obj(["code"], {"code": {"type": "string"}}))}
     if internal:
         paths[f"{base}/commission-rate"] = {"put": op("The tenant's plan rate (operators; not exposed to sellers)", {
             "200": json_response("The account", BILLING_PROFILE_RESPONSE), "401": ERROR, "404": ERROR, "422": ERROR},
@@ -910,6 +926,93 @@ def billing_paths(prefix, security, internal):
     return paths
 
 
+# Partners (issue 15): agencies and referrers, their Connect Express accounts, earnings and payouts.
+PARTNER = obj(["partnerId", "tenantId", "kind", "displayName", "contactEmail", "country", "referralCode", "shareBasisPoints",
+               "accountStatus", "detailsSubmitted", "payoutsEnabled", "transfersActive", "requirementsDue", "payoutSchedule",
+               "payoutMinimumHundredths", "createdAt"], {
+    "partnerId": UUID_SCHEMA, "tenantId": UUID_SCHEMA, "kind": {"type": "string", "enum": ["agency", "referrer"]},
+    "displayName": {"type": "string"}, "contactEmail": {"type": "string"}, "country": {"type": "string"},
+    "referralCode": {"type": "string"}, "shareBasisPoints": {"type": "integer", "minimum": 0, "maximum": 10000},
+    "stripeAccountId": {"type": "string", "pattern": "^acct_"},
+    "accountStatus": {"type": "string", "enum": ["not_started", "onboarding", "restricted", "active", "disconnected"]},
+    "detailsSubmitted": {"type": "boolean"}, "payoutsEnabled": {"type": "boolean"}, "transfersActive": {"type": "boolean"},
+    "requirementsDue": {"type": "array", "items": {"type": "string"}}, "disabledReason": {"type": "string"},
+    "payoutSchedule": {"type": "string", "enum": ["manual", "weekly", "monthly"]},
+    "payoutMinimumHundredths": {"type": "integer", "description": "A scheduled payout waits for this, in hundredths of a major unit"},
+    "createdAt": DATE_TIME})
+PARTNER_PAYOUT = obj(["payoutId", "amount", "status", "trigger", "createdAt"], {
+    "payoutId": UUID_SCHEMA, "stripePayoutId": {"type": "string", "pattern": "^po_"}, "amount": MONEY,
+    "status": {"type": "string", "enum": ["requesting", "pending", "in_transit", "paid", "failed", "canceled"]},
+    "trigger": {"type": "string", "enum": ["request", "schedule", "stripe"]}, "arrivalDate": DATE_TIME,
+    "failureCode": {"type": "string"}, "failureMessage": {"type": "string"}, "createdAt": DATE_TIME})
+PARTNER_EARNING = obj(["earningId", "commissionId", "sellerName", "commission", "shareBasisPoints", "earning", "transfer", "settledAt"], {
+    "earningId": UUID_SCHEMA, "commissionId": UUID_SCHEMA, "sellerName": {"type": "string"}, "amazonCaseId": {"type": "string"},
+    "commission": MONEY, "shareBasisPoints": {"type": "integer"}, "earning": MONEY,
+    "transfer": {"type": "string", "enum": ["untransferred", "creating", "waiting_funds", "sent"]}, "settledAt": DATE_TIME})
+PARTNER_RESPONSE = obj(["partner"], {"partner": PARTNER})
+
+
+def partner_paths(prefix, security, internal):
+    base = f"{prefix}/partners"
+    manager = {"403": ERROR} if not internal else {}
+    paths = {
+        base: {
+            "get": op("The partner programme for this workspace: the partner (absent before joining), its balance at Stripe, earnings, "
+                      "the sellers it brought, its payouts", {
+                "200": json_response("Partner", obj(["defaultShareBasisPoints", "balance", "totals", "referrals", "payouts"], {
+                    "partner": PARTNER, "defaultShareBasisPoints": {"type": "integer"},
+                    "balance": {"type": "array", "items": obj(["available", "pending"], {"available": MONEY, "pending": MONEY})},
+                    "balanceError": {"type": "string"},
+                    "totals": {"type": "array", "items": obj(["earned", "transferred", "awaitingTransfer"], {
+                        "earned": MONEY, "transferred": MONEY, "awaitingTransfer": MONEY})},
+                    "referrals": {"type": "array", "items": obj(["sellerTenantId", "sellerName", "source", "since", "earned"], {
+                        "sellerTenantId": UUID_SCHEMA, "sellerName": {"type": "string"},
+                        "source": {"type": "string", "enum": ["sign_up", "seller", "operator"]}, "since": DATE_TIME,
+                        "earned": {"type": "array", "items": MONEY}})},
+                    "payouts": {"type": "array", "items": PARTNER_PAYOUT}})), "401": ERROR, "503": ERROR},
+                security=security, tags=["partners"]),
+            "post": op("Join the partner programme (a second call answers the partner made)", {
+                "200": json_response("The partner", PARTNER_RESPONSE), "401": ERROR, **manager, "422": ERROR, "503": ERROR},
+                security=security, tags=["partners"], request=obj(["kind", "displayName", "contactEmail"], {
+                    "kind": {"type": "string", "enum": ["agency", "referrer"]}, "displayName": {"type": "string", "maxLength": 200},
+                    "contactEmail": {"type": "string"}, "country": {"type": "string", "minLength": 2, "maxLength": 2}}))},
+        f"{base}/onboarding": {"post": op("A Stripe Express onboarding link (single use, minutes long); the account is made on first use", {
+            "200": json_response("Where to send the partner", obj(["url"], {"url": {"type": "string"}, "expiresAt": DATE_TIME})),
+            "401": ERROR, **manager, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["partners"],
+            request=obj(["returnUrl", "refreshUrl"], {"returnUrl": {"type": "string"}, "refreshUrl": {"type": "string"}}))},
+        f"{base}/account/refresh": {"post": op("Read the partner's Express account from Stripe now", {
+            "200": json_response("The partner", PARTNER_RESPONSE), "401": ERROR, **manager, "404": ERROR, "409": ERROR, "503": ERROR},
+            security=security, tags=["partners"])},
+        f"{base}/dashboard-link": {"post": op("A link to the partner's Stripe Express dashboard", {
+            "200": json_response("The link", obj(["url"], {"url": {"type": "string"}})), "401": ERROR, **manager, "404": ERROR,
+            "409": ERROR, "503": ERROR}, security=security, tags=["partners"])},
+        f"{base}/payout-schedule": {"put": op("When payouts are made by themselves: when asked, weekly or monthly, above a minimum", {
+            "200": json_response("The partner", PARTNER_RESPONSE), "401": ERROR, **manager, "404": ERROR, "422": ERROR, "503": ERROR},
+            security=security, tags=["partners"], request=obj(["schedule"], {
+                "schedule": {"type": "string", "enum": ["manual", "weekly", "monthly"]},
+                "minimum": {"type": "string", "description": "Decimal text in major units, such as 50.00"}}))},
+        f"{base}/payouts": {"post": op("Pay out to the partner's bank now (the same requestId again answers the same payout)", {
+            "200": json_response("The payout", obj(["payout"], {"payout": PARTNER_PAYOUT})), "400": ERROR, "401": ERROR, **manager,
+            "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR}, security=security, tags=["partners"],
+            request=obj(["requestId", "currency"], {"requestId": UUID_SCHEMA, "currency": {"type": "string"},
+                                                    "amount": {"type": "string", "description": "Decimal text; absent: all that is available"}}))},
+        f"{base}/earnings": {"get": op("The partner's earnings, newest first", {
+            "200": json_response("Earnings", obj(["earnings"], {"earnings": {"type": "array", "items": PARTNER_EARNING}})),
+            "401": ERROR, "503": ERROR}, security=security, tags=["partners"])},
+        f"{base}/earnings/export": {"get": op("All the partner's earnings as CSV", {
+            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, "401": ERROR, "503": ERROR},
+            security=security, tags=["partners"])},
+    }
+    if internal:
+        paths[f"{base}/share"] = {"put": op("The partner's share of its sellers' commission (operators; not exposed to partners)", {
+            "200": json_response("The partner", PARTNER_RESPONSE), "401": ERROR, "404": ERROR, "422": ERROR},
+            security=security, tags=["partners"], request=obj(["shareBasisPoints"], {
+                "shareBasisPoints": {"type": "integer", "minimum": 0, "maximum": 10000}}))}
+    return paths
+
+
+SERVICE_PATHS["payments"].update(partner_paths("/internal", SERVICE_TOKEN, internal=True))
+SERVICE_PATHS["main-api"].update(partner_paths("/api/v1", SESSION, internal=False))
 SERVICE_PATHS["payments"].update(billing_paths("/internal", SERVICE_TOKEN, internal=True))
 SERVICE_PATHS["main-api"].update(billing_paths("/api/v1", SESSION, internal=False))
 SERVICE_PATHS["main-api"].update(case_paths("/api/v1", SESSION))

@@ -30,6 +30,10 @@ public enum EventConsumers {
     public static let notifyPaymentFailed = EventConsumer(BillingPaymentFailed.self, queue: "main-api", job: "main-api.notify-payment-failed")
     /// main-api tells the owner an invoice was paid.
     public static let notifyInvoicePaid = EventConsumer(BillingInvoicePaid.self, queue: "main-api", job: "main-api.notify-invoice-paid")
+    /// main-api tells a partner's owners their payout reached the bank.
+    public static let notifyPayoutPaid = EventConsumer(PartnerPayoutPaid.self, queue: "main-api", job: "main-api.notify-payout-paid")
+    /// main-api tells a partner's owners their payout failed, and why.
+    public static let notifyPayoutFailed = EventConsumer(PartnerPayoutFailed.self, queue: "main-api", job: "main-api.notify-payout-failed")
     /// refund-engine holds filing while the tenant is past due, and resumes it once paid.
     public static let holdFilingWhilePastDue = EventConsumer(BillingStandingChanged.self, queue: "refund-engine",
                                                              job: "refund-engine.billing-standing")
@@ -90,6 +94,8 @@ public enum EventConsumers {
         recordCommission.subscription,
         notifyPaymentFailed.subscription,
         notifyInvoicePaid.subscription,
+        notifyPayoutPaid.subscription,
+        notifyPayoutFailed.subscription,
         holdFilingWhilePastDue.subscription,
         backfillConnection.subscription,
         stopSyncingConnection.subscription,
@@ -128,7 +134,7 @@ public enum EventConsumers {
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
         CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,
         DocumentParsed.self, CostsUpdated.self, EvidenceMatched.self, PromptCreated.self, PromptAnswered.self, ProofPacketGenerated.self,
-        BillingPaymentFailed.self, BillingInvoicePaid.self, BillingStandingChanged.self,
+        BillingPaymentFailed.self, BillingInvoicePaid.self, BillingStandingChanged.self, PartnerPayoutPaid.self, PartnerPayoutFailed.self,
     ] }
 
     /// Names of the event types no service consumes (they reach the realtime feed only).

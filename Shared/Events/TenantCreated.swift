@@ -8,16 +8,19 @@ public struct TenantCreated: OpsideEvent, Equatable {
     public var name: String
     @LowercasedUUID public var ownerUserId: UUID
     public var ownerEmail: String
+    /// The partner code the owner gave at sign-up (a partner brought this seller), as typed.
+    public var referralCode: String?
 
-    public init(tenantId: UUID, name: String, ownerUserId: UUID, ownerEmail: String) {
+    public init(tenantId: UUID, name: String, ownerUserId: UUID, ownerEmail: String, referralCode: String? = nil) {
         self.tenantId = tenantId
         self.name = name
         self.ownerUserId = ownerUserId
         self.ownerEmail = ownerEmail
+        self.referralCode = referralCode
     }
 
     enum CodingKeys: String, CodingKey {
-        case tenantId, name, ownerUserId, ownerEmail
+        case tenantId, name, ownerUserId, ownerEmail, referralCode
         /// Spellings of events written before the suite's JSON style (`tenantID`), still in
         /// outboxes and queues when it shipped.
         case legacyTenantID = "tenantID", legacyOwnerUserID = "ownerUserID"
@@ -31,6 +34,7 @@ public struct TenantCreated: OpsideEvent, Equatable {
         _ownerUserId = try container.decodeIfPresent(LowercasedUUID.self, forKey: .ownerUserId)
             ?? container.decode(LowercasedUUID.self, forKey: .legacyOwnerUserID)
         ownerEmail = try container.decode(String.self, forKey: .ownerEmail)
+        referralCode = try container.decodeIfPresent(String.self, forKey: .referralCode)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -39,5 +43,6 @@ public struct TenantCreated: OpsideEvent, Equatable {
         try container.encode(name, forKey: .name)
         try container.encode(_ownerUserId, forKey: .ownerUserId)
         try container.encode(ownerEmail, forKey: .ownerEmail)
+        try container.encodeIfPresent(referralCode, forKey: .referralCode)
     }
 }

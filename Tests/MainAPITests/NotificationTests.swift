@@ -157,6 +157,34 @@ import Testing
         #expect(notice["kind"] as? String == "payment_failed" && notice["actionUrl"] as? String == "/app/billing")
     }
 
+    @Test func aPartnerIsToldItsPayoutReachedTheBankOrWhyItFailed() async throws {
+        let usd = Money(amountMinor: 25_000, currency: .usd)
+        let paid = NotificationDrafts.payoutPaid(PartnerPayoutPaid(payoutId: UUID(), amount: usd, arrivalDate: Date(timeIntervalSince1970: 1_796_300_000)))
+        #expect(paid.title == "Payout of 250.00 USD paid" && paid.level == .success)
+        #expect(paid.body.contains("on 2026-12-03"), "\(paid.body)")
+        #expect(paid.actionURL == "/app/partners" && paid.roles == ["owner", "admin"])
+        let failed = NotificationDrafts.payoutFailed(PartnerPayoutFailed(payoutId: UUID(), amount: usd, failureCode: "account_closed",
+                                                                         failureMessage: "The bank account has been closed."))
+        #expect(failed.level == .error && failed.body.contains("has been closed") && failed.body.contains("back in your balance"), "\(failed.body)")
+
+        let database = try await TestDatabase.create()
+        let mainAPI = try await RunningService.start(.mainAPI, database: database)
+        defer { Task { await mainAPI.stop() } }
+        let owner = try await signUp(mainAPI, "owner@partner-notify.test")
+        let payout = UUID()
+        // Delivered twice (at least once): one notice.
+        for _ in 0..<2 {
+            try await publish(PartnerPayoutFailed(payoutId: payout, amount: usd, failureCode: "no_account", failureMessage: "No bank account."),
+                              tenant: owner.tenant, database: database, producer: .payments)
+        }
+        try await publish(PartnerPayoutPaid(payoutId: UUID(), amount: usd, arrivalDate: nil), tenant: owner.tenant, database: database,
+                          producer: .payments)
+        let arrived = try await eventually(timeout: .seconds(20)) { (try? await notices(mainAPI, owner).count) == 2 }
+        #expect(arrived)
+        let kinds = Set(try await notices(mainAPI, owner).compactMap { $0["kind"] as? String })
+        #expect(kinds == ["payout_paid", "payout_failed"])
+    }
+
     @Test func waitingNoticesGoOutInOneDigestAtTheDigestHour() async throws {
         let sink = try await MailSink.start()
         defer { sink.stop() }
@@ -213,7 +241,7 @@ import Testing
         let initial = try await call(mainAPI, .GET, "/api/v1/notifications/preferences", seller)
         #expect(try initial.json()["delivery"] as? String == "digest")
         #expect((try initial.json()["emailKinds"] as? [String]) == ["claims_found", "deadline_approaching", "reauthorization_needed", "filing_reminder",
-                                                                  "money_received", "payment_failed"])
+                                                                  "money_received", "payment_failed", "payout_failed"])
         let bad = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller, json: #"{"emailKinds":["spam"],"delivery":"digest"}"#)
         #expect(bad.status == 422)
         let set = try await call(mainAPI, .PUT, "/api/v1/notifications/preferences", seller,

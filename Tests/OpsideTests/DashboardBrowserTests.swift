@@ -235,6 +235,7 @@ import Testing
                                      refreshToken: try (amazonSeller["refreshToken"] as? String).unwrap("the seller's refresh token"))
         try await keepTheProofOfAPaidClaim(suite: suite, browser: browser)
         try await payTheCommission(suite: suite, browser: browser)
+        try await partnerGetsPaid(suite: suite, seller: browser, screenshots: screenshots)
         try await proveAClaimWithAnInvoice(suite: suite, browser: browser)
 
         // Import a report file by choosing it (the drop zone's input), and read the result.

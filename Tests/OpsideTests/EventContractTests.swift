@@ -14,8 +14,8 @@ import Testing
         #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required",
                                    "billing.invoice_paid", "billing.payment_failed", "billing.standing_changed", "case.filed",
                                    "case.status_changed", "cases.filing_reminder", "claims.deadlines_approaching", "claims.detected",
-                                   "costs.updated", "document.parsed", "evidence.matched", "prompt.answered", "prompt.created",
-                                   "proof_packet.generated", "reimbursement.received", "sync.completed", "sync.failed",
+                                   "costs.updated", "document.parsed", "evidence.matched", "payout.failed", "payout.paid",
+                                   "prompt.answered", "prompt.created", "proof_packet.generated", "reimbursement.received", "sync.completed", "sync.failed",
                                    "sync.reauthorization_required", "tenant.created"])
         // Every event reaches a consumer now: main-api notifies people of the ones nothing else acts on.
         #expect(EventConsumers.unconsumedEvents == [])

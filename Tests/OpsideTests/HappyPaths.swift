@@ -359,6 +359,7 @@ final class HappyPaths {
                                headers: ["Stripe-Signature": signature, "Content-Type": "application/json"]).status == 200)
 
         try await billing()
+        try await partners()
 
         // A job of the tenant's that has not finished: cancel it, then run it again.
         let listed = try await call(inventorySync, "GET", "/internal/jobs", "/internal/jobs?limit=1000")
@@ -417,6 +418,53 @@ final class HappyPaths {
         #expect(try await call(payments, "POST", "/internal/billing/invoices/{invoiceId}/pay", "/internal/billing/invoices/\(invoice)/pay",
                                json: "{}").status == 200)
         #expect(try await call(payments, "PUT", "/internal/billing/commission-rate", json: #"{"commissionBasisPoints":2000}"#).status == 200)
+    }
+
+    /// The partner programme on both sides of the gateway: this tenant joins, onboards on Stripe's
+    /// page, is paid out, sets its schedule; and, as a seller, names another partner's code.
+    func partners() async throws {
+        let tenant = self.tenant
+        for (service, prefix) in [(mainAPI, "/api/v1/partners"), (payments, "/internal/partners")] {
+            #expect(try await call(service, "GET", prefix).status == 200)
+            let joined = try await call(service, "POST", prefix,
+                                        json: #"{"kind":"agency","displayName":"Happy Agency","contactEmail":"payouts@happy.test","country":"US"}"#)
+            #expect(joined.status == 200, "\(joined.text)")
+            // Stripe's page sends the browser back: here to a page that answers.
+            let back = mainAPI.baseURL + "/health/live"
+            let link = try await call(service, "POST", prefix + "/onboarding", json: #"{"returnUrl":"\#(back)","refreshUrl":"\#(back)"}"#)
+            #expect(link.status == 200, "\(link.text)")
+            let page = try (json(link)["url"] as? String).unwrap("onboarding URL")
+            _ = try await TestHTTP.request(.POST, page, body: Data("account_number=000123456789".utf8),
+                                           headers: ["content-type": "application/x-www-form-urlencoded"])
+            let refreshed = try await call(service, "POST", prefix + "/account/refresh", json: "{}")
+            #expect(refreshed.status == 200, "\(refreshed.text)")
+            #expect(try await call(service, "POST", prefix + "/dashboard-link", json: "{}").status == 200)
+            #expect(try await call(service, "PUT", prefix + "/payout-schedule", json: #"{"schedule":"weekly","minimum":"50.00"}"#).status == 200)
+            // Funds in the partner's balance (a test-mode top-up at the sandbox), then a payout.
+            let account = try ((json(refreshed)["partner"] as? [String: Any])?["stripeAccountId"] as? String).unwrap("account")
+            let sandbox = try URL(string: page).flatMap { URL(string: "/", relativeTo: $0)?.absoluteString }.unwrap("sandbox address")
+            _ = try await TestHTTP.request(.POST, sandbox + "_sandbox/balance", json: #"{"account":"\#(account)","amount":1000,"currency":"usd"}"#)
+            let payout = try await call(service, "POST", prefix + "/payouts", json: #"{"requestId":"\#(UUID())","currency":"USD","amount":"5.00"}"#)
+            #expect(payout.status == 200, "\(payout.text)")
+            #expect(try await call(service, "GET", prefix + "/earnings").status == 200)
+            #expect(try await call(service, "GET", prefix + "/earnings/export").status == 200)
+        }
+        #expect(try await call(payments, "PUT", "/internal/partners/share", json: #"{"shareBasisPoints":2500}"#).status == 200)
+        // As a seller, this tenant names the code of another partner (made directly: its own code is refused).
+        let other = UUID()
+        _ = try await database.withSuperuser { connection in
+            try await connection.query("""
+                INSERT INTO payments.partners (partner_id, tenant_id, kind, display_name, contact_email, country, referral_code, share_bps)
+                VALUES (gen_random_uuid(), \(other), 'referrer', 'Happy Referrer', 'ann@happy.test', 'US', 'HAPPYREF1', 2500)
+                """, logger: TestEnvironment.logger)
+        }
+        for (service, path) in [(mainAPI, "/api/v1/billing/referral"), (payments, "/internal/billing/referral")] {
+            let given = try await call(service, "POST", path, json: #"{"code":"happyref1"}"#)
+            #expect(given.status == 200, "\(given.text)")
+            _ = try await database.withSuperuser { connection in
+                try await connection.query("DELETE FROM payments.referrals WHERE tenant_id = \(tenant)", logger: TestEnvironment.logger)
+            }
+        }
     }
 
     // MARK: Claims (claim-detector, and main-api's gateway in front of it)
@@ -568,7 +616,7 @@ final class HappyPaths {
             ("/app/cases", "/app/cases"), ("/app/cases", "/app/cases?tab=filed"), ("/app/cases/{id}", "/app/cases/\(caseID)"),
             ("/app/recoveries", "/app/recoveries"), ("/app/documents", "/app/documents"),
             ("/app/documents/{id}", "/app/documents/\(document)"), ("/app/prompts", "/app/prompts"), ("/app/costs", "/app/costs"),
-            ("/app/billing", "/app/billing"),
+            ("/app/billing", "/app/billing"), ("/app/partners", "/app/partners"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

@@ -24,6 +24,12 @@ final class BillingHarness: Sendable {
     let invoicing: CommissionInvoicing
     let charging: CommissionCharging
     let accounts: BillingAccountsPostgresRepository
+    let jobQueue: JobQueue
+    let partnerSettings: PartnerSettings
+    let partnerStore: PartnerStore
+    let partnerEarnings: PartnerEarnings
+    let partnerAccounts: PartnerAccounts
+    let partnerPayouts: PartnerPayouts
     private let run: Task<Void, Never>
 
     private init(testDatabase: TestDatabase, database: Database, sandbox: StripeSandboxHarness, run: Task<Void, Never>) throws {
@@ -46,6 +52,13 @@ final class BillingHarness: Sendable {
                                         queue: PaymentsService.queue, settings: settings, clock: clock, logger: logger)
         charging = CommissionCharging(stripe: stripe, store: store, database: database, outbox: outbox, clock: clock, logger: logger)
         accounts = BillingAccountsPostgresRepository(database: database, logger: logger)
+        self.jobQueue = jobQueue
+        partnerSettings = PartnerSettings(defaultShareBasisPoints: 2500, schedule: try CronSchedule("41 * * * *"))
+        partnerStore = PartnerStore(database: database, logger: logger)
+        partnerEarnings = PartnerEarnings(stripe: stripe, store: partnerStore, database: database, jobQueue: jobQueue,
+                                          queue: PaymentsService.queue, clock: clock, logger: logger)
+        partnerAccounts = PartnerAccounts(stripe: stripe, store: partnerStore, earnings: partnerEarnings, logger: logger)
+        partnerPayouts = PartnerPayouts(stripe: stripe, store: partnerStore, database: database, outbox: outbox, clock: clock, logger: logger)
     }
 
     /// - Parameter testDatabase: a database to share with a payments process; a new one when nil.
@@ -115,6 +128,29 @@ final class BillingHarness: Sendable {
             claimType: "lost_inbound", amount: Money(amountMinor: amountMinor, currency: try Currency(code: currency)), approvalDate: clock.now,
             source: replaces.isEmpty ? "report" : "report", replacesEntryIds: replaces)
         return try await ledger.record(event, eventId: eventId, tenantId: tenant)
+    }
+
+    /// A partner's workspace, enrolled, its Express account onboarded on Stripe's page with the
+    /// test bank account `accountNumber` (Stripe's test numbers decide whether payouts fail).
+    func partner(kind: String = "agency", name: String = "Northwind Agency", accountNumber: String = "000123456789",
+                 onboard: Bool = true) async throws -> Partner {
+        let tenant = UUID()
+        _ = try await accounts.createIfMissing(tenantId: tenant, companyName: name, billingEmail: "payouts@northwind.test", sourceEventId: UUID())
+        let partner = try await partnerStore.enroll(tenantId: tenant, kind: kind, displayName: name, contactEmail: "payouts@northwind.test",
+                                                    country: "US", shareBasisPoints: partnerSettings.defaultShareBasisPoints)
+        _ = try await partnerAccounts.onboardingLink(tenantId: tenant, returnURL: "https://app.opside.test/app/partners?onboarding=return",
+                                                     refreshURL: "https://app.opside.test/app/partners?onboarding=refresh")
+        guard onboard else { return try await partnerStore.partner(tenantId: tenant).unwrap("the partner") }
+        let account = try (try await partnerStore.partner(tenantId: tenant)?.stripeAccountId).unwrap("the Express account")
+        _ = try await sandbox.control("accounts/\(account)/onboard", ["account_number": accountNumber])
+        return try await partnerAccounts.refresh(tenantId: tenant).unwrap("the partner refreshed")
+    }
+
+    /// Money in a connected account's (or, with nil, the platform's) available balance, as a test-mode top-up.
+    func topUp(_ account: String?, _ amountMinor: Int, currency: String = "usd") async throws {
+        var body: [String: Any] = ["amount": amountMinor, "currency": currency]
+        if let account { body["account"] = account }
+        _ = try await sandbox.control("balance", body)
     }
 
     func count(_ sql: String) async throws -> Int { try await testDatabase.count(sql) }

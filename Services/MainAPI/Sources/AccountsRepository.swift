@@ -45,8 +45,9 @@ public enum AccountsError: Error, Equatable {
 public protocol AccountsRepository: Sendable {
     /// Creates the tenant, its owner and the membership, and records `tenant.created`, in one transaction.
     /// - Throws: `AccountsError.emailTaken` when the email already has an account.
+    /// - Parameter referralCode: the partner code given at sign-up, carried to payments by `tenant.created`.
     func createTenantWithOwner(tenantID: UUID, tenantName: String, userID: UUID, email: String,
-                               passwordHash: String, displayName: String?) async throws
+                               passwordHash: String, displayName: String?, referralCode: String?) async throws
     func loginRecord(email: String) async throws -> LoginRecord?
     func user(id: UUID) async throws -> UserAccount?
     /// The membership of `userID` in `tenantID`, read under that tenant's row-level security.
@@ -67,7 +68,7 @@ public struct AccountsPostgresRepository: AccountsRepository {
     static func normalize(_ email: String) -> String { email.trimmingCharacters(in: .whitespaces).lowercased() }
 
     public func createTenantWithOwner(tenantID: UUID, tenantName: String, userID: UUID, email: String,
-                                      passwordHash: String, displayName: String?) async throws {
+                                      passwordHash: String, displayName: String?, referralCode: String?) async throws {
         let logger = self.logger
         let outbox = self.outbox
         let normalized = Self.normalize(email)
@@ -81,7 +82,8 @@ public struct AccountsPostgresRepository: AccountsRepository {
                 try await connection.query("""
                     INSERT INTO app.memberships (tenant_id, user_id, role) VALUES (\(tenantID), \(userID), 'owner')
                     """, logger: logger)
-                try await outbox.publish(TenantCreated(tenantId: tenantID, name: tenantName, ownerUserId: userID, ownerEmail: email),
+                try await outbox.publish(TenantCreated(tenantId: tenantID, name: tenantName, ownerUserId: userID, ownerEmail: email,
+                                                       referralCode: referralCode),
                                          tenantId: tenantID, on: connection)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {

@@ -25,6 +25,8 @@ struct AuthController {
         let password: String
         let companyName: String
         let displayName: String?
+        /// The code of the partner (agency or referrer) who brought the seller, if one did.
+        let referralCode: String?
     }
 
     struct LoginRequest: Decodable {
@@ -57,6 +59,10 @@ struct AuthController {
         if let problem = SignUpValidation.validatePassword(body.password, email: body.email) { problems["password"] = problem }
         if let problem = SignUpValidation.validateCompanyName(body.companyName) { problems["companyName"] = problem }
         if let name = body.displayName, let problem = SignUpValidation.validateDisplayName(name) { problems["displayName"] = problem }
+        let referralCode = body.referralCode?.trimmingCharacters(in: .whitespaces)
+        if let code = referralCode, code.count > 40 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == " ") }) {
+            problems["referralCode"] = "a partner code is letters and digits"
+        }
         guard problems.isEmpty else {
             throw APIError.validation("sign-up details are not acceptable: " + problems.keys.sorted().joined(separator: ", "), details: problems)
         }
@@ -67,7 +73,7 @@ struct AuthController {
             try await accounts.createTenantWithOwner(
                 tenantID: tenantID, tenantName: body.companyName.trimmingCharacters(in: .whitespacesAndNewlines),
                 userID: userID, email: body.email.trimmingCharacters(in: .whitespaces), passwordHash: hash,
-                displayName: body.displayName)
+                displayName: body.displayName, referralCode: referralCode?.isEmpty == false ? referralCode : nil)
         } catch AccountsError.emailTaken {
             throw APIError.conflict("an account with this email already exists; log in instead", details: ["email": "taken"])
         }

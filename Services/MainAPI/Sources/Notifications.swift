@@ -21,6 +21,10 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
     /// A commission payment failed, or the bank asks the cardholder to confirm it.
     case paymentFailed = "payment_failed"
     case invoicePaid = "invoice_paid"
+    /// A partner's payout reached its bank.
+    case payoutPaid = "payout_paid"
+    /// A partner's payout was returned by its bank.
+    case payoutFailed = "payout_failed"
 
     /// How the settings page names it.
     var label: String {
@@ -37,6 +41,8 @@ enum NotificationKind: String, Codable, Sendable, CaseIterable {
         case .proofPacket: "A paid claim's proof packet is ready"
         case .paymentFailed: "A commission payment failed"
         case .invoicePaid: "An invoice was paid"
+        case .payoutPaid: "A partner payout reached your bank"
+        case .payoutFailed: "A partner payout failed"
         }
     }
 }
@@ -189,6 +195,7 @@ extension NotificationDrafts {
     }
 
     static let billingPage = "/app/billing"
+    static let partnersPage = "/app/partners"
     static let billingManagers = ["owner", "admin"]
 
     /// A commission payment failed: why, what happens next, and where to act.
@@ -223,6 +230,23 @@ extension NotificationDrafts {
                           actionURL: billingPage, dedupeKey: nil, roles: billingManagers)
     }
 
+    static func payoutPaid(_ event: PartnerPayoutPaid) -> NotificationDraft {
+        let day = event.arrivalDate.map {
+            " on " + ISO8601DateFormatter.string(from: $0, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        } ?? ""
+        return NotificationDraft(kind: .payoutPaid, level: .success, title: "Payout of \(event.amount.displayText) paid",
+                                 body: "Your partner payout of \(event.amount.displayText) reached your bank\(day).",
+                                 actionURL: partnersPage, dedupeKey: nil, roles: billingManagers)
+    }
+
+    static func payoutFailed(_ event: PartnerPayoutFailed) -> NotificationDraft {
+        let reason = event.failureMessage ?? event.failureCode ?? "the bank returned it"
+        return NotificationDraft(kind: .payoutFailed, level: .error, title: "Payout of \(event.amount.displayText) failed",
+                                 body: "Your partner payout of \(event.amount.displayText) failed: \(reason) The money is back in your "
+                                     + "balance; check the bank account in Stripe's dashboard, then ask for the payout again.",
+                                 actionURL: partnersPage, dedupeKey: "payout:\(event.payoutId.uuidString.lowercased())", roles: billingManagers)
+    }
+
     /// Money on our cases; Amazon's automatic payments are in the recoveries page, not the bell.
     static func reimbursementReceived(_ event: ReimbursementReceived) -> NotificationDraft? {
         guard event.attribution == "case", let caseId = event.caseId.flatMap(UUID.init(uuidString:)) else { return nil }
@@ -254,6 +278,6 @@ struct NotificationPreferences: Codable, Sendable, Equatable {
 
     /// Money and deadlines by e-mail, once a day; sync failures stay in the bell.
     static let defaults = NotificationPreferences(emailKinds: [.claimsFound, .deadlineApproaching, .reauthorizationNeeded, .filingReminder, .moneyReceived,
-                                                               .paymentFailed],
+                                                               .paymentFailed, .payoutFailed],
                                                   delivery: .digest)
 }

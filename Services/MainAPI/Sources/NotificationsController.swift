@@ -186,6 +186,12 @@ struct NotificationJobs: Sendable {
         jobs.consume(EventConsumers.notifyInvoicePaid) { event, envelope, _ in
             try await deliver(NotificationDrafts.invoicePaid(event), envelope)
         }
+        jobs.consume(EventConsumers.notifyPayoutPaid) { event, envelope, _ in
+            try await deliver(NotificationDrafts.payoutPaid(event), envelope)
+        }
+        jobs.consume(EventConsumers.notifyPayoutFailed) { event, envelope, _ in
+            try await deliver(NotificationDrafts.payoutFailed(event), envelope)
+        }
         jobs.consume(EventConsumers.notifyPromptCreated) { event, envelope, _ in
             try await deliver(NotificationDrafts.evidencePrompt(event), envelope)
         }

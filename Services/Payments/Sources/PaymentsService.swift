@@ -11,7 +11,8 @@ import OpsideTransport
 /// `reimbursement.received` (the commission on money recovered on our cases); collects the
 /// commission through Stripe (a card saved by Checkout, monthly invoices or a charge per
 /// reimbursement, dunning on the injected clock); serves the billing routes for the tenant named
-/// in the caller's service token; and takes Stripe's webhooks (`POST /webhooks/stripe/{account|connect}`),
+/// in the caller's service token; pays partners (agencies and referrers) their share of the
+/// commission of the sellers they bring, through Connect Express; and takes Stripe's webhooks (`POST /webhooks/stripe/{account|connect}`),
 /// kept once and processed by a job.
 public enum PaymentsService {
     public static let service = OpsideService.payments
@@ -47,20 +48,33 @@ public enum PaymentsService {
                                             logger: platform.logger)
         let charging = CommissionCharging(stripe: stripe, store: billing, database: platform.database, outbox: platform.outbox,
                                           clock: platform.clocks.wall, logger: platform.logger)
-        let webhookHandlers = BillingWebhookHandlers(cards: cards, invoicing: invoicing, charging: charging, stripe: stripe)
+        let partnerSettings = try PartnerSettings(reader: reader)
+        let partnerStore = PartnerStore(database: platform.database, logger: platform.logger)
+        let earnings = PartnerEarnings(stripe: stripe, store: partnerStore, database: platform.database, jobQueue: platform.jobQueue,
+                                       queue: queue, clock: platform.clocks.wall, logger: platform.logger)
+        let partnerAccounts = PartnerAccounts(stripe: stripe, store: partnerStore, earnings: earnings, logger: platform.logger)
+        let payouts = PartnerPayouts(stripe: stripe, store: partnerStore, database: platform.database, outbox: platform.outbox,
+                                     clock: platform.clocks.wall, logger: platform.logger)
+        let sweep = PartnerSweep(earnings: earnings, payouts: payouts, settings: partnerSettings, queue: queue)
+        let webhookHandlers = BillingWebhookHandlers(cards: cards, invoicing: invoicing, charging: charging, stripe: stripe, partnerEarnings: earnings)
+        let partnerHandlers = PartnerWebhookHandlers(accounts: partnerAccounts, earnings: earnings, payouts: payouts)
 
         var jobs = JobRegistry()
-        OpenBillingAccount(accounts: accounts).register(in: &jobs)
+        OpenBillingAccount(accounts: accounts, partners: partnerStore).register(in: &jobs)
         RecordCommission(ledger: ledger).register(in: &jobs)
         invoicing.register(in: &jobs)
         charging.register(in: &jobs)
         ProcessStripeEvent(store: stripeEvents, livemode: stripeSettings.secretKey.hasPrefix("sk_live_"),
-                           handlers: webhookHandlers.handlers).register(in: &jobs)
+                           handlers: webhookHandlers.handlers.merging(partnerHandlers.handlers) { billing, _ in billing })
+            .register(in: &jobs)
+        sweep.register(in: &jobs)
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         BillingAccountsController(accounts: accounts).addRoutes(to: router)
-        BillingController(store: billing, ledger: ledger, cards: cards, invoicing: invoicing).addRoutes(to: router)
+        BillingController(store: billing, ledger: ledger, cards: cards, invoicing: invoicing, partners: partnerStore).addRoutes(to: router)
+        PartnersController(store: partnerStore, accounts: partnerAccounts, payouts: payouts, billing: billing, settings: partnerSettings)
+            .addRoutes(to: router)
         StripeWebhookController(intake: webhookIntake).addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: invoicing.cron)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: invoicing.cron + sweep.cron)
     }
 }

@@ -124,8 +124,10 @@
     const buttons = element.tagName === 'FORM' ? element.querySelectorAll('button') : [element];
     buttons.forEach((button) => { button.disabled = true; });
     try {
-      await api(method, path, body);
-      done(element.dataset.done);
+      const answer = await api(method, path, body);
+      // An answer that is an address to go to (Stripe's onboarding or Express dashboard).
+      if (element.dataset.follow && answer && answer[element.dataset.follow]) location.href = answer[element.dataset.follow];
+      else done(element.dataset.done);
     } catch (error) {
       showError(element, error);
       buttons.forEach((button) => { button.disabled = false; });
@@ -159,6 +161,32 @@
     api('POST', '/api/v1/billing/card-setup/complete', { sessionId: completing.dataset.completeCardSetup })
       .then((answer) => { location.replace('/app/billing?notice=' + encodeURIComponent(answer.card ? 'Card saved.' : 'The card is being saved; it shows here in a moment.')); })
       .catch((error) => { location.replace('/app/billing?error=' + encodeURIComponent(error.message)); });
+  }
+
+  // Payouts for partners: Stripe's hosted onboarding comes back to the Partners page, which
+  // then reads the account from Stripe (coming back proves nothing by itself). An expired or
+  // used link comes back as ?onboarding=refresh, and a new link is made at once.
+  const partnersPage = location.origin + '/app/partners';
+  function onboardingBody() {
+    return { returnUrl: partnersPage + '?onboarding=return', refreshUrl: partnersPage + '?onboarding=refresh' };
+  }
+  const onboard = document.querySelector('button[data-onboard]');
+  if (onboard) {
+    onboard.dataset.body = JSON.stringify(onboardingBody());
+    onboard.dataset.follow = 'url';
+    if (new URLSearchParams(location.search).get('onboarding') === 'refresh') act(onboard, onboardingBody());
+  }
+  const refreshingAccount = document.querySelector('[data-refresh-partner-account]');
+  if (refreshingAccount) {
+    api('POST', '/api/v1/partners/account/refresh', {})
+      .then((answer) => {
+        const active = answer.partner && answer.partner.accountStatus === 'active';
+        location.replace('/app/partners?notice=' + encodeURIComponent(active ? 'Payouts are set up.' : 'Stripe still needs a few details to pay you out.'));
+      })
+      .catch((error) => { location.replace('/app/partners?error=' + encodeURIComponent(error.message)); });
+  }
+  for (const link of document.querySelectorAll('[data-referral-link]')) {
+    link.textContent = location.origin + '/sign-in?ref=' + encodeURIComponent(link.dataset.referralLink) + '#sign-up';
   }
 
   document.addEventListener('submit', (event) => {

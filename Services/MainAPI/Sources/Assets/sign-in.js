@@ -60,6 +60,7 @@
   handle('sign-up-form', async (fields) => {
     const body = { email: fields.email, password: fields.password, companyName: fields.companyName };
     if (fields.displayName) body.displayName = fields.displayName;
+    if (fields.referralCode && fields.referralCode.trim()) body.referralCode = fields.referralCode.trim();
     await post('/api/v1/auth/signup', body);
     location.replace('/app/connections?notice=' + encodeURIComponent('Welcome! Connect your Amazon account to find what Amazon owes you.'));
   });

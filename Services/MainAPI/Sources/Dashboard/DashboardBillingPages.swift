@@ -63,6 +63,9 @@ extension DashboardPages {
             return row
         }
         values["noInvoices"] = overview.invoices.isEmpty
+        if let referral = overview.referral {
+            values["referral"] = ["partner": referral.partnerName, "since": DashboardWords.instantDay(referral.since)]
+        }
         let lines = try await linesLoad
         values["lines"] = lines.map { line in
             var row: [String: Any] = [

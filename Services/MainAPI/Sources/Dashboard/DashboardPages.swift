@@ -59,6 +59,7 @@ struct DashboardPages: Sendable {
         addCaseRoutes(to: router)
         addEvidenceRoutes(to: router)
         addBillingRoutes(to: router)
+        addPartnerRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }
@@ -73,7 +74,10 @@ struct DashboardPages: Sendable {
 
     func signIn(_ request: Request) throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
-        return try renderer.page("sign-in", ["next": next, "title": "Sign in"])
+        var values: [String: Any] = ["next": next, "title": "Sign in"]
+        // A partner's link (`/sign-in?ref=CODE#sign-up`) fills in its code; the template escapes it.
+        if let code = request.uri.queryParameters.get("ref"), code.count <= 40 { values["referralCode"] = code }
+        return try renderer.page("sign-in", values)
     }
 
     /// Only a path of this site: `next=https://evil.example` or `//evil.example` would make the

@@ -47,6 +47,7 @@ extension DashboardSources {
         let billing: BillingProfile
         let totals: [CommissionTotals]
         let invoices: [Invoice]
+        let referral: SellerReferral?
     }
 
     struct CommissionLine: Decodable, Sendable {

@@ -10,12 +10,14 @@ public struct BillingController: Sendable {
     let ledger: CommissionLedger
     let cards: CardOnFileSetup
     let invoicing: CommissionInvoicing
+    let partners: PartnerStore
 
-    public init(store: BillingStore, ledger: CommissionLedger, cards: CardOnFileSetup, invoicing: CommissionInvoicing) {
+    public init(store: BillingStore, ledger: CommissionLedger, cards: CardOnFileSetup, invoicing: CommissionInvoicing, partners: PartnerStore) {
         self.store = store
         self.ledger = ledger
         self.cards = cards
         self.invoicing = invoicing
+        self.partners = partners
     }
 
     public func addRoutes(to router: Router<OpsideRequestContext>) {
@@ -37,7 +39,8 @@ public struct BillingController: Sendable {
         let tenant = try context.requireCallerTenant()
         guard let profile = try await store.profile(tenantId: tenant) else { throw APIError.notFound("no billing account for this tenant yet") }
         return BillingOverview(billing: profile, totals: try await ledger.totals(tenantId: tenant),
-                               invoices: try await store.invoices(tenantId: tenant, limit: 24))
+                               invoices: try await store.invoices(tenantId: tenant, limit: 24),
+                               referral: try await partners.referral(sellerTenantId: tenant))
     }
 
     @Sendable func commissions(_ request: Request, _ context: OpsideRequestContext) async throws -> CommissionsResponse {
@@ -190,6 +193,8 @@ struct BillingOverview: ResponseEncodable {
     /// Per currency: recovered, commission, settled, upcoming (the next invoice) and invoiced.
     let totals: [CommissionTotals]
     let invoices: [CommissionInvoice]
+    /// The partner who brought the seller, if one did.
+    let referral: SellerReferral?
 }
 
 struct CommissionsResponse: ResponseEncodable {

@@ -11,12 +11,16 @@ public struct BillingWebhookHandlers: Sendable {
     let invoicing: CommissionInvoicing
     let charging: CommissionCharging
     let stripe: StripeClient
+    /// Paid commission earns the partners who brought the seller their share.
+    let partnerEarnings: PartnerEarnings
 
-    public init(cards: CardOnFileSetup, invoicing: CommissionInvoicing, charging: CommissionCharging, stripe: StripeClient) {
+    public init(cards: CardOnFileSetup, invoicing: CommissionInvoicing, charging: CommissionCharging, stripe: StripeClient,
+                partnerEarnings: PartnerEarnings) {
         self.cards = cards
         self.invoicing = invoicing
         self.charging = charging
         self.stripe = stripe
+        self.partnerEarnings = partnerEarnings
     }
 
     public var handlers: [String: ProcessStripeEvent.Handler] {
@@ -50,6 +54,7 @@ public struct BillingWebhookHandlers: Sendable {
         // The event's copy may be older than the invoice: what it is now decides.
         let current: StripeInvoice = try await stripe.get("invoices/\(invoice.id)")
         try await invoicing.apply(current, tenantId: tenant, invoiceId: ours)
+        if current.status == "paid" { try await partnerEarnings.enqueueRun(reason: "invoice-\(invoice.id)") }
     }
 
     func invoiceFailed(_ payload: [String: Any], actionRequired: Bool) async throws {
@@ -81,7 +86,9 @@ public struct BillingWebhookHandlers: Sendable {
         let intent = try Self.object(StripePaymentIntent.self, payload)
         guard let tenant = Self.tenant(intent.metadata), intent.metadata?[StripeMetadataKey.commission] != nil else { return }
         let current: StripePaymentIntent = try await stripe.get("payment_intents/\(intent.id)")
-        try await charging.applied(current, tenantId: tenant)
+        if try await charging.applied(current, tenantId: tenant) == "paid" {
+            try await partnerEarnings.enqueueRun(reason: "payment-intent-\(intent.id)")
+        }
     }
 
     static func ours(_ invoice: StripeInvoice) -> (UUID, UUID)? {
