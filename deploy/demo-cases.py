@@ -181,8 +181,13 @@ def bill():
         status, saved = call("POST", main_api + "/api/v1/billing/card-setup/complete", {"sessionId": checkout["sessionId"]}, token=token())
         log(f"card on file: HTTP {status} {saved.get('card', {}).get('last4', '')}")
     if not any(invoice.get("status") == "paid" for invoice in overview.get("invoices", [])):
-        status, settled = call("POST", main_api + "/api/v1/billing/settle", {}, token=token())
-        log(f"settled the commission due: HTTP {status}, invoices {[i.get('status') for i in settled.get('invoices', [])]}")
+        # Stripe (here the sandbox, at Stripe's test-mode rate limit) may ask to try again shortly: 503.
+        for attempt in range(6):
+            status, settled = call("POST", main_api + "/api/v1/billing/settle", {}, token=token())
+            log(f"settled the commission due: HTTP {status}, invoices {[i.get('status') for i in settled.get('invoices', [])]}")
+            if status != 503:
+                break
+            time.sleep(10)
 
 
 def join_partner():

@@ -70,6 +70,34 @@ import Testing
         #expect(try await Self.stripeList(billing, "/v1/invoiceitems", "customer=\(customer)").count == 3)
     }
 
+    @Test func anInvoiceFinalizedButNeverChargedIsChargedByTheNextAttemptOrTheDunningScan() async throws {
+        let billing = try await BillingHarness.start()
+        defer { Task { await billing.stop() } }
+        let tenant = try await billing.tenant(rate: 2000)
+        try await billing.cardOnFile(tenant)
+        _ = try await billing.received(tenant, 10_000)
+        // The first attempt ends once the invoice exists at Stripe (its items cannot be read)...
+        _ = try await billing.sandbox.control("faults", ["path": "invoiceitems", "status": 503, "count": 3])
+        await #expect(throws: (any Error).self) { try await billing.invoicing.invoice(tenantId: tenant, currency: "USD") }
+        let made = try (try await billing.store.invoices(tenantId: tenant).first?.stripeInvoiceId).unwrap("the Stripe invoice")
+        // ...the second finalizes it, then Stripe stops answering before the payment (rate limited, down).
+        _ = try await billing.sandbox.control("faults", ["path": "invoices/\(made)/pay", "status": 503, "count": 3])
+        await #expect(throws: (any Error).self) { try await billing.invoicing.invoice(tenantId: tenant, currency: "USD") }
+        let open = try await billing.store.invoices(tenantId: tenant).first.unwrap("the invoice")
+        #expect(open.status == "open" && open.attemptCount == 0)
+        // No pending line is left to invoice, yet the open invoice is not forgotten: it is due.
+        #expect(try await billing.store.invoicesDueForRetry(at: billing.clock.now).map(\.invoiceId) == [open.invoiceId])
+        #expect(try await billing.invoicing.enqueueDueRetries() == 1)
+        // The owner's "pay what is due now" (or the retry job) charges it, once.
+        let paid = try await billing.invoicing.invoice(tenantId: tenant, currency: "USD").unwrap("the invoice")
+        #expect(paid.status == "paid" && paid.invoiceId == open.invoiceId)
+        #expect(try await billing.store.invoicesDueForRetry(at: billing.clock.now).isEmpty)
+        #expect(try await billing.invoicing.invoice(tenantId: tenant, currency: "USD") == nil)
+        let customer = try await billing.cards.customer(for: tenant)
+        #expect(try await Self.stripeList(billing, "/v1/invoices", "customer=\(customer)").count == 1)
+        #expect(try await Self.stripeList(billing, "/v1/payment_intents", "customer=\(customer)").count == 1)
+    }
+
     @Test func aFailedPaymentFollowsTheDunningScheduleThenThePastDueTenantPaysAndIsInGoodStandingAgain() async throws {
         let billing = try await BillingHarness.start()
         defer { Task { await billing.stop() } }

@@ -133,6 +133,14 @@ import Testing
         let listed = try await harness.sandbox.call(.GET, "/v1/payouts", "limit=10", headers: [("Stripe-Account", account)])
         #expect((listed.json["data"] as? [[String: Any]])?.count == 1)
 
+        // Another partner sending this request's id is refused, and nothing is sent under its key.
+        let other = try await harness.partner(kind: "referrer", name: "Ann Referrer")
+        try await harness.topUp(try other.stripeAccountId.unwrap("account"), 5_000)
+        await #expect(throws: PartnerError.requestIdTaken) {
+            _ = try await harness.partnerPayouts.request(tenantId: other.tenantId, requestId: request, currency: .usd, amountMinor: 5_000)
+        }
+        #expect(try await harness.partnerStore.payouts(partnerTenantId: other.tenantId).isEmpty)
+
         // More than is available is refused before Stripe is asked.
         await #expect(throws: PartnerError.moreThanAvailable(available: Money(amountMinor: 7_550, currency: .usd))) {
             _ = try await harness.partnerPayouts.request(tenantId: partner.tenantId, requestId: UUID(), currency: .usd, amountMinor: 10_000)

@@ -252,13 +252,15 @@ public struct BillingStore: Sendable {
         }
     }
 
-    /// Invoices whose failed payment is due for another attempt (across tenants).
+    /// Invoices whose payment is due for an attempt (across tenants): a failed one's retry, or the
+    /// first of one finalized whose push was cut short.
     public func invoicesDueForRetry(at now: Date) async throws -> [(tenantId: UUID, invoiceId: UUID)] {
         let logger = self.logger
         return try await database.withTransaction { db in
             try await db.query("SELECT set_config('opside.billing_scan', 'on', true)", logger: logger)
             let rows = try await db.query("""
-                SELECT tenant_id, invoice_id FROM payments.invoices WHERE status IN ('payment_failed', 'requires_action') AND next_retry_at <= \(now)
+                SELECT tenant_id, invoice_id FROM payments.invoices
+                WHERE status IN ('open', 'payment_failed', 'requires_action') AND next_retry_at <= \(now)
                 ORDER BY next_retry_at
                 """, logger: logger)
             var found: [(UUID, UUID)] = []

@@ -88,9 +88,15 @@ public struct CommissionInvoicing: Sendable {
     /// - Returns: the invoice, or nil when nothing is owed.
     @discardableResult
     public func invoice(tenantId: UUID, currency: String) async throws -> CommissionInvoice? {
-        // An invoice a crash left half made is finished first, rather than a second one begun.
-        if let unfinished = try await store.invoices(tenantId: tenantId).first(where: { $0.status == "creating" && $0.total.currency.code == currency }) {
+        // An invoice a crash or a Stripe error left half made is finished first, rather than a
+        // second one begun: one still being made, or one finalized whose payment was never tried.
+        let invoices = try await store.invoices(tenantId: tenantId).filter { $0.total.currency.code == currency }
+        if let unfinished = invoices.first(where: { $0.status == "creating" }) {
             return try await push(tenantId: tenantId, invoiceId: unfinished.invoiceId)
+        }
+        if let untried = invoices.first(where: { $0.status == "open" && $0.attemptCount == 0 }) {
+            try await attemptPayment(tenantId: tenantId, invoiceId: untried.invoiceId)
+            return try await store.invoice(tenantId: tenantId, invoiceId: untried.invoiceId)
         }
         guard let (invoice, _) = try await store.openInvoice(tenantId: tenantId, currency: currency) else { return nil }
         return try await push(tenantId: tenantId, invoiceId: invoice.invoiceId)
@@ -225,7 +231,10 @@ public struct CommissionInvoicing: Sendable {
                 UPDATE payments.invoices SET number = coalesce(\(stripeInvoice.number), number),
                     hosted_invoice_url = coalesce(\(stripeInvoice.hosted_invoice_url), hosted_invoice_url),
                     invoice_pdf = coalesce(\(stripeInvoice.invoice_pdf), invoice_pdf),
-                    status = CASE WHEN status = 'creating' AND \(stripeInvoice.status) = 'open' THEN 'open' ELSE status END
+                    status = CASE WHEN status = 'creating' AND \(stripeInvoice.status) = 'open' THEN 'open' ELSE status END,
+                    -- Finalized: its first payment is due now. The push that finalized it tries at
+                    -- once; should that be cut short, the dunning scan tries (same attempt, same key).
+                    next_retry_at = CASE WHEN status = 'creating' AND \(stripeInvoice.status) = 'open' THEN \(now) ELSE next_retry_at END
                 WHERE invoice_id = \(invoiceId)
                 """, logger: logger)
             switch stripeInvoice.status {

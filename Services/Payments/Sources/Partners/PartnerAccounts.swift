@@ -112,4 +112,5 @@ public enum PartnerError: Error, Sendable, Equatable {
     case payoutsNotEnabled
     case nothingAvailable(currency: String)
     case moreThanAvailable(available: Money)
+    case requestIdTaken
 }

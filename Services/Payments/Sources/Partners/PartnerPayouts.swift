@@ -81,8 +81,11 @@ public struct PartnerPayouts: Sendable {
             return existing
         }
         // A second request with the same id but another amount sends what the first row says.
-        let row = try await store.payout(partnerTenantId: partner.tenantId, payoutId: payoutId)
-        let sending = row?.amount ?? amount
+        guard let row = try await store.payout(partnerTenantId: partner.tenantId, payoutId: payoutId) else {
+            // The id is another workspace's: never this workspace's payout, nor sent under its key.
+            throw PartnerError.requestIdTaken
+        }
+        let sending = row.amount
         let id = payoutId.uuidString.lowercased()
         do {
             let payout: StripePayout = try await stripe.post("payouts", [

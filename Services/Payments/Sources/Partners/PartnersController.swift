@@ -251,6 +251,8 @@ public struct PartnersController: Sendable {
                 throw APIError.conflict("nothing in \(currency) is available to pay out yet", details: ["code": "nothing_available"])
             case .moreThanAvailable(let available):
                 throw APIError.conflict("only \(available.displayText) is available to pay out", details: ["code": "more_than_available"])
+            case .requestIdTaken:
+                throw APIError.conflict("this requestId was used for another request; send a new one", details: ["code": "request_id_taken"])
             }
         }
     }
