@@ -12,7 +12,8 @@ a claim's SKU and proves it outright; the other, in euros and for fewer units th
 leaves a question waiting on the prompts page. Paid cases then get their proof packets.
 Opside's commission on the first money recovered is then paid: the seller saves a test card on
 the Stripe sandbox's Checkout page and settles what is due (a paid invoice); the commission on
-money paid later waits for the next invoice (the upcoming one).
+money paid later (the case whose question was answered, decided again) waits for the next
+invoice: the upcoming one.
 The demo has a partner too: Northwind Agency (partner@opside.test, the same password), which
 brought the demo seller (the seller gives its code on the Billing page). It sets up payouts on the
 Stripe sandbox's Express onboarding page, earns its share of the commission the seller pays, pays
@@ -254,12 +255,38 @@ def partner_payouts():
     log(f"the demo partner's second payout: HTTP {status} {second.get('payout', {}).get('status')}")
 
 
+def sync_money():
+    """Asks for the Finances and reimbursements syncs of every connection (money Amazon paid)."""
+    _, connections = call("GET", main_api + "/api/v1/amazon/connections", token=token())
+    for connection in connections.get("connections", []):
+        for dataset in ("financial_events", "reimbursements"):
+            status, _ = call("POST", f"{main_api}/api/v1/amazon/connections/{connection['id']}/syncs", {"dataset": dataset}, token=token())
+            log(f"{dataset} sync of {connection['id']}: HTTP {status}")
+
+
+def upcoming():
+    """Money Amazon pays after the invoice (the case whose question was answered, decided again)
+    waits for the next one: the Billing page's upcoming invoice."""
+    def has_upcoming():
+        _, overview = call("GET", main_api + "/api/v1/billing/overview", token=token())
+        return any(t.get("upcoming", {}).get("amountMinor", 0) > 0 for t in overview.get("totals", []))
+
+    if has_upcoming():
+        log("the demo seller has an upcoming invoice already")
+        return
+    for attempt in range(10):
+        sync_money()
+        if wait("commission waiting for the next invoice", has_upcoming, timeout=90, every=15):
+            return
+
+
 # Each step can run again (a second deploy/up, or a run cut short): the walk is done once money arrived.
 join_partner()
 if cases("paid,partially_paid"):
     log("the demo's cases are already paid")
     bill()
     partner_payouts()
+    upcoming()
     raise SystemExit(0)
 if not wait("cases made from the demo's claims", lambda: len(cases("ready,needs_documents")) > 0):
     raise SystemExit(1)
@@ -277,7 +304,6 @@ if questions:
     call("POST", f"{main_api}/api/v1/cases/{questions[0]['id']}/reply",
          {"body": "The units are still missing: the reference ids in the case show the adjustment."}, token=token())
     log("answered one of Amazon's questions")
-_, connections = call("GET", main_api + "/api/v1/amazon/connections", token=token())
 # Finances show Amazon's payments at once; the reimbursements report lists them days later (and
 # the sandbox, like Amazon, serves a report requested within four hours again): the money reaches
 # the cases from Finances, and the report's lines take over when a later sync brings them.
@@ -285,11 +311,9 @@ _, connections = call("GET", main_api + "/api/v1/amazon/connections", token=toke
 # new, so the syncs are asked for again until the money shows (then every paid case also gets its
 # proof packet).
 for attempt in range(8):
-    for connection in connections.get("connections", []):
-        for dataset in ("financial_events", "reimbursements"):
-            status, _ = call("POST", f"{main_api}/api/v1/amazon/connections/{connection['id']}/syncs", {"dataset": dataset}, token=token())
-            log(f"{dataset} sync of {connection['id']}: HTTP {status}")
+    sync_money()
     if wait("money on the demo's cases", lambda: len(cases("paid,partially_paid")) > 0, timeout=120, every=15):
         break
 bill()
 partner_payouts()
+upcoming()

@@ -32,6 +32,43 @@ import Testing
         #expect(try await database.count("SELECT count(*) FROM payments.billing_accounts") == 1)
     }
 
+    /// A partner's code given at sign-up reaches payments with `tenant.created`: the seller is
+    /// brought by that partner, and a code nobody has signs up all the same.
+    @Test func aPartnerCodeGivenAtSignUpBringsTheSellerToThatPartner() async throws {
+        let database = try await TestDatabase.create()
+        let payments = try await RunningService.start(.payments, database: database)
+        let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: ["services.payments.url": payments.baseURL])
+        defer { Task { await mainAPI.stop(); await payments.stop() } }
+        let (agency, _) = try await TestSignUp.signUp(mainAPI, email: "owner@northwind.test")
+        let joined = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/partners", json: """
+            {"kind":"agency","displayName":"Northwind Agency","contactEmail":"owner@northwind.test"}
+            """, headers: ["authorization": "Bearer \(agency)"])
+        #expect(joined.status == 200, "\(joined.text)")
+        let code = try ((try joined.json()["partner"] as? [String: Any])?["referralCode"] as? String).unwrap("code")
+
+        let refused = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/signup", json: """
+            {"email":"x@acme.test","password":"Acme-Goods-Sign-Up-1","companyName":"Acme","referralCode":"<b>"}
+            """)
+        #expect(refused.status == 422 && refused.text.contains("referralCode"), "\(refused.text)")
+        for (email, given) in [("brought@acme.test", " \(code.lowercased()) "), ("alone@acme.test", "NOSUCHCODE")] {
+            let signedUp = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/signup", json: """
+                {"email":"\(email)","password":"Acme-Goods-Sign-Up-1","companyName":"Acme \(email.prefix(5))","referralCode":"\(given)"}
+                """)
+            #expect(signedUp.status == 201, "\(signedUp.text)")
+        }
+        #expect(try await eventually { try await database.count("SELECT count(*) FROM payments.billing_accounts") == 3 })
+        #expect(try await eventually { try await database.count("SELECT count(*) FROM payments.referrals") == 1 })
+        #expect(try await database.strings("SELECT seller_name || ' ' || source FROM payments.referrals") == ["Acme broug sign_up"])
+        // The seller sees who brought it; the agency sees the seller.
+        let sellerLogin = try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/auth/login",
+                                                     json: #"{"email":"brought@acme.test","password":"Acme-Goods-Sign-Up-1"}"#)
+        let seller = try (try sellerLogin.json()["token"] as? String).unwrap("token")
+        let billing = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/billing/overview", headers: ["authorization": "Bearer \(seller)"])
+        #expect(((try billing.json()["referral"] as? [String: Any])?["partnerName"] as? String) == "Northwind Agency", "\(billing.text)")
+        let overview = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/partners", headers: ["authorization": "Bearer \(agency)"])
+        #expect(((try overview.json()["referrals"] as? [[String: Any]])?.first?["sellerName"] as? String) == "Acme broug")
+    }
+
     @Test func eventWaitsForPaymentsWhenItWasDownAtSignUp() async throws {
         let database = try await TestDatabase.create()
         let mainAPI = try await RunningService.start(.mainAPI, database: database)

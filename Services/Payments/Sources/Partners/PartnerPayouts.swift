@@ -221,10 +221,10 @@ public struct PartnerPayouts: Sendable {
             }
             let (payoutId, before) = found ?? (ours ?? UUID(), "requesting")
             if found == nil {
+                // Not ours: made by Stripe's schedule, or by the partner in its Express dashboard.
                 try await db.query("""
                     INSERT INTO payments.partner_payouts (payout_id, partner_id, tenant_id, amount_minor, currency, trigger)
-                    VALUES (\(payoutId), \(partner.partnerId), \(partner.tenantId), \(payout.amount), \(amount.currency.code),
-                        \(payout.automatic == true ? "stripe" : "request"))
+                    VALUES (\(payoutId), \(partner.partnerId), \(partner.tenantId), \(payout.amount), \(amount.currency.code), 'stripe')
                     """, logger: logger)
             }
             let moves = Self.rank(payout.status) > Self.rank(before)

@@ -12,10 +12,8 @@ struct StripeAccount: Decodable, Sendable {
     let id: String
     let details_submitted: Bool?
     let payouts_enabled: Bool?
-    let charges_enabled: Bool?
     let capabilities: [String: String]?
     let requirements: Requirements?
-    let metadata: [String: String]?
 }
 
 struct StripeAccountLink: Decodable, Sendable {
@@ -29,9 +27,6 @@ struct StripeLoginLink: Decodable, Sendable {
 
 struct StripeTransfer: Decodable, Sendable {
     let id: String
-    let amount: Int64
-    let currency: String
-    let destination: String?
 }
 
 struct StripePayout: Decodable, Sendable {
@@ -40,8 +35,6 @@ struct StripePayout: Decodable, Sendable {
     let currency: String
     let status: String
     let arrival_date: Int?
-    let automatic: Bool?
-    let created: Int?
     let failure_code: String?
     let failure_message: String?
     let metadata: [String: String]?
