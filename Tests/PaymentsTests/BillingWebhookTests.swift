@@ -31,19 +31,19 @@ import Testing
         let back = stack.payments.baseURL + "/health/live"
         let setup = try await TestHTTP.request(.POST, stack.payments.baseURL + "/internal/billing/card-setup", json: """
             {"successUrl": "\(back)?saved=1", "cancelUrl": "\(back)"}
-            """, headers: headers)
+            """, headers: headers, timeout: .seconds(60))
         #expect(setup.status == 200, "\(setup.text)")
         let page = try (try setup.json()["url"] as? String).unwrap("Checkout URL")
         let submitted = try await TestHTTP.request(.POST, page, body: Data("card_number=4242+4242+4242+4242&name=Ann+Owner".utf8),
-                                                   headers: ["content-type": "application/x-www-form-urlencoded"])
+                                                   headers: ["content-type": "application/x-www-form-urlencoded"], timeout: .seconds(60))
         #expect([200, 302, 303].contains(submitted.status), "\(submitted.status) \(submitted.text)")
         // No return to our page: the webhook alone puts the card on file.
-        let onFile = try await eventually(timeout: .seconds(30)) {
-            let billing = try await TestHTTP.request(.GET, stack.payments.baseURL + "/internal/billing", headers: headers)
+        let onFile = try await eventually(timeout: .seconds(60)) {
+            let billing = try await TestHTTP.request(.GET, stack.payments.baseURL + "/internal/billing", headers: headers, timeout: .seconds(60))
             return ((try? billing.json())?["billing"] as? [String: Any])?["card"] != nil
         }
         #expect(onFile, "the card reached the account through checkout.session.completed")
-        let overview = try await TestHTTP.request(.GET, stack.payments.baseURL + "/internal/billing", headers: headers)
+        let overview = try await TestHTTP.request(.GET, stack.payments.baseURL + "/internal/billing", headers: headers, timeout: .seconds(60))
         let card = ((try overview.json()["billing"] as? [String: Any])?["card"] as? [String: Any]) ?? [:]
         #expect(card["last4"] as? String == "4242")
 
@@ -56,21 +56,22 @@ import Testing
             entryId: UUID(), connectionId: UUID(), reimbursementId: "2740112", kind: "reimbursement", attribution: "case", caseId: UUID(),
             amazonCaseId: "19283746501", claimType: "lost_warehouse", amount: Money(amountMinor: 31_415, currency: .usd), approvalDate: nil),
             eventId: UUID(), tenantId: tenant)
-        let settled = try await TestHTTP.request(.POST, stack.payments.baseURL + "/internal/billing/settle", json: "{}", headers: headers)
+        let settled = try await TestHTTP.request(.POST, stack.payments.baseURL + "/internal/billing/settle", json: "{}", headers: headers,
+                                                 timeout: .seconds(60))
         #expect(settled.status == 200, "\(settled.text)")
         let invoices = (try settled.json()["invoices"] as? [[String: Any]]) ?? []
         #expect(invoices.first?["status"] as? String == "paid")
         #expect((invoices.first?["total"] as? [String: Any])?["amountMinor"] as? Int == 6_283)
 
         // Stripe's invoice.paid arrives, then again: the invoice was announced paid once.
-        let handled = try await eventually(timeout: .seconds(30)) {
+        let handled = try await eventually(timeout: .seconds(60)) {
             try await stack.database.count("SELECT count(*) FROM payments.stripe_events WHERE type = 'invoice.paid' AND outcome = 'handled'") == 1
         }
         #expect(handled)
         let eventId = try (try await stack.database.strings("SELECT event_id FROM payments.stripe_events WHERE type = 'invoice.paid'").first)
             .unwrap("invoice.paid event")
         _ = try await stack.sandbox.control("events/\(eventId)/resend")
-        let redelivered = try await eventually(timeout: .seconds(30)) {
+        let redelivered = try await eventually(timeout: .seconds(60)) {
             try await stack.database.count("SELECT deliveries FROM payments.stripe_events WHERE event_id = '\(eventId)'") == 2
         }
         #expect(redelivered)
@@ -80,7 +81,7 @@ import Testing
         // Another tenant's token sees none of it.
         let otherToken = try await authority.token(for: .payments, tenantID: UUID())
         let other = try await TestHTTP.request(.GET, stack.payments.baseURL + "/internal/billing/commissions",
-                                               headers: ["authorization": "Bearer \(otherToken)"])
+                                               headers: ["authorization": "Bearer \(otherToken)"], timeout: .seconds(60))
         #expect(other.status == 200)
         #expect((try other.json()["commissions"] as? [Any])?.isEmpty == true)
     }
