@@ -26,10 +26,10 @@ struct SandboxOperationsTests {
         return summaries
     }
 
-    /// The operation stays IN_PROGRESS 1.5 s of sandbox time: long enough that the first poll sees
-    /// it running even on a loaded machine.
+    /// The operation stays IN_PROGRESS 8 s of sandbox time: long enough that the first poll sees
+    /// it running even on a loaded machine (1.5 s was not, once, in a parallel pass of CI).
     @Test func inboundPlanIsCreatedPolledAndListedWithTheSellersProducts() async throws {
-        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, inboundOperationSeconds: 1.5)) { harness in
+        try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 0.6, inboundOperationSeconds: 8)) { harness in
             let seller = try await harness.createSeller(seed: 501, skus: 12)
             let api = harness.client().0.api(for: harness.connection(for: seller))
             let products = try await Self.products(api)
@@ -39,7 +39,7 @@ struct SandboxOperationsTests {
                 name: "Spring restock", sourceAddress: Self.address))
             #expect(created.inboundPlanId.count == 38)
             #expect(try await api.getInboundOperationStatus(operationID: created.operationId).operationStatus == "IN_PROGRESS")
-            let finished = try await api.waitForInboundOperation(operationID: created.operationId, interval: .milliseconds(100), timeout: .seconds(10))
+            let finished = try await api.waitForInboundOperation(operationID: created.operationId, interval: .milliseconds(100), timeout: .seconds(30))
             #expect(finished.operationStatus == "SUCCESS")
             #expect(finished.operation == "createInboundPlan")
             #expect(finished.operationProblems.isEmpty)
@@ -67,7 +67,7 @@ struct SandboxOperationsTests {
             let bad = try await api.createInboundPlan(CreateInboundPlanRequest(
                 destinationMarketplaces: [Self.us], items: [InboundPlanItemInput(msku: "NOT-A-SKU", quantity: 1)], name: nil,
                 sourceAddress: Self.address))
-            let failed = try await api.waitForInboundOperation(operationID: bad.operationId, interval: .milliseconds(100), timeout: .seconds(10))
+            let failed = try await api.waitForInboundOperation(operationID: bad.operationId, interval: .milliseconds(100), timeout: .seconds(30))
             #expect(failed.operationStatus == "FAILED")
             #expect(failed.operationProblems.first?.severity == "ERROR")
             #expect(failed.operationProblems.first?.message.contains("NOT-A-SKU") == true)
