@@ -93,10 +93,12 @@ import Testing
         defer { Task { await suite.stop() } }
         let mainAPI = try #require(suite.mainAPI)
         let (token, _) = try await TestSignUp.signUp(mainAPI, email: "refused-\(UUID().uuidString.prefix(8))@shop.test")
-        func upload(_ files: [(name: String, bytes: Data)]) async throws -> TestHTTP.Reply {
+        // Written whole before the answer is read, as a browser does: AsyncHTTPClient, given an
+        // answer while it still sends, may close its side first and lose it under load.
+        func upload(_ files: [(name: String, bytes: Data)]) async throws -> RawHTTP.Reply {
             let form = MultipartForm(files: files)
-            return try await TestHTTP.request(.POST, mainAPI.baseURL + "/api/v1/documents", body: form.body,
-                                              headers: ["authorization": "Bearer \(token)", "content-type": form.contentType], timeout: .seconds(120))
+            return try await RawHTTP.upload(port: mainAPI.port, target: "/api/v1/documents",
+                                            headers: ["Authorization": "Bearer \(token)", "Content-Type": form.contentType], body: form.body)
         }
         let pdf = try TestInvoices.pdf(TestInvoices.invoice(seed: 5, number: "INV-5", date: CivilDate(year: 2026, month: 3, day: 1),
                                                             lines: [.init(description: "Spatula", sellerSku: "SPAT-1", quantity: 10, unitPrice: 1)]))

@@ -74,6 +74,34 @@ public enum RawHTTP {
         }
     }
 
+    /// `POST target` with the whole `body` written before the answer is read, on a connection
+    /// kept alive, as a browser uploads: the server reads (drains) what it refused, so the answer
+    /// is there to read after the last byte, whatever an HTTP client library makes of an early
+    /// answer. The reply is read up to its `Content-Length`.
+    public static func upload(port: Int, target: String, headers: [String: String], body: Data) async throws -> Reply {
+        try await onOwnThread {
+            let socket = try connect(port: port)
+            defer { close(socket) }
+            var text = "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(body.count)\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            write(socket, Data((text + "\r\n").utf8) + body)
+            var response = Data()
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                if let split = response.range(of: Data("\r\n\r\n".utf8)) {
+                    let head = String(decoding: response[..<split.lowerBound], as: UTF8.self)
+                    let reply = Reply(status: head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0,
+                                      head: head, body: Data(response[split.upperBound...]))
+                    let length = reply.header("content-length").flatMap { Int($0) } ?? 0
+                    if reply.body.count >= length { return reply }
+                }
+                let count = recv(socket, &buffer, buffer.count, 0)
+                guard count > 0 else { throw Failure(description: "the connection ended after \(response.count) bytes of the answer") }
+                response.append(contentsOf: buffer[0..<count])
+            }
+        }
+    }
+
     /// A connected socket with a 10-second receive timeout.
     public static func connect(port: Int) throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
