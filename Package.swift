@@ -132,6 +132,16 @@ for service in services {
         // MD5 for the ledger's event keys, hashed while staging.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
     }
+    if service.library == "TestRunner" {
+        // The contract suite checks answers against the services' OpenAPI documents; the probe
+        // sellers' password is an HMAC of the service-token secret.
+        deps.append("OpsideSchemaValidation")
+        deps.append("OpsideAmazonSPAPI")
+        deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
+        deps.append(.product(name: "Crypto", package: "swift-crypto"))
+        deps.append(.product(name: "NIOCore", package: "swift-nio"))
+        deps.append(.product(name: "NIOHTTP1", package: "swift-nio"))
+    }
     // A service gets its Migrations folder as a resource once it has tables.
     let hasMigrations = FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Services/\(service.folder)/Sources/Migrations")
     let resources: [Resource] = [.copy("openapi.json")] + (hasMigrations ? [.copy("Migrations")] : [])
@@ -144,10 +154,10 @@ for service in services {
     serviceLibraries.append(.target(name: service.library))
 }
 
-// The JSON Schema validator both test targets check answers with (Amazon's Swagger models and
+// The JSON Schema validator: test-runner's contract suite and the test targets check answers with it (Amazon's Swagger models and
 // the services' OpenAPI documents).
 targets.append(.target(name: "OpsideSchemaValidation", dependencies: ["OpsideAmazonSPAPI"],
-                       path: "Tests/SchemaValidation", swiftSettings: swiftSettings))
+                       path: "Shared/SchemaValidation", swiftSettings: swiftSettings))
 targets.append(.testTarget(
     name: "OpsideTests",
     dependencies: serviceLibraries + routeTables.map { .target(name: $0) } + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",

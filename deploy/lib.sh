@@ -608,6 +608,20 @@ opside_redis_stop() {
   rm -f "$pidfile"
 }
 
+# MARK: Service tokens
+
+# Prints a service token for test-runner as the suite signs them (HS256 under kid
+# opside-service-1, a minute long), signed with the secret $1 (SECURITY_SERVICE_TOKEN_SECRET).
+opside_test_runner_token() {
+  SECRET=$1 python3 -c '
+import base64, hashlib, hmac, json, os, time
+def part(value): return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+signing = part({"alg": "HS256", "typ": "JWT", "kid": "opside-service-1"}) + "." + part({"iss": "test-runner", "aud": ["test-runner"], "iat": now, "exp": now + 60})
+mac = hmac.new(os.environ["SECRET"].encode(), signing.encode(), hashlib.sha256).digest()
+print(signing + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode())'
+}
+
 # MARK: HTTP probes
 
 # GETs URL $1 with timeout $2 seconds. Sets OPSIDE_PROBE_CODE (000 when no HTTP answer),

@@ -231,6 +231,14 @@ SERVICE_PATHS = {
         "/app/notifications": {"get": op("Notifications (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
+        "/app/system": {"get": op("System tests, for operators (operators.emails): test-runner's suites, their runs and history, run now "
+                                  "(HTML; anyone else gets the not-found page; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"])},
+        "/app/system/runs/{id}": {"get": op("A test run's cases with why each failed, and its JUnit report (HTML; operators only)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page or run", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
         "/app/team": {"get": op("Team: members, roles, invitations (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -1277,6 +1285,88 @@ SERVICE_PATHS["cost-docs"] = {
     "/internal/renders/proof-summary": {"post": op("Render a proof packet's summary (PDF) and store it", {
         "200": json_response("The PDF's hash", RENDERED_FILE), "400": ERROR, "401": ERROR, "422": ERROR, "503": ERROR},
         security=SERVICE_TOKEN, tags=["documents"], request=PROOF_SUMMARY_CONTENT)},
+}
+
+# test-runner (issue 16): scenario suites against a deployment, their runs and history.
+TEST_SUITES = ["health", "contract", "security", "tenant-isolation", "claim-lifecycle"]
+TEST_CASE = obj(["suite", "name", "outcome", "durationMilliseconds"], {
+    "suite": {"type": "string", "enum": TEST_SUITES}, "name": {"type": "string"},
+    "service": {"type": "string", "description": "The service the case is about"},
+    "outcome": {"type": "string", "enum": ["passed", "failed", "skipped"]}, "durationMilliseconds": {"type": "integer", "minimum": 0},
+    "message": {"type": "string", "description": "Why it failed or was skipped, in words"}})
+TEST_RUN = obj(["runId", "suites", "trigger", "requestedBy", "targets", "status", "passed", "failed", "skipped", "requestedAt"], {
+    "runId": {"type": "string", "format": "uuid"}, "suites": {"type": "array", "items": {"type": "string", "enum": TEST_SUITES}},
+    "trigger": {"type": "string", "enum": ["on_demand", "schedule"]}, "requestedBy": {"type": "string"},
+    "targets": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Service name to base URL, as tested"},
+    "status": {"type": "string", "enum": ["queued", "running", "passed", "failed", "error"]},
+    "passed": {"type": "integer"}, "failed": {"type": "integer"}, "skipped": {"type": "integer"},
+    "error": {"type": "string", "description": "Why the run itself could not finish"},
+    "requestedAt": {"type": "string", "format": "date-time"}, "startedAt": {"type": "string", "format": "date-time"},
+    "finishedAt": {"type": "string", "format": "date-time"},
+    "results": {"type": "array", "items": TEST_CASE, "description": "Every case in the order it ran (a run's own answer only)"}})
+TEST_RUN_REQUEST = {"type": "object", "required": [], "properties": {
+    "suites": {"type": "array", "items": {"type": "string"}, "description": "The suites in order; none or [\"all\"] is every suite"},
+    "targets": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Base URLs by service name, instead of the configured ones"},
+    "requestedBy": {"type": "string", "maxLength": 200}, "requestKey": {"type": "string", "minLength": 1, "maxLength": 200,
+                                                                        "description": "A repeated request with this key gets the same run"}}}
+WAIT = [{"name": "waitSeconds", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 3600},
+         "description": "Answer when the run finishes (200) or this time has passed (202)"}]
+RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+RUN_ANSWER = obj(["run"], {"run": TEST_RUN})
+SYSTEM_PATHS = {
+    "/api/v1/system/test-suites": {"get": op("test-runner's suites (operators only)", {
+        "200": json_response("The suites", obj(["suites", "schedule", "targets"], {
+            "suites": {"type": "array", "items": obj(["name", "summary", "scheduled"], {
+                "name": {"type": "string", "enum": TEST_SUITES}, "summary": {"type": "string"}, "scheduled": {"type": "boolean"}})},
+            "schedule": {"type": "string"}, "targets": {"type": "object", "additionalProperties": {"type": "string"}}})),
+        "401": ERROR, "403": ERROR, "503": ERROR}, security=SESSION, tags=["system"])},
+    "/api/v1/system/test-runs": {
+        "get": op("test-runner's runs, newest first (operators only)", {
+            "200": json_response("The history", obj(["runs"], {"runs": {"type": "array", "items": TEST_RUN}})),
+            "401": ERROR, "403": ERROR, "422": ERROR, "503": ERROR}, security=SESSION, tags=["system"],
+            parameters=[{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]),
+        "post": op("Run test-runner's suites against this deployment (operators only; every suite by default)", {
+            "200": json_response("The run this request key made", RUN_ANSWER), "202": json_response("Queued", RUN_ANSWER),
+            "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR, "503": ERROR}, security=SESSION, tags=["system"],
+            request={"type": "object", "required": [], "properties": {
+                "suites": {"type": "array", "items": {"type": "string"}}, "requestKey": {"type": "string", "minLength": 1, "maxLength": 200}}})},
+    "/api/v1/system/test-runs/{runId}": {"get": op("A run with every case's result (operators only)", {
+        "200": json_response("The run", RUN_ANSWER), "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR, "503": ERROR},
+        security=SESSION, tags=["system"], parameters=RUN_ID)},
+    "/api/v1/system/test-runs/{runId}/junit": {"get": op("A finished run as JUnit XML (operators only)", {
+        "200": {"description": "JUnit XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+        "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR}, security=SESSION, tags=["system"], parameters=RUN_ID)},
+}
+SERVICE_PATHS["main-api"].update(SYSTEM_PATHS)
+SERVICE_PATHS["test-runner"] = {
+    "/internal/test-suites": {"get": op("The suites, what each proves, and which the schedule runs", {
+        "200": json_response("The suites", obj(["suites", "schedule", "targets"], {
+            "suites": {"type": "array", "items": obj(["name", "summary", "scheduled"], {
+                "name": {"type": "string", "enum": TEST_SUITES}, "summary": {"type": "string"}, "scheduled": {"type": "boolean"}})},
+            "schedule": {"type": "string", "description": "The scheduled run's cron line (UTC)"},
+            "targets": {"type": "object", "additionalProperties": {"type": "string"}}})),
+        "401": ERROR}, security=SERVICE_TOKEN, tags=["tests"])},
+    "/internal/test-suites/{suite}/runs": {"post": op("Run one suite", {
+        "200": json_response("Finished (waited for), or the run this request key made", RUN_ANSWER),
+        "202": json_response("Queued", RUN_ANSWER), "400": ERROR, "401": ERROR, "404": ERROR, "422": ERROR},
+        security=SERVICE_TOKEN, tags=["tests"], request=TEST_RUN_REQUEST,
+        parameters=[{"name": "suite", "in": "path", "required": True, "schema": {"type": "string"}}] + WAIT)},
+    "/internal/test-runs": {
+        "post": op("Run the suites named (every suite by default)", {
+            "200": json_response("Finished (waited for), or the run this request key made", RUN_ANSWER),
+            "202": json_response("Queued", RUN_ANSWER), "400": ERROR, "401": ERROR, "422": ERROR},
+            security=SERVICE_TOKEN, tags=["tests"], request=TEST_RUN_REQUEST, parameters=WAIT),
+        "get": op("The runs, newest first", {
+            "200": json_response("The history", obj(["runs"], {"runs": {"type": "array", "items": TEST_RUN}})), "401": ERROR, "422": ERROR},
+            security=SERVICE_TOKEN, tags=["tests"], parameters=[
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "suite", "in": "query", "schema": {"type": "string", "enum": TEST_SUITES}}])},
+    "/internal/test-runs/{runId}": {"get": op("A run's status and every case's result", {
+        "200": json_response("The run", RUN_ANSWER), "401": ERROR, "404": ERROR, "422": ERROR},
+        security=SERVICE_TOKEN, tags=["tests"], parameters=RUN_ID)},
+    "/internal/test-runs/{runId}/junit": {"get": op("A finished run as JUnit XML", {
+        "200": {"description": "JUnit XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+        "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR}, security=SERVICE_TOKEN, tags=["tests"], parameters=RUN_ID)},
 }
 
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]

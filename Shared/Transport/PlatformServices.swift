@@ -55,10 +55,12 @@ struct GatedService<Wrapped: Service>: Service {
     }
 }
 
-/// Shuts the process's HTTP client down with the service group.
-struct HTTPClientService: Service {
+/// Shuts an HTTP client down with the service group: the process's, or one a service keeps for
+/// itself (test-runner's, which must not follow redirects).
+public struct HTTPClientService: Service {
     let client: HTTPClient
-    func run() async throws {
+    public init(client: HTTPClient) { self.client = client }
+    public func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
     }

@@ -31,9 +31,11 @@ import Testing
             // Amazon's redirect must name main-api before it starts, and the evidence services call
             // one another: their ports are held for them till then.
             let mainReservation = try TestEnvironment.reservePort()
+            let runnerReservation = try TestEnvironment.reservePort()
             let evidenceReservations = try [OpsideService.costDocs, .evidenceEngine, .mcde].map { ($0, try TestEnvironment.reservePort()) }
             defer {
                 mainReservation.release()
+                runnerReservation.release()
                 for (_, reservation) in evidenceReservations { reservation.release() }
             }
             let mainPort = mainReservation.port
@@ -98,6 +100,7 @@ import Testing
                 "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
                 "dashboard.publicUrl": base,
                 "realtime.heartbeatMilliseconds": "1000",
+                "services.testRunner.url": "http://127.0.0.1:\(runnerReservation.port)", "operators.emails": DashboardBrowserTests.sellerEmail,
             ].merging(evidenceURLs) { $1 }.merging(mailSink.overrides) { $1 }, port: mainPort) { reader in
                 try await RunningService.buildApplication(.mainAPI, reader: reader)
             }
@@ -106,9 +109,22 @@ import Testing
                 try? await stripe.shutdown()
                 throw error
             }
-            return Suite(sandbox: sandbox, stripe: stripe,
-                         services: [integrations, inventorySync, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, payments, mainAPI],
-                         mainAPI: mainAPI, mailSink: mailSink, storage: storage)
+            // test-runner, for the System tests pages (the seller runs this deployment too).
+            var services = [integrations, inventorySync, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, payments, mainAPI]
+            let targets = (services.map { "\($0.service.name)=\($0.baseURL)" } + ["test-runner=http://127.0.0.1:\(runnerReservation.port)"])
+                .joined(separator: ",")
+            do {
+                services.append(try await RunningService.start(.testRunner, database: database, overrides: [
+                    "testRunner.targets": targets, "testRunner.schedule": "0 0 1 1 *", "jobs.pollIntervalMilliseconds": "200",
+                ], port: runnerReservation.port) { reader in
+                    try await RunningService.buildApplication(.testRunner, reader: reader)
+                })
+            } catch {
+                for service in services.reversed() { await service.stop() }
+                try? await stripe.shutdown()
+                throw error
+            }
+            return Suite(sandbox: sandbox, stripe: stripe, services: services, mainAPI: mainAPI, mailSink: mailSink, storage: storage)
         }
 
         func stop() async {
@@ -128,6 +144,9 @@ import Testing
         return folder
     }
 
+    /// The seller who walks through the pages; she runs the deployment too (`operators.emails`).
+    static let sellerEmail = "mia@maple.test"
+
     @Test func aSellerAndTheirAgencyUseTheDashboardInABrowser() async throws {
         let database = try await TestDatabase.create()
         let suite = try await Suite.start(database: database)
@@ -136,6 +155,7 @@ import Testing
         var agency: WebBrowser?
         do {
             agency = try await walkThrough(suite: suite, seller: seller, screenshots: folder)
+            try await systemTestsRun(suite: suite, browser: seller)
         } catch {
             try? await seller.screenshot("failed")
             await seller.quit()
@@ -158,7 +178,7 @@ import Testing
         try await browser.click("#show-sign-up")
         try await browser.type("#sign-up-form input[name=companyName]", "Maple Goods")
         try await browser.type("#sign-up-form input[name=displayName]", "Mia Maple")
-        try await browser.type("#sign-up-form input[name=email]", "mia@maple.test")
+        try await browser.type("#sign-up-form input[name=email]", Self.sellerEmail)
         try await browser.type("#sign-up-form input[name=password]", "Maple-Syrup-Season-7")
         try await browser.screenshot("sign-up")
         try await browser.click("#sign-up-form button[type=submit]")

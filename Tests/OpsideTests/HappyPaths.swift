@@ -25,6 +25,7 @@ final class HappyPaths {
     let evidenceEngine: RunningService
     let mcde: RunningService
     let costDocs: RunningService
+    let testRunner: RunningService
     let database: TestDatabase
     /// Where main-api's mail goes (its `mail.smtp` settings point here).
     let mailSink: MailSink
@@ -34,11 +35,14 @@ final class HappyPaths {
     var run = ""
     /// An invoice uploaded, read and costed (the documents' and prompts' pages show it).
     var document = ""
+    /// A finished run of test-runner's health suite (the System tests run page shows it).
+    var testRun = ""
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
-         refundEngine: RunningService, evidenceEngine: RunningService, mcde: RunningService, costDocs: RunningService, database: TestDatabase,
-         mailSink: MailSink) {
+         refundEngine: RunningService, evidenceEngine: RunningService, mcde: RunningService, costDocs: RunningService, testRunner: RunningService,
+         database: TestDatabase, mailSink: MailSink) {
+        self.testRunner = testRunner
         self.mailSink = mailSink
         self.claimDetector = claimDetector
         self.refundEngine = refundEngine
@@ -92,7 +96,42 @@ final class HappyPaths {
         try await evidence()
         try await notifications()
         try await account()
+        try await systemTests()
         try await dashboard()
+    }
+
+    // MARK: test-runner, and main-api's operator routes in front of it
+
+    /// A run of the health suite queued, then waited for under the same key (the same run, now
+    /// finished), its report and the history; the same through main-api as an operator.
+    func systemTests() async throws {
+        #expect(try await call(testRunner, "GET", "/internal/test-suites").status == 200)
+        func runID(_ reply: RawHTTP.Reply) -> String? { (json(reply)["run"] as? [String: Any])?["runId"] as? String }
+        func status(_ reply: RawHTTP.Reply) -> String? { (json(reply)["run"] as? [String: Any])?["status"] as? String }
+        for (path, target, body) in [
+            ("/internal/test-runs", "/internal/test-runs", #"{"suites":["health"],"requestKey":"\#(UUID())"}"#),
+            ("/internal/test-suites/{suite}/runs", "/internal/test-suites/health/runs", #"{"requestKey":"\#(UUID())"}"#),
+        ] {
+            let queued = try await call(testRunner, "POST", path, target, json: body)
+            #expect(queued.status == 202, "\(queued.text)")
+            let waited = try await call(testRunner, "POST", path, target + "?waitSeconds=8", json: body)
+            #expect(waited.status == 200 && runID(waited) == runID(queued) && status(waited) == "passed", "\(waited.text)")
+            testRun = runID(waited) ?? testRun
+        }
+        #expect(try await call(testRunner, "GET", "/internal/test-runs").status == 200)
+        #expect(try await call(testRunner, "GET", "/internal/test-runs/{runId}", "/internal/test-runs/\(testRun)").status == 200)
+        let junit = try await call(testRunner, "GET", "/internal/test-runs/{runId}/junit", "/internal/test-runs/\(testRun)/junit")
+        #expect(junit.status == 200 && junit.text.contains("<testsuite name=\"health\""), "\(junit.text.prefix(300))")
+
+        #expect(try await call(mainAPI, "GET", "/api/v1/system/test-suites").status == 200)
+        let body = #"{"suites":["health"],"requestKey":"\#(UUID())"}"#
+        let queued = try await call(mainAPI, "POST", "/api/v1/system/test-runs", json: body)
+        #expect(queued.status == 202, "\(queued.text)")
+        let again = try await call(mainAPI, "POST", "/api/v1/system/test-runs", json: body)
+        #expect(again.status == 200 && runID(again) == runID(queued), "the same key is the same run: \(again.text)")
+        #expect(try await call(mainAPI, "GET", "/api/v1/system/test-runs").status == 200)
+        #expect(try await call(mainAPI, "GET", "/api/v1/system/test-runs/{runId}", "/api/v1/system/test-runs/\(testRun)").status == 200)
+        #expect(try await call(mainAPI, "GET", "/api/v1/system/test-runs/{runId}/junit", "/api/v1/system/test-runs/\(testRun)/junit").status == 200)
     }
 
     // MARK: Connections (integrations, and main-api's gateway in front of it)
@@ -617,6 +656,7 @@ final class HappyPaths {
             ("/app/recoveries", "/app/recoveries"), ("/app/documents", "/app/documents"),
             ("/app/documents/{id}", "/app/documents/\(document)"), ("/app/prompts", "/app/prompts"), ("/app/costs", "/app/costs"),
             ("/app/billing", "/app/billing"), ("/app/partners", "/app/partners"),
+            ("/app/system", "/app/system"), ("/app/system/runs/{id}", "/app/system/runs/\(testRun)"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

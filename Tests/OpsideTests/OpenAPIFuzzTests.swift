@@ -10,85 +10,28 @@ import Testing
 /// is checked against the document of the service that gave it, and happy paths make sure each
 /// documented success answer is checked at least once.
 @Suite struct OpenAPIFuzzTests {
-    /// The whole suite wired as in production: the Amazon sandbox, the services main-api
-    /// forwards to (the evidence ones knowing one another, cost-docs' files in a temporary
-    /// folder), then main-api; the rest standalone.
+    /// The whole suite wired as in production (`SuiteCluster`): the sandboxes, every service
+    /// knowing every other's address, cost-docs' files in a temporary folder.
     @Test func noOperationAnswers5xxHangsOrCrashesOnBadInput() async throws {
-        let mailSink = try await MailSink.start()
-        defer { mailSink.stop() }
-        let sandbox = try await IntegrationsSandbox.start()
-        // A step that throws is reported as the test's failure; the sandboxes' HTTP clients must be
-        // shut down first, or their deinit ends the whole test process.
-        let stripe: StripeSandboxHarness
-        do {
-            stripe = try await StripeSandboxHarness.start()
-        } catch {
-            await sandbox.stop()
-            throw error
-        }
-        do {
+        try await SuiteCluster.withSandboxes { sandbox, stripe, mailSink in
             try await fuzz(sandbox: sandbox, stripe: stripe, mailSink: mailSink)
-            try await stripe.shutdown()
-        } catch {
-            await sandbox.stop()
-            try? await stripe.shutdown()
-            throw error
         }
     }
 
     func fuzz(sandbox: IntegrationsSandbox, stripe: StripeSandboxHarness, mailSink: MailSink) async throws {
         let database = try await TestDatabase.create()
-        let integrations = try await RunningService.start(.integrations, database: database,
-                                                          overrides: sandbox.amazonOverrides)
-        let inventorySync = try await RunningService.start(
-            .inventorySync, database: database,
-            overrides: sandbox.amazonOverrides.merging(["services.integrations.url": integrations.baseURL]) { $1 })
-        let payments = try await RunningService.start(.payments, database: database, overrides: [
-            "stripe.webhookSecrets.account": HappyPaths.stripeWebhookSecret, "stripe.apiBase": stripe.baseURL,
-        ])
-        let claimDetector = try await RunningService.start(.claimDetector, database: database)
         // The sweep never ticks during the pass: the happy paths' cases are in 2026-03 and would be marked missed.
-        let refundEngine = try await RunningService.start(.refundEngine, database: database, overrides: [
-            "services.claimDetector.url": claimDetector.baseURL, "services.integrations.url": integrations.baseURL,
-            "filing.caseDeskUrl": sandbox.baseURL, "filing.sweepSchedule": "0 0 1 1 *",
+        // test-runner's schedule never ticks either; the fuzz seller is an operator (the System tests pages).
+        let cluster = try await SuiteCluster.start(database: database, sandbox: sandbox, stripeURL: stripe.baseURL, mailSink: mailSink, overrides: [
+            .payments: ["stripe.webhookSecrets.account": HappyPaths.stripeWebhookSecret],
+            .refundEngine: ["filing.sweepSchedule": "0 0 1 1 *"],
+            .testRunner: ["testRunner.schedule": "0 0 1 1 *"],
+            .mainAPI: ["operators.emails": "fuzz@shop.test"],
         ])
-        // The evidence services call one another (and claim-detector, refund-engine): their ports
-        // are held for them until each serves, so every one knows the others' addresses at start.
-        let evidenceReservations = try [OpsideService.costDocs, .mcde, .evidenceEngine].map { ($0, try TestEnvironment.reservePort()) }
-        let evidenceURLs = Dictionary(uniqueKeysWithValues: evidenceReservations.map {
-            ("services.\($0.0.configKeyName).url", "http://127.0.0.1:\($0.1.port)")
-        })
-        let evidence = evidenceURLs.merging([
-            "services.claimDetector.url": claimDetector.baseURL, "services.refundEngine.url": refundEngine.baseURL,
-            "jobs.pollIntervalMilliseconds": "200",
-        ]) { $1 }
-        let storage = FileManager.default.temporaryDirectory.appendingPathComponent("opside-fuzz-documents-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: storage) }
-        var evidenceServices: [OpsideService: RunningService] = [:]
-        do {
-            defer { for (_, reservation) in evidenceReservations { reservation.release() } }
-            // mcde reads the seller's listings from the `amazon` schema, which inventory-sync's migrations made.
-            for (service, port) in evidenceReservations.map({ ($0.0, $0.1.port) }) {
-                let overrides = service == .costDocs ? evidence.merging(["storage.localPath": storage.path]) { $1 } : evidence
-                evidenceServices[service] = try await RunningService.start(service, database: database, overrides: overrides, port: port) { reader in
-                    try await RunningService.buildApplication(service, reader: reader)
-                }
-            }
-        }
-        let costDocs = try evidenceServices[.costDocs].unwrap("cost-docs")
-        let mcde = try evidenceServices[.mcde].unwrap("mcde")
-        let evidenceEngine = try evidenceServices[.evidenceEngine].unwrap("evidence-engine")
-        let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
-            "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventorySync.baseURL,
-            "services.payments.url": payments.baseURL, "services.claimDetector.url": claimDetector.baseURL,
-            "services.refundEngine.url": refundEngine.baseURL, "services.evidenceEngine.url": evidenceEngine.baseURL,
-            "services.mcde.url": mcde.baseURL,
-        ].merging(mailSink.overrides) { $1 })
-        var running = [integrations, inventorySync, payments, claimDetector, refundEngine, costDocs, mcde, evidenceEngine, mainAPI]
-        for service in OpsideService.allCases where !running.contains(where: { $0.service == service }) {
-            running.append(try await RunningService.start(service, database: database))
-        }
+        let running = cluster.running
+        let (integrations, inventorySync, payments) = (cluster[.integrations], cluster[.inventorySync], cluster[.payments])
+        let (claimDetector, refundEngine, costDocs, mcde) = (cluster[.claimDetector], cluster[.refundEngine], cluster[.costDocs], cluster[.mcde])
+        let (evidenceEngine, mainAPI, testRunner) = (cluster[.evidenceEngine], cluster[.mainAPI], cluster[.testRunner])
 
         let (session, tenant) = try await TestSignUp.signUp(mainAPI, email: "fuzz@shop.test")
         // Signing out (everywhere, even) would end the session the pass runs on: those calls are
@@ -139,7 +82,7 @@ import Testing
         try await HappyPaths(audit: audit, sandbox: sandbox, mainAPI: mainAPI, integrations: integrations,
                              inventorySync: inventorySync, payments: payments, session: session,
                              tenant: try UUID(uuidString: tenant).unwrap("tenant"), claimDetector: claimDetector, refundEngine: refundEngine,
-                             evidenceEngine: evidenceEngine, mcde: mcde, costDocs: costDocs, database: database,
+                             evidenceEngine: evidenceEngine, mcde: mcde, costDocs: costDocs, testRunner: testRunner, database: database,
                              mailSink: mailSink).run()
         let violations = audit.violations
         let violationReport = violations.prefix(40).joined(separator: "\n")
@@ -151,8 +94,7 @@ import Testing
             let live = try await TestHTTP.request(.GET, service.baseURL + "/health/live")
             #expect(live.status == 200, "\(service.service.name) is still up")
         }
-        for service in running.reversed() { await service.stop() }
-        await sandbox.stop()
+        await cluster.stop()
     }
 }
 

@@ -99,6 +99,10 @@ import Testing
         // claim-detector's approval models: weights and calibration learned from every tenant's
         // decided cases, the suite's and no tenant's; no row names a tenant or a claim.
         "claims.approval_models": "one model of the whole suite, weights only",
+        // test-runner's runs of its suites against the deployment: operators' data, no seller's
+        // (the probe sellers it signs in as are named by e-mail, never by tenant).
+        "testruns.runs": "runs of the scenario suites, the deployment's, no tenant's",
+        "testruns.results": "the cases of those runs",
     ]
 
     /// Tables that carry `tenant_id` but are read across tenants by design, without RLS.

@@ -54,6 +54,8 @@ struct AccountSettingsController {
     }
 
     func changePassword(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
+        // Without a sign-in the body is not read at all: the refusal is the same whatever was sent.
+        _ = try context.requireSession()
         let body = try await request.decode(as: PasswordChange.self, context: context)
         let (user, email) = try await confirmed(context, password: body.currentPassword)
         if let problem = SignUpValidation.validatePassword(body.newPassword, email: email) {
@@ -81,6 +83,7 @@ struct AccountSettingsController {
     }
 
     func changeEmail(_ request: Request, _ context: OpsideRequestContext) async throws -> EmailResponse {
+        _ = try context.requireSession()
         let body = try await request.decode(as: EmailChange.self, context: context)
         let (user, oldEmail) = try await confirmed(context, password: body.password)
         let newEmail = body.email.trimmingCharacters(in: .whitespaces)

@@ -37,7 +37,9 @@ import RefundEngineRoutes
 /// each its own), `realtime.heartbeatMilliseconds` (15000: how often an idle event stream is
 /// written to, which is how a vanished client is noticed), `notifications.digestHourUtc` (8: the hour,
 /// UTC, the daily notification digest goes out), `gateway.cacheSeconds` (30: how long a cached
-/// answer, the claims list say, may be served at most; changes forget it sooner).
+/// answer, the claims list say, may be served at most; changes forget it sooner),
+/// `operators.emails` (none: the e-mail addresses, comma-separated, of the people who run the
+/// deployment: they see the System tests page and may start test-runner's suites from it).
 struct MainAPISettings {
     var sessionTokenSecret: String
     var sessionLifetime: TimeInterval
@@ -55,6 +57,7 @@ struct MainAPISettings {
     var heartbeat: Duration
     var digestHour: Int
     var gatewayCacheLifetime: Duration
+    var operators: Operators
 
     init(reader: ConfigReader) throws {
         sessionTokenSecret = try reader.requiredSecret("security.sessionTokenSecret", minimumLength: 32)
@@ -92,6 +95,7 @@ struct MainAPISettings {
         heartbeat = .milliseconds(try Self.atLeastOne(
             reader.int(forKey: "realtime.heartbeatMilliseconds", default: 15_000), key: "realtime.heartbeatMilliseconds"))
         gatewayCacheLifetime = .seconds(max(0, reader.int(forKey: "gateway.cacheSeconds", default: 30)))
+        operators = Operators(emails: reader.string(forKey: "operators.emails", default: ""))
         digestHour = reader.int(forKey: "notifications.digestHourUtc", default: 8)
         guard (0...23).contains(digestHour) else { throw ConfigurationError(key: "notifications.digestHourUtc", reason: "must be an hour, 0 to 23") }
     }
@@ -193,8 +197,10 @@ public enum MainAPIService {
         AccountSettingsController(database: platform.database, hasher: hasher, signIns: signIns, liveness: liveness, mail: settings.mail,
                                   logger: platform.logger).addRoutes(to: router)
         DashboardPages(renderer: try await DashboardRenderer(), sources: DashboardSources(gateway: gateway), accounts: accounts,
-                       notifications: notifications, signIns: signIns, database: platform.database, now: clocks.now, logger: platform.logger)
+                       notifications: notifications, signIns: signIns, database: platform.database, operators: settings.operators,
+                       now: clocks.now, logger: platform.logger)
             .addRoutes(to: router)
+        SystemTestsController(gateway: gateway, accounts: accounts, operators: settings.operators).addRoutes(to: router)
         var jobs = JobRegistry()
         MailJobs(smtp: SMTPClient(settings: settings.smtp, now: clocks.now)).register(in: &jobs)
         NotificationJobs(store: notifications, redis: platform.redis, now: clocks.now).register(in: &jobs)

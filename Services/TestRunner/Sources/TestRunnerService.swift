@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Configuration
 import Foundation
 import Hummingbird
@@ -6,16 +7,17 @@ import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
 
-/// test-runner's composition root. It owns scenario suites against a running cluster (DESIGN.md); its domain endpoints, tables and
-/// jobs arrive with the issues that need them. Today it serves the platform endpoints, works its
-/// queue `test-runner` and applies its schema's migrations.
+/// test-runner's composition root. It runs scenario suites (health, contract, security, tenant
+/// isolation, the claim lifecycle) against any deployment's base URLs, on demand
+/// (`POST /internal/test-runs`) and on a schedule (`testRunner.schedule`), and keeps every run's
+/// results in `testruns` for the API (JSON, JUnit XML), main-api's System tests page and
+/// `deploy/health-check --deep`.
 public enum TestRunnerService {
     public static let service = OpsideService.testRunner
     public static let queue = "test-runner"
 
-    /// The `test-runner` schema's migrations (none yet: its tables come with its first feature).
     public static func migrators() throws -> [Migrator] {
-        [Migrator(schema: service.schema, migrations: [])]
+        try ServiceResources(bundle: .module, service: service).migrators()
     }
 
     public static func openAPIDocument() throws -> Data {
@@ -24,7 +26,23 @@ public enum TestRunnerService {
 
     public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
-        let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: JobRegistry())
+        let settings = try TestRunnerSettings(reader: reader)
+        let document = try openAPIDocument()
+        let schemaMigrators = try migrators()
+        // The suites' own client: an answer is judged as it is (a 303 is a 303), never followed,
+        // and a probe waits on no pool the service's own calls need. Made once nothing can throw
+        // (an HTTP client dropped without its shutdown stops the process).
+        let probeClient = HTTPClient(eventLoopGroupProvider: .singleton,
+                                     configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5))))
+        let store = RunStore(database: platform.database, logger: platform.logger)
+        let runner = SuiteRunner(store: store, jobQueue: platform.jobQueue, queue: queue, settings: settings, httpClient: probeClient,
+                                 authority: platform.tokenAuthority, serviceTokenSecret: platform.settings.serviceTokenSecret,
+                                 clock: platform.clocks.wall, logger: platform.logger)
+        var jobs = JobRegistry()
+        runner.register(in: &jobs)
+        let router = platform.makeRouter(openAPIDocument: document)
+        TestRunsController(runner: runner, store: store, settings: settings, monotonic: platform.clocks.monotonic).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: schemaMigrators, jobs: jobs, cron: runner.cron,
+                                        extraServices: [HTTPClientService(client: probeClient)])
     }
 }

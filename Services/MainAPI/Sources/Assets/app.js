@@ -126,7 +126,10 @@
     try {
       const answer = await api(method, path, body);
       // An answer that is an address to go to (Stripe's onboarding or Express dashboard).
-      if (element.dataset.follow && answer && answer[element.dataset.follow]) location.href = answer[element.dataset.follow];
+      // data-follow names a field of the answer (dotted for a nested one: run.runId), and
+      // data-follow-prefix what goes before it (a page's path).
+      const target = element.dataset.follow && element.dataset.follow.split('.').reduce((value, key) => value && value[key], answer);
+      if (target) location.href = (element.dataset.followPrefix || '') + target;
       else done(element.dataset.done);
     } catch (error) {
       showError(element, error);
@@ -185,6 +188,9 @@
       })
       .catch((error) => { location.replace('/app/partners?error=' + encodeURIComponent(error.message)); });
   }
+  // A page showing something still under way (a test run) looks again every few seconds.
+  const reloading = document.querySelector('[data-reload-every]');
+  if (reloading) setTimeout(() => location.reload(), Number(reloading.dataset.reloadEvery) * 1000);
   for (const link of document.querySelectorAll('[data-referral-link]')) {
     link.textContent = location.origin + '/sign-in?ref=' + encodeURIComponent(link.dataset.referralLink) + '#sign-up';
   }

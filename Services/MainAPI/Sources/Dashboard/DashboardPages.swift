@@ -21,6 +21,7 @@ struct DashboardPages: Sendable {
     let notifications: NotificationStore
     let signIns: any SignInSessionStore
     let database: Database
+    let operators: Operators
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -60,6 +61,7 @@ struct DashboardPages: Sendable {
         addEvidenceRoutes(to: router)
         addBillingRoutes(to: router)
         addPartnerRoutes(to: router)
+        addSystemTestRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }
@@ -125,7 +127,7 @@ struct DashboardPages: Sendable {
             "title": title, "nav": [page: true], "email": viewer.user.email, "displayName": viewer.user.displayName ?? viewer.user.email,
             "tenantName": viewer.tenantName, "role": viewer.role, "canEdit": viewer.canEdit, "unread": viewer.unread,
             "hasUnread": viewer.unread > 0, "sessionExpiresAt": viewer.sessionExpiresAt.formatted(.iso8601),
-            "agency": viewer.tenants.count > 1,
+            "agency": viewer.tenants.count > 1, "operator": operators.includes(viewer.user.email),
             "tenants": viewer.tenants.map { ["id": $0.tenantID.uuidString.lowercased(), "name": $0.tenantName, "role": $0.role,
                                              "current": $0.tenantID == viewer.tenant] },
         ]

@@ -359,9 +359,10 @@ struct DashboardSources: Sendable {
 
     /// The owner's answer decoded; its error envelope (or its absence) as an `APIError` with
     /// the owner's status and message.
-    func get<Body: Decodable>(_ type: Body.Type, from service: OpsideService, _ target: String, tenant: UUID) async throws -> Body {
+    /// `tenant` is nil for what belongs to no tenant (test-runner's runs).
+    func get<Body: Decodable>(_ type: Body.Type, from service: OpsideService, _ target: String, tenant: UUID?) async throws -> Body {
         // claim-detector's reads are kept like its cached public routes (the same answers, the same key).
-        if service == .claimDetector, let kept = try await gateway.cachedBody(service, target: target, tenant: tenant) {
+        if service == .claimDetector, let tenant, let kept = try await gateway.cachedBody(service, target: target, tenant: tenant) {
             return try JSONDecoder.opside.decode(Body.self, from: Data(buffer: kept))
         }
         let reply = try await gateway.exchange(.get, to: service, target: target, tenant: tenant)
