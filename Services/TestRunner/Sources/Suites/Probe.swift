@@ -18,8 +18,11 @@ public struct ProbeReply: Sendable {
     /// `error.code` of the error envelope, if the body is one.
     public var envelopeCode: String? { (json()?["error"] as? [String: Any])?["code"] as? String }
 
-    /// The start of the body, for a failure's message.
+    /// The body for a failure's message: an error envelope's code and message, else its start.
     public var excerpt: String {
+        if let error = json()?["error"] as? [String: Any], let code = error["code"] as? String, let message = error["message"] as? String {
+            return "\(code): \(message)"
+        }
         let text = self.text.replacingOccurrences(of: "\n", with: " ")
         return text.count > 240 ? String(text.prefix(240)) + "…" : text
     }
