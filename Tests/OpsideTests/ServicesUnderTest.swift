@@ -37,7 +37,7 @@ extension RunningService {
         case .claimDetector: try await ClaimDetectorService.buildApplication(reader: reader, clocks: clocks) { _ in OneClaimPerMarketplace() }
         case .evidenceEngine: try await EvidenceEngineService.buildApplication(reader: reader)
         case .inventorySync: try await InventorySyncService.buildApplication(reader: reader)
-        case .testRunner: try await TestRunnerService.buildApplication(reader: reader)
+        case .testRunner: try await TestRunnerService.buildApplication(reader: reader, clocks: clocks)
         }
     }
 }

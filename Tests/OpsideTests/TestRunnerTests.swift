@@ -136,6 +136,42 @@ import Testing
         #expect(brokenResults.filter { $0["suite"] as? String == "health" && $0["outcome"] as? String == "passed" }.count == 9)
     }
 
+    /// The scheduled run starts at its tick on the injected clock, once per tick, with the
+    /// scheduled suites; here every target refuses connections, and the run says so.
+    @Test func theScheduleRunsItsSuitesAtItsTick() async throws {
+        let database = try await TestDatabase.create()
+        let tick = CivilDate(year: 2026, month: 11, day: 30).utcMidnight.addingTimeInterval(17 * 60)
+        let clock = ManualWallClock(tick.addingTimeInterval(-30))
+        // Bound and never listening: every target refuses the connection.
+        let nobody = try TestEnvironment.reservePort()
+        defer { nobody.release() }
+        let targets = OpsideService.allCases.map { "\($0.name)=http://127.0.0.1:\(nobody.port)" }.joined(separator: ",")
+        let testRunner = try await RunningService.start(.testRunner, database: database, overrides: [
+            "testRunner.targets": targets, "testRunner.scheduledSuites": "health", "jobs.pollIntervalMilliseconds": "200",
+        ], clocks: ServiceClocks(wall: clock))
+        defer { Task { await testRunner.stop() } }
+        let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI, now: { clock.now })
+        @Sendable func runs() async throws -> [[String: Any]] {
+            let token = try await authority.token(for: .testRunner, tenantID: nil)
+            let reply = try await TestHTTP.request(.GET, testRunner.baseURL + "/internal/test-runs", headers: ["authorization": "Bearer \(token)"])
+            return try (reply.json()["runs"] as? [[String: Any]]).unwrap("runs: \(reply.text)")
+        }
+        #expect(try await runs().isEmpty, "nothing before the tick")
+
+        clock.advance(by: 60)
+        #expect(try await eventually(timeout: .seconds(30)) { try await runs().first?["status"] as? String == "failed" })
+        let run = try #require(try await runs().first)
+        #expect(run["trigger"] as? String == "schedule" && run["suites"] as? [String] == ["health"] && run["requestedBy"] as? String == "schedule")
+        #expect(run["failed"] as? Int == 10, "\(run)")
+
+        // The next hour's tick is the next run.
+        clock.advance(by: 3600)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let all = try await runs()
+            return all.count == 2 && all.allSatisfy { $0["status"] as? String == "failed" && $0["trigger"] as? String == "schedule" }
+        })
+    }
+
     @Test func settingsRefuseWhatCannotWork() throws {
         #expect(throws: (any Error).self) { try TestRunnerSettings.parseTargets("main-api") }
         #expect(throws: (any Error).self) { try TestRunnerSettings.parseTargets("pluto=http://x") }

@@ -24,8 +24,9 @@ public enum TestRunnerService {
         try ServiceResources(bundle: .module, service: service).openAPIDocument()
     }
 
-    public static func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
-        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
+    /// - Parameter clocks: what the schedule ticks by and a run's times are read from.
+    public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system) async throws -> some ApplicationProtocol {
+        let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue], clocks: clocks)
         let settings = try TestRunnerSettings(reader: reader)
         let document = try openAPIDocument()
         let schemaMigrators = try migrators()

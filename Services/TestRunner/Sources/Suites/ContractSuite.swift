@@ -60,6 +60,11 @@ public struct ContractSuite: ScenarioSuite {
                 guard reply.status < 500 else {
                     throw CaseFailure("GET \(target) answered \(reply.status): \(reply.excerpt)")
                 }
+                // The credentials were good: a 401 is declared, but it would check nothing.
+                if reply.status == 401, !headers.isEmpty {
+                    await probe.sellers.forget(.a)
+                    throw CaseFailure("GET \(target) refused the probe's credentials: \(reply.excerpt)")
+                }
                 let violations = document.check(method: "get", path: path, status: reply.status, contentType: reply.contentType, body: reply.body)
                 guard violations.isEmpty else {
                     let shown = violations.prefix(3).map(\.description).joined(separator: "; ")

@@ -145,6 +145,9 @@ public actor ProbeSellers {
 
     public func email(_ seller: Seller) -> String { "probe-\(seller.rawValue)@\(domain)" }
 
+    /// Drops the kept sign-in (refused somewhere): the next call signs in again.
+    func forget(_ seller: Seller) { sessions[seller] = nil }
+
     /// A seller of its own for this call: signed up now, as `lifecycle-<random>@<domain>`.
     func freshSeller(probe: Probe) async throws -> Session {
         let email = "lifecycle-\(UUID().uuidString.prefix(8).lowercased())@\(domain)"
