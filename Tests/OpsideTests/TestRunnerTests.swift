@@ -28,7 +28,9 @@ import Testing
         let database = try await TestDatabase.create()
         let cluster = try await SuiteCluster.start(database: database, sandbox: sandbox, stripeURL: stripeURL, mailSink: mailSink, overrides: [
             .testRunner: ["testRunner.schedule": "0 0 1 1 *", "testRunner.amazonSandboxURL": sandbox.baseURL,
-                          "testRunner.lifecycleStepTimeoutSeconds": "300"],
+                          "testRunner.lifecycleStepTimeoutSeconds": "150",
+                          // The same seller's history every run: one with claims that become ready cases.
+                          "testRunner.lifecycleSellerSeed": "2026"],
             .mainAPI: ["operators.emails": Self.operatorEmail, "rateLimit.authPerMinute": "1000"],
         ])
         do {
@@ -57,12 +59,15 @@ import Testing
         /// The run once it has finished, looked at every second.
         func finished(_ queued: TestHTTP.Reply) async throws -> [String: Any] {
             let id = try ((try queued.json()["run"] as? [String: Any])?["runId"] as? String).unwrap("a run: \(queued.text.prefix(300))")
-            for _ in 0..<1200 {
+            // Bounded well inside the isolated pass's 25 minutes: a run that does not finish is this
+            // test's failure, with the run's state, not the pass's timeout.
+            for _ in 0..<600 {
                 let run = try (try await get("/internal/test-runs/\(id)").json()["run"] as? [String: Any]).unwrap("run")
                 if ["passed", "failed", "error"].contains(run["status"] as? String ?? "") { return run }
                 try await Task.sleep(for: .seconds(1))
             }
-            throw TestFailure(description: "run \(id) did not finish in 20 minutes")
+            let state = try await get("/internal/test-runs/\(id)").text
+            throw TestFailure(description: "run \(id) did not finish in 10 minutes: \(state.prefix(2000))")
         }
 
         // Every suite.

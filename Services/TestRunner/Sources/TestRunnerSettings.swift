@@ -28,6 +28,8 @@ import OpsideTransport
 ///   claim lifecycle makes its fresh seller in; none (production) skips that suite.
 /// - `testRunner.lifecycleStepTimeoutSeconds` [`TEST_RUNNER_LIFECYCLE_STEP_TIMEOUT_SECONDS`]: how
 ///   long each waiting step of the claim lifecycle may take; default 600.
+/// - `testRunner.lifecycleSellerSeed` [`TEST_RUNNER_LIFECYCLE_SELLER_SEED`]: the seed of the
+///   lifecycle's sandbox seller; none (a new seller's history each run) unless a test wants one.
 public struct TestRunnerSettings: Sendable {
     public var targets: [OpsideService: String]
     public var schedule: CronSchedule
@@ -95,7 +97,8 @@ public struct TestRunnerSettings: Sendable {
         }
         self.init(targets: targets, schedule: schedule, scheduledSuites: suites.isEmpty ? SuiteCatalog.names : suites,
                   requestTimeout: .seconds(timeout), keepRuns: keep, probeEmailDomain: domain,
-                  lifecycle: LifecycleSettings(amazonSandboxURL: sandbox, stepTimeout: .seconds(stepSeconds)))
+                  lifecycle: LifecycleSettings(amazonSandboxURL: sandbox, stepTimeout: .seconds(stepSeconds),
+                                               sellerSeed: reader.int(forKey: "testRunner.lifecycleSellerSeed")))
     }
 
     struct TargetsProblem: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpsideJobs
 import OpsideCore
 import OpsidePostgres
 import PostgresNIO
@@ -18,10 +19,11 @@ public struct RunStore: Sendable {
         run_id, suites, trigger, requested_by, targets::text, status, passed, failed, skipped, error, requested_at, started_at, finished_at
         """
 
-    /// Records a queued run; with `requestKey`, the run an earlier request with that key made
+    /// Records a queued run and, in the same transaction, its job (`job`), so a run is never
+    /// left queued without one; with `requestKey`, the run an earlier request with that key made
     /// (whether it was made now is the second value).
     func create(suites: [String], trigger: String, requestedBy: String, targets: [String: String], requestKey: String?,
-                at now: Date) async throws -> (TestRun, created: Bool) {
+                at now: Date, job: @escaping @Sendable (TestRun) throws -> NewJob) async throws -> (TestRun, created: Bool) {
         let logger = self.logger
         let runId = UUID()
         let targetsJSON = String(decoding: try OpsideJSON.encode(targets), as: UTF8.self)
@@ -32,7 +34,10 @@ public struct RunStore: Sendable {
                 ON CONFLICT (request_key) DO NOTHING
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)).first
-            if let inserted { return (inserted, true) }
+            if let inserted {
+                try await JobQueue.enqueue(try job(inserted), on: db, logger: logger)
+                return (inserted, true)
+            }
             guard let requestKey, let earlier = try await Self.decode(try await db.query(
                 "SELECT \(unescaped: Self.columns) FROM testruns.runs WHERE request_key = \(requestKey)", logger: logger)).first else {
                 throw DatabaseError.unavailable("the run was neither inserted nor found")

@@ -69,13 +69,14 @@ public struct SuiteRunner: Sendable {
                 throw RequestProblem(description: error.description)
             }
         }
+        let queue = self.queue
         let (run, created) = try await store.create(suites: suites, trigger: trigger, requestedBy: requestedBy, targets: targets,
-                                                    requestKey: requestKey, at: clock.now)
-        if created {
+                                                    requestKey: requestKey, at: clock.now) { run in
             // A run is not retried as a job would be: a second attempt is only for a worker lost mid-run.
-            _ = try await jobQueue.enqueue(NewJob(queue: queue, kind: Self.runJobKind, arguments: RunArguments(runId: run.runId), priority: 1,
-                                                  maxAttempts: 2, uniqueKey: "test-run-\(run.runId)", leaseSeconds: 3600))
+            try NewJob(queue: queue, kind: Self.runJobKind, arguments: RunArguments(runId: run.runId), priority: 1,
+                       maxAttempts: 2, uniqueKey: "test-run-\(run.runId)", leaseSeconds: 3600)
         }
+        if created { await jobQueue.wake(queues: [queue]) }
         return (run, created)
     }
 

@@ -10,9 +10,13 @@ public struct LifecycleSettings: Sendable {
     /// How long each waiting step (claims detected, a case ready, Amazon's answer) may take.
     public var stepTimeout: Duration
     public var pollInterval: Duration
+    /// The sandbox seller's seed: a new one each run unless set (a test wants the same seller's
+    /// history every time).
+    public var sellerSeed: Int?
 
-    public init(amazonSandboxURL: String?, stepTimeout: Duration = .seconds(600), pollInterval: Duration = .seconds(3)) {
+    public init(amazonSandboxURL: String?, stepTimeout: Duration = .seconds(600), pollInterval: Duration = .seconds(3), sellerSeed: Int? = nil) {
         self.amazonSandboxURL = amazonSandboxURL
+        self.sellerSeed = sellerSeed
         self.stepTimeout = stepTimeout
         self.pollInterval = pollInterval
     }
@@ -43,7 +47,7 @@ public struct ClaimLifecycleSuite: ScenarioSuite {
         var connected = false
         await recorder.check("the seller connects its Amazon account", service: .integrations) {
             let seller = try await probe.sendAbsolute(.POST, sandbox + "/_sandbox/sellers",
-                                                      json: #"{"seed":\#(Int.random(in: 1...1_000_000)),"skus":12,"months":6}"#)
+                                                      json: #"{"seed":\#(settings.sellerSeed ?? Int.random(in: 1...1_000_000)),"skus":12,"months":6}"#)
             try probe.expect(seller, [200, 201], "the sandbox's POST /_sandbox/sellers")
             guard let token = seller.json()?["refreshToken"] as? String, let partner = seller.json()?["sellingPartnerId"] as? String else {
                 throw CaseFailure("the sandbox's seller has no refresh token: \(seller.excerpt)")
