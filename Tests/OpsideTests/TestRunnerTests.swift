@@ -46,25 +46,26 @@ import Testing
         let testRunner = cluster[.testRunner]
         // A token of its own per call: one lives a minute, and a run takes longer.
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
-        func auth() async throws -> [String: String] {
+        @Sendable func auth() async throws -> [String: String] {
             ["authorization": "Bearer \(try await authority.token(for: .testRunner, tenantID: nil))"]
         }
         func post(_ path: String, _ json: String, timeout: Duration = .seconds(30)) async throws -> TestHTTP.Reply {
             try await TestHTTP.request(.POST, testRunner.baseURL + path, json: json, headers: try await auth(), timeout: timeout)
         }
-        func get(_ path: String) async throws -> TestHTTP.Reply {
+        @Sendable func get(_ path: String) async throws -> TestHTTP.Reply {
             try await TestHTTP.request(.GET, testRunner.baseURL + path, headers: try await auth())
         }
 
-        /// The run once it has finished, looked at every second.
+        /// The run once it has finished (its status is the event waited for).
         func finished(_ queued: TestHTTP.Reply) async throws -> [String: Any] {
             let id = try ((try queued.json()["run"] as? [String: Any])?["runId"] as? String).unwrap("a run: \(queued.text.prefix(300))")
+            @Sendable func status() async throws -> String? {
+                (try await get("/internal/test-runs/\(id)").json()["run"] as? [String: Any])?["status"] as? String
+            }
             // Bounded well inside the isolated pass's 25 minutes: a run that does not finish is this
             // test's failure, with the run's state, not the pass's timeout.
-            for _ in 0..<600 {
-                let run = try (try await get("/internal/test-runs/\(id)").json()["run"] as? [String: Any]).unwrap("run")
-                if ["passed", "failed", "error"].contains(run["status"] as? String ?? "") { return run }
-                try await Task.sleep(for: .seconds(1))
+            if try await eventually(timeout: .seconds(600), every: .seconds(1), { ["passed", "failed", "error"].contains(try await status() ?? "") }) {
+                return try (try await get("/internal/test-runs/\(id)").json()["run"] as? [String: Any]).unwrap("run")
             }
             let state = try await get("/internal/test-runs/\(id)").text
             throw TestFailure(description: "run \(id) did not finish in 10 minutes: \(state.prefix(2000))")
