@@ -13,11 +13,36 @@ public struct ListingsItem: Codable, Sendable {
         public let lastUpdatedDate: String
     }
     public struct Issue: Codable, Sendable {
+        /// What Amazon did about an issue (`LISTING_SUPPRESSED`, `ATTRIBUTE_SUPPRESSED`,
+        /// `CATALOG_ITEM_REMOVED`, `SEARCH_SUPPRESSED`) and whether the listing is exempt.
+        public struct Enforcements: Codable, Sendable {
+            public struct Action: Codable, Sendable {
+                public let action: String
+            }
+            public struct Exemption: Codable, Sendable {
+                public let status: String
+                public let expiryDate: String?
+            }
+            public let actions: [Action]
+            public let exemption: Exemption
+        }
         public let code: String
         public let message: String
+        /// `ERROR`, `WARNING` or `INFO`.
         public let severity: String
         public let attributeNames: [String]?
         public let categories: [String]
+        public let enforcements: Enforcements?
+    }
+    /// `ItemOfferByMarketplace`; the price's amount is a decimal string.
+    public struct Offer: Codable, Sendable {
+        public struct Price: Codable, Sendable {
+            public let currencyCode: String
+            public let amount: String
+        }
+        public let marketplaceId: String
+        public let offerType: String
+        public let price: Price
     }
     public struct FulfillmentAvailability: Codable, Sendable {
         public let fulfillmentChannelCode: String
@@ -27,6 +52,7 @@ public struct ListingsItem: Codable, Sendable {
     public let summaries: [Summary]?
     public let attributes: [String: JSONValue]?
     public let issues: [Issue]?
+    public let offers: [Offer]?
     public let fulfillmentAvailability: [FulfillmentAvailability]?
 }
 
@@ -127,7 +153,7 @@ extension SellingPartnerAPI {
     }
 
     public func getListingsItem(sellerID: String, sku: String, marketplaceIDs: [String],
-                                includedData: [String] = ["summaries", "attributes", "issues", "fulfillmentAvailability"]) async throws -> ListingsItem {
+                                includedData: [String] = ["summaries", "attributes", "issues", "offers", "fulfillmentAvailability"]) async throws -> ListingsItem {
         try await call(ListingsItem.self, method: .GET, path: listingPath(sellerID, sku),
                        query: [("marketplaceIds", marketplaceIDs.joined(separator: ",")), ("includedData", includedData.joined(separator: ","))],
                        operation: SPAPIOperations.listings("getListingsItem"))
@@ -155,9 +181,12 @@ extension SellingPartnerAPI {
 
     /// One page of the seller's listings (`pageToken` in, `pagination.nextToken` out).
     public func searchListingsItems(sellerID: String, marketplaceIDs: [String], pageSize: Int = 20,
+                                    includedData: [String] = ["summaries"], identifiers: [String] = [], identifiersType: String? = nil,
                                     pageToken: String? = nil) async throws -> ListingsSearchResults {
         var query: [(String, String)] = [("marketplaceIds", marketplaceIDs.joined(separator: ",")), ("pageSize", String(pageSize)),
-                                         ("includedData", "summaries")]
+                                         ("includedData", includedData.joined(separator: ","))]
+        if !identifiers.isEmpty { query.append(("identifiers", identifiers.joined(separator: ","))) }
+        if let identifiersType { query.append(("identifiersType", identifiersType)) }
         if let pageToken { query.append(("pageToken", pageToken)) }
         return try await call(ListingsSearchResults.self, method: .GET,
                               path: "/listings/2021-08-01/items/\(SPAPIPath.encode(sellerID))", query: query,

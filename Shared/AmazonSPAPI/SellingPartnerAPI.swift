@@ -114,6 +114,7 @@ public enum SPAPIOperations {
     public static func listings(_ name: String) -> SPAPIOperation { .init(api: "listingsItems_2021-08-01", name: name) }
     public static func catalog(_ name: String) -> SPAPIOperation { .init(api: "catalogItems_2022-04-01", name: name) }
     public static func productFees(_ name: String) -> SPAPIOperation { .init(api: "productFeesV0", name: name) }
+    public static func pricing(_ name: String) -> SPAPIOperation { .init(api: "productPricingV0", name: name) }
     public static func notifications(_ name: String) -> SPAPIOperation { .init(api: "notifications", name: name) }
     public static func tokens(_ name: String) -> SPAPIOperation { .init(api: "tokens_2021-03-01", name: name) }
 }
