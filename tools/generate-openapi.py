@@ -239,6 +239,22 @@ SERVICE_PATHS = {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page or run", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
             parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}])},
+        "/app/listings": {"get": op("Listings: every listing with its state, price, quantity and Amazon's issues in words; new listing; bulk "
+                                    "changes (HTML; without a sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}, {"name": "page", "in": "query", "schema": {"type": "string"}}])},
+        "/app/listings/{sku}": {"get": op("One listing: its issues explained with what to do, price and quantity to change, delete "
+                                          "(HTML; without a sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}}, {"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}])},
+        "/app/listings/bulk/{id}": {"get": op("A bulk change: every SKU's outcome, followed while Amazon answers (HTML; without a sign-in, 303 "
+                                              "to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}, {"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}])},
+        "/app/catalog": {"get": op("Amazon's catalogue: search by ASIN, EAN/UPC or words; a product with your price, the Buy Box and the "
+                                   "lowest offer (HTML; without a sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}, {"name": "query", "in": "query", "schema": {"type": "string"}}])},
         "/app/team": {"get": op("Team: members, roles, invitations (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -1368,6 +1384,120 @@ SERVICE_PATHS["test-runner"] = {
         "200": {"description": "JUnit XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
         "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR}, security=SERVICE_TOKEN, tags=["tests"], parameters=RUN_ID)},
 }
+
+# Listings and the catalogue (integrations owns them; main-api forwards the public routes).
+LISTING_ISSUE = obj(["severity", "fields", "explanation", "whatToDo", "blocksSale", "amazonCode", "amazonMessage", "attributeNames", "categories"], {
+    "severity": {"type": "string", "enum": ["error", "warning", "info"]},
+    "fields": {"type": "array", "items": {"type": "string"}, "description": "The fields concerned, as Seller Central names them"},
+    "explanation": {"type": "string"}, "whatToDo": {"type": "string"},
+    "enforcement": {"type": "string", "description": "What Amazon did about it, in words"},
+    "blocksSale": {"type": "boolean", "description": "The listing is off sale because of this issue"},
+    "amazonCode": {"type": "string"}, "amazonMessage": {"type": "string"},
+    "attributeNames": {"type": "array", "items": {"type": "string"}}, "categories": {"type": "array", "items": {"type": "string"}}})
+LISTING = obj(["sku", "productType", "marketplaceId", "statuses", "state", "fulfillment", "issues", "errorCount", "warningCount"], {
+    "sku": {"type": "string"}, "asin": {"type": "string"}, "title": {"type": "string"}, "productType": {"type": "string"},
+    "condition": {"type": "string"}, "marketplaceId": {"type": "string"},
+    "statuses": {"type": "array", "items": {"type": "string", "enum": ["BUYABLE", "DISCOVERABLE"]}},
+    "state": {"type": "string", "enum": ["buyable", "suppressed", "not_buyable"]},
+    "price": {"$ref": "#/components/schemas/Money"}, "quantity": {"type": "integer", "minimum": 0},
+    "fulfillment": {"type": "string", "enum": ["amazon", "merchant"]},
+    "createdAt": {"type": "string"}, "updatedAt": {"type": "string"},
+    "issues": {"type": "array", "items": LISTING_ISSUE}, "errorCount": {"type": "integer"}, "warningCount": {"type": "integer"}})
+LISTING_PAGE = obj(["listings", "totalCount"], {
+    "listings": {"type": "array", "items": LISTING}, "totalCount": {"type": "integer"},
+    "nextPageToken": {"type": "string"}, "previousPageToken": {"type": "string"}})
+LISTING_SUBMISSION = obj(["sku", "status", "submissionId", "issues"], {
+    "sku": {"type": "string"}, "status": {"type": "string", "enum": ["accepted", "valid", "invalid"]},
+    "submissionId": {"type": "string"}, "issues": {"type": "array", "items": LISTING_ISSUE}})
+NEW_LISTING = {"type": "object", "required": ["price"], "properties": {
+    "productType": {"type": "string", "description": "Amazon's product type (PRODUCT by default)"},
+    "title": {"type": "string", "maxLength": 200, "description": "Required for a new product; leave out to list against asin"},
+    "asin": {"type": "string", "pattern": "^[A-Za-z0-9]{10}$"},
+    "price": {"type": "string", "description": "Decimal text in the marketplace's currency, e.g. 19.99"},
+    "fulfillment": {"type": "string", "enum": ["merchant", "amazon"]}, "quantity": {"type": "integer", "minimum": 0},
+    "condition": {"type": "string"}, "imageUrl": {"type": "string", "format": "uri"},
+    "preview": {"type": "boolean", "description": "Validate only (Amazon's VALIDATION_PREVIEW): nothing is created"}}}
+LISTING_CHANGE = {"type": "object", "properties": {
+    "price": {"type": "string", "description": "Decimal text in the marketplace's currency"},
+    "quantity": {"type": "integer", "minimum": 0, "description": "Merchant-fulfilled listings only: Amazon counts an FBA listing's units"},
+    "preview": {"type": "boolean"}}}
+BULK_ITEM = obj(["sku", "outcome", "issues"], {
+    "sku": {"type": "string"}, "price": {"$ref": "#/components/schemas/Money"}, "quantity": {"type": "integer"},
+    "outcome": {"type": "string", "enum": ["pending", "accepted", "invalid", "failed"]}, "submissionId": {"type": "string"},
+    "issues": {"type": "array", "items": LISTING_ISSUE}, "error": {"type": "string"}})
+BULK_UPDATE = obj(["bulkUpdateId", "connectionId", "status", "requestedAt", "accepted", "invalid", "failed", "pending"], {
+    "bulkUpdateId": {"type": "string", "format": "uuid"}, "connectionId": {"type": "string", "format": "uuid"},
+    "status": {"type": "string", "enum": ["queued", "running", "finished"]}, "requestedAt": {"type": "string", "format": "date-time"},
+    "startedAt": {"type": "string", "format": "date-time"}, "finishedAt": {"type": "string", "format": "date-time"},
+    "accepted": {"type": "integer"}, "invalid": {"type": "integer"}, "failed": {"type": "integer"}, "pending": {"type": "integer"},
+    "items": {"type": "array", "items": BULK_ITEM}})
+BULK_REQUEST = {"type": "object", "required": ["changes"], "properties": {
+    "requestKey": {"type": "string", "maxLength": 200, "description": "The same key again answers the same bulk update"},
+    "changes": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["sku"], "properties": {
+        "sku": {"type": "string"}, "price": {"type": "string"}, "quantity": {"type": "integer", "minimum": 0}}}}}}
+DIMENSION = obj(["value", "unit"], {"value": {"type": "number"}, "unit": {"type": "string"}})
+CATALOG_PRODUCT = obj(["asin", "marketplaceId", "dimensions", "identifiers"], {
+    "asin": {"type": "string"}, "marketplaceId": {"type": "string"}, "title": {"type": "string"}, "brand": {"type": "string"},
+    "manufacturer": {"type": "string"}, "modelNumber": {"type": "string"},
+    "dimensions": {"type": "object", "additionalProperties": DIMENSION},
+    "identifiers": {"type": "array", "items": obj(["type", "value"], {"type": {"type": "string"}, "value": {"type": "string"}})},
+    "pricing": obj(["buyBoxIsYours", "offerCount"], {
+        "yourPrice": {"$ref": "#/components/schemas/Money"}, "yourSku": {"type": "string"},
+        "buyBoxPrice": {"$ref": "#/components/schemas/Money"}, "buyBoxIsYours": {"type": "boolean"},
+        "lowestPrice": {"$ref": "#/components/schemas/Money"}, "offerCount": {"type": "integer"},
+        "listPrice": {"$ref": "#/components/schemas/Money"}}),
+    "pricingProblem": {"type": "string"}})
+CATALOG_MATCHES = obj(["query", "matches"], {"query": {"type": "string"}, "matches": {"type": "array", "items": obj(["asin"], {
+    "asin": {"type": "string"}, "title": {"type": "string"}, "brand": {"type": "string"}})}})
+SKU = [{"name": "sku", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Percent-encoded"}]
+ASIN = [{"name": "asin", "in": "path", "required": True, "schema": {"type": "string"}}]
+BULK_ID = [{"name": "bulkUpdateId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+AMAZON_ERRORS = {"401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}
+
+
+def listing_paths(prefix, security, editors):
+    """The listings and catalogue routes under `prefix` (integrations' internal ones, or main-api's twins)."""
+    base = f"{prefix}/connections/{{connectionId}}"
+    return {
+        f"{base}/listings": {"get": op("The seller's listings, 20 a page, with Amazon's issues in words", {
+            "200": json_response("A page", LISTING_PAGE), **AMAZON_ERRORS}, security=security, tags=["listings"],
+            parameters=CONNECTION_ID + [{"name": "pageToken", "in": "query", "schema": {"type": "string"}},
+                                        {"name": "sku", "in": "query", "schema": {"type": "string"}, "description": "Only these SKUs (repeat, at most 20)"}])},
+        f"{base}/listings/{{sku}}": {
+            "get": op("One listing: status, price, quantity and its issues in words", {
+                "200": json_response("The listing", LISTING), **AMAZON_ERRORS}, security=security, tags=["listings"], parameters=CONNECTION_ID + SKU),
+            "put": op(f"Create (or replace) a listing through Amazon's Listings Items API{editors}; 422 listing_refused names each issue", {
+                "200": json_response("Amazon's answer: accepted, or valid/invalid for a preview", LISTING_SUBMISSION), **AMAZON_ERRORS},
+                security=security, tags=["listings"], parameters=CONNECTION_ID + SKU, request=NEW_LISTING),
+            "patch": op(f"Change a listing's price and/or quantity{editors}; 422 quantity_set_by_amazon for an FBA listing's quantity", {
+                "200": json_response("Amazon's answer", LISTING_SUBMISSION), **AMAZON_ERRORS},
+                security=security, tags=["listings"], parameters=CONNECTION_ID + SKU, request=LISTING_CHANGE),
+            "delete": op(f"Delete a listing{editors}", {"200": json_response("Amazon's answer", LISTING_SUBMISSION), **AMAZON_ERRORS},
+                         security=security, tags=["listings"], parameters=CONNECTION_ID + SKU)},
+        f"{base}/listing-bulk-updates": {
+            "post": op(f"Change up to 500 listings' prices and quantities{editors}: checked whole first (422 names the line), then applied SKU "
+                       "by SKU in the background, every answer kept", {
+                "202": json_response("Queued", obj(["bulkUpdate"], {"bulkUpdate": BULK_UPDATE})),
+                "200": json_response("The bulk update this requestKey already made", obj(["bulkUpdate"], {"bulkUpdate": BULK_UPDATE})),
+                **AMAZON_ERRORS}, security=security, tags=["listings"], parameters=CONNECTION_ID, request=BULK_REQUEST),
+            "get": op("Recent bulk updates, newest first", {
+                "200": json_response("Bulk updates", obj(["bulkUpdates"], {"bulkUpdates": {"type": "array", "items": BULK_UPDATE}})),
+                "401": ERROR, "404": ERROR, "422": ERROR}, security=security, tags=["listings"],
+                parameters=CONNECTION_ID + [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}])},
+        f"{base}/listing-bulk-updates/{{bulkUpdateId}}": {"get": op("One bulk update with every SKU's outcome", {
+            "200": json_response("The bulk update", obj(["bulkUpdate"], {"bulkUpdate": BULK_UPDATE})), "400": ERROR, "401": ERROR, "404": ERROR},
+            security=security, tags=["listings"], parameters=CONNECTION_ID + BULK_ID)},
+        f"{base}/catalog/items": {"get": op("Search Amazon's catalogue: an EAN/UPC/GTIN, or keywords", {
+            "200": json_response("Matches", CATALOG_MATCHES), **AMAZON_ERRORS}, security=security, tags=["listings"],
+            parameters=CONNECTION_ID + [{"name": "query", "in": "query", "required": True, "schema": {"type": "string"}}])},
+        f"{base}/catalog/items/{{asin}}": {"get": op("A product by ASIN with its prices: yours, the Buy Box, the lowest, how many offers", {
+            "200": json_response("The product", CATALOG_PRODUCT), **AMAZON_ERRORS}, security=security, tags=["listings"],
+            parameters=CONNECTION_ID + ASIN)},
+    }
+
+
+SERVICE_PATHS["integrations"].update(listing_paths("/internal/amazon", SERVICE_TOKEN, ""))
+SERVICE_PATHS["main-api"].update(listing_paths("/api/v1/amazon", SESSION, " (owner or admin)"))
 
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]
 

@@ -131,9 +131,18 @@ public struct CatalogItem: Codable, Sendable {
         public let item: Dimensions?
         public let package: Dimensions?
     }
+    public struct IdentifiersByMarketplace: Codable, Sendable {
+        public struct Identifier: Codable, Sendable {
+            public let identifierType: String
+            public let identifier: String
+        }
+        public let marketplaceId: String
+        public let identifiers: [Identifier]
+    }
     public let asin: String
     public let summaries: [SummaryByMarketplace]?
     public let dimensions: [DimensionsByMarketplace]?
+    public let identifiers: [IdentifiersByMarketplace]?
     public let attributes: [String: JSONValue]?
 }
 
@@ -148,6 +157,13 @@ public struct CatalogSearchResults: Codable, Sendable {
 }
 
 extension SellingPartnerAPI {
+    /// Submissions ask for their issues (the model's default) and, in a preview, validation only.
+    private func submissionQuery(_ marketplaceIDs: [String], preview: Bool) -> [(String, String)] {
+        var query = [("marketplaceIds", marketplaceIDs.joined(separator: ",")), ("includedData", "issues")]
+        if preview { query.append(("mode", "VALIDATION_PREVIEW")) }
+        return query
+    }
+
     private func listingPath(_ sellerID: String, _ sku: String) -> String {
         "/listings/2021-08-01/items/\(SPAPIPath.encode(sellerID))/\(SPAPIPath.encode(sku))"
     }
@@ -159,17 +175,18 @@ extension SellingPartnerAPI {
                        operation: SPAPIOperations.listings("getListingsItem"))
     }
 
+    /// - Parameter preview: `mode=VALIDATION_PREVIEW`: Amazon validates and changes nothing.
     public func putListingsItem(sellerID: String, sku: String, marketplaceIDs: [String],
-                                _ request: ListingsItemPutRequest) async throws -> ListingsItemSubmissionResponse {
+                                _ request: ListingsItemPutRequest, preview: Bool = false) async throws -> ListingsItemSubmissionResponse {
         try await call(ListingsItemSubmissionResponse.self, method: .PUT, path: listingPath(sellerID, sku),
-                       query: [("marketplaceIds", marketplaceIDs.joined(separator: ","))], body: request,
+                       query: submissionQuery(marketplaceIDs, preview: preview), body: request,
                        operation: SPAPIOperations.listings("putListingsItem"))
     }
 
     public func patchListingsItem(sellerID: String, sku: String, marketplaceIDs: [String],
-                                  _ request: ListingsItemPatchRequest) async throws -> ListingsItemSubmissionResponse {
+                                  _ request: ListingsItemPatchRequest, preview: Bool = false) async throws -> ListingsItemSubmissionResponse {
         try await call(ListingsItemSubmissionResponse.self, method: .PATCH, path: listingPath(sellerID, sku),
-                       query: [("marketplaceIds", marketplaceIDs.joined(separator: ","))], body: request,
+                       query: submissionQuery(marketplaceIDs, preview: preview), body: request,
                        operation: SPAPIOperations.listings("patchListingsItem"))
     }
 

@@ -37,6 +37,9 @@ final class HappyPaths {
     var document = ""
     /// A finished run of test-runner's health suite (the System tests run page shows it).
     var testRun = ""
+    /// A listing of the consented connection, and a bulk update of it (the Listings pages show them).
+    var listingSKU = ""
+    var bulkUpdate = ""
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
@@ -86,6 +89,7 @@ final class HappyPaths {
     func run() async throws {
         try await connections()
         try await syncs()
+        try await listings()
         try await anotherTenantGetsTheSame404()
         try await signIns()
         try await passwordReset()
@@ -240,6 +244,46 @@ final class HappyPaths {
                                         "\(prefix)/connections/\(connection)/imports?fileName=ledger.tsv", body: Data(header.utf8),
                                         headers: ["Content-Type": "application/octet-stream"])
             #expect(upload.status == 202, "\(upload.text)")
+        }
+    }
+
+    // MARK: Listings and the catalogue (integrations, and main-api's gateway in front of it)
+
+    /// Read, create, change, bulk-change and delete a listing; look a product up by ASIN and EAN.
+    func listings() async throws {
+        for (service, prefix) in [(mainAPI, "/api/v1/amazon"), (integrations, "/internal/amazon")] {
+            let base = "\(prefix)/connections/{connectionId}"
+            let target = "\(prefix)/connections/\(connection)"
+            let page = try await call(service, "GET", "\(base)/listings", "\(target)/listings")
+            #expect(page.status == 200, "\(page.text)")
+            let first = try ((json(page)["listings"] as? [[String: Any]])?.first).unwrap("a listing in \(page.text)")
+            let sku = try (first["sku"] as? String).unwrap("sku")
+            let asin = try (first["asin"] as? String).unwrap("asin")
+            #expect(try await call(service, "GET", "\(base)/listings/{sku}", "\(target)/listings/\(sku)").status == 200)
+            let created = "HAPPY-\(service.service == .mainAPI ? "GW" : "IN")"
+            let put = try await call(service, "PUT", "\(base)/listings/{sku}", "\(target)/listings/\(created)",
+                                     json: #"{"title":"Happy mug","price":"12.00","quantity":4}"#)
+            #expect(put.status == 200, "\(put.text)")
+            let patch = try await call(service, "PATCH", "\(base)/listings/{sku}", "\(target)/listings/\(created)", json: #"{"price":"11.00"}"#)
+            #expect(patch.status == 200, "\(patch.text)")
+            let product = try await call(service, "GET", "\(base)/catalog/items/{asin}", "\(target)/catalog/items/\(asin)")
+            #expect(product.status == 200, "\(product.text)")
+            let ean = try ((json(product)["identifiers"] as? [[String: Any]])?.first { $0["type"] as? String == "EAN" }?["value"] as? String)
+                .unwrap("an EAN in \(product.text)")
+            #expect(try await call(service, "GET", "\(base)/catalog/items", "\(target)/catalog/items?query=\(ean)").status == 200)
+            let bulkBody = #"{"requestKey":"happy-\#(service.service.name)","changes":[{"sku":"\#(created)","quantity":6}]}"#
+            let bulk = try await call(service, "POST", "\(base)/listing-bulk-updates", "\(target)/listing-bulk-updates", json: bulkBody)
+            #expect(bulk.status == 202, "\(bulk.text)")
+            #expect(try await call(service, "POST", "\(base)/listing-bulk-updates", "\(target)/listing-bulk-updates", json: bulkBody).status == 200)
+            let bulkID = try ((json(bulk)["bulkUpdate"] as? [String: Any])?["bulkUpdateId"] as? String).unwrap("bulkUpdateId")
+            #expect(try await call(service, "GET", "\(base)/listing-bulk-updates", "\(target)/listing-bulk-updates").status == 200)
+            #expect(try await call(service, "GET", "\(base)/listing-bulk-updates/{bulkUpdateId}",
+                                   "\(target)/listing-bulk-updates/\(bulkID)").status == 200)
+            if service.service == .mainAPI {
+                listingSKU = sku
+                bulkUpdate = bulkID
+            }
+            #expect(try await call(service, "DELETE", "\(base)/listings/{sku}", "\(target)/listings/\(created)").status == 200)
         }
     }
 
@@ -657,6 +701,8 @@ final class HappyPaths {
             ("/app/documents/{id}", "/app/documents/\(document)"), ("/app/prompts", "/app/prompts"), ("/app/costs", "/app/costs"),
             ("/app/billing", "/app/billing"), ("/app/partners", "/app/partners"),
             ("/app/system", "/app/system"), ("/app/system/runs/{id}", "/app/system/runs/\(testRun)"),
+            ("/app/listings", "/app/listings"), ("/app/listings/{sku}", "/app/listings/\(listingSKU)"),
+            ("/app/listings/bulk/{id}", "/app/listings/bulk/\(bulkUpdate)"), ("/app/catalog", "/app/catalog?query=Sandbox"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

@@ -1,14 +1,36 @@
 import OpsideTransport
 
-/// integrations' public routes, served by main-api's gateway. The consent flow's two routes
+/// integrations' public routes, served by main-api's gateway: connections, and the seller's
+/// listings and Amazon's catalogue (changes for owners and admins). The consent flow's two routes
 /// (`consent-url`, `callback`) bind the flow to the browser with a cookie, which main-api
 /// handles itself before it calls the same internal endpoints through the gateway.
 public enum IntegrationsRoutes {
+    /// Roles that may change what the seller sells on Amazon.
+    public static let listingEditors: Set<String> = ["owner", "admin"]
+
     public static let table = GatewayRouteTable(service: .integrations, [
         .post("/api/v1/amazon/connections/refresh-token", to: "/internal/amazon/connections/refresh-token", body: .collectedWithSessionUser),
         .get("/api/v1/amazon/connections", to: "/internal/amazon/connections"),
         .get("/api/v1/amazon/connections/{connectionId}", to: "/internal/amazon/connections/{connectionId}"),
         .delete("/api/v1/amazon/connections/{connectionId}", to: "/internal/amazon/connections/{connectionId}"),
+        .get("/api/v1/amazon/connections/{connectionId}/listings", to: "/internal/amazon/connections/{connectionId}/listings"),
+        .get("/api/v1/amazon/connections/{connectionId}/listings/{sku}", to: "/internal/amazon/connections/{connectionId}/listings/{sku}"),
+        .put("/api/v1/amazon/connections/{connectionId}/listings/{sku}", to: "/internal/amazon/connections/{connectionId}/listings/{sku}",
+             roles: listingEditors),
+        GatewayRoute(.patch, "/api/v1/amazon/connections/{connectionId}/listings/{sku}",
+                     to: "/internal/amazon/connections/{connectionId}/listings/{sku}", access: .roles(listingEditors)),
+        .delete("/api/v1/amazon/connections/{connectionId}/listings/{sku}", to: "/internal/amazon/connections/{connectionId}/listings/{sku}",
+                access: .roles(listingEditors)),
+        .post("/api/v1/amazon/connections/{connectionId}/listing-bulk-updates",
+              to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates", access: .roles(listingEditors),
+              body: .collectedWithSessionUser),
+        .get("/api/v1/amazon/connections/{connectionId}/listing-bulk-updates",
+             to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates"),
+        .get("/api/v1/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}",
+             to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}"),
+        .get("/api/v1/amazon/connections/{connectionId}/catalog/items", to: "/internal/amazon/connections/{connectionId}/catalog/items"),
+        .get("/api/v1/amazon/connections/{connectionId}/catalog/items/{asin}",
+             to: "/internal/amazon/connections/{connectionId}/catalog/items/{asin}"),
     ])
 
     /// Internal endpoints main-api's own consent handlers call.

@@ -24,6 +24,9 @@ public protocol AmazonAccountGateway: Sendable {
     func invalidate(accessToken: String, connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) async
     /// The SP-API base URL for a region.
     func endpoint(for region: AmazonRegion) -> String
+    /// The seller's SP-API operations for a connection, on the vault's token cache entry (so the
+    /// vault and integrations' own calls share one access token and one refresh in flight).
+    func sellingPartnerAPI(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion, refreshToken: String) -> SellingPartnerAPI
 }
 
 /// A seller as Amazon's APIs describe the holder of a refresh token.
@@ -110,4 +113,9 @@ public struct SPAPIAccountGateway: AmazonAccountGateway {
     }
 
     public func endpoint(for region: AmazonRegion) -> String { client.settings.endpoint(for: region) }
+
+    public func sellingPartnerAPI(connectionID: UUID, sellingPartnerID: String, region: AmazonRegion,
+                                  refreshToken: String) -> SellingPartnerAPI {
+        client.api(for: Self.vaultConnection(connectionID, sellingPartnerID, region, refreshToken))
+    }
 }

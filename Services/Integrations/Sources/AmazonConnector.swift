@@ -237,20 +237,7 @@ public struct AmazonConnector: Sendable {
     /// - Throws: `.notFound` (also for another tenant's connection), `.needsReauthorization`,
     ///   `.disconnected`, `.amazonUnavailable`.
     public func accessToken(connectionID: UUID, tenantID: UUID, rejectedAccessToken: String?) async throws -> VaultAccessToken {
-        guard let (connection, sealed) = try await repository.credential(connectionID: connectionID, tenantID: tenantID) else {
-            throw AmazonConnectionError.notFound
-        }
-        switch connection.status {
-        case .needsReauthorization:
-            throw AmazonConnectionError.needsReauthorization(reason: connection.reauthorizationReason ?? "invalid_grant",
-                                                             since: connection.reauthorizationRequiredAt)
-        case .disconnected:
-            throw AmazonConnectionError.disconnected
-        case .active:
-            break
-        }
-        guard let sealed else { throw AmazonConnectionError.disconnected }
-        let refreshToken = try await open(sealed, connection: connection)
+        let (connection, refreshToken) = try await activeCredential(connectionID: connectionID, tenantID: tenantID)
         if let rejectedAccessToken {
             await gateway.invalidate(accessToken: rejectedAccessToken, connectionID: connection.id,
                                      sellingPartnerID: connection.sellingPartnerId, region: connection.region, refreshToken: refreshToken)
@@ -270,6 +257,41 @@ public struct AmazonConnector: Sendable {
         return VaultAccessToken(accessToken: accessToken.token, expiresAt: accessToken.usableUntil,
                                 sellingPartnerId: connection.sellingPartnerId, region: connection.region,
                                 marketplaceIds: connection.marketplaceIds, endpoint: gateway.endpoint(for: connection.region))
+    }
+
+    /// An active connection of the tenant and its opened refresh token.
+    /// - Throws: `notFound` (also for another tenant's), `needsReauthorization`, `disconnected`.
+    func activeCredential(connectionID: UUID, tenantID: UUID) async throws -> (AmazonConnection, String) {
+        guard let (connection, sealed) = try await repository.credential(connectionID: connectionID, tenantID: tenantID) else {
+            throw AmazonConnectionError.notFound
+        }
+        switch connection.status {
+        case .needsReauthorization:
+            throw AmazonConnectionError.needsReauthorization(reason: connection.reauthorizationReason ?? "invalid_grant",
+                                                             since: connection.reauthorizationRequiredAt)
+        case .disconnected:
+            throw AmazonConnectionError.disconnected
+        case .active:
+            break
+        }
+        guard let sealed else { throw AmazonConnectionError.disconnected }
+        return (connection, try await open(sealed, connection: connection))
+    }
+
+    /// Runs `body` with the seller's SP-API operations for an active connection. Amazon refusing
+    /// the refresh token on the way marks the connection for reauthorization, as the vault does.
+    public func withSellingPartnerAPI<T: Sendable>(connectionID: UUID, tenantID: UUID,
+                                                   _ body: (AmazonConnection, SellingPartnerAPI) async throws -> T) async throws -> T {
+        let (connection, refreshToken) = try await activeCredential(connectionID: connectionID, tenantID: tenantID)
+        let api = gateway.sellingPartnerAPI(connectionID: connection.id, sellingPartnerID: connection.sellingPartnerId,
+                                            region: connection.region, refreshToken: refreshToken)
+        do {
+            return try await body(connection, api)
+        } catch let SPAPIError.authorization(error) where error.needsReauthorization {
+            let reason = "\(error.code): \(error.message)"
+            _ = try await repository.markNeedsReauthorization(connectionID: connection.id, tenantID: tenantID, reason: reason)
+            throw AmazonConnectionError.needsReauthorization(reason: reason, since: Date())
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -9,8 +9,8 @@ import OpsideTransport
 
 /// integrations's composition root: connecting sellers' Amazon accounts (Login-with-Amazon
 /// consent, self-authorized refresh tokens), the token vault (the only holder of refresh tokens;
-/// hands out short-lived access tokens) and account health (DESIGN.md). SP-API notifications,
-/// listings and the FBA inbound workflow arrive with their issues.
+/// hands out short-lived access tokens), account health, and the seller's listings and Amazon's
+/// catalogue (DESIGN.md). SP-API notifications and the FBA inbound workflow arrive with their issues.
 ///
 /// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints) and
 /// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys).
@@ -21,6 +21,8 @@ public enum IntegrationsService {
     public static let accountHealthSweepKind = "integrations.account-health-sweep"
     /// One connection's check, under its tenant.
     public static let checkConnectionKind = "integrations.check-connection"
+    /// A bulk change of listings' prices and quantities, under its tenant.
+    public static let listingBulkUpdateKind = ListingBulkUpdates.jobKind
 
     public static func migrators() throws -> [Migrator] {
         try ServiceResources(bundle: .module, service: service).migrators()
@@ -76,12 +78,21 @@ public enum IntegrationsService {
             let outcome = try await connector.checkHealth(target)
             context.logger.info("account health checked", metadata: ["connection": "\(target.connectionId)", "outcome": "\(outcome)"])
         }
+        let listings = SellerListings(connector: connector)
+        let bulkUpdates = ListingBulkUpdates(database: database, listings: listings, jobQueue: jobQueue, queue: queue, logger: logger,
+                                             now: clocks.now)
+        jobs.register(listingBulkUpdateKind, arguments: ListingBulkUpdates.JobArguments.self,
+                      retryPolicy: RetryPolicy(capSeconds: 300)) { arguments, context in
+            guard let tenant = context.job.tenantID else { throw JobOutcome.cancel(reason: "a bulk update runs under its tenant") }
+            try await bulkUpdates.run(tenantID: tenant, id: arguments.bulkUpdateId, logger: context.logger)
+        }
         let cron = [CronEntry(name: accountHealthSweepKind, schedule: settings.accountHealthSchedule) { _ in
             NewJob(queue: queue, kind: accountHealthSweepKind, maxAttempts: 3, uniqueKey: accountHealthSweepKind)
         }]
 
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         AmazonConnectionsInternalController(connector: connector).addRoutes(to: router)
+        ListingsController(listings: listings, bulkUpdates: bulkUpdates).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
     }
 }

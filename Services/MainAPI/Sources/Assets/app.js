@@ -74,11 +74,29 @@
     if (form.hasAttribute('data-hours')) return { intervalSeconds: Number(form.elements.hours.value) * 3600, enabled: true };
     if (form.hasAttribute('data-corrections')) return corrections(form);
     if (form.hasAttribute('data-supplier-skus')) return supplierSKUs(form);
+    if (form.hasAttribute('data-bulk-listings')) return bulkListings(form);
     const body = {};
+    // data-omit-empty: a field left empty is not sent (the API keeps what it has).
+    const omitEmpty = form.hasAttribute('data-omit-empty');
     for (const element of form.elements) {
-      if (element.name) body[element.name] = element.dataset.type === 'number' ? Number(element.value) : element.value;
+      if (!element.name || (omitEmpty && element.value.trim() === '')) continue;
+      body[element.name] = element.dataset.type === 'number' ? Number(element.value) : element.value;
     }
     return Object.keys(body).length ? body : undefined;
+  }
+
+  // Bulk listing changes from their text: `SKU, price, quantity` a line, an empty part kept as it is.
+  function bulkListings(form) {
+    const changes = [];
+    for (const line of form.elements.rows.value.split('\n')) {
+      if (!line.trim()) continue;
+      const [sku, price, quantity] = line.split(',').map((part) => (part || '').trim());
+      const change = { sku };
+      if (price) change.price = price;
+      if (quantity) change.quantity = Number(quantity);
+      changes.push(change);
+    }
+    return { requestKey: form.dataset.requestKey, changes };
   }
 
   // A document's corrections: only what the seller changed (null when nothing was).
@@ -120,7 +138,13 @@
 
   async function act(element, body) {
     if (element.dataset.confirm && !window.confirm(element.dataset.confirm)) return;
-    const [method, path] = element.dataset.api.split(' ');
+    let [method, path] = element.dataset.api.split(' ');
+    // A `{field}` in the path is the form's field of that name (a SKU), encoded, and not sent in the body.
+    path = path.replace(/\{(\w+)\}/g, (_, name) => {
+      const value = body && body[name] !== undefined ? String(body[name]) : '';
+      if (body) delete body[name];
+      return encodeURIComponent(value);
+    });
     const buttons = element.tagName === 'FORM' ? element.querySelectorAll('button') : [element];
     buttons.forEach((button) => { button.disabled = true; });
     try {
@@ -129,7 +153,10 @@
       // data-follow names a field of the answer (dotted for a nested one: run.runId), and
       // data-follow-prefix what goes before it (a page's path).
       const target = element.dataset.follow && element.dataset.follow.split('.').reduce((value, key) => value && value[key], answer);
-      if (target) location.href = (element.dataset.followPrefix || '') + target;
+      // After a page's path the value is one segment (a SKU may hold a slash).
+      if (target) location.href = element.dataset.followPrefix
+        ? element.dataset.followPrefix + encodeURIComponent(target) + (element.dataset.followSuffix || '')
+        : target;
       else done(element.dataset.done);
     } catch (error) {
       showError(element, error);

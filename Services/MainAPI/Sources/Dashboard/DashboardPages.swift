@@ -62,6 +62,7 @@ struct DashboardPages: Sendable {
         addBillingRoutes(to: router)
         addPartnerRoutes(to: router)
         addSystemTestRoutes(to: router)
+        addListingRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Gives deploy/up's demo seller listings that show what the Listings pages do.
+
+The demo's 40 generated products are its FBA listings already (a few carry a warning Amazon
+planted). This adds, through the public API as a seller's script would: a merchant-fulfilled
+listing without an image (Amazon accepts it with a warning, explained on its page), and a price
+typed five times too high on one FBA listing, which Amazon takes off sale (an error, explained
+with what to do). Idempotent: a second run finds both and changes nothing.
+
+Usage: demo-listings.py MAIN_API_URL SESSION_TOKEN
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
+
+def call(base, token, method, path, body=None):
+    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def main():
+    base, token = sys.argv[1], sys.argv[2]
+    status, answer = call(base, token, "GET", "/api/v1/amazon/connections")
+    connections = [c for c in answer.get("connections", []) if c["status"] == "active"] if status == 200 else []
+    if not connections:
+        sys.exit(f"no active Amazon connection (HTTP {status})")
+    prefix = f"/api/v1/amazon/connections/{connections[0]['id']}"
+    status, page = call(base, token, "GET", prefix + "/listings")
+    if status != 200:
+        sys.exit(f"listings answered HTTP {status}: {page}")
+
+    status, mug = call(base, token, "GET", prefix + "/listings/DEMO-MUG-1")
+    if status == 404:
+        status, answer = call(base, token, "PUT", prefix + "/listings/DEMO-MUG-1",
+                              {"title": "Demo enamel camping mug", "price": "18.50", "quantity": 24})
+        print(f"merchant listing DEMO-MUG-1: HTTP {status} {answer.get('status', answer)}")
+
+    listings = page.get("listings", [])
+    if any(listing["state"] == "suppressed" for listing in listings):
+        print("a listing is already off sale for its price")
+        return
+    fba = next((l for l in listings if l["fulfillment"] == "amazon" and l.get("price") and l["errorCount"] == 0), None)
+    if fba is None:
+        sys.exit("no FBA listing with a price to mistype")
+    minor = fba["price"]["amountMinor"] * 5
+    typo = str(Decimal(minor) / 100)
+    status, answer = call(base, token, "PATCH", prefix + "/listings/" + urllib.request.quote(fba["sku"], safe=""), {"price": typo})
+    print(f"{fba['sku']} priced {typo} {fba['price']['currency']} (five times its price): HTTP {status} {answer.get('status', answer)}")
+
+
+if __name__ == "__main__":
+    main()
