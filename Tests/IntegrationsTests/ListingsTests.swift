@@ -204,6 +204,76 @@ import Testing
         await stack.stop()
     }
 
+    /// Amazon throttles every change, integrations goes down with the bulk update half answered,
+    /// and a new integrations process finishes it: the SKU answered before the restart is not
+    /// sent again, the others are sent once.
+    @Test func aBulkUpdateResumesAfterARestartWithoutSendingAnAnsweredSKUAgain() async throws {
+        // One attempt per SP-API call, so a throttled change fails its job attempt at once.
+        let stack = try await IntegrationsStack.start(integrationsOverrides: ["amazon.maxAttempts": "1"])
+        defer { Task { await stack.stop() } }
+        let seller = try await Seller.connect(stack, email: "bulk-restart@acme.test", seed: 35)
+        let listings = Array(try await seller.allListings().prefix(3))
+        let throttle = try await TestHTTP.request(.PUT, stack.sandbox.baseURL + "/_sandbox/faults", json: """
+            {"sellingPartnerId":"\(seller.sellingPartnerID)","operations":["patchListingsItem"],"throttle":{"rate":1}}
+            """)
+        #expect(throttle.status == 200)
+        let doubled = try listings.map { try (try $0.price.unwrap("price")).multiplied(by: 2) }
+        let changes = zip(listings, doubled).map { #"{"sku":"\#($0.sku)","price":"\#($1.decimalString)"}"# }.joined(separator: ",")
+        let queued = try await seller.call(.POST, "/listing-bulk-updates", json: #"{"requestKey":"restart-1","changes":[\#(changes)]}"#)
+        #expect(queued.status == 202, "bulk answered \(queued.text)")
+        let id = try ((try queued.json()["bulkUpdate"] as? [String: Any])?["bulkUpdateId"] as? String).unwrap("bulkUpdateId")
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try await stack.database.count("""
+                SELECT count(*) FROM platform.jobs WHERE kind = 'integrations.listing-bulk-update' AND attempt >= 1 AND state = 'retryable'
+                """) == 1
+        }, "Amazon's throttling ends the job's attempt, to be retried")
+        #expect(try await seller.bulkUpdate(id).pending == 3, "nothing was answered, so nothing is recorded")
+
+        // integrations goes down; meanwhile the first SKU had been answered (as if its answer had
+        // been written just before the crash).
+        await stack.integrations.stop()
+        try await stack.database.withSuperuser { db in
+            try await db.query("""
+                UPDATE integrations.listing_bulk_update_items SET outcome = 'accepted', submission_id = 'before-the-restart', done_at = now()
+                WHERE bulk_update_id = \(UUID(uuidString: id)) AND position = 0
+                """, logger: TestEnvironment.logger)
+            // The retry comes due now rather than after its backoff.
+            try await db.query("""
+                UPDATE platform.jobs SET scheduled_at = now() WHERE kind = 'integrations.listing-bulk-update' AND state = 'retryable'
+                """, logger: TestEnvironment.logger)
+        }
+        #expect(try await TestHTTP.request(.DELETE, stack.sandbox.baseURL + "/_sandbox/faults").status == 200)
+        let restarted = try await RunningService.start(.integrations, database: stack.database,
+                                                       overrides: stack.sandbox.amazonOverrides.merging(["amazon.maxAttempts": "1"]) { $1 })
+        defer { Task { await restarted.stop() } }
+        let internalBulk = "/internal/amazon/connections/\(seller.connection)/listing-bulk-updates/\(id)"
+        @Sendable func update() async throws -> BulkListingUpdate {
+            struct Answer: Decodable { let bulkUpdate: BulkListingUpdate }
+            let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+            let token = try await authority.token(for: .integrations, tenantID: UUID(uuidString: seller.tenant))
+            let reply = try await TestHTTP.request(.GET, restarted.baseURL + internalBulk, headers: ["authorization": "Bearer \(token)"])
+            return try OpsideJSON.decoder.decode(Answer.self, from: reply.body).bulkUpdate
+        }
+        #expect(try await eventually(timeout: .seconds(60)) { try await update().status == "finished" })
+        let finished = try await update()
+        #expect(finished.accepted == 3 && finished.pending == 0 && finished.failed == 0)
+        #expect(finished.items?.first?.submissionId == "before-the-restart", "the answer kept before the restart stays")
+
+        // Read through the new process: the first SKU was not sent again, the other two were.
+        @Sendable func price(_ sku: String) async throws -> Money? {
+            let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
+            let token = try await authority.token(for: .integrations, tenantID: UUID(uuidString: seller.tenant))
+            let reply = try await TestHTTP.request(.GET, restarted.baseURL + "/internal/amazon/connections/\(seller.connection)/listings/\(sku)",
+                                                   headers: ["authorization": "Bearer \(token)"])
+            return try OpsideJSON.decoder.decode(ListingView.self, from: reply.body).price
+        }
+        #expect(try await price(listings[0].sku) == listings[0].price)
+        #expect(try await price(listings[1].sku) == doubled[1])
+        #expect(try await price(listings[2].sku) == doubled[2])
+        await restarted.stop()
+        await stack.stop()
+    }
+
     @Test func theCatalogueGivesAProductWithYourPriceAndTheBuyBox() async throws {
         let stack = try await IntegrationsStack.start()
         defer { Task { await stack.stop() } }

@@ -287,7 +287,8 @@ public struct AmazonConnector: Sendable {
                                             region: connection.region, refreshToken: refreshToken)
         do {
             return try await body(connection, api)
-        } catch let SPAPIError.authorization(error) where error.needsReauthorization {
+        } catch let SPAPIError.authorization(error) {
+            guard error.needsReauthorization else { throw AmazonConnectionError.amazonUnavailable(error.description) }
             let reason = "\(error.code): \(error.message)"
             _ = try await repository.markNeedsReauthorization(connectionID: connection.id, tenantID: tenantID, reason: reason)
             throw AmazonConnectionError.needsReauthorization(reason: reason, since: Date())

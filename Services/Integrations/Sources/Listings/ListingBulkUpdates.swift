@@ -142,7 +142,7 @@ struct ListingBulkUpdateStore: Sendable {
             var items: [BulkListingUpdate.Item] = []
             for try await (sku, minor, currency, quantity, outcome, submission, issues, error)
                 in itemRows.decode((String, Int64?, String?, Int32?, String?, String?, String, String?).self) {
-                let price = try minor.flatMap { minor in try currency.map { Money(amountMinor: minor, currency: try Currency(code: $0)) } }
+                let price = try Self.price(minor, currency)
                 items.append(.init(sku: sku, price: price, quantity: quantity.map(Int.init), outcome: outcome ?? "pending",
                                    submissionId: submission,
                                    issues: try OpsideJSON.decoder.decode([ExplainedListingIssue].self, from: Data(issues.utf8)),
@@ -150,6 +150,12 @@ struct ListingBulkUpdateStore: Sendable {
             }
             return Self.header(header, items: items)
         }
+    }
+
+    /// A stored price: its minor units and currency code, both or neither.
+    static func price(_ minor: Int64?, _ currency: String?) throws -> Money? {
+        guard let minor, let currency else { return nil }
+        return Money(amountMinor: minor, currency: try Currency(code: currency))
     }
 
     func recent(tenantID: UUID, connectionID: UUID, limit: Int) async throws -> [BulkListingUpdate] {
@@ -183,7 +189,7 @@ struct ListingBulkUpdateStore: Sendable {
                 """, logger: logger)
             var pending: [PendingListingChange] = []
             for try await (position, sku, minor, currency, quantity) in items.decode((Int32, String, Int64?, String?, Int32?).self) {
-                let price = try minor.flatMap { minor in try currency.map { Money(amountMinor: minor, currency: try Currency(code: $0)) } }
+                let price = try Self.price(minor, currency)
                 pending.append(.init(position: Int(position), sku: sku, price: price, quantity: quantity.map(Int.init)))
             }
             return (connectionID, pending)
@@ -284,6 +290,12 @@ public struct ListingBulkUpdates: Sendable {
     func update(tenantID: UUID, id: UUID) async throws -> BulkListingUpdate {
         guard let update = try await store.load(tenantID: tenantID, id: id, withItems: true) else { throw ListingsError.bulkUpdateNotFound }
         return update
+    }
+
+    /// A stored price: its minor units and currency code, both or neither.
+    static func price(_ minor: Int64?, _ currency: String?) throws -> Money? {
+        guard let minor, let currency else { return nil }
+        return Money(amountMinor: minor, currency: try Currency(code: currency))
     }
 
     func recent(tenantID: UUID, connectionID: UUID, limit: Int) async throws -> [BulkListingUpdate] {
