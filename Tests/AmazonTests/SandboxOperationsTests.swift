@@ -109,8 +109,9 @@ struct SandboxOperationsTests {
             // A new SKU, then a patch of its title.
             let newSKU = "NEW/SKU 1"
             let put = try await api.putListingsItem(sellerID: sellerID, sku: newSKU, marketplaceIDs: [Self.us], ListingsItemPutRequest(
-                productType: "LUGGAGE", attributes: ["item_name": .array([.object(["value": .string("Carry-on"), "marketplace_id": .string(Self.us)])])]))
+                productType: "LUGGAGE", attributes: ListingIssuesAndPricingTests.attributes(title: .string("Carry-on"))))
             #expect(put.status == "ACCEPTED")
+            #expect(put.issues?.isEmpty == true)
             #expect(put.sku == newSKU)
             let fresh = try await api.getListingsItem(sellerID: sellerID, sku: newSKU, marketplaceIDs: [Self.us])
             #expect(fresh.summaries?.first?.productType == "LUGGAGE")

@@ -2,6 +2,7 @@ import AmazonSandbox
 import Foundation
 import NIOHTTP1
 import OpsideAmazonSPAPI
+import OpsideCore
 import OpsideTesting
 import Synchronization
 import Testing
@@ -53,8 +54,15 @@ struct SchemaConformanceTests {
         return nil
     }
 
-    static func first(_ value: JSONValue?) -> JSONValue? {
-        if case .array(let elements)? = value { return elements.first }
+    static func first(_ value: JSONValue?) -> JSONValue? { element(value, 0) }
+
+    static func element(_ value: JSONValue?, _ index: Int) -> JSONValue? {
+        if case .array(let elements)? = value, elements.indices.contains(index) { return elements[index] }
+        return nil
+    }
+
+    static func number(_ value: JSONValue?) -> Double? {
+        if case .number(let number)? = value { return number }
         return nil
     }
 
@@ -154,19 +162,64 @@ struct SchemaConformanceTests {
             try await check.call(api, SPAPIOperations.inbound2024("getInboundPlan"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)")
             try await check.call(api, SPAPIOperations.inbound2024("listInboundPlanItems"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)/items")
 
-            // Listings, catalog, fees.
+            // Listings: reads, every kind of submission, and issue-bearing reads (a generated
+            // listing priced five times over is suppressed: its issue carries enforcements).
             let market = [("marketplaceIds", Self.us)]
             let everything = ("includedData", "summaries,attributes,issues,offers,fulfillmentAvailability,productTypes")
             try await check.call(api, SPAPIOperations.listings("getListingsItem"), .GET, "/listings/2021-08-01/items/\(sellerID)/\(sku)",
                                  query: market + [everything])
             try await check.call(api, SPAPIOperations.listings("searchListingsItems"), .GET, "/listings/2021-08-01/items/\(sellerID)",
                                  query: market + [everything, ("pageSize", "5")])
-            try await check.call(api, SPAPIOperations.listings("putListingsItem"), .PUT, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market,
-                                 body: .object(["productType": .string("PRODUCT"), "attributes": .object(["item_name": .array([.object(["value": .string("New")])])])]))
+            let invalid = try await check.call(api, SPAPIOperations.listings("putListingsItem"), .PUT, "/listings/2021-08-01/items/\(sellerID)/NEW-0",
+                                               query: market, body: .object(["productType": .string("PRODUCT"), "attributes": .object([
+                                                   "item_name": .array([.object(["value": .string("New")])])])]))
+            #expect(Self.string(invalid["status"]) == "INVALID")
+            let listing: JSONValue = .object(["productType": .string("PRODUCT"),
+                                              "attributes": .object(ListingIssuesAndPricingTests.attributes(image: false))])
+            let preview = try await check.call(api, SPAPIOperations.listings("putListingsItem"), .PUT, "/listings/2021-08-01/items/\(sellerID)/\(sku)",
+                                               query: market + [("mode", "VALIDATION_PREVIEW"), ("includedData", "identifiers,issues")], body: listing)
+            #expect(Self.string(Self.first(preview["identifiers"])?["asin"]) == asin)
+            let accepted = try await check.call(api, SPAPIOperations.listings("putListingsItem"), .PUT, "/listings/2021-08-01/items/\(sellerID)/NEW-1",
+                                                query: market, body: listing)
+            #expect(Self.string(Self.first(accepted["issues"])?["severity"]) == "WARNING")
             try await check.call(api, SPAPIOperations.listings("patchListingsItem"), .PATCH, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market,
                                  body: .object(["productType": .string("PRODUCT"), "patches": .array([.object([
                                      "op": .string("replace"), "path": .string("/attributes/item_name"), "value": .array([.object(["value": .string("Newer")])])])])]))
+            let overpriced = try #require(Self.string(Self.element(inventory["payload"]?["inventorySummaries"], 1)?["sellerSku"]))
+            let generated = try await check.call(api, SPAPIOperations.listings("getListingsItem"), .GET,
+                                                 "/listings/2021-08-01/items/\(sellerID)/\(overpriced)", query: market + [("includedData", "offers")])
+            let price = try Money(parsing: try #require(Self.string(Self.first(generated["offers"])?["price"]?["amount"])), currency: .usd)
+            let fivefold = try #require(Double(Money(amountMinor: price.amountMinor * 5, currency: .usd).decimalString))
+            try await check.call(api, SPAPIOperations.listings("patchListingsItem"), .PATCH, "/listings/2021-08-01/items/\(sellerID)/\(overpriced)",
+                                 query: market, body: .object(["productType": .string("PRODUCT"), "patches": .array([.object([
+                                     "op": .string("replace"), "path": .string("/attributes/purchasable_offer"),
+                                     "value": ListingIssuesAndPricingTests.offer(.number(fivefold))])])]))
+            let suppressed = try await check.call(api, SPAPIOperations.listings("getListingsItem"), .GET,
+                                                  "/listings/2021-08-01/items/\(sellerID)/\(overpriced)", query: market + [everything])
+            #expect(Self.first(suppressed["issues"])?["enforcements"] != nil)
+            let withIssues = try await check.call(api, SPAPIOperations.listings("searchListingsItems"), .GET, "/listings/2021-08-01/items/\(sellerID)",
+                                                  query: market + [everything, ("withIssueSeverity", "ERROR,WARNING"), ("issueLocale", "en_US")])
+            #expect(Self.number(withIssues["numberOfResults"]) ?? 0 >= 2)
             try await check.call(api, SPAPIOperations.listings("deleteListingsItem"), .DELETE, "/listings/2021-08-01/items/\(sellerID)/NEW-1", query: market)
+
+            // Product Pricing: the seller's offers, an unknown ASIN's ClientError entry, competitors and the Buy Box.
+            let pricingMarket = [("MarketplaceId", Self.us)]
+            let prices = try await check.call(api, SPAPIOperations.pricing("getPricing"), .GET, "/products/pricing/v0/price",
+                                              query: pricingMarket + [("ItemType", "Asin"), ("Asins", "\(asin),B0NOTHERE0")])
+            #expect(Self.string(Self.element(prices["payload"], 1)?["status"]) == "ClientError")
+            try await check.call(api, SPAPIOperations.pricing("getPricing"), .GET, "/products/pricing/v0/price",
+                                 query: pricingMarket + [("ItemType", "Sku"), ("Skus", "\(sku),\(overpriced)"), ("ItemCondition", "New")])
+            try await check.call(api, SPAPIOperations.pricing("getCompetitivePricing"), .GET, "/products/pricing/v0/competitivePrice",
+                                 query: pricingMarket + [("ItemType", "Asin"), ("Asins", asin)])
+            try await check.call(api, SPAPIOperations.pricing("getCompetitivePricing"), .GET, "/products/pricing/v0/competitivePrice",
+                                 query: pricingMarket + [("ItemType", "Sku"), ("Skus", sku)])
+            let offers = try await check.call(api, SPAPIOperations.pricing("getItemOffers"), .GET, "/products/pricing/v0/items/\(asin)/offers",
+                                              query: pricingMarket + [("ItemCondition", "New")])
+            #expect(Self.number(offers["payload"]?["Summary"]?["TotalOfferCount"]) ?? 0 >= 1)
+            try await check.call(api, SPAPIOperations.pricing("getListingOffers"), .GET, "/products/pricing/v0/listings/\(sku)/offers",
+                                 query: pricingMarket + [("ItemCondition", "New")])
+
+            // Catalog and fees.
             try await check.call(api, SPAPIOperations.catalog("getCatalogItem"), .GET, "/catalog/2022-04-01/items/\(asin)",
                                  query: market + [("includedData", "summaries,dimensions,identifiers,attributes,productTypes")])
             try await check.call(api, SPAPIOperations.catalog("searchCatalogItems"), .GET, "/catalog/2022-04-01/items",

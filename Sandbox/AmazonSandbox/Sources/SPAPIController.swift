@@ -101,6 +101,7 @@ struct SPAPIController: Sendable {
         SandboxListings(state: state).register(route)
         SandboxCatalog(state: state).register(route)
         SandboxProductFees(state: state).register(route)
+        SandboxPricing(state: state).register(route)
         SandboxNotifications(state: state).register(route)
         // Pre-signed report document downloads: like S3, outside the SP-API edge.
         router.get("/report-documents/{documentId}") { request, context in
