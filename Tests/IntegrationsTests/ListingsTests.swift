@@ -120,7 +120,7 @@ import Testing
         #expect(refused.status == 422)
         let envelope = try refused.envelope().error
         #expect(envelope.code == "listing_refused")
-        #expect(envelope.details.values.contains { $0.hasPrefix("Title: Amazon needs Title") }, "details: \(envelope.details)")
+        #expect(envelope.details.values.contains { $0.hasPrefix("Title: Amazon needs title for this listing. Add title to the listing") }, "details: \(envelope.details)")
         #expect(try await seller.call(.GET, "/listings/OPS-NO-TITLE").status == 404)
 
         // A preview answers what Amazon would say and creates nothing.

@@ -45,7 +45,7 @@ public enum ListingIssueWords {
     public static func explain(_ issue: ListingsItem.Issue) -> ExplainedListingIssue {
         let attributes = issue.attributeNames ?? []
         let fields = attributes.map(fieldName)
-        let subject = fields.isEmpty ? "a detail of the listing" : list(fields)
+        let subject = fields.isEmpty ? "a detail of the listing" : list(fields.map(inSentence))
         let actions = Set(issue.enforcements?.actions.map(\.action) ?? [])
         let exemption = issue.enforcements?.exemption
         let enforced = !actions.isEmpty && exemption?.status != "EXEMPT"
@@ -75,10 +75,10 @@ public enum ListingIssueWords {
             whatToDo = "List against the existing ASIN instead, or contact Seller Support if the products differ."
         } else if categories.contains("MISSING_ATTRIBUTE") {
             explanation = "Amazon needs \(subject) for this listing."
-            whatToDo = "Add \(subject) and save again."
+            whatToDo = "Add \(subject) to the listing; Amazon checks it again within minutes."
         } else if categories.contains("INVALID_ATTRIBUTE") {
             explanation = "Amazon did not accept \(subject)."
-            whatToDo = "Correct \(subject) as Amazon's message says, and save again."
+            whatToDo = "Correct \(subject) as Amazon's message says."
         } else {
             explanation = issue.message
             whatToDo = issue.severity == "ERROR" ? "Fix what Amazon's message names and save again." : "Review it; nothing stops the listing."
@@ -87,6 +87,13 @@ public enum ListingIssueWords {
             severity: issue.severity.lowercased(), fields: fields, explanation: explanation, whatToDo: whatToDo,
             enforcement: enforced ? enforcementText(actions, exemption) : nil, blocksSale: suppressed,
             amazonCode: issue.code, amazonMessage: issue.message, attributeNames: attributes, categories: issue.categories)
+    }
+
+    /// A field's name inside a sentence: "bullet points", but "ASIN" and "Product ID (UPC/EAN)" as they are.
+    static func inSentence(_ field: String) -> String {
+        let characters = Array(field)
+        guard characters.count > 1, characters[0].isUppercase, characters[1].isLowercase else { return field }
+        return field.prefix(1).lowercased() + field.dropFirst()
     }
 
     static func enforcementText(_ actions: Set<String>, _ exemption: ListingsItem.Issue.Enforcements.Exemption?) -> String {

@@ -97,7 +97,23 @@ extension DashboardPages {
             "errors": listing.errorCount, "warnings": listing.warningCount, "hasIssues": !listing.issues.isEmpty,
         ]
         if let first = listing.issues.first { row["firstIssue"] = first.explanation }
+        row["issueCount"] = [Self.count(listing.errorCount, "error"), Self.count(listing.warningCount, "warning"),
+                             Self.count(listing.issues.count - listing.errorCount - listing.warningCount, "note")]
+            .compactMap { $0 }.joined(separator: ", ")
         return row
+    }
+
+    /// "2 errors", "1 warning"; nil for none.
+    static func count(_ number: Int, _ noun: String) -> String? {
+        number > 0 ? "\(number) \(noun)\(number == 1 ? "" : "s")" : nil
+    }
+
+    /// Amazon's condition values as Seller Central words them (`used_like_new` → "Used, like new").
+    static func condition(_ value: String) -> String {
+        let parts = value.split(separator: "_", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return value }
+        let kind = parts[0].prefix(1).uppercased() + parts[0].dropFirst()
+        return parts[1] == parts[0] ? kind : "\(kind), \(parts[1].replacingOccurrences(of: "_", with: " "))"
     }
 
     static func listingState(_ state: String) -> String {
@@ -121,9 +137,9 @@ extension DashboardPages {
         values["sku"] = listing.sku
         values["skuPath"] = Self.pathSegment(listing.sku)
         values["productType"] = listing.productType
-        values["condition"] = listing.condition ?? "—"
+        values["condition"] = listing.condition.map(Self.condition) ?? "—"
         values["statuses"] = listing.statuses.isEmpty ? "none" : listing.statuses.joined(separator: ", ")
-        values["updated"] = listing.updatedAt ?? "—"
+        values["updated"] = listing.updatedAt.map { text in (try? Date(text, strategy: .iso8601)).map(DashboardWords.instant) ?? text } ?? "—"
         values["priceValue"] = listing.price?.decimalString ?? ""
         values["quantityValue"] = listing.quantity.map(String.init) ?? ""
         values["merchantFulfilled"] = listing.fulfillment == "merchant"
@@ -220,6 +236,10 @@ extension DashboardPages {
                 "lowest": pricing.lowestPrice?.displayText ?? "—", "offers": pricing.offerCount, "buyBoxIsYours": pricing.buyBoxIsYours,
                 "listPrice": pricing.listPrice?.displayText ?? "—",
             ]
+            if !pricing.buyBoxIsYours, let yours = pricing.yourPrice, let buyBox = pricing.buyBoxPrice,
+               let gap = try? yours - buyBox, gap.amountMinor > 0 {
+                shown["gap"] = "your price is \(gap.displayText) above the Buy Box"
+            }
             if let sku = pricing.yourSku {
                 shown["yourSku"] = sku
                 shown["yourHref"] = "/app/listings/\(Self.pathSegment(sku))?connection=\(connection.id.uuidString.lowercased())"
