@@ -51,7 +51,7 @@ def main():
     if fba is None:
         sys.exit("no FBA listing with a price to mistype")
     minor = fba["price"]["amountMinor"] * 5
-    typo = str(Decimal(minor) / 100)
+    typo = f"{Decimal(minor) / 100:.2f}"
     status, answer = call(base, token, "PATCH", prefix + "/listings/" + urllib.request.quote(fba["sku"], safe=""), {"price": typo})
     print(f"{fba['sku']} priced {typo} {fba['price']['currency']} (five times its price): HTTP {status} {answer.get('status', answer)}")
 
