@@ -672,7 +672,7 @@ struct IntegrationsStack {
         #expect(try await database.count("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'integrations' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity
-            """) == 3)
+            """) == 5, "connections, tokens, OAuth states, and the listings' bulk updates with their items")
     }
 
     @Test func keyRingConfigurationIsValidated() throws {
