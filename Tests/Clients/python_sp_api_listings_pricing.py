@@ -16,12 +16,11 @@ newSku, undercut (decimal text), asins (21 ASINs)
 
 import json
 import sys
-from urllib.parse import urlsplit
 
 try:
     from sp_api.api import ListingsItems, Products
-    from sp_api.auth import AccessTokenClient
     from sp_api.base import SellingApiException
+    from sandbox_options import sandbox_options
     from sp_api.util import throttle_retry
 except ImportError as error:
     sys.stderr.write(
@@ -54,33 +53,10 @@ def offers_summary(payload):
 def main():
     with open(sys.argv[1]) as handle:
         settings = json.load(handle)
-    endpoint = settings["endpoint"]
     marketplace = settings["marketplaceId"]
     seller = settings["sellerId"]
 
-    class SandboxLWA(AccessTokenClient):
-        """The library's LWA client with its host pointed at the sandbox (it has no setting)."""
-
-        scheme = urlsplit(endpoint).scheme + "://"
-        host = urlsplit(endpoint).netloc
-
-    class SandboxMarketplace:
-        """A marketplace whose endpoint is the sandbox (the library reads these three fields)."""
-
-        def __init__(self):
-            self.endpoint = endpoint
-            self.marketplace_id = marketplace
-            self.region = "us-east-1"
-
-    options = dict(
-        marketplace=SandboxMarketplace(),
-        credentials=dict(
-            refresh_token=settings["refreshToken"],
-            lwa_app_id=settings["clientId"],
-            lwa_client_secret=settings["clientSecret"],
-        ),
-        auth_token_client_class=SandboxLWA,
-    )
+    options = sandbox_options(settings)
     result = {}
     products = Products(**options)
     listings = ListingsItems(**options)

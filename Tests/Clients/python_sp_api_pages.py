@@ -13,12 +13,11 @@ ordersPageSize, postedAfter, financesPageSize, reportType, reportsPageSize
 
 import json
 import sys
-from urllib.parse import urlsplit
 
 try:
     from sp_api.api import Finances, Orders, Reports
-    from sp_api.auth import AccessTokenClient
     from sp_api.base import SellingApiException
+    from sandbox_options import sandbox_options
 except ImportError as error:
     sys.stderr.write(
         f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
@@ -30,31 +29,8 @@ except ImportError as error:
 def main():
     with open(sys.argv[1]) as handle:
         settings = json.load(handle)
-    endpoint = settings["endpoint"]
 
-    class SandboxLWA(AccessTokenClient):
-        """The library's LWA client with its host pointed at the sandbox (it has no setting)."""
-
-        scheme = urlsplit(endpoint).scheme + "://"
-        host = urlsplit(endpoint).netloc
-
-    class SandboxMarketplace:
-        """A marketplace whose endpoint is the sandbox (the library reads these three fields)."""
-
-        def __init__(self):
-            self.endpoint = endpoint
-            self.marketplace_id = settings["marketplaceId"]
-            self.region = "us-east-1"
-
-    options = dict(
-        marketplace=SandboxMarketplace(),
-        credentials=dict(
-            refresh_token=settings["refreshToken"],
-            lwa_app_id=settings["clientId"],
-            lwa_client_secret=settings["clientSecret"],
-        ),
-        auth_token_client_class=SandboxLWA,
-    )
+    options = sandbox_options(settings)
     result = {}
 
     orders = Orders(**options)

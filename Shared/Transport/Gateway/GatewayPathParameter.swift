@@ -37,6 +37,11 @@ public enum GatewayPathParameter {
         return value
     }
 
+    /// Free text (a SKU) as one path segment: the unreserved characters kept, every other encoded.
+    public static func encoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
     /// A free-text parameter (a SKU) as its owner's router hands it over, still percent-encoded,
     /// read back.
     /// - Throws: `APIError` 400 for an encoding that does not read.

@@ -250,12 +250,11 @@ extension DashboardPages {
         return values
     }
 
-    /// Text for one path segment: RFC 3986's unreserved characters kept, everything else encoded.
-    static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
-    }
+    /// Text for one path segment, encoded as the gateway sends a SKU on.
+    static func pathSegment(_ text: String) -> String { GatewayPathParameter.encoded(text) }
 
-    static func queryValue(_ text: String) -> String { pathSegment(text) }
+    /// A query value: the same encoding leaves nothing a query would read as a separator.
+    static func queryValue(_ text: String) -> String { GatewayPathParameter.encoded(text) }
 }
 
 /// integrations' listings and catalogue answers, as the Listings pages read them.
