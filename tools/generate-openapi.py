@@ -255,6 +255,13 @@ SERVICE_PATHS = {
                                    "lowest offer (HTML; without a sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
             parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}, {"name": "query", "in": "query", "schema": {"type": "string"}}])},
+        "/app/search-queries": {"get": op("Search queries: Brand Analytics' top queries per ASIN for the latest week or month with their "
+                                          "trend, the syncs and their schedule, a backfill of older periods (HTML; without a sign-in, 303 "
+                                          "to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"},
+                        {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["WEEK", "MONTH"]}},
+                        {"name": "marketplace", "in": "query", "schema": {"type": "string"}}])},
         "/app/team": {"get": op("Team: members, roles, invitations (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -481,7 +488,8 @@ SERVICE_PATHS = {
 # inventory-sync (issue 4): sync triggers, progress, history, schedules, discrepancies and report
 # imports on inventory-sync; main-api forwards the public twins under /api/v1/amazon.
 SYNC_DATASETS = ["ledger_detail", "reimbursements", "customer_returns", "removal_orders", "removal_shipments", "inbound_shipments",
-                 "financial_events", "replacements", "orders", "inventory_summaries", "ledger_summary", "estimated_fees", "listings"]
+                 "financial_events", "replacements", "orders", "inventory_summaries", "ledger_summary", "estimated_fees", "listings",
+                 "search_query_performance_weekly", "search_query_performance_monthly"]
 SYNC_RUN = {"type": "object", "additionalProperties": False,
             "required": ["runId", "connectionId", "dataset", "trigger", "state", "queuedAt", "windowsTotal", "windowsDone",
                          "pagesDone", "rowsDone", "rowsInserted", "rowsUpdated", "rowsQuarantined"], "properties": {
@@ -505,7 +513,9 @@ SYNC_SCHEDULE = obj(["connectionId", "dataset", "intervalSeconds", "enabled", "n
     "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000},
     "enabled": {"type": "boolean"}, "nextRunAt": {"type": "string", "format": "date-time"}, "changedBy": {"type": "string"},
     # Set while the seller's Amazon account is disconnected: the schedule waits for a reconnection.
-    "pausedAt": {"type": "string", "format": "date-time"}})
+    "pausedAt": {"type": "string", "format": "date-time"},
+    # The calendar datasets (Search Query Performance) run at Amazon's times, said here in words.
+    "runsAt": {"type": "string"}})
 SYNC_SCHEDULES = obj(["schedules"], {"schedules": {"type": "array", "items": SYNC_SCHEDULE}})
 SYNC_SCHEDULE_REQUEST = {"type": "object", "required": ["intervalSeconds"], "properties": {
     "intervalSeconds": {"type": "integer", "minimum": 300, "maximum": 2592000}, "enabled": {"type": "boolean"}}}
@@ -516,6 +526,26 @@ SYNC_DISCREPANCIES = obj(["discrepancies"], {"discrepancies": {"type": "array", 
         "marketplaceId": {"type": "string"}, "fnsku": {"type": "string"}, "sellerSku": {"type": "string"},
         "summaryQuantity": {"type": "integer"}, "ledgerQuantity": {"type": "integer"}, "difference": {"type": "integer"}})}})
 SYNC_CONNECTION = [{"name": "connectionId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+# Brand Analytics' Search Query Performance (issue 16): the trends per ASIN, and the backfill.
+SQP_PERIOD = {"type": "string", "enum": ["WEEK", "MONTH"]}
+SQP_TRENDS = obj(["period", "marketplaceIds", "periods", "asins"], {
+    "period": SQP_PERIOD, "marketplaceId": {"type": "string"}, "marketplaceIds": {"type": "array", "items": {"type": "string"}},
+    "periods": {"type": "array", "items": {"type": "string", "format": "date"}}, "latestEndDate": {"type": "string", "format": "date"},
+    "asins": {"type": "array", "items": obj(["asin", "queries"], {
+        "asin": {"type": "string"}, "title": {"type": "string"},
+        "queries": {"type": "array", "items": obj(["searchQuery", "searchQueryScore", "searchQueryVolume", "volumes"], {
+            "searchQuery": {"type": "string"}, "searchQueryScore": {"type": "integer", "minimum": 0},
+            "searchQueryVolume": {"type": "integer", "minimum": 0}, "volumeChange": {"type": "string"},
+            "asinImpressionShare": {"type": "number"}, "asinClickShare": {"type": "number"}, "asinPurchaseShare": {"type": "number"},
+            "asinPurchases": {"type": "integer"},
+            "volumes": {"type": "array", "items": {"type": ["integer", "null"]}}})}})}})
+SQP_QUERY = [{"name": "period", "in": "query", "schema": SQP_PERIOD},
+             {"name": "marketplaceId", "in": "query", "schema": {"type": "string"}},
+             {"name": "asin", "in": "query", "schema": {"type": "string", "minLength": 10, "maxLength": 10}},
+             {"name": "periods", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 26}},
+             {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}}]
+SQP_BACKFILL = {"type": "object", "required": ["period", "from"], "properties": {
+    "period": SQP_PERIOD, "from": {"type": "string", "format": "date"}}}
 SYNC_RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_DATASET_PARAM = [{"name": "dataset", "in": "path", "required": True, "schema": {"type": "string", "enum": SYNC_DATASETS}}]
 SYNC_HISTORY_QUERY = [{"name": "dataset", "in": "query", "schema": {"type": "string", "enum": SYNC_DATASETS}},
@@ -558,6 +588,16 @@ def sync_paths(prefix, security, who):
             "200": json_response("Discrepancies", SYNC_DISCREPANCIES), "401": ERROR}, security=security, parameters=SYNC_CONNECTION,
             tags=["sync"])},
         f"{prefix}/connections/{{connectionId}}/imports": {"post": imports},
+        f"{prefix}/connections/{{connectionId}}/search-query-performance": {"get": op(
+            "Brand Analytics' search queries per ASIN: the top queries of the latest week or month, each with its volume in the "
+            "periods before, its change, and the ASIN's shares of impressions, clicks and purchases", {
+                "200": json_response("Trends", SQP_TRENDS), "401": ERROR, "404": ERROR, "422": ERROR},
+            security=security, parameters=SYNC_CONNECTION + SQP_QUERY, tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/search-query-performance/backfill": {"post": op(
+            "Load Search Query Performance from the period holding `from` (at most two years back) through the latest complete one "
+            "(operators). 409 while that dataset is syncing", {
+                "202": json_response("The backfill's run", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR},
+            security=security, request=SQP_BACKFILL, parameters=SYNC_CONNECTION, tags=["sync"])},
     }
 
 

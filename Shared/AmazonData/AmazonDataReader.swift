@@ -83,6 +83,12 @@ public struct AmazonDataReader: Sendable {
         named(InventorySummaryRecord.self, tenant: tenant, where: Self.scope(connection))
     }
 
+    // MARK: Brand Analytics
+
+    public func searchQueryPerformance(tenant: UUID, connection: UUID? = nil) -> AmazonRecordStream<SearchQueryPerformanceRecord> {
+        named(SearchQueryPerformanceRecord.self, tenant: tenant, where: Self.scope(connection))
+    }
+
     // MARK: Orders
 
     public func orders(tenant: UUID, connection: UUID? = nil) -> AmazonRecordStream<OrderRecord> {

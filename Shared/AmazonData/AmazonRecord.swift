@@ -38,6 +38,8 @@ public struct AmazonRecordValues {
     public func optionalText(_ column: String) throws -> String? { try row[column].decode(String?.self) }
     public func int(_ column: String) throws -> Int { Int(try row[column].decode(Int32.self)) }
     public func optionalInt(_ column: String) throws -> Int? { try row[column].decode(Int32?.self).map(Int.init) }
+    /// A `bigint` count.
+    public func optionalCount(_ column: String) throws -> Int64? { try row[column].decode(Int64?.self) }
     /// An amount: minor units in `column`, in the currency of the row's `currency` column; nil
     /// when either is missing. A currency code that is not ISO 4217 is an error, not a guess.
     public func money(_ column: String, currencyColumn: String = "currency") throws -> Money? {

@@ -100,6 +100,8 @@ public struct AmazonColumn: Sendable, Hashable {
     static func integer(_ name: String, nullable: Bool = true) -> AmazonColumn { AmazonColumn(name, .integer, nullable: nullable) }
     /// Money in minor units (`bigint`), beside a `currency` column.
     static func minor(_ name: String) -> AmazonColumn { AmazonColumn(name, .bigint) }
+    /// A count that may pass two billion (`bigint`).
+    static func count(_ name: String) -> AmazonColumn { AmazonColumn(name, .bigint) }
     static func boolean(_ name: String) -> AmazonColumn { AmazonColumn(name, .boolean) }
     static func timestamp(_ name: String, nullable: Bool = true) -> AmazonColumn { AmazonColumn(name, .timestamptz, nullable: nullable) }
     static func day(_ name: String, nullable: Bool = true) -> AmazonColumn { AmazonColumn(name, .date, nullable: nullable) }

@@ -146,11 +146,32 @@ public enum AmazonTables {
         .text("fnsku"), .integer("quantity_shipped"), .integer("quantity_received"), .integer("quantity_in_case"), .text("release_date"),
     ])
 
+    // MARK: Brand Analytics
+
+    /// Search Query Performance: one row per (period, first day, ASIN, search query). Counts are
+    /// bigint (a month of a popular query's impressions passes two billion), shares and rates
+    /// numeric as Amazon writes them, median prices in minor units of `currency`.
+    public static let searchQueryPerformance = AmazonTable("search_query_performance", key: [
+        .text("period", nullable: false), .day("start_date", nullable: false), .text("asin", nullable: false),
+        .text("search_query", nullable: false),
+    ], columns: [.day("end_date"), .integer("search_query_score"), .count("search_query_volume"),
+                 .count("total_impressions"), .count("asin_impressions"), .decimal("asin_impression_share")]
+        + funnelColumns("click", plural: "clicks") + funnelColumns("cart_add", plural: "cart_adds")
+        + funnelColumns("purchase", plural: "purchases") + [.text("currency")])
+
+    /// A stage of the search funnel, in the report's order: its count, rate, the ASIN's count
+    /// and share, both median prices, and the counts by promised shipping speed.
+    static func funnelColumns(_ stage: String, plural: String) -> [AmazonColumn] {
+        [.count("total_\(plural)"), .decimal("total_\(stage)_rate"), .count("asin_\(plural)"), .decimal("asin_\(stage)_share"),
+         .minor("total_median_\(stage)_price_minor"), .minor("asin_median_\(stage)_price_minor"),
+         .count("total_same_day_shipping_\(plural)"), .count("total_one_day_shipping_\(plural)"), .count("total_two_day_shipping_\(plural)")]
+    }
+
     /// Every table of synced Amazon data.
     public static let all: [AmazonTable] = [
         orders, orderItems, shipmentEvents, refundEvents, adjustmentEvents, serviceFeeEvents, safetEvents, removalShipmentEvents,
         inventorySummaries, ledgerDetail, ledgerSummary, reimbursements, customerReturns, replacements, removalOrders,
-        removalShipments, estimatedFees, listings, inboundShipments, inboundShipmentItems,
+        removalShipments, estimatedFees, listings, inboundShipments, inboundShipmentItems, searchQueryPerformance,
     ]
 
     /// Tables of the schema that hold inventory-sync's own state, not synced Amazon data: its

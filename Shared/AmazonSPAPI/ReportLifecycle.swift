@@ -18,6 +18,8 @@ public enum ReportError: Error, Sendable, CustomStringConvertible {
     case malformedRow(line: Int, reason: String)
     /// The file has no header line.
     case missingHeader
+    /// A document read whole was larger than the reader allows.
+    case documentTooLarge(reportDocumentID: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum ReportError: Error, Sendable, CustomStringConvertible {
         case .corruptCompression(let reason): "report document is not valid gzip: \(reason)"
         case .malformedRow(let line, let reason): "report line \(line) is malformed: \(reason)"
         case .missingHeader: "report document has no header line"
+        case .documentTooLarge(let id, let limit): "report document \(id) is larger than the \(limit) bytes it may be"
         }
     }
 }
@@ -146,7 +149,7 @@ extension SellingPartnerAPI {
         }
     }
 
-    /// Downloads a small document (an error document) whole, as text.
+    /// Downloads a small document (an error document) whole, as text; past 1 MiB it is cut.
     func downloadSmallDocument(reportDocumentID: String) async throws -> String {
         var bytes: [UInt8] = []
         for try await chunk in reportDocumentBytes(reportDocumentID: reportDocumentID) {
@@ -154,5 +157,17 @@ extension SellingPartnerAPI {
             if bytes.count > 1 << 20 { break }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A whole decompressed document, for the JSON reports that must be read whole to be read at
+    /// all (Brand Analytics).
+    /// - Throws: `ReportError.documentTooLarge` past `limit` bytes, rather than holding more.
+    public func reportDocumentData(reportDocumentID: String, limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in reportDocumentBytes(reportDocumentID: reportDocumentID) {
+            bytes += chunk.readableBytesView
+            guard bytes.count <= limit else { throw ReportError.documentTooLarge(reportDocumentID: reportDocumentID, limit: limit) }
+        }
+        return bytes
     }
 }

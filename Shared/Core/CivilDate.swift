@@ -1,3 +1,5 @@
+import Foundation
+
 /// A day of the proleptic Gregorian calendar and its day number (days since 1970-01-01), by
 /// integer arithmetic after Howard Hinnant's `days_from_civil` and `civil_from_days`: no
 /// Calendar, no time-zone tables, nothing that loads ICU. The cron scheduler and the report
@@ -90,4 +92,14 @@ extension CivilDate: CustomStringConvertible, Codable, Comparable {
     }
 
     public func adding(days: Int) -> CivilDate { CivilDate(daysSince1970: daysSince1970 + days) }
+}
+
+extension CivilDate {
+    /// Midnight UTC at the start of the day.
+    public var startInstant: Date { Date(timeIntervalSince1970: Double(daysSince1970) * 86_400) }
+
+    /// The UTC day of an instant.
+    public init(utcDayOf instant: Date) {
+        self.init(daysSince1970: Int((instant.timeIntervalSince1970 / 86_400).rounded(.down)))
+    }
 }

@@ -17,7 +17,7 @@ import Testing
         let start = clock.now
         let claimDetector = try await RunningService.start(.claimDetector, database: database, clocks: ServiceClocks(wall: clock))
         defer { Task { await claimDetector.stop() } }
-        let tenant = UUID(), connection = UUID()
+        let tenant = UUID(), connection = UUID(), searchesOnly = UUID()
 
         // inventory-sync announces two datasets of one sync, as it does, from its own transactions.
         let inventorySync = Database(settings: database.settings(for: .inventorySync), logger: TestEnvironment.logger)
@@ -31,12 +31,19 @@ import Testing
                                                            rowsInserted: 10, rowsUpdated: 0, rowsQuarantined: 0), tenantId: tenant, on: db)
                 }
             }
+            // Another connection's search queries: no claim comes from them, so no detection either.
+            try await inventorySync.withTransaction(tenant: tenant) { db in
+                try await outbox.publish(SyncCompleted(connectionId: searchesOnly, runId: UUID(), dataset: "search_query_performance_weekly",
+                                                       state: "succeeded", rowsInserted: 500, rowsUpdated: 0, rowsQuarantined: 0),
+                                         tenantId: tenant, on: db)
+            }
         }
         #expect(try await eventually(timeout: .seconds(30)) {
             try await database.count("""
                 SELECT count(*) FROM platform.jobs WHERE kind = '\(EventConsumers.detectAfterSync.job)' AND state = 'completed'
-                """) == 2
-        }, "both events were handled")
+                """) == 3
+        }, "the three events were handled")
+        #expect(try await database.count("SELECT count(*) FROM claims.known_connections WHERE connection_id = '\(searchesOnly)'") == 0)
         let detections = try await database.strings("""
             SELECT state::text || ' ' || floor(extract(epoch FROM scheduled_at))::bigint::text || ' ' || (args->>'connectionId') || ' ' || (args->>'trigger')
             FROM platform.jobs WHERE kind = '\(DetectionJobs.detectKind)'

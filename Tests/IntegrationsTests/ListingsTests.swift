@@ -181,6 +181,12 @@ import Testing
         let again = try await seller.call(.POST, "/listing-bulk-updates", json: body)
         #expect(again.status == 200, "the same requestKey is the same bulk update")
         #expect(((try again.json()["bulkUpdate"] as? [String: Any])?["bulkUpdateId"] as? String) == id)
+        // The same key with other changes is another request: refused, never answered with this one.
+        let reused = try await seller.call(.POST, "/listing-bulk-updates", json: """
+            {"requestKey":"bulk-1","changes":[{"sku":"\(first.sku)","price":"1.00"}]}
+            """)
+        #expect(reused.status == 409, "a reused requestKey answered \(reused.text)")
+        #expect(try reused.envelope().error.message.contains("bulk-1"))
 
         #expect(try await eventually(timeout: .seconds(60)) { try await seller.bulkUpdate(id).status == "finished" })
         let update = try await seller.bulkUpdate(id)

@@ -106,6 +106,7 @@ import Testing
                     ("financial_removal_shipment_events", try await Self.connections(reader.removalShipmentEvents(tenant: tenant))),
                     ("inbound_shipments", try await Self.connections(reader.inboundShipments(tenant: tenant))),
                     ("inbound_shipment_items", try await Self.connections(reader.inboundShipmentItems(tenant: tenant))),
+                    ("search_query_performance", try await Self.connections(reader.searchQueryPerformance(tenant: tenant))),
                 ]
                 #expect(Set(read.map(\.0)) == Set(AmazonTables.all.map(\.name)), "every table has a named read")
                 for (table, connections) in read {

@@ -55,13 +55,13 @@ import Testing
         // Connected: the backfill loads every dataset and leaves a watermark for each.
         try await Self.announce(connected, tenant: tenant, by: .integrations, database)
         let backfilled = try await eventually(timeout: .seconds(120), every: .milliseconds(250)) {
-            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'backfill' AND state = 'succeeded'") == 13
+            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE trigger = 'backfill' AND state = 'succeeded'") == SyncDataset.allCases.count
         }
         let firstStates = try await database.strings("SELECT dataset || '=' || state FROM amazon.sync_runs")
         #expect(backfilled, "\(firstStates)")
         let watermarks = try await database.strings(
             "SELECT dataset || '=' || synced_through::text FROM amazon.sync_watermarks WHERE \(ofConnection) AND synced_through IS NOT NULL ORDER BY dataset")
-        #expect(watermarks.count == 13)
+        #expect(watermarks.count == SyncDataset.allCases.count)
         // A run ends before its job is recorded complete; a manual trigger in between answers with
         // the run that just ended instead of starting one. Let every run and job of the backfill end.
         #expect(try await eventually(timeout: .seconds(60)) {
@@ -122,15 +122,15 @@ import Testing
         }
         let runsBefore = try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection)")
         let enqueued = try await Self.withRepository(database) { try await $0.enqueueDueSchedules(limit: 500) }
-        #expect(enqueued == 13, "only the active connection's 13 schedules ran")
+        #expect(enqueued == SyncDataset.allCases.count, "only the active connection's schedules ran")
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection)") == runsBefore)
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)' AND trigger = 'schedule'") == 13)
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NOT NULL") == 13)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)' AND trigger = 'schedule'") == SyncDataset.allCases.count)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NOT NULL") == SyncDataset.allCases.count)
         // The seller sees why: every schedule of the connection answers with the time it paused.
         let schedules = try await service.call(.GET, "/internal/amazon/connections/\(connection)/schedules", tenant: tenant)
         #expect(schedules.status == 200, "\(schedules.text)")
         let listed = try (try schedules.json()["schedules"] as? [[String: Any]]).unwrap("schedules")
-        #expect(listed.count == 13 && listed.allSatisfy { $0["pausedAt"] is String }, "\(schedules.text)")
+        #expect(listed.count == SyncDataset.allCases.count && listed.allSatisfy { $0["pausedAt"] is String }, "\(schedules.text)")
 
         // 2. A manual sync is refused with the envelope and what to do.
         let refused = try await service.call(.POST, "/internal/amazon/connections/\(connection)/syncs", tenant: tenant, json: #"{"dataset":"all"}"#)
@@ -156,12 +156,12 @@ import Testing
         tokens.release(connection)
         try await Self.announce(connected, tenant: tenant, by: .integrations, database)
         let resumed = try await eventually(timeout: .seconds(120), every: .milliseconds(250)) {
-            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection) AND trigger = 'backfill' AND state = 'succeeded'") == 26
+            try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection) AND trigger = 'backfill' AND state = 'succeeded'") == 2 * SyncDataset.allCases.count
         }
         let resumedStates = try await database.strings("SELECT dataset || '=' || state FROM amazon.sync_runs WHERE \(ofConnection)")
         #expect(resumed, "\(resumedStates)")
         #expect(try await database.strings("SELECT status FROM amazon.connections WHERE \(ofConnection)") == ["active"])
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NULL") == 13)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NULL") == SyncDataset.allCases.count)
         // The first backfill reached back its full history in many windows; the one after the
         // reconnection starts at the watermark (less its overlap): one or two windows.
         let windows = try await database.strings("""
@@ -178,7 +178,7 @@ import Testing
         }
         let after = try await database.strings(
             "SELECT dataset || '=' || synced_through::text FROM amazon.sync_watermarks WHERE \(ofConnection) AND synced_through IS NOT NULL ORDER BY dataset")
-        #expect(after.count == 13 && after != watermarks, "the watermarks moved on from where they were")
+        #expect(after.count == SyncDataset.allCases.count && after != watermarks, "the watermarks moved on from where they were")
     }
 
     /// 5. The vault's 409 `connection_disconnected` (the event not yet arrived) is permanent:
@@ -252,6 +252,6 @@ import Testing
                                                      reason: ConnectionDisconnection.reason, changedAt: disconnectedAt) == nil)
             #expect(try await repository.connection(tenantID: tenant, connectionID: connection)?.status == "active")
         }
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE connection_id = '\(connection)' AND paused_at IS NULL") == 13)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE connection_id = '\(connection)' AND paused_at IS NULL") == SyncDataset.allCases.count)
     }
 }

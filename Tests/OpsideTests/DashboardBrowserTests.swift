@@ -157,6 +157,7 @@ import Testing
             agency = try await walkThrough(suite: suite, seller: seller, screenshots: folder)
             try await systemTestsRun(suite: suite, browser: seller)
             try await listingsInBrowser(suite: suite, browser: seller)
+            try await searchQueriesInBrowser(suite: suite, browser: seller)
         } catch {
             try? await seller.screenshot("failed")
             await seller.quit()

@@ -244,6 +244,20 @@ final class HappyPaths {
                                         "\(prefix)/connections/\(connection)/imports?fileName=ledger.tsv", body: Data(header.utf8),
                                         headers: ["Content-Type": "application/octet-stream"])
             #expect(upload.status == 202, "\(upload.text)")
+            let trends = try await call(service, "GET", "\(prefix)/connections/{connectionId}/search-query-performance",
+                                        "\(prefix)/connections/\(connection)/search-query-performance?period=WEEK&periods=4&top=3")
+            #expect(trends.status == 200, "\(trends.text)")
+            // The connection's first backfill may still be loading the months: a backfill waits for it (409 until then).
+            let from = CivilDate(daysSince1970: CivilDate(utcDayOf: Date()).daysSince1970 - 200).description
+            var backfill = 0
+            for _ in 0..<240 where backfill != 202 {
+                backfill = try await call(service, "POST", "\(prefix)/connections/{connectionId}/search-query-performance/backfill",
+                                          "\(prefix)/connections/\(connection)/search-query-performance/backfill",
+                                          json: #"{"period":"MONTH","from":"\#(from)"}"#).status
+                if backfill == 409 { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let backfilled = backfill == 202
+            #expect(backfilled)
         }
     }
 
@@ -703,6 +717,7 @@ final class HappyPaths {
             ("/app/system", "/app/system"), ("/app/system/runs/{id}", "/app/system/runs/\(testRun)"),
             ("/app/listings", "/app/listings"), ("/app/listings/{sku}", "/app/listings/\(listingSKU)"),
             ("/app/listings/bulk/{id}", "/app/listings/bulk/\(bulkUpdate)"), ("/app/catalog", "/app/catalog?query=Sandbox"),
+            ("/app/search-queries", "/app/search-queries"), ("/app/search-queries", "/app/search-queries?period=MONTH"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

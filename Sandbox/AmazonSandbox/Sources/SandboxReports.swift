@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
+import OpsideCore
 
 /// Reports 2021-06-30: reports finish after a short sandbox-time delay; documents are gzipped
 /// TSV files behind expiring, signed URLs.
@@ -19,10 +20,24 @@ struct SandboxReports: Sendable {
         guard SandboxReportRenderer.supported.contains(type) else {
             throw SandboxInputError(message: "Report type \(type) is not supported by the sandbox")
         }
+        var options: [String: String] = [:]
+        if let given = body["reportOptions"] {
+            guard let strings = given as? [String: String] else {
+                throw SandboxInputError(message: "reportOptions must map option names to string values")
+            }
+            options = strings
+        }
         let id = String(50_000_000_000 + state.nextSerial())
-        let job = SandboxState.ReportJob(id: id, sellingPartnerID: seller, type: type, marketplaceIDs: marketplaces,
-                                         dataStart: Date(iso: body["dataStartTime"] as? String), dataEnd: Date(iso: body["dataEndTime"] as? String),
-                                         createdAt: caller.now, createdReal: .now, cancelled: false, documentID: nil, rowCount: nil)
+        let startText = body["dataStartTime"] as? String, endText = body["dataEndTime"] as? String
+        var job = SandboxState.ReportJob(id: id, sellingPartnerID: seller, type: type, marketplaceIDs: marketplaces,
+                                         dataStart: Date(iso: startText) ?? CivilDate(iso: startText?.prefix(10) ?? "")?.startInstant,
+                                         dataEnd: Date(iso: endText) ?? CivilDate(iso: endText?.prefix(10) ?? "")?.startInstant,
+                                         createdAt: caller.now, createdReal: .now, cancelled: false, documentID: nil, rowCount: nil,
+                                         options: options, requestedStart: startText, requestedEnd: endText)
+        if type == SandboxSearchQueryPerformance.reportType, let history = caller.history {
+            job.fatal = SandboxSearchQueryPerformance.refusal(options: options, marketplaces: marketplaces, history: history,
+                                                              dataStart: startText, dataEnd: endText, now: caller.now)
+        }
         state.withLock { $0.reports[id] = job }
         return SandboxResponse.json(["reportId": id], status: .accepted)
     }
@@ -35,8 +50,18 @@ struct SandboxReports: Sendable {
         let elapsed = Double((ContinuousClock.now - job.createdReal).components.seconds) + now.timeIntervalSince(job.createdAt)
         guard elapsed >= state.settings.reportProcessingSeconds, let history = state.history(for: job.sellingPartnerID) else { return job }
         let malformed = state.fault(\.malformedRows, seller: job.sellingPartnerID, operation: nil) != nil
-        let (text, rows) = SandboxReportRenderer.render(type: job.type, history: history, start: job.dataStart, end: min(job.dataEnd ?? now, now),
-                                                         now: now, malformedRows: malformed)
+        let text: String, rows: Int
+        if let fatal = job.fatal {
+            // A FATAL report's document is Amazon's account of why.
+            let reason = (try? JSONSerialization.data(withJSONObject: ["errorDetails": fatal], options: [.sortedKeys])) ?? Data()
+            (text, rows) = (String(decoding: reason, as: UTF8.self), 1)
+        } else if job.type == SandboxSearchQueryPerformance.reportType {
+            (text, rows) = SandboxSearchQueryPerformance.render(history: history, options: job.options, dataStart: job.requestedStart ?? "",
+                                                                dataEnd: job.requestedEnd ?? "")
+        } else {
+            (text, rows) = SandboxReportRenderer.render(type: job.type, history: history, start: job.dataStart, end: min(job.dataEnd ?? now, now),
+                                                        now: now, malformedRows: malformed)
+        }
         job.rowCount = rows
         var document: (id: String, bytes: [UInt8])?
         if rows > 0 {
@@ -57,7 +82,7 @@ struct SandboxReports: Sendable {
 
     func processingStatus(_ job: SandboxState.ReportJob, now: Date) -> String {
         if job.cancelled { return "CANCELLED" }
-        if let rows = job.rowCount { return rows > 0 ? "DONE" : "CANCELLED" }
+        if let rows = job.rowCount { return job.fatal != nil ? "FATAL" : rows > 0 ? "DONE" : "CANCELLED" }
         let elapsed = Double((ContinuousClock.now - job.createdReal).components.seconds) + now.timeIntervalSince(job.createdAt)
         return elapsed < state.settings.reportProcessingSeconds / 2 ? "IN_QUEUE" : "IN_PROGRESS"
     }
@@ -203,7 +228,7 @@ enum SandboxReportRenderer {
         "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", "GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA",
         "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA", "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA", "GET_MERCHANT_LISTINGS_ALL_DATA", "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA",
-        SandboxPaymentReports.settlementReportType, SandboxPaymentReports.transactionReportType,
+        SandboxSearchQueryPerformance.reportType, SandboxPaymentReports.settlementReportType, SandboxPaymentReports.transactionReportType,
     ]
 
     static func day(_ date: Date) -> String { String(date.iso.prefix(10)) }

@@ -82,6 +82,12 @@ public final class SandboxState: Sendable {
         var cancelled: Bool
         var documentID: String?
         var rowCount: Int?
+        /// `reportOptions` as sent, and the dates as sent (reports that read days, not instants).
+        var options: [String: String] = [:]
+        var requestedStart: String? = nil
+        var requestedEnd: String? = nil
+        /// Why Amazon ends the report FATAL (its error document says this); nil when it runs.
+        var fatal: String? = nil
     }
     struct Bucket {
         var tokens: Double

@@ -43,11 +43,16 @@ public struct DetectionJobs: Sendable {
         "\(detectKind):\(tenant.uuidString.lowercased()):\(connection.uuidString.lowercased())"
     }
 
+    /// The synced datasets detection never reads (Brand Analytics' search queries).
+    public static let datasetsWithoutClaims: Set<String> = ["search_query_performance_weekly", "search_query_performance_monthly"]
+
     public func register(in jobs: inout JobRegistry) {
         jobs.consume(EventConsumers.detectAfterSync) { completed, envelope, context in
             guard let tenant = envelope.tenantId else {
                 throw JobOutcome.cancel(reason: "sync.completed \(envelope.id) names no tenant")
             }
+            // Search queries hold nothing a claim is detected from: their syncs change no claim.
+            guard !Self.datasetsWithoutClaims.contains(completed.dataset) else { return }
             try await scheduleAfterSync(tenant: tenant, connection: completed.connectionId, logger: context.logger)
         }
         jobs.register(Self.detectKind, arguments: DetectConnection.self, retryPolicy: RetryPolicy(capSeconds: 1800)) { job, context in

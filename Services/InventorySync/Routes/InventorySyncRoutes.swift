@@ -1,7 +1,8 @@
 import OpsideTransport
 
 /// inventory-sync's public routes, served by main-api's gateway: manual syncs, progress, history,
-/// schedules, discrepancies and report-file uploads of the signed-in tenant.
+/// schedules, discrepancies, report-file uploads and Brand Analytics' search-query trends of the
+/// signed-in tenant.
 public enum InventorySyncRoutes {
     /// Roles that may change a connection's sync schedules: schedules decide how much of the
     /// seller's Amazon rate budget syncs spend, an operator's call.
@@ -21,5 +22,10 @@ public enum InventorySyncRoutes {
         .get("/api/v1/amazon/connections/{connectionId}/discrepancies", to: "/internal/amazon/connections/{connectionId}/discrepancies"),
         .post("/api/v1/amazon/connections/{connectionId}/imports", to: "/internal/amazon/connections/{connectionId}/imports",
               body: .upload(upload)),
+        .get("/api/v1/amazon/connections/{connectionId}/search-query-performance",
+             to: "/internal/amazon/connections/{connectionId}/search-query-performance"),
+        // A backfill spends the seller's report quota on up to two years of periods: an operator's call too.
+        .post("/api/v1/amazon/connections/{connectionId}/search-query-performance/backfill",
+              to: "/internal/amazon/connections/{connectionId}/search-query-performance/backfill", access: .roles(scheduleEditors)),
     ])
 }

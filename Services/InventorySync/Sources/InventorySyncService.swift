@@ -127,7 +127,9 @@ public enum InventorySyncService {
         let runner = ImportRunner(logger: platform.logger)
         InventorySyncController(repository: repository, importer: importer, runner: runner, tokens: tokens,
                                 maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20),
-                                importDirectory: importDirectory).addRoutes(to: router)
+                                importDirectory: importDirectory,
+                                searchQueries: SearchQueryPerformanceStore(database: platform.database, logger: platform.logger),
+                                now: { amazonClock.now }).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner])
     }
 }

@@ -11,6 +11,8 @@ public enum LoadError: Error, Sendable, CustomStringConvertible, Equatable {
     case emptyFile
     /// A mapping produced a row of the wrong width (a bug in the mapping, caught before COPY).
     case rowWidth(expected: Int, got: Int)
+    /// A JSON report document Amazon sent does not have the report's shape.
+    case malformedDocument(reportType: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum LoadError: Error, Sendable, CustomStringConvertible, Equatable {
                 + "download it again with Seller Central's language set to English"
         case .emptyFile: "the file is empty or has no header line"
         case .rowWidth(let expected, let got): "internal: a row has \(got) values for \(expected) columns"
+        case .malformedDocument(let type, let reason): "the \(type) document Amazon sent cannot be read: \(reason)"
         }
     }
 }

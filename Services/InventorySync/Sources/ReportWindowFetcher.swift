@@ -38,8 +38,10 @@ struct ReportWindowFetcher: WindowFetcher {
     /// A document with the report's rows, reusing a recent report when one covers the range,
     /// and never asking Amazon for a report of a type more often than its regeneration limit.
     /// - Returns: the document id, or nil when Amazon had no data (report CANCELLED).
+    /// - Parameter options: the report's `reportOptions`; a report is reused only for the same options.
     func obtainReport(api: SellingPartnerAPI, arguments: SyncJobArguments, type: String, marketplace: String,
-                      start: Date?, end: Date?) async throws -> String? {
+                      start: Date?, end: Date?, options: [String: String]? = nil) async throws -> String? {
+        let optionsKey = options.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&") }
         let logger = self.logger
         let tenant = arguments.tenantID, connection = arguments.connectionID
         let limit = arguments.dataset.regenerationLimit
@@ -53,6 +55,7 @@ struct ReportWindowFetcher: WindowFetcher {
                   AND requested_at > \(now.addingTimeInterval(-limit))
                   AND (data_start IS NULL AND \(start)::timestamptz IS NULL OR data_start <= \(start))
                   AND (data_end IS NULL OR data_end >= \(wantedEnd.addingTimeInterval(-limit)))
+                  AND options IS NOT DISTINCT FROM \(optionsKey)
                 ORDER BY requested_at DESC LIMIT 1
                 """, logger: logger)
             for try await row in rows.decode((String, String, String?).self) { return row }
@@ -68,13 +71,14 @@ struct ReportWindowFetcher: WindowFetcher {
             reportID = reusable.0
         } else {
             let specification = CreateReportSpecification(reportType: type, marketplaceIDs: [marketplace],
-                                                          dataStartTime: start?.formatted(.iso8601), dataEndTime: end?.formatted(.iso8601))
+                                                          dataStartTime: start?.formatted(.iso8601), dataEndTime: end?.formatted(.iso8601),
+                                                          reportOptions: options)
             reportID = try await api.createReport(specification).reportId
             _ = try await database.withTransaction(tenant: tenant) { db in
                 try await db.query("""
                     INSERT INTO amazon.report_requests
-                        (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end, requested_at)
-                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? now), \(now))
+                        (report_id, tenant_id, connection_id, report_type, marketplace_id, data_start, data_end, requested_at, options)
+                    VALUES (\(reportID), \(tenant), \(connection), \(type), \(marketplace), \(start), \(end ?? now), \(now), \(optionsKey))
                     ON CONFLICT (report_id) DO NOTHING
                     """, logger: logger)
             }

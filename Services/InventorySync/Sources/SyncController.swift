@@ -17,6 +17,9 @@ struct InventorySyncController {
     let maxImportBytes: Int
     /// Where uploads wait while they import (`RunSweeper` deletes what a dead process left).
     let importDirectory: String
+    let searchQueries: SearchQueryPerformanceStore
+    /// Amazon's now: which periods are complete, how far back a backfill may reach.
+    let now: @Sendable () -> Date
 
     struct TriggerRequest: Decodable {
         /// A dataset name, or `all`.
@@ -67,6 +70,10 @@ struct InventorySyncController {
         group.put("/connections/{connectionId}/schedules/{dataset}") { request, context in try await setSchedule(request, context) }
         group.get("/connections/{connectionId}/discrepancies") { _, context in try await discrepancies(context) }
         group.post("/connections/{connectionId}/imports") { request, context in try await importFile(request, context) }
+        group.get("/connections/{connectionId}/search-query-performance") { request, context in try await searchQueryTrends(request, context) }
+        group.post("/connections/{connectionId}/search-query-performance/backfill") { request, context in
+            try await searchQueryBackfill(request, context)
+        }
     }
 
     func connectionID(_ context: OpsideRequestContext) throws -> UUID {

@@ -1,9 +1,12 @@
 import Foundation
 import OpsideAmazonData
+import OpsideAmazonSPAPI
+import OpsideJobs
 
 /// One dataset inventory-sync keeps current for a connection. The order of the cases is the
 /// backfill order: what claim detection needs first (ledger, reimbursements, returns, removals,
-/// inbound), then finances and orders, then the rest.
+/// inbound), then finances and orders, then the rest, Brand Analytics last (its ASINs come from
+/// the listings and inventory synced before it).
 public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     case ledgerDetail = "ledger_detail"
     case reimbursements
@@ -18,12 +21,17 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     case ledgerSummary = "ledger_summary"
     case estimatedFees = "estimated_fees"
     case listings
+    /// Brand Analytics' Search Query Performance, week by week and month by month.
+    case searchQueryPerformanceWeekly = "search_query_performance_weekly"
+    case searchQueryPerformanceMonthly = "search_query_performance_monthly"
 
     /// How Amazon serves it.
     enum Source {
         /// A flat-file report; `ranged` reports take dataStartTime/dataEndTime, the others are snapshots.
         case report(type: String, ranged: Bool)
         case orders, finances, inventory, inbound
+        /// The Search Query Performance report, one report per period and batch of ASINs.
+        case searchQueries(SearchQueryPerformance.Period)
     }
 
     var source: Source {
@@ -41,6 +49,8 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         case .financialEvents: .finances
         case .inventorySummaries: .inventory
         case .inboundShipments: .inbound
+        case .searchQueryPerformanceWeekly: .searchQueries(.week)
+        case .searchQueryPerformanceMonthly: .searchQueries(.month)
         }
     }
 
@@ -61,15 +71,48 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
                                 AmazonTables.serviceFeeEvents, AmazonTables.safetEvents, AmazonTables.removalShipmentEvents]
         case .inventorySummaries: [AmazonTables.inventorySummaries]
         case .inboundShipments: [AmazonTables.inboundShipments, AmazonTables.inboundShipmentItems]
+        case .searchQueryPerformanceWeekly, .searchQueryPerformanceMonthly: [AmazonTables.searchQueryPerformance]
         }
     }
 
-    /// Default schedule: inventory every 4 hours, orders hourly, finances and reports daily.
+    /// Default schedule: inventory every 4 hours, orders hourly, finances and reports daily;
+    /// for the calendar datasets (`calendar`), the nominal length of their period.
     public var defaultInterval: TimeInterval {
         switch self {
         case .inventorySummaries: 4 * 3600
         case .orders: 3600
+        case .searchQueryPerformanceWeekly: 7 * 86_400
+        case .searchQueryPerformanceMonthly: 30 * 86_400
         default: 86_400
+        }
+    }
+
+    /// The datasets that run at fixed times rather than every so often: Search Query
+    /// Performance when Amazon's period is complete (Tuesdays 08:00 UTC for the week, the 5th at
+    /// 08:00 UTC for the month). Their schedules keep the seller's on/off switch; the times are Amazon's.
+    public var calendar: CronSchedule? {
+        guard case .searchQueries(let period) = source else { return nil }
+        return try? CronSchedule(period.schedule)
+    }
+
+    /// When a calendar dataset runs, in words.
+    public var runsAt: String? {
+        guard case .searchQueries(let period) = source else { return nil }
+        return period.scheduleInWords
+    }
+
+    /// When a schedule of this dataset runs next after `now`: its calendar's next time, or
+    /// `intervalSeconds` on.
+    func nextScheduledRun(after now: Date, intervalSeconds: Int) -> Date {
+        calendar?.next(after: now) ?? now.addingTimeInterval(Double(intervalSeconds))
+    }
+
+    /// How many periods the first sync of a Search Query Performance dataset reaches back: a
+    /// quarter of weeks, a year of months. `POST …/search-query-performance/backfill` reaches further.
+    var backfillPeriods: Int {
+        switch self {
+        case .searchQueryPerformanceMonthly: 12
+        default: 13
         }
     }
 

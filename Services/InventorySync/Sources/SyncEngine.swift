@@ -142,6 +142,10 @@ public final class SyncEngine: Sendable {
         case .orders: OrdersWindowFetcher()
         case .inventory: InventoryWindowFetcher()
         case .inbound: InboundWindowFetcher()
+        case .searchQueries(let period):
+            SearchQueryWindowFetcher(period: period, reports: ReportWindowFetcher(reportType: SearchQueryPerformance.reportType, ranged: true,
+                                                                                  database: database, logger: logger, now: now),
+                                     database: database, logger: logger)
         }
     }
 

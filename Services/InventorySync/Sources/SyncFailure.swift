@@ -54,7 +54,7 @@ enum SyncFailure: Equatable {
             }
         case let error as ReportError:
             switch error {
-            case .fatal, .missingHeader, .malformedRow: return .permanent(error.description)
+            case .fatal, .missingHeader, .malformedRow, .documentTooLarge: return .permanent(error.description)
             case .timedOut, .downloadFailed, .corruptCompression: return .transient(error.description)
             }
         case let error as LoadError:

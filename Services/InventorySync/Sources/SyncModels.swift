@@ -52,6 +52,9 @@ public struct SyncSchedule: Codable, Sendable, Equatable, ResponseEncodable {
     /// When the seller disconnected Amazon: the schedule does not run until they reconnect,
     /// whatever `enabled` says. Absent while the connection is active.
     public let pausedAt: Date?
+    /// For the datasets that run at fixed times (Search Query Performance), when, in words;
+    /// `intervalSeconds` is then only the nominal length of their period.
+    public var runsAt: String? = nil
 
     /// The intervals a schedule may have: from five minutes to thirty days. Checked where a
     /// request names one, so every value that reaches the database fits its `integer` column.

@@ -1,4 +1,6 @@
 import Foundation
+import OpsideAmazonSPAPI
+import OpsideCore
 
 /// One window of a dataset: loaded and committed whole, the unit of progress and of resumption.
 struct SyncWindow: Sendable, Equatable {
@@ -38,6 +40,8 @@ enum SyncPlanner {
         let resuming = watermark.resumeRunID == runID ? watermark.resumeFrom : nil
         let windowLength = Double(dataset.windowDays) * day
         switch dataset.source {
+        case .searchQueries(let period):
+            return searchQueryPlan(period: period, backfillPeriods: dataset.backfillPeriods, watermark: watermark, resuming: resuming, now: now)
         case .inventory, .report(_, ranged: false):
             return Plan(total: 1, remaining: resuming == nil ? [SyncWindow(start: nil, end: nil, changedSince: false)] : [],
                         syncedThrough: now)
@@ -84,5 +88,31 @@ enum SyncPlanner {
             let done = all.filter { ($0.end ?? end) <= resuming }.count
             return Plan(total: done + remaining.count, remaining: remaining, syncedThrough: end)
         }
+    }
+
+    /// Search Query Performance: one window per complete period, from the last period loaded
+    /// (read again: Amazon may still correct it) or `backfillPeriods` back, through the newest
+    /// period whose data is ready (`Period.available`). The watermark is the first day after the
+    /// last period loaded, so a backfill that lowers it makes the next run start earlier.
+    static func searchQueryPlan(period: SearchQueryPerformance.Period, backfillPeriods: Int, watermark: SyncWatermark,
+                                resuming: Date?, now: Date) -> Plan {
+        let last = period.latestAvailable(at: now)
+        var first: CivilDate
+        if let through = watermark.syncedThrough {
+            first = period.previous(before: period.start(containing: CivilDate(utcDayOf: through)))
+        } else {
+            first = last
+            for _ in 1..<max(1, backfillPeriods) { first = period.previous(before: first) }
+        }
+        first = min(first, last)
+        var all: [SyncWindow] = []
+        var cursor = first
+        while cursor <= last {
+            let next = period.next(after: cursor)
+            all.append(SyncWindow(start: cursor.startInstant, end: next.startInstant, changedSince: false))
+            cursor = next
+        }
+        let remaining = resuming.map { point in all.filter { ($0.start ?? point) >= point } } ?? all
+        return Plan(total: all.count, remaining: remaining, syncedThrough: period.next(after: last).startInstant)
     }
 }

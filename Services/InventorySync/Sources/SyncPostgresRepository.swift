@@ -20,9 +20,13 @@ public struct SyncPostgresRepository: SyncRepository {
     /// Finished runs kept per (connection, dataset); older ones and their quarantine go.
     let runHistoryKept: Int
     public static let defaultRunHistoryKept = 200
+    /// The clock schedules fall due by (tests move it to a Tuesday morning).
+    let now: @Sendable () -> Date
 
     public init(database: Database, logger: Logger, queue: String, jobKind: String, maxAttempts: Int, leaseSeconds: Int = 120,
-                manualCooldownSeconds: Int = 60, runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept) {
+                manualCooldownSeconds: Int = 60, runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.now = now
         self.database = database
         self.logger = logger
         self.manualCooldownSeconds = manualCooldownSeconds
@@ -36,6 +40,7 @@ public struct SyncPostgresRepository: SyncRepository {
     @discardableResult
     public func upsertConnection(_ connection: SyncConnection, changedAt: Date?) async throws -> Bool {
         let logger = self.logger
+        let now = self.now()
         return try await database.withTransaction(tenant: connection.tenantId) { db in
             let applied = try await db.query("""
                 INSERT INTO amazon.connections (connection_id, tenant_id, selling_partner_id, region, marketplace_ids, status, status_reason,
@@ -59,18 +64,26 @@ public struct SyncPostgresRepository: SyncRepository {
             if connection.status != SyncConnectionStatus.importOnly.rawValue {
                 let datasets = SyncDataset.allCases.map(\.rawValue)
                 let intervals = SyncDataset.allCases.map { Int32($0.defaultInterval) }
+                let firstRuns = SyncDataset.allCases.map { $0.nextScheduledRun(after: now, intervalSeconds: Int($0.defaultInterval)) }
                 try await db.query("""
                     INSERT INTO amazon.sync_schedules (tenant_id, connection_id, dataset, interval_seconds, next_run_at, changed_by)
-                    SELECT \(connection.tenantId), \(connection.connectionId), d, i, now() + make_interval(secs => i), 'default'
-                    FROM unnest(\(datasets)::text[], \(intervals)::integer[]) AS s(d, i)
+                    SELECT \(connection.tenantId), \(connection.connectionId), d, i, n, 'default'
+                    FROM unnest(\(datasets)::text[], \(intervals)::integer[], \(firstRuns)::timestamptz[]) AS s(d, i, n)
                     ON CONFLICT (connection_id, dataset) DO NOTHING
                     """, logger: logger)
             }
             if connection.status == SyncConnectionStatus.active.rawValue {
-                // Back from a disconnection: the schedules run again, from their next due time.
+                // Back from a disconnection: the schedules run again, from their next due time
+                // (a calendar dataset's next time on its calendar).
+                for dataset in SyncDataset.allCases where dataset.calendar != nil {
+                    try await db.query("""
+                        UPDATE amazon.sync_schedules SET paused_at = NULL, next_run_at = \(dataset.nextScheduledRun(after: now, intervalSeconds: 0))
+                        WHERE connection_id = \(connection.connectionId) AND dataset = \(dataset.rawValue) AND paused_at IS NOT NULL
+                        """, logger: logger)
+                }
                 try await db.query("""
                     UPDATE amazon.sync_schedules SET paused_at = NULL,
-                        next_run_at = GREATEST(next_run_at, now() + make_interval(secs => interval_seconds))
+                        next_run_at = GREATEST(next_run_at, \(now) + make_interval(secs => interval_seconds))
                     WHERE connection_id = \(connection.connectionId) AND paused_at IS NOT NULL
                     """, logger: logger)
             }
@@ -204,7 +217,7 @@ public struct SyncPostgresRepository: SyncRepository {
                 """, logger: logger)
             for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?, Date?).self) {
                 schedules.append(SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5,
-                                             pausedAt: r.6))
+                                             pausedAt: r.6, runsAt: SyncDataset(rawValue: r.1)?.runsAt))
             }
             return schedules
         }
@@ -215,25 +228,56 @@ public struct SyncPostgresRepository: SyncRepository {
         let logger = self.logger
         // The controller refuses intervals outside the allowed range; clamping keeps any other
         // caller from trapping the process on a value the column cannot hold.
-        let interval = Int32(clamping: intervalSeconds.clamped(to: SyncSchedule.allowedIntervalSeconds))
+        // A calendar dataset keeps its period and its times: only its switch is the seller's.
+        let interval = dataset.calendar == nil ? Int32(clamping: intervalSeconds.clamped(to: SyncSchedule.allowedIntervalSeconds))
+            : Int32(dataset.defaultInterval)
+        let now = self.now()
+        let calendarNext = dataset.calendar?.next(after: now)
         return try await database.withTransaction(tenant: tenantID) { db in
             let rows = try await db.query("""
                 UPDATE amazon.sync_schedules SET interval_seconds = \(interval), enabled = \(enabled),
-                    next_run_at = LEAST(next_run_at, now() + make_interval(secs => \(interval))),
+                    next_run_at = COALESCE(\(calendarNext), LEAST(next_run_at, \(now) + make_interval(secs => \(interval)))),
                     changed_by = \(changedBy), updated_at = now()
                 WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue)
                 RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by, paused_at
                 """, logger: logger)
             for try await r in rows.decode((UUID, String, Int32, Bool, Date, String?, Date?).self) {
                 return SyncSchedule(connectionId: r.0, dataset: r.1, intervalSeconds: Int(r.2), enabled: r.3, nextRunAt: r.4, changedBy: r.5,
-                                             pausedAt: r.6)
+                                    pausedAt: r.6, runsAt: dataset.runsAt)
             }
             return nil
         }
     }
 
+    public func backfill(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, from: Date) async throws -> SyncRun {
+        let logger = self.logger
+        let queue = self.queue, kind = self.jobKind, maxAttempts = self.maxAttempts, lease = self.leaseSeconds, kept = runHistoryKept
+        return try await database.withTransaction(tenant: tenantID) { db in
+            // The same lock a run request takes: no run can start between this check and the request below.
+            try await db.query("SELECT pg_advisory_xact_lock(hashtextextended(\(connectionID.uuidString + dataset.rawValue), 0))", logger: logger)
+            let live = try await SyncRunRepository.decodeRuns(try await db.query("""
+                SELECT \(unescaped: SyncRunRepository.runColumns) FROM amazon.sync_runs
+                WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue) AND trigger <> 'import'
+                  AND state = ANY(\(SyncRunState.live))
+                ORDER BY queued_at DESC LIMIT 1
+                """, logger: logger))
+            if let running = live.first { throw SyncBackfillError(run: running) }
+            try await db.query("""
+                INSERT INTO amazon.sync_watermarks (tenant_id, connection_id, dataset, synced_through)
+                VALUES (\(tenantID), \(connectionID), \(dataset.rawValue), \(from))
+                ON CONFLICT (connection_id, dataset) DO UPDATE SET
+                    synced_through = LEAST(COALESCE(sync_watermarks.synced_through, EXCLUDED.synced_through), EXCLUDED.synced_through),
+                    resume_run_id = NULL, resume_from = NULL, updated_at = now()
+                """, logger: logger)
+            return try await Self.requestRun(tenantID: tenantID, connectionID: connectionID, dataset: dataset, trigger: .backfill, priority: 2,
+                                             queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease, runHistoryKept: kept,
+                                             on: db, logger: logger)
+        }
+    }
+
     public func enqueueDueSchedules(limit: Int) async throws -> Int {
         let logger = self.logger
+        let now = self.now()
         // The scan reads every tenant's schedules (the `scheduler_scan` policy, this role only);
         // each run is then requested inside its own tenant's transaction.
         let due: [(UUID, UUID, String)] = try await database.withTransaction { db in
@@ -241,7 +285,7 @@ public struct SyncPostgresRepository: SyncRepository {
             var due: [(UUID, UUID, String)] = []
             let rows = try await db.query("""
                 SELECT s.tenant_id, s.connection_id, s.dataset FROM amazon.sync_schedules s
-                WHERE s.enabled AND s.paused_at IS NULL AND s.next_run_at <= now() ORDER BY s.next_run_at LIMIT \(Int64(limit))
+                WHERE s.enabled AND s.paused_at IS NULL AND s.next_run_at <= \(now) ORDER BY s.next_run_at LIMIT \(Int64(limit))
                 """, logger: logger)
             for try await r in rows.decode((UUID, UUID, String).self) { due.append(r) }
             return due
@@ -258,7 +302,9 @@ public struct SyncPostgresRepository: SyncRepository {
                                                   priority: 3, queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease, on: db, logger: logger)
                 }
                 try await db.query("""
-                    UPDATE amazon.sync_schedules SET next_run_at = now() + make_interval(secs => interval_seconds), last_enqueued_at = now()
+                    UPDATE amazon.sync_schedules
+                    SET next_run_at = COALESCE(\(dataset.calendar?.next(after: now)), \(now) + make_interval(secs => interval_seconds)),
+                        last_enqueued_at = \(now)
                     WHERE connection_id = \(connectionID) AND dataset = \(datasetName)
                     """, logger: logger)
                 return active

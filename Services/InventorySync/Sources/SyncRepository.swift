@@ -32,6 +32,11 @@ public protocol SyncRepository: Sendable {
     func schedules(tenantID: UUID, connectionID: UUID) async throws -> [SyncSchedule]
     func setSchedule(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, intervalSeconds: Int, enabled: Bool,
                      changedBy: String) async throws -> SyncSchedule?
+    /// Makes the next run of a Search Query Performance dataset start at the period that holds
+    /// `from` (its watermark lowered to the end of that period) and requests that run.
+    /// - Throws: `SyncBackfillError.runInProgress` while a run of the dataset is live (it would
+    ///   move the watermark past the backfill when it ends), `ConnectionDisconnectedError`.
+    func backfill(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, from: Date) async throws -> SyncRun
     /// Enqueues a run for every schedule that is due, across tenants; returns how many.
     func enqueueDueSchedules(limit: Int) async throws -> Int
     func quarantine(tenantID: UUID, runID: UUID, limit: Int) async throws -> [QuarantinedLine]
@@ -56,4 +61,10 @@ public struct StoppedSyncing: Sendable, Equatable {
 struct ConnectionDisconnectedError: Error, CustomStringConvertible {
     let connectionID: UUID
     var description: String { "the Amazon connection \(connectionID) was disconnected" }
+}
+
+/// A backfill asked while the dataset is syncing.
+struct SyncBackfillError: Error, CustomStringConvertible {
+    let run: SyncRun
+    var description: String { "a \(run.dataset) sync is running (run \(run.runId)); ask for the backfill when it has finished" }
 }

@@ -97,7 +97,20 @@ struct ListingBulkUpdateStore: Sendable {
         guard let existing, let update = try await load(tenantID: tenantID, id: existing, withItems: true) else {
             throw ListingsError.bulkUpdateNotFound
         }
+        // A key is the seller's promise that a repeat is the same request: a key that comes back
+        // with another connection or other changes is a mistake to show, not an update to answer
+        // with (the seller would read another request's outcome as theirs).
+        if !created, !Self.sameRequest(update, connectionID: connectionID, changes: changes) {
+            throw ListingsError.requestKeyReused(requestKey)
+        }
         return Created(update: update, created: created)
+    }
+
+    static func sameRequest(_ update: BulkListingUpdate, connectionID: UUID, changes: [(sku: String, price: Money?, quantity: Int?)]) -> Bool {
+        guard update.connectionId == connectionID, let items = update.items, items.count == changes.count else { return false }
+        return zip(items, changes).allSatisfy { item, change in
+            item.sku == change.sku && item.price == change.price && item.quantity == change.quantity
+        }
     }
 
     func find(tenantID: UUID, requestKey: String) async throws -> UUID? {

@@ -123,6 +123,8 @@ public enum ListingsError: Error, Sendable {
     /// Amazon refused the submission; nothing changed.
     case refused(ListingSubmission)
     case bulkUpdateNotFound
+    /// The `requestKey` was used before for another request (another connection or other changes).
+    case requestKeyReused(String)
 
     public var apiError: APIError {
         switch self {
@@ -142,6 +144,8 @@ public enum ListingsError: Error, Sendable {
                      }))
         case .bulkUpdateNotFound:
             APIError.noSuch("bulk update")
+        case .requestKeyReused(let key):
+            APIError.conflict("requestKey \(key) was used for another bulk update (another connection or other changes); use a new key for a new request")
         }
     }
 

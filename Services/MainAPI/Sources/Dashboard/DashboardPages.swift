@@ -63,6 +63,7 @@ struct DashboardPages: Sendable {
         addPartnerRoutes(to: router)
         addSystemTestRoutes(to: router)
         addListingRoutes(to: router)
+        addSearchQueryRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }
@@ -410,7 +411,8 @@ struct DashboardPages: Sendable {
         let schedules = (try? await sources.schedules(connection: id, tenant: viewer.tenant)) ?? []
         values["schedules"] = schedules.map { schedule -> [String: Any] in
             ["dataset": schedule.dataset, "label": DashboardWords.dataset(schedule.dataset),
-             "every": DashboardWords.interval(schedule.intervalSeconds), "hours": max(1, schedule.intervalSeconds / 3600),
+             "every": schedule.runsAt ?? DashboardWords.interval(schedule.intervalSeconds), "onCalendar": schedule.runsAt != nil,
+             "hours": max(1, schedule.intervalSeconds / 3600),
              "enabled": schedule.enabled, "paused": schedule.pausedAt != nil,
              "nextRunAt": DashboardWords.relative(schedule.nextRunAt, now: now())]
         }

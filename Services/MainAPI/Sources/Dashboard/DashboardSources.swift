@@ -142,6 +142,8 @@ struct DashboardSources: Sendable {
         let enabled: Bool
         let nextRunAt: Date
         let pausedAt: Date?
+        /// Set for the datasets that run at Amazon's fixed times, in words.
+        let runsAt: String?
     }
 
     struct QuarantinedLine: Decodable, Sendable {
