@@ -177,7 +177,7 @@ struct InboundWorkflowTests {
             #expect(boxes.count == 3)
             #expect(boxes.allSatisfy { $0.boxId == nil && $0.contentInformationSource == "BOX_CONTENT_PROVIDED" })
             let packedUnits = boxes.flatMap { $0.items ?? [] }.map(\.quantity).reduce(0, +)
-            #expect(packedUnits == 12 + 6 + 5)
+            #expect(packedUnits == 24 + 12 + 5)
 
             // Placement: fee-free Amazon-optimized split over three centers, or one center for a fee per unit.
             try await session.succeed(try await api.generatePlacementOptions(inboundPlanID: planID))
@@ -366,7 +366,8 @@ struct InboundWorkflowTests {
             let planID = created.inboundPlanId
             // While the plan is still being created.
             try await session.fail(try await api.generatePackingOptions(inboundPlanID: planID), code: "FBA_INB_0101")
-            try await session.succeed(created.operationId)
+            // Moving the clock for that operation finished the plan's creation too.
+            #expect(try await api.getInboundOperationStatus(operationID: created.operationId).operationStatus == "SUCCESS")
             // Placement before packing.
             try await session.fail(try await api.generatePlacementOptions(inboundPlanID: planID), code: "FBA_INB_0332")
             try await session.fail(try await api.confirmPlacementOption(inboundPlanID: planID, placementOptionID: "pl" + UUID().uuidString.lowercased()),
