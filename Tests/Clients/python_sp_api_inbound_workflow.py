@@ -20,6 +20,7 @@ settings: endpoint, refreshToken, clientId, clientSecret, marketplaceId, skus (t
 import json
 import sys
 import time
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -116,7 +117,11 @@ def main():
     # Labels through v0, downloaded as the library's users do.
     download = call(labels_api.get_labels, shipment["shipmentConfirmationId"], PageType="PackageLabel_Letter_6",
                     LabelType="UNIQUE").payload["DownloadURL"]
-    pdf = requests.get(download, timeout=30)
+    # The library sends a Host header cut from an https endpoint (`endpoint[8:]`), so behind the
+    # sandbox's http endpoint the URL's authority loses its first character: fetch the path from
+    # the endpoint itself, as the URL would be fetched from Amazon's bucket.
+    parts = urlsplit(download)
+    pdf = requests.get(settings["endpoint"] + parts.path + "?" + parts.query, timeout=30)
 
     # Tracking, then the shipment as the library reads it.
     box_ids = [entry["boxId"] for entry in shipment_boxes]
