@@ -193,14 +193,8 @@ extension SandboxInboundPlans {
                 let unit: String
                 let value: Double
             }
-            struct Item: Decodable {
-                let msku: String
-                let quantity: Int
-                let labelOwner: String
-                let prepOwner: String
-                let expiration: String?
-                let manufacturingLotCode: String?
-            }
+            /// The model's `ItemInput`, as createInboundPlan takes it.
+            typealias Item = CreateBody.Item
             let contentInformationSource: String
             let dimensions: Dimensions
             let weight: Weight
