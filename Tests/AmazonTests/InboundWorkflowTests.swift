@@ -451,4 +451,51 @@ struct InboundWorkflowTests {
             #expect(apiStatus(closed) == 400)
         }
     }
+
+    // MARK: Waiting for an operation
+
+    /// waitForInboundOperation polls at 1, 2, 4… seconds of the client's clock: a test clock that
+    /// stands still holds it between polls, and moving it lets exactly one more poll through.
+    @Test func waitingForAnOperationBacksOffOnTheClientsClock() async throws {
+        try await SandboxHarness.with(Self.settings) { harness in
+            let session = try await Session.start(harness, seed: 906)
+            let clock = ManualClock()
+            let lwa = LoginWithAmazonClient(httpClient: harness.httpClient, settings: harness.settings, logger: SandboxHarness.logger)
+            let client = SPAPIClient(settings: harness.settings, httpClient: harness.httpClient,
+                                     tokens: LWAAccessTokenCache(lwa: lwa, refreshMargin: harness.settings.tokenRefreshMargin, logger: SandboxHarness.logger),
+                                     rateLimiter: UnpacedRateLimiter(), logger: SandboxHarness.logger, clock: clock)
+            let api = client.api(for: harness.connection(for: session.seller))
+            let (plain, _) = try session.chosenProducts()
+            let created = try await api.createInboundPlan(CreateInboundPlanRequest(destinationMarketplaces: [Self.us], items: [
+                InboundPlanItemInput(msku: plain[0], quantity: 3)], name: nil, sourceAddress: SandboxOperationsTests.address))
+            let statusOperation = SPAPIOperations.inbound2024("getInboundOperationStatus").id
+            let sellerID = session.seller.sellingPartnerId
+            let waiting = Task { try await api.waitForInboundOperation(operationID: created.operationId, interval: .seconds(1), timeout: .seconds(300)) }
+
+            /// Waits until the poller sleeps again after its `count`th poll.
+            func polled(_ count: Int) async throws {
+                for _ in 0..<2_000 {
+                    let requests = try await harness.requests(sellerID, statusOperation)
+                    if clock.sleepers == 1, requests >= count { break }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(try await harness.requests(sellerID, statusOperation) == count)
+                #expect(clock.sleepers == 1)
+            }
+            try await polled(1)
+            clock.advance(by: .seconds(1))
+            try await polled(2)
+            // The next pause is two seconds: one is not enough for another poll.
+            clock.advance(by: .seconds(1))
+            #expect(try await harness.requests(sellerID, statusOperation) == 2)
+            clock.advance(by: .seconds(1))
+            try await polled(3)
+            // The operation finishes on the sandbox clock; the poll after the four-second pause sees it.
+            try await session.advance(seconds: Self.operationSeconds)
+            clock.advance(by: .seconds(4))
+            let finished = try await waiting.value
+            #expect(finished.operationStatus == "SUCCESS")
+            #expect(try await harness.requests(sellerID, statusOperation) == 4)
+        }
+    }
 }
