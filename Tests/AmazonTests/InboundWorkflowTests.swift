@@ -356,6 +356,30 @@ struct InboundWorkflowTests {
         }
     }
 
+    /// Boxes packed without listing contents (MANUAL_PROCESS) are accepted; the shipment still
+    /// carries the packing group's units, and the minimal split's fee counts them.
+    @Test func boxesWithoutContentsStillShipThePlansUnits() async throws {
+        try await SandboxHarness.with(Self.settings) { harness in
+            let session = try await Session.start(harness, seed: 907)
+            let api = session.api
+            let (plain, _) = try session.chosenProducts()
+            let planID = try await session.createPlan([InboundPlanItemInput(msku: plain[0], quantity: 10), InboundPlanItemInput(msku: plain[1], quantity: 5)])
+            let packing = try await session.confirmPacking(planID)
+            let group = try #require(packing.option.packingGroups.first)
+            try await session.succeed(try await api.setPackingInformation(inboundPlanID: planID, SetPackingInformationRequest(packageGroupings: [
+                InboundPackageGrouping(packingGroupId: group, boxes: [InboundBoxInput(contentInformationSource: "MANUAL_PROCESS", dimensions: Self.box,
+                                                                                     weight: InboundWeight(value: 9, unit: "KG"), items: nil, quantity: 3)])])))
+            let boxes = try await api.listInboundPlanBoxes(inboundPlanID: planID).boxes
+            #expect(boxes.count == 3 && boxes.allSatisfy { $0.contentInformationSource == "MANUAL_PROCESS" && ($0.items ?? []).isEmpty })
+            try await session.succeed(try await api.generatePlacementOptions(inboundPlanID: planID))
+            let minimal = try #require(try await api.listPlacementOptions(inboundPlanID: planID).placementOptions.first { $0.shipmentIds.count == 1 })
+            #expect(try minimal.netFee() == Money(amountMinor: 15 * 30, currency: .usd))
+            try await session.succeed(try await api.confirmPlacementOption(inboundPlanID: planID, placementOptionID: minimal.placementOptionId))
+            let items = try await api.listShipmentItems(inboundPlanID: planID, shipmentID: minimal.shipmentIds[0]).items
+            #expect(Dictionary(uniqueKeysWithValues: items.map { ($0.msku, $0.quantity) }) == [plain[0]: 10, plain[1]: 5])
+        }
+    }
+
     @Test func stepsCalledOutOfOrderFailTheirOperation() async throws {
         try await SandboxHarness.with(Self.settings) { harness in
             let session = try await Session.start(harness, seed: 904)

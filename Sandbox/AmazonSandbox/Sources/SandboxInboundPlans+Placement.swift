@@ -44,10 +44,7 @@ extension SandboxInboundPlans {
             }
             let currency = currency(of: plan)
             return try page(request, "listShipmentItems", plan: plan, scope: ["shipmentId": shipment.id], sizes: 1...1000, key: "items") { _ in
-                var units: [Int: Int] = [:]
-                for box in shipment.boxes.map({ plan.workflow.boxes[$0] }) {
-                    for item in box.items { units[item.item, default: 0] += item.quantity }
-                }
+                let units = plan.workflow.units(of: shipment, items: plan.items)
                 return units.keys.sorted().map { Self.json(plan.items[$0], quantity: units[$0] ?? 0, currency: currency) }
             }
         }
@@ -92,7 +89,7 @@ extension SandboxInboundPlans {
             }
             let warehouses = SandboxInboundRules.warehouses(countryCode: countryCode)
             let boxCount = plan.workflow.boxes.count
-            let units = plan.workflow.boxes.flatMap(\.items).reduce(0) { $0 + $1.quantity }
+            let units = plan.items.reduce(0) { $0 + $1.quantity }
             var options: [SandboxInboundWorkflow.PlacementOption] = []
             var shipments: [SandboxInboundWorkflow.Shipment] = []
             var splits: [(centers: Int, feeMinor: Int64)] = []

@@ -140,6 +140,23 @@ struct SandboxInboundWorkflow: Sendable {
 
     func shipmentIndex(_ id: String) -> Int? { shipments.firstIndex { $0.id == id } }
 
+    /// Units per plan item a shipment carries: what its boxes list, and for a packing group whose
+    /// boxes list nothing (MANUAL_PROCESS, BARCODE_2D) all of the group's units, in the shipment
+    /// holding the group's first box.
+    func units(of shipment: Shipment, items: [SandboxInboundPlan.Item]) -> [Int: Int] {
+        var units: [Int: Int] = [:]
+        for box in shipment.boxes.map({ boxes[$0] }) {
+            for item in box.items { units[item.item, default: 0] += item.quantity }
+        }
+        guard let packing else { return units }
+        for group in packingOptions.first(where: { $0.id == packing.id })?.groups ?? [] {
+            let groupBoxes = boxes.indices.filter { boxes[$0].groupID == group.id }
+            guard let first = groupBoxes.first, groupBoxes.allSatisfy({ boxes[$0].items.isEmpty }), shipment.boxes.contains(first) else { continue }
+            for index in group.items { units[index, default: 0] += items[index].quantity }
+        }
+        return units
+    }
+
     /// The status `listPackingOptions` and `listPlacementOptions` report.
     static func optionStatus(id: String, confirmed: Confirmation?, expiration: Date, now: Date) -> String {
         if let confirmed, now >= confirmed.at { return confirmed.id == id ? "ACCEPTED" : "EXPIRED" }
