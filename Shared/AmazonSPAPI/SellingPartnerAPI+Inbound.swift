@@ -210,17 +210,8 @@ public struct InboundPlan: Codable, Sendable {
 
 public struct InboundPlanItem: Codable, Sendable {
     public struct PrepInstruction: Codable, Sendable {
-        /// The model's `Currency`: `amount` is a JSON number, read as a `Decimal` from its text.
-        public struct Fee: Codable, Sendable {
-            public let amount: Decimal
-            public let code: String
-
-            /// As `Money`, rounded half-even to the currency's minor unit.
-            /// - Throws: `MoneyError` for an unknown currency.
-            public func money() throws(MoneyError) -> Money {
-                try Money(parsing: "\(amount)", currencyCode: code, rounding: .halfEven)
-            }
-        }
+        /// The model's `Currency` (`InboundCurrency`).
+        public typealias Fee = InboundCurrency
         public let fee: Fee?
         public let prepOwner: String?
         public let prepType: String?

@@ -1,4 +1,4 @@
-import AmazonSandbox
+@testable import AmazonSandbox
 import Foundation
 import OpsideAmazonSPAPI
 import OpsideCore
@@ -8,9 +8,10 @@ import Testing
 /// The sandbox driven by a client sellers and developers really use, not only by ours: a sandbox
 /// fitted to our client would hide our client's bugs. python-amazon-sp-api pages orders and
 /// finances with the token alone and reports with `nextToken` as the only parameter
-/// (Tests/Clients/python_sp_api_pages.py), and prices, offers and listings with the parameters it
-/// sends by itself (Tests/Clients/python_sp_api_listings_pricing.py); deploy/test installs it,
-/// pinned, into .run/clients-venv.
+/// (Tests/Clients/python_sp_api_pages.py), prices, offers and listings with the parameters it
+/// sends by itself (Tests/Clients/python_sp_api_listings_pricing.py), and the whole FBA inbound
+/// workflow (Tests/Clients/python_sp_api_inbound_workflow.py); deploy/test installs it, pinned,
+/// into .run/clients-venv.
 @Suite("Open-source SP-API clients against the sandbox")
 struct OpenSourceClientTests {
     /// Runs `Tests/Clients/<script>` with `settings` and returns its JSON output.
@@ -138,6 +139,68 @@ struct OpenSourceClientTests {
 
             #expect(Self.number(result["tooManyAsins"]?["status"]) == 400)
             #expect(PaginationTests.string(result["tooManyAsins"]?["code"]) == "InvalidInput")
+        }
+    }
+
+    /// The library's FulfillmentInboundV20240320 and v0 getLabels run a plan from items to a
+    /// tracked shipment; our client reads back what the library made. Operations finish on the
+    /// sandbox's running clock in 50 ms, which the script polls as the library's users do.
+    @Test func pythonAmazonSPAPIRunsTheInboundWorkflow() async throws {
+        let settings = SandboxSettings(port: 0, timeScale: 50, reportProcessingSeconds: 0.6, inboundOperationSeconds: 0.05)
+        try await SandboxHarness.with(settings) { harness in
+            let seller = try await harness.createSeller(seed: 831, skus: 12)
+            let api = harness.client().0.api(for: harness.connection(for: seller))
+            let skus = try await SandboxOperationsTests.products(api).compactMap(\.sellerSku)
+                .filter { SandboxInboundRules.prep(forSKU: $0) == nil }.prefix(2)
+            try #require(skus.count == 2)
+            let result = try await Self.run("python_sp_api_inbound_workflow.py", settings: [
+                "endpoint": harness.baseURL, "refreshToken": seller.refreshToken, "clientId": harness.settings.clientID,
+                "clientSecret": harness.settings.clientSecret, "marketplaceId": PaginationTests.us, "skus": Array(skus),
+                "readyToShip": harness.state.now.addingTimeInterval(86_400).formatted(.iso8601),
+            ])
+            let planID = try #require(PaginationTests.string(result["planId"]))
+
+            // Every step the library started succeeded; the out-of-order one failed as Amazon's would.
+            guard case .array(let operations)? = result["operations"] else { throw HarnessError("no operations in \(result)") }
+            let failed = operations.filter { SchemaConformanceTests.element($0, 1) == .string("FAILED") }
+            #expect(failed == [.array([.string("generatePlacementOptions"), .string("FAILED")])])
+            #expect(operations.count == 14)
+            #expect(result["outOfOrder"] == .array([.string("FBA_INB_0332")]))
+
+            // What our client reads is what the library made and read.
+            let plan = try await api.getInboundPlan(inboundPlanID: planID)
+            #expect(plan.name == "Python plan" && plan.status == "SHIPPED")  // its one shipment shipped
+            guard case .array(let grouped)? = result["packingGroupItems"] else { throw HarnessError("no packing group items") }
+            #expect(Set(grouped.map { "\(PaginationTests.string(SchemaConformanceTests.element($0, 0)) ?? ""):\(Self.number(SchemaConformanceTests.element($0, 1)) ?? 0)" })
+                    == [skus[skus.startIndex] + ":6", skus[skus.startIndex + 1] + ":4"])
+            let placements = try await api.listPlacementOptions(inboundPlanID: planID).placementOptions
+            let placement = try #require(placements.first { $0.placementOptionId == PaginationTests.string(result["placement"]?["id"]) })
+            #expect(placement.status == "ACCEPTED")
+            #expect(result["placement"]?["shipmentIds"] == .array(placement.shipmentIds.map(JSONValue.string)))
+            // One box: the single-center option, ten units at 0.30.
+            #expect(try Self.cents(SchemaConformanceTests.first(result["placement"]?["fees"])) == 300)
+            #expect(try placement.netFee()?.amountMinor == 300)
+            let shipmentID = try #require(placement.shipmentIds.first)
+            let shipment = try await api.getShipment(inboundPlanID: planID, shipmentID: shipmentID)
+            #expect(PaginationTests.string(result["shipment"]?["confirmationId"]) == shipment.shipmentConfirmationId)
+            #expect(PaginationTests.string(result["shipment"]?["selectedTransportationOptionId"]) == shipment.selectedTransportationOptionId)
+            #expect(PaginationTests.string(result["shipment"]?["selectedDeliveryWindow"]) == shipment.selectedDeliveryWindow?.deliveryWindowOptionId)
+            #expect(shipment.status == "SHIPPED" && PaginationTests.string(result["shipment"]?["statusAfterTracking"]) == "SHIPPED")
+            let boxes = try await api.listShipmentBoxes(inboundPlanID: planID, shipmentID: shipmentID).boxes.compactMap(\.boxId)
+            #expect(result["boxIds"] == .array(boxes.map(JSONValue.string)) && result["shipment"]?["tracked"] == result["boxIds"])
+            let quote = try #require(try await api.listTransportationOptions(inboundPlanID: planID, shipmentID: shipmentID).transportationOptions
+                .first { $0.shippingSolution == "AMAZON_PARTNERED_CARRIER" }?.quote?.cost.money())
+            #expect(try Self.cents(result["partneredQuote"]) == quote.amountMinor)
+            #expect(result["ownPreconditions"] == .array([.string("CONFIRMED_DELIVERY_WINDOW")]))
+            #expect(Self.number(result["deliveryWindows"]) == 4)
+
+            // A real PDF with a page per box, and the refusals.
+            #expect(Self.number(result["labels"]?["status"]) == 200 && result["labels"]?["pdf"] == .bool(true))
+            #expect(PaginationTests.string(result["labels"]?["contentType"]) == "application/pdf")
+            #expect(Self.number(result["labels"]?["pages"]) == boxes.count)
+            let cancelled = try #require(PaginationTests.string(result["cancelledPlan"]))
+            #expect(try await api.getInboundPlan(inboundPlanID: cancelled).status == "VOIDED")
+            #expect(Self.number(result["cancelShipped"]?["status"]) == 400)
         }
     }
 }

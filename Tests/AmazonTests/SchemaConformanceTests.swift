@@ -146,7 +146,7 @@ struct SchemaConformanceTests {
             let plan = try await check.call(api, SPAPIOperations.inbound2024("createInboundPlan"), .POST, "/inbound/fba/2024-03-20/inboundPlans",
                                             body: .object(["destinationMarketplaces": .array([.string(Self.us)]), "sourceAddress": address,
                                                            "items": .array([.object(["msku": .string(sku), "quantity": .number(10),
-                                                                                     "labelOwner": .string("SELLER"), "prepOwner": .string("NONE"),
+                                                                                     "labelOwner": .string("SELLER"), "prepOwner": .string("SELLER"),
                                                                                      "expiration": .string("2027-01-31")])])]))
             let planID = try #require(Self.string(plan["inboundPlanId"]))
             // The plan's operation finishes in the background: ask until it has.
@@ -161,6 +161,7 @@ struct SchemaConformanceTests {
             try await check.call(api, SPAPIOperations.inbound2024("listInboundPlans"), .GET, "/inbound/fba/2024-03-20/inboundPlans")
             try await check.call(api, SPAPIOperations.inbound2024("getInboundPlan"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)")
             try await check.call(api, SPAPIOperations.inbound2024("listInboundPlanItems"), .GET, "/inbound/fba/2024-03-20/inboundPlans/\(planID)/items")
+            try await Self.checkInboundWorkflow(check, api, harness, planID: planID, sku: sku, address: address)
 
             // Listings: reads, every kind of submission, and issue-bearing reads (a generated
             // listing priced five times over is suppressed: its issue carries enforcements).
@@ -262,6 +263,78 @@ struct SchemaConformanceTests {
             // Only cancelReport and cancelReportSchedule declare no body; every other answer was validated.
             #expect(check.validated.withLock { $0.count } == checked.count - 2)
         }
+    }
+
+    /// Every step after createInboundPlan, through to labels and tracking, and a cancellation.
+    /// Each operation finishes when the sandbox clock moves past it.
+    static func checkInboundWorkflow(_ check: Checker, _ api: SellingPartnerAPI, _ harness: SandboxHarness, planID: String, sku: String,
+                                     address: JSONValue) async throws {
+        let inbound = { (name: String) in SPAPIOperations.inbound2024(name) }
+        let plan = "/inbound/fba/2024-03-20/inboundPlans/\(planID)"
+        func finish(_ answer: JSONValue) async throws {
+            _ = try await harness.admin("POST", "/_sandbox/clock", ["advanceSeconds": 1], expect: 200)
+            let status = try await check.call(api, inbound("getInboundOperationStatus"), .GET,
+                                              "/inbound/fba/2024-03-20/operations/\(Self.string(answer["operationId"]) ?? "")")
+            #expect(Self.string(status["operationStatus"]) == "SUCCESS", "\(status)")
+        }
+        func json(_ value: some Encodable) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)) }
+
+        try await finish(try await check.call(api, inbound("generatePackingOptions"), .POST, "\(plan)/packingOptions"))
+        let packing = try await check.call(api, inbound("listPackingOptions"), .GET, "\(plan)/packingOptions")
+        let packingOption = try #require(Self.string(Self.first(packing["packingOptions"])?["packingOptionId"]))
+        let group = try #require(Self.string(Self.first(Self.first(packing["packingOptions"])?["packingGroups"])))
+        try await check.call(api, inbound("listPackingGroupItems"), .GET, "\(plan)/packingGroups/\(group)/items")
+        try await finish(try await check.call(api, inbound("confirmPackingOption"), .POST, "\(plan)/packingOptions/\(packingOption)/confirmation"))
+        let boxes = SetPackingInformationRequest(packageGroupings: [InboundPackageGrouping(packingGroupId: group, boxes: [InboundBoxInput(
+            dimensions: InboundDimensions(length: 10, width: 8, height: 6, unitOfMeasurement: "IN"), weight: InboundWeight(value: 12.5, unit: "LB"),
+            items: [InboundPlanItemInput(msku: sku, quantity: 10, labelOwner: "SELLER", prepOwner: "SELLER", expiration: "2027-01-31")])])])
+        try await finish(try await check.call(api, inbound("setPackingInformation"), .POST, "\(plan)/packingInformation", body: try json(boxes)))
+        try await check.call(api, inbound("listInboundPlanBoxes"), .GET, "\(plan)/boxes")
+        try await finish(try await check.call(api, inbound("generatePlacementOptions"), .POST, "\(plan)/placementOptions", body: .object([:])))
+        let placements = try await check.call(api, inbound("listPlacementOptions"), .GET, "\(plan)/placementOptions")
+        let placement = try #require(Self.string(Self.first(placements["placementOptions"])?["placementOptionId"]))
+        let shipmentID = try #require(Self.string(Self.first(Self.first(placements["placementOptions"])?["shipmentIds"])))
+        try await finish(try await check.call(api, inbound("confirmPlacementOption"), .POST, "\(plan)/placementOptions/\(placement)/confirmation"))
+        let shipment = "\(plan)/shipments/\(shipmentID)"
+        try await check.call(api, inbound("listShipmentItems"), .GET, "\(shipment)/items")
+        let shipmentBoxes = try await check.call(api, inbound("listShipmentBoxes"), .GET, "\(shipment)/boxes")
+        let boxID = try #require(Self.string(Self.first(shipmentBoxes["boxes"])?["boxId"]))
+
+        let transport = GenerateTransportationOptionsRequest(placementOptionId: placement, shipmentTransportationConfigurations: [
+            InboundShipmentTransportationConfiguration(shipmentId: shipmentID, readyToShip: harness.state.now.addingTimeInterval(86_400).formatted(.iso8601),
+                                                       contactInformation: InboundContactInformation(name: "Dock", phoneNumber: "7755550100"),
+                                                       pallets: [.init(quantity: 1)])])
+        try await finish(try await check.call(api, inbound("generateTransportationOptions"), .POST, "\(plan)/transportationOptions", body: try json(transport)))
+        let options = try await check.call(api, inbound("listTransportationOptions"), .GET, "\(plan)/transportationOptions",
+                                           query: [("placementOptionId", placement)])
+        guard case .array(let listed)? = options["transportationOptions"] else { throw HarnessError("no transportation options") }
+        let own = try #require(listed.first { Self.string($0["shippingSolution"]) == "USE_YOUR_OWN_CARRIER" && Self.string($0["shippingMode"]) == "GROUND_SMALL_PARCEL" })
+        try await finish(try await check.call(api, inbound("generateDeliveryWindowOptions"), .POST, "\(shipment)/deliveryWindowOptions"))
+        let windows = try await check.call(api, inbound("listDeliveryWindowOptions"), .GET, "\(shipment)/deliveryWindowOptions")
+        let window = try #require(Self.string(Self.first(windows["deliveryWindowOptions"])?["deliveryWindowOptionId"]))
+        try await finish(try await check.call(api, inbound("confirmDeliveryWindowOptions"), .POST, "\(shipment)/deliveryWindowOptions/\(window)/confirmation"))
+        let selection = ConfirmTransportationOptionsRequest(transportationSelections: [
+            InboundTransportationSelection(shipmentId: shipmentID, transportationOptionId: Self.string(own["transportationOptionId"]) ?? "")])
+        try await finish(try await check.call(api, inbound("confirmTransportationOptions"), .POST, "\(plan)/transportationOptions/confirmation",
+                                              body: try json(selection)))
+        let confirmed = try await check.call(api, inbound("getShipment"), .GET, shipment)
+        let confirmation = try #require(Self.string(confirmed["shipmentConfirmationId"]))
+        try await check.call(api, SPAPIOperations.inboundV0("getLabels"), .GET, "/fba/inbound/v0/shipments/\(confirmation)/labels",
+                             query: [("PageType", "PackageLabel_Thermal"), ("LabelType", "UNIQUE"), ("PackageLabelsToPrint", boxID)])
+        try await finish(try await check.call(api, inbound("updateShipmentTrackingDetails"), .PUT, "\(shipment)/trackingDetails",
+                                              body: try json(UpdateShipmentTrackingDetailsRequest.parcels([(boxID, "1Z999AA10123456784")]))))
+        let shipped = try await check.call(api, inbound("getShipment"), .GET, shipment)
+        #expect(Self.string(shipped["status"]) == "SHIPPED")
+        try await check.call(api, inbound("getInboundPlan"), .GET, plan)
+
+        // A second plan, cancelled before placement.
+        let second = try await check.call(api, inbound("createInboundPlan"), .POST, "/inbound/fba/2024-03-20/inboundPlans",
+                                          body: .object(["destinationMarketplaces": .array([.string(Self.us)]), "sourceAddress": address,
+                                                         "items": .array([.object(["msku": .string(sku), "quantity": .number(4),
+                                                                                   "labelOwner": .string("SELLER"), "prepOwner": .string("SELLER")])])]))
+        try await finish(second)
+        try await finish(try await check.call(api, inbound("cancelInboundPlan"), .PUT,
+                                              "/inbound/fba/2024-03-20/inboundPlans/\(Self.string(second["inboundPlanId"]) ?? "")/cancellation"))
     }
 
     /// The validator is only worth something if it rejects what Amazon's clients would reject.

@@ -97,7 +97,8 @@ struct SPAPIController: Sendable {
             state.withLock { $0.accessTokens[token] = .init(sellingPartnerID: caller.sellingPartnerID, expiresAt: caller.now.addingTimeInterval(3600)) }
             return SandboxResponse.json(["restrictedDataToken": token, "expiresIn": 3600])
         }
-        SandboxInboundPlans(state: state).register(route)
+        let inbound = SandboxInboundPlans(state: state)
+        inbound.register(route)
         SandboxListings(state: state).register(route)
         SandboxCatalog(state: state).register(route)
         SandboxProductFees(state: state).register(route)
@@ -106,6 +107,9 @@ struct SPAPIController: Sendable {
         // Pre-signed report document downloads: like S3, outside the SP-API edge.
         router.get("/report-documents/{documentId}") { request, context in
             reports.download(try context.parameters.require("documentId"), request: request)
+        }
+        router.get("/inbound-labels/{labelId}") { request, context in
+            inbound.downloadLabels(try context.parameters.require("labelId"), request: request)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpsideAmazonSPAPI
 
 /// Registers one SP-API route behind the sandbox's edge (token check, faults, bucket, headers).
 typealias SandboxRouteRegistrar = (_ method: HTTPRequest.Method, _ path: String, _ api: String, _ name: String,
@@ -16,6 +17,8 @@ struct SandboxInboundPlan: Sendable {
         let prepOwner: String
         let expiration: String?
         let manufacturingLotCode: String?
+        /// The prep the product's category needs (`SandboxInboundRules.prep`), nil for none.
+        let prep: SandboxInboundRules.Prep?
     }
     let id: String
     let sellingPartnerID: String
@@ -28,6 +31,8 @@ struct SandboxInboundPlan: Sendable {
     /// ERRORED when the operation failed.
     let readyAt: Date
     let failed: Bool
+    /// Packing, placement, shipments and transportation, as the later steps made them.
+    var workflow = SandboxInboundWorkflow()
 }
 
 /// An asynchronous Fulfillment Inbound operation: IN_PROGRESS until `doneAt`, then SUCCESS or
@@ -38,6 +43,12 @@ struct SandboxInboundOperation: Sendable {
         let message: String
         let details: String?
         let severity: String
+
+        /// An ERROR problem about one resource, worded as Amazon words its input errors.
+        static func error(_ code: String, _ message: String, resource: String? = nil) -> Problem {
+            Problem(code: code, message: message, details: resource.map { "There's an input error with the resource '\($0)'." },
+                    severity: "ERROR")
+        }
     }
     let id: String
     let sellingPartnerID: String
@@ -73,6 +84,17 @@ struct SandboxInboundPlans: Sendable {
         route(.get, "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/items", Self.api, "listInboundPlanItems", nil) { request, context, caller in
             guard let plan = plan(try context.parameters.require("inboundPlanId"), caller) else { return Self.planNotFound() }
             return try items(plan, request)
+        }
+        registerWorkflow(route)
+    }
+
+    /// Routes of the steps after creation (`SandboxInboundPlans+Packing.swift`, `+Shipments.swift`).
+    func registerWorkflow(_ route: SandboxRouteRegistrar) {
+        registerPacking(route)
+        registerPlacement(route)
+        registerTransportation(route)
+        route(.put, "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/cancellation", Self.api, "cancelInboundPlan", nil) { _, context, caller in
+            try cancel(try context.parameters.require("inboundPlanId"), caller)
         }
     }
 
@@ -130,16 +152,36 @@ struct SandboxInboundPlans: Sendable {
         }
 
         let products = Dictionary(history.products.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+        let listings = state.withLock { $0.listings[history.sellingPartnerID] ?? [:] }
         var problems: [SandboxInboundOperation.Problem] = []
         var items: [SandboxInboundPlan.Item] = []
         for item in body.items {
-            guard let product = products[item.msku] else {
+            if let listing = listings[item.msku], !listing.deleted, SandboxInboundRules.isHazmat(listing) {
+                problems.append(.error("FBA_INB_0182", "ERROR: The MSKU \(item.msku) is not eligible for FBA inbound: it is declared dangerous goods "
+                                       + "(hazmat) and has not been classified by a hazmat review.", resource: item.msku))
+                continue
+            }
+            guard let product = products[item.msku], listings[item.msku]?.deleted != true else {
                 problems.append(.init(code: "FBA_INB_0004", message: "The MSKU \(item.msku) is not in the seller's catalogue.",
                                       details: "Create the listing first.", severity: "ERROR"))
                 continue
             }
+            let prep = SandboxInboundRules.prep(forSKU: item.msku)
+            if let prep {
+                if item.prepOwner == "NONE" || item.labelOwner == "NONE" {
+                    problems.append(.error("FBA_INB_0051", "ERROR: The MSKU \(item.msku) is in prep category \(prep.category) (\(prep.prepType)): "
+                                           + "prepOwner and labelOwner are required and cannot be NONE.", resource: item.msku))
+                    continue
+                }
+                if item.prepOwner == "AMAZON", AmazonMarketplace.withID(body.destinationMarketplaces[0])?.countryCode == "US" {
+                    problems.append(.error("FBA_INB_0052", "ERROR: Amazon does not prep items in this marketplace: MSKU \(item.msku) "
+                                           + "must be prepped by the seller (prepOwner SELLER).", resource: item.msku))
+                    continue
+                }
+            }
             items.append(.init(msku: item.msku, asin: product.asin, fnsku: product.fnsku, quantity: item.quantity, labelOwner: item.labelOwner,
-                               prepOwner: item.prepOwner, expiration: item.expiration, manufacturingLotCode: item.manufacturingLotCode))
+                               prepOwner: item.prepOwner, expiration: item.expiration, manufacturingLotCode: item.manufacturingLotCode,
+                               prep: prep))
         }
         var source: [String: String] = ["name": address.name, "addressLine1": address.addressLine1, "city": address.city,
                                         "postalCode": address.postalCode, "countryCode": address.countryCode, "phoneNumber": address.phoneNumber]
@@ -184,7 +226,12 @@ struct SandboxInboundPlans: Sendable {
     }
 
     func status(_ plan: SandboxInboundPlan, now: Date) -> String {
-        plan.failed && now >= plan.readyAt ? "ERRORED" : "ACTIVE"
+        if plan.failed && now >= plan.readyAt { return "ERRORED" }
+        let workflow = plan.workflow
+        if let cancelledAt = workflow.cancelledAt, now >= cancelledAt { return "VOIDED" }
+        let shipped = workflow.shipments.filter { workflow.status(of: $0, now: now) == "SHIPPED" }.count
+        if let placement = workflow.confirmedPlacement(at: now), shipped == placement.shipmentIDs.count { return "SHIPPED" }
+        return "ACTIVE"
     }
 
     func json(_ plan: SandboxInboundPlan, now: Date, full: Bool) -> [String: Any] {
@@ -193,10 +240,19 @@ struct SandboxInboundPlans: Sendable {
             "marketplaceIds": plan.marketplaceIDs, "name": plan.name, "sourceAddress": plan.sourceAddress, "status": status(plan, now: now),
         ]
         if full {
-            // Packing, placement and shipments come from later workflow steps the sandbox does not run yet.
-            json["packingOptions"] = [Any]()
-            json["placementOptions"] = [Any]()
-            json["shipments"] = [Any]()
+            let workflow = plan.workflow
+            json["packingOptions"] = workflow.packingOptions.filter { now >= $0.at }.map { option -> [String: Any] in
+                ["packingOptionId": option.id, "status": SandboxInboundWorkflow.optionStatus(id: option.id, confirmed: workflow.packing,
+                                                                                           expiration: option.expiration, now: now)]
+            }
+            json["placementOptions"] = workflow.placementOptions.filter { now >= $0.at }.map { option -> [String: Any] in
+                ["placementOptionId": option.id, "status": SandboxInboundWorkflow.optionStatus(id: option.id, confirmed: workflow.placement,
+                                                                                               expiration: option.expiration, now: now)]
+            }
+            let placement = workflow.confirmedPlacement(at: now)
+            json["shipments"] = workflow.shipments.filter { $0.placementOptionID == placement?.id }.map { shipment -> [String: Any] in
+                ["shipmentId": shipment.id, "status": workflow.status(of: shipment, now: now)]
+            }
         }
         return json
     }
@@ -232,18 +288,28 @@ struct SandboxInboundPlans: Sendable {
         }
         let pageSize = try Self.pageSize(paged["pageSize"], range: 1...1000, default: 10)
         let offset = paged.offset
-        let page = plan.items.dropFirst(offset).prefix(pageSize).map { item -> [String: Any] in
-            var json: [String: Any] = [
-                "asin": item.asin, "fnsku": item.fnsku, "labelOwner": item.labelOwner, "msku": item.msku, "quantity": item.quantity,
-                "prepInstructions": [["prepOwner": item.prepOwner, "prepType": "ITEM_NO_PREP"]],
-            ]
-            json["expiration"] = item.expiration
-            json["manufacturingLotCode"] = item.manufacturingLotCode
-            return json
-        }
+        let currency = state.history(for: plan.sellingPartnerID)?.currency ?? "USD"
+        let page = plan.items.dropFirst(offset).prefix(pageSize).map { Self.json($0, quantity: $0.quantity, currency: currency) }
         var body: [String: Any] = ["items": page]
         if offset + pageSize < plan.items.count { body["pagination"] = ["nextToken": paged.token(at: offset + pageSize)] }
         return SandboxResponse.json(body)
+    }
+
+    /// An `Item` of the model: the plan's item with `quantity` (all of it, or what one box or
+    /// shipment holds) and its prep instruction, with Amazon's fee when Amazon preps.
+    static func json(_ item: SandboxInboundPlan.Item, quantity: Int, currency: String) -> [String: Any] {
+        var instruction: [String: Any] = ["prepOwner": item.prepOwner, "prepType": item.prep?.prepType ?? "ITEM_NO_PREP"]
+        if item.prep != nil, item.prepOwner == "AMAZON" {
+            instruction["fee"] = ["amount": decimalAmount(SandboxInboundRules.amazonPrepFeeMinor * Int64(quantity), currency: currency),
+                                  "code": currency]
+        }
+        var json: [String: Any] = [
+            "asin": item.asin, "fnsku": item.fnsku, "labelOwner": item.labelOwner, "msku": item.msku, "quantity": quantity,
+            "prepInstructions": [instruction],
+        ]
+        json["expiration"] = item.expiration
+        json["manufacturingLotCode"] = item.manufacturingLotCode
+        return json
     }
 
     static func pageSize(_ text: String?, range: ClosedRange<Int>, default value: Int) throws -> Int {

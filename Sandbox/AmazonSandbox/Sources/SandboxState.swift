@@ -115,6 +115,8 @@ public final class SandboxState: Sendable {
         var subscriptions: [String: SandboxSubscription] = [:]
         var inboundPlans: [String: SandboxInboundPlan] = [:]
         var inboundOperations: [String: SandboxInboundOperation] = [:]
+        /// Shipment label PDFs by download id (`getLabels`).
+        var inboundLabels: [String: [UInt8]] = [:]
         /// Listings the seller put, patched or deleted, over the generated catalogue: seller -> SKU -> listing.
         var listings: [String: [String: SandboxListing]] = [:]
         /// Operation ids the SP-API controller routes, in registration order.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import OpsideCore
 import OpsideStripe
 
 /// The pages Stripe hosts, as the sandbox serves them to a browser: Checkout (saving a card),
