@@ -4,6 +4,7 @@ import InventorySyncTesting
 import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsidePostgres
 import OpsideTesting
 import Testing
 
@@ -234,9 +235,65 @@ import Testing
         let listed = try (schedules.json()["schedules"] as? [[String: Any]]).unwrap("schedules")
         let weeklySchedule = try listed.first { $0["dataset"] as? String == "search_query_performance_weekly" }.unwrap("weekly schedule")
         #expect((weeklySchedule["runsAt"] as? String)?.contains("Tuesdays") == true)
-        let nextRun = try Date((weeklySchedule["nextRunAt"] as? String).unwrap("nextRunAt"), strategy: .iso8601)
-        let utc = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: nextRun)
-        #expect(utc.weekday == 3 && utc.hour == 8 && utc.minute == 0, "the weekly sync runs Tuesdays at 08:00 UTC: \(nextRun)")
+    }
+
+    /// A new connection's search queries first sync a while after the claim datasets' backfill
+    /// (their reports share Amazon's quota), then on Amazon's calendar; the seller can switch them
+    /// off, not move them.
+    @Test func searchQueriesFirstSyncAfterTheClaimDataThenOnTuesdaysAndTheFifth() async throws {
+        let database = try await TestDatabase.create()
+        let sandbox = try await InventorySyncSandbox.start()
+        let service = try await RunningInventorySync.start(database: database, sandbox: sandbox, tokens: SandboxAccessTokenSource(sandbox: sandbox))
+        await service.stop()  // the schema is in place; the repository is driven by hand below
+        await sandbox.stop()
+        let monday = try Date("2026-12-07T10:00:00Z", strategy: .iso8601)
+        let clock = ManualWallClock(monday)
+        let tenant = UUID(), connection = UUID()
+        let pool = Database(settings: database.settings(for: .inventorySync), logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await pool.client.run() }
+            defer { group.cancelAll() }
+            let repository = SyncPostgresRepository(database: pool, logger: TestEnvironment.logger, queue: InventorySyncService.queue,
+                                                    jobKind: InventorySyncService.syncKind, maxAttempts: 3, calendarFirstRunDelay: 1200,
+                                                    now: { clock.now })
+            try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: "A2CALENDAR",
+                                                                 region: "na", marketplaceIds: ["ATVPDKIKX0DER"], status: "active",
+                                                                 statusReason: nil))
+            func next() async throws -> [String: Date] {
+                Dictionary(uniqueKeysWithValues: try await repository.schedules(tenantID: tenant, connectionID: connection).map { ($0.dataset, $0.nextRunAt) })
+            }
+            var schedules = try await next()
+            #expect(schedules["search_query_performance_weekly"] == monday.addingTimeInterval(1200))
+            #expect(schedules["search_query_performance_monthly"] == monday.addingTimeInterval(1200))
+            #expect(schedules["orders"] == monday.addingTimeInterval(3600))
+            #expect(SyncDataset.backfilledOnConnect.allSatisfy { $0.calendar == nil } && SyncDataset.backfilledOnConnect.count == SyncDataset.allCases.count - 2)
+
+            // Twenty minutes on, the two first syncs start; then they wait for Amazon's times.
+            clock.advance(by: 1201)
+            #expect(try await repository.enqueueDueSchedules(limit: 50) == 2)
+            #expect(try await database.strings("SELECT dataset || ' ' || trigger FROM amazon.sync_runs ORDER BY 1")
+                    == ["search_query_performance_monthly schedule", "search_query_performance_weekly schedule"])
+            schedules = try await next()
+            #expect(schedules["search_query_performance_weekly"] == (try Date("2026-12-08T08:00:00Z", strategy: .iso8601)))
+            #expect(schedules["search_query_performance_monthly"] == (try Date("2027-01-05T08:00:00Z", strategy: .iso8601)))
+
+            // Tuesday 08:00: the week is due (with the interval datasets by now), the month is not.
+            clock.advance(by: try Date("2026-12-08T08:00:30Z", strategy: .iso8601).timeIntervalSince(clock.now))
+            _ = try await repository.enqueueDueSchedules(limit: 50)
+            schedules = try await next()
+            #expect(schedules["search_query_performance_weekly"] == (try Date("2026-12-15T08:00:00Z", strategy: .iso8601)))
+            #expect(schedules["search_query_performance_monthly"] == (try Date("2027-01-05T08:00:00Z", strategy: .iso8601)))
+
+            // An operator's interval does not move a calendar dataset; switching it off does stop it.
+            let off = try await repository.setSchedule(tenantID: tenant, connectionID: connection, dataset: .searchQueryPerformanceWeekly,
+                                                       intervalSeconds: 600, enabled: false, changedBy: "test")
+            #expect(off?.intervalSeconds == 7 * 86_400 && off?.enabled == false && off?.runsAt != nil)
+            clock.advance(by: 8 * 86_400)
+            let due = try await repository.enqueueDueSchedules(limit: 50)
+            #expect(try await database.count("""
+                SELECT count(*) FROM amazon.sync_schedules WHERE dataset = 'search_query_performance_weekly' AND last_enqueued_at > '2026-12-09'
+                """) == 0, "switched off: not enqueued (\(due) others were)")
+        }
     }
 
     typealias Period = SearchQueryPerformance.Period

@@ -54,6 +54,8 @@ import Testing
                 "services.integrations.url": integrations.baseURL, "sync.reportPollMilliseconds": "100", "sync.reportPollMaxMilliseconds": "200",
                 "sync.maxAttempts": "3", "sync.retryBaseSeconds": "0.2", "sync.retryMaxSeconds": "1", "jobs.concurrency": "8",
                 "sync.manualCooldownSeconds": "0",
+                // The search queries' first sync follows the backfill at once here (Amazon's quota runs 2000 times faster).
+                "sync.searchQueryFirstSyncDelaySeconds": "0", "sync.scheduleTick": "@every 2s",
             ]) { $1 }) { reader in
                 try await InventorySyncService.buildApplication(reader: reader, accessTokens: nil, amazonClock: sandbox.clock)
             }

@@ -54,7 +54,9 @@ public enum InventorySyncService {
         let repository = SyncPostgresRepository(database: platform.database, logger: platform.logger, queue: queue, jobKind: syncKind,
                                                 maxAttempts: settings.maxAttempts, leaseSeconds: settings.leaseSeconds,
                                                 manualCooldownSeconds: reader.int(forKey: "sync.manualCooldownSeconds", default: 60),
-                                                runHistoryKept: reader.int(forKey: "sync.runHistoryKept", default: SyncPostgresRepository.defaultRunHistoryKept))
+                                                runHistoryKept: reader.int(forKey: "sync.runHistoryKept", default: SyncPostgresRepository.defaultRunHistoryKept),
+                                                calendarFirstRunDelay: TimeInterval(reader.int(forKey: "sync.searchQueryFirstSyncDelaySeconds",
+                                                                                               default: 1200)))
         let reconciler = InventoryPostgresReconciler(database: platform.database, logger: platform.logger)
         let disconnection = ConnectionDisconnection(repository: repository, jobQueue: platform.jobQueue, queue: queue, logger: platform.logger)
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
@@ -86,7 +88,7 @@ public enum InventorySyncService {
             }
             // What claim detection needs goes first: higher priority for the claim datasets.
             do {
-                for (index, dataset) in SyncDataset.allCases.enumerated() {
+                for (index, dataset) in SyncDataset.backfilledOnConnect.enumerated() {
                     _ = try await repository.requestRun(tenantID: tenant, connectionID: connected.connectionId, dataset: dataset,
                                                         trigger: .backfill, priority: index < 6 ? 1 : 2)
                 }

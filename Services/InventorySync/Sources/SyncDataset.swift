@@ -95,6 +95,15 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         return try? CronSchedule(period.schedule)
     }
 
+    /// Whether a new connection's backfill syncs it at once. The calendar datasets wait for
+    /// their first scheduled run (`sync.searchQueryFirstSyncDelaySeconds` after connecting): their
+    /// reports share Amazon's `createReport` quota (one a minute after a burst of 15) with the
+    /// claim datasets' reports, and the money the seller is owed comes first.
+    public var backfilledOnConnect: Bool { calendar == nil }
+
+    /// The datasets a new connection's backfill syncs at once.
+    public static var backfilledOnConnect: [SyncDataset] { allCases.filter(\.backfilledOnConnect) }
+
     /// When a calendar dataset runs, in words.
     public var runsAt: String? {
         guard case .searchQueries(let period) = source else { return nil }

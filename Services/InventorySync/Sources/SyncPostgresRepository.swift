@@ -22,11 +22,15 @@ public struct SyncPostgresRepository: SyncRepository {
     public static let defaultRunHistoryKept = 200
     /// The clock schedules fall due by (tests move it to a Tuesday morning).
     let now: @Sendable () -> Date
+    /// How long after a connection is first recorded its calendar datasets first sync (they are
+    /// not in the connection's backfill: see `SyncDataset.backfilledOnConnect`).
+    let calendarFirstRunDelay: TimeInterval
 
     public init(database: Database, logger: Logger, queue: String, jobKind: String, maxAttempts: Int, leaseSeconds: Int = 120,
                 manualCooldownSeconds: Int = 60, runHistoryKept: Int = SyncPostgresRepository.defaultRunHistoryKept,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                calendarFirstRunDelay: TimeInterval = 1200, now: @escaping @Sendable () -> Date = Date.init) {
         self.now = now
+        self.calendarFirstRunDelay = max(0, calendarFirstRunDelay)
         self.database = database
         self.logger = logger
         self.manualCooldownSeconds = manualCooldownSeconds
@@ -64,7 +68,11 @@ public struct SyncPostgresRepository: SyncRepository {
             if connection.status != SyncConnectionStatus.importOnly.rawValue {
                 let datasets = SyncDataset.allCases.map(\.rawValue)
                 let intervals = SyncDataset.allCases.map { Int32($0.defaultInterval) }
-                let firstRuns = SyncDataset.allCases.map { $0.nextScheduledRun(after: now, intervalSeconds: Int($0.defaultInterval)) }
+                // The interval datasets are backfilled now, so their schedules run one interval on;
+                // the calendar datasets' first run is their backfill, once the claim datasets had the quota.
+                let firstRuns = SyncDataset.allCases.map { dataset in
+                    dataset.backfilledOnConnect ? now.addingTimeInterval(dataset.defaultInterval) : now.addingTimeInterval(calendarFirstRunDelay)
+                }
                 try await db.query("""
                     INSERT INTO amazon.sync_schedules (tenant_id, connection_id, dataset, interval_seconds, next_run_at, changed_by)
                     SELECT \(connection.tenantId), \(connection.connectionId), d, i, n, 'default'
