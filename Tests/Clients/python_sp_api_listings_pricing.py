@@ -20,20 +20,13 @@ import sys
 try:
     from sp_api.api import ListingsItems, Products
     from sp_api.base import SellingApiException
-    from sandbox_options import sandbox_options
-    from sp_api.util import throttle_retry
+    from sandbox_options import call, sandbox_options
 except ImportError as error:
     sys.stderr.write(
         f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
         "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
     )
     sys.exit(3)
-
-
-@throttle_retry(tries=8, delay=0.05, rate=2)
-def call(function, *args, **kwargs):
-    """One library call, retried when the sandbox throttles it (429)."""
-    return function(*args, **kwargs)
 
 
 def amount(money):

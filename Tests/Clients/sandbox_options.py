@@ -7,6 +7,7 @@ through a marketplace object: both are replaced here, the rest is the library's 
 from urllib.parse import urlsplit
 
 from sp_api.auth import AccessTokenClient
+from sp_api.util import throttle_retry
 
 
 def sandbox_options(settings):
@@ -37,3 +38,9 @@ def sandbox_options(settings):
         ),
         auth_token_client_class=SandboxLWA,
     )
+
+
+@throttle_retry(tries=8, delay=0.05, rate=2)
+def call(function, *args, **kwargs):
+    """One library call, retried when the sandbox throttles it (429)."""
+    return function(*args, **kwargs)
