@@ -73,7 +73,9 @@ extension DashboardPages {
             values["noData"] = trends.asins.isEmpty
             if let first = trends.periods.first, let latest = trends.periods.last {
                 values["latestPeriod"] = "\(DashboardWords.day(latest)) – \(DashboardWords.day(trends.latestEndDate ?? latest))"
-                values["trendSpan"] = "\(DashboardWords.day(first)) to \(DashboardWords.day(latest)), \(trends.periods.count) \(period == "WEEK" ? "weeks" : "months")"
+                let unit = period == "WEEK" ? "week" : "month"
+                values["trendSpan"] = trends.periods.count == 1 ? "one \(unit) so far"
+                    : "\(DashboardWords.day(first)) to \(DashboardWords.day(latest)), \(trends.periods.count) \(unit)s"
             }
         } catch {
             values["problem"] = "Search query data could not be read just now: \(error)"
