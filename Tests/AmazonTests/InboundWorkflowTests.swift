@@ -496,13 +496,9 @@ struct InboundWorkflowTests {
             let sellerID = session.seller.sellingPartnerId
             let waiting = Task { try await api.waitForInboundOperation(operationID: created.operationId, interval: .seconds(1), timeout: .seconds(300)) }
 
-            /// Waits until the poller sleeps again after its `count`th poll.
+            /// Waits until the poller sleeps again after its `count`th poll (it polls, then sleeps).
             func polled(_ count: Int) async throws {
-                for _ in 0..<2_000 {
-                    let requests = try await harness.requests(sellerID, statusOperation)
-                    if clock.sleepers == 1, requests >= count { break }
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+                await clock.sleepersReach(1)
                 #expect(try await harness.requests(sellerID, statusOperation) == count)
                 #expect(clock.sleepers == 1)
             }

@@ -143,8 +143,8 @@ struct OpenSourceClientTests {
     }
 
     /// The library's FulfillmentInboundV20240320 and v0 getLabels run a plan from items to a
-    /// tracked shipment; our client reads back what the library made. Operations finish on the
-    /// sandbox's running clock in 50 ms, which the script polls as the library's users do.
+    /// tracked shipment; our client reads back what the library made. Operations take 50 ms of
+    /// the sandbox's clock, which the script freezes and moves on between its polls.
     @Test func pythonAmazonSPAPIRunsTheInboundWorkflow() async throws {
         let settings = SandboxSettings(port: 0, timeScale: 50, reportProcessingSeconds: 0.6, inboundOperationSeconds: 0.05)
         try await SandboxHarness.with(settings) { harness in

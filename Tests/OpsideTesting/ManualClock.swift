@@ -18,7 +18,24 @@ public final class ManualClock: Clock, Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    private let state = Mutex<(now: Instant, sleepers: [Sleeper], nextID: Int, cancelled: Set<Int>)>((Instant(offset: .zero), [], 0, []))
+    private struct State {
+        var now = Instant(offset: .zero)
+        var sleepers: [Sleeper] = []
+        var nextID = 0
+        var cancelled: Set<Int> = []
+        /// Tests waiting for this many sleepers (`sleepersReach`).
+        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        /// Takes the waiters the current number of sleepers satisfies.
+        mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+            let count = sleepers.count
+            let satisfied = waiters.filter { $0.count <= count }.map(\.continuation)
+            waiters.removeAll { $0.count <= count }
+            return satisfied
+        }
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -36,12 +53,13 @@ public final class ManualClock: Clock, Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // A sleep cancelled before it got here is over at once: its cancellation handler
                 // found nothing to cancel and left its id instead.
-                let (cancelled, due) = state.withLock { state -> (Bool, Bool) in
-                    if state.cancelled.remove(id) != nil { return (true, false) }
-                    if deadline <= state.now { return (false, true) }
+                let (cancelled, due, waiters) = state.withLock { state -> (Bool, Bool, [CheckedContinuation<Void, Never>]) in
+                    if state.cancelled.remove(id) != nil { return (true, false, []) }
+                    if deadline <= state.now { return (false, true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return (false, false)
+                    return (false, false, state.satisfiedWaiters())
                 }
+                for waiter in waiters { waiter.resume() }
                 if cancelled {
                     continuation.resume(throwing: CancellationError())
                 } else if due {
@@ -57,6 +75,19 @@ public final class ManualClock: Clock, Sendable {
                 return state.sleepers.remove(at: index)
             }
             cancelled?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Returns once `count` sleeps wait for the clock to move (at once if they already do): how a
+    /// test knows the code it drives has gone back to sleep, without polling for it.
+    public func sleepersReach(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.sleepers.count >= count { return true }
+                state.waiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
         }
     }
 

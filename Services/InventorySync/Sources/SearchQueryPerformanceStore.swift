@@ -49,6 +49,10 @@ struct SearchQueryPerformanceStore: Sendable {
     let database: Database
     let logger: Logger
 
+    /// One query's row in one period: ASIN, query, first day, score, volume, the three shares (as
+    /// numeric text) and the ASIN's purchases.
+    typealias Row = (String, String, String, Int32?, Int64?, String?, String?, String?, Int64?)
+
     /// - Parameters:
     ///   - periods: how many periods the trends cover (the latest and those before it).
     ///   - top: how many queries per ASIN, by the latest period's score.
@@ -81,7 +85,6 @@ struct SearchQueryPerformanceStore: Sendable {
                 return SearchQueryTrends(period: period.rawValue, marketplaceId: chosen, marketplaceIds: marketplaces, periods: [],
                                          latestEndDate: nil, asins: [])
             }
-            typealias Row = (String, String, String, Int32?, Int64?, String?, String?, String?, Int64?)
             var rows: [Row] = []
             // The top queries of each ASIN in the latest period, and those queries' rows in every period shown.
             for try await row in try await db.query("""
@@ -116,7 +119,7 @@ struct SearchQueryPerformanceStore: Sendable {
 
     /// Rows (ordered by ASIN, query, period) into ASINs, most searched first, each with its
     /// queries by the latest period's score.
-    static func group(_ rows: [(String, String, String, Int32?, Int64?, String?, String?, String?, Int64?)], periods: [String],
+    static func group(_ rows: [Row], periods: [String],
                       titles: [String: String]) -> [SearchQueryTrends.ASIN] {
         let position = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, $0) })
         var byASIN: [String: [SearchQueryTrends.Query]] = [:]
@@ -124,7 +127,7 @@ struct SearchQueryPerformanceStore: Sendable {
         while index < rows.endIndex {
             let (asin, query) = (rows[index].0, rows[index].1)
             var volumes = [Int64?](repeating: nil, count: periods.count)
-            var latest: (String, String, String, Int32?, Int64?, String?, String?, String?, Int64?)?
+            var latest: Row?
             while index < rows.endIndex, rows[index].0 == asin, rows[index].1 == query {
                 let row = rows[index]
                 if let slot = position[row.2] { volumes[slot] = row.4 }
