@@ -9,33 +9,18 @@ with what to do). Idempotent: a second run finds both and changes nothing.
 
 Usage: demo-listings.py MAIN_API_URL SESSION_TOKEN
 """
-import json
+import os
 import sys
-import urllib.error
-import urllib.request
+import urllib.parse
 from decimal import Decimal
 
-
-def call(base, token, method, path, body=None):
-    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_api import call, connection_and_listings  # noqa: E402 (after the path it is found on)
 
 
 def main():
     base, token = sys.argv[1], sys.argv[2]
-    status, answer = call(base, token, "GET", "/api/v1/amazon/connections")
-    connections = [c for c in answer.get("connections", []) if c["status"] == "active"] if status == 200 else []
-    if not connections:
-        sys.exit(f"no active Amazon connection (HTTP {status})")
-    prefix = f"/api/v1/amazon/connections/{connections[0]['id']}"
-    status, page = call(base, token, "GET", prefix + "/listings")
-    if status != 200:
-        sys.exit(f"listings answered HTTP {status}: {page}")
+    prefix, page = connection_and_listings(base, token)
 
     status, mug = call(base, token, "GET", prefix + "/listings/DEMO-MUG-1")
     if status == 404:
@@ -52,7 +37,7 @@ def main():
         sys.exit("no FBA listing with a price to mistype")
     minor = fba["price"]["amountMinor"] * 5
     typo = f"{Decimal(minor) / 100:.2f}"
-    status, answer = call(base, token, "PATCH", prefix + "/listings/" + urllib.request.quote(fba["sku"], safe=""), {"price": typo})
+    status, answer = call(base, token, "PATCH", prefix + "/listings/" + urllib.parse.quote(fba["sku"], safe=""), {"price": typo})
     print(f"{fba['sku']} priced {typo} {fba['price']['currency']} (five times its price): HTTP {status} {answer.get('status', answer)}")
 
 

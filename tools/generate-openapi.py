@@ -262,6 +262,15 @@ SERVICE_PATHS = {
             parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"},
                         {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["WEEK", "MONTH"]}},
                         {"name": "marketplace", "in": "query", "schema": {"type": "string"}}])},
+        "/app/inbound": {"get": op("Inbound: the seller's FBA inbound plans and a new plan from SKUs and quantities (HTML; without a "
+                                   "sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}])},
+        "/app/inbound/{id}": {"get": op("One inbound plan step by step: what Amazon offers at its step (packing, placement with fees, "
+                                        "carriers), labels and tracking; followed while Amazon works (HTML; without a sign-in, 303 to /sign-in)",
+                                        {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}, {"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"}])},
         "/app/team": {"get": op("Team: members, roles, invitations (HTML; without a sign-in, 303 to /sign-in)", {
             "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page"}}, tags=["dashboard"])},
@@ -1535,6 +1544,130 @@ def listing_paths(prefix, security, editors):
             parameters=CONNECTION_ID + ASIN)},
     }
 
+
+# MARK: The FBA inbound workflow (integrations; main-api's twins)
+
+INBOUND_STEPS = ["creating_plan", "choose_packing", "box_contents", "choose_placement", "shipping_details", "choose_transportation",
+                 "ready", "cancelled", "failed"]
+INBOUND_ADDRESS = obj(["name", "addressLine1", "city", "postalCode", "countryCode", "phoneNumber"], {
+    "name": {"type": "string"}, "addressLine1": {"type": "string"}, "addressLine2": {"type": "string"}, "city": {"type": "string"},
+    "companyName": {"type": "string"}, "countryCode": {"type": "string", "pattern": "^[A-Z]{2}$"}, "email": {"type": "string"},
+    "phoneNumber": {"type": "string"}, "postalCode": {"type": "string"}, "stateOrProvinceCode": {"type": "string"}})
+INBOUND_MONEY = {"$ref": "#/components/schemas/Money"}
+INBOUND_SHIPMENT = obj(["shipmentId", "boxIds", "items", "trackingIds"], {
+    "shipmentId": {"type": "string"}, "confirmationId": {"type": "string", "description": "Amazon's FBA… id, printed on the labels"},
+    "status": {"type": "string"}, "warehouseId": {"type": "string"}, "destination": {"type": "string"},
+    "selectedTransportationOptionId": {"type": "string"}, "deliveryWindow": {"type": "string"},
+    "boxIds": {"type": "array", "items": {"type": "string"}},
+    "items": {"type": "array", "items": obj(["msku", "quantity"], {"msku": {"type": "string"}, "quantity": {"type": "integer"}})},
+    "trackingIds": {"type": "array", "items": {"type": "string"}}})
+INBOUND_AMAZON = obj(["packingOptions", "placementOptions", "shipments", "transportationOptions"], {
+    "planStatus": {"type": "string"},
+    "packingOptions": {"type": "array", "items": obj(["packingOptionId", "groups", "boxPackingMethods", "shippingModes"], {
+        "packingOptionId": {"type": "string"}, "fee": INBOUND_MONEY, "expiration": {"type": "string"},
+        "boxPackingMethods": {"type": "array", "items": {"type": "string"}}, "shippingModes": {"type": "array", "items": {"type": "string"}},
+        "groups": {"type": "array", "items": obj(["packingGroupId", "items"], {"packingGroupId": {"type": "string"}, "items": {
+            "type": "array", "items": obj(["msku", "fnsku", "quantity", "labelOwner"], {
+                "msku": {"type": "string"}, "fnsku": {"type": "string"}, "quantity": {"type": "integer"}, "labelOwner": {"type": "string"},
+                "prepType": {"type": "string"}, "prepOwner": {"type": "string"}})}})}})},
+    "chosenPackingOptionId": {"type": "string"},
+    "placementOptions": {"type": "array", "items": obj(["placementOptionId", "shipmentIds"], {
+        "placementOptionId": {"type": "string"}, "shipmentIds": {"type": "array", "items": {"type": "string"}},
+        "fee": {**INBOUND_MONEY, "description": "Fees less discounts; zero for Amazon's optimized split"}, "expiration": {"type": "string"}})},
+    "chosenPlacementOptionId": {"type": "string"},
+    "shipments": {"type": "array", "items": INBOUND_SHIPMENT},
+    "transportationOptions": {"type": "array", "items": obj(["transportationOptionId", "shipmentId", "shippingMode", "shippingSolution",
+                                                              "needsDeliveryWindow"], {
+        "transportationOptionId": {"type": "string"}, "shipmentId": {"type": "string"}, "carrier": {"type": "string"},
+        "shippingMode": {"type": "string"}, "shippingSolution": {"type": "string"}, "cost": INBOUND_MONEY,
+        "needsDeliveryWindow": {"type": "boolean"}, "voidableUntil": {"type": "string"}})}})
+INBOUND_WORKFLOW = obj(["workflowId", "connectionId", "name", "marketplaceId", "step", "stepTitle", "working", "sourceAddress", "items",
+                        "problems", "canCancel", "amazon", "createdAt", "updatedAt"], {
+    "workflowId": {"type": "string", "format": "uuid"}, "connectionId": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+    "marketplaceId": {"type": "string"}, "inboundPlanId": {"type": "string"},
+    "step": {"type": "string", "enum": INBOUND_STEPS}, "stepTitle": {"type": "string"},
+    "working": {"type": "boolean", "description": "Amazon is working on the seller's last action"},
+    "nextStep": {"type": "string", "enum": INBOUND_STEPS}, "sourceAddress": INBOUND_ADDRESS,
+    "items": {"type": "array", "items": obj(["msku", "quantity", "labelOwner", "prepOwner"], {
+        "msku": {"type": "string"}, "quantity": {"type": "integer"}, "labelOwner": {"type": "string"}, "prepOwner": {"type": "string"},
+        "expiration": {"type": "string"}})},
+    "problems": {"type": "array", "items": obj(["code", "message", "whatToDo"], {
+        "code": {"type": "string"}, "message": {"type": "string"}, "whatToDo": {"type": "string"}})},
+    "voidableUntil": {"type": "string", "format": "date-time"}, "canCancel": {"type": "boolean"}, "amazon": INBOUND_AMAZON,
+    "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
+    "events": {"type": "array", "items": obj(["at", "step", "message"], {
+        "at": {"type": "string", "format": "date-time"}, "step": {"type": "string"}, "message": {"type": "string"}})}})
+INBOUND_ANSWER = obj(["workflow"], {"workflow": INBOUND_WORKFLOW})
+NEW_INBOUND = {"type": "object", "required": ["name", "sourceAddress", "items"], "properties": {
+    "requestKey": {"type": "string", "maxLength": 200, "description": "The same key again answers the same workflow"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 80}, "sourceAddress": INBOUND_ADDRESS,
+    "items": {"type": "array", "minItems": 1, "maxItems": 200, "items": {"type": "object", "required": ["msku", "quantity"], "properties": {
+        "msku": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "labelOwner": {"type": "string", "enum": ["SELLER", "AMAZON", "NONE"]}, "prepOwner": {"type": "string", "enum": ["SELLER", "AMAZON", "NONE"]},
+        "expiration": {"type": "string"}}}}}}
+INBOUND_DIMENSIONS = obj(["length", "width", "height", "unitOfMeasurement"], {
+    "length": {"type": "number"}, "width": {"type": "number"}, "height": {"type": "number"}, "unitOfMeasurement": {"type": "string", "enum": ["IN", "CM"]}})
+INBOUND_WEIGHT = obj(["value", "unit"], {"value": {"type": "number"}, "unit": {"type": "string", "enum": ["LB", "KG"]}})
+INBOUND_ACTIONS = {
+    "packing": ("Confirm one of the packing options Amazon offered", obj(["packingOptionId"], {"packingOptionId": {"type": "string"}})),
+    "boxes": ("Give each packing group's boxes (Amazon's shape); 422 names an SKU whose units do not add up", obj(["packageGroupings"], {
+        "packageGroupings": {"type": "array", "items": obj(["boxes"], {"packingGroupId": {"type": "string"}, "boxes": {"type": "array", "items": obj(
+            ["dimensions", "weight", "quantity", "contentInformationSource"], {
+                "contentInformationSource": {"type": "string", "enum": ["BOX_CONTENT_PROVIDED", "MANUAL_PROCESS", "BARCODE_2D"]},
+                "dimensions": INBOUND_DIMENSIONS, "weight": INBOUND_WEIGHT, "quantity": {"type": "integer", "minimum": 1},
+                "items": {"type": "array", "items": obj(["msku", "quantity", "labelOwner", "prepOwner"], {
+                    "msku": {"type": "string"}, "quantity": {"type": "integer"}, "labelOwner": {"type": "string"}, "prepOwner": {"type": "string"}})}})}})}})),
+    "placement": ("Confirm a placement option (its fee is the seller's choice)", obj(["placementOptionId"], {"placementOptionId": {"type": "string"}})),
+    "shipping-details": ("Give the ready-to-ship day and the carrier's contact: Amazon quotes carriers", obj(["readyToShip", "contact"], {
+        "readyToShip": {"type": "string", "description": "YYYY-MM-DD or an ISO 8601 instant, not in the past"},
+        "contact": obj(["name", "phoneNumber"], {"name": {"type": "string"}, "phoneNumber": {"type": "string"}, "email": {"type": "string"}}),
+        "pallets": {"type": "array", "items": obj(["quantity"], {"quantity": {"type": "integer"}, "stackability": {"type": "string"}})}})),
+    "carriers": ("Choose a carrier per shipment; an own carrier gets Amazon's earliest delivery window", obj(["selections"], {
+        "selections": {"type": "array", "items": obj(["shipmentId", "transportationOptionId"], {
+            "shipmentId": {"type": "string"}, "transportationOptionId": {"type": "string"}})}})),
+    "tracking": ("Give a shipment's tracking: a tracking id per box, or freight numbers", obj(["shipmentId"], {
+        "shipmentId": {"type": "string"},
+        "parcels": {"type": "array", "items": obj(["boxId", "trackingId"], {"boxId": {"type": "string"}, "trackingId": {"type": "string"}})},
+        "freight": obj(["freightBillNumber"], {"freightBillNumber": {"type": "string"}, "billOfLadingNumber": {"type": "string"}})})),
+}
+WORKFLOW_ID = [{"name": "workflowId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
+
+
+def inbound_paths(prefix, security, editors):
+    """The inbound workflow routes under `prefix` (integrations' internal ones, or main-api's twins)."""
+    base = f"{prefix}/connections/{{connectionId}}/inbound-workflows"
+    paths = {
+        base: {
+            "post": op(f"Start an FBA inbound plan from SKUs and quantities{editors}: checked whole (422 names the item), then created at "
+                       "Amazon in the background", {
+                "202": json_response("Started", INBOUND_ANSWER),
+                "200": json_response("The workflow this requestKey already started", INBOUND_ANSWER), **AMAZON_ERRORS},
+                security=security, tags=["inbound"], parameters=CONNECTION_ID, request=NEW_INBOUND),
+            "get": op("Recent inbound workflows, newest first", {
+                "200": json_response("Workflows", obj(["workflows"], {"workflows": {"type": "array", "items": INBOUND_WORKFLOW}})),
+                "401": ERROR, "404": ERROR, "422": ERROR}, security=security, tags=["inbound"],
+                parameters=CONNECTION_ID + [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}])},
+        f"{base}/{{workflowId}}": {"get": op("One inbound workflow: its step, what Amazon offers, the problems in words, what happened", {
+            "200": json_response("The workflow", INBOUND_ANSWER), "400": ERROR, "401": ERROR, "404": ERROR},
+            security=security, tags=["inbound"], parameters=CONNECTION_ID + WORKFLOW_ID)},
+        f"{base}/{{workflowId}}/cancel": {"post": op(f"Cancel the plan at Amazon{editors} (free before placement and 24 hours after)", {
+            "202": json_response("Cancelling", INBOUND_ANSWER), **AMAZON_ERRORS}, security=security, tags=["inbound"],
+            parameters=CONNECTION_ID + WORKFLOW_ID)},
+        f"{base}/{{workflowId}}/shipments/{{shipment}}/labels": {"get": op("A shipment's box labels, Amazon's PDF", {
+            "200": BINARY("The labels", ["application/pdf"]), **AMAZON_ERRORS}, security=security, tags=["inbound"],
+            parameters=CONNECTION_ID + WORKFLOW_ID + [{"name": "shipment", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                                                      "description": "Amazon's shipmentId"},
+                                                    {"name": "pageType", "in": "query", "schema": {"type": "string"}}])},
+    }
+    for action, (summary, body) in INBOUND_ACTIONS.items():
+        paths[f"{base}/{{workflowId}}/{action}"] = {"post": op(f"{summary}{editors}; 409 at another step or while Amazon works", {
+            "202": json_response("Accepted: Amazon works on it", INBOUND_ANSWER), **AMAZON_ERRORS}, security=security, tags=["inbound"],
+            parameters=CONNECTION_ID + WORKFLOW_ID, request=body)}
+    return paths
+
+
+SERVICE_PATHS["integrations"].update(inbound_paths("/internal/amazon", SERVICE_TOKEN, ""))
+SERVICE_PATHS["main-api"].update(inbound_paths("/api/v1/amazon", SESSION, " (owner or admin)"))
 
 SERVICE_PATHS["integrations"].update(listing_paths("/internal/amazon", SERVICE_TOKEN, ""))
 SERVICE_PATHS["main-api"].update(listing_paths("/api/v1/amazon", SESSION, " (owner or admin)"))

@@ -672,7 +672,7 @@ struct IntegrationsStack {
         #expect(try await database.count("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'integrations' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity
-            """) == 5, "connections, tokens, OAuth states, and the listings' bulk updates with their items")
+            """) == 7, "connections, tokens, OAuth states, the listings' bulk updates with their items, and inbound workflows with their events")
     }
 
     @Test func keyRingConfigurationIsValidated() throws {

@@ -36,12 +36,15 @@ public final class IntegrationsSandbox: Sendable {
     /// - Parameters:
     ///   - timeScale, reportProcessingSeconds: how fast Amazon's rate limits and reports go (`SandboxSettings`).
     ///   - redirectURIs: where consent may send the seller back to (the main-api under test's callback, for a browser).
+    ///   - inboundOperationSeconds: how long a Fulfillment Inbound operation stays IN_PROGRESS (sandbox seconds).
     public static func start(timeScale: Double = 1, reportProcessingSeconds: Double = 4,
-                             redirectURIs: [String] = SandboxSettings.defaultRedirectURIs) async throws -> IntegrationsSandbox {
+                             redirectURIs: [String] = SandboxSettings.defaultRedirectURIs,
+                             inboundOperationSeconds: Double = 2) async throws -> IntegrationsSandbox {
         var logger = Logger(label: "amazon-sandbox-under-test")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let settings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: reportProcessingSeconds, redirectURIs: redirectURIs)
+        let settings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: reportProcessingSeconds, redirectURIs: redirectURIs,
+                                       inboundOperationSeconds: inboundOperationSeconds)
         let (application, state) = buildSandboxApplication(settings: settings, logger: logger) { port in
             continuation.yield(port)
             continuation.finish()

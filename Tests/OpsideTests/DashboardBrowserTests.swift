@@ -15,7 +15,8 @@ import Testing
 /// read, answered), imports a report file, reads a notification, invites an agency, which
 /// switches to the seller's account; then everyone signs out. Every page visited is kept as a
 /// screenshot (`$OPSIDE_TEST_SCREENSHOTS`, or a temporary folder; the path is printed).
-@Suite(.serialized) struct DashboardBrowserTests {
+/// A hung browser or service fails this suite by itself instead of holding the pass to its limit.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct DashboardBrowserTests {
     /// The suite under test: the sandbox, the services the dashboard reads (the evidence ones with
     /// cost-docs' files in a temporary folder), and main-api.
     struct Suite {
@@ -160,6 +161,7 @@ import Testing
             try await systemTestsRun(suite: suite, browser: seller)
             try await listingsInBrowser(suite: suite, browser: seller)
             try await searchQueriesInBrowser(suite: suite, browser: seller)
+            try await inboundInBrowser(suite: suite, browser: seller)
         } catch {
             try? await seller.screenshot("failed")
             await seller.quit()

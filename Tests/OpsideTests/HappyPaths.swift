@@ -1,4 +1,5 @@
 import Foundation
+import Integrations
 import OpsideCore
 import OpsideStripe
 import OpsideTesting
@@ -40,6 +41,8 @@ final class HappyPaths {
     /// A listing of the consented connection, and a bulk update of it (the Listings pages show them).
     var listingSKU = ""
     var bulkUpdate = ""
+    /// An inbound workflow taken to its labels (the Inbound pages show it).
+    var inboundWorkflow = ""
 
     init(audit: ResponseAudit, sandbox: IntegrationsSandbox, mainAPI: RunningService, integrations: RunningService,
          inventorySync: RunningService, payments: RunningService, session: String, tenant: UUID, claimDetector: RunningService,
@@ -90,6 +93,7 @@ final class HappyPaths {
         try await connections()
         try await syncs()
         try await listings()
+        try await inbound()
         try await anotherTenantGetsTheSame404()
         try await signIns()
         try await passwordReset()
@@ -297,6 +301,86 @@ final class HappyPaths {
                 bulkUpdate = bulkID
             }
             #expect(try await call(service, "DELETE", "\(base)/listings/{sku}", "\(target)/listings/\(created)").status == 200)
+        }
+    }
+
+    // MARK: The FBA inbound workflow (integrations, and main-api's gateway in front of it)
+
+    /// A plan taken through every step, once through the gateway and once straight to
+    /// integrations: each action answers 202 and the workflow rests at the next step once Amazon
+    /// is done (the cluster's sandbox finishes an operation in half a second).
+    func inbound() async throws {
+        let listed = try await call(integrations, "GET", "/internal/amazon/connections/{connectionId}/listings",
+                                    "/internal/amazon/connections/\(connection)/listings")
+        let skus = ((json(listed)["listings"] as? [[String: Any]]) ?? []).filter { $0["fulfillment"] as? String == "amazon" }
+            .compactMap { $0["sku"] as? String }
+        try #require(skus.count >= 2, "two FBA listings in \(listed.text)")
+        for (service, prefix) in [(mainAPI, "/api/v1/amazon"), (integrations, "/internal/amazon")] {
+            let base = "\(prefix)/connections/{connectionId}/inbound-workflows"
+            let target = "\(prefix)/connections/\(connection)/inbound-workflows"
+            let body = """
+                {"requestKey":"happy-inbound-\(service.service.name)","name":"Happy restock","items":[{"msku":"\(skus[0])","quantity":6},{"msku":"\(skus[1])","quantity":4}],
+                 "sourceAddress":{"name":"Warehouse","addressLine1":"1 Dock Rd","city":"Reno","stateOrProvinceCode":"NV","postalCode":"89501","countryCode":"US","phoneNumber":"7755550100"}}
+                """
+            let created = try await call(service, "POST", base, target, json: body)
+            #expect(created.status == 202, "\(created.text)")
+            #expect(try await call(service, "POST", base, target, json: body).status == 200, "the same requestKey answers the same workflow")
+            let id = try ((json(created)["workflow"] as? [String: Any])?["workflowId"] as? String).unwrap("workflowId")
+            #expect(try await call(service, "GET", base, target).status == 200)
+            let one = "\(base)/{workflowId}", oneTarget = "\(target)/\(id)"
+
+            /// The workflow once Amazon is done with the last action.
+            func settled() async throws -> InboundWorkflowView {
+                // Polled as `eventually` polls, for up to a minute (its closure cannot record into this audit).
+                for _ in 0..<600 {
+                    let reply = try await call(service, "GET", one, oneTarget)
+                    let latest = try OpsideJSON.decoder.decode(Answer.self, from: reply.payload).workflow
+                    if !latest.working {
+                        #expect(latest.problems.isEmpty, "\(latest.problems)")
+                        return latest
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                throw HarnessError("the inbound workflow kept working")
+            }
+            func act(_ action: String, _ json: String) async throws {
+                let reply = try await call(service, "POST", "\(one)/\(action)", "\(oneTarget)/\(action)", json: json)
+                #expect(reply.status == 202, "\(action): \(reply.text)")
+            }
+            struct Answer: Decodable { let workflow: InboundWorkflowView }
+
+            var workflow = try await settled()
+            let packing = try workflow.amazon.packingOptions.first.unwrap("a packing option")
+            try await act("packing", #"{"packingOptionId":"\#(packing.packingOptionId)"}"#)
+            workflow = try await settled()
+            let groupings = packing.groups.map { group in
+                let items = group.items.map { #"{"msku":"\#($0.msku)","quantity":\#($0.quantity),"labelOwner":"\#($0.labelOwner)","prepOwner":"\#($0.prepOwner ?? "SELLER")"}"# }
+                return #"{"packingGroupId":"\#(group.packingGroupId)","boxes":[{"contentInformationSource":"BOX_CONTENT_PROVIDED","quantity":1,"dimensions":{"length":12,"width":10,"height":8,"unitOfMeasurement":"IN"},"weight":{"value":9,"unit":"LB"},"items":[\#(items.joined(separator: ","))]}]}"#
+            }
+            try await act("boxes", #"{"packageGroupings":[\#(groupings.joined(separator: ","))]}"#)
+            workflow = try await settled()
+            let placement = try workflow.amazon.placementOptions.first { $0.shipmentIds.count == 1 }.unwrap("a single-shipment placement")
+            try await act("placement", #"{"placementOptionId":"\#(placement.placementOptionId)"}"#)
+            workflow = try await settled()
+            let tomorrow = Date().addingTimeInterval(86_400).formatted(.iso8601)
+            try await act("shipping-details", #"{"readyToShip":"\#(tomorrow)","contact":{"name":"Dock","phoneNumber":"7755550100"}}"#)
+            workflow = try await settled()
+            let shipment = try placement.shipmentIds.first.unwrap("a shipment")
+            let own = try workflow.amazon.transportationOptions.first { $0.shipmentId == shipment && $0.shippingSolution == "USE_YOUR_OWN_CARRIER" }
+                .unwrap("an own-carrier option")
+            try await act("carriers", #"{"selections":[{"shipmentId":"\#(shipment)","transportationOptionId":"\#(own.transportationOptionId)"}]}"#)
+            workflow = try await settled()
+            #expect(workflow.step == .ready)
+            let labels = try await call(service, "GET", "\(one)/shipments/{shipment}/labels", "\(oneTarget)/shipments/\(shipment)/labels")
+            #expect(labels.status == 200 && labels.header("content-type") == "application/pdf", "\(labels.status)")
+            let boxes = try workflow.amazon.shipments.first.unwrap("the shipment").boxIds
+            let parcels = boxes.enumerated().map { #"{"boxId":"\#($1)","trackingId":"1ZHAPPY\#($0)"}"# }.joined(separator: ",")
+            try await act("tracking", #"{"shipmentId":"\#(shipment)","parcels":[\#(parcels)]}"#)
+            _ = try await settled()
+            // Amazon refuses to cancel a shipped plan; the action is still accepted and answered in words.
+            let cancel = try await call(service, "POST", "\(one)/cancel", "\(oneTarget)/cancel")
+            #expect(cancel.status == 202, "\(cancel.text)")
+            if service.service == .mainAPI { inboundWorkflow = id }
         }
     }
 
@@ -717,6 +801,7 @@ final class HappyPaths {
             ("/app/listings", "/app/listings"), ("/app/listings/{sku}", "/app/listings/\(listingSKU)"),
             ("/app/listings/bulk/{id}", "/app/listings/bulk/\(bulkUpdate)"), ("/app/catalog", "/app/catalog?query=Sandbox"),
             ("/app/search-queries", "/app/search-queries"), ("/app/search-queries", "/app/search-queries?period=MONTH"),
+            ("/app/inbound", "/app/inbound"), ("/app/inbound/{id}", "/app/inbound/\(inboundWorkflow)"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

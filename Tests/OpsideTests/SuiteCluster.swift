@@ -30,6 +30,7 @@ struct SuiteCluster {
         try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
         let own: [OpsideService: [String: String]] = [
             .payments: ["stripe.apiBase": stripeURL],
+            .integrations: ["inbound.firstPollSeconds": "0.2", "inbound.maxPollSeconds": "1"],
             .refundEngine: ["filing.caseDeskUrl": sandbox.baseURL],
             .costDocs: ["storage.localPath": storage.path],
             .mainAPI: mailSink.overrides,
@@ -56,7 +57,8 @@ struct SuiteCluster {
     static func withSandboxes(_ body: (IntegrationsSandbox, StripeSandboxHarness, MailSink) async throws -> Void) async throws {
         let mailSink = try await MailSink.start()
         defer { mailSink.stop() }
-        let sandbox = try await IntegrationsSandbox.start()
+        // Inbound operations finish in half a second: the happy paths walk a plan through every step.
+        let sandbox = try await IntegrationsSandbox.start(inboundOperationSeconds: 0.5)
         let stripe: StripeSandboxHarness
         do {
             stripe = try await StripeSandboxHarness.start()

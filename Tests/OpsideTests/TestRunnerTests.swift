@@ -12,7 +12,8 @@ import Testing
 /// report is JSON and JUnit with history, a repeated request is the same run, bad requests are
 /// refused clearly, operators (and only they) reach it through main-api; then a stopped service
 /// fails the run, and the report names it.
-@Suite(.serialized) struct TestRunnerTests {
+/// A hung run fails this suite by itself instead of holding the pass to its limit.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct TestRunnerTests {
     static let operatorEmail = "ops-\(UUID().uuidString.prefix(8).lowercased())@opside.test"
 
     @Test func theSuitesPassAgainstTheSuiteAndAStoppedServiceIsNamedInTheReport() async throws {

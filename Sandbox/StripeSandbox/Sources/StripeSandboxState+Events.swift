@@ -31,6 +31,10 @@ struct OutgoingWebhook: Sendable {
     let eventId: String
     let endpointId: String
     let attempt: Int
+    /// Sandbox time (Unix seconds) the attempt was sent: its retry counts from here, not from when
+    /// the answer came back, so a clock moved while the request was in flight cannot push the
+    /// retry further out.
+    let sentAt: Int
     let url: String
     let body: String
     let signatureHeader: String
@@ -82,7 +86,7 @@ extension StripeSandboxState {
             let body = StripeJSON.object(event).serialized()
             let secrets = liveSecrets(endpoint: delivery.endpointId)
             outgoing.append(OutgoingWebhook(eventId: delivery.eventId, endpointId: delivery.endpointId, attempt: delivery.attempt,
-                                            url: url, body: body,
+                                            sentAt: current, url: url, body: body,
                                             signatureHeader: StripeWebhookSignature.header(payload: Data(body.utf8), secrets: secrets,
                                                                                            timestamp: current)))
             // In flight: not due again until its result comes back (or a minute passes).
@@ -110,7 +114,7 @@ extension StripeSandboxState {
         } else {
             let wait = settings.webhookRetrySeconds[deliveries[index].attempt]
             deliveries[index].attempt += 1
-            deliveries[index].dueAt = now + Int(wait.rounded(.up))
+            deliveries[index].dueAt = webhook.sentAt + Int(wait.rounded(.up))
         }
     }
 

@@ -1,7 +1,7 @@
 import OpsideTransport
 
 /// integrations' public routes, served by main-api's gateway: connections, and the seller's
-/// listings and Amazon's catalogue (changes for owners and admins). The consent flow's two routes
+/// listings and Amazon's catalogue, and FBA inbound workflows (changes for owners and admins). The consent flow's two routes
 /// (`consent-url`, `callback`) bind the flow to the browser with a cookie, which main-api
 /// handles itself before it calls the same internal endpoints through the gateway.
 public enum IntegrationsRoutes {
@@ -31,7 +31,23 @@ public enum IntegrationsRoutes {
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items", to: "/internal/amazon/connections/{connectionId}/catalog/items"),
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items/{asin}",
              to: "/internal/amazon/connections/{connectionId}/catalog/items/{asin}"),
-    ])
+    ] + inboundRoutes)
+
+    /// The inbound workflow: reading for every member, acting for owners and admins.
+    static let inboundRoutes: [GatewayRoute] = {
+        let base = "/api/v1/amazon/connections/{connectionId}/inbound-workflows"
+        let target = "/internal/amazon/connections/{connectionId}/inbound-workflows"
+        var routes: [GatewayRoute] = [
+            .post(base, to: target, access: .roles(listingEditors), body: .collectedWithSessionUser),
+            .get(base, to: target),
+            .get(base + "/{workflowId}", to: target + "/{workflowId}"),
+            .get(base + "/{workflowId}/shipments/{shipment}/labels", to: target + "/{workflowId}/shipments/{shipment}/labels"),
+        ]
+        for action in ["packing", "boxes", "placement", "shipping-details", "carriers", "tracking", "cancel"] {
+            routes.append(.post(base + "/{workflowId}/" + action, to: target + "/{workflowId}/" + action, access: .roles(listingEditors)))
+        }
+        return routes
+    }()
 
     /// Internal endpoints main-api's own consent handlers call.
     public static let consentURL = "/internal/amazon/connections/consent-url"

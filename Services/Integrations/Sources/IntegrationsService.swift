@@ -10,7 +10,7 @@ import OpsideTransport
 /// integrations's composition root: connecting sellers' Amazon accounts (Login-with-Amazon
 /// consent, self-authorized refresh tokens), the token vault (the only holder of refresh tokens;
 /// hands out short-lived access tokens), account health, and the seller's listings and Amazon's
-/// catalogue (DESIGN.md). SP-API notifications and the FBA inbound workflow arrive with their issues.
+/// catalogue, and the FBA inbound workflow (DESIGN.md). SP-API notifications arrive with their issue.
 ///
 /// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints) and
 /// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys).
@@ -23,6 +23,8 @@ public enum IntegrationsService {
     public static let checkConnectionKind = "integrations.check-connection"
     /// A bulk change of listings' prices and quantities, under its tenant.
     public static let listingBulkUpdateKind = ListingBulkUpdates.jobKind
+    /// The Amazon calls of a seller's inbound workflow action, under its tenant.
+    public static let inboundWorkflowKind = InboundWorkflows.jobKind
 
     public static func migrators() throws -> [Migrator] {
         try ServiceResources(bundle: .module, service: service).migrators()
@@ -86,6 +88,13 @@ public enum IntegrationsService {
             guard let tenant = context.job.tenantID else { throw JobOutcome.cancel(reason: "a bulk update runs under its tenant") }
             try await bulkUpdates.run(tenantID: tenant, id: arguments.bulkUpdateId, logger: context.logger)
         }
+        let inbound = InboundWorkflows(database: database, listings: listings, jobQueue: jobQueue, queue: queue,
+                                       firstPoll: settings.inboundFirstPoll, maxPoll: settings.inboundMaxPoll, logger: logger, now: clocks.now)
+        jobs.register(inboundWorkflowKind, arguments: InboundWorkflows.JobArguments.self,
+                      retryPolicy: RetryPolicy(capSeconds: 300)) { arguments, context in
+            guard let tenant = context.job.tenantID else { throw JobOutcome.cancel(reason: "an inbound workflow runs under its tenant") }
+            try await inbound.run(tenantID: tenant, arguments, logger: context.logger)
+        }
         let cron = [CronEntry(name: accountHealthSweepKind, schedule: settings.accountHealthSchedule) { _ in
             NewJob(queue: queue, kind: accountHealthSweepKind, maxAttempts: 3, uniqueKey: accountHealthSweepKind)
         }]
@@ -93,6 +102,7 @@ public enum IntegrationsService {
         let router = platform.makeRouter(openAPIDocument: try openAPIDocument())
         AmazonConnectionsInternalController(connector: connector).addRoutes(to: router)
         ListingsController(listings: listings, bulkUpdates: bulkUpdates).addRoutes(to: router)
+        InboundWorkflowsController(workflows: inbound).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
     }
 }

@@ -27,6 +27,8 @@ import OpsideJobs
 ///   URL, which Amazon requires while the application is in Draft (error MD1000 otherwise); default true.
 /// - `amazon.oauthStateLifetimeSeconds`: how long a consent `state` stays usable; default 600.
 /// - `amazon.accountHealthSchedule`: when the account-health sweep runs (a `CronSchedule`); default `@every 6h`.
+/// - `inbound.firstPollSeconds`: how long an FBA inbound workflow waits before it first asks Amazon how an
+///   operation went; each further wait doubles, up to `inbound.maxPollSeconds`. Defaults 1 and 60.
 /// - `security.tokenEncryptionKeys` [`SECURITY_TOKEN_ENCRYPTION_KEYS`] (secret, required):
 ///   `keyid:base64(32 bytes)[,keyid:base64…]`; the first key seals, every listed key opens, so a key
 ///   is rotated by putting a new one first and dropping the old one once tokens were re-sealed.
@@ -40,6 +42,9 @@ public struct IntegrationsSettings: Sendable {
     public var oauthStateLifetime: Duration
     public var accountHealthSchedule: CronSchedule
     public var tokenKeys: RefreshTokenKeyRing
+    /// The first pause before polling an inbound operation, and the longest (the pauses double).
+    public var inboundFirstPoll: Double
+    public var inboundMaxPoll: Double
 
     public static let defaultRedirectURI = "http://127.0.0.1:8000/api/v1/amazon/callback"
     public static let defaultApplicationID = "amzn1.sellerapps.app.opside-sandbox"
@@ -88,6 +93,11 @@ public struct IntegrationsSettings: Sendable {
             accountHealthSchedule = try CronSchedule(schedule)
         } catch {
             throw ConfigurationError(key: "amazon.accountHealthSchedule", reason: "\(error)")
+        }
+        inboundFirstPoll = reader.double(forKey: "inbound.firstPollSeconds", default: 1)
+        inboundMaxPoll = reader.double(forKey: "inbound.maxPollSeconds", default: 60)
+        guard inboundFirstPoll > 0, inboundFirstPoll <= inboundMaxPoll, inboundMaxPoll <= 3600 else {
+            throw ConfigurationError(key: "inbound.firstPollSeconds", reason: "polls need 0 < inbound.firstPollSeconds <= inbound.maxPollSeconds <= 3600")
         }
         let keys = try reader.requiredSecret("security.tokenEncryptionKeys")
         do {

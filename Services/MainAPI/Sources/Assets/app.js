@@ -75,6 +75,11 @@
     if (form.hasAttribute('data-corrections')) return corrections(form);
     if (form.hasAttribute('data-supplier-skus')) return supplierSKUs(form);
     if (form.hasAttribute('data-bulk-listings')) return bulkListings(form);
+    if (form.hasAttribute('data-inbound-plan')) return inboundPlan(form);
+    if (form.hasAttribute('data-inbound-boxes')) return inboundBoxes(form);
+    if (form.hasAttribute('data-inbound-shipping')) return inboundShipping(form);
+    if (form.hasAttribute('data-inbound-carriers')) return inboundCarriers(form);
+    if (form.hasAttribute('data-inbound-tracking')) return inboundTracking(form);
     const body = {};
     // data-omit-empty: a field left empty is not sent (the API keeps what it has).
     const omitEmpty = form.hasAttribute('data-omit-empty');
@@ -97,6 +102,61 @@
       changes.push(change);
     }
     return { requestKey: form.dataset.requestKey, changes };
+  }
+
+  // MARK: The inbound workflow's forms, in Amazon's shapes.
+
+  // A new plan: `SKU, quantity[, prep owner]` a line, and the address it ships from.
+  function inboundPlan(form) {
+    const items = [];
+    for (const line of form.elements.rows.value.split('\n')) {
+      if (!line.trim()) continue;
+      const [msku, quantity, prepOwner] = line.split(',').map((part) => (part || '').trim());
+      const item = { msku, quantity: Number(quantity) };
+      if (prepOwner) item.prepOwner = prepOwner.toUpperCase();
+      items.push(item);
+    }
+    const field = (name) => form.elements[name].value.trim();
+    const sourceAddress = { name: field('addressName'), addressLine1: field('addressLine1'), city: field('city'),
+      postalCode: field('postalCode'), countryCode: field('countryCode').toUpperCase() };
+    if (field('stateOrProvinceCode')) sourceAddress.stateOrProvinceCode = field('stateOrProvinceCode');
+    if (field('phoneNumber')) sourceAddress.phoneNumber = field('phoneNumber');
+    return { requestKey: form.dataset.requestKey, name: field('name'), sourceAddress, items };
+  }
+
+  // Each packing group: that many identical boxes, each holding the units given per SKU.
+  function inboundBoxes(form) {
+    const packageGroupings = [];
+    for (const group of form.querySelectorAll('fieldset[data-group]')) {
+      const number = (name) => Number(group.querySelector('[name=' + name + ']').value);
+      const items = Array.from(group.querySelectorAll('input[name=units]'))
+        .filter((input) => Number(input.value) > 0)
+        .map((input) => ({ msku: input.dataset.msku, quantity: Number(input.value), labelOwner: input.dataset.labelOwner, prepOwner: input.dataset.prepOwner }));
+      packageGroupings.push({ packingGroupId: group.dataset.group, boxes: [{
+        contentInformationSource: 'BOX_CONTENT_PROVIDED', quantity: number('boxes'), items,
+        dimensions: { length: number('length'), width: number('width'), height: number('height'), unitOfMeasurement: 'IN' },
+        weight: { value: number('weight'), unit: 'LB' } }] });
+    }
+    return { packageGroupings };
+  }
+
+  function inboundShipping(form) {
+    const contact = { name: form.elements.contactName.value.trim(), phoneNumber: form.elements.phoneNumber.value.trim() };
+    if (form.elements.email.value.trim()) contact.email = form.elements.email.value.trim();
+    return { readyToShip: form.elements.readyToShip.value, contact };
+  }
+
+  function inboundCarriers(form) {
+    const selections = Array.from(form.querySelectorAll('fieldset[data-shipment]')).map((shipment) => ({
+      shipmentId: shipment.dataset.shipment,
+      transportationOptionId: (shipment.querySelector('input[type=radio]:checked') || {}).value,
+    }));
+    return { selections };
+  }
+
+  function inboundTracking(form) {
+    const parcels = Array.from(form.querySelectorAll('input[data-box]')).map((input) => ({ boxId: input.dataset.box, trackingId: input.value.trim() }));
+    return { shipmentId: form.dataset.shipment, parcels };
   }
 
   // A document's corrections: only what the seller changed (null when nothing was).

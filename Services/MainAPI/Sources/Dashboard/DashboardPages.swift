@@ -64,6 +64,7 @@ struct DashboardPages: Sendable {
         addSystemTestRoutes(to: router)
         addListingRoutes(to: router)
         addSearchQueryRoutes(to: router)
+        addInboundRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
         router.get("/app/settings") { request, context in try await signedIn(request, context) { try await settings($0) } }
