@@ -234,6 +234,27 @@ import Testing
         #expect(try await seller.call(.POST, "/\(workflow.workflowId.uuidString)/packing", json: #"{"packingOptionId":"po1"}"#).status != 202)
     }
 
+    /// Inside the void window a cancellation goes through: the plan is VOIDED at Amazon and the
+    /// workflow ends, refusing any further step.
+    @Test func aPlanCancelledBeforePlacementIsVoidedAtAmazonAndEnds() async throws {
+        let stack = try await IntegrationsStack.start(integrationsOverrides: Self.overrides)
+        defer { Task { await stack.stop() } }
+        let seller = try await Seller.connect(stack, email: "inbound-cancel@acme.test", seed: 65)
+        let created = try await seller.call(.POST, "", json: #"{"name":"Changed my mind","sourceAddress":\#(Self.address),"items":[\#(Self.items([(seller.plain[0], 6)]))]}"#)
+        let id = try Seller.decode(created).workflowId.uuidString
+        // Not while Amazon is still creating the plan.
+        #expect(try await seller.call(.POST, "/\(id)/cancel").status == 409)
+        var workflow = try await seller.settle(id)
+        #expect(workflow.step == .choosePacking && workflow.canCancel && workflow.voidableUntil == nil)
+        try await seller.act(id, "cancel")
+        workflow = try await seller.settle(id)
+        #expect(workflow.step == .cancelled && workflow.amazon.planStatus == "VOIDED" && !workflow.canCancel, "\(workflow.problems)")
+        let packing = try #require(workflow.amazon.packingOptions.first)
+        let after = try await seller.call(.POST, "/\(id)/packing", json: #"{"packingOptionId":"\#(packing.packingOptionId)"}"#)
+        #expect(after.status == 409 && after.text.contains("Cancelled"), "\(after.text)")
+        #expect(try await seller.amazonRequests("cancelInboundPlan") == 1)
+    }
+
     /// integrations stops while Amazon is working, and, worse, after Amazon created the plan but
     /// before its id was written: the new process finds the plan by its name instead of creating
     /// another, and the workflow goes on from where it stood.
