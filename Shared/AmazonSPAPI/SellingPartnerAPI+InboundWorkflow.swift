@@ -28,6 +28,17 @@ public struct InboundIncentive: Codable, Sendable {
 }
 
 /// The answer of every asynchronous step: the operation to poll.
+extension InboundIncentive {
+    /// Fees less discounts in their currency; nil when there are neither.
+    /// - Throws: `MoneyError` for an unknown or mixed currency.
+    public static func net(fees: [InboundIncentive], discounts: [InboundIncentive]) throws -> Money? {
+        guard let code = (fees + discounts).first?.value.code else { return nil }
+        let currency = try Currency(code: code)
+        let total = try Money.sum(fees.map { try $0.value.money() }, currency: currency)
+        return try total - Money.sum(discounts.map { try $0.value.money() }, currency: currency)
+    }
+}
+
 public struct InboundOperationReference: Codable, Sendable {
     public let operationId: String
 }
@@ -104,6 +115,12 @@ public struct InboundPackingOption: Codable, Sendable {
     public let status: String
     public let supportedConfigurations: [Configuration]
     public let supportedShippingConfigurations: [ShippingConfiguration]
+
+    /// The packing fees less discounts, as `Money`.
+    /// - Throws: `MoneyError` for an unknown or mixed currency.
+    public func netFee() throws -> Money? {
+        try InboundIncentive.net(fees: fees, discounts: discounts)
+    }
 }
 
 public struct ListPackingOptionsResponse: Codable, Sendable {
@@ -190,10 +207,7 @@ public struct InboundPlacementOption: Codable, Sendable {
     /// The placement fees less discounts, as `Money`.
     /// - Throws: `MoneyError` for an unknown or mixed currency.
     public func netFee() throws -> Money? {
-        guard let code = (fees + discounts).first?.value.code else { return nil }
-        let currency = try Currency(code: code)
-        let total = try Money.sum(fees.map { try $0.value.money() }, currency: currency)
-        return try total - Money.sum(discounts.map { try $0.value.money() }, currency: currency)
+        try InboundIncentive.net(fees: fees, discounts: discounts)
     }
 }
 

@@ -354,7 +354,7 @@ public struct InboundWorkflows: Sendable {
             guard let record = try await store.load(tenantID: tenantID, id: arguments.workflowId), record.revision == arguments.revision,
                   let call = record.calls.first else { return }
             do {
-                try await connector.withSellingPartnerAPI(connectionID: record.connectionID, tenantID: tenantID) { connection, api in
+                try await connector.withSellingPartnerAPI(connectionID: record.connectionID, tenantID: tenantID) { _, api in
                     try await advance(tenantID: tenantID, record, call, api, logger: logger)
                 }
             } catch let error as AmazonConnectionError {
@@ -543,7 +543,7 @@ public struct InboundWorkflows: Sendable {
                     }
                     groups.append(.init(packingGroupId: group, items: items))
                 }
-                options.append(.init(packingOptionId: option.packingOptionId, groups: groups, fee: try Self.net(option.fees, option.discounts),
+                options.append(.init(packingOptionId: option.packingOptionId, groups: groups, fee: try option.netFee(),
                                      boxPackingMethods: option.supportedConfigurations.flatMap { $0.boxPackingMethods ?? [] },
                                      shippingModes: option.supportedShippingConfigurations.compactMap(\.shippingMode), expiration: option.expiration))
             }
@@ -575,12 +575,6 @@ public struct InboundWorkflows: Sendable {
         }
         if step != .cancelled { state.planStatus = nil }
         return state
-    }
-
-    static func net(_ fees: [InboundIncentive], _ discounts: [InboundIncentive]) throws -> Money? {
-        guard let code = (fees + discounts).first?.value.code else { return nil }
-        let currency = try Currency(code: code)
-        return try Money.sum(fees.map { try $0.value.money() }, currency: currency) - Money.sum(discounts.map { try $0.value.money() }, currency: currency)
     }
 
     private func shipments(_ plan: String, _ state: InboundAmazonState, _ api: SellingPartnerAPI,
