@@ -224,6 +224,19 @@ public struct AmazonConnector: Sendable {
         return found
     }
 
+    /// The connection, when it can reach Amazon now: a request checked before it is queued (a
+    /// bulk update, an inbound plan) fails at once rather than in its job.
+    /// - Throws: `disconnected`, or `needsReauthorization` with Amazon's reason.
+    public func activeConnection(id: UUID, tenantID: UUID) async throws -> AmazonConnection {
+        let connection = try await connection(id: id, tenantID: tenantID)
+        guard connection.status == .active else {
+            throw connection.status == .disconnected ? AmazonConnectionError.disconnected
+                : AmazonConnectionError.needsReauthorization(reason: connection.reauthorizationReason ?? "invalid_grant",
+                                                             since: connection.reauthorizationRequiredAt)
+        }
+        return connection
+    }
+
     public func disconnect(id: UUID, tenantID: UUID) async throws -> AmazonConnection {
         guard let found = try await repository.disconnect(id: id, tenantID: tenantID) else { throw AmazonConnectionError.notFound }
         return found

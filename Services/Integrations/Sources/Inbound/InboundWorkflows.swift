@@ -56,12 +56,7 @@ public struct InboundWorkflows: Sendable {
     /// Starts a workflow: checked whole before anything reaches Amazon.
     /// - Returns: the workflow and whether this request created it (false: its `requestKey` came before).
     func create(tenantID: UUID, connectionID: UUID, _ request: NewInboundWorkflow) async throws -> (InboundWorkflowView, Bool) {
-        let connection = try await connector.connection(id: connectionID, tenantID: tenantID)
-        guard connection.status == .active else {
-            throw connection.status == .disconnected ? AmazonConnectionError.disconnected
-                : AmazonConnectionError.needsReauthorization(reason: connection.reauthorizationReason ?? "invalid_grant",
-                                                             since: connection.reauthorizationRequiredAt)
-        }
+        let connection = try await connector.activeConnection(id: connectionID, tenantID: tenantID)
         let marketplace = try listings.marketplace(connection)
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...80).contains(name.count) else { throw InboundWorkflowError.invalidInput("name the plan in 1 to 80 characters") }

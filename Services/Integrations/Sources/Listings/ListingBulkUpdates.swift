@@ -259,12 +259,7 @@ public struct ListingBulkUpdates: Sendable {
 
     /// - Returns: the update and whether this request created it (false: the same `requestKey` came before).
     func request(tenantID: UUID, connectionID: UUID, _ request: BulkListingChangeRequest) async throws -> (BulkListingUpdate, Bool) {
-        let connection = try await listings.connector.connection(id: connectionID, tenantID: tenantID)
-        guard connection.status == .active else {
-            throw connection.status == .disconnected ? AmazonConnectionError.disconnected
-                : AmazonConnectionError.needsReauthorization(reason: connection.reauthorizationReason ?? "invalid_grant",
-                                                             since: connection.reauthorizationRequiredAt)
-        }
+        let connection = try await listings.connector.activeConnection(id: connectionID, tenantID: tenantID)
         let marketplace = try listings.marketplace(connection)
         guard (1...Self.maximumChanges).contains(request.changes.count) else {
             throw ListingsError.invalidInput("a bulk update changes 1 to \(Self.maximumChanges) SKUs; this one has \(request.changes.count)")
