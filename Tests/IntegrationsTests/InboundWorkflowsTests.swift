@@ -75,14 +75,13 @@ import Testing
 
         /// Moves Amazon's clock past each operation until the workflow rests at the seller's turn.
         func settle(_ id: String) async throws -> InboundWorkflowView {
-            // As `eventually` polls (its closure cannot hand the workflow back), for up to a minute.
-            for _ in 0..<300 {
+            let rested = try await eventually(timeout: .seconds(60)) {
                 try await stack.sandbox.advanceClock(seconds: 3)
-                let latest = try await workflow(id)
-                if !latest.working { return latest }
-                try await Task.sleep(for: .milliseconds(200))
+                return try await workflow(id).working == false
             }
-            throw TestFailure(description: "the workflow kept working")
+            guard rested else { throw TestFailure(description: "the workflow kept working") }
+            // At rest it stays as it is until the seller acts.
+            return try await workflow(id)
         }
 
         func amazonRequests(_ operation: String) async throws -> Int {

@@ -218,31 +218,21 @@ struct InboundWorkflowStore: Sendable {
 
     /// Records the operation Amazon started for the head call (and the plan's id for a create).
     func recordOperation(tenantID: UUID, id: UUID, revision: Int, operationID: String, inboundPlanID: String?) async throws -> Bool {
-        let logger = self.logger
         let at = now()
-        return try await database.withTransaction(tenant: tenantID) { db in
-            let rows = try await db.query("""
-                UPDATE integrations.inbound_workflows
-                SET operation_id = \(operationID), operation_polls = 0, inbound_plan_id = coalesce(\(inboundPlanID), inbound_plan_id), updated_at = \(at)
-                WHERE id = \(id) AND revision = \(Int32(revision)) RETURNING id
-                """, logger: logger)
-            for try await _ in rows { return true }
-            return false
-        }
+        return try await execute(tenantID: tenantID, """
+            UPDATE integrations.inbound_workflows
+            SET operation_id = \(operationID), operation_polls = 0, inbound_plan_id = coalesce(\(inboundPlanID), inbound_plan_id), updated_at = \(at)
+            WHERE id = \(id) AND revision = \(Int32(revision)) RETURNING id
+            """)
     }
 
     /// The plan found at Amazon after a crash (its create's operation is unknown).
     func adoptPlan(tenantID: UUID, id: UUID, revision: Int, inboundPlanID: String) async throws -> Bool {
-        let logger = self.logger
         let at = now()
-        return try await database.withTransaction(tenant: tenantID) { db in
-            let rows = try await db.query("""
-                UPDATE integrations.inbound_workflows SET inbound_plan_id = \(inboundPlanID), updated_at = \(at)
-                WHERE id = \(id) AND revision = \(Int32(revision)) RETURNING id
-                """, logger: logger)
-            for try await _ in rows { return true }
-            return false
-        }
+        return try await execute(tenantID: tenantID, """
+            UPDATE integrations.inbound_workflows SET inbound_plan_id = \(inboundPlanID), updated_at = \(at)
+            WHERE id = \(id) AND revision = \(Int32(revision)) RETURNING id
+            """)
     }
 
     func countPoll(tenantID: UUID, id: UUID, revision: Int) async throws -> Bool {

@@ -27,20 +27,20 @@ struct InboundWorkflowsController {
         let group = router.group("/internal/amazon/connections/{connectionId}/inbound-workflows")
         group.post { request, context -> EditedResponse<WorkflowAnswer> in
             let body = try await request.decode(as: NewInboundWorkflow.self, context: context)
-            let (workflow, created) = try await mapped {
-                try await workflows.create(tenantID: try context.requireCallerTenant(), connectionID: try connectionID(context), body)
+            let (workflow, created) = try await withIntegrationsErrors {
+                try await workflows.create(tenantID: try context.requireCallerTenant(), connectionID: try context.amazonConnectionID(), body)
             }
             return EditedResponse(status: created ? .accepted : .ok, response: WorkflowAnswer(workflow: workflow))
         }
         group.get { request, context in
             let limit = try QueryParameters.integer(request, "limit", in: 1...100, default: 20)
-            return WorkflowList(workflows: try await mapped {
-                try await workflows.recent(tenantID: try context.requireCallerTenant(), connectionID: try connectionID(context), limit: limit)
+            return WorkflowList(workflows: try await withIntegrationsErrors {
+                try await workflows.recent(tenantID: try context.requireCallerTenant(), connectionID: try context.amazonConnectionID(), limit: limit)
             })
         }
         group.get("/{workflowId}") { _, context in
-            WorkflowAnswer(workflow: try await mapped {
-                try await workflows.workflow(tenantID: try context.requireCallerTenant(), connectionID: try connectionID(context),
+            WorkflowAnswer(workflow: try await withIntegrationsErrors {
+                try await workflows.workflow(tenantID: try context.requireCallerTenant(), connectionID: try context.amazonConnectionID(),
                                              id: try workflowID(context))
             })
         }
@@ -53,8 +53,8 @@ struct InboundWorkflowsController {
         action(group, "/carriers", InboundCarrierChoice.self) { try await workflows.chooseCarriers(tenantID: $0, connectionID: $1, id: $2, $3) }
         action(group, "/tracking", InboundTracking.self) { try await workflows.giveTracking(tenantID: $0, connectionID: $1, id: $2, $3) }
         group.post("/{workflowId}/cancel") { _, context -> EditedResponse<WorkflowAnswer> in
-            let workflow = try await mapped {
-                try await workflows.cancel(tenantID: try context.requireCallerTenant(), connectionID: try connectionID(context), id: try workflowID(context))
+            let workflow = try await withIntegrationsErrors {
+                try await workflows.cancel(tenantID: try context.requireCallerTenant(), connectionID: try context.amazonConnectionID(), id: try workflowID(context))
             }
             return EditedResponse(status: .accepted, response: WorkflowAnswer(workflow: workflow))
         }
@@ -64,8 +64,8 @@ struct InboundWorkflowsController {
                 throw APIError.validation("pageType is one of \(Self.pageTypes.sorted().joined(separator: ", "))")
             }
             let shipment = try context.parameters.require("shipment")
-            let pdf = try await mapped {
-                try await workflows.labels(tenantID: try context.requireCallerTenant(), connectionID: try connectionID(context),
+            let pdf = try await withIntegrationsErrors {
+                try await workflows.labels(tenantID: try context.requireCallerTenant(), connectionID: try context.amazonConnectionID(),
                                            id: try workflowID(context), shipmentID: shipment, pageType: pageType)
             }
             let filename = shipment.filter { $0.isLetter || $0.isNumber || $0 == "-" }
@@ -80,33 +80,15 @@ struct InboundWorkflowsController {
                                                     _ body: @escaping @Sendable (UUID, UUID, UUID, Body) async throws -> InboundWorkflowView) {
         group.post("/{workflowId}\(path)") { request, context -> EditedResponse<WorkflowAnswer> in
             let decoded = try await request.decode(as: Body.self, context: context)
-            let workflow = try await mapped {
-                try await body(try context.requireCallerTenant(), try connectionID(context), try workflowID(context), decoded)
+            let workflow = try await withIntegrationsErrors {
+                try await body(try context.requireCallerTenant(), try context.amazonConnectionID(), try workflowID(context), decoded)
             }
             return EditedResponse(status: .accepted, response: WorkflowAnswer(workflow: workflow))
         }
     }
 
-    func connectionID(_ context: OpsideRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("connectionId")) else { throw AmazonConnectionError.notFound }
-        return id
-    }
-
     func workflowID(_ context: OpsideRequestContext) throws -> UUID {
         guard let id = UUID(uuidString: try context.parameters.require("workflowId")) else { throw InboundWorkflowError.notFound }
         return id
-    }
-
-    /// Runs `body`, turning the workflow's and connections' typed errors into the envelope.
-    func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as InboundWorkflowError {
-            throw error.apiError
-        } catch let error as AmazonConnectionError {
-            throw error.apiError
-        } catch let error as ListingsError {
-            throw error.apiError
-        }
     }
 }
