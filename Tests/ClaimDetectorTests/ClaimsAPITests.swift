@@ -254,12 +254,12 @@ import Testing
         #expect(badUpload.status == 422 && badUpload.text.contains("line 2"))
 
         // The CLI, as claim-detector's role, prints the API's JSON and CSV byte for byte.
-        let json = try stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--connection", stack.connection.uuidString,
+        let json = try await stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--connection", stack.connection.uuidString,
                                                    "--query", "sort=amount&order=desc"])
         #expect(json.status == 0, "\(json.error)")
         let api = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc&connectionId=\(stack.connection)")
         #expect(json.output == api.text + "\n", "\(Self.difference(json.output, api.text + "\n"))")
-        let csv = try stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--format", "csv"])
+        let csv = try await stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--format", "csv"])
         let apiCSV = try await stack.internalCall(.GET, "/internal/claims/export")
         #expect(csv.status == 0 && csv.output == apiCSV.text && csv.output.split(separator: "\r\n").count == 6)
     }

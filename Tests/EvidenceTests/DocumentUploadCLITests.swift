@@ -36,7 +36,7 @@ import Testing
         try Data("not a document".utf8).write(to: folder.appendingPathComponent(".DS_Store"))
 
         let environment = ["OPSIDE_PASSWORD": Self.password]
-        let run = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--wait", folder.path],
+        let run = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--wait", folder.path],
                                       environment: environment)
         #expect(run.status == 1, "a rejected file makes the exit status 1: \(run.error)")
         let lines = run.output.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
@@ -59,21 +59,21 @@ import Testing
         #expect(Set(documents.compactMap { $0["id"] as? String }) == Set([original[2], byName["po-118.csv"]?[2] ?? ""]), "\(listed.text)")
 
         // JSON, with a token instead of a password: every file already there is a success.
-        let again = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--json",
+        let again = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--json",
                                          folder.appendingPathComponent("march/INV-7731.pdf").path], environment: ["OPSIDE_TOKEN": token])
         #expect(again.status == 0, "\(again.error)")
         let entries = try #require((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["documents"] as? [[String: Any]])
         #expect(entries.count == 1 && entries.first?["status"] as? String == "duplicate" && entries.first?["documentId"] as? String == original[2])
 
         // A wrong password, another tenant, a missing path: a clear sentence and nothing sent.
-        let wrong = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.path],
+        let wrong = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.path],
                                         environment: ["OPSIDE_PASSWORD": "not-the-password"])
         #expect(wrong.status != 0 && wrong.error.contains("email or password is wrong"), "\(wrong.error)")
         let (_, otherTenant) = try await TestSignUp.signUp(mainAPI, email: "other-\(UUID().uuidString.prefix(8))@shop.test")
-        let foreign = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--tenant", otherTenant, folder.path],
+        let foreign = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--tenant", otherTenant, folder.path],
                                           environment: environment)
         #expect(foreign.status != 0 && foreign.error.contains("no tenant"), "another seller's tenant is not one of this person's: \(foreign.error)")
-        let missing = try database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.appendingPathComponent("nope.pdf").path],
+        let missing = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.appendingPathComponent("nope.pdf").path],
                                           environment: environment)
         #expect(missing.status != 0 && missing.error.contains("no such file"), "\(missing.error)")
         #expect(try await database.count("SELECT count(*) FROM evidence.documents") == 2, "nothing more was stored")
@@ -135,7 +135,7 @@ import Testing
             + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(24 << 20)\r\n\r\n"
         let port = mainAPI.port
         // Two of the declared 24 MB, then silence with the connection open.
-        let answer = try await RawHTTP.onOwnThread { () -> String in
+        let answer = try await OwnThread.run { () -> String in
             let socket = try RawHTTP.connect(port: port)
             defer { close(socket) }
             RawHTTP.write(socket, Data(head.utf8) + first)

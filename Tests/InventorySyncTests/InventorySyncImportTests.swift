@@ -82,7 +82,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("returns-\(UUID().uuidString).txt")
         try cp1252.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let cli = try database.runCLI(["import", "--tenant", tenant.uuidString, "--connection", viaFile.uuidString, "--marketplace", marketplace, file.path])
+        let cli = try await database.runCLI(["import", "--tenant", tenant.uuidString, "--connection", viaFile.uuidString, "--marketplace", marketplace, file.path])
         #expect(cli.status == 0, "opside import failed: \(cli.error)")
         let returns = try JSONDecoder.opside.decode(ImportResult.self, from: Data(cli.output.utf8))
         #expect(returns.detectedReportType == "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA" && returns.rowsLoaded == returnLines.count - 1)

@@ -30,26 +30,12 @@ public enum ClientScripts {
         defer { try? FileManager.default.removeItem(at: folder) }
         let settingsFile = folder.appendingPathComponent("settings.json")
         try JSONSerialization.data(withJSONObject: settings).write(to: settingsFile)
-        let process = Process()
-        process.executableURL = try python()
-        process.arguments = [root.appendingPathComponent("Tests/Clients/\(script)").path, settingsFile.path]
         // Its own HOME: the libraries look for credentials files under ~/.config.
-        process.environment = ["HOME": folder.path, "XDG_CONFIG_HOME": folder.path, "PYTHONDONTWRITEBYTECODE": "1",
-                               "PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let output = folder.appendingPathComponent("stdout"), errors = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw HarnessError("\(script) exited with status \(status):\n\(stderr)") }
-        return try Data(contentsOf: output)
+        let run = try await TestProcess.run(try python(), [root.appendingPathComponent("Tests/Clients/\(script)").path, settingsFile.path],
+                                            environment: ["HOME": folder.path, "XDG_CONFIG_HOME": folder.path,
+                                                          "PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/local/bin:/usr/bin:/bin"],
+                                            timeout: .seconds(600))
+        guard run.status == 0 else { throw HarnessError("\(script) exited with status \(run.status):\n\(run.error)") }
+        return run.outputData
     }
 }

@@ -60,7 +60,7 @@ public enum RawHTTP {
 
     /// Writes `bytes` and reads until the server closes the connection (at most 10 s).
     public static func send(port: Int, bytes: Data) async throws -> Reply {
-        try await onOwnThread {
+        try await OwnThread.run {
             let socket = try connect(port: port)
             defer { close(socket) }
             write(socket, bytes)
@@ -79,7 +79,7 @@ public enum RawHTTP {
     /// is there to read after the last byte, whatever an HTTP client library makes of an early
     /// answer. The reply is read up to its `Content-Length`.
     public static func upload(port: Int, target: String, headers: [String: String], body: Data) async throws -> Reply {
-        try await onOwnThread {
+        try await OwnThread.run {
             let socket = try connect(port: port)
             defer { close(socket) }
             var text = "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(body.count)\r\n"
@@ -138,7 +138,7 @@ public enum RawHTTP {
     /// `GET target` with `headers` on a connection left open (a WebSocket handshake, say); the
     /// answer's status and head, read up to the blank line that ends it.
     public static func head(port: Int, target: String, headers: [String: String]) async throws -> (status: Int, head: String) {
-        try await onOwnThread {
+        try await OwnThread.run {
             let socket = try connect(port: port)
             defer { close(socket) }
             var text = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
@@ -167,7 +167,7 @@ public enum RawHTTP {
     /// Whether the server closes `socket` (reads end of file) within `timeout`, while the client
     /// sends nothing.
     public static func closedByServer(_ socket: Int32, within timeout: Duration) async throws -> Bool {
-        try await onOwnThread {
+        try await OwnThread.run {
             let deadline = ContinuousClock.now + timeout
             var buffer = [UInt8](repeating: 0, count: 1024)
             var short = timeval(tv_sec: 0, tv_usec: 200_000)
@@ -178,15 +178,6 @@ public enum RawHTTP {
                 if count < 0, errno != EAGAIN, errno != EWOULDBLOCK { return true }
             }
             return false
-        }
-    }
-
-    /// Runs blocking socket calls on a thread of their own. On Swift's cooperative threads (two,
-    /// on two cores) a few waiting reads would starve the in-process servers they wait for, and
-    /// NIO's blocking pool is where bcrypt runs.
-    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 }

@@ -44,6 +44,11 @@ public enum TestEnvironment {
         return logger
     }()
 
+    /// How long a service under test waits for a database connection before it answers 503.
+    /// Production's 3 s tell a Postgres outage from a busy pool; when hundreds of parallel tests
+    /// start on two cores, Postgres takes longer than that to fork a backend. OutageTests keep 3 s.
+    public static let postgresLeaseTimeout: Duration = .seconds(15)
+
     /// The suite's secrets for tests: random per run, never real.
     public static let serviceTokenSecret = "test-service-secret-" + UUID().uuidString
     public static let sessionTokenSecret = "test-session-secret-" + UUID().uuidString
@@ -176,7 +181,7 @@ public struct TestDatabase: Sendable {
     /// A `Database` connected as `service`'s role, run by the caller's task group.
     public func settings(for service: OpsideService) -> PostgresSettings {
         PostgresSettings(host: host, port: port, database: name, user: service.databaseRole, maxConnections: 10,
-                         leaseTimeout: .seconds(3))
+                         leaseTimeout: TestEnvironment.postgresLeaseTimeout)
     }
 }
 
@@ -187,6 +192,7 @@ public func testConfiguration(service: OpsideService, database: TestDatabase, po
         "http.host": "127.0.0.1", "http.port": String(port),
         "postgres.host": database.host, "postgres.port": String(database.port), "postgres.database": database.name,
         "postgres.user": service.databaseRole,
+        "postgres.leaseTimeoutMilliseconds": String(TestEnvironment.postgresLeaseTimeout.components.seconds * 1000),
         "redis.host": TestEnvironment.redisHost, "redis.port": String(try redisPort ?? TestEnvironment.redisPort()),
         "security.serviceTokenSecret": TestEnvironment.serviceTokenSecret,
         "security.sessionTokenSecret": TestEnvironment.sessionTokenSecret,
@@ -224,22 +230,14 @@ extension TestDatabase {
     /// Runs the `opside` CLI (built beside the tests) against this database, as its commands'
     /// default roles, with `environment` added to the test's own, and returns its exit status,
     /// standard output and standard error.
-    public func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = TestEnvironment.executable("opside")
-        process.arguments = arguments
+    public func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) async throws
+        -> (status: Int32, output: String, error: String) {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in ["postgres.host": host, "postgres.port": String(port), "postgres.database": name] {
             environment[OpsideConfiguration.environmentName(for: key)] = value
         }
-        process.environment = environment.merging(extra) { $1 }
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let run = try await TestProcess.run(TestEnvironment.executable("opside"), arguments,
+                                            environment: environment.merging(extra) { $1 })
+        return (run.status, run.output, run.error)
     }
 }

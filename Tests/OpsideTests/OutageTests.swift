@@ -10,7 +10,9 @@ import Testing
         let postgres = try await PrivatePostgres.start()
         defer { postgres.destroy() }
         let database = try await TestDatabase.create(host: "127.0.0.1", port: postgres.port)
-        let payments = try await RunningService.start(.payments, database: database)
+        // Production's lease timeout: a request fails fast because no connection comes within it.
+        let payments = try await RunningService.start(.payments, database: database,
+                                                      overrides: ["postgres.leaseTimeoutMilliseconds": "3000"])
         defer { Task { await payments.stop() } }
         let authority = await ServiceTokenAuthority(secret: TestEnvironment.serviceTokenSecret, service: .mainAPI)
         func listJobs() async throws -> TestHTTP.Reply {
