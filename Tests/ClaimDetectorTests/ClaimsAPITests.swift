@@ -255,7 +255,7 @@ import Testing
 
         // The CLI, as claim-detector's role, prints the API's JSON and CSV byte for byte.
         let json = try await stack.database.runCLI(["claims", "--tenant", stack.tenant.uuidString, "--connection", stack.connection.uuidString,
-                                                   "--query", "sort=amount&order=desc"])
+                                                         "--query", "sort=amount&order=desc"])
         #expect(json.status == 0, "\(json.error)")
         let api = try await stack.internalCall(.GET, "/internal/claims?sort=amount&order=desc&connectionId=\(stack.connection)")
         #expect(json.output == api.text + "\n", "\(Self.difference(json.output, api.text + "\n"))")

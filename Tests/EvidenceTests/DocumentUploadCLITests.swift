@@ -37,7 +37,7 @@ import Testing
 
         let environment = ["OPSIDE_PASSWORD": Self.password]
         let run = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--wait", folder.path],
-                                      environment: environment)
+                                            environment: environment)
         #expect(run.status == 1, "a rejected file makes the exit status 1: \(run.error)")
         let lines = run.output.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         let byName = Dictionary(uniqueKeysWithValues: lines.map { (URL(fileURLWithPath: $0[1]).lastPathComponent, $0) })
@@ -60,21 +60,21 @@ import Testing
 
         // JSON, with a token instead of a password: every file already there is a success.
         let again = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--json",
-                                         folder.appendingPathComponent("march/INV-7731.pdf").path], environment: ["OPSIDE_TOKEN": token])
+                                               folder.appendingPathComponent("march/INV-7731.pdf").path], environment: ["OPSIDE_TOKEN": token])
         #expect(again.status == 0, "\(again.error)")
         let entries = try #require((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["documents"] as? [[String: Any]])
         #expect(entries.count == 1 && entries.first?["status"] as? String == "duplicate" && entries.first?["documentId"] as? String == original[2])
 
         // A wrong password, another tenant, a missing path: a clear sentence and nothing sent.
         let wrong = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.path],
-                                        environment: ["OPSIDE_PASSWORD": "not-the-password"])
+                                              environment: ["OPSIDE_PASSWORD": "not-the-password"])
         #expect(wrong.status != 0 && wrong.error.contains("email or password is wrong"), "\(wrong.error)")
         let (_, otherTenant) = try await TestSignUp.signUp(mainAPI, email: "other-\(UUID().uuidString.prefix(8))@shop.test")
         let foreign = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, "--tenant", otherTenant, folder.path],
-                                          environment: environment)
+                                                environment: environment)
         #expect(foreign.status != 0 && foreign.error.contains("no tenant"), "another seller's tenant is not one of this person's: \(foreign.error)")
         let missing = try await database.runCLI(["documents", "upload", "--api", mainAPI.baseURL, "--email", email, folder.appendingPathComponent("nope.pdf").path],
-                                          environment: environment)
+                                                environment: environment)
         #expect(missing.status != 0 && missing.error.contains("no such file"), "\(missing.error)")
         #expect(try await database.count("SELECT count(*) FROM evidence.documents") == 2, "nothing more was stored")
     }
