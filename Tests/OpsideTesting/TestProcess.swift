@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Those threads are two on two cores and they also run every in-process service of the test
 /// process: a `waitUntilExit()` on one of them, while the program talks to an in-process server,
-/// left that server one thread; two such waits at once (a CLI upload and a parse benchmark, in one
-/// CI run) froze every test of the process until the programs' own timeouts ran out.
+/// left that server one thread, and two such waits at once (a CLI upload beside a parse benchmark)
+/// left it none. That is the likeliest cause of the CI run in which every test of the parallel
+/// pass stalled for two minutes at once.
 public enum TestProcess {
     public struct Outcome: Sendable {
         public let status: Int32
