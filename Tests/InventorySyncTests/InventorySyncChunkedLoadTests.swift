@@ -134,7 +134,7 @@ import Testing
         let connection = UUID()
         // A gzipped day-ordered ledger whose last quarter is cut off, as a broken download is.
         let text = ([Merge.ledgerHeader] + Self.dayOrderedLines).map { $0.joined(separator: "\t") }.joined(separator: "\n") + "\n"
-        let gzipped = try InventorySyncImportTests.gzip(Array(text.utf8))
+        let gzipped = try await InventorySyncImportTests.gzip(Array(text.utf8))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).txt.gz").path
         try gzipped.prefix(gzipped.count * 3 / 4).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

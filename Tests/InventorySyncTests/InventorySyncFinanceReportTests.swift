@@ -124,7 +124,7 @@ import Testing
     @Test func aSettlementReportLoadsOrdersRefundsAndReimbursementsAsTheFinancesAPIWouldAndQuarantinesAnUnreadableItem() async throws {
         let importer = try await Merge.Importer.make()
         let connection = UUID()
-        let result = try await Self.importFile(importer, try InventorySyncImportTests.gzip(Array(Self.settlementFile)), into: connection,
+        let result = try await Self.importFile(importer, try await InventorySyncImportTests.gzip(Array(Self.settlementFile)), into: connection,
                                                name: "settlement.txt.gz")
         #expect(result.detectedReportType == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2")
         #expect(result.dataset == "financial_events")

@@ -100,7 +100,7 @@ import Testing
         // 3. Well-formed lines past the decompressed limit (16 MiB here): the run fails, nothing is kept.
         let header = InventorySyncMergeTests.ledgerHeader.joined(separator: "\t") + "\n"
         let line = InventorySyncMergeTests.ledgerLine(1).joined(separator: "\t") + "\n"
-        let manyLines = try InventorySyncImportTests.gzip(Array((header + String(repeating: line, count: (32 << 20) / line.utf8.count)).utf8))
+        let manyLines = try await InventorySyncImportTests.gzip(Array((header + String(repeating: line, count: (32 << 20) / line.utf8.count)).utf8))
         let (largeStatus, _, largeRun) = try await upload(manyLines)
         #expect(largeStatus == 202 && largeRun?.state == "failed" && largeRun?.errorMessage?.contains("larger than 16777216 bytes once decompressed") == true,
                 "\(largeStatus) \(String(describing: largeRun))")

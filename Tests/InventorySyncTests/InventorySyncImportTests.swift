@@ -7,16 +7,13 @@ import OpsideTesting
 import Testing
 
 @Suite(.serialized) struct InventorySyncImportTests {
-    static func gzip(_ bytes: [UInt8]) throws -> Data {
+    static func gzip(_ bytes: [UInt8]) async throws -> Data {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString).txt")
         try Data(bytes).write(to: input)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-        process.arguments = ["-f", input.path]
-        try process.run()
-        process.waitUntilExit()
         let output = URL(fileURLWithPath: input.path + ".gz")
         defer { try? FileManager.default.removeItem(at: output) }
+        let gzip = try await TestProcess.run(URL(fileURLWithPath: "/usr/bin/gzip"), ["-f", input.path])
+        guard gzip.status == 0 else { throw HarnessError("gzip failed: \(gzip.error)") }
         return try Data(contentsOf: output)
     }
 
@@ -60,7 +57,7 @@ import Testing
             .replacingOccurrences(of: "Reconciled Quantity", with: "ReconciledQuantity")
         let quirky: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
         let upload = try await service.importAndWait(tenant: tenant, connection: viaFile, query: "?marketplaceId=\(marketplace)&fileName=ledger.txt.gz",
-                                                     body: try Self.gzip(quirky))
+                                                     body: try await Self.gzip(quirky))
         #expect(upload.reply.status == 202, "\(upload.reply.text)")
         let ledger = try upload.result.unwrap("the ledger import's result: \(String(describing: upload.run))")
         #expect(ledger.detectedReportType == "GET_LEDGER_DETAIL_VIEW_DATA")

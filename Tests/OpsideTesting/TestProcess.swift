@@ -19,7 +19,7 @@ public enum TestProcess {
     /// Runs `executable` with `arguments` and waits for it, at most `timeout`: past that it is
     /// killed and the test fails saying so, rather than the whole pass waiting on it.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: URL? = nil, timeout: Duration = .seconds(300)) async throws -> Outcome {
+                           timeout: Duration = .seconds(300)) async throws -> Outcome {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opside-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -31,7 +31,6 @@ public enum TestProcess {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = try FileHandle(forWritingTo: errorFile)
