@@ -509,6 +509,19 @@ for target in package.targets {
     }
 }
 
+// MARK: AWS (issue 16): SigV4 and the SQS client. cost-docs signs S3 with it, integrations reads
+// Amazon's notifications from SQS, and the Amazon sandbox checks the signatures its queue receives.
+package.targets += [
+    .target(
+        name: "OpsideAWS",
+        dependencies: [.product(name: "Crypto", package: "swift-crypto"), asyncHTTPClient, nioCore, logging],
+        path: "Shared/AWS", swiftSettings: swiftSettings),
+]
+for target in package.targets where ["CostDocs", "Integrations", "AmazonSandbox", "CostDocsStorageTests", "IntegrationsTests", "AmazonTests"]
+    .contains(target.name) {
+    target.dependencies.append("OpsideAWS")
+}
+
 // MARK: Payments (issue 15): Stripe's wire format (form bodies, webhook signatures) and the Stripe sandbox.
 package.targets += [
     .target(

@@ -1502,6 +1502,14 @@ SKU = [{"name": "sku", "in": "path", "required": True, "schema": {"type": "strin
 ASIN = [{"name": "asin", "in": "path", "required": True, "schema": {"type": "string"}}]
 BULK_ID = [{"name": "bulkUpdateId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 AMAZON_ERRORS = {"401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}
+CONNECTION_NOTIFICATIONS = obj(["subscribedTypes", "notifications"], {
+    "subscribedTypes": {"type": "array", "items": {"type": "string"},
+                        "description": "Amazon's notification types the connection is subscribed to (empty: notifications are off)"},
+    "notifications": {"type": "array", "description": "Newest first", "items": obj(
+        ["notificationId", "type", "summary", "eventTime", "receivedAt"], {
+            "notificationId": {"type": "string"}, "type": {"type": "string", "description": "Amazon's type, e.g. ORDER_CHANGE"},
+            "summary": {"type": "string", "description": "The change in a sentence"},
+            "eventTime": {"type": "string", "format": "date-time"}, "receivedAt": {"type": "string", "format": "date-time"}})}})
 
 
 def listing_paths(prefix, security, editors):
@@ -1536,6 +1544,10 @@ def listing_paths(prefix, security, editors):
         f"{base}/listing-bulk-updates/{{bulkUpdateId}}": {"get": op("One bulk update with every SKU's outcome", {
             "200": json_response("The bulk update", obj(["bulkUpdate"], {"bulkUpdate": BULK_UPDATE})), "400": ERROR, "401": ERROR, "404": ERROR},
             security=security, tags=["listings"], parameters=CONNECTION_ID + BULK_ID)},
+        f"{base}/notifications": {"get": op("What Amazon's notifications told this connection lately (orders, units, reports), newest first", {
+            "200": json_response("The connection's notifications", CONNECTION_NOTIFICATIONS), "400": ERROR, "401": ERROR, "404": ERROR},
+            security=security, tags=["notifications"],
+            parameters=CONNECTION_ID + [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}])},
         f"{base}/catalog/items": {"get": op("Search Amazon's catalogue: an EAN/UPC/GTIN, or keywords", {
             "200": json_response("Matches", CATALOG_MATCHES), **AMAZON_ERRORS}, security=security, tags=["listings"],
             parameters=CONNECTION_ID + [{"name": "query", "in": "query", "required": True, "schema": {"type": "string"}}])},

@@ -42,6 +42,16 @@ public enum EventConsumers {
     /// inventory-sync stops syncing the connection: schedules paused, runs in flight cancelled.
     public static let stopSyncingConnection = EventConsumer(AmazonDisconnected.self, queue: "inventory-sync",
                                                             job: "inventory-sync.connection-disconnected")
+    /// integrations subscribes the connected seller to Amazon's notifications (issue 16).
+    public static let subscribeToNotifications = EventConsumer(AmazonConnected.self, queue: "integrations",
+                                                               job: "integrations.subscribe-notifications")
+    /// inventory-sync applies Amazon's notifications to the synced data, each only when newer than
+    /// what the data holds (issue 16).
+    public static let applyInventoryChange = EventConsumer(AmazonInventoryChanged.self, queue: "inventory-sync",
+                                                           job: "inventory-sync.inventory-changed")
+    public static let applyOrderChange = EventConsumer(AmazonOrderChanged.self, queue: "inventory-sync", job: "inventory-sync.order-changed")
+    public static let recordReportFinished = EventConsumer(AmazonReportFinished.self, queue: "inventory-sync",
+                                                           job: "inventory-sync.report-finished")
     /// claim-detector schedules one detection of the connection a settle delay after its syncs
     /// end (a job unique per connection, so a sync's many datasets give one detection).
     public static let detectAfterSync = EventConsumer(SyncCompleted.self, queue: "claim-detector", job: "claim-detector.sync-completed")
@@ -99,6 +109,10 @@ public enum EventConsumers {
         holdFilingWhilePastDue.subscription,
         backfillConnection.subscription,
         stopSyncingConnection.subscription,
+        subscribeToNotifications.subscription,
+        applyInventoryChange.subscription,
+        applyOrderChange.subscription,
+        recordReportFinished.subscription,
         detectAfterSync.subscription,
         notifyClaimsFound.subscription,
         notifyDeadlinesApproaching.subscription,
@@ -130,6 +144,7 @@ public enum EventConsumers {
     public static var eventTypes: [any OpsideEvent.Type] { [
         TenantCreated.self,
         AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
+        AmazonInventoryChanged.self, AmazonOrderChanged.self, AmazonReportFinished.self,
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
         CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,

@@ -1,13 +1,14 @@
 import AsyncHTTPClient
 import Foundation
-import OpsideTesting
 import NIOCore
 import NIOHTTP1
+import OpsideAWS
+import OpsideTesting
 import Testing
 
 @testable import CostDocs
 
-/// A real S3-compatible server for the S3 tests: moto in server mode, started by the test run on a
+/// A real S3- and SQS-compatible server for the S3 and SQS tests: moto in server mode, started by the test run on a
 /// free port of 127.0.0.1 and stopped when the suite that asked for it (`.motoServer`) ends.
 ///
 /// Signature checking is switched on: moto checks SigV4 signatures only for access keys of IAM
@@ -99,9 +100,9 @@ final class MotoServer: @unchecked Sendable {
     /// object's bytes behind the store's back.
     func rawRequest(_ method: HTTPMethod, path: String, query: [(name: String, value: String)] = [], body: Data = Data(),
                     httpClient: HTTPClient) async throws -> HTTPClientResponse {
-        let signer = S3RequestSigner(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region)
-        let queryText = query.isEmpty ? "" : "?" + S3RequestSigner.encodeQuery(query)
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(S3RequestSigner.encodePath(path))\(queryText)")
+        let signer = AWSRequestSigner(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region)
+        let queryText = query.isEmpty ? "" : "?" + AWSRequestSigner.encodeQuery(query)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(AWSRequestSigner.encodePath(path))\(queryText)")
         request.method = method
         for (name, value) in signer.sign(method: method.rawValue, path: path, query: query, headers: [("host", "127.0.0.1:\(port)")],
                                          payloadSHA256: ContentKey.of(body).hex, date: Date()) {
@@ -159,11 +160,12 @@ final class MotoServer: @unchecked Sendable {
         throw MotoServerProblem(description: "moto on port \(port) did not answer within 60 s (log: \(logPath))", exited: false)
     }
 
-    /// Creates an IAM user with an access key allowed `s3:*`, then turns signature checking on.
+    /// Creates an IAM user with an access key allowed `s3:*` and `sqs:*` (`SQSClientMotoTests`), then
+    /// turns signature checking on.
     private static func createSigningUser(port: Int, httpClient: HTTPClient) async throws -> (String, String) {
         let user = "opside-cost-docs-tests"
         _ = try await iam(port: port, httpClient: httpClient, [("Action", "CreateUser"), ("UserName", user)])
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*"],"Resource":"*"}]}"#
         _ = try await iam(port: port, httpClient: httpClient,
                           [("Action", "PutUserPolicy"), ("UserName", user), ("PolicyName", "s3-all"), ("PolicyDocument", policy)])
         let created = try await iam(port: port, httpClient: httpClient, [("Action", "CreateAccessKey"), ("UserName", user)])
@@ -186,10 +188,10 @@ final class MotoServer: @unchecked Sendable {
     /// (authentication is still off, so any key signs it).
     private static func iam(port: Int, httpClient: HTTPClient, _ parameters: [(String, String)]) async throws -> String {
         let form = (parameters + [("Version", "2010-05-08")])
-            .map { "\(S3RequestSigner.uriEncode($0.0, keepingSlashes: false))=\(S3RequestSigner.uriEncode($0.1, keepingSlashes: false))" }
+            .map { "\(AWSRequestSigner.uriEncode($0.0, keepingSlashes: false))=\(AWSRequestSigner.uriEncode($0.1, keepingSlashes: false))" }
             .joined(separator: "&")
         let body = Data(form.utf8)
-        let signer = S3RequestSigner(accessKeyId: "AKIAOPSIDETESTSETUP1", secretAccessKey: "setup", region: "us-east-1", service: "iam")
+        let signer = AWSRequestSigner(accessKeyId: "AKIAOPSIDETESTSETUP1", secretAccessKey: "setup", region: "us-east-1", service: "iam")
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/")
         request.method = .POST
         for (name, value) in signer.sign(method: "POST", path: "/", headers: [("host", "127.0.0.1:\(port)"),

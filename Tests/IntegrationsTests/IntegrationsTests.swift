@@ -24,11 +24,14 @@ struct IntegrationsStack {
 
     /// - Parameter clocks: the clocks integrations and main-api share (one wall clock judges both
     ///   services' tokens).
-    static func start(integrationsOverrides: [String: String] = [:], clocks: ServiceClocks = .system) async throws -> IntegrationsStack {
+    /// - Parameter notifications: integrations reads Amazon's notifications from the sandbox's queue.
+    static func start(integrationsOverrides: [String: String] = [:], clocks: ServiceClocks = .system,
+                      notifications: Bool = false) async throws -> IntegrationsStack {
         let database = try await TestDatabase.create()
         let sandbox = try await IntegrationsSandbox.start()
+        let overrides = sandbox.amazonOverrides.merging(notifications ? sandbox.notificationOverrides : [:]) { $1 }
         let integrations = try await RunningService.start(
-            .integrations, database: database, overrides: sandbox.amazonOverrides.merging(integrationsOverrides) { $1 }, clocks: clocks)
+            .integrations, database: database, overrides: overrides.merging(integrationsOverrides) { $1 }, clocks: clocks)
         let mainAPI = try await RunningService.start(.mainAPI, database: database,
                                                      overrides: ["services.integrations.url": integrations.baseURL], clocks: clocks)
         return IntegrationsStack(database: database, sandbox: sandbox, integrations: integrations, mainAPI: mainAPI, clocks: clocks)
@@ -672,7 +675,10 @@ struct IntegrationsStack {
         #expect(try await database.count("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'integrations' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity
-            """) == 7, "connections, tokens, OAuth states, the listings' bulk updates with their items, and inbound workflows with their events")
+            """) == 9, """
+            connections, tokens, OAuth states, the listings' bulk updates with their items, inbound workflows with their events, \
+            and the notification subscriptions and deliveries
+            """)
     }
 
     @Test func keyRingConfigurationIsValidated() throws {

@@ -128,6 +128,19 @@ public final class IntegrationsSandbox: Sendable {
         return components
     }
 
+    /// The sandbox's SQS queue Amazon's notifications go to, and the key its endpoint accepts.
+    public var notificationQueueURL: String { baseURL + "/000000000000/opside-notifications" }
+    public static let sqsAccessKeyID = "AKIAOPSIDESANDBOXSQS"
+    public static let sqsSecretAccessKey = "opside-sandbox-sqs-secret"
+
+    /// Configuration that makes integrations read Amazon's notifications from this sandbox's queue
+    /// (short long-polls, so a test's shutdown is quick).
+    public var notificationOverrides: [String: String] {
+        ["notifications.transport": "sqs", "notifications.sqs.endpoint": baseURL, "notifications.sqs.queueUrl": notificationQueueURL,
+         "notifications.sqs.accessKeyId": Self.sqsAccessKeyID, "notifications.sqs.secretAccessKey": Self.sqsSecretAccessKey,
+         "notifications.sqs.waitSeconds": "1"]
+    }
+
     /// Configuration that points integrations' Amazon client at this sandbox.
     public var amazonOverrides: [String: String] {
         var values = ["amazon.lwaEndpoint": baseURL + "/auth/o2/token",

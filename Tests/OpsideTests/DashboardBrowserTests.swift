@@ -49,7 +49,9 @@ import Testing
                                                               redirectURIs: [base + "/api/v1/amazon/callback"])
             let amazon = sandbox.amazonOverrides.merging(["amazon.redirectUri": base + "/api/v1/amazon/callback",
                                                           "amazon.rateLimit.timeScale": "2000"]) { $1 }
-            let integrations = try await RunningService.start(.integrations, database: database, overrides: amazon)
+            // Amazon's notifications come through the sandbox's SQS queue, as deploy/up has them.
+            let integrations = try await RunningService.start(.integrations, database: database,
+                                                              overrides: amazon.merging(sandbox.notificationOverrides) { $1 })
             // Amazon's time is the sandbox's: a test that moves it on gets fresh reports, not the reused ones.
             let inventorySync = try await RunningService.start(.inventorySync, database: database, overrides: amazon.merging([
                 "services.integrations.url": integrations.baseURL, "sync.reportPollMilliseconds": "100", "sync.reportPollMaxMilliseconds": "200",
@@ -235,6 +237,11 @@ import Testing
                                       "return document.querySelectorAll('table.runs tr[data-run]').length > 0 && "
                                       + "!document.querySelector('table.runs tr[data-state=queued], table.runs tr[data-state=running], table.runs tr[data-state=retrying]')")
         try await browser.screenshot("sync-finished")
+        // Amazon told the page as the syncs' reports finished (REPORT_PROCESSING_FINISHED through SQS).
+        try await eventuallyInBrowser(browser, "Amazon's notifications on the connection page", reloadEvery: .seconds(2), timeout: .seconds(60),
+                                      "return document.querySelectorAll('[data-testid=amazon-notification]').length > 0")
+        #expect(try await browser.text("[data-testid=amazon-live]").contains("Reports"), "the section names what Amazon tells")
+        try await browser.screenshot("amazon-live")
         try await browser.open(base + "/app/claims")
         try await eventuallyInBrowser(browser, "claims detected", reloadEvery: .seconds(2), timeout: .seconds(120),
                                       "return document.querySelectorAll('[data-testid=claims-table] tbody tr').length > 0")

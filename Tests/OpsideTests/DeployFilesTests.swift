@@ -591,6 +591,13 @@ extension DeployFilesTests {
         for variable in ["AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "SECURITY_TOKEN_ENCRYPTION_KEYS"] {
             #expect(requiredBySecrets.contains(variable), "deploy/fly-secrets does not require \(variable) for integrations")
         }
+        // Amazon's notifications are read from our SQS queue in production; its URL and key are secrets.
+        #expect(environment["NOTIFICATIONS_TRANSPORT"] == "sqs", "fly/integrations.toml does not read Amazon's notifications")
+        for variable in ["NOTIFICATIONS_SQS_QUEUE_URL", "NOTIFICATIONS_SQS_ACCESS_KEY_ID", "NOTIFICATIONS_SQS_SECRET_ACCESS_KEY"] {
+            #expect(requiredBySecrets.contains(variable), "deploy/fly-secrets does not require \(variable) for integrations")
+            environment[variable] = variable == "NOTIFICATIONS_SQS_QUEUE_URL"
+                ? "https://sqs.us-east-1.amazonaws.com/123456789012/opside-notifications" : "from-fly-secrets"
+        }
         // What the secrets would add, then the settings exactly as the deployed service reads them.
         environment.merge(DeploymentProfileTests.credentials) { current, _ in current }
         let refusal = try await DeploymentProfileTests.readSettings(environment)

@@ -40,6 +40,7 @@ import Testing
         do {
             _ = try AmazonSPAPISettings(reader: reader)
             _ = try IntegrationsSettings(reader: reader)
+            _ = try AmazonNotificationSettings(reader: reader)
             return nil
         } catch let error as ConfigurationError {
             return error

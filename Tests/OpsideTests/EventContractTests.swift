@@ -11,7 +11,8 @@ import Testing
     /// shows up here (add it to the expected list if that is what it is for).
     @Test func everyEventTypeIsListedWithItsConsumersAndTheUnconsumedOnesAreTheExpectedOnes() {
         let names = EventConsumers.eventTypes.map { $0.name }
-        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.reauthorization_required",
+        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.inventory_changed", "amazon.order_changed",
+                                   "amazon.reauthorization_required", "amazon.report_finished",
                                    "billing.invoice_paid", "billing.payment_failed", "billing.standing_changed", "case.filed",
                                    "case.status_changed", "cases.filing_reminder", "claims.deadlines_approaching", "claims.detected",
                                    "costs.updated", "document.parsed", "evidence.matched", "payout.failed", "payout.paid",
@@ -36,13 +37,17 @@ import Testing
         var complete = JobRegistry()
         complete.consume(EventConsumers.backfillConnection) { _, _, _ in }
         complete.consume(EventConsumers.stopSyncingConnection) { _, _, _ in }
+        complete.consume(EventConsumers.applyInventoryChange) { _, _, _ in }
+        complete.consume(EventConsumers.applyOrderChange) { _, _, _ in }
+        complete.consume(EventConsumers.recordReportFinished) { _, _, _ in }
         let fine = EventConsumers.mismatches(queues: ["inventory-sync"], registry: complete)
         #expect(fine.unregistered.isEmpty && fine.undeclared.isEmpty)
 
         var missing = JobRegistry()
         missing.consume(EventConsumers.backfillConnection) { _, _, _ in }
         #expect(EventConsumers.mismatches(queues: ["inventory-sync"], registry: missing).unregistered
-                == [EventConsumers.stopSyncingConnection.subscription])
+                == [EventConsumers.stopSyncingConnection.subscription, EventConsumers.applyInventoryChange.subscription,
+                    EventConsumers.applyOrderChange.subscription, EventConsumers.recordReportFinished.subscription])
 
         // payments' handler registered in inventory-sync: declared for another queue.
         complete.consume(EventConsumers.openBillingAccount) { _, _, _ in }
@@ -55,7 +60,8 @@ import Testing
     @Test func everyDeclaredConsumerIsRegisteredByTheServiceThatOwnsItsQueue() async throws {
         let database = try await TestDatabase.create()
         let owners = Set(EventConsumers.all.map(\.queue)).sorted()
-        #expect(owners == ["claim-detector", "evidence-engine", "inventory-sync", "main-api", "mcde", "payments", "refund-engine"])
+        #expect(owners == ["claim-detector", "evidence-engine", "integrations", "inventory-sync", "main-api", "mcde", "payments",
+                           "refund-engine"])
         for queue in owners {
             let service = try OpsideService.allCases.first { $0.name == queue }.unwrap("the service owning queue \(queue)")
             let running = try await RunningService.start(service, database: database)

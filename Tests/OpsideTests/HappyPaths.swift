@@ -289,6 +289,7 @@ final class HappyPaths {
             let ean = try ((json(product)["identifiers"] as? [[String: Any]])?.first { $0["type"] as? String == "EAN" }?["value"] as? String)
                 .unwrap("an EAN in \(product.text)")
             #expect(try await call(service, "GET", "\(base)/catalog/items", "\(target)/catalog/items?query=\(ean)").status == 200)
+            #expect(try await call(service, "GET", "\(base)/notifications", "\(target)/notifications?limit=5").status == 200)
             let bulkBody = #"{"requestKey":"happy-\#(service.service.name)","changes":[{"sku":"\#(created)","quantity":6}]}"#
             let bulk = try await call(service, "POST", "\(base)/listing-bulk-updates", "\(target)/listing-bulk-updates", json: bulkBody)
             #expect(bulk.status == 202, "\(bulk.text)")

@@ -93,6 +93,11 @@ import Testing
         // objects, not our tenants); processing finds the tenant from the event's object. Only
         // payments reads it.
         "payments.stripe_events": "Stripe's events as delivered, before they are attributed to a tenant",
+        // Amazon's notifications arrive the same way: SQS names a seller, not a tenant. integrations
+        // keeps which notifications it took in (to take each once) and which it refused; the
+        // tenants' copies (`notification_deliveries`) are tenant rows.
+        "integrations.amazon_notifications": "Amazon's notifications as taken in, before they are routed to tenants",
+        "integrations.notification_rejections": "messages refused as no notification of ours, with the reason, for operators",
         // The job queue's leader lease and cron de-duplication: per service, not per tenant.
         "platform.queue_leaders": "per-service leader lease",
         "platform.cron_ticks": "per-service cron ticks",

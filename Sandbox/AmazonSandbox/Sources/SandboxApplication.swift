@@ -6,7 +6,7 @@ import OpsideAmazonSPAPI
 import OpsideCore
 
 /// Builds the Amazon sandbox: LWA, the SP-API operations the suite calls, report documents, the
-/// Seller Central case desk and the `/_sandbox/` admin API.
+/// Seller Central case desk, the SQS queues notifications arrive on and the `/_sandbox/` admin API.
 /// - Parameters:
 ///   - settings: where to listen and how fast to refill.
 ///   - onServerRunning: called with the bound port (tests listen on port 0).
@@ -21,6 +21,8 @@ public func buildSandboxApplication(settings: SandboxSettings, logger: Logger = 
     spapi.register(on: router)
     CaseDeskController(state: state, edge: spapi).register(on: router)
     AdminController(state: state).register(on: router)
+    // Amazon SQS, where notifications destinations' queues live (`POST /`, as SQS's own endpoint).
+    SandboxQueues(state: state, feed: SandboxNotificationFeed(state: state, reports: SandboxReports(state: state))).register(on: router)
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "amazon-sandbox"),

@@ -20,6 +20,8 @@ struct SandboxSubscription: Sendable {
     let payloadVersion: String
     let destinationID: String
     let processingDirective: JSONValue?
+    /// Sandbox time it was made: Amazon tells a subscription only of what happens after it.
+    let createdAt: Date
 }
 
 /// Notifications v1: destinations belong to the application and are grantless (a client_credentials
@@ -185,13 +187,20 @@ struct SandboxNotifications: Sendable {
         }
         let subscription = SandboxSubscription(id: UUID().uuidString.lowercased(), sellingPartnerID: seller, notificationType: type,
                                                payloadVersion: body.payloadVersion, destinationID: body.destinationId,
-                                               processingDirective: body.processingDirective)
+                                               processingDirective: body.processingDirective, createdAt: caller.now)
         let conflict = state.withLock { inner -> Bool in
             let duplicate = inner.subscriptions.values.contains {
                 $0.sellingPartnerID == seller && $0.notificationType == type && $0.destinationID == body.destinationId
                     && $0.payloadVersion == body.payloadVersion
             }
-            if !duplicate { inner.subscriptions[subscription.id] = subscription }
+            if !duplicate {
+                inner.subscriptions[subscription.id] = subscription
+                // Amazon tells what changes after the subscription: the units on hand now are the baseline.
+                if type == SandboxNotificationFeed.inventoryChanged, let history = caller.history {
+                    inner.notificationCursors[subscription.id] = SandboxNotificationCursor(
+                        ordersUntil: caller.now, fulfillable: SandboxNotificationFeed.fulfillable(history, at: caller.now))
+                }
+            }
             return duplicate
         }
         guard !conflict else {

@@ -24,6 +24,11 @@ import Configuration
 /// - `sandbox.decisionDelaySeconds` [`SANDBOX_DECISION_DELAY_SECONDS`]: sandbox seconds the Seller Central case desk
 ///   takes to decide a case after it was filed or replied to; default 259200 (three days). `PUT /_sandbox/case-desk`
 ///   overrides it at run time.
+/// - `sandbox.sqs.accessKeyId`, `sandbox.sqs.secretAccessKey`: the AWS key the sandbox's SQS endpoint accepts
+///   SigV4 signatures from; defaults `AKIAOPSIDESANDBOXSQS`, `opside-sandbox-sqs-secret`.
+/// - `sandbox.sqs.accountId`, `sandbox.sqs.region`: the account and region its queues' ARNs name; defaults
+///   `000000000000`, `us-east-1`.
+/// - `sandbox.sqs.queues` [comma-separated]: queues that exist from the start; default `opside-notifications`.
 public struct SandboxSettings: Sendable {
     public var host: String
     public var port: Int
@@ -37,6 +42,15 @@ public struct SandboxSettings: Sendable {
     public var redirectURIs: [String]
     public var inboundOperationSeconds: Double
     public var decisionDelaySeconds: Double
+    /// The AWS key the sandbox's SQS endpoint accepts signatures from (like an IAM user's key),
+    /// and its secret.
+    public var sqsAccessKeyID: String
+    public var sqsSecretAccessKey: String
+    /// The AWS account the sandbox's queues belong to (their URLs and ARNs name it).
+    public var sqsAccountID: String
+    public var sqsRegion: String
+    /// Queues that exist from the start (the one a local suite's notifications go to).
+    public var sqsQueues: [String]
 
     /// The callbacks of a locally run main-api: what a fresh checkout's consent flow redirects to.
     public static let defaultRedirectURIs = [
@@ -51,7 +65,9 @@ public struct SandboxSettings: Sendable {
                 timeScale: Double = 1, accessTokenLifetimeSeconds: Int = 3600,
                 reportProcessingSeconds: Double = 4, documentURLLifetimeSeconds: Int = 300,
                 redirectURIs: [String] = SandboxSettings.defaultRedirectURIs, inboundOperationSeconds: Double = 2,
-                decisionDelaySeconds: Double = 259_200) {
+                decisionDelaySeconds: Double = 259_200, sqsAccessKeyID: String = "AKIAOPSIDESANDBOXSQS",
+                sqsSecretAccessKey: String = "opside-sandbox-sqs-secret", sqsAccountID: String = "000000000000",
+                sqsRegion: String = "us-east-1", sqsQueues: [String] = ["opside-notifications"]) {
         self.host = host
         self.port = port
         self.lwaClientID = lwaClientID
@@ -64,6 +80,11 @@ public struct SandboxSettings: Sendable {
         self.redirectURIs = redirectURIs
         self.inboundOperationSeconds = inboundOperationSeconds
         self.decisionDelaySeconds = max(0, decisionDelaySeconds)
+        self.sqsAccessKeyID = sqsAccessKeyID
+        self.sqsSecretAccessKey = sqsSecretAccessKey
+        self.sqsAccountID = sqsAccountID
+        self.sqsRegion = sqsRegion
+        self.sqsQueues = sqsQueues
     }
 
     /// Reads the keys listed on the type.
@@ -81,7 +102,12 @@ public struct SandboxSettings: Sendable {
             documentURLLifetimeSeconds: reader.int(forKey: "sandbox.documentUrlLifetimeSeconds", default: defaults.documentURLLifetimeSeconds),
             redirectURIs: reader.stringArray(forKey: "sandbox.redirectUris", default: defaults.redirectURIs),
             inboundOperationSeconds: reader.double(forKey: "sandbox.inboundOperationSeconds", default: defaults.inboundOperationSeconds),
-            decisionDelaySeconds: reader.double(forKey: "sandbox.decisionDelaySeconds", default: defaults.decisionDelaySeconds)
+            decisionDelaySeconds: reader.double(forKey: "sandbox.decisionDelaySeconds", default: defaults.decisionDelaySeconds),
+            sqsAccessKeyID: reader.string(forKey: "sandbox.sqs.accessKeyId", default: defaults.sqsAccessKeyID),
+            sqsSecretAccessKey: reader.string(forKey: "sandbox.sqs.secretAccessKey", isSecret: true, default: defaults.sqsSecretAccessKey),
+            sqsAccountID: reader.string(forKey: "sandbox.sqs.accountId", default: defaults.sqsAccountID),
+            sqsRegion: reader.string(forKey: "sandbox.sqs.region", default: defaults.sqsRegion),
+            sqsQueues: reader.stringArray(forKey: "sandbox.sqs.queues", default: defaults.sqsQueues)
         )
     }
 }

@@ -113,6 +113,13 @@ public final class SandboxState: Sendable {
         var schedules: [String: (seller: String, body: [String: any Sendable])] = [:]
         var destinations: [String: SandboxDestination] = [:]
         var subscriptions: [String: SandboxSubscription] = [:]
+        /// SQS queues by name (`SandboxQueues`).
+        var queues: [String: SandboxQueue] = [:]
+        /// What each subscription was last told (`SandboxNotificationFeed`), by subscription id.
+        var notificationCursors: [String: SandboxNotificationCursor] = [:]
+        /// Set while one caller turns the sellers' changes into notifications, so two long polls
+        /// at once do not both send them.
+        var deliveringNotifications = false
         var inboundPlans: [String: SandboxInboundPlan] = [:]
         var inboundOperations: [String: SandboxInboundOperation] = [:]
         /// Shipment label PDFs by download id (`getLabels`).
@@ -145,7 +152,9 @@ public final class SandboxState: Sendable {
     init(settings: SandboxSettings) {
         self.settings = settings
         self.plans = UsagePlanTable.amazonDefaults
-        self.inner = Mutex(Inner(caseDesk: CaseDesk(decisionDelay: settings.decisionDelaySeconds)))
+        var inner = Inner(caseDesk: CaseDesk(decisionDelay: settings.decisionDelaySeconds))
+        for name in settings.sqsQueues { inner.queues[name] = SandboxQueue(name: name) }
+        self.inner = Mutex(inner)
     }
 
     func withLock<T>(_ body: (inout Inner) throws -> T) rethrows -> T {

@@ -1,7 +1,7 @@
 import OpsideTransport
 
-/// integrations' public routes, served by main-api's gateway: connections, and the seller's
-/// listings and Amazon's catalogue, and FBA inbound workflows (changes for owners and admins). The consent flow's two routes
+/// integrations' public routes, served by main-api's gateway: connections, what Amazon's
+/// notifications told each, the seller's listings and Amazon's catalogue, and FBA inbound workflows (changes for owners and admins). The consent flow's two routes
 /// (`consent-url`, `callback`) bind the flow to the browser with a cookie, which main-api
 /// handles itself before it calls the same internal endpoints through the gateway.
 public enum IntegrationsRoutes {
@@ -28,6 +28,7 @@ public enum IntegrationsRoutes {
              to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates"),
         .get("/api/v1/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}",
              to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}"),
+        .get("/api/v1/amazon/connections/{connectionId}/notifications", to: "/internal/amazon/connections/{connectionId}/notifications"),
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items", to: "/internal/amazon/connections/{connectionId}/catalog/items"),
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items/{asin}",
              to: "/internal/amazon/connections/{connectionId}/catalog/items/{asin}"),

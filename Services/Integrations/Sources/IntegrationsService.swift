@@ -1,8 +1,10 @@
 import Configuration
 import Foundation
 import Hummingbird
+import OpsideAWS
 import OpsideAmazonSPAPI
 import OpsideCore
+import OpsideEvents
 import OpsideJobs
 import OpsidePostgres
 import OpsideTransport
@@ -10,10 +12,11 @@ import OpsideTransport
 /// integrations's composition root: connecting sellers' Amazon accounts (Login-with-Amazon
 /// consent, self-authorized refresh tokens), the token vault (the only holder of refresh tokens;
 /// hands out short-lived access tokens), account health, and the seller's listings and Amazon's
-/// catalogue, and the FBA inbound workflow (DESIGN.md). SP-API notifications arrive with their issue.
+/// catalogue, the FBA inbound workflow, and Amazon's notifications (DESIGN.md).
 ///
-/// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints) and
-/// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys).
+/// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints),
+/// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys) and
+/// `AmazonNotificationSettings` (the SQS queue notifications arrive on).
 public enum IntegrationsService {
     public static let service = OpsideService.integrations
     public static let queue = "integrations"
@@ -38,6 +41,7 @@ public enum IntegrationsService {
     public static func buildApplication(reader: ConfigReader, clocks: ServiceClocks = .system) async throws -> some ApplicationProtocol {
         let spapiSettings = try AmazonSPAPISettings(reader: reader)
         let settings = try IntegrationsSettings(reader: reader)
+        let notificationSettings = try AmazonNotificationSettings(reader: reader)
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue], clocks: clocks)
         let logger = platform.logger
 
@@ -95,6 +99,22 @@ public enum IntegrationsService {
             guard let tenant = context.job.tenantID else { throw JobOutcome.cancel(reason: "an inbound workflow runs under its tenant") }
             try await inbound.run(tenantID: tenant, arguments, logger: context.logger)
         }
+        let inbox = NotificationInbox(database: database, outbox: platform.outbox, logger: logger)
+        let sqs = SQSClient(endpoint: notificationSettings.endpoint, region: notificationSettings.region,
+                            accessKeyId: notificationSettings.accessKeyID, secretAccessKey: notificationSettings.secretAccessKey,
+                            httpClient: platform.httpClient)
+        let subscriber = NotificationSubscriber(settings: notificationSettings, sqs: sqs, spapi: spapi, connector: connector, inbox: inbox,
+                                                now: clocks.now)
+        jobs.consume(EventConsumers.subscribeToNotifications, retryPolicy: RetryPolicy(capSeconds: 600)) { event, envelope, context in
+            guard let tenant = envelope.tenantId else { throw JobOutcome.cancel(reason: "amazon.connected without its tenant") }
+            do {
+                try await subscriber.subscribe(connectionID: event.connectionId, tenantID: tenant, logger: context.logger)
+            } catch AmazonConnectionError.disconnected {
+                throw JobOutcome.cancel(reason: "the connection was disconnected before it could be subscribed")
+            }
+        }
+        let reader = NotificationReader(settings: notificationSettings, applicationID: settings.applicationID, sqs: sqs, inbox: inbox,
+                                        logger: logger, now: clocks.now)
         let cron = [CronEntry(name: accountHealthSweepKind, schedule: settings.accountHealthSchedule) { _ in
             NewJob(queue: queue, kind: accountHealthSweepKind, maxAttempts: 3, uniqueKey: accountHealthSweepKind)
         }]
@@ -103,6 +123,7 @@ public enum IntegrationsService {
         AmazonConnectionsInternalController(connector: connector).addRoutes(to: router)
         ListingsController(listings: listings, bulkUpdates: bulkUpdates).addRoutes(to: router)
         InboundWorkflowsController(workflows: inbound).addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron)
+        NotificationsController(connector: connector, inbox: inbox).addRoutes(to: router)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [reader])
     }
 }

@@ -105,6 +105,22 @@ public enum InventorySyncService {
                                          sellingPartnerId: disconnected.sellingPartnerId, region: disconnected.region,
                                          changedAt: event.occurredAt)
         }
+        // Amazon's notifications, applied between syncs when newer than the data (issue 16).
+        let notificationChanges = NotificationChanges(database: platform.database, logger: platform.logger)
+        jobs.consume(EventConsumers.applyInventoryChange) { change, event, context in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.inventory_changed without a tenant") }
+            let rows = try await notificationChanges.apply(change, tenantID: tenant)
+            context.logger.info("inventory change applied", metadata: ["sku": "\(change.sellerSku)", "rows": "\(rows)"])
+        }
+        jobs.consume(EventConsumers.applyOrderChange) { change, event, context in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.order_changed without a tenant") }
+            let applied = try await notificationChanges.apply(change, tenantID: tenant)
+            context.logger.info("order change applied", metadata: ["order": "\(change.amazonOrderId)", "applied": "\(applied)"])
+        }
+        jobs.consume(EventConsumers.recordReportFinished) { finished, event, _ in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.report_finished without a tenant") }
+            try await notificationChanges.apply(finished, tenantID: tenant)
+        }
         jobs.register(scheduleTickKind) { _, context in
             let count = try await repository.enqueueDueSchedules(limit: settings.scheduleBatch)
             if count > 0 {

@@ -85,7 +85,9 @@ struct ReportWindowFetcher: WindowFetcher {
         }
         let completion: ReportCompletion
         do {
-            completion = try await api.waitForReport(reportID: reportID)
+            completion = try await api.waitForReport(reportID: reportID) { reportID in
+                try await finishedByNotification(reportID: reportID, tenant: tenant)
+            }
         } catch let error as ReportError {
             if case .fatal = error { try await setReportStatus(tenant: tenant, reportID: reportID, status: "fatal", document: nil) }
             throw error
@@ -97,6 +99,27 @@ struct ReportWindowFetcher: WindowFetcher {
         case .cancelled:
             try await setReportStatus(tenant: tenant, reportID: reportID, status: "cancelled", document: nil)
             return nil
+        }
+    }
+
+    /// Waits until a REPORT_PROCESSING_FINISHED notification recorded how the report ended
+    /// (`NotificationChanges`), raced against polling `getReport`: whichever knows first ends the
+    /// wait. Checks the row every second; cancelled when polling wins.
+    func finishedByNotification(reportID: String, tenant: UUID) async throws -> ReportProcessingFinished {
+        let logger = self.logger
+        while true {
+            let recorded: (String, String?)? = try await database.withTransaction(tenant: tenant) { db in
+                let rows = try await db.query("""
+                    SELECT status, document_id FROM amazon.report_requests WHERE report_id = \(reportID) AND status <> 'requested'
+                    """, logger: logger)
+                for try await row in rows.decode((String, String?).self) { return row }
+                return nil
+            }
+            if let (status, document) = recorded {
+                logger.debug("report finished, as a notification said", metadata: ["report": "\(reportID)", "status": "\(status)"])
+                return ReportProcessingFinished(reportID: reportID, processingStatus: status.uppercased(), reportDocumentID: document)
+            }
+            try await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsideAWS
 
 /// The name an object is stored under: the SHA-256 of its bytes as 64 lowercase hexadecimal
 /// characters, validated before any path or URL is made from it.
@@ -37,15 +38,4 @@ public struct ContentKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { hex }
-}
-
-/// Bytes as lowercase hexadecimal, two characters a byte (hashes, signatures).
-func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var characters: [UInt8] = []
-    for byte in bytes {
-        characters.append(digits[Int(byte >> 4)])
-        characters.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: characters, as: UTF8.self)
 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import OpsideAWS
 
 /// A `ContentStore` in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2...), spoken to directly
 /// over HTTP with Signature Version 4.
@@ -21,7 +22,7 @@ public struct S3ContentStore: ContentStore {
     private let host: String
     private let basePath: String
     private let pathStyle: Bool
-    private let signer: S3RequestSigner
+    private let signer: AWSRequestSigner
     private let httpClient: HTTPClient
     private let retryPolicy: S3RetryPolicy
     private let logger: Logger
@@ -72,7 +73,7 @@ public struct S3ContentStore: ContentStore {
         while basePath.hasSuffix("/") { basePath.removeLast() }
         self.basePath = basePath
         self.pathStyle = pathStyle
-        self.signer = S3RequestSigner(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region)
+        self.signer = AWSRequestSigner(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region)
         self.httpClient = httpClient
         self.retryPolicy = retryPolicy
         self.logger = logger
@@ -226,7 +227,7 @@ public struct S3ContentStore: ContentStore {
     ///   - body: Makes the body anew for each attempt (a stream cannot be sent twice).
     @discardableResult
     private func send<Result: Sendable>(_ method: HTTPMethod, path: String, sha256: String?, headers: [(name: String, value: String)] = [],
-                                         payloadSHA256: String = S3RequestSigner.emptyPayloadSHA256, notFoundIsAnswer: Bool = false,
+                                         payloadSHA256: String = AWSRequestSigner.emptyPayloadSHA256, notFoundIsAnswer: Bool = false,
                                          body: (@Sendable () -> HTTPClientRequest.Body)? = nil,
                                          handle: (HTTPClientResponse) async throws -> Result) async throws -> Result {
         var lastProblem = ""
@@ -234,7 +235,7 @@ public struct S3ContentStore: ContentStore {
             if attempt > 1 {
                 try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt - 1))
             }
-            var request = HTTPClientRequest(url: "\(scheme)://\(host)\(S3RequestSigner.encodePath(path))")
+            var request = HTTPClientRequest(url: "\(scheme)://\(host)\(AWSRequestSigner.encodePath(path))")
             request.method = method
             for (name, value) in signer.sign(method: method.rawValue, path: path, headers: [("host", host)] + headers,
                                              payloadSHA256: payloadSHA256, date: Date()) {
@@ -293,10 +294,10 @@ public struct S3ContentStore: ContentStore {
     /// Asks the server why a HEAD was refused by sending the GET for a single byte (`Range`), whose
     /// error answer has a body (`SignatureDoesNotMatch`, `InvalidAccessKeyId`, `AccessDenied`).
     private func explainForbiddenHead(path: String, sha256: String?) async -> ContentStoreError {
-        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(S3RequestSigner.encodePath(path))")
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(AWSRequestSigner.encodePath(path))")
         request.method = .GET
         for (name, value) in signer.sign(method: "GET", path: path, headers: [("host", host), ("range", "bytes=0-0")],
-                                         payloadSHA256: S3RequestSigner.emptyPayloadSHA256, date: Date()) {
+                                         payloadSHA256: AWSRequestSigner.emptyPayloadSHA256, date: Date()) {
             request.headers.add(name: name, value: value)
         }
         let unexplained = "HEAD \(path) was refused (403), and a HEAD answer gives no reason"

@@ -427,7 +427,8 @@
   function onEnvelope(envelope) {
     if (envelope.type === 'notification.created') { updateBell(); return; }
     if (envelope.type === 'prompt.created' || envelope.type === 'prompt.answered') { if (promptCount) updatePrompts(); refreshLive(); return; }
-    if (['document.parsed', 'costs.updated', 'evidence.matched', 'proof_packet.generated'].includes(envelope.type)) { refreshLive(); return; }
+    if (['document.parsed', 'costs.updated', 'evidence.matched', 'proof_packet.generated', 'amazon.inventory_changed',
+      'amazon.order_changed', 'amazon.report_finished'].includes(envelope.type)) { refreshLive(); return; }
     if (envelope.type && envelope.type.startsWith('sync.')) {
       try { runEvent(envelope.type, JSON.parse(envelope.payload)); } catch (_) { /* a message this page does not read */ }
     }
@@ -454,7 +455,8 @@
       window.addEventListener('pagehide', () => feed.close());
       feed.addEventListener('open', () => { document.body.dataset.realtime = 'events'; });
       for (const type of ['notification.created', 'sync.progress', 'sync.completed', 'sync.failed', 'sync.reauthorization_required',
-        'document.parsed', 'costs.updated', 'evidence.matched', 'prompt.created', 'prompt.answered', 'proof_packet.generated']) {
+        'document.parsed', 'costs.updated', 'evidence.matched', 'prompt.created', 'prompt.answered', 'proof_packet.generated',
+        'amazon.inventory_changed', 'amazon.order_changed', 'amazon.report_finished']) {
         feed.addEventListener(type, (event) => { try { onEnvelope(JSON.parse(event.data)); } catch (_) { /* not an envelope */ } });
       }
     }

@@ -417,6 +417,17 @@ struct DashboardPages: Sendable {
              "enabled": schedule.enabled, "paused": schedule.pausedAt != nil,
              "nextRunAt": DashboardWords.relative(schedule.nextRunAt, now: now())]
         }
+        let notifications = try? await sources.amazonNotifications(connection: id, tenant: viewer.tenant, limit: 20)
+        values["amazonLive"] = [
+            "subscribed": !(notifications?.subscribedTypes.isEmpty ?? true),
+            "types": (notifications?.subscribedTypes ?? []).map { DashboardWords.notificationTypes[$0] ?? $0 }.joined(separator: ", "),
+            "none": notifications?.notifications.isEmpty ?? true,
+            "unavailable": notifications == nil,
+            "notifications": (notifications?.notifications ?? []).map { notification -> [String: Any] in
+                ["kind": DashboardWords.notificationTypes[notification.type] ?? notification.type, "summary": notification.summary,
+                 "happenedAt": DashboardWords.instant(notification.eventTime), "receivedAt": DashboardWords.relative(notification.receivedAt, now: now())]
+            },
+        ] as [String: Any]
         return try renderer.page("connection", values)
     }
 

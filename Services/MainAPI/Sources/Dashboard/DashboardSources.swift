@@ -354,6 +354,24 @@ struct DashboardSources: Sendable {
                              "/internal/amazon/connections/\(connection.uuidString.lowercased())/schedules", tenant: tenant).schedules
     }
 
+    /// What Amazon's notifications told a connection lately (integrations).
+    struct AmazonNotifications: Decodable {
+        struct Notification: Decodable {
+            let notificationId: String
+            let type: String
+            let summary: String
+            let eventTime: Date
+            let receivedAt: Date
+        }
+        let subscribedTypes: [String]
+        let notifications: [Notification]
+    }
+
+    func amazonNotifications(connection: UUID, tenant: UUID, limit: Int) async throws -> AmazonNotifications {
+        try await get(AmazonNotifications.self, from: .integrations,
+                      "/internal/amazon/connections/\(connection.uuidString.lowercased())/notifications?limit=\(limit)", tenant: tenant)
+    }
+
     func quarantine(run: UUID, tenant: UUID) async throws -> [QuarantinedLine] {
         struct Body: Decodable { let lines: [QuarantinedLine] }
         return try await get(Body.self, from: .inventorySync, "/internal/amazon/syncs/\(run.uuidString.lowercased())/quarantine", tenant: tenant).lines

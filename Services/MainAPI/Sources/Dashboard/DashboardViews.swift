@@ -29,6 +29,11 @@ enum DashboardWords {
         "active": "Connected", "needs_reauthorization": "Reconnect needed", "disconnected": "Disconnected",
     ]
 
+    /// Amazon's notification types, as the connection page names them.
+    static let notificationTypes: [String: String] = [
+        "ORDER_CHANGE": "Orders", "FBA_INVENTORY_AVAILABILITY_CHANGES": "FBA inventory", "REPORT_PROCESSING_FINISHED": "Reports",
+    ]
+
     static let regions: [(key: String, label: String)] = [("na", "North America"), ("eu", "Europe"), ("fe", "Far East")]
 
     static func claimType(_ key: String) -> String { claimTypes.first { $0.key == key }?.label ?? key }

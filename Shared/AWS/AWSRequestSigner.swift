@@ -1,22 +1,22 @@
 import Crypto
 import Foundation
 
-/// AWS Signature Version 4 for S3 requests, written from AWS's description of the algorithm
+/// AWS Signature Version 4 (S3 for cost-docs' store, SQS for Amazon's notifications), written from AWS's description of the algorithm
 /// ("Authenticating Requests: Using the Authorization Header") and checked against the examples
 /// that page publishes.
 ///
 /// The payload is always signed (`x-amz-content-sha256` is the body's SHA-256, which a
 /// content-addressed store knows before sending), so the server rejects a body changed in flight.
-package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflectable {
-    package let accessKeyId: String
+public struct AWSRequestSigner: Sendable, CustomStringConvertible, CustomReflectable {
+    public let accessKeyId: String
     private let secretAccessKey: String
-    package let region: String
-    package let service: String
+    public let region: String
+    public let service: String
 
     /// The SHA-256 of an empty body, the payload hash of every GET, HEAD and DELETE.
-    package static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    public static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-    package init(accessKeyId: String, secretAccessKey: String, region: String, service: String = "s3") {
+    public init(accessKeyId: String, secretAccessKey: String, region: String, service: String = "s3") {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.region = region
@@ -33,21 +33,31 @@ package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflect
     ///   - headers: Every header to sign, `host` included (names in any case).
     ///   - payloadSHA256: The body's SHA-256 in lowercase hex.
     ///   - date: The request's time; the server refuses one more than 15 minutes off its clock.
-    package func sign(method: String, path: String, query: [(name: String, value: String)] = [],
+    public func sign(method: String, path: String, query: [(name: String, value: String)] = [],
                       headers: [(name: String, value: String)], payloadSHA256: String, date: Date) -> [(name: String, value: String)] {
         let timestamp = Self.timestamp(date)
         let allHeaders = headers + [("x-amz-content-sha256", payloadSHA256), ("x-amz-date", timestamp)]
         let canonical = canonicalRequest(method: method, path: path, query: query, headers: allHeaders, payloadSHA256: payloadSHA256)
-        let scope = "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, lowercaseHex(SHA256.hash(data: Data(canonical.request.utf8)))]
-            .joined(separator: "\n")
-        let signature = lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: String(timestamp.prefix(8)))))
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(accessKeyId)/\(scope),SignedHeaders=\(canonical.signedHeaders),Signature=\(signature)"
+        let authorization = "AWS4-HMAC-SHA256 Credential=\(accessKeyId)/\(scope(timestamp: timestamp)),"
+            + "SignedHeaders=\(canonical.signedHeaders),Signature=\(signature(canonicalRequest: canonical.request, timestamp: timestamp))"
         return allHeaders + [("authorization", authorization)]
     }
 
+    /// The credential scope of a request made at `timestamp`: `day/region/service/aws4_request`.
+    public func scope(timestamp: String) -> String {
+        "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
+    }
+
+    /// The signature of a canonical request made at `timestamp` (`yyyyMMdd'T'HHmmss'Z'`), in
+    /// lowercase hex: what `sign` puts in the header, and what a server recomputes to check one.
+    public func signature(canonicalRequest: String, timestamp: String) -> String {
+        let stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope(timestamp: timestamp),
+                            lowercaseHex(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
+        return lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: String(timestamp.prefix(8)))))
+    }
+
     /// The canonical request (AWS's step 1) and its signed-header list.
-    package func canonicalRequest(method: String, path: String, query: [(name: String, value: String)],
+    public func canonicalRequest(method: String, path: String, query: [(name: String, value: String)],
                                   headers: [(name: String, value: String)], payloadSHA256: String) -> (request: String, signedHeaders: String) {
         // Header names lowercased, values trimmed with inner runs of spaces made one; repeated
         // names joined by commas; sorted by name.
@@ -76,12 +86,12 @@ package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflect
     // MARK: Encoding
 
     /// A path with each segment percent-encoded once (S3 does not double-encode) and its slashes kept.
-    package static func encodePath(_ path: String) -> String {
+    public static func encodePath(_ path: String) -> String {
         path.isEmpty ? "/" : uriEncode(path, keepingSlashes: true)
     }
 
     /// The query sorted by encoded name, then value, each encoded with `/` too; `""` for none.
-    package static func encodeQuery(_ query: [(name: String, value: String)]) -> String {
+    public static func encodeQuery(_ query: [(name: String, value: String)]) -> String {
         let encoded: [(name: String, value: String)] = query.map { parameter in
             (uriEncode(parameter.name, keepingSlashes: false), uriEncode(parameter.value, keepingSlashes: false))
         }
@@ -93,7 +103,7 @@ package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflect
 
     /// RFC 3986 encoding as SigV4 defines it: `A-Z a-z 0-9 - . _ ~` kept, every other UTF-8 byte
     /// as `%XX` with uppercase hex (a space is `%20`, never `+`).
-    package static func uriEncode(_ text: String, keepingSlashes: Bool) -> String {
+    public static func uriEncode(_ text: String, keepingSlashes: Bool) -> String {
         var encoded = ""
         for byte in text.utf8 {
             switch byte {
@@ -115,7 +125,7 @@ package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflect
     // MARK: Formatting
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
-    package static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -125,11 +135,22 @@ package struct S3RequestSigner: Sendable, CustomStringConvertible, CustomReflect
 
     // MARK: Keeping the secret out of logs
 
-    package var description: String {
-        "S3RequestSigner(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>, region: \(region), service: \(service))"
+    public var description: String {
+        "AWSRequestSigner(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>, region: \(region), service: \(service))"
     }
 
-    package var customMirror: Mirror {
+    public var customMirror: Mirror {
         Mirror(self, children: ["accessKeyId": accessKeyId, "region": region, "service": service])
     }
+}
+
+/// Bytes as lowercase hexadecimal, two characters a byte (hashes, signatures).
+public func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var characters: [UInt8] = []
+    for byte in bytes {
+        characters.append(digits[Int(byte >> 4)])
+        characters.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: characters, as: UTF8.self)
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpsideAWS
 import Testing
 
 @testable import CostDocs
@@ -9,9 +10,9 @@ import Testing
 /// requests and expected signatures. A signature that matches all four cannot be an accident, and
 /// one that is off by any step of the algorithm (canonical path, query order, header folding, key
 /// derivation) fails here rather than as a 403 from a real bucket.
-@Suite struct S3RequestSignerTests {
+@Suite struct AWSRequestSignerTests {
     /// AWS's example credentials and time (2013-05-24T00:00:00Z) from that page.
-    let signer = S3RequestSigner(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    let signer = AWSRequestSigner(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                                  region: "us-east-1")
     let exampleTime = Date(timeIntervalSince1970: 1_369_353_600)
     let host = "examplebucket.s3.amazonaws.com"
@@ -21,17 +22,17 @@ import Testing
     }
 
     @Test func theExampleTimeIsTheDocumentedTimestamp() {
-        #expect(S3RequestSigner.timestamp(exampleTime) == "20130524T000000Z")
+        #expect(AWSRequestSigner.timestamp(exampleTime) == "20130524T000000Z")
     }
 
     @Test func getObjectWithARangeMatchesAWSsExample() {
         let headers = signer.sign(method: "GET", path: "/test.txt", headers: [("Host", host), ("Range", "bytes=0-9")],
-                                  payloadSHA256: S3RequestSigner.emptyPayloadSHA256, date: exampleTime)
+                                  payloadSHA256: AWSRequestSigner.emptyPayloadSHA256, date: exampleTime)
         #expect(authorization(headers) == "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
             + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
             + "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
         #expect(headers.contains { $0.name == "x-amz-date" && $0.value == "20130524T000000Z" })
-        #expect(headers.contains { $0.name == "x-amz-content-sha256" && $0.value == S3RequestSigner.emptyPayloadSHA256 })
+        #expect(headers.contains { $0.name == "x-amz-content-sha256" && $0.value == AWSRequestSigner.emptyPayloadSHA256 })
     }
 
     @Test func putObjectWithAnEncodedKeyAndASignedPayloadMatchesAWSsExample() {
@@ -51,14 +52,14 @@ import Testing
 
     @Test func aQueryParameterWithoutAValueMatchesAWSsLifecycleExample() {
         let headers = signer.sign(method: "GET", path: "/", query: [("lifecycle", "")], headers: [("Host", host)],
-                                  payloadSHA256: S3RequestSigner.emptyPayloadSHA256, date: exampleTime)
+                                  payloadSHA256: AWSRequestSigner.emptyPayloadSHA256, date: exampleTime)
         #expect(authorization(headers)?.hasSuffix("Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543") == true)
     }
 
     @Test func queryParametersAreSortedAsInAWSsListObjectsExample() {
         // Given out of order: the canonical query must sort them.
         let headers = signer.sign(method: "GET", path: "/", query: [("prefix", "J"), ("max-keys", "2")], headers: [("Host", host)],
-                                  payloadSHA256: S3RequestSigner.emptyPayloadSHA256, date: exampleTime)
+                                  payloadSHA256: AWSRequestSigner.emptyPayloadSHA256, date: exampleTime)
         #expect(authorization(headers)?.hasSuffix("Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") == true)
     }
 
@@ -67,7 +68,7 @@ import Testing
         ("A-z_0.9~", false, "A-z_0.9~"), ("é", false, "%C3%A9"), ("100%", false, "100%25"),
     ])
     func encodingKeepsOnlyUnreservedCharacters(input: String, keepingSlashes: Bool, expected: String) {
-        #expect(S3RequestSigner.uriEncode(input, keepingSlashes: keepingSlashes) == expected)
+        #expect(AWSRequestSigner.uriEncode(input, keepingSlashes: keepingSlashes) == expected)
     }
 
     @Test func theSecretStaysOutOfDescriptions() {
