@@ -125,8 +125,9 @@ for service in services {
         deps.append(.product(name: "AsyncHTTPClient", package: "async-http-client"))
     }
     if service.library == "Integrations" {
-        // AES-GCM for the refresh tokens the token vault keeps.
+        // AES-GCM for the refresh tokens the token vault keeps; counters of Amazon's notifications.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
+        deps.append(.product(name: "Metrics", package: "swift-metrics"))
     }
     if service.library == "InventorySync" {
         // MD5 for the ledger's event keys, hashed while staging.

@@ -55,7 +55,9 @@ public enum DeploymentProfile: String, Sendable, CaseIterable {
         return configured ?? defaultValue
     }
 
-    static func requireRealEndpoint(_ value: String, key: String) throws {
+    /// Refuses anything but an https URL off this machine (what production needs of a service it calls).
+    /// - Throws: `ConfigurationError` naming the key.
+    public static func requireRealEndpoint(_ value: String, key: String) throws {
         guard let url = URL(string: value), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
             throw ConfigurationError(key: key, reason: "must be an https URL in the production profile, not '\(value)'")
         }

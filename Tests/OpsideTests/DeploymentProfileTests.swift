@@ -66,6 +66,31 @@ import Testing
         #expect(try IntegrationsSettings(reader: reader).applicationID == "amzn1.sellerapps.app.00000000-0000-0000-0000-000000000000")
     }
 
+    /// Notifications read from SQS: the queue and key are required, and production reads AWS's queue,
+    /// never the sandbox's.
+    @Test func notificationsThroughSQSNeedTheirQueueAndARealOneInProduction() async throws {
+        let sqs = ["NOTIFICATIONS_TRANSPORT": "sqs", "NOTIFICATIONS_SQS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                   "NOTIFICATIONS_SQS_SECRET_ACCESS_KEY": "sqs-s3cr3t-value",
+                   "NOTIFICATIONS_SQS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/opside-notifications"]
+        #expect(try await Self.readSettings(Self.production.merging(sqs) { $1 }) == nil)
+        let reader = try await Self.reader(Self.production.merging(sqs) { $1 })
+        let settings = try AmazonNotificationSettings(reader: reader)
+        #expect(settings.endpoint.absoluteString == "https://sqs.us-east-1.amazonaws.com" && settings.waitSeconds == 20)
+        #expect(settings.secretAccessKey == "sqs-s3cr3t-value")
+        #expect(!"\(settings)".contains("s3cr3t") && !String(reflecting: settings).contains("s3cr3t"), "the secret stays out of descriptions")
+
+        var missing = sqs
+        missing["NOTIFICATIONS_SQS_QUEUE_URL"] = nil
+        #expect(try await Self.readSettings(Self.production.merging(missing) { $1 })?.key == "notifications.sqs.queueUrl")
+        let local = sqs.merging(["NOTIFICATIONS_SQS_QUEUE_URL": "http://127.0.0.1:9100/000000000000/opside-notifications"]) { $1 }
+        #expect(try await Self.readSettings(Self.production.merging(local) { $1 })?.key == "notifications.sqs.queueUrl")
+        #expect(try await Self.readSettings(Self.credentials.merging(local) { $1 }) == nil, "development reads the sandbox's queue")
+        #expect(try await Self.readSettings(Self.credentials.merging(["NOTIFICATIONS_TRANSPORT": "webhook"]) { $1 })?.key
+                == "notifications.transport")
+        #expect(try await Self.readSettings(Self.credentials.merging(["NOTIFICATIONS_TYPES": "ANY_OFFER_CHANGED"]) { $1 })?.key
+                == "notifications.types")
+    }
+
     @Test("production refuses every missing sandbox-defaulted key, naming it",
           arguments: AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys)
     func productionRefusesAMissingKey(key: String) async throws {

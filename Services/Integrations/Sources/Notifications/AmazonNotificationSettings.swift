@@ -11,7 +11,8 @@ import OpsideCore
 /// code. Keys:
 /// - `notifications.transport` [`NOTIFICATIONS_TRANSPORT`]: `sqs` or `off` (default: no subscriptions are
 ///   made and nothing is read; the syncs alone keep the data current).
-/// - `notifications.sqs.queueUrl` [`NOTIFICATIONS_SQS_QUEUE_URL`]: the queue (required with `sqs`).
+/// - `notifications.sqs.queueUrl` [`NOTIFICATIONS_SQS_QUEUE_URL`]: the queue (required with `sqs`; an https URL
+///   off this machine in the production profile, as is the endpoint).
 /// - `notifications.sqs.region`: default `us-east-1`.
 /// - `notifications.sqs.endpoint`: default `https://sqs.<region>.amazonaws.com`; the sandbox's base URL locally.
 /// - `notifications.sqs.accessKeyId`, `notifications.sqs.secretAccessKey` (secret): the AWS key that may
@@ -91,6 +92,11 @@ public struct AmazonNotificationSettings: Sendable, CustomStringConvertible, Cus
             for (key, value) in [("notifications.sqs.queueUrl", queueURL), ("notifications.sqs.accessKeyId", accessKeyID),
                                  ("notifications.sqs.secretAccessKey", secretAccessKey)] where value.isEmpty {
                 throw ConfigurationError(key: key, reason: "is required when notifications.transport is sqs")
+            }
+            // A deployed suite reads AWS's queue, never a local sandbox's.
+            if try DeploymentProfile(reader: reader) == .production {
+                try DeploymentProfile.requireRealEndpoint(queueURL, key: "notifications.sqs.queueUrl")
+                try DeploymentProfile.requireRealEndpoint(endpoint.absoluteString, key: "notifications.sqs.endpoint")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OpsideAWS
 import ServiceLifecycle
 
@@ -80,6 +81,7 @@ struct NotificationReader: Service {
                 handling = .leftForLater("cannot record it: \(error)")
             }
         }
+        Counter(label: "opside_amazon_notifications_total", dimensions: [("handling", handling.metricName)]).increment()
         var metadata: Logger.Metadata = ["message": "\(message.messageId)", "receipts": "\(message.receiveCount)"]
         switch handling {
         case .takenIn(let outcome):
@@ -107,6 +109,19 @@ struct NotificationReader: Service {
         } catch {
             logger.warning("cannot delete a handled notification; it will come again and be recognised",
                            metadata: ["message": "\(message.messageId)", "error": "\(error)"])
+        }
+    }
+}
+
+extension NotificationReader.Handling {
+    /// The `handling` dimension of `opside_amazon_notifications_total`: what operators alert on
+    /// (rejections, or messages left again and again).
+    var metricName: String {
+        switch self {
+        case .takenIn(.published): "published"
+        case .takenIn(.duplicate): "duplicate"
+        case .takenIn(.unknownSubscription), .leftForLater: "left_for_later"
+        case .rejected: "rejected"
         }
     }
 }
