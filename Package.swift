@@ -523,6 +523,17 @@ for target in package.targets where ["CostDocs", "Integrations", "AmazonSandbox"
     target.dependencies.append("OpsideAWS")
 }
 
+// MARK: Amazon Ads API (issue 16): advertising spend per SKU and day, a separate API with its own application.
+package.targets += [
+    .target(
+        name: "OpsideAmazonAds",
+        dependencies: ["OpsideCore", "OpsideAmazonSPAPI", configuration, asyncHTTPClient, compressNIO, nioCore, nioHTTP1, logging],
+        path: "Shared/AmazonAds", swiftSettings: swiftSettings),
+]
+for target in package.targets where target.name == "AmazonTests" {
+    target.dependencies.append("OpsideAmazonAds")
+}
+
 // MARK: Payments (issue 15): Stripe's wire format (form bodies, webhook signatures) and the Stripe sandbox.
 package.targets += [
     .target(

@@ -188,6 +188,10 @@ import Testing
             .init(marketplaceId: "ATVPDKIKX0DER", itemName: "Mug", fulfillable: 50, unfulfillable: 2, researching: 0, reserved: 30,
                   inboundWorking: 0, inboundShipped: 5, inboundReceiving: 10),
         ]))
+        #expect(throws: AmazonNotification.Rejection(reason: "Payload.OrderChangeNotification.AmazonOrderId holds a NUL character")) {
+            try AmazonNotification.read(Self.orderChange(seller: "S1", subscription: "s-2", notificationID: "n-4", applicationID: Self.applicationID)
+                .replacingOccurrences(of: "902-0000000-0000001", with: #"902\u0000"#), applicationID: Self.applicationID)
+        }
         #expect(throws: AmazonNotification.Rejection(reason: "NotificationMetadata is missing")) {
             try AmazonNotification.read(#"{"NotificationType":"ORDER_CHANGE"}"#, applicationID: Self.applicationID)
         }

@@ -137,11 +137,14 @@ struct AdminController: Sendable {
         let id = "A" + idGenerator.code(13)
         let marketplace = SellerHistoryGenerator.marketplaceFor(seller.marketplace)
         let refresh = state.randomToken("Atzr|")
+        // The seller's consent to the Ads API application too (a separate grant at Amazon).
+        let adsRefresh = state.randomToken("Atzr|")
         state.withLock {
             $0.sellerRequests[id] = seller
             $0.refreshTokens[refresh] = id
+            $0.adsRefreshTokens[adsRefresh] = id
         }
-        return SandboxResponse.json(["sellingPartnerId": id, "refreshToken": refresh, "region": marketplace.region,
+        return SandboxResponse.json(["sellingPartnerId": id, "refreshToken": refresh, "adsRefreshToken": adsRefresh, "region": marketplace.region,
                                      "marketplaceIds": [marketplace.id]], status: .created)
     }
 }

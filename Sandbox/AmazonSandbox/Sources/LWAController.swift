@@ -30,6 +30,9 @@ struct LWAController: Sendable {
     func token(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 << 10)
         let form = Self.form(String(buffer: body))
+        if form["client_id"] == state.settings.adsClientID {
+            return adsToken(form)
+        }
         guard form["client_id"] == state.settings.lwaClientID, form["client_secret"] == state.settings.lwaClientSecret else {
             return lwaError(.unauthorized, "invalid_client", "Client authentication failed")
         }
@@ -87,6 +90,25 @@ struct LWAController: Sendable {
     }
 
     /// Seller Central's consent page: the seller picks the account and approves.
+    /// The Ads API's application: its own secret and its own refresh tokens (scope
+    /// `advertising::campaign_management`); SP-API's tokens do not work here, nor its tokens there.
+    func adsToken(_ form: [String: String]) -> Response {
+        guard form["client_secret"] == state.settings.adsClientSecret else {
+            return lwaError(.unauthorized, "invalid_client", "Client authentication failed")
+        }
+        guard form["grant_type"] == "refresh_token" else {
+            return lwaError(.badRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server")
+        }
+        guard let refresh = form["refresh_token"], let seller = state.withLock({ $0.adsRefreshTokens[refresh] }) else {
+            return lwaError(.badRequest, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
+        }
+        let lifetime = state.settings.accessTokenLifetimeSeconds
+        let access = state.randomToken("Atza|")
+        let now = state.now
+        state.withLock { $0.adsAccessTokens[access] = .init(sellingPartnerID: seller, expiresAt: now.addingTimeInterval(Double(lifetime))) }
+        return SandboxResponse.json(["access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": lifetime])
+    }
+
     func consentPage(_ request: Request) -> Response {
         let query = request.uri.queryParameters
         guard let applicationID = query.get("application_id"), applicationID == state.settings.applicationID else {

@@ -21,6 +21,8 @@ public func buildSandboxApplication(settings: SandboxSettings, logger: Logger = 
     spapi.register(on: router)
     CaseDeskController(state: state, edge: spapi).register(on: router)
     AdminController(state: state).register(on: router)
+    // The Ads API's profiles and Sponsored Products reports (a separate Amazon API, its own application).
+    SandboxAds(state: state).register(on: router)
     // Amazon SQS, where notifications destinations' queues live (`POST /`, as SQS's own endpoint).
     SandboxQueues(state: state, feed: SandboxNotificationFeed(state: state, reports: SandboxReports(state: state))).register(on: router)
     let application = Application(

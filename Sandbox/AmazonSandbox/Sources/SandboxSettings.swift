@@ -29,6 +29,8 @@ import Configuration
 /// - `sandbox.sqs.accountId`, `sandbox.sqs.region`: the account and region its queues' ARNs name; defaults
 ///   `000000000000`, `us-east-1`.
 /// - `sandbox.sqs.queues` [comma-separated]: queues that exist from the start; default `opside-notifications`.
+/// - `sandbox.adsClientId`, `sandbox.adsClientSecret`: the Login with Amazon application the Ads API accepts;
+///   defaults `amzn1.application-oa2-client.opside-sandbox-ads`, `opside-sandbox-ads-secret`.
 public struct SandboxSettings: Sendable {
     public var host: String
     public var port: Int
@@ -42,6 +44,9 @@ public struct SandboxSettings: Sendable {
     public var redirectURIs: [String]
     public var inboundOperationSeconds: Double
     public var decisionDelaySeconds: Double
+    /// The Login with Amazon application of the Ads API (a different one from SP-API's).
+    public var adsClientID: String
+    public var adsClientSecret: String
     /// The AWS key the sandbox's SQS endpoint accepts signatures from (like an IAM user's key),
     /// and its secret.
     public var sqsAccessKeyID: String
@@ -67,7 +72,8 @@ public struct SandboxSettings: Sendable {
                 redirectURIs: [String] = SandboxSettings.defaultRedirectURIs, inboundOperationSeconds: Double = 2,
                 decisionDelaySeconds: Double = 259_200, sqsAccessKeyID: String = "AKIAOPSIDESANDBOXSQS",
                 sqsSecretAccessKey: String = "opside-sandbox-sqs-secret", sqsAccountID: String = "000000000000",
-                sqsRegion: String = "us-east-1", sqsQueues: [String] = ["opside-notifications"]) {
+                sqsRegion: String = "us-east-1", sqsQueues: [String] = ["opside-notifications"],
+                adsClientID: String = "amzn1.application-oa2-client.opside-sandbox-ads", adsClientSecret: String = "opside-sandbox-ads-secret") {
         self.host = host
         self.port = port
         self.lwaClientID = lwaClientID
@@ -85,6 +91,8 @@ public struct SandboxSettings: Sendable {
         self.sqsAccountID = sqsAccountID
         self.sqsRegion = sqsRegion
         self.sqsQueues = sqsQueues
+        self.adsClientID = adsClientID
+        self.adsClientSecret = adsClientSecret
     }
 
     /// Reads the keys listed on the type.
@@ -107,7 +115,9 @@ public struct SandboxSettings: Sendable {
             sqsSecretAccessKey: reader.string(forKey: "sandbox.sqs.secretAccessKey", isSecret: true, default: defaults.sqsSecretAccessKey),
             sqsAccountID: reader.string(forKey: "sandbox.sqs.accountId", default: defaults.sqsAccountID),
             sqsRegion: reader.string(forKey: "sandbox.sqs.region", default: defaults.sqsRegion),
-            sqsQueues: reader.stringArray(forKey: "sandbox.sqs.queues", default: defaults.sqsQueues)
+            sqsQueues: reader.stringArray(forKey: "sandbox.sqs.queues", default: defaults.sqsQueues),
+            adsClientID: reader.string(forKey: "sandbox.adsClientId", default: defaults.adsClientID),
+            adsClientSecret: reader.string(forKey: "sandbox.adsClientSecret", isSecret: true, default: defaults.adsClientSecret)
         )
     }
 }

@@ -113,6 +113,10 @@ public final class SandboxState: Sendable {
         var schedules: [String: (seller: String, body: [String: any Sendable])] = [:]
         var destinations: [String: SandboxDestination] = [:]
         var subscriptions: [String: SandboxSubscription] = [:]
+        /// The Ads API's tokens (its own Login with Amazon application) and reports (`SandboxAds`).
+        var adsRefreshTokens: [String: String] = [:]  // token -> seller
+        var adsAccessTokens: [String: AccessToken] = [:]
+        var adsReports: [String: SandboxAdsReport] = [:]
         /// SQS queues by name (`SandboxQueues`).
         var queues: [String: SandboxQueue] = [:]
         /// What each subscription was last told (`SandboxNotificationFeed`), by subscription id.

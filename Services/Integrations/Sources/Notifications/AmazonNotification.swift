@@ -167,6 +167,8 @@ private struct Fields {
         guard let text = value as? String, !text.isEmpty else {
             throw AmazonNotification.Rejection(reason: "\(path)\(key) must be a non-empty string")
         }
+        // No text of Amazon's holds one, and PostgreSQL could not store it: refused here, not retried there.
+        guard !text.contains("\u{0}") else { throw AmazonNotification.Rejection(reason: "\(path)\(key) holds a NUL character") }
         return text
     }
 

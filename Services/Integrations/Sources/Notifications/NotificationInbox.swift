@@ -6,7 +6,7 @@ import OpsidePostgres
 import PostgresNIO
 
 /// Takes notifications in: each once (by Amazon's notification id), routed to the active
-/// connections of its seller that sell in its marketplaces, and published as one event per
+/// connections of its seller that sell in its marketplaces (or whose marketplaces are not known), and published as one event per
 /// connection in the same transaction that records it. So a notification is either wholly taken
 /// in or not at all, and taking it in twice changes nothing.
 struct NotificationInbox: Sendable {
@@ -42,7 +42,7 @@ struct NotificationInbox: Sendable {
             var targets: [(connection: UUID, tenant: UUID)] = []
             let wanted = notification.marketplaceIDs
             for try await (id, tenant, marketplaces) in rows.decode((UUID, UUID, [String]).self)
-            where wanted.isEmpty || wanted.contains(where: marketplaces.contains) {
+            where wanted.isEmpty || marketplaces.isEmpty || wanted.contains(where: marketplaces.contains) {
                 targets.append((id, tenant))
             }
             let inserted = try await connection.query("""
@@ -96,7 +96,10 @@ struct NotificationInbox: Sendable {
     /// Keeps a message that is no notification we can apply, with the reason, for the operator.
     func reject(messageID: String, body: String, reason: String, receivedAt: Date) async throws {
         let logger = self.logger
-        let excerpt = String(decoding: body.utf8.prefix(4096), as: UTF8.self)
+        // PostgreSQL's text takes no NUL character, which a hostile or broken body may hold.
+        func storable(_ text: String) -> String { text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
+        let excerpt = storable(String(decoding: body.utf8.prefix(4096), as: UTF8.self))
+        let reason = storable(reason), messageID = storable(messageID)
         _ = try await database.withTransaction { connection in
             try await connection.query("""
                 INSERT INTO integrations.notification_rejections (message_id, received_at, reason, body_excerpt)
