@@ -69,7 +69,7 @@ def main():
     except AdvertisingApiException as error:
         result["duplicate"] = {"code": error.code, "error": str(error.error)}
     report = created
-    for _ in range(200):
+    for _ in range(1200):
         report = reports.get_report(reportId=created["reportId"]).payload
         if report["status"] in ("COMPLETED", "FAILED"):
             break
