@@ -424,11 +424,16 @@
       }
     }
   }
+  let amazonRefresh = null;
   function onEnvelope(envelope) {
     if (envelope.type === 'notification.created') { updateBell(); return; }
     if (envelope.type === 'prompt.created' || envelope.type === 'prompt.answered') { if (promptCount) updatePrompts(); refreshLive(); return; }
-    if (['document.parsed', 'costs.updated', 'evidence.matched', 'proof_packet.generated', 'amazon.inventory_changed',
-      'amazon.order_changed', 'amazon.report_finished'].includes(envelope.type)) { refreshLive(); return; }
+    if (['document.parsed', 'costs.updated', 'evidence.matched', 'proof_packet.generated'].includes(envelope.type)) { refreshLive(); return; }
+    if (['amazon.inventory_changed', 'amazon.order_changed', 'amazon.report_finished'].includes(envelope.type)) {
+      // Amazon's notifications come in bursts (a backfill's reports finishing): one refresh a burst.
+      if (!amazonRefresh) amazonRefresh = setTimeout(() => { amazonRefresh = null; refreshLive(); }, 2000);
+      return;
+    }
     if (envelope.type && envelope.type.startsWith('sync.')) {
       try { runEvent(envelope.type, JSON.parse(envelope.payload)); } catch (_) { /* a message this page does not read */ }
     }
