@@ -38,6 +38,19 @@ import Testing
         }
     }
 
+    /// What the sandbox made up for the seller, product by product and day by day: cents by `date|SKU`.
+    static func expectedSpend(_ harness: SandboxHarness, seller: String, from start: CivilDate, to end: CivilDate) throws -> [String: Int64] {
+        let history = try #require(harness.state.history(for: seller))
+        var expected: [String: Int64] = [:]
+        for day in start.daysSince1970...end.daysSince1970 {
+            for (index, product) in history.products.enumerated() {
+                let activity = SandboxAds.spend(seller: seller, product: index, day: day, currency: "USD")
+                if activity.impressions > 0 { expected["\(CivilDate(daysSince1970: day))|\(product.sku)"] = activity.costMinor }
+            }
+        }
+        return expected
+    }
+
     @Test func spendPerSKUAndDayIsReadThroughReportingV3() async throws {
         try await SandboxHarness.with { harness in
             let seller = try await Self.seller(harness, seed: 9_101)
@@ -60,17 +73,8 @@ import Testing
             let rows = try await ads.downloadSpendRows(url: url, profile: profile)
             let daily = try AmazonAdsClient.dailySpend(rows)
 
-            // What the sandbox made up for the seller, product by product and day by day.
-            let history = try #require(harness.state.history(for: seller.id))
-            var expected: [String: Int64] = [:]
-            for day in start.daysSince1970...end.daysSince1970 {
-                for (index, product) in history.products.enumerated() {
-                    let activity = SandboxAds.spend(seller: seller.id, product: index, day: day, currency: "USD")
-                    if activity.impressions > 0 { expected["\(CivilDate(daysSince1970: day))|\(product.sku)"] = activity.costMinor }
-                }
-            }
             let read = Dictionary(uniqueKeysWithValues: daily.map { ("\($0.date)|\($0.sku)", $0.cost.amountMinor) })
-            #expect(read == expected)
+            #expect(read == (try Self.expectedSpend(harness, seller: seller.id, from: start, to: end)))
             #expect(daily.allSatisfy { $0.cost.currency.code == "USD" })
             #expect(read.values.reduce(0, +) > 0, "the seller spent something on ads that week")
             #expect(rows.allSatisfy { $0.asin != nil && $0.adId != nil && $0.date >= start && $0.date <= end })
@@ -117,8 +121,8 @@ import Testing
     /// python-amazon-ad-api, an open-source Ads API client, reads the same spend from the sandbox
     /// with its own calls (Tests/Clients/python_ad_api_spend.py), and gets Amazon's 425 for a duplicate.
     @Test func anOpenSourceAdsClientReadsTheSameSpend() async throws {
-        // Reports take 10 s here, so the script's second request meets the first still in the
-        // making even on a loaded machine.
+        // Amazon's clock stands still until the script moves it, so its second request meets the
+        // first still in the making however slow the machine.
         try await SandboxHarness.with(SandboxSettings(port: 0, reportProcessingSeconds: 10)) { harness in
             let seller = try await Self.seller(harness, seed: 9_103)
             var lwaSettings = harness.settings
@@ -128,21 +132,16 @@ import Testing
                 .refresh(seller.adsRefreshToken).accessToken
             let today = CivilDate(utcDayOf: harness.state.now)
             let start = today.adding(days: -5), end = today.adding(days: -1)
+            _ = try await harness.admin("POST", "/_sandbox/clock", ["freeze": true], expect: 200)
             let result = try JSONDecoder().decode(JSONValue.self, from: try await ClientScripts.run("python_ad_api_spend.py", settings: [
                 "endpoint": harness.baseURL, "clientId": AmazonAdsSettings.sandboxClientID, "clientSecret": AmazonAdsSettings.sandboxClientSecret,
                 "refreshToken": seller.adsRefreshToken, "accessToken": token, "startDate": "\(start)", "endDate": "\(end)",
+                "processingSeconds": 10,
             ]))
             #expect(result["status"] == .string("COMPLETED") && result["firstStatus"] == .string("PENDING"))
             #expect(result["duplicate"]?["code"] == .number(425), "\(String(describing: result["duplicate"]))")
-            let history = try #require(harness.state.history(for: seller.id))
-            var expected: [String: JSONValue] = [:]
-            for day in start.daysSince1970...end.daysSince1970 {
-                for (index, product) in history.products.enumerated() {
-                    let activity = SandboxAds.spend(seller: seller.id, product: index, day: day, currency: "USD")
-                    if activity.impressions > 0 { expected["\(CivilDate(daysSince1970: day))|\(product.sku)"] = .number(Double(activity.costMinor)) }
-                }
-            }
-            #expect(result["spendCents"] == .object(expected))
+            let expected = try Self.expectedSpend(harness, seller: seller.id, from: start, to: end)
+            #expect(result["spendCents"] == .object(expected.mapValues { .number(Double($0)) }))
         }
     }
 }

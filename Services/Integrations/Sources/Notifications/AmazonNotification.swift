@@ -19,9 +19,7 @@ struct AmazonNotification: Sendable, Equatable {
     let type: String
     let notificationID: String
     let subscriptionID: String
-    let applicationID: String
     let eventTime: Date
-    let publishTime: Date?
     /// The merchant the notification is about (`SellerId`); every type we read names it.
     let sellerID: String
     let change: Change
@@ -49,7 +47,6 @@ struct AmazonNotification: Sendable, Equatable {
         }
         let subscriptionID = try metadata.string("SubscriptionId")
         let eventTime = try envelope.date("EventTime")
-        let publishTime = try? metadata.date("PublishTime")
         let payload = try envelope.object("Payload")
         let sellerID: String
         let change: Change
@@ -93,8 +90,8 @@ struct AmazonNotification: Sendable, Equatable {
         default:
             throw Rejection(reason: "NotificationType \(type) is not one integrations reads")
         }
-        return AmazonNotification(type: type, notificationID: notificationID, subscriptionID: subscriptionID, applicationID: application,
-                                  eventTime: eventTime, publishTime: publishTime, sellerID: sellerID, change: change)
+        return AmazonNotification(type: type, notificationID: notificationID, subscriptionID: subscriptionID, eventTime: eventTime, sellerID: sellerID,
+                                  change: change)
     }
 
     /// The marketplaces the change concerns (routing picks the connections that sell there).
