@@ -267,7 +267,7 @@ package.targets += [
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-sync-bench",
-        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
+        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "OpsideAmazonAds", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
                        "OpsideBenchmarkSupport", postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Benchmarks/Sync", swiftSettings: swiftSettings),
@@ -527,10 +527,13 @@ for target in package.targets where ["CostDocs", "Integrations", "AmazonSandbox"
 package.targets += [
     .target(
         name: "OpsideAmazonAds",
-        dependencies: ["OpsideCore", "OpsideAmazonSPAPI", configuration, asyncHTTPClient, compressNIO, nioCore, nioHTTP1, logging],
+        dependencies: ["OpsideCore", "OpsideAmazonSPAPI", "OpsideTransport", configuration, asyncHTTPClient, compressNIO, nioCore, nioHTTP1,
+                       logging],
         path: "Shared/AmazonAds", swiftSettings: swiftSettings),
 ]
-for target in package.targets where target.name == "AmazonTests" {
+// integrations holds the Ads authorizations, inventory-sync syncs the spend with them.
+for target in package.targets where ["AmazonTests", "Integrations", "InventorySync", "IntegrationsTests", "InventorySyncTests",
+                                     "InventorySyncTesting", "OpsideTests"].contains(target.name) {
     target.dependencies.append("OpsideAmazonAds")
 }
 

@@ -262,6 +262,14 @@ SERVICE_PATHS = {
             parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"},
                         {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["WEEK", "MONTH"]}},
                         {"name": "marketplace", "in": "query", "schema": {"type": "string"}}])},
+        "/app/advertising": {"get": op("Advertising: the connection's Amazon Ads account (connect by pasting an Ads refresh token, "
+                                       "owners and admins), Sponsored Products spend per SKU and day beside the SKU's sales (ACoS, ad "
+                                       "cost per unit), the spend's syncs (HTML; without a sign-in, 303 to /sign-in)", {
+            "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
+            "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
+            parameters=[{"name": "connection", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "The Amazon connection (the first active one by default)"},
+                        {"name": "days", "in": "query", "schema": {"type": "integer", "enum": [7, 30, 90]}, "description": "The range: the last 7, 30 (default) or 90 days"},
+                        {"name": "marketplace", "in": "query", "schema": {"type": "string"}}])},
         "/app/inbound": {"get": op("Inbound: the seller's FBA inbound plans and a new plan from SKUs and quantities (HTML; without a "
                                    "sign-in, 303 to /sign-in)", {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "303": {"description": "To /sign-in"},
             "404": {"description": "No such page", "content": {"text/html": {"schema": {"type": "string"}}}}}, tags=["dashboard"],
@@ -498,7 +506,7 @@ SERVICE_PATHS = {
 # imports on inventory-sync; main-api forwards the public twins under /api/v1/amazon.
 SYNC_DATASETS = ["ledger_detail", "reimbursements", "customer_returns", "removal_orders", "removal_shipments", "inbound_shipments",
                  "financial_events", "replacements", "orders", "inventory_summaries", "ledger_summary", "estimated_fees", "listings",
-                 "search_query_performance_weekly", "search_query_performance_monthly"]
+                 "search_query_performance_weekly", "search_query_performance_monthly", "ads_spend"]
 SYNC_RUN = {"type": "object", "additionalProperties": False,
             "required": ["runId", "connectionId", "dataset", "trigger", "state", "queuedAt", "windowsTotal", "windowsDone",
                          "pagesDone", "rowsDone", "rowsInserted", "rowsUpdated", "rowsQuarantined"], "properties": {
@@ -555,6 +563,26 @@ SQP_QUERY = [{"name": "period", "in": "query", "schema": SQP_PERIOD},
              {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}}]
 SQP_BACKFILL = {"type": "object", "required": ["period", "from"], "properties": {
     "period": SQP_PERIOD, "from": {"type": "string", "format": "date"}}}
+ADS_MONEY = {"$ref": "#/components/schemas/Money"}
+ADS_SPEND = obj(["marketplaceIds", "from", "to", "days", "skus"], {
+    "marketplaceId": {"type": "string"}, "marketplaceIds": {"type": "array", "items": {"type": "string"}},
+    "currency": {"type": "string"}, "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+    "days": {"type": "array", "items": {"type": "string", "format": "date"}},
+    "latestDay": {"type": "string", "format": "date", "description": "The last day synced; the latest three still settle at Amazon"},
+    "totals": obj(["impressions", "clicks", "adCost", "unitsOrdered", "sales"], {
+        "impressions": {"type": "integer", "minimum": 0}, "clicks": {"type": "integer", "minimum": 0}, "adCost": ADS_MONEY,
+        "unitsOrdered": {"type": "integer", "minimum": 0}, "sales": ADS_MONEY, "acos": {"type": "string"}}),
+    "skus": {"type": "array", "description": "Most spent first", "items": obj(
+        ["sellerSku", "impressions", "clicks", "adCost", "unitsOrdered", "sales", "dailyCostMinor"], {
+            "sellerSku": {"type": "string"}, "asin": {"type": "string"}, "title": {"type": "string"},
+            "impressions": {"type": "integer", "minimum": 0}, "clicks": {"type": "integer", "minimum": 0}, "adCost": ADS_MONEY,
+            "unitsOrdered": {"type": "integer", "minimum": 0}, "sales": ADS_MONEY,
+            "acos": {"type": "string", "description": "Ad cost over sales, e.g. 12.5%"}, "adCostPerUnit": ADS_MONEY,
+            "dailyCostMinor": {"type": "array", "items": {"type": "integer"}, "description": "The ad cost of each of `days`"}})}})
+ADS_SPEND_QUERY = [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                   {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                   {"name": "marketplaceId", "in": "query", "schema": {"type": "string"}},
+                   {"name": "sku", "in": "query", "schema": {"type": "string", "maxLength": 200}, "description": "Only this SKU"}]
 SYNC_RUN_ID = [{"name": "runId", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}]
 SYNC_DATASET_PARAM = [{"name": "dataset", "in": "path", "required": True, "schema": {"type": "string", "enum": SYNC_DATASETS}}]
 SYNC_HISTORY_QUERY = [{"name": "dataset", "in": "query", "schema": {"type": "string", "enum": SYNC_DATASETS}},
@@ -607,6 +635,11 @@ def sync_paths(prefix, security, who):
             "(operators). 409 while that dataset is syncing", {
                 "202": json_response("The backfill's run", SYNC_RUNS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR},
             security=security, request=SQP_BACKFILL, parameters=SYNC_CONNECTION, tags=["sync"])},
+        f"{prefix}/connections/{{connectionId}}/ads-spend": {"get": op(
+            "Sponsored Products spend per SKU and day from the Amazon Ads API (default: the 30 days up to today, at most 366), "
+            "with each SKU's units ordered and sales on the same days, its ACoS and ad cost per unit", {
+                "200": json_response("The spend", ADS_SPEND), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+            security=security, parameters=SYNC_CONNECTION + ADS_SPEND_QUERY, tags=["sync"])},
     }
 
 
@@ -1512,6 +1545,26 @@ CONNECTION_NOTIFICATIONS = obj(["subscribedTypes", "notifications"], {
             "eventTime": {"type": "string", "format": "date-time"}, "receivedAt": {"type": "string", "format": "date-time"}})}})
 
 
+ADS_AUTHORIZATION = obj(["connectionId", "status", "profileId", "marketplaceId", "countryCode", "currencyCode", "timezone",
+                         "connectedAt", "updatedAt"], {
+    "connectionId": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["active", "needs_reauthorization"]},
+    "reauthorizationReason": {"type": "string"}, "profileId": {"type": "integer"}, "marketplaceId": {"type": "string"},
+    "countryCode": {"type": "string"}, "currencyCode": {"type": "string"}, "timezone": {"type": "string"},
+    "accountName": {"type": "string"}, "connectedAt": {"type": "string", "format": "date-time"},
+    "updatedAt": {"type": "string", "format": "date-time"}})
+ADS_CONNECT = {"type": "object", "required": ["refreshToken"], "properties": {
+    "refreshToken": {"type": "string", "description": "The Ads API refresh token (Atzr|…) from authorizing Opside's Ads application"},
+    "marketplaceId": {"type": "string", "description": "Whose advertising profile to sync; default the connection's first marketplace"},
+    "userId": {"type": "string", "format": "uuid"}}}
+ADS_ACCESS = obj(["accessToken", "expiresAt", "clientId", "region", "endpoint", "profile"], {
+    "accessToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}, "clientId": {"type": "string"},
+    "region": {"type": "string", "enum": ["na", "eu", "fe"]}, "endpoint": {"type": "string"},
+    "profile": obj(["profileId", "countryCode", "currencyCode", "timezone", "accountInfo"], {
+        "profileId": {"type": "integer"}, "countryCode": {"type": "string"}, "currencyCode": {"type": "string"}, "timezone": {"type": "string"},
+        "accountInfo": obj(["marketplaceStringId", "id", "type"], {
+            "marketplaceStringId": {"type": "string"}, "id": {"type": "string"}, "type": {"type": "string"}, "name": {"type": "string"}})})})
+
+
 def listing_paths(prefix, security, editors):
     """The listings and catalogue routes under `prefix` (integrations' internal ones, or main-api's twins)."""
     base = f"{prefix}/connections/{{connectionId}}"
@@ -1548,6 +1601,19 @@ def listing_paths(prefix, security, editors):
             "200": json_response("The connection's notifications", CONNECTION_NOTIFICATIONS), "400": ERROR, "401": ERROR, "404": ERROR},
             security=security, tags=["notifications"],
             parameters=CONNECTION_ID + [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}])},
+        f"{base}/ads": {
+            "post": op(f"Connect the connection's Amazon Ads account{editors}: an Ads refresh token (Opside's Ads application, scope "
+                       "advertising::campaign_management), proved with Amazon, and the advertising profile of the marketplace "
+                       "(default the connection's first); spend then syncs daily. 422 ads_refresh_token_rejected, ads_no_profile", {
+                "201": json_response("Connected", ADS_AUTHORIZATION), "200": json_response("Replaced", ADS_AUTHORIZATION),
+                "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "502": ERROR},
+                security=security, tags=["ads"], parameters=CONNECTION_ID, request=ADS_CONNECT),
+            "get": op("The connection's Amazon Ads authorization (404 ads_not_connected without one)", {
+                "200": json_response("The authorization", ADS_AUTHORIZATION), "401": ERROR, "404": ERROR},
+                security=security, tags=["ads"], parameters=CONNECTION_ID),
+            "delete": op(f"Disconnect Amazon Ads{editors}; the spend synced stays", {
+                "200": json_response("Disconnected", ADS_AUTHORIZATION), "401": ERROR, "403": ERROR, "404": ERROR},
+                security=security, tags=["ads"], parameters=CONNECTION_ID)},
         f"{base}/catalog/items": {"get": op("Search Amazon's catalogue: an EAN/UPC/GTIN, or keywords", {
             "200": json_response("Matches", CATALOG_MATCHES), **AMAZON_ERRORS}, security=security, tags=["listings"],
             parameters=CONNECTION_ID + [{"name": "query", "in": "query", "required": True, "schema": {"type": "string"}}])},
@@ -1682,6 +1748,42 @@ SERVICE_PATHS["integrations"].update(inbound_paths("/internal/amazon", SERVICE_T
 SERVICE_PATHS["main-api"].update(inbound_paths("/api/v1/amazon", SESSION, " (owner or admin)"))
 
 SERVICE_PATHS["integrations"].update(listing_paths("/internal/amazon", SERVICE_TOKEN, ""))
+SERVICE_PATHS["integrations"]["/internal/amazon/connections/{connectionId}/ads/consent-url"] = {"post": op(
+    "Issue Login with Amazon's consent URL for the connection's Ads account, with a single-use state bound to the tenant, user, "
+    "connection and browser (main-api only)", {
+        "200": json_response("Consent URL", AMAZON_CONSENT), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+    security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["ads"], request={"type": "object", "required": ["userId", "browserBinding"],
+        "properties": {**WITH_USER, "browserBinding": {"type": "string", "minLength": 43, "maxLength": 256}}})}
+SERVICE_PATHS["integrations"]["/internal/amazon/ads/oauth/callback"] = {"post": op(
+    "Complete the Ads consent: validate the state, exchange the code with the Ads application, connect the profile (main-api only)", {
+        "200": json_response("Connected again", ADS_AUTHORIZATION), "201": json_response("Connected", ADS_AUTHORIZATION),
+        "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "502": ERROR},
+    security=SERVICE_TOKEN, tags=["ads"], request={"type": "object", "required": ["state", "code"], "properties": {
+        "state": {"type": "string"}, "code": {"type": "string"}, "browserBinding": {"type": "string"}, **WITH_USER}})}
+SERVICE_PATHS["main-api"]["/api/v1/amazon/connections/{connectionId}/ads/consent-url"] = {"post": op(
+    "Start connecting the connection's Amazon Ads account (owner or admin): Login with Amazon's consent URL", {
+        "200": {**json_response("Consent URL with a single-use state", AMAZON_CONSENT), "headers": {"Set-Cookie": {
+            "description": "opside_amazon_consent_<state prefix>: binds the flow to this browser (HttpOnly, SameSite=Lax, "
+                           "Path=/api/v1/amazon/ads/callback, Max-Age until the state expires, Secure over TLS)",
+            "schema": {"type": "string"}}}},
+        "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "503": ERROR},
+    security=SESSION, parameters=CONNECTION_ID, tags=["ads"])}
+SERVICE_PATHS["main-api"]["/api/v1/amazon/ads/callback"] = {"get": op(
+    "Login with Amazon's redirect after the Ads consent: validates the state and the browser's consent cookie, exchanges the code "
+    "and connects the advertising profile. A browser (Accept: text/html) is sent on to the Advertising page (303)", {
+        "303": {"description": "To the Advertising page (browsers)"},
+        "200": json_response("Connected again", ADS_AUTHORIZATION), "201": json_response("Connected", ADS_AUTHORIZATION),
+        "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "502": ERROR, "503": ERROR}, tags=["ads"], parameters=[
+        {"name": "state", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "scope", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "error", "in": "query", "required": False, "schema": {"type": "string"}, "description": "Set when the person declined"}])}
+SERVICE_PATHS["integrations"]["/internal/amazon/connections/{connectionId}/ads/access-token"] = {"post": op(
+    "Ads token vault: a short-lived Amazon Ads access token for the connection's advertising profile (never the refresh token); "
+    "404 ads_not_connected, 409 ads_needs_reauthorization", {
+        "200": json_response("Ads access", ADS_ACCESS), "401": ERROR, "404": ERROR, "409": ERROR, "422": ERROR, "500": ERROR, "502": ERROR},
+    security=SERVICE_TOKEN, parameters=CONNECTION_ID, tags=["ads"], request={"type": "object", "properties": {
+        "rejectedAccessToken": {"type": ["string", "null"], "description": "A token the Ads API refused; the vault drops it"}}})}
 SERVICE_PATHS["main-api"].update(listing_paths("/api/v1/amazon", SESSION, " (owner or admin)"))
 
 JOB_STATES = ["available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"]

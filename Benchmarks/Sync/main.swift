@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import OpsideAmazonSPAPI
 import OpsideAmazonAccess
+import OpsideAmazonAds
 import OpsideCore
 import OpsideJobs
 import OpsidePostgres
@@ -25,6 +26,10 @@ import Synchronization
 //   opside-sync-bench sync [--skus 200] [--months 12] [--time-scale 20]
 //       A full first sync of a large sandbox seller (every dataset), beside the minimum time the
 //       operations' rate limits allow for the calls it made.
+//   opside-sync-bench ads [--skus 400]
+//       A first sync of a sandbox seller's Sponsored Products spend (the 95 days the Ads API keeps,
+//       four reports) through the same engine, rows and time; then the spend page's read (30 days,
+//       every SKU, with their sales) timed over 50 reads.
 //
 // Connects to PostgreSQL as the services do (`postgres.host`, `postgres.port`; a superuser from
 // `bench.postgresSuperuser`, default postgres, creates a scratch database) and to Redis
@@ -214,18 +219,43 @@ struct SandboxTokens: AmazonAccessTokenSource {
     }
 }
 
-func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
-    let sandboxSettings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: 4 / timeScale)
+/// The Amazon sandbox in this process on a free port: its base URL, and the task to cancel to stop it.
+func startSandbox(_ settings: SandboxSettings) async throws -> (url: String, task: Task<Void, any Error>) {
     let (stream, continuation) = AsyncStream<Int>.makeStream()
-    let (sandboxApp, _) = buildSandboxApplication(settings: sandboxSettings, logger: logger) { port in
+    let (sandboxApp, _) = buildSandboxApplication(settings: settings, logger: logger) { port in
         continuation.yield(port)
         continuation.finish()
     }
-    let sandboxTask = Task { try await sandboxApp.runService() }
-    defer { sandboxTask.cancel() }
+    let task = Task { try await sandboxApp.runService() }
     var ports = stream.makeAsyncIterator()
-    guard let sandboxPort = await ports.next() else { throw BenchError("sandbox did not start") }
-    let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
+    guard let sandboxPort = await ports.next() else {
+        task.cancel()
+        throw BenchError("sandbox did not start")
+    }
+    return ("http://127.0.0.1:\(sandboxPort)", task)
+}
+
+/// inventory-sync's settings on the scratch database `name`, the Amazon rate limits scaled by
+/// `timeScale`, and `extra`.
+func inventorySyncSettings(database name: String, timeScale: Double, _ extra: [String: String]) async throws -> ConfigReader {
+    var environment: [String: String] = [:]
+    let values: [String: String] = [
+        "http.port": "0", "postgres.host": host, "postgres.port": String(port), "postgres.database": name,
+        "redis.host": reader.string(forKey: "redis.host", default: "127.0.0.1"), "redis.port": String(reader.int(forKey: "redis.port", default: 6379)),
+        "security.serviceTokenSecret": "bench-secret-" + UUID().uuidString, "log.level": "error",
+        "amazon.rateLimit.timeScale": String(timeScale), "amazon.rateLimit.keyPrefix": "opside:bench:\(UUID().uuidString.prefix(8))",
+        "jobs.pollIntervalMilliseconds": "100",
+    ].merging(extra) { $1 }
+    if let servicePassword { environment["POSTGRES_PASSWORD"] = servicePassword }
+    if let redisPassword { environment["REDIS_PASSWORD"] = redisPassword }
+    for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
+    return try await OpsideConfiguration.reader(environment: environment)
+}
+
+func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
+    let sandboxSettings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: 4 / timeScale)
+    let (sandboxURL, sandboxTask) = try await startSandbox(sandboxSettings)
+    defer { sandboxTask.cancel() }
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     defer { Task { try? await http.shutdown() } }
 
@@ -245,19 +275,10 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
                                sellingPartnerID: seller.sellingPartnerId, marketplaceIDs: seller.marketplaceIds, endpoint: sandboxURL)
 
     let name = try await scratchDatabase()
-    var environment: [String: String] = [:]
-    let values: [String: String] = [
-        "http.port": "0", "postgres.host": host, "postgres.port": String(port), "postgres.database": name,
-        "redis.host": reader.string(forKey: "redis.host", default: "127.0.0.1"), "redis.port": String(reader.int(forKey: "redis.port", default: 6379)),
-        "security.serviceTokenSecret": "bench-secret-" + UUID().uuidString, "log.level": "error",
-        "amazon.rateLimit.timeScale": String(timeScale), "amazon.rateLimit.keyPrefix": "opside:bench:\(UUID().uuidString.prefix(8))",
+    let serviceReader = try await inventorySyncSettings(database: name, timeScale: timeScale, [
         "sync.reportPollMilliseconds": String(Int(1000 / timeScale) + 20), "sync.reportPollMaxMilliseconds": String(Int(5000 / timeScale) + 50),
-        "jobs.pollIntervalMilliseconds": "100", "jobs.concurrency": "16",
-    ]
-    if let servicePassword { environment["POSTGRES_PASSWORD"] = servicePassword }
-    if let redisPassword { environment["REDIS_PASSWORD"] = redisPassword }
-    for (key, value) in values { environment[OpsideConfiguration.environmentName(for: key)] = value }
-    let serviceReader = try await OpsideConfiguration.reader(environment: environment)
+        "jobs.concurrency": "16",
+    ])
     let app = try await InventorySyncService.buildApplication(reader: serviceReader, accessTokens: tokens)
     let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
     let serviceTask = Task { try await group.run() }
@@ -269,7 +290,8 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
         try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: seller.sellingPartnerId,
                                                              region: "na", marketplaceIds: seller.marketplaceIds, status: "active", statusReason: nil))
         let started = ContinuousClock.now
-        for dataset in SyncDataset.allCases {
+        // Every SP-API dataset: advertising spend needs an Amazon Ads authorization, which this seller lacks.
+        for dataset in SyncDataset.scheduledWithConnection {
             _ = try await repository.requestRun(tenantID: tenant, connectionID: connection, dataset: dataset, trigger: .backfill, priority: 1)
         }
         while true {
@@ -308,6 +330,91 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
     print("  calls: \(requests.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
 }
 
+// MARK: Advertising spend
+
+/// The Ads vault's stand-in for a benchmark: the sandbox seller's Ads refresh token, refreshed with
+/// the sandbox's Ads application, and its one profile.
+struct SandboxAdsTokens: AdsAccessSource {
+    let lwa: LoginWithAmazonClient
+    let refreshToken: String
+    let endpoint: String
+    let clientID: String
+    let http: HTTPClient
+
+    func adsAccess(tenantID: UUID, connectionID: UUID, rejectedAccessToken: String?) async throws -> AdsAccess {
+        let token = try await lwa.refresh(refreshToken)
+        let client = AmazonAdsClient(settings: AmazonAdsSettings(clientID: clientID, endpoints: [.northAmerica: endpoint]), httpClient: http,
+                                     logger: logger) { token.accessToken }
+        guard let profile = try await client.profiles(region: .northAmerica).first else { throw BenchError("the sandbox seller has no Ads profile") }
+        return AdsAccess(accessToken: token.accessToken, expiresAt: Date().addingTimeInterval(Double(token.expiresIn)), clientId: clientID,
+                         region: .northAmerica, endpoint: endpoint, profile: profile)
+    }
+}
+
+func adsBenchmark(skus: Int) async throws {
+    let sandboxSettings = SandboxSettings(port: 0, timeScale: 20, reportProcessingSeconds: 0.2)
+    let (sandboxURL, sandboxTask) = try await startSandbox(sandboxSettings)
+    defer { sandboxTask.cancel() }
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    defer { Task { try? await http.shutdown() } }
+    var request = HTTPClientRequest(url: sandboxURL + "/_sandbox/sellers")
+    request.method = .POST
+    request.body = .bytes(ByteBuffer(string: #"{"seed": 78, "skus": \#(skus), "months": 4}"#))
+    let created = try await http.execute(request, timeout: .seconds(120))
+    struct Seller: Decodable { let sellingPartnerId: String; let refreshToken: String; let adsRefreshToken: String; let marketplaceIds: [String] }
+    let seller = try JSONDecoder().decode(Seller.self, from: Data(buffer: try await created.body.collect(upTo: 1 << 20)))
+    let spapi = AmazonSPAPISettings(lwaEndpoint: sandboxURL + "/auth/o2/token", clientID: sandboxSettings.lwaClientID,
+                                    clientSecret: sandboxSettings.lwaClientSecret)
+    let adsLWA = AmazonSPAPISettings(lwaEndpoint: sandboxURL + "/auth/o2/token", clientID: sandboxSettings.adsClientID,
+                                     clientSecret: sandboxSettings.adsClientSecret)
+    let tokens = SandboxTokens(lwa: LoginWithAmazonClient(httpClient: http, settings: spapi, logger: logger), refreshToken: seller.refreshToken,
+                               sellingPartnerID: seller.sellingPartnerId, marketplaceIDs: seller.marketplaceIds, endpoint: sandboxURL)
+    let ads = SandboxAdsTokens(lwa: LoginWithAmazonClient(httpClient: http, settings: adsLWA, logger: logger), refreshToken: seller.adsRefreshToken,
+                               endpoint: sandboxURL, clientID: sandboxSettings.adsClientID, http: http)
+
+    let name = try await scratchDatabase()
+    let serviceReader = try await inventorySyncSettings(database: name, timeScale: 20,
+                                                        ["ads.reportPollSeconds": "0.1", "ads.reportPollMaxSeconds": "0.2"])
+    let app = try await InventorySyncService.buildApplication(reader: serviceReader, accessTokens: tokens, adsAccess: ads)
+    let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+    let serviceTask = Task { try await group.run() }
+
+    let tenant = UUID(), connection = UUID()
+    try await withDatabase(name) { database in
+        let repository = SyncPostgresRepository(database: database, logger: logger, queue: InventorySyncService.queue,
+                                                jobKind: InventorySyncService.syncKind, maxAttempts: 6)
+        try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: seller.sellingPartnerId,
+                                                             region: "na", marketplaceIds: seller.marketplaceIds, status: "active", statusReason: nil))
+        let started = ContinuousClock.now
+        let run = try await repository.startAdsSpend(tenantID: tenant, connectionID: connection)
+        var finished: SyncRun?
+        while finished == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            finished = try await repository.run(tenantID: tenant, runID: run.runId).flatMap { ["queued", "running", "retrying"].contains($0.state) ? nil : $0 }
+        }
+        let took = seconds(ContinuousClock.now - started)
+        guard let finished, finished.state == "succeeded" else { throw BenchError("the spend sync ended \(finished?.state ?? "?"): \(finished?.errorMessage ?? "")") }
+        print(String(format: "ads spend first sync, %d SKUs × 95 days: %.2f s, %d reports, %d SKU-days (%.0f rows/s)", skus, took,
+                     finished.pagesDone, finished.rowsInserted, Double(finished.rowsInserted) / took))
+
+        let store = AdsSpendStore(database: database, logger: logger)
+        let today = CivilDate(utcDayOf: Date())
+        var samples: [Double] = []
+        var shown = 0
+        for _ in 0..<50 {
+            let start = ContinuousClock.now
+            let report = try await store.report(tenantID: tenant, connectionID: connection, marketplace: nil, from: today.adding(days: -29), to: today)
+            samples.append(seconds(ContinuousClock.now - start) * 1000)
+            shown = report.skus.count
+        }
+        samples.sort()
+        print(String(format: "spend page read, 30 days × %d SKUs with their sales: p50 %.1f ms, p95 %.1f ms, max %.1f ms (50 reads)", shown,
+                     samples[samples.count / 2], samples[samples.count * 95 / 100], samples[samples.count - 1]))
+    }
+    await group.triggerGracefulShutdown()
+    _ = try? await serviceTask.value
+}
+
 // MARK: Main
 
 do {
@@ -319,8 +426,10 @@ do {
         try await ingest(rows: rows)
     case "sync":
         try await syncBenchmark(skus: option("skus", 200), months: option("months", 12), timeScale: doubleOption("time-scale", 20))
+    case "ads":
+        try await adsBenchmark(skus: option("skus", 400))
     default:
-        print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X]")
+        print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X] | ads [--skus S]")
     }
     for name in scratchDatabases.withLock({ $0 }) { try await dropDatabase(name) }
 } catch {

@@ -16,6 +16,13 @@ public struct AdsProfile: Codable, Sendable, Equatable {
         /// `seller`, `vendor` or `agency`.
         public let type: String
         public let name: String?
+
+        public init(marketplaceStringId: String, id: String, type: String, name: String?) {
+            self.marketplaceStringId = marketplaceStringId
+            self.id = id
+            self.type = type
+            self.name = name
+        }
     }
 
     public let profileId: Int64
@@ -24,6 +31,14 @@ public struct AdsProfile: Codable, Sendable, Equatable {
     /// The IANA time zone report dates are in.
     public let timezone: String
     public let accountInfo: AccountInfo
+
+    public init(profileId: Int64, countryCode: String, currencyCode: String, timezone: String, accountInfo: AccountInfo) {
+        self.profileId = profileId
+        self.countryCode = countryCode
+        self.currencyCode = currencyCode
+        self.timezone = timezone
+        self.accountInfo = accountInfo
+    }
 }
 
 /// One row of a Sponsored Products advertised-product report, as the client keeps it.
@@ -38,6 +53,16 @@ public struct AdsSpendRow: Sendable, Equatable {
     public let impressions: Int
     public let clicks: Int
     /// What the clicks cost, in the profile's currency.
+    public let cost: Money
+}
+
+/// One SKU's advertising on one day: every ad of the SKU summed.
+public struct AdsDailySpend: Sendable, Equatable {
+    public let date: CivilDate
+    public let sku: String
+    public let asin: String?
+    public let impressions: Int
+    public let clicks: Int
     public let cost: Money
 }
 
@@ -185,14 +210,17 @@ public struct AmazonAdsClient: Sendable {
     }
 
     /// Rows summed per day and SKU (a SKU advertised in several ads has a row per ad and day).
-    public static func dailySpend(_ rows: [AdsSpendRow]) throws -> [(date: CivilDate, sku: String, clicks: Int, cost: Money)] {
-        var totals: [String: (date: CivilDate, sku: String, clicks: Int, cost: Money)] = [:]
+    public static func dailySpend(_ rows: [AdsSpendRow]) throws -> [AdsDailySpend] {
+        var totals: [String: AdsDailySpend] = [:]
         for row in rows {
             let key = "\(row.date)|\(row.sku)"
             if let current = totals[key] {
-                totals[key] = (row.date, row.sku, current.clicks + row.clicks, try current.cost + row.cost)
+                totals[key] = AdsDailySpend(date: row.date, sku: row.sku, asin: current.asin ?? row.asin,
+                                            impressions: current.impressions + row.impressions, clicks: current.clicks + row.clicks,
+                                            cost: try current.cost + row.cost)
             } else {
-                totals[key] = (row.date, row.sku, row.clicks, row.cost)
+                totals[key] = AdsDailySpend(date: row.date, sku: row.sku, asin: row.asin, impressions: row.impressions, clicks: row.clicks,
+                                            cost: row.cost)
             }
         }
         return totals.values.sorted { ($0.date, $0.sku) < ($1.date, $1.sku) }

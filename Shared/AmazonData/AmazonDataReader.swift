@@ -89,6 +89,12 @@ public struct AmazonDataReader: Sendable {
         named(SearchQueryPerformanceRecord.self, tenant: tenant, where: Self.scope(connection))
     }
 
+    // MARK: Amazon Ads
+
+    public func adsSpend(tenant: UUID, connection: UUID? = nil) -> AmazonRecordStream<AdsSpendRecord> {
+        named(AdsSpendRecord.self, tenant: tenant, where: Self.scope(connection))
+    }
+
     // MARK: Orders
 
     public func orders(tenant: UUID, connection: UUID? = nil) -> AmazonRecordStream<OrderRecord> {

@@ -159,6 +159,15 @@ public enum AmazonTables {
         + funnelColumns("click", plural: "clicks") + funnelColumns("cart_add", plural: "cart_adds")
         + funnelColumns("purchase", plural: "purchases") + [.text("currency")])
 
+    // MARK: Amazon Ads
+
+    /// Sponsored Products spend: one row per SKU and day of the advertising profile's time zone,
+    /// every ad of the SKU summed (`AmazonAdsClient.dailySpend`), its cost in minor units of the
+    /// profile's `currency`. Clicks settle for 72 hours, so the latest days are read again.
+    public static let adsSpend = AmazonTable("ads_spend", key: [
+        .day("date", nullable: false), .text("seller_sku", nullable: false),
+    ], columns: [.text("asin"), .count("impressions"), .count("clicks"), .minor("cost_minor"), .text("currency"), .count("profile_id")])
+
     /// A stage of the search funnel, in the report's order: its count, rate, the ASIN's count
     /// and share, both median prices, and the counts by promised shipping speed.
     static func funnelColumns(_ stage: String, plural: String) -> [AmazonColumn] {
@@ -171,7 +180,7 @@ public enum AmazonTables {
     public static let all: [AmazonTable] = [
         orders, orderItems, shipmentEvents, refundEvents, adjustmentEvents, serviceFeeEvents, safetEvents, removalShipmentEvents,
         inventorySummaries, ledgerDetail, ledgerSummary, reimbursements, customerReturns, replacements, removalOrders,
-        removalShipments, estimatedFees, listings, inboundShipments, inboundShipmentItems, searchQueryPerformance,
+        removalShipments, estimatedFees, listings, inboundShipments, inboundShipmentItems, searchQueryPerformance, adsSpend,
     ]
 
     /// Tables of the schema that hold inventory-sync's own state, not synced Amazon data: its

@@ -52,6 +52,11 @@ public enum EventConsumers {
     public static let applyOrderChange = EventConsumer(AmazonOrderChanged.self, queue: "inventory-sync", job: "inventory-sync.order-changed")
     public static let recordReportFinished = EventConsumer(AmazonReportFinished.self, queue: "inventory-sync",
                                                            job: "inventory-sync.report-finished")
+    /// inventory-sync schedules the connection's advertising spend and backfills what Amazon keeps (issue 16).
+    public static let syncAdsSpend = EventConsumer(AmazonAdsConnected.self, queue: "inventory-sync", job: "inventory-sync.ads-connected")
+    /// inventory-sync stops syncing the spend; what it synced stays.
+    public static let stopSyncingAdsSpend = EventConsumer(AmazonAdsDisconnected.self, queue: "inventory-sync",
+                                                          job: "inventory-sync.ads-disconnected")
     /// claim-detector schedules one detection of the connection a settle delay after its syncs
     /// end (a job unique per connection, so a sync's many datasets give one detection).
     public static let detectAfterSync = EventConsumer(SyncCompleted.self, queue: "claim-detector", job: "claim-detector.sync-completed")
@@ -113,6 +118,8 @@ public enum EventConsumers {
         applyInventoryChange.subscription,
         applyOrderChange.subscription,
         recordReportFinished.subscription,
+        syncAdsSpend.subscription,
+        stopSyncingAdsSpend.subscription,
         detectAfterSync.subscription,
         notifyClaimsFound.subscription,
         notifyDeadlinesApproaching.subscription,
@@ -144,7 +151,7 @@ public enum EventConsumers {
     public static var eventTypes: [any OpsideEvent.Type] { [
         TenantCreated.self,
         AmazonConnected.self, AmazonDisconnected.self, AmazonReauthorizationRequired.self,
-        AmazonInventoryChanged.self, AmazonOrderChanged.self, AmazonReportFinished.self,
+        AmazonInventoryChanged.self, AmazonOrderChanged.self, AmazonReportFinished.self, AmazonAdsConnected.self, AmazonAdsDisconnected.self,
         SyncCompleted.self, SyncFailed.self, SyncReauthorizationRequired.self,
         ClaimsDetected.self, ClaimDeadlinesApproaching.self,
         CaseStatusChanged.self, CaseFiled.self, CaseFilingReminder.self, ReimbursementReceived.self,

@@ -612,18 +612,23 @@ struct IntegrationsStack {
             #expect(expiresAt.timeIntervalSinceNow > 30 && expiresAt.timeIntervalSinceNow <= 61)
             await #expect(throws: AmazonConnectionError.self) {
                 try await repository.consumeOAuthState(hash: Array(repeating: 8, count: 32), presenter: .init(tenantID: nil, userID: nil),
-                                                       browserBindingHash: binding)
+                                                       browserBindingHash: binding, ads: false)
             }
             for presented in [nil, Array(repeating: UInt8(10), count: 32)] {
                 do {
-                    _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: presented)
+                    _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: presented, ads: false)
                     Issue.record("a state was accepted from another browser")
                 } catch AmazonConnectionError.stateOtherBrowser {}
             }
-            let grant = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: binding)
+            // The Amazon Ads consent's callback does not know SP-API's states (nor SP-API's the Ads ones).
+            do {
+                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: binding, ads: true)
+                Issue.record("an SP-API state was accepted by the Ads callback")
+            } catch AmazonConnectionError.stateUnknown {}
+            let grant = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: nil, userID: nil), browserBindingHash: binding, ads: false)
             #expect(grant == OAuthStateGrant(tenantID: tenantA, userID: user, region: .europe, marketplaceID: "A1PA6795UKMFR9"))
             do {
-                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: tenantA, userID: user), browserBindingHash: binding)
+                _ = try await repository.consumeOAuthState(hash: hash, presenter: .init(tenantID: tenantA, userID: user), browserBindingHash: binding, ads: false)
                 Issue.record("a consumed state was accepted again")
             } catch AmazonConnectionError.stateAlreadyUsed {}
 
@@ -675,9 +680,9 @@ struct IntegrationsStack {
         #expect(try await database.count("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'integrations' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity
-            """) == 9, """
+            """) == 10, """
             connections, tokens, OAuth states, the listings' bulk updates with their items, inbound workflows with their events, \
-            and the notification subscriptions and deliveries
+            the notification subscriptions and deliveries, and the Ads authorizations
             """)
     }
 

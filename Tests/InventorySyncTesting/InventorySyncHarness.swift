@@ -42,6 +42,8 @@ public final class InventorySyncSandbox: Sendable {
     public struct Seller: Decodable, Sendable {
         public let sellingPartnerId: String
         public let refreshToken: String
+        /// The seller's Amazon Ads refresh token (the sandbox's Ads application's).
+        public let adsRefreshToken: String?
         public let region: String
         public let marketplaceIds: [String]
     }

@@ -107,6 +107,8 @@ import Testing
                     ("inbound_shipments", try await Self.connections(reader.inboundShipments(tenant: tenant))),
                     ("inbound_shipment_items", try await Self.connections(reader.inboundShipmentItems(tenant: tenant))),
                     ("search_query_performance", try await Self.connections(reader.searchQueryPerformance(tenant: tenant))),
+                    // Empty here (no Ads account is connected); AdsSpendTests reads it back filled.
+                    ("ads_spend", try await Self.connections(reader.adsSpend(tenant: tenant))),
                 ]
                 #expect(Set(read.map(\.0)) == Set(AmazonTables.all.map(\.name)), "every table has a named read")
                 for (table, connections) in read {

@@ -122,15 +122,15 @@ import Testing
         }
         let runsBefore = try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection)")
         let enqueued = try await Self.withRepository(database) { try await $0.enqueueDueSchedules(limit: 500) }
-        #expect(enqueued == SyncDataset.allCases.count, "only the active connection's schedules ran")
+        #expect(enqueued == SyncDataset.scheduledWithConnection.count, "only the active connection's schedules ran")
         #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE \(ofConnection)") == runsBefore)
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)' AND trigger = 'schedule'") == SyncDataset.allCases.count)
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NOT NULL") == SyncDataset.allCases.count)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_runs WHERE connection_id = '\(other)' AND trigger = 'schedule'") == SyncDataset.scheduledWithConnection.count)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NOT NULL") == SyncDataset.scheduledWithConnection.count)
         // The seller sees why: every schedule of the connection answers with the time it paused.
         let schedules = try await service.call(.GET, "/internal/amazon/connections/\(connection)/schedules", tenant: tenant)
         #expect(schedules.status == 200, "\(schedules.text)")
         let listed = try (try schedules.json()["schedules"] as? [[String: Any]]).unwrap("schedules")
-        #expect(listed.count == SyncDataset.allCases.count && listed.allSatisfy { $0["pausedAt"] is String }, "\(schedules.text)")
+        #expect(listed.count == SyncDataset.scheduledWithConnection.count && listed.allSatisfy { $0["pausedAt"] is String }, "\(schedules.text)")
 
         // 2. A manual sync is refused with the envelope and what to do.
         let refused = try await service.call(.POST, "/internal/amazon/connections/\(connection)/syncs", tenant: tenant, json: #"{"dataset":"all"}"#)
@@ -161,7 +161,7 @@ import Testing
         let resumedStates = try await database.strings("SELECT dataset || '=' || state FROM amazon.sync_runs WHERE \(ofConnection)")
         #expect(resumed, "\(resumedStates)")
         #expect(try await database.strings("SELECT status FROM amazon.connections WHERE \(ofConnection)") == ["active"])
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NULL") == SyncDataset.allCases.count)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE \(ofConnection) AND paused_at IS NULL") == SyncDataset.scheduledWithConnection.count)
         // The first backfill reached back its full history in many windows; the one after the
         // reconnection starts at the watermark (less its overlap): one or two windows.
         let windows = try await database.strings("""
@@ -252,6 +252,6 @@ import Testing
                                                      reason: ConnectionDisconnection.reason, changedAt: disconnectedAt) == nil)
             #expect(try await repository.connection(tenantID: tenant, connectionID: connection)?.status == "active")
         }
-        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE connection_id = '\(connection)' AND paused_at IS NULL") == SyncDataset.allCases.count)
+        #expect(try await database.count("SELECT count(*) FROM amazon.sync_schedules WHERE connection_id = '\(connection)' AND paused_at IS NULL") == SyncDataset.scheduledWithConnection.count)
     }
 }

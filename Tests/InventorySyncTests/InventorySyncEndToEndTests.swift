@@ -14,18 +14,9 @@ import Testing
     @Test func connectingASellerBackfillsThroughTheRealVaultAndThePublicAPIDrivesSyncs() async throws {
         let database = try await TestDatabase.create()
         let sandbox = try await InventorySyncSandbox.start()
-        var amazon = ["amazon.lwaEndpoint": sandbox.baseURL + "/auth/o2/token", "amazon.maxAttempts": "3",
-                      "amazon.retryBaseDelayMilliseconds": "20", "amazon.retryMaxDelayMilliseconds": "100"]
-        for region in ["na", "eu", "fe"] {
-            amazon["amazon.endpoint.\(region)"] = sandbox.baseURL
-            amazon["amazon.sellerCentralUrl.\(region)"] = sandbox.baseURL
-        }
-        let integrations = try await RunningService.start(.integrations, database: database, overrides: amazon)
-        let inventory = try await RunningService.start(.inventorySync, database: database, overrides:
-            RunningInventorySync.fastSettings(sandbox: sandbox).merging(["services.integrations.url": integrations.baseURL]) { $1 })
-        let mainAPI = try await RunningService.start(.mainAPI, database: database, overrides: [
-            "services.integrations.url": integrations.baseURL, "services.inventorySync.url": inventory.baseURL])
-        defer { Task { await mainAPI.stop(); await inventory.stop(); await integrations.stop(); await sandbox.stop() } }
+        let path = try await ProductionPath.start(database: database, sandbox: sandbox)
+        let mainAPI = path.mainAPI
+        defer { Task { await path.stop(); await sandbox.stop() } }
 
         let seller = try await sandbox.createSeller(seed: 4801, skus: 2, months: 2)
         let (session, _) = try await TestSignUp.signUp(mainAPI, email: "sync-e2e@acme.test")

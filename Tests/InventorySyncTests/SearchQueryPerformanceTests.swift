@@ -266,7 +266,7 @@ import Testing
             #expect(schedules["search_query_performance_weekly"] == monday.addingTimeInterval(1200))
             #expect(schedules["search_query_performance_monthly"] == monday.addingTimeInterval(1200))
             #expect(schedules["orders"] == monday.addingTimeInterval(3600))
-            #expect(SyncDataset.backfilledOnConnect.allSatisfy { $0.calendar == nil } && SyncDataset.backfilledOnConnect.count == SyncDataset.allCases.count - 2)
+            #expect(SyncDataset.backfilledOnConnect.allSatisfy { $0.calendar == nil } && SyncDataset.backfilledOnConnect.count == SyncDataset.scheduledWithConnection.count - 2)
 
             // Twenty minutes on, the two first syncs start; then they wait for Amazon's times.
             clock.advance(by: 1201)

@@ -65,6 +65,8 @@ public final class IntegrationsSandbox: Sendable {
     public struct Seller: Decodable {
         public let sellingPartnerId: String
         public let refreshToken: String
+        /// The seller's Amazon Ads refresh token (the sandbox's Ads application's).
+        public let adsRefreshToken: String?
         public let marketplaceIds: [String]
     }
 
@@ -102,6 +104,17 @@ public final class IntegrationsSandbox: Sendable {
     /// - Returns: the redirect's `Location` (the callback URL with `state`, `selling_partner_id`,
     ///   `spapi_oauth_code`).
     public func approve(consentURL: String, sellingPartnerID: String) async throws -> URLComponents {
+        try await allow(consentURL: consentURL, field: "selling_partner_id", value: sellingPartnerID, action: "/apps/authorize/consent")
+    }
+
+    /// Allows the Amazon Ads application on Login with Amazon's page (`/ap/oa`) as `sellingPartnerID`,
+    /// as a person's browser would; returns where Amazon redirects (the Ads callback with `code`).
+    public func approveAds(consentURL: String, sellingPartnerID: String) async throws -> URLComponents {
+        try await allow(consentURL: consentURL, field: "advertiser", value: sellingPartnerID, action: "/ap/oa")
+    }
+
+    /// Opens a consent page, picks `value` in its `field` and submits it to `action`.
+    func allow(consentURL: String, field: String, value sellingPartnerID: String, action: String) async throws -> URLComponents {
         let page = try await TestHTTP.request(.GET, consentURL)
         guard page.status == 200 else { throw TestFailure(description: "consent page answered \(page.status): \(page.text)") }
         var fields: [String: String] = [:]
@@ -114,8 +127,8 @@ public final class IntegrationsSandbox: Sendable {
         guard page.text.contains("value=\"\(sellingPartnerID)\"") else {
             throw TestFailure(description: "the consent page does not offer seller \(sellingPartnerID)")
         }
-        fields["selling_partner_id"] = sellingPartnerID
-        var request = HTTPClientRequest(url: baseURL + "/apps/authorize/consent")
+        fields[field] = sellingPartnerID
+        var request = HTTPClientRequest(url: baseURL + action)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         request.body = .bytes(ByteBuffer(string: Self.formEncode(fields)))
@@ -148,6 +161,8 @@ public final class IntegrationsSandbox: Sendable {
         for region in ["na", "eu", "fe"] {
             values["amazon.endpoint.\(region)"] = baseURL
             values["amazon.sellerCentralUrl.\(region)"] = baseURL
+            values["ads.endpoint.\(region)"] = baseURL
+            values["ads.authorizationUrl.\(region)"] = baseURL + "/ap/oa"
         }
         return values
     }

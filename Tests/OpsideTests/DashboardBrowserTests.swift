@@ -48,6 +48,7 @@ import Testing
             let sandbox = try await IntegrationsSandbox.start(timeScale: 2000, reportProcessingSeconds: 0.2,
                                                               redirectURIs: [base + "/api/v1/amazon/callback"])
             let amazon = sandbox.amazonOverrides.merging(["amazon.redirectUri": base + "/api/v1/amazon/callback",
+                                                          "ads.redirectUri": base + "/api/v1/amazon/ads/callback",
                                                           "amazon.rateLimit.timeScale": "2000"]) { $1 }
             // Amazon's notifications come through the sandbox's SQS queue, as deploy/up has them.
             let integrations = try await RunningService.start(.integrations, database: database,
@@ -59,6 +60,7 @@ import Testing
                 "sync.manualCooldownSeconds": "0",
                 // The search queries' first sync follows the backfill at once here (Amazon's quota runs 2000 times faster).
                 "sync.searchQueryFirstSyncDelaySeconds": "0", "sync.scheduleTick": "@every 2s",
+                "ads.reportPollSeconds": "0.2", "ads.reportPollMaxSeconds": "0.5",
             ]) { $1 }) { reader in
                 try await InventorySyncService.buildApplication(reader: reader, accessTokens: nil, amazonClock: sandbox.clock)
             }
@@ -163,6 +165,7 @@ import Testing
             try await systemTestsRun(suite: suite, browser: seller)
             try await listingsInBrowser(suite: suite, browser: seller)
             try await searchQueriesInBrowser(suite: suite, browser: seller)
+            try await advertisingInBrowser(suite: suite, browser: seller)
             try await inboundInBrowser(suite: suite, browser: seller)
         } catch {
             try? await seller.screenshot("failed")

@@ -1,5 +1,6 @@
 import Foundation
 import Integrations
+import OpsideAmazonAds
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideTesting
@@ -577,7 +578,7 @@ extension DeployFilesTests {
         let requiredBySecrets = secretsScript.split(separator: "\n").filter { $0.contains("integrations ]] && required+=(") }.joined()
         var environment: [String: String] = [:]
         for entry in fly.entries(in: "env") { environment[entry.key] = entry.value }
-        for key in AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys {
+        for key in AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys + AmazonAdsSettings.productionKeys {
             let variable = OpsideConfiguration.environmentName(for: key)
             if let value = environment[variable] {
                 #expect(value.hasPrefix("https://") && !value.contains("127.0.0.1") && !value.contains("localhost"),

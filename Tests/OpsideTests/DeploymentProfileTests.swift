@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Integrations
+import OpsideAmazonAds
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideTesting
@@ -28,6 +29,12 @@ import Testing
         "AMAZON_SELLER_CENTRAL_URL_FE": "https://sellercentral.amazon.co.jp",
         "AMAZON_REDIRECT_URI": "https://app.opside.example/api/v1/amazon/callback",
         "AMAZON_APPLICATION_ID": "amzn1.sellerapps.app.00000000-0000-0000-0000-000000000000",
+        "ADS_CLIENT_ID": "amzn1.application-oa2-client.ads0123456789", "ADS_CLIENT_SECRET": "ads-secret",
+        "ADS_ENDPOINT_NA": "https://advertising-api.amazon.com", "ADS_ENDPOINT_EU": "https://advertising-api-eu.amazon.com",
+        "ADS_ENDPOINT_FE": "https://advertising-api-fe.amazon.com",
+        "ADS_AUTHORIZATION_URL_NA": "https://www.amazon.com/ap/oa", "ADS_AUTHORIZATION_URL_EU": "https://eu.account.amazon.com/ap/oa",
+        "ADS_AUTHORIZATION_URL_FE": "https://apac.account.amazon.com/ap/oa",
+        "ADS_REDIRECT_URI": "https://app.opside.example/api/v1/amazon/ads/callback",
     ]) { $1 }
 
     static func reader(_ environment: [String: String]) async throws -> ConfigReader {
@@ -41,6 +48,7 @@ import Testing
             _ = try AmazonSPAPISettings(reader: reader)
             _ = try IntegrationsSettings(reader: reader)
             _ = try AmazonNotificationSettings(reader: reader)
+            _ = try AmazonAdsSettings(reader: reader)
             return nil
         } catch let error as ConfigurationError {
             return error
@@ -92,7 +100,7 @@ import Testing
     }
 
     @Test("production refuses every missing sandbox-defaulted key, naming it",
-          arguments: AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys)
+          arguments: AmazonSPAPISettings.productionEndpointKeys + IntegrationsSettings.productionKeys + AmazonAdsSettings.productionKeys)
     func productionRefusesAMissingKey(key: String) async throws {
         var environment = Self.production
         let variable = OpsideConfiguration.environmentName(for: key)

@@ -11,7 +11,7 @@ import Testing
     /// shows up here (add it to the expected list if that is what it is for).
     @Test func everyEventTypeIsListedWithItsConsumersAndTheUnconsumedOnesAreTheExpectedOnes() {
         let names = EventConsumers.eventTypes.map { $0.name }
-        #expect(names.sorted() == ["amazon.connected", "amazon.disconnected", "amazon.inventory_changed", "amazon.order_changed",
+        #expect(names.sorted() == ["amazon.ads_connected", "amazon.ads_disconnected", "amazon.connected", "amazon.disconnected", "amazon.inventory_changed", "amazon.order_changed",
                                    "amazon.reauthorization_required", "amazon.report_finished",
                                    "billing.invoice_paid", "billing.payment_failed", "billing.standing_changed", "case.filed",
                                    "case.status_changed", "cases.filing_reminder", "claims.deadlines_approaching", "claims.detected",
@@ -40,6 +40,8 @@ import Testing
         complete.consume(EventConsumers.applyInventoryChange) { _, _, _ in }
         complete.consume(EventConsumers.applyOrderChange) { _, _, _ in }
         complete.consume(EventConsumers.recordReportFinished) { _, _, _ in }
+        complete.consume(EventConsumers.syncAdsSpend) { _, _, _ in }
+        complete.consume(EventConsumers.stopSyncingAdsSpend) { _, _, _ in }
         let fine = EventConsumers.mismatches(queues: ["inventory-sync"], registry: complete)
         #expect(fine.unregistered.isEmpty && fine.undeclared.isEmpty)
 
@@ -47,7 +49,8 @@ import Testing
         missing.consume(EventConsumers.backfillConnection) { _, _, _ in }
         #expect(EventConsumers.mismatches(queues: ["inventory-sync"], registry: missing).unregistered
                 == [EventConsumers.stopSyncingConnection.subscription, EventConsumers.applyInventoryChange.subscription,
-                    EventConsumers.applyOrderChange.subscription, EventConsumers.recordReportFinished.subscription])
+                    EventConsumers.applyOrderChange.subscription, EventConsumers.recordReportFinished.subscription,
+                    EventConsumers.syncAdsSpend.subscription, EventConsumers.stopSyncingAdsSpend.subscription])
 
         // payments' handler registered in inventory-sync: declared for another queue.
         complete.consume(EventConsumers.openBillingAccount) { _, _, _ in }

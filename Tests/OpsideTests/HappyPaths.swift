@@ -32,6 +32,9 @@ final class HappyPaths {
     let mailSink: MailSink
     /// The consented connection the sync calls use.
     var connection = ""
+    /// That connection's seller, and its Amazon Ads refresh token.
+    var adsRefreshToken = ""
+    var consentedSeller = ""
     /// A run of that connection, started through main-api.
     var run = ""
     /// An invoice uploaded, read and costed (the documents' and prompts' pages show it).
@@ -93,6 +96,7 @@ final class HappyPaths {
     func run() async throws {
         try await connections()
         try await syncs()
+        try await ads()
         try await listings()
         try await inbound()
         try await anotherTenantGetsTheSame404()
@@ -213,6 +217,8 @@ final class HappyPaths {
         let internalConnection = try (json(internalCreated)["id"] as? String).unwrap("connection id")
         #expect(try await call(integrations, "DELETE", internalOne, "/internal/amazon/connections/\(internalConnection)").status == 200)
         self.connection = connection
+        self.adsRefreshToken = try consented.adsRefreshToken.unwrap("the consented seller's Ads refresh token")
+        self.consentedSeller = consented.sellingPartnerId
     }
 
     // MARK: Syncs (inventory-sync, and main-api's gateway in front of it)
@@ -262,6 +268,64 @@ final class HappyPaths {
                                           "\(prefix)/connections/\(connection)/search-query-performance/backfill",
                                           json: #"{"period":"\#(period)","from":"\#(from)"}"#)
             #expect(backfill.status == 202, "\(backfill.text)")
+        }
+    }
+
+    // MARK: Amazon Ads (integrations' Ads vault, inventory-sync's spend, main-api's gateway in front of both)
+
+    /// Connect (by token and through Login with Amazon's consent), replace, read and disconnect the
+    /// connection's Ads account on both sides of the gateway, the Ads vault's token, and the spend;
+    /// the connection ends with Ads connected (the Advertising page shows it).
+    func ads() async throws {
+        let body = #"{"refreshToken":"\#(adsRefreshToken)"}"#
+        for (service, prefix) in [(integrations, "/internal/amazon"), (mainAPI, "/api/v1/amazon")] {
+            let path = "\(prefix)/connections/{connectionId}/ads", target = "\(prefix)/connections/\(connection)/ads"
+            let connected = try await call(service, "POST", path, target, json: body)
+            #expect(connected.status == 201, "\(connected.text)")
+            #expect(try await call(service, "POST", path, target, json: body).status == 200)
+            #expect(try await call(service, "GET", path, target).status == 200)
+            if service.service == .integrations {
+                let vault = try await call(integrations, "POST", "\(path)/access-token", "\(target)/access-token", json: "{}", as: .inventorySync)
+                #expect(vault.status == 200, "\(vault.text)")
+            }
+            #expect(try await call(service, "DELETE", path, target).status == 200)
+        }
+        // integrations' own two, as main-api calls them (connected, then connected again).
+        let user = UUID().uuidString.lowercased(), binding = String(repeating: "c", count: 43)
+        for expected in [201, 200] {
+            let internalLink = try await call(integrations, "POST", "/internal/amazon/connections/{connectionId}/ads/consent-url",
+                                              "/internal/amazon/connections/\(connection)/ads/consent-url",
+                                              json: #"{"userId":"\#(user)","browserBinding":"\#(binding)"}"#)
+            #expect(internalLink.status == 200, "\(internalLink.text)")
+            let internalURL = try (json(internalLink)["consentUrl"] as? String).unwrap("consentUrl")
+            let internalState = try (json(internalLink)["state"] as? String).unwrap("state")
+            let allowed = try await sandbox.approveAds(consentURL: internalURL, sellingPartnerID: consentedSeller)
+            let code = try (allowed.queryItems?.first { $0.name == "code" }?.value).unwrap("the code")
+            let internalCallback = try await call(integrations, "POST", "/internal/amazon/ads/oauth/callback", json: """
+                {"state":"\(internalState)","code":"\(code)","browserBinding":"\(binding)","userId":"\(user)"}
+                """)
+            #expect(internalCallback.status == expected, "\(internalCallback.text)")
+        }
+        #expect(try await call(integrations, "DELETE", "/internal/amazon/connections/{connectionId}/ads",
+                               "/internal/amazon/connections/\(connection)/ads").status == 200)
+        // Through Login with Amazon's consent, as a browser does (connected, then connected again).
+        for expected in [201, 200] {
+            let link = try await call(mainAPI, "POST", "/api/v1/amazon/connections/{connectionId}/ads/consent-url",
+                                      "/api/v1/amazon/connections/\(connection)/ads/consent-url", json: "{}")
+            #expect(link.status == 200, "\(link.text)")
+            let url = try (json(link)["consentUrl"] as? String).unwrap("consentUrl in \(link.text)")
+            let cookie = try (link.header("set-cookie")?.split(separator: ";").first.map(String.init)).unwrap("the consent cookie")
+            let redirect = try await sandbox.approveAds(consentURL: url, sellingPartnerID: consentedSeller)
+            let query = try redirect.percentEncodedQuery.unwrap("the callback query")
+            let callback = try await call(mainAPI, "GET", "/api/v1/amazon/ads/callback", "/api/v1/amazon/ads/callback?" + query,
+                                          headers: ["Cookie": cookie])
+            #expect(callback.status == expected, "\(callback.text)")
+        }
+
+        for (service, prefix) in [(inventorySync, "/internal/amazon"), (mainAPI, "/api/v1/amazon")] {
+            let spend = try await call(service, "GET", "\(prefix)/connections/{connectionId}/ads-spend",
+                                       "\(prefix)/connections/\(connection)/ads-spend?from=\(CivilDate(utcDayOf: Date()).adding(days: -6))")
+            #expect(spend.status == 200, "\(spend.text)")
         }
     }
 
@@ -398,7 +462,8 @@ final class HappyPaths {
         #expect(login.status == 200, "\(login.text)")
         let other = try (json(login)["token"] as? String).unwrap("token")
         let unknown = UUID().uuidString.lowercased()
-        for template in ["/api/v1/amazon/connections/{id}", "/api/v1/amazon/syncs/{id}"] {
+        for template in ["/api/v1/amazon/connections/{id}", "/api/v1/amazon/syncs/{id}", "/api/v1/amazon/connections/{id}/ads",
+                         "/api/v1/amazon/connections/{id}/ads-spend"] {
             let real = template.hasSuffix("syncs/{id}") ? run : connection
             let theirs = try await RawHTTP.request(port: mainAPI.port, target: template.replacingOccurrences(of: "{id}", with: real),
                                                    headers: ["Authorization": "Bearer \(other)", "x-request-id": "same-404"])
@@ -805,6 +870,7 @@ final class HappyPaths {
             ("/app/listings/bulk/{id}", "/app/listings/bulk/\(bulkUpdate)"), ("/app/catalog", "/app/catalog?query=Sandbox"),
             ("/app/search-queries", "/app/search-queries"), ("/app/search-queries", "/app/search-queries?period=MONTH"),
             ("/app/inbound", "/app/inbound"), ("/app/inbound/{id}", "/app/inbound/\(inboundWorkflow)"),
+            ("/app/advertising", "/app/advertising"), ("/app/advertising", "/app/advertising?days=7"),
         ]
         for (path, target) in pages {
             let page = try await call(mainAPI, "GET", path, target, headers: cookie)

@@ -19,6 +19,7 @@ import Configuration
 ///   application; the consent page redirects only to one of these (the first when the request names none), like
 ///   Seller Central, which answers MD5101 otherwise. Default `SandboxSettings.defaultRedirectURIs`: the main-api
 ///   callback on the local ports (`http://127.0.0.1:8000/api/v1/amazon/callback`, `http://localhost:8000/…`).
+///   The Ads application's allowed return URLs are their Ads twins (`…/api/v1/amazon/ads/callback`: `adsRedirectURIs`).
 /// - `sandbox.inboundOperationSeconds`: sandbox seconds an asynchronous Fulfillment Inbound operation stays
 ///   IN_PROGRESS; default 2.
 /// - `sandbox.decisionDelaySeconds` [`SANDBOX_DECISION_DELAY_SECONDS`]: sandbox seconds the Seller Central case desk
@@ -42,6 +43,11 @@ public struct SandboxSettings: Sendable {
     public var reportProcessingSeconds: Double
     public var documentURLLifetimeSeconds: Int
     public var redirectURIs: [String]
+    /// The Ads application's allowed return URLs: each registered redirect URI's Ads twin, as
+    /// main-api serves the Ads consent's callback beside SP-API's.
+    public var adsRedirectURIs: [String] {
+        redirectURIs.map { $0.replacingOccurrences(of: "/api/v1/amazon/callback", with: "/api/v1/amazon/ads/callback") }
+    }
     public var inboundOperationSeconds: Double
     public var decisionDelaySeconds: Double
     /// The Login with Amazon application of the Ads API (a different one from SP-API's).

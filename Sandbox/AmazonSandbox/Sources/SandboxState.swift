@@ -106,6 +106,8 @@ public final class SandboxState: Sendable {
         var revokedRefreshTokens: Set<String> = []
         var accessTokens: [String: AccessToken] = [:]
         var authorizationCodes: [String: AuthorizationCode] = [:]
+        /// Codes of the Ads application's consent (`/ap/oa`): exchanged for Ads refresh tokens only.
+        var adsAuthorizationCodes: [String: AuthorizationCode] = [:]
         var sellerRequests: [String: SellerHistoryRequest] = [:]
         var histories: [String: SellerHistory] = [:]
         var reports: [String: ReportJob] = [:]

@@ -1,6 +1,8 @@
+import Foundation
 import OpsideTransport
 
-/// integrations' public routes, served by main-api's gateway: connections, what Amazon's
+/// integrations' public routes, served by main-api's gateway: connections and their Amazon Ads
+/// authorization, what Amazon's
 /// notifications told each, the seller's listings and Amazon's catalogue, and FBA inbound workflows (changes for owners and admins). The consent flow's two routes
 /// (`consent-url`, `callback`) bind the flow to the browser with a cookie, which main-api
 /// handles itself before it calls the same internal endpoints through the gateway.
@@ -29,6 +31,12 @@ public enum IntegrationsRoutes {
         .get("/api/v1/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}",
              to: "/internal/amazon/connections/{connectionId}/listing-bulk-updates/{bulkUpdateId}"),
         .get("/api/v1/amazon/connections/{connectionId}/notifications", to: "/internal/amazon/connections/{connectionId}/notifications"),
+        // The connection's Amazon Ads authorization: connected (a pasted Ads refresh token) and removed by owners and admins.
+        .post("/api/v1/amazon/connections/{connectionId}/ads", to: "/internal/amazon/connections/{connectionId}/ads",
+              access: .roles(listingEditors), body: .collectedWithSessionUser),
+        .get("/api/v1/amazon/connections/{connectionId}/ads", to: "/internal/amazon/connections/{connectionId}/ads"),
+        .delete("/api/v1/amazon/connections/{connectionId}/ads", to: "/internal/amazon/connections/{connectionId}/ads",
+                access: .roles(listingEditors)),
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items", to: "/internal/amazon/connections/{connectionId}/catalog/items"),
         .get("/api/v1/amazon/connections/{connectionId}/catalog/items/{asin}",
              to: "/internal/amazon/connections/{connectionId}/catalog/items/{asin}"),
@@ -53,4 +61,9 @@ public enum IntegrationsRoutes {
     /// Internal endpoints main-api's own consent handlers call.
     public static let consentURL = "/internal/amazon/connections/consent-url"
     public static let oauthCallback = "/internal/amazon/oauth/callback"
+    /// The Amazon Ads consent's two: a connection's consent URL, and Login with Amazon's redirect.
+    public static func adsConsentURL(connectionID: UUID) -> String {
+        "/internal/amazon/connections/\(connectionID.uuidString.lowercased())/ads/consent-url"
+    }
+    public static let adsOAuthCallback = "/internal/amazon/ads/oauth/callback"
 }

@@ -44,12 +44,15 @@ public struct OAuthStateGrant: Sendable, Equatable {
     public let userID: UUID
     public let region: AmazonRegion
     public let marketplaceID: String?
+    /// Set for an Amazon Ads consent: the connection the Ads account is connected to.
+    public let adsConnectionID: UUID?
 
-    public init(tenantID: UUID, userID: UUID, region: AmazonRegion, marketplaceID: String?) {
+    public init(tenantID: UUID, userID: UUID, region: AmazonRegion, marketplaceID: String?, adsConnectionID: UUID? = nil) {
         self.tenantID = tenantID
         self.userID = userID
         self.region = region
         self.marketplaceID = marketplaceID
+        self.adsConnectionID = adsConnectionID
     }
 }
 

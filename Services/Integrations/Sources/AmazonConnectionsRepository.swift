@@ -48,9 +48,10 @@ public protocol AmazonConnectionsRepository: Sendable {
     /// Marks the state used and returns what it stood for.
     /// - Parameter browserBindingHash: the SHA-256 of the binding the callback's browser carried
     ///   (nil when it carried none).
+    ///   - ads: whether this is the Amazon Ads consent's callback: a state of the other flow is unknown to it.
     /// - Throws: `AmazonConnectionError.state…` when it is unknown, presented by another tenant,
     ///   user or browser (then it stays usable), already used, or expired.
-    func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter, browserBindingHash: [UInt8]?) async throws -> OAuthStateGrant
+    func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter, browserBindingHash: [UInt8]?, ads: Bool) async throws -> OAuthStateGrant
     /// Creates or re-activates the tenant's connection to the seller in the region, stores the
     /// token `seal` returns for the connection's id, and publishes `amazon.connected`.
     /// - Returns: the connection and whether it was new.
@@ -59,7 +60,7 @@ public protocol AmazonConnectionsRepository: Sendable {
     /// The tenant's connections that are not disconnected, oldest first.
     func connections(tenantID: UUID) async throws -> [AmazonConnection]
     func connection(id: UUID, tenantID: UUID) async throws -> AmazonConnection?
-    /// Deletes the tokens, marks the connection disconnected and publishes `amazon.disconnected`
+    /// Deletes the tokens (SP-API's and Ads'), marks the connection disconnected and publishes `amazon.disconnected`
     /// (once: disconnecting again changes nothing).
     /// - Returns: the connection, or nil when the tenant has no such connection.
     func disconnect(id: UUID, tenantID: UUID) async throws -> AmazonConnection?
@@ -130,9 +131,9 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
                 """, logger: logger)
             let rows = try await connection.query("""
                 INSERT INTO integrations.oauth_states
-                    (state_hash, tenant_id, user_id, region, marketplace_id, browser_binding_hash, expires_at)
+                    (state_hash, tenant_id, user_id, region, marketplace_id, browser_binding_hash, expires_at, ads_connection_id)
                 VALUES (\(ByteBuffer(bytes: hash)), \(grant.tenantID), \(grant.userID), \(grant.region.rawValue), \(grant.marketplaceID),
-                        \(ByteBuffer(bytes: browserBindingHash)), \(expiresAt))
+                        \(ByteBuffer(bytes: browserBindingHash)), \(expiresAt), \(grant.adsConnectionID))
                 RETURNING expires_at
                 """, logger: logger)
             for try await expiresAt in rows.decode(Date.self) { return expiresAt }
@@ -140,8 +141,8 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
         }
     }
 
-    public func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter,
-                                  browserBindingHash: [UInt8]?) async throws -> OAuthStateGrant {
+    public func consumeOAuthState(hash: [UInt8], presenter: OAuthStatePresenter, browserBindingHash: [UInt8]?,
+                                  ads: Bool) async throws -> OAuthStateGrant {
         let logger = self.logger
         let hashHex = Self.hex(hash)
         let now = self.now()
@@ -150,13 +151,15 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
             // transaction see (only) that row, through the `state_bearer` policies.
             try await connection.query("SELECT set_config('opside.oauth_state_hash', \(hashHex), true)", logger: logger)
             let rows = try await connection.query("""
-                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= \(now), browser_binding_hash
+                SELECT tenant_id, user_id, region, marketplace_id, consumed_at IS NOT NULL, expires_at <= \(now), browser_binding_hash,
+                       ads_connection_id
                 FROM integrations.oauth_states WHERE state_hash = \(ByteBuffer(bytes: hash)) FOR UPDATE
                 """, logger: logger)
-            var found: (UUID, UUID, String, String?, Bool, Bool, ByteBuffer)?
-            for try await row in rows.decode((UUID, UUID, String, String?, Bool, Bool, ByteBuffer).self) { found = row }
-            guard let (tenant, user, regionText, marketplace, consumed, expired, binding) = found,
-                  let region = AmazonRegion(rawValue: regionText) else {
+            var found: (UUID, UUID, String, String?, Bool, Bool, ByteBuffer, UUID?)?
+            for try await row in rows.decode((UUID, UUID, String, String?, Bool, Bool, ByteBuffer, UUID?).self) { found = row }
+            // A state of the other flow (SP-API's at the Ads callback, or the reverse) is unknown here.
+            guard let (tenant, user, regionText, marketplace, consumed, expired, binding, adsConnection) = found,
+                  let region = AmazonRegion(rawValue: regionText), (adsConnection != nil) == ads else {
                 throw AmazonConnectionError.stateUnknown
             }
             // Another account's state is refused before anything about it is revealed, and stays
@@ -173,7 +176,7 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
             try await connection.query("""
                 UPDATE integrations.oauth_states SET consumed_at = now() WHERE state_hash = \(ByteBuffer(bytes: hash))
                 """, logger: logger)
-            return OAuthStateGrant(tenantID: tenant, userID: user, region: region, marketplaceID: marketplace)
+            return OAuthStateGrant(tenantID: tenant, userID: user, region: region, marketplaceID: marketplace, adsConnectionID: adsConnection)
         }
     }
 
@@ -249,6 +252,14 @@ public struct AmazonConnectionsPostgresRepository: AmazonConnectionsRepository {
         let outbox = self.outbox
         let result = try await database.withTransaction(tenant: tenantID) { connection -> (AmazonConnection?, Bool) in
             try await connection.query("DELETE FROM integrations.amazon_refresh_tokens WHERE connection_id = \(id)", logger: logger)
+            // The Ads authorization goes with the connection: its token too is the seller's grant to us.
+            var adsRemoved = false
+            for try await _ in try await connection.query("""
+                DELETE FROM integrations.amazon_ads_authorizations WHERE connection_id = \(id) RETURNING connection_id
+                """, logger: logger).decode(UUID.self) {
+                adsRemoved = true
+            }
+            if adsRemoved { try await outbox.publish(AmazonAdsDisconnected(connectionId: id), tenantId: tenantID, on: connection) }
             let rows = try await connection.query("""
                 UPDATE integrations.amazon_connections
                 SET status = 'disconnected', disconnected_at = now(), updated_at = now()

@@ -142,7 +142,7 @@ public struct AmazonConnector: Sendable {
         guard !code.isEmpty, code.count <= 2048 else { throw AmazonConnectionError.invalidInput("spapi_oauth_code is missing or malformed") }
         let bindingHash = browserBinding.flatMap { (1...256).contains($0.utf8.count) ? Self.hash(state: $0) : nil }
         let grant = try await repository.consumeOAuthState(hash: Self.hash(state: state), presenter: presenter,
-                                                           browserBindingHash: bindingHash)
+                                                           browserBindingHash: bindingHash, ads: false)
         let refreshToken: String
         do {
             refreshToken = try await gateway.exchangeAuthorizationCode(code, redirectURI: settings.redirectURI)

@@ -21,5 +21,7 @@ func withIntegrationsErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error.apiError
     } catch let error as InboundWorkflowError {
         throw error.apiError
+    } catch let error as AdsAuthorizationError {
+        throw error.apiError
     }
 }

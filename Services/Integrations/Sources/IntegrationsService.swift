@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import OpsideAWS
+import OpsideAmazonAds
 import OpsideAmazonSPAPI
 import OpsideCore
 import OpsideEvents
@@ -16,7 +17,8 @@ import OpsideTransport
 ///
 /// Keys beyond the platform's: `AmazonSPAPISettings` (LWA client, endpoints),
 /// `IntegrationsSettings` (consent, state lifetime, health schedule, token encryption keys) and
-/// `AmazonNotificationSettings` (the SQS queue notifications arrive on).
+/// `AmazonNotificationSettings` (the SQS queue notifications arrive on) and `AmazonAdsSettings` (the
+/// Amazon Ads API's application and hosts, for the connections' Ads authorizations).
 public enum IntegrationsService {
     public static let service = OpsideService.integrations
     public static let queue = "integrations"
@@ -42,6 +44,7 @@ public enum IntegrationsService {
         let spapiSettings = try AmazonSPAPISettings(reader: reader)
         let settings = try IntegrationsSettings(reader: reader)
         let notificationSettings = try AmazonNotificationSettings(reader: reader)
+        let adsSettings = try AmazonAdsSettings(reader: reader)
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue], clocks: clocks)
         let logger = platform.logger
 
@@ -59,6 +62,16 @@ public enum IntegrationsService {
             cipher: RefreshTokenCipher(keyRing: settings.tokenKeys),
             settings: settings,
             logger: logger)
+
+        // The Ads API's own Login with Amazon application: same token endpoint, other client.
+        var adsLWASettings = spapiSettings
+        adsLWASettings.clientID = adsSettings.clientID
+        adsLWASettings.clientSecret = adsSettings.clientSecret
+        let adsLWA = LoginWithAmazonClient(httpClient: platform.httpClient, settings: adsLWASettings, logger: logger)
+        let ads = AmazonAdsAuthorizations(
+            connector: connector, states: repository, stateLifetime: settings.oauthStateLifetime, database: platform.database, outbox: platform.outbox, cipher: RefreshTokenCipher(keyRing: settings.tokenKeys),
+            lwa: adsLWA, tokenCache: LWAAccessTokenCache(lwa: adsLWA, refreshMargin: spapiSettings.tokenRefreshMargin, logger: logger, now: clocks.now),
+            settings: adsSettings, httpClient: platform.httpClient, logger: logger)
 
         var jobs = JobRegistry()
         let database = platform.database
@@ -124,6 +137,7 @@ public enum IntegrationsService {
         ListingsController(listings: listings, bulkUpdates: bulkUpdates).addRoutes(to: router)
         InboundWorkflowsController(workflows: inbound).addRoutes(to: router)
         NotificationsController(connector: connector, inbox: inbox).addRoutes(to: router)
+        AdsAuthorizationsController(authorizations: ads).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [reader])
     }
 }

@@ -82,27 +82,36 @@ public struct RefreshTokenCipher: Sendable {
 
     public init(keyRing: RefreshTokenKeyRing) { self.keyRing = keyRing }
 
-    static func associatedData(connectionID: UUID, tenantID: UUID) -> Data {
-        Data("opside.amazon-refresh-token.v1|\(connectionID.uuidString.lowercased())|\(tenantID.uuidString.lowercased())".utf8)
+    /// Which Amazon API a refresh token authorizes: part of the associated data, so a connection's
+    /// Ads token copied over its SP-API token (or back) does not open either.
+    public enum Purpose: String, Sendable {
+        case sellingPartnerAPI = "opside.amazon-refresh-token.v1"
+        case advertising = "opside.amazon-ads-refresh-token.v1"
+    }
+
+    static func associatedData(connectionID: UUID, tenantID: UUID, purpose: Purpose = .sellingPartnerAPI) -> Data {
+        Data("\(purpose.rawValue)|\(connectionID.uuidString.lowercased())|\(tenantID.uuidString.lowercased())".utf8)
     }
 
     /// Seals under the current key.
-    public func seal(_ refreshToken: String, connectionID: UUID, tenantID: UUID) throws -> SealedRefreshToken {
+    public func seal(_ refreshToken: String, connectionID: UUID, tenantID: UUID,
+                     purpose: Purpose = .sellingPartnerAPI) throws -> SealedRefreshToken {
         guard let key = keyRing.key(keyRing.currentKeyID) else { throw RefreshTokenCipherError.unknownKey(keyRing.currentKeyID) }
         let box = try AES.GCM.seal(Data(refreshToken.utf8), using: key,
-                                   authenticating: Self.associatedData(connectionID: connectionID, tenantID: tenantID))
+                                   authenticating: Self.associatedData(connectionID: connectionID, tenantID: tenantID, purpose: purpose))
         guard let combined = box.combined else { throw RefreshTokenCipherError.tampered(keyID: keyRing.currentKeyID) }
         return SealedRefreshToken(keyID: keyRing.currentKeyID, sealed: Array(combined))
     }
 
     /// Opens with whichever configured key sealed it.
     /// - Throws: `RefreshTokenCipherError`.
-    public func open(_ token: SealedRefreshToken, connectionID: UUID, tenantID: UUID) throws(RefreshTokenCipherError) -> String {
+    public func open(_ token: SealedRefreshToken, connectionID: UUID, tenantID: UUID,
+                     purpose: Purpose = .sellingPartnerAPI) throws(RefreshTokenCipherError) -> String {
         guard let key = keyRing.key(token.keyID) else { throw .unknownKey(token.keyID) }
         do {
             let box = try AES.GCM.SealedBox(combined: Data(token.sealed))
             let plain = try AES.GCM.open(box, using: key,
-                                         authenticating: Self.associatedData(connectionID: connectionID, tenantID: tenantID))
+                                         authenticating: Self.associatedData(connectionID: connectionID, tenantID: tenantID, purpose: purpose))
             return String(decoding: plain, as: UTF8.self)
         } catch {
             throw .tampered(keyID: token.keyID)

@@ -1,8 +1,8 @@
 import OpsideTransport
 
 /// inventory-sync's public routes, served by main-api's gateway: manual syncs, progress, history,
-/// schedules, discrepancies, report-file uploads and Brand Analytics' search-query trends of the
-/// signed-in tenant.
+/// schedules, discrepancies, report-file uploads, Brand Analytics' search-query trends and advertising
+/// spend of the signed-in tenant.
 public enum InventorySyncRoutes {
     /// Roles that may change a connection's sync schedules: schedules decide how much of the
     /// seller's Amazon rate budget syncs spend, an operator's call.
@@ -27,5 +27,7 @@ public enum InventorySyncRoutes {
         // A backfill spends the seller's report quota on up to two years of periods: an operator's call too.
         .post("/api/v1/amazon/connections/{connectionId}/search-query-performance/backfill",
               to: "/internal/amazon/connections/{connectionId}/search-query-performance/backfill", access: .roles(scheduleEditors)),
+        // Advertising spend per SKU and day, with the sales beside it (issue 16).
+        .get("/api/v1/amazon/connections/{connectionId}/ads-spend", to: "/internal/amazon/connections/{connectionId}/ads-spend"),
     ])
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OpsideAmazonSPAPI
 import OpsideAmazonAccess
+import OpsideAmazonAds
 import OpsideCore
 import OpsideEvents
 import OpsideJobs
@@ -44,11 +45,14 @@ public enum InventorySyncService {
     /// - Parameter amazonClock: Amazon's now, which sync windows end at and report reuse is judged
     ///   by: the machine's clock but in tests, which give the sandbox's (frozen or moved) clock.
     ///   Everything else (tokens, the queue) keeps the service's own clocks.
+    /// - Parameter adsAccess: where Amazon Ads tokens come from; nil means integrations' Ads vault.
     public static func buildApplication(reader: ConfigReader, accessTokens: (any AmazonAccessTokenSource)?,
+                                        adsAccess: (any AdsAccessSource)? = nil,
                                         amazonClock: any WallClock = SystemWallClock()) async throws -> some ApplicationProtocol {
         let platform = try await OpsidePlatform(service: service, reader: reader, queues: [queue])
         let settings = SyncEngineSettings(reader: reader)
         let tokens = accessTokens ?? IntegrationsAccessTokenSource(serviceClient: platform.serviceClient)
+        let ads = adsAccess ?? IntegrationsAdsAccessSource(serviceClient: platform.serviceClient)
         let rateLimiter = RedisSPAPIRateLimiter(redis: platform.redis, keyPrefix: settings.spapi.rateLimitKeyPrefix,
                                                 safetyFactor: settings.spapi.rateLimitSafetyFactor, logger: platform.logger)
         let repository = SyncPostgresRepository(database: platform.database, logger: platform.logger, queue: queue, jobKind: syncKind,
@@ -62,6 +66,12 @@ public enum InventorySyncService {
         let engine = SyncEngine(database: platform.database, outbox: platform.outbox, redis: platform.redis, tokens: tokens,
                                 httpClient: platform.httpClient, rateLimiter: rateLimiter, settings: settings,
                                 reconciler: reconciler, disconnection: disconnection, logger: platform.logger,
+                                adsAccess: ads,
+                                adsPolling: AdsReportPolling(
+                                    initial: .seconds(reader.double(forKey: "ads.reportPollSeconds", default: 5)),
+                                    maximum: .seconds(reader.double(forKey: "ads.reportPollMaxSeconds", default: 120)),
+                                    timeout: .seconds(reader.double(forKey: "ads.reportTimeoutSeconds", default: 10_800)),
+                                    requestTimeoutSeconds: reader.int(forKey: "ads.requestTimeoutSeconds", default: 30)),
                                 now: { amazonClock.now })
         let importDeadline = Duration.seconds(reader.int(forKey: "import.deadlineSeconds", default: 1800))
         let importDirectory = reader.string(forKey: "import.directory", default: FileManager.default.temporaryDirectory.path)
@@ -121,6 +131,41 @@ public enum InventorySyncService {
             guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.report_finished without a tenant") }
             try await notificationChanges.apply(finished, tenantID: tenant)
         }
+        // Amazon Ads: the spend syncs while the connection's Ads account is connected (issue 16).
+        // Events can arrive out of order (connected, disconnected and connected again): each
+        // consumer asks the Ads vault what holds now and does what that calls for.
+        @Sendable func adsConnected(tenant: UUID, connection: UUID) async throws -> Bool {
+            do {
+                _ = try await ads.adsAccess(tenantID: tenant, connectionID: connection, rejectedAccessToken: nil)
+                return true
+            } catch AdsAccessError.needsReauthorization {
+                return true  // still connected: its runs say it must be renewed
+            } catch AdsAccessError.notConnected, AdsAccessError.connectionNotFound {
+                return false
+            }
+        }
+        jobs.consume(EventConsumers.syncAdsSpend) { connected, event, context in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.ads_connected without a tenant") }
+            guard try await adsConnected(tenant: tenant, connection: connected.connectionId) else {
+                context.logger.info("amazon.ads_connected superseded: Ads is no longer connected", metadata: ["connection": "\(connected.connectionId)"])
+                return
+            }
+            do {
+                let run = try await repository.startAdsSpend(tenantID: tenant, connectionID: connected.connectionId)
+                await platform.jobQueue.wake(queues: [queue])
+                context.logger.info("ads spend sync started", metadata: ["connection": "\(connected.connectionId)", "run": "\(run.runId)"])
+            } catch is ConnectionDisconnectedError {
+                context.logger.info("ads connected on a connection disconnected since", metadata: ["connection": "\(connected.connectionId)"])
+            }
+        }
+        jobs.consume(EventConsumers.stopSyncingAdsSpend) { disconnected, event, context in
+            guard let tenant = event.tenantId else { throw JobOutcome.cancel(reason: "amazon.ads_disconnected without a tenant") }
+            guard try await !adsConnected(tenant: tenant, connection: disconnected.connectionId) else {
+                context.logger.info("amazon.ads_disconnected superseded: Ads was connected again", metadata: ["connection": "\(disconnected.connectionId)"])
+                return
+            }
+            try await repository.stopAdsSpend(tenantID: tenant, connectionID: disconnected.connectionId)
+        }
         jobs.register(scheduleTickKind) { _, context in
             let count = try await repository.enqueueDueSchedules(limit: settings.scheduleBatch)
             if count > 0 {
@@ -147,6 +192,7 @@ public enum InventorySyncService {
                                 maxImportBytes: reader.int(forKey: "import.maxBytes", default: 512 << 20),
                                 importDirectory: importDirectory,
                                 searchQueries: SearchQueryPerformanceStore(database: platform.database, logger: platform.logger),
+                                adsSpendStore: AdsSpendStore(database: platform.database, logger: platform.logger),
                                 now: { amazonClock.now }).addRoutes(to: router)
         return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner])
     }

@@ -18,6 +18,7 @@ struct InventorySyncController {
     /// Where uploads wait while they import (`RunSweeper` deletes what a dead process left).
     let importDirectory: String
     let searchQueries: SearchQueryPerformanceStore
+    let adsSpendStore: AdsSpendStore
     /// Amazon's now: which periods are complete, how far back a backfill may reach.
     let now: @Sendable () -> Date
 
@@ -71,6 +72,7 @@ struct InventorySyncController {
         group.get("/connections/{connectionId}/discrepancies") { _, context in try await discrepancies(context) }
         group.post("/connections/{connectionId}/imports") { request, context in try await importFile(request, context) }
         group.get("/connections/{connectionId}/search-query-performance") { request, context in try await searchQueryTrends(request, context) }
+        group.get("/connections/{connectionId}/ads-spend") { request, context in try await adsSpend(request, context) }
         group.post("/connections/{connectionId}/search-query-performance/backfill") { request, context in
             try await searchQueryBackfill(request, context)
         }
@@ -117,7 +119,10 @@ struct InventorySyncController {
         let body = try await request.decode(as: TriggerRequest.self, context: context)
         let datasets: [SyncDataset]
         if body.dataset == "all" {
-            datasets = SyncDataset.allCases
+            // Advertising spend only where the Ads account is connected (it then has a schedule).
+            let adsConnected = try await repository.schedules(tenantID: tenant, connectionID: id)
+                .contains { $0.dataset == SyncDataset.adsSpend.rawValue }
+            datasets = SyncDataset.scheduledWithConnection + (adsConnected ? [.adsSpend] : [])
         } else if let one = SyncDataset(rawValue: body.dataset) {
             datasets = [one]
         } else {

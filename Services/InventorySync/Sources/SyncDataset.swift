@@ -1,4 +1,5 @@
 import Foundation
+import OpsideAmazonAds
 import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideJobs
@@ -6,7 +7,8 @@ import OpsideJobs
 /// One dataset inventory-sync keeps current for a connection. The order of the cases is the
 /// backfill order: what claim detection needs first (ledger, reimbursements, returns, removals,
 /// inbound), then finances and orders, then the rest, Brand Analytics last (its ASINs come from
-/// the listings and inventory synced before it).
+/// the listings and inventory synced before it). Advertising spend comes from another API (the
+/// Amazon Ads API) and only for a connection whose Ads account is connected.
 public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     case ledgerDetail = "ledger_detail"
     case reimbursements
@@ -24,6 +26,8 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     /// Brand Analytics' Search Query Performance, week by week and month by month.
     case searchQueryPerformanceWeekly = "search_query_performance_weekly"
     case searchQueryPerformanceMonthly = "search_query_performance_monthly"
+    /// Sponsored Products spend per SKU and day, from the Amazon Ads API's reports (issue 16).
+    case adsSpend = "ads_spend"
 
     /// How Amazon serves it.
     enum Source {
@@ -32,6 +36,8 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         case orders, finances, inventory, inbound
         /// The Search Query Performance report, one report per period and batch of ASINs.
         case searchQueries(SearchQueryPerformance.Period)
+        /// The Amazon Ads API's Sponsored Products advertised-product report, through the Ads vault.
+        case adsSpend
     }
 
     var source: Source {
@@ -51,6 +57,7 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         case .inboundShipments: .inbound
         case .searchQueryPerformanceWeekly: .searchQueries(.week)
         case .searchQueryPerformanceMonthly: .searchQueries(.month)
+        case .adsSpend: .adsSpend
         }
     }
 
@@ -72,6 +79,7 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         case .inventorySummaries: [AmazonTables.inventorySummaries]
         case .inboundShipments: [AmazonTables.inboundShipments, AmazonTables.inboundShipmentItems]
         case .searchQueryPerformanceWeekly, .searchQueryPerformanceMonthly: [AmazonTables.searchQueryPerformance]
+        case .adsSpend: [AmazonTables.adsSpend]
         }
     }
 
@@ -99,7 +107,15 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     /// their first scheduled run (`sync.searchQueryFirstSyncDelaySeconds` after connecting): their
     /// reports share Amazon's `createReport` quota (one a minute after a burst of 15) with the
     /// claim datasets' reports, and the money the seller is owed comes first.
-    public var backfilledOnConnect: Bool { calendar == nil }
+    public var backfilledOnConnect: Bool { calendar == nil && !needsAdsAuthorization }
+
+    /// Whether the dataset is read with the connection's Amazon Ads authorization, which the
+    /// seller gives apart from SP-API's: its schedule and backfill start when Ads is connected
+    /// (`amazon.ads_connected`), not with the connection, and its schedule goes when Ads does.
+    public var needsAdsAuthorization: Bool { self == .adsSpend }
+
+    /// The datasets whose schedules a new connection gets.
+    public static var scheduledWithConnection: [SyncDataset] { allCases.filter { !$0.needsAdsAuthorization } }
 
     /// The datasets a new connection's backfill syncs at once.
     public static var backfilledOnConnect: [SyncDataset] { allCases.filter(\.backfilledOnConnect) }
@@ -126,10 +142,12 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     }
 
     /// How far back the first sync reaches: finances two years (the Finances API's limit), the
-    /// ledger 18 months (what Amazon keeps), everything else 18 months too.
+    /// ledger 18 months (what Amazon keeps), advertising spend the 95 days the Ads API keeps
+    /// (the fetcher keeps within them in the profile's time zone), everything else 18 months too.
     var backfillDays: Int {
         switch self {
         case .financialEvents: 730
+        case .adsSpend: AmazonAdsClient.retentionDays
         default: 548
         }
     }
@@ -139,6 +157,7 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     var overlapDays: Int {
         switch self {
         case .financialEvents, .ledgerDetail, .reimbursements, .customerReturns: 3
+        case .adsSpend: 3  // clicks and their cost settle for 72 hours
         case .ledgerSummary: 62  // the current and previous monthly periods change
         default: 2
         }
@@ -152,6 +171,7 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         case .financialEvents: 30
         case .orders: 30
         case .ledgerDetail: 92
+        case .adsSpend: AmazonAdsClient.maximumRangeDays
         default: 366
         }
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OpsideAmazonAds
 import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideAmazonAccess
@@ -18,6 +19,11 @@ import OpsideRedis
 public final class SyncEngine: Sendable {
     let database: Database
     let tokens: any AmazonAccessTokenSource
+    /// The Ads vault, for advertising spend (another authorization than SP-API's).
+    let adsAccess: any AdsAccessSource
+    let adsPolling: AdsReportPolling
+    /// What the Ads reports' polling pauses on.
+    let clock: any Clock<Duration>
     let httpClient: HTTPClient
     let rateLimiter: any SPAPIRateLimiter
     let usagePlans: UsagePlanTable
@@ -34,8 +40,12 @@ public final class SyncEngine: Sendable {
     public init(database: Database, outbox: EventOutbox, redis: RedisClient?, tokens: any AmazonAccessTokenSource,
                 httpClient: HTTPClient, rateLimiter: any SPAPIRateLimiter, settings: SyncEngineSettings,
                 reconciler: any InventoryReconciler, disconnection: ConnectionDisconnection, logger: Logger,
+                adsAccess: any AdsAccessSource, adsPolling: AdsReportPolling = AdsReportPolling(), clock: any Clock<Duration> = ContinuousClock(),
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.now = now
+        self.adsAccess = adsAccess
+        self.adsPolling = adsPolling
+        self.clock = clock
         self.database = database
         self.tokens = tokens
         self.httpClient = httpClient
@@ -146,6 +156,8 @@ public final class SyncEngine: Sendable {
             SearchQueryWindowFetcher(period: period, reports: ReportWindowFetcher(reportType: SearchQueryPerformance.reportType, ranged: true,
                                                                                   database: database, logger: logger, now: now),
                                      database: database, logger: logger)
+        case .adsSpend:
+            AdsSpendWindowFetcher(access: adsAccess, httpClient: httpClient, polling: adsPolling, clock: clock, logger: logger, now: now)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OpsideAmazonAccess
+import OpsideAmazonAds
 import OpsideAmazonSPAPI
 import OpsidePostgres
 import OpsideTransport
@@ -56,6 +57,20 @@ enum SyncFailure: Equatable {
             switch error {
             case .fatal, .missingHeader, .malformedRow, .documentTooLarge: return .permanent(error.description)
             case .timedOut, .downloadFailed, .corruptCompression: return .transient(error.description)
+            }
+        case let error as AdsAccessError:
+            // The Ads authorization is the seller's to renew, apart from SP-API's: the run fails
+            // saying so, and the connection itself stays as it is.
+            switch error {
+            case .notConnected, .needsReauthorization, .connectionNotFound: return .permanent(error.description)
+            case .unavailable: return .transient(error.description)
+            }
+        case let error as AmazonAdsError:
+            switch error {
+            case .throttled, .timedOut, .reportFailed: return .transient(error.description)
+            case .api(let status, _, _):
+                return status == 408 || status == 429 || status >= 500 ? .transient(error.description) : .permanent(error.description)
+            case .invalidRange, .unreadable: return .permanent(error.description)
             }
         case let error as LoadError:
             return .permanent(error.description)

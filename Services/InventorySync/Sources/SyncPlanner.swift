@@ -58,7 +58,7 @@ enum SyncPlanner {
                             syncedThrough: now)
             }
             fallthrough
-        case .finances, .report(_, ranged: true):
+        case .finances, .report(_, ranged: true), .adsSpend:
             let end = dataset == .financialEvents || dataset == .orders ? now.addingTimeInterval(-financeLag) : now
             var start = watermark.syncedThrough?.addingTimeInterval(-Double(dataset.overlapDays) * day)
                 ?? now.addingTimeInterval(-Double(dataset.backfillDays) * day)

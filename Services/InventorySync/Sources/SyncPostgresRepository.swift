@@ -66,11 +66,12 @@ public struct SyncPostgresRepository: SyncRepository {
             for try await _ in applied.decode(UUID.self) { changed = true }
             guard changed else { return false }
             if connection.status != SyncConnectionStatus.importOnly.rawValue {
-                let datasets = SyncDataset.allCases.map(\.rawValue)
-                let intervals = SyncDataset.allCases.map { Int32($0.defaultInterval) }
+                let scheduled = SyncDataset.scheduledWithConnection
+                let datasets = scheduled.map(\.rawValue)
+                let intervals = scheduled.map { Int32($0.defaultInterval) }
                 // The interval datasets are backfilled now, so their schedules run one interval on;
                 // the calendar datasets' first run is their backfill, once the claim datasets had the quota.
-                let firstRuns = SyncDataset.allCases.map { dataset in
+                let firstRuns = scheduled.map { dataset in
                     dataset.backfilledOnConnect ? now.addingTimeInterval(dataset.defaultInterval) : now.addingTimeInterval(calendarFirstRunDelay)
                 }
                 try await db.query("""
@@ -280,6 +281,35 @@ public struct SyncPostgresRepository: SyncRepository {
             return try await Self.requestRun(tenantID: tenantID, connectionID: connectionID, dataset: dataset, trigger: .backfill, priority: 2,
                                              queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease, runHistoryKept: kept,
                                              on: db, logger: logger)
+        }
+    }
+
+    public func startAdsSpend(tenantID: UUID, connectionID: UUID) async throws -> SyncRun {
+        let logger = self.logger
+        let queue = self.queue, kind = self.jobKind, maxAttempts = self.maxAttempts, lease = self.leaseSeconds
+        let dataset = SyncDataset.adsSpend
+        let now = self.now()
+        return try await database.withTransaction(tenant: tenantID) { db in
+            // Requested first: it refuses a disconnected connection before a schedule is made.
+            let run = try await Self.requestRun(tenantID: tenantID, connectionID: connectionID, dataset: dataset, trigger: .backfill,
+                                                priority: 2, queue: queue, kind: kind, maxAttempts: maxAttempts, leaseSeconds: lease,
+                                                on: db, logger: logger)
+            try await db.query("""
+                INSERT INTO amazon.sync_schedules (tenant_id, connection_id, dataset, interval_seconds, next_run_at, changed_by)
+                VALUES (\(tenantID), \(connectionID), \(dataset.rawValue), \(Int32(dataset.defaultInterval)),
+                        \(now.addingTimeInterval(dataset.defaultInterval)), 'default')
+                ON CONFLICT (connection_id, dataset) DO UPDATE SET paused_at = NULL
+                """, logger: logger)
+            return run
+        }
+    }
+
+    public func stopAdsSpend(tenantID: UUID, connectionID: UUID) async throws {
+        let logger = self.logger
+        try await database.withTransaction(tenant: tenantID) { db in
+            try await db.query("""
+                DELETE FROM amazon.sync_schedules WHERE connection_id = \(connectionID) AND dataset = \(SyncDataset.adsSpend.rawValue)
+                """, logger: logger)
         }
     }
 

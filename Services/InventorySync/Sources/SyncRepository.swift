@@ -37,7 +37,13 @@ public protocol SyncRepository: Sendable {
     /// - Throws: `SyncBackfillError.runInProgress` while a run of the dataset is live (it would
     ///   move the watermark past the backfill when it ends), `ConnectionDisconnectedError`.
     func backfill(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, from: Date) async throws -> SyncRun
-    /// Enqueues a run for every schedule that is due, across tenants; returns how many.
+    /// The connection's Amazon Ads account was connected: its spend gets a daily schedule (kept
+    /// if it has one) and a run now, which backfills what Amazon keeps or resumes from the watermark.
+    /// - Throws: `ConnectionDisconnectedError` when the connection was disconnected meanwhile.
+    func startAdsSpend(tenantID: UUID, connectionID: UUID) async throws -> SyncRun
+    /// The Ads account was disconnected: the spend's schedule goes; the spend synced stays.
+    func stopAdsSpend(tenantID: UUID, connectionID: UUID) async throws
+        /// Enqueues a run for every schedule that is due, across tenants; returns how many.
     func enqueueDueSchedules(limit: Int) async throws -> Int
     func quarantine(tenantID: UUID, runID: UUID, limit: Int) async throws -> [QuarantinedLine]
     func discrepancies(tenantID: UUID, connectionID: UUID) async throws -> [InventoryDiscrepancy]

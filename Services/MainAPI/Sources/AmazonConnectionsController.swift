@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -20,6 +21,7 @@ struct AmazonConnectionsController {
 
     func addRoutes(to router: Router<OpsideRequestContext>) {
         router.post("/api/v1/amazon/connections/consent-url") { request, context in try await consentURL(request, context) }
+        addAdsConsentRoutes(to: router)
         router.get(RouterPath(Self.callbackPath)) { request, context in
             // A browser coming back from Amazon lands on the dashboard with what happened; an API
             // client (no text/html in Accept) gets the connection or the error envelope.
@@ -52,10 +54,10 @@ struct AmazonConnectionsController {
         return redirect(to: "/app/connections", ("error", "Connecting Amazon failed: \(message)"), keeping: cookies)
     }
 
-    static func redirect(to path: String, _ message: (String, String), keeping cookies: [String]) -> Response {
+    static func redirect(to path: String, _ message: (String, String), keeping cookies: [String], connection: String? = nil) -> Response {
         var components = URLComponents()
         components.path = path
-        components.queryItems = [URLQueryItem(name: message.0, value: message.1)]
+        components.queryItems = (connection.map { [URLQueryItem(name: "connection", value: $0)] } ?? []) + [URLQueryItem(name: message.0, value: message.1)]
         var headers = HTTPFields()
         headers[.location] = components.string ?? path
         headers[.cacheControl] = "no-store"
@@ -105,19 +107,12 @@ struct AmazonConnectionsController {
     /// httpOnly (scripts never read it), SameSite=Lax (Amazon's redirect back is a top-level
     /// cross-site GET, which Strict would strip), Secure over TLS, sent only to the callback, and
     /// gone when the state expires.
-    static func consentCookie(name: String, value: String, maxAge: Int, secure: Bool) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: callbackPath, secure: secure, httpOnly: true, sameSite: .lax)
+    static func consentCookie(name: String, value: String, maxAge: Int, secure: Bool, path: String = callbackPath) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: secure, httpOnly: true, sameSite: .lax)
     }
 
-    func consentURL(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
-        let (tenant, user) = try signedIn(context)
-        let body = try await request.decode(as: ConsentURLRequest.self, context: context)
-        let binding = Self.newBrowserBinding()
-        let reply = try await gateway.exchange(.post, to: .integrations, target: IntegrationsRoutes.consentURL, tenant: tenant,
-                                               headers: [("content-type", "application/json")], body: try Self.jsonBody([
-            "userId": user.uuidString.lowercased(), "region": body.region, "marketplaceId": body.marketplaceId,
-            "browserBinding": binding,
-        ]))
+    /// integrations' consent link answer with the binding cookie set, or integrations' refusal as it was.
+    static func consentLinkResponse(_ reply: HTTPClientResponse, binding: String, cookiePath: String, request: Request) async throws -> Response {
         let bytes = try await reply.body.collect(upTo: 1 << 20)
         guard reply.status == .ok else {
             // integrations' refusal (a bad region, say) reaches the client as it was.
@@ -131,8 +126,20 @@ struct AmazonConnectionsController {
         let expiresAt = (link["expiresAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
         let maxAge = min(3600, max(1, Int((expiresAt?.timeIntervalSinceNow ?? 600).rounded(.up))))
         var response = ServiceGateway.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: bytes))
-        response.setCookie(Self.consentCookie(name: name, value: binding, maxAge: maxAge, secure: Self.servedOverTLS(request)))
+        response.setCookie(Self.consentCookie(name: name, value: binding, maxAge: maxAge, secure: Self.servedOverTLS(request), path: cookiePath))
         return response
+    }
+
+    func consentURL(_ request: Request, _ context: OpsideRequestContext) async throws -> Response {
+        let (tenant, user) = try signedIn(context)
+        let body = try await request.decode(as: ConsentURLRequest.self, context: context)
+        let binding = Self.newBrowserBinding()
+        let reply = try await gateway.exchange(.post, to: .integrations, target: IntegrationsRoutes.consentURL, tenant: tenant,
+                                               headers: [("content-type", "application/json")], body: try Self.jsonBody([
+            "userId": user.uuidString.lowercased(), "region": body.region, "marketplaceId": body.marketplaceId,
+            "browserBinding": binding,
+        ]))
+        return try await Self.consentLinkResponse(reply, binding: binding, cookiePath: Self.callbackPath, request: request)
     }
 
     /// Amazon's redirect. The browser must carry the cookie set when this flow's consent URL was
@@ -153,19 +160,25 @@ struct AmazonConnectionsController {
         guard let code = query.get("spapi_oauth_code"), !code.isEmpty else {
             throw APIError.validation("Amazon did not send spapi_oauth_code: the seller may have declined; start connecting again")
         }
+        return try await forwardCallback(request, context, to: IntegrationsRoutes.oauthCallback, state: state, cookiePath: Self.callbackPath,
+                                         fields: ["spapiOAuthCode": code, "sellingPartnerId": query.get("selling_partner_id")])
+    }
+
+    /// Amazon's redirect of a consent flow, forwarded to integrations with the state, the browser's
+    /// binding (the consent cookie named after the state) and the session's user; the cookie is
+    /// cleared once used. Returns integrations' answer and its body (small JSON, read whole).
+    func forwardCallback(_ request: Request, _ context: OpsideRequestContext, to target: String, state: String, cookiePath: String,
+                         fields: [String: String?]) async throws -> (response: Response, body: ByteBuffer) {
         let cookieName = Self.consentCookieName(state: state)
         let binding = cookieName.flatMap { request.cookies[$0]?.value }
-        let reply = try await gateway.exchange(.post, to: .integrations, target: IntegrationsRoutes.oauthCallback,
-                                               tenant: context.session?.tenantID, headers: [("content-type", "application/json")],
-                                               body: try Self.jsonBody([
-            "state": state, "spapiOAuthCode": code, "sellingPartnerId": query.get("selling_partner_id"),
-            "userId": context.session?.userID?.uuidString.lowercased(), "browserBinding": binding,
-        ]))
+        let body = fields.merging(["state": state, "userId": context.session?.userID?.uuidString.lowercased(), "browserBinding": binding]) { $1 }
+        let reply = try await gateway.exchange(.post, to: .integrations, target: target, tenant: context.session?.tenantID,
+                                               headers: [("content-type", "application/json")], body: try Self.jsonBody(body))
         let bytes = try await reply.body.collect(upTo: 1 << 20)
         var response = ServiceGateway.response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: bytes))
         if let cookieName, binding != nil {
             // The flow is done: the binding has no further use.
-            response.setCookie(Self.consentCookie(name: cookieName, value: "", maxAge: 0, secure: Self.servedOverTLS(request)))
+            response.setCookie(Self.consentCookie(name: cookieName, value: "", maxAge: 0, secure: Self.servedOverTLS(request), path: cookiePath))
         }
         return (response, bytes)
     }

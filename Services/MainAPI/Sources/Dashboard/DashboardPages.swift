@@ -64,6 +64,7 @@ struct DashboardPages: Sendable {
         addSystemTestRoutes(to: router)
         addListingRoutes(to: router)
         addSearchQueryRoutes(to: router)
+        addAdvertisingRoutes(to: router)
         addInboundRoutes(to: router)
         router.get("/app/notifications") { request, context in try await signedIn(request, context) { try await notificationList($0, request) } }
         router.get("/app/team") { request, context in try await signedIn(request, context) { try await team($0) } }
@@ -307,6 +308,27 @@ struct DashboardPages: Sendable {
         ]
     }
 
+    /// What advertising a unit of the claim's SKU cost: its ad cost per unit ordered in the 30
+    /// days up to the claim's day, or (spend is kept from 95 days before Ads was connected) the
+    /// latest 30 days. Amazon reimburses the manufacturing cost or the sale price less fees
+    /// (fba-reimbursement.md), not advertising: the page says what a lost unit cost the seller with it. Nil without a SKU, Ads spend or units ordered.
+    func claimAdvertising(_ claim: DashboardSources.Claim, tenant: UUID) async -> [String: Any]? {
+        guard let sku = claim.sku, let happened = CivilDate(iso: claim.clockStartedAt.prefix(10)) else { return nil }
+        let connection = claim.connectionId.uuidString.lowercased()
+        let today = CivilDate(utcDayOf: now())
+        for end in [min(happened, today), today] {
+            let target = "/internal/amazon/connections/\(connection)/ads-spend?from=\(end.adding(days: -29))&to=\(end)"
+                + "&marketplaceId=\(Self.queryValue(claim.marketplaceId))&sku=\(Self.queryValue(sku))"
+            guard let spend = try? await sources.get(AdsSpend.self, from: .inventorySync, target, tenant: tenant),
+                  let row = spend.skus.first, let perUnit = row.adCostPerUnit else { continue }
+            var values: [String: Any] = ["perUnit": perUnit.displayText, "acos": row.acos ?? "—", "to": DashboardWords.day(end.description),
+                                         "units": row.unitsOrdered]
+            if let unitValue = claim.valuation?.unitValue, let total = try? unitValue + perUnit { values["withAds"] = total.displayText }
+            return values
+        }
+        return nil
+    }
+
     func claim(_ viewer: Viewer, id: UUID) async throws -> Response {
         let claim: DashboardSources.Claim
         do {
@@ -334,6 +356,7 @@ struct DashboardPages: Sendable {
             values["valuation"] = ["basis": valuation.basis.replacingOccurrences(of: "_", with: " "), "unitValue": valuation.unitValue?.displayText ?? "—",
                                    "estimate": valuation.isEstimate, "source": valuation.source]
         }
+        if let advertising = await claimAdvertising(claim, tenant: viewer.tenant) { values["advertising"] = advertising }
         if let reason = claim.dismissedReason {
             values["dismissed"] = ["reason": reason, "at": claim.dismissedAt.map(DashboardWords.instant) ?? ""]
         }
