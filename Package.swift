@@ -267,8 +267,8 @@ package.targets += [
         path: "Tools/OpsideCLI", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-sync-bench",
-        dependencies: ["InventorySync", "OpsideAmazonSPAPI", "OpsideAmazonAds", "AmazonSandbox", "OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs",
-                       "OpsideBenchmarkSupport", postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
+        dependencies: ["InventorySync", "ClaimDetector", "OpsideAmazonData", "OpsideAmazonSPAPI", "OpsideAmazonAds", "AmazonSandbox", "OpsideCore",
+                       "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideBenchmarkSupport", postgres, logging, configuration, hummingbird, asyncHTTPClient, compressNIO, lifecycle,
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
         path: "Benchmarks/Sync", swiftSettings: swiftSettings),
 ]

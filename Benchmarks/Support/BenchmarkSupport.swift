@@ -28,6 +28,11 @@ public func doubleOption(_ name: String, _ fallback: Double) -> Double {
     optionText(name).flatMap { Double($0) } ?? fallback
 }
 
+/// `--name value` as text, or `fallback`.
+public func stringOption(_ name: String, _ fallback: String) -> String {
+    optionText(name) ?? fallback
+}
+
 private func optionText(_ name: String) -> String? {
     let arguments = Array(CommandLine.arguments.dropFirst())
     guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return nil }

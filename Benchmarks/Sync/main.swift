@@ -1,5 +1,6 @@
 import AmazonSandbox
 import AsyncHTTPClient
+import ClaimDetector
 import Configuration
 import Foundation
 import OpsideBenchmarkSupport
@@ -8,6 +9,7 @@ import InventorySync
 import Logging
 import NIOCore
 import NIOHTTP1
+import OpsideAmazonData
 import OpsideAmazonSPAPI
 import OpsideAmazonAccess
 import OpsideAmazonAds
@@ -23,9 +25,12 @@ import Synchronization
 //   opside-sync-bench ingest [--rows 2000000] [--also 500000]
 //       A gzipped GET_LEDGER_DETAIL_VIEW_DATA file of N rows → committed rows in amazon.ledger_detail
 //       (rows/s, peak RSS), beside `psql \copy` of the same rows into the same table (the floor).
-//   opside-sync-bench sync [--skus 200] [--months 12] [--time-scale 20]
+//   opside-sync-bench sync [--skus 200] [--months 12] [--time-scale 20] [--orders-backfill reports|calls]
 //       A full first sync of a large sandbox seller (every dataset), beside the minimum time the
-//       operations' rate limits allow for the calls it made.
+//       operations' rate limits allow for the calls it made: when each dataset finished, when each
+//       family of claims was covered (`ClaimCoverage`), and the first claims the detection finds
+//       the moment the first family is (claim-detector's rules on the synced rows). The order
+//       history by the All Orders report (the default) or call by call, as before issue 17.
 //   opside-sync-bench ads [--skus 400]
 //       A first sync of a sandbox seller's Sponsored Products spend (the 95 days the Ads API keeps,
 //       four reports) through the same engine, rows and time; then the spend page's read (30 days,
@@ -252,7 +257,7 @@ func inventorySyncSettings(database name: String, timeScale: Double, _ extra: [S
     return try await OpsideConfiguration.reader(environment: environment)
 }
 
-func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
+func syncBenchmark(skus: Int, months: Int, timeScale: Double, ordersBackfill: String) async throws {
     let sandboxSettings = SandboxSettings(port: 0, timeScale: timeScale, reportProcessingSeconds: 4 / timeScale)
     let (sandboxURL, sandboxTask) = try await startSandbox(sandboxSettings)
     defer { sandboxTask.cancel() }
@@ -277,7 +282,7 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
     let name = try await scratchDatabase()
     let serviceReader = try await inventorySyncSettings(database: name, timeScale: timeScale, [
         "sync.reportPollMilliseconds": String(Int(1000 / timeScale) + 20), "sync.reportPollMaxMilliseconds": String(Int(5000 / timeScale) + 50),
-        "jobs.concurrency": "16",
+        "jobs.concurrency": "16", "sync.ordersBackfill": ordersBackfill
     ])
     let app = try await InventorySyncService.buildApplication(reader: serviceReader, accessTokens: tokens)
     let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
@@ -289,19 +294,49 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
                                                 jobKind: InventorySyncService.syncKind, maxAttempts: 6)
         try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: seller.sellingPartnerId,
                                                              region: "na", marketplaceIds: seller.marketplaceIds, status: "active", statusReason: nil))
-        let started = ContinuousClock.now
-        // Every SP-API dataset: advertising spend needs an Amazon Ads authorization, which this seller lacks.
+        let started = ContinuousClock.now, startedAt = Date()
+        // Every SP-API dataset, as a connection's backfill asks for them (advertising spend needs an
+        // Amazon Ads authorization, which this seller lacks).
         for dataset in SyncDataset.scheduledWithConnection {
-            _ = try await repository.requestRun(tenantID: tenant, connectionID: connection, dataset: dataset, trigger: .backfill, priority: 1)
+            _ = try await repository.requestRun(tenantID: tenant, connectionID: connection, dataset: dataset, trigger: .backfill,
+                                                priority: dataset.backfillPriority)
         }
+        var firstClaims: (at: Double, claims: Int, detection: Double)?
         while true {
             let runs = try await repository.runs(tenantID: tenant, connectionID: connection, dataset: nil, limit: 50)
+            let finished = Dictionary(runs.compactMap { run in
+                run.state == "succeeded" ? SyncDataset(rawValue: run.dataset).flatMap { dataset in run.finishedAt.map { (dataset, $0) } } : nil
+            }) { first, _ in first }
+            if firstClaims == nil, ClaimCoverage.states(firstSynced: finished).contains(where: \.covered) {
+                // What claim-detector does on the first sync.completed that covers a family: every rule.
+                let at = seconds(ContinuousClock.now - started)
+                let detectionStart = ContinuousClock.now
+                var claims = 0
+                let request = DetectionRequest(tenantId: tenant, connectionId: connection, marketplaceId: seller.marketplaceIds[0],
+                                               asOf: CivilDate(utcDayOf: Date()), unitCosts: [:])
+                try await ClaimRulesEngine(reader: AmazonDataReader(database: database)).detect(request) { _ in claims += 1 }
+                firstClaims = (at, claims, seconds(ContinuousClock.now - detectionStart))
+            }
             if runs.allSatisfy({ !["queued", "running", "retrying"].contains($0.state) }) {
                 let took = seconds(ContinuousClock.now - started)
-                for run in runs.sorted(by: { $0.dataset < $1.dataset }) {
+                for run in runs.sorted(by: { (SyncDataset(rawValue: $0.dataset)?.backfillPriority ?? 3, $0.finishedAt ?? .distantFuture)
+                                             < (SyncDataset(rawValue: $1.dataset)?.backfillPriority ?? 3, $1.finishedAt ?? .distantFuture) }) {
                     let duration = (run.finishedAt ?? Date()).timeIntervalSince(run.startedAt ?? run.queuedAt)
-                    print(String(format: "  %-20@ %-10@ %7d rows  %5d pages  %7.1f s", run.dataset as NSString, run.state as NSString,
-                                 run.rowsInserted, run.pagesDone, duration))
+                    let done = (run.finishedAt ?? Date()).timeIntervalSince(startedAt)
+                    print(String(format: "  %-32@ %-10@ %7d rows  %5d pages  %7.1f s, done at %7.1f s (%6.1f min real)", run.dataset as NSString,
+                                 run.state as NSString, run.rowsInserted, run.pagesDone, duration, done, done * timeScale / 60))
+                }
+                print("claims covered (every dataset a family's evidence reads has synced once):")
+                for state in ClaimCoverage.states(firstSynced: finished) {
+                    let at = state.coveredAt.map { $0.timeIntervalSince(startedAt) }
+                    print(String(format: "  %-10@ %@", state.family as NSString,
+                                 at.map { String(format: "at %7.1f s (%6.1f min real)", $0, $0 * timeScale / 60) } ?? "never" as String as NSString))
+                }
+                if let firstClaims {
+                    print(String(format: "first claims: %d found by every rule at %.1f s (%.1f min real), the detection taking %.2f s; "
+                                 + "claim-detector runs it %d s after the sync.completed that allows it (claims.settleDelaySeconds)",
+                                 firstClaims.claims, firstClaims.at + firstClaims.detection, (firstClaims.at * timeScale + firstClaims.detection) / 60,
+                                 firstClaims.detection, 60))
                 }
                 return took
             }
@@ -323,8 +358,8 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double) async throws {
         let bound = max(0, Double(calls - plan.burst)) / (plan.rate * timeScale)
         if bound > floor { floor = bound; bottleneck = "\(id): \(calls) calls, burst \(plan.burst), \(plan.rate) req/s" }
     }
-    print(String(format: "full first sync, %d SKUs × %d months, time scale %.0f: %.1f s (= %.0f s at Amazon's real rates)",
-                 skus, months, timeScale, elapsed, elapsed * timeScale))
+    print(String(format: "full first sync, %d SKUs × %d months, orders by %@, time scale %.0f: %.1f s (= %.0f s, %.1f min at Amazon's real rates)",
+                 skus, months, ordersBackfill as NSString, timeScale, elapsed, elapsed * timeScale, elapsed * timeScale / 60))
     print(String(format: "  rate-limit floor: %.1f s (= %.0f s real) — bottleneck %@", floor, floor * timeScale, bottleneck as NSString))
     print(String(format: "  ratio: %.2f", floor > 0 ? elapsed / floor : 0))
     print("  calls: \(requests.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
@@ -425,11 +460,12 @@ do {
         if also > 0 { try await ingest(rows: also) }
         try await ingest(rows: rows)
     case "sync":
-        try await syncBenchmark(skus: option("skus", 200), months: option("months", 12), timeScale: doubleOption("time-scale", 20))
+        try await syncBenchmark(skus: option("skus", 200), months: option("months", 12), timeScale: doubleOption("time-scale", 20),
+                                ordersBackfill: stringOption("orders-backfill", "reports"))
     case "ads":
         try await adsBenchmark(skus: option("skus", 400))
     default:
-        print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X] | ads [--skus S]")
+        print("usage: opside-sync-bench ingest [--rows N] [--also M] | sync [--skus S] [--months M] [--time-scale X] [--orders-backfill reports|calls] | ads [--skus S]")
     }
     for name in scratchDatabases.withLock({ $0 }) { try await dropDatabase(name) }
 } catch {

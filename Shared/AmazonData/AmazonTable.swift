@@ -34,9 +34,14 @@ public struct AmazonTable: Sendable, Hashable {
     /// erasing it, and such a column is never part of the identity, so the same event is one
     /// row whichever source brought it.
     public let keptWhenAbsent: [String]
+    /// For a table whose rows are the parts of one thing named by this key column (an order's
+    /// items, by `amazon_order_id`): a load that brings any part of a thing brings all of them,
+    /// so the stored parts it lacks are deleted. An order's items read from the All Orders
+    /// report (keyed by SKU: the report has no item id) thus give way to the Orders API's, whole.
+    public let replacedWholeBy: String?
 
     init(_ name: String, key: [AmazonColumn], columns: [AmazonColumn], identity: [String] = [], volatile: [String] = [],
-         eventKeyWhileStaging: Bool = false, chunkDay: String? = nil, keptWhenAbsent: [String] = []) {
+         eventKeyWhileStaging: Bool = false, chunkDay: String? = nil, keptWhenAbsent: [String] = [], replacedWholeBy: String? = nil) {
         let columnNames = columns.map(\.name)
         precondition(key.allSatisfy { !$0.nullable }, "a key column is NOT NULL")
         precondition(keptWhenAbsent.allSatisfy { !identity.contains($0) && columnNames.contains($0) },
@@ -52,6 +57,9 @@ public struct AmazonTable: Sendable, Hashable {
         self.eventKeyWhileStaging = eventKeyWhileStaging
         self.chunkDay = chunkDay
         self.keptWhenAbsent = keptWhenAbsent
+        precondition(replacedWholeBy.map { key.map(\.name).dropLast().contains($0) } ?? true,
+                     "the parts of one thing share a leading key column")
+        self.replacedWholeBy = replacedWholeBy
     }
 
     /// Event tables key on a hash of `identity` plus an occurrence number.

@@ -10,11 +10,11 @@ public enum AmazonTables {
         .text("fulfillment_channel"), .text("sales_channel"), .text("order_type"), .minor("order_total_minor"), .text("currency"),
         .integer("items_shipped"), .integer("items_unshipped"), .boolean("is_replacement"), .text("replaced_order_id"),
         .boolean("is_business"), .boolean("is_prime"),
-    ])
+    ], keptWhenAbsent: ["order_type", "is_replacement", "replaced_order_id", "is_prime"])
     public static let orderItems = AmazonTable("order_items", key: [.text("amazon_order_id", nullable: false), .text("order_item_id", nullable: false)], columns: [
         .text("asin"), .text("seller_sku"), .text("title"), .integer("quantity_ordered"), .integer("quantity_shipped"),
         .minor("item_price_minor"), .minor("item_tax_minor"), .minor("promotion_discount_minor"), .text("currency"), .text("condition_id"),
-    ])
+    ], keptWhenAbsent: ["condition_id"], replacedWholeBy: "amazon_order_id")
 
     // MARK: Financial events
 

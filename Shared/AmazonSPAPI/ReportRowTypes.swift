@@ -364,3 +364,71 @@ public struct ManageInventoryRow: ReportRow, Equatable {
         afnResearchingQuantity = try record.int("afn-researching-quantity") ?? 0
     }
 }
+
+/// GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL and …_BY_LAST_UPDATE_GENERAL: one line
+/// per item of an order, every fulfillment channel and status (docs/amazon-reports-backfill.md
+/// §1). Columns are read by name: real files carry more, in another order, than Amazon's list.
+/// Amounts are the totals for the line's quantity, not unit prices; discounts are negative.
+/// There is no order item id: an order's items are told apart by SKU.
+public struct AllOrdersRow: ReportRow, Equatable {
+    public static let reportType = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+    public static let byLastUpdateReportType = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+    public let amazonOrderID: String
+    public let merchantOrderID: String?
+    public let purchaseDate: String
+    public let lastUpdatedDate: String?
+    /// `Pending`, `Shipped`, `Cancelled`…
+    public let orderStatus: String?
+    /// `Amazon` (or `AFN`) and `Merchant` (or `MFN`).
+    public let fulfillmentChannel: String?
+    public let salesChannel: String?
+    public let productName: String?
+    public let sku: String
+    public let asin: String?
+    /// `Shipped`, `Unshipped`, `Cancelled`…
+    public let itemStatus: String?
+    public let quantity: Int
+    /// Empty on a pending self-fulfilled order's line, whose price Amazon does not show yet.
+    public let currency: String?
+    public let itemPrice: ReportAmount?
+    public let itemTax: ReportAmount?
+    public let shippingPrice: ReportAmount?
+    public let shippingTax: ReportAmount?
+    public let giftWrapPrice: ReportAmount?
+    public let giftWrapTax: ReportAmount?
+    /// Negative, as Amazon writes discounts in this report.
+    public let itemPromotionDiscount: ReportAmount?
+    public let shipPromotionDiscount: ReportAmount?
+    public let isBusinessOrder: Bool?
+
+    public init(record: ReportRecord) throws(ReportRowError) {
+        amazonOrderID = try record.required("amazon-order-id")
+        merchantOrderID = record.string("merchant-order-id")
+        purchaseDate = try record.required("purchase-date")
+        lastUpdatedDate = record.string("last-updated-date")
+        orderStatus = record.string("order-status")
+        fulfillmentChannel = record.string("fulfillment-channel")
+        salesChannel = record.string("sales-channel")
+        productName = record.string("product-name")
+        sku = try record.required("sku")
+        asin = record.string("asin")
+        itemStatus = record.string("item-status")
+        guard let quantity = try record.int("quantity") else { throw ReportRowError("missing quantity") }
+        self.quantity = quantity
+        currency = record.string("currency")
+        itemPrice = try record.amount("item-price")
+        itemTax = try record.amount("item-tax")
+        shippingPrice = try record.amount("shipping-price")
+        shippingTax = try record.amount("shipping-tax")
+        giftWrapPrice = try record.amount("gift-wrap-price")
+        giftWrapTax = try record.amount("gift-wrap-tax")
+        itemPromotionDiscount = try record.amount("item-promotion-discount")
+        shipPromotionDiscount = try record.amount("ship-promotion-discount")
+        switch record.string("is-business-order")?.lowercased() {
+        case "true": isBusinessOrder = true
+        case "false": isBusinessOrder = false
+        case nil: isBusinessOrder = nil
+        case let other?: throw ReportRowError("is-business-order is not true or false: \(other)")
+        }
+    }
+}

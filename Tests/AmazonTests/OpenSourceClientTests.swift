@@ -10,7 +10,8 @@ import Testing
 /// finances with the token alone and reports with `nextToken` as the only parameter
 /// (Tests/Clients/python_sp_api_pages.py), prices, offers and listings with the parameters it
 /// sends by itself (Tests/Clients/python_sp_api_listings_pricing.py), and the whole FBA inbound
-/// workflow (Tests/Clients/python_sp_api_inbound_workflow.py); deploy/test installs it, pinned,
+/// workflow (Tests/Clients/python_sp_api_inbound_workflow.py), and requests and downloads the All
+/// Orders report (Tests/Clients/python_sp_api_all_orders.py); deploy/test installs it, pinned,
 /// into .run/clients-venv.
 @Suite("Open-source SP-API clients against the sandbox")
 struct OpenSourceClientTests {
@@ -66,6 +67,35 @@ struct OpenSourceClientTests {
             #expect(Self.number(result["reports"]?["pages"]) == 3)
             #expect(Self.number(result["malformedToken"]?["status"]) == 400)
             #expect(PaginationTests.string(result["malformedToken"]?["code"]) == "InvalidInput")
+        }
+    }
+
+    @Test func pythonAmazonSPAPIReadsTheAllOrdersReportAsGetOrdersServesTheSameOrders() async throws {
+        try await SandboxHarness.with(PaginationTests.fast) { harness in
+            let seller = try await harness.createSeller(seed: 813)
+            let api = harness.client().0.api(for: harness.connection(for: seller))
+            let end = Date().addingTimeInterval(-86_400), start = end.addingTimeInterval(-30 * 86_400)
+            var expected: [String: String] = [:]
+            for order in try await Self.everything(api, PaginationTests.orders(PaginationTests.iso(start), pageSize: 100)) {
+                guard let id = PaginationTests.string(order["AmazonOrderId"]), let purchased = PaginationTests.string(order["PurchaseDate"]),
+                      let date = try? Date(purchased, strategy: .iso8601), date <= end else { continue }
+                expected[id] = PaginationTests.string(order["OrderTotal"]?["Amount"])
+            }
+            #expect(expected.count >= 8, "the seller has too few orders in the range: \(expected.count)")
+
+            let result = try await Self.run("python_sp_api_all_orders.py", settings: [
+                "endpoint": harness.baseURL, "refreshToken": seller.refreshToken, "clientId": harness.settings.clientID,
+                "clientSecret": harness.settings.clientSecret, "marketplaceId": PaginationTests.us,
+                "dataEndTime": PaginationTests.iso(end), "days": 30, "tooManyDays": 45,
+            ])
+            #expect(PaginationTests.string(result["status"]) == "DONE")
+            #expect(result["orderIds"] == .array(expected.keys.sorted().map(JSONValue.string)))
+            #expect(Self.number(result["lines"]) == expected.count, "one line per order item; the sandbox sells one item per order")
+            for (id, total) in expected {
+                #expect(PaginationTests.string(result["prices"]?[id]) == total, "order \(id)")
+            }
+            #expect(PaginationTests.string(result["tooLong"]?["status"]) == "FATAL")
+            #expect(PaginationTests.string(result["tooLong"]?["document"])?.contains("Date range exceeded") == true)
         }
     }
 

@@ -33,6 +33,12 @@ import Testing
         let states = try await database.strings("SELECT dataset || '=' || state || ' ' || coalesce(error_message, '') FROM amazon.sync_runs")
         #expect(backfilled, "\(states)")
         #expect(try await database.count("SELECT count(*) FROM amazon.ledger_detail WHERE connection_id = '\(connection)'") > 0)
+        // The backfill's progress says which claims are covered: all of them, once it is over.
+        let overview = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/amazon/connections/\(connection)/schedules", headers: auth)
+        let coverage = (try overview.json()["claimCoverage"] as? [[String: Any]]) ?? []
+        let watermarks = try await database.strings("SELECT dataset || ' ' || coalesce(first_synced_at::text, 'none') FROM amazon.sync_watermarks")
+        #expect(coverage.count == ClaimCoverage.families.count && coverage.allSatisfy { $0["covered"] as? Bool == true },
+                "\(overview.text) \(watermarks)")
 
         // The public API: history, a manual trigger and its progress, an upload.
         let history = try await TestHTTP.request(.GET, mainAPI.baseURL + "/api/v1/amazon/connections/\(connection)/syncs", headers: auth)

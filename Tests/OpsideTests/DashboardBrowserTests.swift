@@ -240,6 +240,12 @@ import Testing
                                       "return document.querySelectorAll('table.runs tr[data-run]').length > 0 && "
                                       + "!document.querySelector('table.runs tr[data-state=queued], table.runs tr[data-state=running], table.runs tr[data-state=retrying]')")
         try await browser.screenshot("sync-finished")
+        // With the history in, every kind of claim is looked for, and the open page says so as the
+        // syncs end (its coverage section follows them live).
+        #expect(try await browser.count("[data-testid=claim-coverage] li[data-family]") == 6)
+        try await browser.waitUntil("every claim covered",
+                                    "return !document.querySelector('[data-testid=claim-coverage]').textContent.includes('Waiting')")
+        #expect(try await browser.text("[data-testid=claim-coverage]").contains("Units lost, damaged or disposed of"))
         // Amazon told the page as the syncs' reports finished (REPORT_PROCESSING_FINISHED through SQS).
         try await eventuallyInBrowser(browser, "Amazon's notifications on the connection page", reloadEvery: .seconds(2), timeout: .seconds(60),
                                       "return document.querySelectorAll('[data-testid=amazon-notification]').length > 0")

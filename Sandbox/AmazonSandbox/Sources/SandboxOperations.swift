@@ -3,6 +3,13 @@ import Hummingbird
 
 /// Orders v0 over a seller history.
 enum SandboxOrders {
+    /// Every sandbox order has shipped from Amazon's warehouses, through one sales channel.
+    static let status = "Shipped"
+    static let salesChannel = "Amazon.com"
+
+    /// An order's last change: its shipment, a day after it was placed.
+    static func lastUpdate(_ order: SandboxOrder) -> Date { order.purchased.addingTimeInterval(86_400) }
+
     static func money(_ minor: Int64, _ currency: String) -> [String: Any] {
         ["CurrencyCode": currency, "Amount": decimalString(minor, currency: currency)]
     }
@@ -32,8 +39,8 @@ enum SandboxOrders {
         var payload: [String: Any] = [
             "Orders": page.map { order -> [String: Any] in
                 [
-                    "AmazonOrderId": order.id, "PurchaseDate": order.purchased.iso, "LastUpdateDate": order.purchased.addingTimeInterval(86_400).iso,
-                    "OrderStatus": "Shipped", "FulfillmentChannel": "AFN", "SalesChannel": "Amazon.com",
+                    "AmazonOrderId": order.id, "PurchaseDate": order.purchased.iso, "LastUpdateDate": lastUpdate(order).iso,
+                    "OrderStatus": status, "FulfillmentChannel": "AFN", "SalesChannel": salesChannel,
                     "OrderTotal": money(order.priceMinor, history.currency), "NumberOfItemsShipped": order.quantity,
                     "NumberOfItemsUnshipped": 0, "MarketplaceId": history.marketplaceID, "OrderType": "StandardOrder",
                     "IsReplacementOrder": false, "IsBusinessOrder": false, "IsPrime": true,

@@ -34,6 +34,9 @@ struct SandboxReports: Sendable {
                                          dataEnd: Date(iso: endText) ?? CivilDate(iso: endText?.prefix(10) ?? "")?.startInstant,
                                          createdAt: caller.now, createdReal: .now, cancelled: false, documentID: nil, rowCount: nil,
                                          options: options, requestedStart: startText, requestedEnd: endText)
+        if SandboxAllOrdersReport.types.contains(type) {
+            job.fatal = SandboxAllOrdersReport.refusal(dataStart: job.dataStart, dataEnd: job.dataEnd, now: caller.now)
+        }
         if type == SandboxSearchQueryPerformance.reportType, let history = caller.history {
             job.fatal = SandboxSearchQueryPerformance.refusal(options: options, marketplaces: marketplaces, history: history,
                                                               dataStart: startText, dataEnd: endText, now: caller.now)
@@ -223,18 +226,19 @@ struct SandboxReports: Sendable {
 
 /// Renders a seller's history as Amazon's tab-separated report files.
 enum SandboxReportRenderer {
-    static let supported: Set<String> = [
+    static let supported: Set<String> = Set([
         "GET_LEDGER_DETAIL_VIEW_DATA", "GET_LEDGER_SUMMARY_VIEW_DATA", "GET_FBA_REIMBURSEMENTS_DATA",
         "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", "GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA",
         "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA", "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA", "GET_MERCHANT_LISTINGS_ALL_DATA", "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA",
         SandboxSearchQueryPerformance.reportType, SandboxPaymentReports.settlementReportType, SandboxPaymentReports.transactionReportType,
-    ]
+    ]).union(SandboxAllOrdersReport.types)
 
     static func day(_ date: Date) -> String { String(date.iso.prefix(10)) }
 
     /// - Returns: the file text and its number of data rows.
     static func render(type: String, history: SellerHistory, start: Date?, end: Date, now: Date, malformedRows: Bool) -> (String, Int) {
+        if SandboxAllOrdersReport.types.contains(type) { return SandboxAllOrdersReport.render(type: type, history: history, start: start, end: end, now: now) }
         let from = start ?? history.start
         if let payments = SandboxPaymentReports.render(type: type, history: history, from: from, end: end) { return payments }
         func inRange(_ date: Date) -> Bool { date >= from && date <= end }

@@ -98,9 +98,9 @@ public enum InventorySyncService {
             }
             // What claim detection needs goes first: higher priority for the claim datasets.
             do {
-                for (index, dataset) in SyncDataset.backfilledOnConnect.enumerated() {
+                for dataset in SyncDataset.backfilledOnConnect {
                     _ = try await repository.requestRun(tenantID: tenant, connectionID: connected.connectionId, dataset: dataset,
-                                                        trigger: .backfill, priority: index < 6 ? 1 : 2)
+                                                        trigger: .backfill, priority: dataset.backfillPriority)
                 }
             } catch is ConnectionDisconnectedError {
                 // Disconnected again meanwhile: the disconnection cancelled what this requested.

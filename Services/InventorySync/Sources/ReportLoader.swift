@@ -71,6 +71,15 @@ enum ReportLoader {
             try await session.stage(AmazonTables.shipmentEvents, rows: rows.shipments)
             try await session.stage(AmazonTables.refundEvents, rows: rows.refunds)
             try await session.stage(AmazonTables.adjustmentEvents, rows: rows.adjustments)
+        case .orders:
+            var reader = AllOrdersReportReader(marketplace: reportMarketplace)
+            try await Self.forEach(first, &iterator, skipped: skipped, session: session, progress: progress) { record in
+                try reader.read(record)
+            }
+            let (orders, items, refused) = reader.finish()
+            for line in refused { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
+            try await session.stage(AmazonTables.orders, rows: orders)
+            try await session.stage(AmazonTables.orderItems, rows: items)
         }
         for line in skipped.drain() { session.quarantine(line: line.lineNumber, reason: line.reason, raw: line.rawLine) }
         return chosen

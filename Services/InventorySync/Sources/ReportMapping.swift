@@ -22,6 +22,8 @@ struct ReportMapping: Sendable {
         case table(AmazonTable, map: RowMap)
         /// Financial events, read by the payment report's reader.
         case financialEvents(FinanceReportFormat)
+        /// Orders and their items, several lines per order (`AllOrdersReportReader`).
+        case orders
     }
 
     let dataset: SyncDataset
@@ -65,7 +67,7 @@ struct ReportMapping: Sendable {
 
     static let all: [ReportMapping] = [
         ledgerDetail, ledgerSummary, reimbursements, customerReturns, replacements, removalOrders, removalShipments,
-        estimatedFees, listings, settlement, transactions,
+        estimatedFees, listings, settlement, transactions, allOrders,
     ]
 
     /// The mapping the API path requests for a report dataset (the payment reports are imports).
@@ -89,6 +91,13 @@ struct ReportMapping: Sendable {
         dataset: .financialEvents, reportType: FinanceReportFormat.transactions.reportType, target: .financialEvents(.transactions),
         signature: ["date/time", "settlement id", "type", "order id", "description", "product sales", "total"],
         required: [["date/time"], ["type"], ["order id"], ["total"]])
+
+    /// The All Orders report by order date: the orders backfill, and a file a seller downloads
+    /// from Seller Central (the report by last update has the same columns and lands alike).
+    static let allOrders = ReportMapping(
+        dataset: .orders, reportType: AllOrdersRow.reportType, target: .orders,
+        signature: ["amazon-order-id", "purchase-date", "last-updated-date", "order-status", "item-status", "item-price"],
+        required: [["amazon-order-id"], ["purchase-date"], ["sku"], ["quantity"]])
 
     static let ledgerDetail = ReportMapping(
         dataset: .ledgerDetail, reportType: LedgerDetailRow.reportType, table: AmazonTables.ledgerDetail,

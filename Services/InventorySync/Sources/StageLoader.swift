@@ -138,6 +138,9 @@ struct StageLoader: Sendable {
                 PostgresQuery(unsafeSQL: "WITH latest AS (\(latest)) \(insert)", binds: bindings), logger: logger)
             counts.inserted = try await inserted.get().metadata.rows ?? 0
         } else {
+            // A part replaced by another (an item keyed by SKU by the one keyed by Amazon's id)
+            // counts as the insert of its replacement.
+            if let whole = table.replacedWholeBy { try await deleteMissingParts(table, by: whole, staged: staged, matchKey: matchKey) }
             let sameKey = (["target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
             // A column some sources lack keeps its stored value when this source has none.
             func incoming(_ column: String) -> String {
@@ -165,6 +168,21 @@ struct StageLoader: Sendable {
             }
         }
         return counts
+    }
+
+    /// Deletes the stored parts of the things this load brings (`AmazonTable.replacedWholeBy`)
+    /// that the load lacks: the load brings each thing whole.
+    private func deleteMissingParts(_ table: AmazonTable, by whole: String, staged: String, matchKey: [String]) async throws {
+        let target = "amazon." + table.name
+        let samePart = matchKey.map { "s.\($0) = target.\($0)" }.joined(separator: " AND ")
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(connectionID)
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            DELETE FROM \(target) AS target
+            USING (SELECT DISTINCT marketplace_id, \(whole) FROM \(staged) AS s) AS brought
+            WHERE target.connection_id = $1 AND target.marketplace_id = brought.marketplace_id AND target.\(whole) = brought.\(whole)
+              AND NOT EXISTS (SELECT 1 FROM \(staged) AS s WHERE \(samePart))
+            """, binds: bindings), logger: logger)
     }
 
     /// One stage, or several read as one.

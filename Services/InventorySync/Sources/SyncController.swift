@@ -31,8 +31,11 @@ struct InventorySyncController {
         let runs: [SyncRun]
     }
 
+    /// The schedules, and which claims the datasets synced so far cover: during a backfill, the
+    /// seller sees which claims Opside already looks for.
     struct SchedulesResponse: ResponseEncodable {
         let schedules: [SyncSchedule]
+        let claimCoverage: [ClaimCoverage.State]
     }
 
     struct ScheduleRequest: Decodable {
@@ -190,7 +193,8 @@ struct InventorySyncController {
     func schedules(_ context: OpsideRequestContext) async throws -> SchedulesResponse {
         let tenant = try context.requireCallerTenant()
         let id = try await visibleConnection(tenant: tenant, context)
-        return SchedulesResponse(schedules: try await repository.schedules(tenantID: tenant, connectionID: id))
+        return SchedulesResponse(schedules: try await repository.schedules(tenantID: tenant, connectionID: id),
+                                 claimCoverage: try await repository.claimCoverage(tenantID: tenant, connectionID: id))
     }
 
     /// An operator changes how often one dataset of one connection syncs.

@@ -5,10 +5,12 @@ import OpsideAmazonSPAPI
 import OpsideJobs
 
 /// One dataset inventory-sync keeps current for a connection. The order of the cases is the
-/// backfill order: what claim detection needs first (ledger, reimbursements, returns, removals,
-/// inbound), then finances and orders, then the rest, Brand Analytics last (its ASINs come from
-/// the listings and inventory synced before it). Advertising spend comes from another API (the
-/// Amazon Ads API) and only for a connection whose Ads account is connected.
+/// backfill order, what finds money first: the warehouse claims' evidence (ledger,
+/// reimbursements, returns, removals, inbound), then what refund, return and fee claims need
+/// besides (finances, replacements, the fee estimates and inventory that value them), then
+/// orders and the rest, Brand Analytics last (its ASINs come from the listings and inventory
+/// synced before it). Advertising spend comes from another API (the Amazon Ads API) and only for
+/// a connection whose Ads account is connected.
 public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     case ledgerDetail = "ledger_detail"
     case reimbursements
@@ -18,10 +20,10 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     case inboundShipments = "inbound_shipments"
     case financialEvents = "financial_events"
     case replacements
-    case orders
-    case inventorySummaries = "inventory_summaries"
-    case ledgerSummary = "ledger_summary"
     case estimatedFees = "estimated_fees"
+    case inventorySummaries = "inventory_summaries"
+    case orders
+    case ledgerSummary = "ledger_summary"
     case listings
     /// Brand Analytics' Search Query Performance, week by week and month by month.
     case searchQueryPerformanceWeekly = "search_query_performance_weekly"
@@ -166,6 +168,8 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
     /// One window is one unit of progress: loaded and committed whole, and where a killed sync
     /// resumes. Finance windows stay far below the API's 180-day limit and sit on a fixed grid,
     /// so a window fetched again has the same bounds (service-fee events have no date of their own).
+    /// Order windows are the 30 days an All Orders report serves at most
+    /// (docs/amazon-reports-backfill.md §1.6: a longer range gets an error or an empty report).
     var windowDays: Int {
         switch self {
         case .financialEvents: 30
@@ -178,12 +182,27 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
 
     /// Amazon's regeneration limit for FBA reports: near-real-time reports at most every 30
     /// minutes, daily reports at most every 4 hours. A request inside the limit reuses the last
-    /// report instead of asking for a new one.
+    /// report instead of asking for a new one. The All Orders reports are exempt (§1.8 of
+    /// docs/amazon-reports-backfill.md): their 30 minutes only let a retried window reuse its report.
     var regenerationLimit: TimeInterval {
         switch self {
-        case .ledgerDetail, .ledgerSummary, .removalOrders, .removalShipments, .listings: 30 * 60
+        case .ledgerDetail, .ledgerSummary, .removalOrders, .removalShipments, .listings, .orders: 30 * 60
         default: 4 * 3600
         }
+    }
+
+    /// The job priority of the dataset's first sync (lower runs first): the datasets some claim
+    /// needs (`ClaimCoverage`) before the rest.
+    public var backfillPriority: Int { ClaimCoverage.families.contains { $0.datasets.contains(self) } ? 1 : 2 }
+
+    /// The report datasets whose first sync goes before this one's when this one reads its
+    /// history from reports: Amazon's `createReport` quota is one a minute after a burst of 15,
+    /// shared by every report of the seller, and the reports that find money come first. Only
+    /// the orders backfill waits (19 reports for 18 months): the claim datasets before it in the
+    /// backfill order take the quota first.
+    public var reportsAheadOfBackfill: [SyncDataset] {
+        guard self == .orders else { return [] }
+        return Self.allCases.prefix { $0 != self }.filter { if case .report = $0.source { true } else { false } }
     }
 
     /// Datasets after whose sync the inventory reconciliation runs.

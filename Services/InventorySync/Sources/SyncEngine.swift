@@ -106,6 +106,12 @@ public final class SyncEngine: Sendable {
 
     func execute(_ arguments: SyncJobArguments) async throws {
         let tenant = arguments.tenantID
+        if arguments.dataset == .orders, settings.ordersBackfill == .reports, try await runs.watermark(arguments).syncedThrough == nil,
+           try await runs.backfillBehindFirstSyncs(arguments, datasets: arguments.dataset.reportsAheadOfBackfill) {
+            // Still queued: the claim datasets' first reports take Amazon's report quota first (a
+            // sync the seller asks for goes at once).
+            throw JobOutcome.snooze(seconds: settings.reportQuotaWaitSeconds)
+        }
         guard let run = try await runs.start(arguments) else { return }  // already finished (a redelivered job)
         let access = try await tokens.access(tenantID: tenant, connectionID: arguments.connectionID)
         let api = makeAPI(access: access, tenantID: tenant, connectionID: arguments.connectionID)
@@ -149,7 +155,10 @@ public final class SyncEngine: Sendable {
         switch dataset.source {
         case .report(let type, let ranged): ReportWindowFetcher(reportType: type, ranged: ranged, database: database, logger: logger, now: now)
         case .finances: FinanceWindowFetcher()
-        case .orders: OrdersWindowFetcher()
+        case .orders:
+            OrdersWindowFetcher(backfill: settings.ordersBackfill,
+                                reports: ReportWindowFetcher(reportType: AllOrdersRow.reportType, ranged: true, database: database, logger: logger, now: now),
+                                database: database, logger: logger)
         case .inventory: InventoryWindowFetcher()
         case .inbound: InboundWindowFetcher()
         case .searchQueries(let period):

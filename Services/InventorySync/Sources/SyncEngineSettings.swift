@@ -10,6 +10,9 @@ import OpsideJobs
 /// it lapses), `sync.retryBaseSeconds` (30) and `sync.retryMaxSeconds` (900): backoff between
 /// attempts; `sync.reportPollMilliseconds` (5000) and `sync.reportPollMaxMilliseconds` (60000):
 /// report status polling; `sync.scheduleBatch` (200: due schedules enqueued per scheduler tick);
+/// `sync.ordersBackfill` (`reports`: a first sync of orders reads the All Orders report, 30 days a
+/// report, instead of one `getOrderItems` call per order; `calls` reads them call by call, as
+/// later syncs always do);
 /// `amazon.rateLimit.timeScale` (1: multiplies Amazon's published rates, for a time-scaled
 /// sandbox only); and the SP-API client's `amazon.requestTimeoutSeconds`, `amazon.maxAttempts`,
 /// `amazon.retryBaseDelayMilliseconds`, `amazon.retryMaxDelayMilliseconds`,
@@ -21,7 +24,20 @@ public struct SyncEngineSettings: Sendable {
     public var retryPolicy: RetryPolicy
     public var scheduleBatch: Int
     public var rateLimitTimeScale: Double
+    public var ordersBackfill: OrdersBackfill
     public var spapi: AmazonSPAPISettings
+
+    /// How long the orders backfill by report waits, still queued, while the claim datasets' first
+    /// reports take Amazon's report quota: one `createReport` period (a minute at Amazon's rates).
+    public var reportQuotaWaitSeconds: Double { max(0.05, 60 / rateLimitTimeScale) }
+
+    /// How a first sync reads the order history.
+    public enum OrdersBackfill: String, Sendable {
+        /// The All Orders report by order date: one report per 30 days, items included.
+        case reports
+        /// `getOrders`, then `getOrderItems` for every order (0.5 calls a second).
+        case calls
+    }
 
     public init(reader: ConfigReader) {
         maxAttempts = max(1, reader.int(forKey: "sync.maxAttempts", default: 6))
@@ -30,6 +46,7 @@ public struct SyncEngineSettings: Sendable {
                                   capSeconds: reader.double(forKey: "sync.retryMaxSeconds", default: 900), jitter: 0.2)
         scheduleBatch = reader.int(forKey: "sync.scheduleBatch", default: 200)
         rateLimitTimeScale = max(0.001, reader.double(forKey: "amazon.rateLimit.timeScale", default: 1))
+        ordersBackfill = OrdersBackfill(rawValue: reader.string(forKey: "sync.ordersBackfill", default: "reports")) ?? .reports
         spapi = AmazonSPAPISettings(
             clientID: "", clientSecret: "",
             requestTimeout: .seconds(reader.int(forKey: "amazon.requestTimeoutSeconds", default: 30)),

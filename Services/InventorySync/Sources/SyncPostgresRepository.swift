@@ -216,6 +216,14 @@ public struct SyncPostgresRepository: SyncRepository {
         }
     }
 
+    public func claimCoverage(tenantID: UUID, connectionID: UUID) async throws -> [ClaimCoverage.State] {
+        let logger = self.logger
+        let synced = try await database.withTransaction(tenant: tenantID) { db in
+            try await SyncRunRepository.firstSynced(connectionID: connectionID, on: db, logger: logger)
+        }
+        return ClaimCoverage.states(firstSynced: synced)
+    }
+
     public func schedules(tenantID: UUID, connectionID: UUID) async throws -> [SyncSchedule] {
         let logger = self.logger
         return try await database.withTransaction(tenant: tenantID) { db in

@@ -30,6 +30,8 @@ public protocol SyncRepository: Sendable {
     /// Newest first.
     func runs(tenantID: UUID, connectionID: UUID, dataset: SyncDataset?, limit: Int) async throws -> [SyncRun]
     func schedules(tenantID: UUID, connectionID: UUID) async throws -> [SyncSchedule]
+    /// Which families of claims the connection's synced datasets cover (`ClaimCoverage`).
+    func claimCoverage(tenantID: UUID, connectionID: UUID) async throws -> [ClaimCoverage.State]
     func setSchedule(tenantID: UUID, connectionID: UUID, dataset: SyncDataset, intervalSeconds: Int, enabled: Bool,
                      changedBy: String) async throws -> SyncSchedule?
     /// Makes the next run of a Search Query Performance dataset start at the period that holds

@@ -27,6 +27,16 @@ struct SyncRunRecorder: Sendable {
         }
     }
 
+    /// Whether the run is a backfill while any of `datasets` is still in its first sync for the connection.
+    func backfillBehindFirstSyncs(_ arguments: SyncJobArguments, datasets: [SyncDataset]) async throws -> Bool {
+        guard !datasets.isEmpty else { return false }
+        let logger = self.logger
+        return try await database.withTransaction(tenant: arguments.tenantID) { db in
+            try await SyncRunRepository.backfillBehindFirstSyncs(runID: arguments.runID, connectionID: arguments.connectionID,
+                                                                 datasets: datasets, on: db, logger: logger)
+        }
+    }
+
     /// The run succeeded: the watermark moves to `syncedThrough` and `sync.completed` goes out.
     func finish(_ arguments: SyncJobArguments, syncedThrough: Date?, windowsTotal: Int) async throws {
         let logger = self.logger

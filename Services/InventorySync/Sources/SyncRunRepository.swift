@@ -156,6 +156,37 @@ enum SyncRunRepository {
         return SyncWatermark(syncedThrough: nil, resumeRunID: nil, resumeFrom: nil)
     }
 
+    /// When each dataset of the connection first finished syncing.
+    static func firstSynced(connectionID: UUID, on db: PostgresConnection, logger: Logger) async throws -> [SyncDataset: Date] {
+        let rows = try await db.query("""
+            SELECT dataset, first_synced_at FROM amazon.sync_watermarks
+            WHERE connection_id = \(connectionID) AND first_synced_at IS NOT NULL
+            """, logger: logger)
+        var synced: [SyncDataset: Date] = [:]
+        for try await (name, at) in rows.decode((String, Date).self) {
+            if let dataset = SyncDataset(rawValue: name) { synced[dataset] = at }
+        }
+        return synced
+    }
+
+    /// Whether `runID` belongs to a backfill while any of `datasets` is still in its first sync
+    /// for the connection: queued or running (a retrying one is failing and not waited for), and
+    /// nothing synced yet.
+    static func backfillBehindFirstSyncs(runID: UUID, connectionID: UUID, datasets: [SyncDataset], on db: PostgresConnection,
+                                         logger: Logger) async throws -> Bool {
+        let rows = try await db.query("""
+            SELECT EXISTS (SELECT 1 FROM amazon.sync_runs me WHERE me.run_id = \(runID) AND me.trigger = 'backfill')
+               AND EXISTS (
+                SELECT 1 FROM amazon.sync_runs r
+                WHERE r.connection_id = \(connectionID) AND r.dataset = ANY(\(datasets.map(\.rawValue)))
+                  AND r.state IN ('queued', 'running')
+                  AND NOT EXISTS (SELECT 1 FROM amazon.sync_watermarks w
+                                  WHERE w.connection_id = r.connection_id AND w.dataset = r.dataset AND w.synced_through IS NOT NULL))
+            """, logger: logger)
+        for try await live in rows.decode(Bool.self) { return live }
+        return false
+    }
+
     /// A committed window: the run's progress and the resume point (`resumeFrom`, the window's end).
     static func recordWindow(_ arguments: SyncJobArguments, resumeFrom: Date?, pages: Int, counts: MergeCounts, estimatedFinish: Date?,
                              warningsJSON: String, on db: PostgresConnection, logger: Logger) async throws {
@@ -189,10 +220,11 @@ enum SyncRunRepository {
             """, logger: logger))
         guard let run = runs.first else { return nil }
         try await db.query("""
-            INSERT INTO amazon.sync_watermarks (tenant_id, connection_id, dataset, synced_through)
-            VALUES (\(arguments.tenantID), \(arguments.connectionID), \(arguments.dataset.rawValue), \(syncedThrough))
+            INSERT INTO amazon.sync_watermarks (tenant_id, connection_id, dataset, synced_through, first_synced_at)
+            VALUES (\(arguments.tenantID), \(arguments.connectionID), \(arguments.dataset.rawValue), \(syncedThrough), now())
             ON CONFLICT (connection_id, dataset) DO UPDATE SET synced_through = EXCLUDED.synced_through,
-                resume_run_id = NULL, resume_from = NULL, updated_at = now()
+                resume_run_id = NULL, resume_from = NULL, updated_at = now(),
+                first_synced_at = coalesce(sync_watermarks.first_synced_at, now())
             """, logger: logger)
         return run
     }

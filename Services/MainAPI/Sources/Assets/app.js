@@ -418,7 +418,11 @@
       state.textContent = finished ? 'Done' : 'Failed';
       state.className = 'badge sync-' + (finished ? 'succeeded' : 'failed');
       row.dataset.state = finished ? 'succeeded' : 'failed';
-      if (finished) { const progress = row.querySelector('[data-field=progress]'); progress.value = progress.max; }
+      if (finished) {
+        const progress = row.querySelector('[data-field=progress]');
+        progress.value = progress.max;
+        refreshLive();  // a dataset's first sync may cover a family of claims (the page's coverage section)
+      }
       if (typeof payload.rowsInserted === 'number') {
         row.querySelector('[data-field=rows]').textContent = String(payload.rowsInserted + payload.rowsUpdated + payload.rowsQuarantined);
       }

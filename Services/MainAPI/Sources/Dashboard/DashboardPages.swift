@@ -432,7 +432,14 @@ struct DashboardPages: Sendable {
         let runs = (try? await sources.syncRuns(connection: id, tenant: viewer.tenant, limit: 60)) ?? []
         values["runs"] = runs.map(runRow)
         values["noRuns"] = runs.isEmpty
-        let schedules = (try? await sources.schedules(connection: id, tenant: viewer.tenant)) ?? []
+        let overview = try? await sources.schedulesAndCoverage(connection: id, tenant: viewer.tenant)
+        let schedules = overview?.schedules ?? []
+        values["coverage"] = (overview?.claimCoverage ?? []).map { family -> [String: Any] in
+            ["family": family.family, "label": family.label, "covered": family.covered,
+             "coveredAt": family.coveredAt.map { DashboardWords.relative($0, now: now()) } ?? "",
+             "waitingFor": family.waitingFor.map(DashboardWords.dataset).joined(separator: ", ")]
+        }
+        values["hasCoverage"] = !(overview?.claimCoverage ?? []).isEmpty
         values["schedules"] = schedules.map { schedule -> [String: Any] in
             ["dataset": schedule.dataset, "label": DashboardWords.dataset(schedule.dataset),
              "every": schedule.runsAt ?? DashboardWords.interval(schedule.intervalSeconds), "onCalendar": schedule.runsAt != nil,

@@ -146,6 +146,15 @@ struct DashboardSources: Sendable {
         let runsAt: String?
     }
 
+    /// Which claims the datasets synced so far cover (inventory-sync's `ClaimCoverage`).
+    struct ClaimCoverage: Decodable, Sendable {
+        let family: String
+        let label: String
+        let covered: Bool
+        let coveredAt: Date?
+        let waitingFor: [String]
+    }
+
     struct QuarantinedLine: Decodable, Sendable {
         let lineNumber: Int
         let reason: String
@@ -349,9 +358,17 @@ struct DashboardSources: Sendable {
     }
 
     func schedules(connection: UUID, tenant: UUID) async throws -> [Schedule] {
-        struct Body: Decodable { let schedules: [Schedule] }
-        return try await get(Body.self, from: .inventorySync,
-                             "/internal/amazon/connections/\(connection.uuidString.lowercased())/schedules", tenant: tenant).schedules
+        try await schedulesAndCoverage(connection: connection, tenant: tenant).schedules
+    }
+
+    struct SchedulesAndCoverage: Decodable, Sendable {
+        let schedules: [Schedule]
+        let claimCoverage: [ClaimCoverage]
+    }
+
+    func schedulesAndCoverage(connection: UUID, tenant: UUID) async throws -> SchedulesAndCoverage {
+        try await get(SchedulesAndCoverage.self, from: .inventorySync,
+                      "/internal/amazon/connections/\(connection.uuidString.lowercased())/schedules", tenant: tenant)
     }
 
     /// What Amazon's notifications told a connection lately (integrations).
