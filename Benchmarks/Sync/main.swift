@@ -26,7 +26,7 @@ import Synchronization
 //       A gzipped GET_LEDGER_DETAIL_VIEW_DATA file of N rows → committed rows in amazon.ledger_detail
 //       (rows/s, peak RSS), beside `psql \copy` of the same rows into the same table (the floor).
 //   opside-sync-bench sync [--skus 200] [--months 12] [--time-scale 20] [--orders-backfill reports|calls]
-//       A full first sync of a large sandbox seller (every dataset), beside the minimum time the
+//       A new connection's backfill of a large sandbox seller, beside the minimum time the
 //       operations' rate limits allow for the calls it made: when each dataset finished, when each
 //       family of claims was covered (`ClaimCoverage`), and the first claims the detection finds
 //       the moment the first family is (claim-detector's rules on the synced rows). The order
@@ -295,9 +295,9 @@ func syncBenchmark(skus: Int, months: Int, timeScale: Double, ordersBackfill: St
         try await repository.upsertConnection(SyncConnection(connectionId: connection, tenantId: tenant, sellingPartnerId: seller.sellingPartnerId,
                                                              region: "na", marketplaceIds: seller.marketplaceIds, status: "active", statusReason: nil))
         let started = ContinuousClock.now, startedAt = Date()
-        // Every SP-API dataset, as a connection's backfill asks for them (advertising spend needs an
-        // Amazon Ads authorization, which this seller lacks).
-        for dataset in SyncDataset.scheduledWithConnection {
+        // What a new connection's backfill asks for, as it asks (Brand Analytics waits for its first
+        // scheduled run, advertising spend for an Amazon Ads authorization this seller lacks).
+        for dataset in SyncDataset.backfilledOnConnect {
             _ = try await repository.requestRun(tenantID: tenant, connectionID: connection, dataset: dataset, trigger: .backfill,
                                                 priority: dataset.backfillPriority)
         }
