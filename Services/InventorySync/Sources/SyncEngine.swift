@@ -106,7 +106,8 @@ public final class SyncEngine: Sendable {
 
     func execute(_ arguments: SyncJobArguments) async throws {
         let tenant = arguments.tenantID
-        if arguments.dataset == .orders, settings.ordersBackfill == .reports, try await runs.watermark(arguments).syncedThrough == nil,
+        let watermark = try await runs.watermark(arguments)
+        if arguments.dataset == .orders, settings.ordersBackfill == .reports, watermark.syncedThrough == nil,
            try await runs.backfillBehindFirstSyncs(arguments, datasets: arguments.dataset.reportsAheadOfBackfill) {
             // Still queued: the claim datasets' first reports take Amazon's report quota first (a
             // sync the seller asks for goes at once).
@@ -117,7 +118,6 @@ public final class SyncEngine: Sendable {
         let api = makeAPI(access: access, tenantID: tenant, connectionID: arguments.connectionID)
         let marketplaces = access.marketplaceIds.isEmpty ? ["ATVPDKIKX0DER"] : access.marketplaceIds
         let now = self.now()
-        let watermark = try await runs.watermark(arguments)
         let plan = SyncPlanner.plan(dataset: arguments.dataset, watermark: watermark, runID: arguments.runID, now: now)
         var progress = SyncRunProgress(run: run, windowsTotal: plan.total, windowsDone: plan.total - plan.remaining.count)
         progress.startedAt = run.startedAt ?? Date()  // for the ETA, a duration: the machine's clock
