@@ -100,6 +100,22 @@ import Testing
                 try await ads.send(.POST, region: .northAmerica, path: "/reporting/reports", profile: profile.profileId, body: body)
             }
             #expect(tooLong == .api(status: 400, code: "400", detail: "The date range of a spAdvertisedProduct report is at most 31 days, not 40"))
+            // Days are the profile's (Los Angeles here): in its evening, when UTC is already on the
+            // next day, its 95th day back is still there and the 96th is not.
+            let secondsIntoUTCDay = harness.state.now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+            _ = harness.state.advance(seconds: (5 * 3_600 - secondsIntoUTCDay + 86_400).truncatingRemainder(dividingBy: 86_400))
+            let zone = try #require(TimeZone(identifier: profile.timezone))
+            let evening = harness.state.now
+            let todayThere = CivilDate(utcDayOf: evening.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: evening))))
+            #expect(todayThere < CivilDate(utcDayOf: evening), "UTC is a day ahead of \(profile.timezone) at \(evening)")
+            let oldest = todayThere.adding(days: -(AmazonAdsClient.retentionDays - 1))
+            let kept = try await ads.requestSpendReport(region: .northAmerica, profile: profile, start: oldest, end: oldest.adding(days: 2), today: todayThere)
+            #expect(!kept.isEmpty, "the 95th day back is kept")
+            let gone = Data(#"{"startDate":"\#(oldest.adding(days: -1))","endDate":"\#(oldest)","configuration":{"adProduct":"SPONSORED_PRODUCTS","reportTypeId":"spAdvertisedProduct","groupBy":["advertiser"],"columns":["date","cost"],"timeUnit":"DAILY","format":"GZIP_JSON"}}"#.utf8)
+            let tooOld = await #expect(throws: AmazonAdsError.self) {
+                try await ads.send(.POST, region: .northAmerica, path: "/reporting/reports", profile: profile.profileId, body: gone)
+            }
+            #expect(tooOld == .api(status: 400, code: "400", detail: "Report date is too far in the past. Reports are only available for 95 days."))
             let noScope = await #expect(throws: AmazonAdsError.self) {
                 try await ads.send(.GET, region: .northAmerica, path: "/reporting/reports/x", profile: nil)
             }

@@ -121,10 +121,16 @@ struct SandboxAds: Sendable {
         return Int64(hash % 900_000_000_000_000) + 100_000_000_000_000
     }
 
+    /// The time zone of a seller's profile: its marketplace's, as Amazon gives it.
+    func profileTimeZoneName(_ history: SellerHistory) -> String {
+        AmazonMarketplace.withID(history.marketplaceID)?.timeZone ?? "America/Los_Angeles"
+    }
+
+    func profileTimeZone(_ history: SellerHistory) -> TimeZone? { TimeZone(identifier: profileTimeZoneName(history)) }
+
     func profile(_ history: SellerHistory) -> [String: Any] {
-        let marketplace = AmazonMarketplace.withID(history.marketplaceID)
-        return ["profileId": Self.profileID(history.sellingPartnerID), "countryCode": history.countryCode, "currencyCode": history.currency,
-                "timezone": marketplace?.timeZone ?? "America/Los_Angeles",
+        ["profileId": Self.profileID(history.sellingPartnerID), "countryCode": history.countryCode, "currencyCode": history.currency,
+                "timezone": profileTimeZoneName(history),
                 "accountInfo": ["marketplaceStringId": history.marketplaceID, "id": history.sellingPartnerID, "type": "seller",
                                 "name": "Sandbox store \(history.sellingPartnerID)", "validPaymentMethod": true] as [String: Any]]
     }
@@ -150,14 +156,17 @@ struct SandboxAds: Sendable {
         if configuration["timeUnit"] as? String == "DAILY", !columns.contains("date") { return refuse("columns must include date with timeUnit DAILY") }
         guard configuration["format"] as? String == "GZIP_JSON" else { return refuse("configuration.format must be GZIP_JSON") }
         guard let startText = body["startDate"] as? String, let endText = body["endDate"] as? String,
-              let start = Date(iso: startText), let end = Date(iso: endText), startText.count == 10, endText.count == 10 else {
+              let start = CivilDate(iso: startText), let end = CivilDate(iso: endText) else {
             return refuse("startDate and endDate are required, as YYYY-MM-DD")
         }
-        let today = Calendar(identifier: .gregorian).startOfDay(for: state.now)
-        let days = Int((end.timeIntervalSince(start) / 86_400).rounded()) + 1
+        // The profile's days are its time zone's (Amazon's report dates are), so its "today" is too:
+        // judged in UTC, an evening in Los Angeles would already be tomorrow and refuse day 95.
+        let zone = state.history(for: seller).flatMap(profileTimeZone) ?? TimeZone(secondsFromGMT: 0)!
+        let today = CivilDate(utcDayOf: state.now.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: state.now))))
+        let days = end.daysSince1970 - start.daysSince1970 + 1
         guard days >= 1 else { return refuse("endDate is before startDate") }
         guard days <= 31 else { return refuse("The date range of a spAdvertisedProduct report is at most 31 days, not \(days)") }
-        guard today.timeIntervalSince(start) < 95 * 86_400 else {
+        guard today.daysSince1970 - start.daysSince1970 < 95 else {
             return refuse("Report date is too far in the past. Reports are only available for 95 days.")
         }
         let fingerprint = "\(seller)|\(startText)|\(endText)|\(columns.joined(separator: ","))|\(configuration["timeUnit"] ?? "")"
