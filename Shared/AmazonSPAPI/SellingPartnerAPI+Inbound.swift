@@ -58,7 +58,12 @@ extension SellingPartnerAPI {
             query.append(("QueryType", "DATE_RANGE"))
             if let lastUpdatedAfter { query.append(("LastUpdatedAfter", lastUpdatedAfter)) }
             if let lastUpdatedBefore { query.append(("LastUpdatedBefore", lastUpdatedBefore)) }
-            if !statuses.isEmpty { query.append(("ShipmentStatusList", statuses.joined(separator: ","))) }
+            // Amazon refuses a date range without a status or id list ("At least one of
+            // ShipmentStatusList and ShipmentIdList must be provided", docs/amazon-reports-backfill.md
+            // §5), so "changed since" with no status named means every status.
+            let named = statuses.isEmpty && shipmentIDs.isEmpty ? Self.inboundShipmentStatuses : statuses
+            if !named.isEmpty { query.append(("ShipmentStatusList", named.joined(separator: ","))) }
+            if !shipmentIDs.isEmpty { query.append(("ShipmentIdList", shipmentIDs.joined(separator: ","))) }
         } else {
             query.append(("QueryType", "SHIPMENT"))
             if !statuses.isEmpty { query.append(("ShipmentStatusList", statuses.joined(separator: ","))) }
@@ -74,6 +79,35 @@ extension SellingPartnerAPI {
         pages(fetch: {
             try await getInboundShipments(marketplaceID: marketplaceID, statuses: statuses, lastUpdatedAfter: lastUpdatedAfter,
                                           lastUpdatedBefore: lastUpdatedBefore, nextToken: $0)
+        }, nextToken: { $0.NextToken })
+    }
+
+    /// Every status `ShipmentStatusList` takes (the v0 model's enum of that parameter).
+    public static let inboundShipmentStatuses = ["WORKING", "READY_TO_SHIP", "SHIPPED", "RECEIVING", "CANCELLED", "DELETED", "CLOSED",
+                                                 "ERROR", "IN_TRANSIT", "DELIVERED", "CHECKED_IN"]
+
+    /// One page of `getShipmentItems`: the items of every shipment updated between the two
+    /// instants (Amazon wants both), each naming its `ShipmentId`; follow-ups send
+    /// `QueryType=NEXT_TOKEN`. One call brings a page of many shipments' items, where
+    /// `getShipmentItemsByShipmentId` brings one shipment's.
+    public func getInboundShipmentItems(marketplaceID: String, lastUpdatedAfter: String, lastUpdatedBefore: String,
+                                        nextToken: String? = nil) async throws -> InboundShipmentItemsPage {
+        var query: [(String, String)] = [("MarketplaceId", marketplaceID)]
+        if let nextToken {
+            query += [("QueryType", "NEXT_TOKEN"), ("NextToken", nextToken)]
+        } else {
+            query += [("QueryType", "DATE_RANGE"), ("LastUpdatedAfter", lastUpdatedAfter), ("LastUpdatedBefore", lastUpdatedBefore)]
+        }
+        return try await call(SPAPIPayloadResponse<InboundShipmentItemsPage>.self, method: .GET, path: "/fba/inbound/v0/shipmentItems",
+                              query: query, operation: SPAPIOperations.inboundV0("getShipmentItems")).payload
+    }
+
+    /// Every page of the items updated between the two instants.
+    public func allInboundShipmentItems(marketplaceID: String, lastUpdatedAfter: String,
+                                        lastUpdatedBefore: String) -> SPAPIPages<InboundShipmentItemsPage> {
+        pages(fetch: {
+            try await getInboundShipmentItems(marketplaceID: marketplaceID, lastUpdatedAfter: lastUpdatedAfter,
+                                              lastUpdatedBefore: lastUpdatedBefore, nextToken: $0)
         }, nextToken: { $0.NextToken })
     }
 

@@ -10,8 +10,9 @@ import Testing
 /// finances with the token alone and reports with `nextToken` as the only parameter
 /// (Tests/Clients/python_sp_api_pages.py), prices, offers and listings with the parameters it
 /// sends by itself (Tests/Clients/python_sp_api_listings_pricing.py), and the whole FBA inbound
-/// workflow (Tests/Clients/python_sp_api_inbound_workflow.py), and requests and downloads the All
-/// Orders report (Tests/Clients/python_sp_api_all_orders.py); deploy/test installs it, pinned,
+/// workflow (Tests/Clients/python_sp_api_inbound_workflow.py), reads inbound items by date range
+/// (Tests/Clients/python_sp_api_inbound_items.py), and requests and downloads the All Orders
+/// report (Tests/Clients/python_sp_api_all_orders.py); deploy/test installs it, pinned,
 /// into .run/clients-venv.
 @Suite("Open-source SP-API clients against the sandbox")
 struct OpenSourceClientTests {
@@ -96,6 +97,51 @@ struct OpenSourceClientTests {
             }
             #expect(PaginationTests.string(result["tooLong"]?["status"]) == "FATAL")
             #expect(PaginationTests.string(result["tooLong"]?["document"])?.contains("Date range exceeded") == true)
+        }
+    }
+
+    /// The library reads the inbound shipments and their items by date range, a page of many
+    /// shipments' items at a time, and gets Amazon's refusals for a range without a status list
+    /// and for one end of a range; the items are those our client reads shipment by shipment.
+    @Test func pythonAmazonSPAPIReadsInboundItemsByDateRange() async throws {
+        try await SandboxHarness.with(PaginationTests.fast) { harness in
+            let seller = try await harness.createSeller(seed: 841, skus: 60)
+            let api = harness.client().0.api(for: harness.connection(for: seller))
+            // Amazon's clock stands still, so both clients read the same shipments.
+            _ = try await harness.admin("POST", "/_sandbox/clock", ["freeze": true], expect: 200)
+            let after = PaginationTests.iso(harness.state.now.addingTimeInterval(-400 * 86_400))
+            let before = PaginationTests.iso(harness.state.now)
+            var shipmentIDs: [String] = [], expected: [String] = []
+            for try await page in api.allInboundShipments(marketplaceID: PaginationTests.us, lastUpdatedAfter: after, lastUpdatedBefore: before) {
+                for shipment in page.ShipmentData ?? [] {
+                    let id = try #require(shipment.ShipmentId)
+                    shipmentIDs.append(id)
+                    for item in try await api.getInboundShipmentItems(shipmentID: id).ItemData ?? [] {
+                        expected.append("\(id)|\(item.SellerSKU)|\(item.QuantityShipped)|\(item.QuantityReceived ?? -1)")
+                    }
+                }
+            }
+            let result = try await Self.run("python_sp_api_inbound_items.py", settings: [
+                "endpoint": harness.baseURL, "refreshToken": seller.refreshToken, "clientId": harness.settings.clientID,
+                "clientSecret": harness.settings.clientSecret, "marketplaceId": PaginationTests.us,
+                "updatedAfter": after, "updatedBefore": before, "statuses": SellingPartnerAPI.inboundShipmentStatuses,
+            ])
+            #expect(result["shipmentIds"] == .array(shipmentIDs.map(JSONValue.string)))
+            guard case .array(let items)? = result["items"] else { throw HarnessError("no items in \(result)") }
+            let read = Set(items.compactMap { PaginationTests.string($0) })
+            // An item is updated when its shipment is made and when its units are received, a
+            // shipment when it closes too: the items' range holds every shipment's but those that
+            // changed only by closing.
+            #expect(items.count == read.count && read.isSubset(of: Set(expected)) && read.count > 50, "\(read.count) of \(expected.count) items")
+            #expect(Self.number(result["itemPages"]) == (read.count + 49) / 50)
+            for refusal in ["shipmentsWithoutStatus", "itemsWithOneEnd"] {
+                #expect(Self.number(result[refusal]?["status"]) == 400 && PaginationTests.string(result[refusal]?["code"]) == "InvalidInput",
+                        "\(refusal): \(String(describing: result[refusal]))")
+            }
+            #expect(PaginationTests.string(result["itemsWithOneEnd"]?["message"])
+                    == "Either the ShipmentId or a pair of LastUpdatedAfter and LastUpdatedBefore must be passed in input")
+            #expect(PaginationTests.string(result["shipmentsWithoutStatus"]?["message"])
+                    == "At least one of ShipmentStatusList and ShipmentIdList must be provided")
         }
     }
 

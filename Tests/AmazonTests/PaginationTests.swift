@@ -119,9 +119,18 @@ struct PaginationTests {
 
     static func shipments(_ updatedAfter: String) -> Paged {
         Paged(operation: SPAPIOperations.inboundV0("getShipments"), path: "/fba/inbound/v0/shipments",
-              first: [("MarketplaceId", us), ("QueryType", "DATE_RANGE"), ("LastUpdatedAfter", updatedAfter)],
+              first: [("MarketplaceId", us), ("QueryType", "DATE_RANGE"), ("LastUpdatedAfter", updatedAfter),
+                      ("ShipmentStatusList", SellingPartnerAPI.inboundShipmentStatuses.joined(separator: ","))],
               always: [("MarketplaceId", us), ("QueryType", "NEXT_TOKEN")], tokenParameter: "NextToken",
               nextToken: { string($0["payload"]?["NextToken"]) }, items: { array($0["payload"]?["ShipmentData"]).map { $0["ShipmentId"] ?? .null } })
+    }
+
+    static func shipmentItems(_ updatedAfter: String, _ updatedBefore: String) -> Paged {
+        Paged(operation: SPAPIOperations.inboundV0("getShipmentItems"), path: "/fba/inbound/v0/shipmentItems",
+              first: [("MarketplaceId", us), ("QueryType", "DATE_RANGE"), ("LastUpdatedAfter", updatedAfter), ("LastUpdatedBefore", updatedBefore)],
+              always: [("MarketplaceId", us), ("QueryType", "NEXT_TOKEN")], tokenParameter: "NextToken",
+              nextToken: { string($0["payload"]?["NextToken"]) },
+              items: { array($0["payload"]?["ItemData"]).map { .string((string($0["ShipmentId"]) ?? "") + "|" + (string($0["SellerSKU"]) ?? "")) } })
     }
 
     static func reports(_ type: String, pageSize: Int) -> Paged {
@@ -200,6 +209,9 @@ struct PaginationTests {
             #expect(skus.count == 60)
             try await Self.check(api, Self.inventory, expected: skus, pageSize: 50, foreign: Self.reports("GET_LEDGER_DETAIL_VIEW_DATA", pageSize: 1))
 
+            // Amazon's clock stands still from here: a shipment made or received meanwhile would
+            // change what a range holds between two reads of it.
+            _ = try await harness.admin("POST", "/_sandbox/clock", ["freeze": true], expect: 200)
             let since = Self.iso(Date().addingTimeInterval(-400 * 86_400))
             var shipmentIDs: [JSONValue] = []
             for try await page in api.allInboundShipments(marketplaceID: Self.us, lastUpdatedAfter: since) {
@@ -211,6 +223,29 @@ struct PaginationTests {
             let token = try #require(shipments.nextToken(first))
             #expect(try await Self.refusal(api, shipments, [("MarketplaceId", Self.us), ("QueryType", "NEXT_TOKEN")]) == (400, "InvalidInput"))
             #expect(try await Self.refusal(api, shipments, [("MarketplaceId", Self.us), ("NextToken", token)]) == (400, "InvalidInput"))
+            // Amazon wants a status or id list even with a date range.
+            #expect(try await Self.refusal(api, shipments, [("MarketplaceId", Self.us), ("QueryType", "DATE_RANGE"),
+                                                            ("LastUpdatedAfter", since)]) == (400, "InvalidInput"))
+
+            // The items of every shipment updated in a range, a page of many shipments at a time,
+            // each naming its shipment; the same items the shipments give one by one.
+            let until = Self.iso(harness.state.now)
+            var updatedItems: [String] = []
+            for try await page in api.allInboundShipmentItems(marketplaceID: Self.us, lastUpdatedAfter: since, lastUpdatedBefore: until) {
+                updatedItems += (page.ItemData ?? []).map { ($0.ShipmentId ?? "") + "|" + $0.SellerSKU }
+            }
+            var itemsOneByOne: Set<String> = []
+            for case .string(let id) in shipmentIDs {
+                for item in try await api.getInboundShipmentItems(shipmentID: id).ItemData ?? [] { itemsOneByOne.insert(id + "|" + item.SellerSKU) }
+            }
+            #expect(Set(updatedItems).isSubset(of: itemsOneByOne) && updatedItems.count > 50, "\(updatedItems.count) items by date range")
+            let items = Self.shipmentItems(since, until)
+            try await Self.check(api, items, expected: updatedItems.map { .string($0) }, pageSize: 50, foreign: shipments)
+            // Both ends of the range, or a token; never both.
+            #expect(try await Self.refusal(api, items, [("MarketplaceId", Self.us), ("QueryType", "DATE_RANGE"),
+                                                        ("LastUpdatedAfter", since)]) == (400, "InvalidInput"))
+            let itemsToken = try #require(items.nextToken(try await Self.get(api, items, items.first)))
+            #expect(try await Self.refusal(api, items, items.first + [("NextToken", itemsToken)]) == (400, "InvalidInput"))
 
             let chosenSKUs = Array(skus.prefix(7).compactMap { Self.string($0) })
             let listings = Self.listings(seller.sellingPartnerId, skus: chosenSKUs, pageSize: 3)

@@ -100,6 +100,9 @@ struct SchemaConformanceTests {
             let shipmentID = try #require(Self.string(Self.first(shipments["payload"]?["ShipmentData"])?["ShipmentId"]))
             try await check.call(api, SPAPIOperations.inboundV0("getShipmentItemsByShipmentId"), .GET, "/fba/inbound/v0/shipments/\(shipmentID)/items",
                                  query: [("MarketplaceId", Self.us)])
+            try await check.call(api, SPAPIOperations.inboundV0("getShipmentItems"), .GET, "/fba/inbound/v0/shipmentItems",
+                                 query: [("MarketplaceId", Self.us), ("QueryType", "DATE_RANGE"), ("LastUpdatedAfter", yearAgo),
+                                         ("LastUpdatedBefore", Date().formatted(.iso8601))])
 
             // Reports and schedules.
             let created = try await check.call(api, SPAPIOperations.reports("createReport"), .POST, "/reports/2021-06-30/reports",

@@ -97,6 +97,12 @@ import Testing
         let first = try await service.syncAndWait(tenant: tenant, connection: connection)
         #expect(first.count == SyncDataset.scheduledWithConnection.count)
         for run in first { #expect(run.state == "succeeded", "\(run.dataset): \(run.errorMessage ?? "")") }
+        // Inbound items came a page of many shipments at a time (getShipmentItems by date range),
+        // none shipment by shipment: every shipment had an item in the range.
+        let stats = try JSONSerialization.jsonObject(with: try await sandbox.admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/stats"))
+        let calls = (stats as? [String: Any])?["requests"] as? [String: Any] ?? [:]
+        #expect(calls["fulfillmentInboundV0.getShipmentItems"] as? Int ?? 0 >= 1, "\(calls)")
+        #expect(calls["fulfillmentInboundV0.getShipmentItemsByShipmentId"] == nil, "\(calls)")
 
         let truth = try await Self.groundTruth(sandbox, seller)
         let counts = try await Self.tableCounts(database, connection: connection, tables: Array(truth.keys))
@@ -119,6 +125,23 @@ import Testing
         #expect(loadedLedger == expectedLedger)
         let tenants = try await database.strings("SELECT DISTINCT tenant_id::text FROM amazon.ledger_detail")
         #expect(tenants == [tenant.uuidString.lowercased()])
+
+        // The inbound items themselves: what each shipment lists when asked for by id.
+        let api = sandbox.api(for: seller)
+        var expectedItems: [String] = []
+        for try await page in api.allInboundShipments(marketplaceID: seller.marketplaceIds[0], statuses: SellingPartnerAPI.inboundShipmentStatuses) {
+            for shipment in page.ShipmentData ?? [] {
+                let id = try #require(shipment.ShipmentId)
+                for item in try await api.getInboundShipmentItems(shipmentID: id).ItemData ?? [] {
+                    expectedItems.append("\(id)|\(item.SellerSKU)|\(item.QuantityShipped)|\(item.QuantityReceived ?? -1)")
+                }
+            }
+        }
+        let loadedItems = try await database.strings("""
+            SELECT concat_ws('|', shipment_id, seller_sku, quantity_shipped::text, coalesce(quantity_received, -1)::text)
+            FROM amazon.inbound_shipment_items WHERE connection_id = '\(connection)'
+            """)
+        #expect(!expectedItems.isEmpty && loadedItems.sorted() == expectedItems.sorted())
 
         // With the history in, every family of claims is covered.
         let overview = try await service.call(.GET, "/internal/amazon/connections/\(connection)/schedules", tenant: tenant)

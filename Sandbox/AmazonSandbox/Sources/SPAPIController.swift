@@ -61,6 +61,9 @@ struct SPAPIController: Sendable {
         route(.get, "/fba/inbound/v0/shipments", "fulfillmentInboundV0", "getShipments") { request, _, caller in
             try SandboxInventory.shipments(request, caller)
         }
+        route(.get, "/fba/inbound/v0/shipmentItems", "fulfillmentInboundV0", "getShipmentItems") { request, _, caller in
+            try SandboxInventory.shipmentItemsUpdated(request, caller)
+        }
         route(.get, "/fba/inbound/v0/shipments/{shipmentId}/items", "fulfillmentInboundV0", "getShipmentItemsByShipmentId") { _, context, caller in
             try SandboxInventory.shipmentItems(try context.parameters.require("shipmentId"), caller)
         }

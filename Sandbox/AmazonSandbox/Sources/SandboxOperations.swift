@@ -301,6 +301,10 @@ enum SandboxInventory {
         // QueryType=NEXT_TOKEN continues the query that produced the token, from the token alone.
         if type == "NEXT_TOKEN", query.get("NextToken") == nil { throw SandboxInputError(message: "NextToken is required with QueryType NEXT_TOKEN") }
         if type != "NEXT_TOKEN", query.get("NextToken") != nil { throw SandboxInputError(message: "NextToken needs QueryType NEXT_TOKEN") }
+        // Amazon wants a status or id list even with a date range (docs/amazon-reports-backfill.md §5).
+        if type != "NEXT_TOKEN", (query.get("ShipmentStatusList") ?? "").isEmpty, (query.get("ShipmentIdList") ?? "").isEmpty {
+            throw SandboxInputError(message: "At least one of ShipmentStatusList and ShipmentIdList must be provided")
+        }
         var paged = try PagedQuery(request, operation: "getShipments", seller: caller.sellingPartnerID, tokenParameter: "NextToken",
                                    criteria: ["ShipmentIdList", "ShipmentStatusList", "LastUpdatedAfter", "LastUpdatedBefore"])
         paged.pin("LastUpdatedBefore", caller.now)
@@ -350,11 +354,58 @@ enum SandboxInventory {
         guard let history = caller.history, let shipment = history.shipments.first(where: { $0.id == shipmentID && $0.created <= caller.now }) else {
             return SandboxResponse.error(.notFound, code: "NotFound", message: "Shipment \(shipmentID) was not found.")
         }
+        return SandboxResponse.json(["payload": ["ItemData": items(of: shipment, in: history, at: caller.now)]])
+    }
+
+    /// `getShipmentItems`: the items of every shipment updated in a date range, 50 a page, each
+    /// naming its shipment. Amazon wants both ends of the range, or a token (§5 of
+    /// docs/amazon-reports-backfill.md).
+    static func shipmentItemsUpdated(_ request: Request, _ caller: SPAPICaller) throws -> Response {
+        guard let history = caller.history else { throw SandboxInputError(message: "Grantless access is not allowed") }
+        let query = request.uri.queryParameters
+        guard query.get("MarketplaceId") != nil, let type = query.get("QueryType") else {
+            throw SandboxInputError(message: "MarketplaceId and QueryType are required")
+        }
+        guard ["DATE_RANGE", "NEXT_TOKEN"].contains(type) else { throw SandboxInputError(message: "QueryType must be DATE_RANGE or NEXT_TOKEN") }
+        if type == "NEXT_TOKEN", query.get("NextToken") == nil { throw SandboxInputError(message: "NextToken is required with QueryType NEXT_TOKEN") }
+        if type == "DATE_RANGE" {
+            guard query.get("NextToken") == nil, query.get("ShipmentId") == nil else {
+                throw SandboxInputError(message: "A date range goes without NextToken or ShipmentId")
+            }
+            guard query.get("LastUpdatedAfter") != nil, query.get("LastUpdatedBefore") != nil else {
+                throw SandboxInputError(message: "Either the ShipmentId or a pair of LastUpdatedAfter and LastUpdatedBefore must be passed in input")
+            }
+        }
+        let paged = try PagedQuery(request, operation: "getShipmentItems", seller: caller.sellingPartnerID, tokenParameter: "NextToken",
+                                   criteria: ["LastUpdatedAfter", "LastUpdatedBefore"])
+        guard let after = Date(iso: paged["LastUpdatedAfter"]), let before = Date(iso: paged["LastUpdatedBefore"]) else {
+            throw SandboxInputError(message: "LastUpdatedAfter and LastUpdatedBefore must be ISO 8601 date-times")
+        }
+        guard after <= before else { throw SandboxInputError(message: "LastUpdatedAfter must be before LastUpdatedBefore") }
+        let matching = history.shipments.filter { shipment in
+            guard shipment.created <= caller.now else { return false }
+            let updated = itemsLastUpdated(shipment, at: caller.now)
+            return after <= updated && updated <= before
+        }
+        let offset = paged.offset
+        let page = matching.dropFirst(offset).prefix(50).flatMap { items(of: $0, in: history, at: caller.now) }
+        var payload: [String: Any] = ["ItemData": page]
+        if offset + 50 < matching.count { payload["NextToken"] = paged.token(at: offset + 50) }
+        return SandboxResponse.json(["payload": payload])
+    }
+
+    /// A shipment's items as Amazon lists them: units received once the shipment is.
+    static func items(of shipment: InboundShipmentRecord, in history: SellerHistory, at now: Date) -> [[String: Any]] {
         let product = history.products[shipment.product]
-        let received = caller.now >= shipment.receivedAt ? shipment.received : 0
-        return SandboxResponse.json(["payload": ["ItemData": [[
+        let received = now >= shipment.receivedAt ? shipment.received : 0
+        return [[
             "ShipmentId": shipment.id, "SellerSKU": product.sku, "FulfillmentNetworkSKU": product.fnsku,
             "QuantityShipped": shipment.shipped, "QuantityReceived": received, "QuantityInCase": 0,
-        ]]]])
+        ]]
+    }
+
+    /// When a shipment's items last changed by `now`: created, then received (the received count).
+    static func itemsLastUpdated(_ shipment: InboundShipmentRecord, at now: Date) -> Date {
+        now >= shipment.receivedAt ? shipment.receivedAt : shipment.created
     }
 }

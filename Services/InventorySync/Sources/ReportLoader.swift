@@ -179,8 +179,4 @@ enum OrderRows {
                 details?.researchingQuantity?.totalResearchingQuantity.map(String.init),
                 details?.unfulfillableQuantity?.totalUnfulfillableQuantity.map(String.init), summary.lastUpdatedTime]
     }
-
-    /// Every v0 shipment status, for the first (full) inbound sync.
-    static let inboundStatuses = ["WORKING", "READY_TO_SHIP", "SHIPPED", "RECEIVING", "CANCELLED", "DELETED", "CLOSED", "ERROR",
-                                  "IN_TRANSIT", "DELIVERED", "CHECKED_IN"]
 }

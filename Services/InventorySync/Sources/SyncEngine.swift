@@ -160,7 +160,7 @@ public final class SyncEngine: Sendable {
                                 reports: ReportWindowFetcher(reportType: AllOrdersRow.reportType, ranged: true, database: database, logger: logger, now: now),
                                 database: database, logger: logger)
         case .inventory: InventoryWindowFetcher()
-        case .inbound: InboundWindowFetcher()
+        case .inbound: InboundWindowFetcher(now: now, logger: logger)
         case .searchQueries(let period):
             SearchQueryWindowFetcher(period: period, reports: ReportWindowFetcher(reportType: SearchQueryPerformance.reportType, ranged: true,
                                                                                   database: database, logger: logger, now: now),
