@@ -185,44 +185,78 @@ struct SellerHistoryClaimsTests {
 
             let api = harness.client().0.api(for: harness.connection(for: seller))
             let now = Date()
-            var financeTotal: Int64 = 0
-            func add(_ amount: FinancesCurrency?) { financeTotal += Int64(truncating: ((amount?.CurrencyAmount ?? 0) * 100) as NSDecimalNumber) }
-            var cursor = now.addingTimeInterval(-170 * 86_400)
-            let postedBefore = now.addingTimeInterval(-300)
-            for try await page in api.allFinancialEvents(postedAfter: cursor.formatted(.iso8601), postedBefore: postedBefore.formatted(.iso8601)) {
-                let events = page.FinancialEvents
-                for event in (events?.ShipmentEventList ?? []) + (events?.RefundEventList ?? []) {
-                    for item in (event.ShipmentItemList ?? []) + (event.ShipmentItemAdjustmentList ?? []) {
-                        for charge in (item.ItemChargeList ?? []) + (item.ItemChargeAdjustmentList ?? []) { add(charge.ChargeAmount) }
-                        for fee in (item.ItemFeeList ?? []) + (item.ItemFeeAdjustmentList ?? []) { add(fee.FeeAmount) }
+            func minor(_ text: some StringProtocol) -> Int64 { Int64(truncating: (Decimal(string: String(text))! * 100) as NSDecimalNumber) }
+            /// Every amount the Finances API holds for events posted in `after..<before`.
+            func moneyPosted(after: Date, before: Date) async throws -> Int64 {
+                var total: Int64 = 0
+                func add(_ amount: FinancesCurrency?) { total += Int64(truncating: ((amount?.CurrencyAmount ?? 0) * 100) as NSDecimalNumber) }
+                for try await page in api.allFinancialEvents(postedAfter: after.formatted(.iso8601), postedBefore: before.formatted(.iso8601)) {
+                    let events = page.FinancialEvents
+                    for event in (events?.ShipmentEventList ?? []) + (events?.RefundEventList ?? []) {
+                        for item in (event.ShipmentItemList ?? []) + (event.ShipmentItemAdjustmentList ?? []) {
+                            for charge in (item.ItemChargeList ?? []) + (item.ItemChargeAdjustmentList ?? []) { add(charge.ChargeAmount) }
+                            for fee in (item.ItemFeeList ?? []) + (item.ItemFeeAdjustmentList ?? []) { add(fee.FeeAmount) }
+                        }
+                    }
+                    for event in events?.AdjustmentEventList ?? [] { add(event.AdjustmentAmount) }
+                    for event in events?.ServiceFeeEventList ?? [] { for fee in event.FeeList ?? [] { add(fee.FeeAmount) } }
+                    for event in events?.SAFETReimbursementEventList ?? [] { add(event.ReimbursedAmount) }
+                    for event in events?.RemovalShipmentEventList ?? [] {
+                        for item in event.RemovalShipmentItemList ?? [] { add(item.Revenue); add(item.FeeAmount) }
                     }
                 }
-                for event in events?.AdjustmentEventList ?? [] { add(event.AdjustmentAmount) }
-                for event in events?.ServiceFeeEventList ?? [] { for fee in event.FeeList ?? [] { add(fee.FeeAmount) } }
-                for event in events?.SAFETReimbursementEventList ?? [] { add(event.ReimbursedAmount) }
-                for event in events?.RemovalShipmentEventList ?? [] {
-                    for item in event.RemovalShipmentItemList ?? [] { add(item.Revenue); add(item.FeeAmount) }
-                }
+                return total
             }
-            cursor = now.addingTimeInterval(-170 * 86_400)
-            for type in [SandboxPaymentReports.settlementReportType, SandboxPaymentReports.transactionReportType] {
-                let spec = CreateReportSpecification(reportType: type, marketplaceIDs: seller.marketplaceIds,
-                                                     dataStartTime: cursor.formatted(.iso8601), dataEndTime: postedBefore.formatted(.iso8601))
-                guard case .done(_, let documentID) = try await api.createReportAndWait(spec) else {
-                    Issue.record("\(type) was cancelled")
-                    continue
-                }
+            let cursor = now.addingTimeInterval(-170 * 86_400)
+            let postedBefore = now.addingTimeInterval(-300)
+            let financeTotal = try await moneyPosted(after: cursor, before: postedBefore)
+
+            // The Date Range transaction report, requested through the Reports API.
+            let spec = CreateReportSpecification(reportType: SandboxPaymentReports.transactionReportType, marketplaceIDs: seller.marketplaceIds,
+                                                 dataStartTime: cursor.formatted(.iso8601), dataEndTime: postedBefore.formatted(.iso8601))
+            guard case .done(_, let documentID) = try await api.createReportAndWait(spec) else { throw HarnessError("the transaction report was cancelled") }
+            var text = ""
+            for try await chunk in api.reportDocumentBytes(reportDocumentID: documentID) { text += String(buffer: chunk) }
+            let rows = text.split(separator: "\n").map { $0.dropFirst().dropLast().components(separatedBy: "\",\"") }.filter { $0.count > 20 }.dropFirst()
+            #expect(rows.reduce(Int64(0)) { $0 + minor($1[28]) } == financeTotal)
+
+            // The settlement as Seller Central gives it for the same range.
+            let download = String(decoding: try await harness.admin("GET", "/_sandbox/sellers/\(seller.sellingPartnerId)/seller-central-reports/"
+                + "\(SandboxPaymentReports.settlementReportType)?start=\(cursor.formatted(.iso8601))&end=\(postedBefore.formatted(.iso8601))", nil, expect: 200),
+                                  as: UTF8.self)
+            #expect(minor(download.split(separator: "\n")[1].split(separator: "\t", omittingEmptySubsequences: false)[4]) == financeTotal)
+
+            // Amazon makes settlements itself: none on request, each period's listed for 90 days.
+            let refused = await #expect(throws: SPAPIError.self) {
+                try await api.createReport(CreateReportSpecification(reportType: SandboxPaymentReports.settlementReportType, marketplaceIDs: seller.marketplaceIds))
+            }
+            guard case .api(_, 400, let errors, _)? = refused else { throw HarnessError("createReport of a settlement: \(String(describing: refused))") }
+            #expect(errors.map(\.code) == ["InvalidInput"]
+                    && errors.first?.message == "Request for report type \(SandboxPaymentReports.settlementReportType) is not allowed at this time")
+            var settlements: [Report] = []
+            for try await page in api.allReports(reportTypes: [SandboxPaymentReports.settlementReportType]) { settlements += page.reports }
+            #expect((6...7).contains(settlements.count), "90 days of 14-day settlements: \(settlements.map(\.dataStartTime))")
+            var ids: Set<String> = [], done = 0
+            for report in settlements {
+                let start = try #require(report.dataStartTime.flatMap { try? Date($0, strategy: .iso8601) })
+                let end = try #require(report.dataEndTime.flatMap { try? Date($0, strategy: .iso8601) })
+                let created = try Date(report.createdTime, strategy: .iso8601)
+                #expect(abs(end.timeIntervalSince(start) - (14 * 86_400 - 1)) < 1 && abs(created.timeIntervalSince(end) - 1) < 1
+                        && now.timeIntervalSince(created) <= 90 * 86_400, "\(report)")
+                guard report.processingStatus == "DONE", let document = report.reportDocumentId else { continue }
                 var text = ""
-                for try await chunk in api.reportDocumentBytes(reportDocumentID: documentID) { text += String(buffer: chunk) }
-                if type == SandboxPaymentReports.settlementReportType {
-                    let summary = text.split(separator: "\n")[1].split(separator: "\t", omittingEmptySubsequences: false)
-                    #expect(Int64(truncating: (Decimal(string: String(summary[4]))! * 100) as NSDecimalNumber) == financeTotal)
-                } else {
-                    let rows = text.split(separator: "\n").map { $0.dropFirst().dropLast().components(separatedBy: "\",\"") }.filter { $0.count > 20 }.dropFirst()
-                    let total = rows.reduce(Int64(0)) { $0 + Int64(truncating: (Decimal(string: $1[28])! * 100) as NSDecimalNumber) }
-                    #expect(total == financeTotal)
-                }
+                for try await chunk in api.reportDocumentBytes(reportDocumentID: document) { text += String(buffer: chunk) }
+                let summary = text.split(separator: "\n")[1].split(separator: "\t", omittingEmptySubsequences: false)
+                ids.insert(String(summary[0]))
+                done += 1
+                // The period's money is exactly the Finances API's for the period.
+                #expect(minor(summary[4]) == (try await moneyPosted(after: start, before: end.addingTimeInterval(1))), "\(report.reportId)")
             }
+            #expect(done >= 5 && ids.count == done, "one settlement id per period: \(ids.count) of \(done)")
+            // Listing again finds the same reports, not new ones.
+            var again: [Report] = []
+            for try await page in api.allReports(reportTypes: [SandboxPaymentReports.settlementReportType]) { again += page.reports }
+            #expect(again.map(\.reportId) == settlements.map(\.reportId))
 
             // Advancing the clock reveals later events and ages the statuses.
             _ = try await harness.admin("POST", "/_sandbox/clock", ["advanceDays": 90], expect: 200)

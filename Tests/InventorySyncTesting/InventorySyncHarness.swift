@@ -127,9 +127,13 @@ public final class InventorySyncSandbox: Sendable {
     }
 
     /// The report document's raw bytes (decompressed), for building import files.
+    /// Settlements come from Seller Central's download (the admin route): Amazon makes none on request.
     public func reportText(_ seller: Seller, type: String) async throws -> [UInt8] {
-        let api = api(for: seller)
         let start = Date().addingTimeInterval(-600 * 86_400).formatted(.iso8601)
+        if type.hasPrefix("GET_V2_SETTLEMENT_REPORT_DATA") {
+            return Array(try await admin(.GET, "/_sandbox/sellers/\(seller.sellingPartnerId)/seller-central-reports/\(type)?start=\(start)"))
+        }
+        let api = api(for: seller)
         let completion = try await api.createReportAndWait(CreateReportSpecification(
             reportType: type, marketplaceIDs: seller.marketplaceIds, dataStartTime: start, dataEndTime: Date().formatted(.iso8601)))
         guard case .done(_, let document) = completion else { return [] }

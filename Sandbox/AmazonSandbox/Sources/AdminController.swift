@@ -1,6 +1,7 @@
 import Foundation
 import OpsideCore
 import Hummingbird
+import NIOCore
 
 /// The `/_sandbox/` admin API tests drive: sellers and their ground truth, faults, the clock,
 /// counters. Product code never calls it.
@@ -16,6 +17,23 @@ struct AdminController: Sendable {
             encoder.outputFormatting = .sortedKeys
             let data = try encoder.encode(history.groundTruth(at: state.now))
             return SandboxResponse.json(try JSONSerialization.jsonObject(with: data))
+        }
+        // A report as the seller downloads it from Seller Central, which keeps every settlement
+        // since the account began (the SP-API lists only 90 days of them and makes none on
+        // request): the text of `type` over `start`...`end` (ISO 8601; the history's start and now
+        // by default), uncompressed.
+        router.get("/_sandbox/sellers/{id}/seller-central-reports/{type}") { request, context in
+            let id = try context.parameters.require("id"), type = try context.parameters.require("type")
+            guard let history = state.history(for: id) else { return SandboxResponse.error(.notFound, code: "NotFound", message: "No seller \(id)") }
+            guard SandboxReportRenderer.supported.contains(type) else {
+                return SandboxResponse.error(.badRequest, code: "InvalidInput", message: "Report type \(type) is not supported by the sandbox")
+            }
+            let query = request.uri.queryParameters
+            let now = state.now
+            let end = min(Date(iso: query.get("end")) ?? now, now)
+            let (text, _) = SandboxReportRenderer.render(type: type, history: history, start: Date(iso: query.get("start")), end: end, now: now,
+                                                         malformedRows: false)
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/_sandbox/sellers/{id}/stats") { _, context in
             let id = try context.parameters.require("id")

@@ -102,6 +102,32 @@ enum SandboxPaymentReports {
         }
     }
 
+    /// The settlement report types. Amazon generates them as each settlement closes; they cannot
+    /// be requested (docs/amazon-reports-backfill.md §2.2), only listed with `getReports`.
+    static let settlementTypes: Set<String> = [
+        settlementReportType, "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE", "GET_V2_SETTLEMENT_REPORT_DATA_XML",
+    ]
+
+    /// A settlement period: Amazon settles every 14 days from the history's start (§2.3: about
+    /// every two weeks), `start..<end`.
+    struct SettlementPeriod: Equatable {
+        let index: Int
+        let start: Date
+        let end: Date
+    }
+
+    static let settlementDays = 14.0
+
+    /// The settlement periods closed by `now`, oldest first.
+    static func closedSettlements(_ history: SellerHistory, now: Date) -> [SettlementPeriod] {
+        let length = settlementDays * 86_400
+        let closed = Int(max(0, now.timeIntervalSince(history.start)) / length)
+        return (0..<closed).map { index in
+            SettlementPeriod(index: index, start: history.start.addingTimeInterval(Double(index) * length),
+                             end: history.start.addingTimeInterval(Double(index + 1) * length))
+        }
+    }
+
     /// The report's text and data-row count, or nil when `type` is not a payment report.
     static func render(type: String, history: SellerHistory, from: Date, end: Date) -> (String, Int)? {
         switch type {

@@ -17,6 +17,11 @@ struct SandboxReports: Sendable {
         guard let type = body["reportType"] as? String, let marketplaces = body["marketplaceIds"] as? [String], !marketplaces.isEmpty else {
             throw SandboxInputError(message: "reportType and marketplaceIds are required")
         }
+        // Amazon generates settlements itself and refuses to make one on request (§2.2 of
+        // docs/amazon-reports-backfill.md; its message names the type by number).
+        if SandboxPaymentReports.settlementTypes.contains(type) {
+            throw SandboxInputError(message: "Request for report type \(type) is not allowed at this time")
+        }
         guard SandboxReportRenderer.supported.contains(type) else {
             throw SandboxInputError(message: "Report type \(type) is not supported by the sandbox")
         }
@@ -130,6 +135,7 @@ struct SandboxReports: Sendable {
         let since = Date(iso: paged["createdSince"]) ?? .distantPast
         let until = Date(iso: paged["createdUntil"]) ?? caller.now
         let pageSize = try SandboxInboundPlans.pageSize(paged["pageSize"], range: 1...100, default: 10)
+        if types.isEmpty || !types.isDisjoint(with: SandboxPaymentReports.settlementTypes) { generateSettlements(caller) }
         let ids = state.withLock { $0.reports.values.filter { $0.sellingPartnerID == caller.sellingPartnerID }.map(\.id) }.sorted()
         let jobs = ids.compactMap { status(of: $0, at: caller.now) }.filter { job in
             (types.isEmpty || types.contains(job.type)) && (statuses.isEmpty || statuses.contains(processingStatus(job, now: caller.now)))
@@ -139,6 +145,26 @@ struct SandboxReports: Sendable {
         var body: [String: Any] = ["reports": jobs.dropFirst(paged.offset).prefix(pageSize).map { json($0, now: caller.now) }]
         if paged.offset + pageSize < jobs.count { body["nextToken"] = paged.token(at: paged.offset + pageSize) }
         return SandboxResponse.json(body)
+    }
+
+    /// Amazon's settlement reports of the caller: one per 14-day period, generated as the period
+    /// closes and listable for the 90 days `getReports` keeps. Made when first listed, once each;
+    /// the document holds the period's money, as the settlement file of that period does.
+    func generateSettlements(_ caller: SPAPICaller) {
+        guard let seller = caller.sellingPartnerID, let history = caller.history else { return }
+        let listable = SandboxPaymentReports.closedSettlements(history, now: caller.now)
+            .filter { caller.now.timeIntervalSince($0.end) <= 90 * 86_400 }
+        let fresh = state.withLock { inner in listable.filter { inner.generatedSettlements.insert("\(seller)|\($0.index)").inserted } }
+        for period in fresh {
+            let id = String(50_000_000_000 + state.nextSerial())
+            // The report holds the period up to, not including, its end, where the next one starts
+            // (the renderer's end is inclusive).
+            let job = SandboxState.ReportJob(id: id, sellingPartnerID: seller, type: SandboxPaymentReports.settlementReportType,
+                                             marketplaceIDs: [history.marketplaceID], dataStart: period.start,
+                                             dataEnd: period.end.addingTimeInterval(-0.001), createdAt: period.end, createdReal: .now,
+                                             cancelled: false, documentID: nil, rowCount: nil)
+            state.withLock { $0.reports[id] = job }
+        }
     }
 
     func cancel(_ id: String, _ caller: SPAPICaller) -> Response {

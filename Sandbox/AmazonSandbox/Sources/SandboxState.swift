@@ -112,6 +112,8 @@ public final class SandboxState: Sendable {
         var histories: [String: SellerHistory] = [:]
         var reports: [String: ReportJob] = [:]
         var documents: [String: [UInt8]] = [:]  // gzipped
+        /// The settlement periods whose report Amazon has generated: "seller|period index".
+        var generatedSettlements: Set<String> = []
         var schedules: [String: (seller: String, body: [String: any Sendable])] = [:]
         var destinations: [String: SandboxDestination] = [:]
         var subscriptions: [String: SandboxSubscription] = [:]
