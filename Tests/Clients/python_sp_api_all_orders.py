@@ -24,15 +24,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-try:
-    from sp_api.api import Reports
-    from sandbox_options import sandbox_options
-except ImportError as error:
-    sys.stderr.write(
-        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
-        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
-    )
-    sys.exit(3)
+from sandbox_options import sandbox_options  # first: it says what to do when python-amazon-sp-api is missing
+from sp_api.api import Reports
 
 REPORT_TYPE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 ENDPOINT = [""]

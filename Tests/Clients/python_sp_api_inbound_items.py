@@ -18,16 +18,9 @@ settings: endpoint, refreshToken, clientId, clientSecret, marketplaceId, updated
 import json
 import sys
 
-try:
-    from sp_api.api import FulfillmentInboundV0
-    from sp_api.base import SellingApiException
-    from sandbox_options import call, sandbox_options
-except ImportError as error:
-    sys.stderr.write(
-        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
-        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
-    )
-    sys.exit(3)
+from sandbox_options import call, sandbox_options  # first: it says what to do when python-amazon-sp-api is missing
+from sp_api.api import FulfillmentInboundV0
+from sp_api.base import SellingApiException
 
 
 def every_page(function, **first):

@@ -23,17 +23,10 @@ import json
 import sys
 from urllib.parse import urlsplit
 
-try:
-    import requests
-    from sp_api.api import FulfillmentInboundV0, FulfillmentInboundV20240320
-    from sp_api.base import SellingApiException
-    from sandbox_options import call, sandbox_options
-except ImportError as error:
-    sys.stderr.write(
-        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
-        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
-    )
-    sys.exit(3)
+from sandbox_options import call, sandbox_options  # first: it says what to do when python-amazon-sp-api is missing
+import requests
+from sp_api.api import FulfillmentInboundV0, FulfillmentInboundV20240320
+from sp_api.base import SellingApiException
 
 
 def main():

@@ -17,16 +17,9 @@ newSku, undercut (decimal text), asins (21 ASINs)
 import json
 import sys
 
-try:
-    from sp_api.api import ListingsItems, Products
-    from sp_api.base import SellingApiException
-    from sandbox_options import call, sandbox_options
-except ImportError as error:
-    sys.stderr.write(
-        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
-        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
-    )
-    sys.exit(3)
+from sandbox_options import call, sandbox_options  # first: it says what to do when python-amazon-sp-api is missing
+from sp_api.api import ListingsItems, Products
+from sp_api.base import SellingApiException
 
 
 def amount(money):

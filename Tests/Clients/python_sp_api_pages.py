@@ -14,16 +14,9 @@ ordersPageSize, postedAfter, financesPageSize, reportType, reportsPageSize
 import json
 import sys
 
-try:
-    from sp_api.api import Finances, Orders, Reports
-    from sp_api.base import SellingApiException
-    from sandbox_options import sandbox_options
-except ImportError as error:
-    sys.stderr.write(
-        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
-        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
-    )
-    sys.exit(3)
+from sandbox_options import sandbox_options  # first: it says what to do when python-amazon-sp-api is missing
+from sp_api.api import Finances, Orders, Reports
+from sp_api.base import SellingApiException
 
 
 def main():

@@ -4,10 +4,19 @@ The library has no setting for Login with Amazon's host, and takes an SP-API end
 through a marketplace object: both are replaced here, the rest is the library's own.
 """
 
+import sys
 from urllib.parse import urlsplit
 
-from sp_api.auth import AccessTokenClient
-from sp_api.util import throttle_retry
+try:
+    from sp_api.auth import AccessTokenClient
+    from sp_api.util import throttle_retry
+except ImportError as error:
+    # Every script imports this module before the library: one message for them all.
+    sys.stderr.write(
+        f"python-amazon-sp-api is not installed for {sys.executable} ({error}). Run the tests through "
+        "deploy/test, which installs Tests/Clients/requirements.txt into .run/clients-venv.\n"
+    )
+    sys.exit(3)
 
 
 def sandbox_options(settings):
