@@ -78,7 +78,7 @@ var targets: [Target] = [
         path: "Shared/Transport", swiftSettings: swiftSettings),
     .executableTarget(
         name: "opside-bench",
-        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideBenchmarkSupport", postgres, logging, lifecycle,
+        dependencies: ["OpsideCore", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideAmazonSPAPI", "OpsideBenchmarkSupport", postgres, logging, lifecycle,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Benchmarks/Sources", swiftSettings: swiftSettings),
 ]
@@ -133,6 +133,11 @@ for service in services {
         // MD5 for the ledger's event keys, hashed while staging.
         deps.append(.product(name: "Crypto", package: "swift-crypto"))
     }
+    if ["InventorySync", "Payments", "ClaimDetector"].contains(service.library) {
+        // Metrics the alert rules read (deploy/monitoring-setup): sync failures by dataset,
+        // payment failures by kind, claims near their deadline.
+        deps.append(.product(name: "Metrics", package: "swift-metrics"))
+    }
     if service.library == "TestRunner" {
         // The contract suite checks answers against the services' OpenAPI documents; the probe
         // sellers' password is an HMAC of the service-token secret.
@@ -164,6 +169,7 @@ targets.append(.testTarget(
     dependencies: serviceLibraries + routeTables.map { .target(name: $0) } + ["OpsideCore", "OpsideTransport", "OpsidePostgres", "OpsideRedis", "OpsideJobs", "OpsideEvents",
                                       "OpsideAmazonSPAPI", "AmazonSandbox", "OpsideSchemaValidation", "OpsideStripe",
                                       hummingbird, postgres, logging, configuration, tracing,
+                                      .product(name: "Metrics", package: "swift-metrics"),
                                       .product(name: "OTel", package: "swift-otel"),
                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                       .product(name: "AsyncHTTPClient", package: "async-http-client")],

@@ -130,6 +130,9 @@ opside_missing_packages() {
   command -v curl >/dev/null 2>&1 || printf '%s\n' curl
   [[ -s /etc/ssl/certs/ca-certificates.crt ]] || printf '%s\n' ca-certificates
   command -v wrk >/dev/null 2>&1 || printf '%s\n' wrk
+  # promtool (Debian ships it with Prometheus) checks and unit-tests what deploy/monitoring-setup
+  # writes; the tests run it.
+  command -v promtool >/dev/null 2>&1 || printf '%s\n' prometheus
   # The dashboard's browser tests drive headless Chromium through its WebDriver (chromedriver).
   command -v chromium >/dev/null 2>&1 || printf '%s\n' chromium
   command -v chromedriver >/dev/null 2>&1 || printf '%s\n' chromium-driver

@@ -94,37 +94,56 @@ public final class RedisSPAPIRateLimiter: SPAPIRateLimiter {
     /// Whether calls are currently paced locally because Redis did not answer.
     public var isPacingLocally: Bool { sharedBucketsDown.withLock { $0 } }
 
-    func bucketKey(_ bucket: String, _ operation: SPAPIOperation) -> String {
+    /// The Redis key of a seller's bucket for one operation (public for the benchmark that sizes them).
+    public func bucketKey(_ bucket: String, _ operation: SPAPIOperation) -> String {
         "\(keyPrefix):{\(bucket)}:\(operation.id)"
     }
 
-    func learnedKey(_ bucket: String, _ operation: SPAPIOperation) -> String {
+    /// The Redis key of the rate Amazon's header taught for a seller and operation.
+    public func learnedKey(_ bucket: String, _ operation: SPAPIOperation) -> String {
         "\(keyPrefix):{\(bucket)}:\(operation.id):learned"
     }
 
     public func acquire(bucket: String, plan: UsagePlan) async throws {
-        let keys = [bucketKey(bucket, plan.operation), learnedKey(bucket, plan.operation)]
-        // One token stays in reserve at Amazon: requests from several processes reach Amazon a
-        // few milliseconds apart from when they were paced, and the spare token absorbs that.
-        let arguments = [String(plan.rate), String(max(1, plan.burst - 1)), String(safetyFactor)]
         while true {
-            let reply: RedisValue
+            let wait: Duration
             do {
-                reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
+                guard let needed = try await tryAcquire(bucket: bucket, plan: plan) else { return }
+                wait = needed
             } catch is CancellationError {
                 throw CancellationError()
-            } catch {
+            } catch let error as RedisError {
                 noteSharedBuckets(reachable: false, error: error)
                 try await fallback.acquire(bucket: bucket, plan: plan)
                 return
             }
-            noteSharedBuckets(reachable: true, error: nil)
-            guard let waitMicroseconds = reply.integer else {
-                throw RedisError.server("rate limiter script returned \(reply)")
-            }
-            if waitMicroseconds <= 0 { return }
-            try await Task.sleep(for: .microseconds(waitMicroseconds), tolerance: .microseconds(200))
+            try await Task.sleep(for: wait, tolerance: .microseconds(200))
         }
+    }
+
+    /// One attempt on the shared bucket: nil when a token was taken, else how long until one is
+    /// free. One script call, one round trip to Redis (`Benchmarks/run buckets` times it).
+    /// - Throws: `RedisError` when Redis cannot be reached or the script answers nonsense.
+    public func tryAcquire(bucket: String, plan: UsagePlan) async throws -> Duration? {
+        let keys = [bucketKey(bucket, plan.operation), learnedKey(bucket, plan.operation)]
+        // One token stays in reserve at Amazon: requests from several processes reach Amazon a
+        // few milliseconds apart from when they were paced, and the spare token absorbs that.
+        let arguments = [String(plan.rate), String(max(1, plan.burst - 1)), String(safetyFactor)]
+        let reply: RedisValue
+        do {
+            reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
+        } catch let error as RedisError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RedisError.io("\(error)")
+        }
+        noteSharedBuckets(reachable: true, error: nil)
+        guard let waitMicroseconds = reply.integer else {
+            throw RedisError.server("rate limiter script returned \(reply)")
+        }
+        return waitMicroseconds <= 0 ? nil : .microseconds(waitMicroseconds)
     }
 
     private func noteSharedBuckets(reachable: Bool, error: (any Error)?) {

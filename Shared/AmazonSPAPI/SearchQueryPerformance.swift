@@ -89,8 +89,8 @@ extension SearchQueryPerformance {
         /// The schedule in words, for the dashboard and the API.
         public var scheduleInWords: String {
             switch self {
-            case .week: "Tuesdays at 08:00 UTC, for the week that ended on Saturday"
-            case .month: "the 5th of each month at 08:00 UTC, for the month before"
+            case .week: "Tuesdays from 08:00 UTC, for the week that ended on Saturday"
+            case .month: "the 5th of each month from 08:00 UTC, for the month before"
             }
         }
 

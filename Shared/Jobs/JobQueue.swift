@@ -116,6 +116,10 @@ public struct JobQueue: Sendable {
 
     /// Claims up to `limit` available jobs of `queue`, round-robin across tenants starting after
     /// `afterFairnessKey` (from the start when nil), so one big seller cannot starve the others.
+    ///
+    /// Of the next 64 tenants with work, each tenant's most urgent job comes before any tenant's
+    /// second; among tenants, in key order from the cursor (not by the jobs' age), so the next
+    /// claim's cursor, the last tenant served, passes over no tenant this claim left unserved.
     func claim(queue: String, limit: Int, workerID: String, afterFairnessKey: String?) async throws -> [ClaimedJob] {
         let logger = self.logger
         return try await database.withConnection { connection in
@@ -133,7 +137,7 @@ public struct JobQueue: Sendable {
                 ),
                 first_tenants AS (SELECT key FROM tenants WHERE key IS NOT NULL LIMIT 64),
                 candidates AS (
-                    SELECT c.id, c.priority, c.scheduled_at, c.rank
+                    SELECT c.id, c.priority, c.rank, t.key
                     FROM first_tenants t CROSS JOIN LATERAL (
                         SELECT j.id, j.priority, j.scheduled_at,
                                row_number() OVER (ORDER BY j.priority, j.scheduled_at, j.id) AS rank
@@ -142,7 +146,7 @@ public struct JobQueue: Sendable {
                         ORDER BY j.priority, j.scheduled_at, j.id
                         LIMIT \(limit)) c
                 ),
-                picked AS (SELECT id FROM candidates ORDER BY priority, rank, scheduled_at, id LIMIT \(limit)),
+                picked AS (SELECT id FROM candidates ORDER BY priority, rank, key, id LIMIT \(limit)),
                 locked AS (
                     SELECT id FROM platform.jobs
                     WHERE id IN (SELECT id FROM picked) AND state = 'available'

@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// The chores one process per service does for that service's queues: it wins a lease-based
 /// leader election (modelled on River's), then rescues jobs whose worker vanished, enqueues cron
-/// ticks and deletes old finished jobs. Every replica runs it; only the leader acts.
+/// ticks, deletes old finished jobs and refreshes the fleet-wide gauges (`LeaderGauges`). Every
+/// replica runs it; only the leader acts.
 public final class QueueMaintenance: Service, Sendable {
     public let leaderName: String
     public let leaderID: String
@@ -20,11 +21,22 @@ public final class QueueMaintenance: Service, Sendable {
     private let cronCursor = NIOLockedValueBox<[String: Date]>([:])
     /// The clock cron ticks come due by: tests move it instead of waiting for ticks.
     private let wallClock: any WallClock
+    /// Gauges read from the database for the whole fleet, by the leader alone.
+    private let gauges: [any LeaderGauges]
 
-    /// - Parameter wallClock: the time cron ticks are due by.
+    /// How often the leader refreshes its gauges: a few scrape intervals' worth of staleness at
+    /// most, and one cheap query per service per interval.
+    public static let gaugeRefreshInterval = Duration.seconds(15)
+
+    /// - Parameters:
+    ///   - wallClock: the time cron ticks are due by.
+    ///   - gauges: the fleet-wide gauges the leader keeps (the queues' own `JobQueueGauges`, plus
+    ///     any the service adds).
     public init(leaderName: String, queues: [String], jobQueue: JobQueue, cron: [CronEntry],
-                settings: JobWorkerSettings, logger: Logger, wallClock: any WallClock = SystemWallClock()) {
+                settings: JobWorkerSettings, logger: Logger, wallClock: any WallClock = SystemWallClock(),
+                gauges: [any LeaderGauges] = []) {
         self.wallClock = wallClock
+        self.gauges = gauges
         self.leaderName = leaderName
         self.leaderID = UUID().uuidString
         self.queues = queues
@@ -40,6 +52,7 @@ public final class QueueMaintenance: Service, Sendable {
         var lastRescue = ContinuousClock.now - .seconds(3600)
         var lastClean = ContinuousClock.now - .seconds(3600)
         var lastElection = ContinuousClock.now - .seconds(3600)
+        var lastGauges = ContinuousClock.now - .seconds(3600)
         let electionInterval = Duration.seconds(max(1, settings.leaderTTLSeconds / 3))
         while !Task.isCancelledOrShuttingDown {
             do {
@@ -48,8 +61,12 @@ public final class QueueMaintenance: Service, Sendable {
                     let won = try await elect()
                     let was = leading.withLockedValue { state in defer { state = won }; return state }
                     if won != was { logger.info(won ? "became queue leader" : "lost queue leadership", metadata: ["name": "\(leaderName)"]) }
+                    if was, !won { withdrawGauges() }
+                    if won, !was { lastGauges = ContinuousClock.now - .seconds(3600) }
                 }
                 if isLeader {
+                    // Each time round: a burst of enqueued jobs must not leave claims planned for an empty table.
+                    try await QueueStatistics.refreshIfGrown(database: jobQueue.database, logger: logger)
                     if ContinuousClock.now - lastRescue >= settings.rescueInterval {
                         lastRescue = .now
                         let rescued = try await jobQueue.rescueExpiredLeases(queues: queues)
@@ -62,13 +79,34 @@ public final class QueueMaintenance: Service, Sendable {
                         lastClean = .now
                         try await jobQueue.cleanFinished(queues: queues)
                     }
+                    if ContinuousClock.now - lastGauges >= Self.gaugeRefreshInterval {
+                        lastGauges = .now
+                        await refreshGauges()
+                    }
                 }
             } catch {
                 logger.warning("queue maintenance failed; will retry", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(min(1000, max(100, Int(settings.rescueInterval.components.seconds * 1000 / 2)))))
         }
+        withdrawGauges()
         try? await resign()
+    }
+
+    /// Each gauge on its own: one failing query (a missing policy, a slow table) leaves the others
+    /// current. A failure is logged and the gauge keeps its last value until the next refresh.
+    private func refreshGauges() async {
+        for gauge in gauges {
+            do {
+                try await gauge.refresh(on: jobQueue.database, logger: logger)
+            } catch {
+                logger.warning("could not refresh a leader gauge", metadata: ["gauge": "\(type(of: gauge))", "error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    private func withdrawGauges() {
+        for gauge in gauges { gauge.withdraw() }
     }
 
     /// Takes or keeps the leadership for `leaderTTLSeconds`.

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Prometheus
 
@@ -7,6 +8,12 @@ public enum OpsideMetrics {
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // The conventional name (every Prometheus client library exports it), so
+        // `changes(process_start_time_seconds[...])` counts restarts of a replica the way
+        // dashboards and alerts written for other software already do. Set when the registry is
+        // made, which `OpsidePlatform` does first thing at start.
+        registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds.")
+            .set(Date().timeIntervalSince1970)
         return registry
     }()
 

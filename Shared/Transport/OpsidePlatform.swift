@@ -115,11 +115,14 @@ public final class OpsidePlatform: Sendable {
     public typealias WebSocketUpgrade = @Sendable (HTTPRequest, any Channel, Logger) async throws
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
 
-    /// - Parameter webSocket: for a service with a WebSocket endpoint (main-api's realtime feed):
-    ///   the server then also upgrades the requests it accepts; every other request is served as usual.
+    /// - Parameters:
+    ///   - webSocket: for a service with a WebSocket endpoint (main-api's realtime feed): the server
+    ///     then also upgrades the requests it accepts; every other request is served as usual.
+    ///   - leaderGauges: fleet-wide gauges read from the service's tables, refreshed by the queue
+    ///     leader alone (the queues' own gauges are always there).
     public func makeApplication(router: Router<OpsideRequestContext>, migrators: [Migrator], jobs: JobRegistry,
                                 cron: [CronEntry] = [], extraServices: [any Service] = [],
-                                webSocket: WebSocketUpgrade? = nil) -> some ApplicationProtocol {
+                                webSocket: WebSocketUpgrade? = nil, leaderGauges: [any LeaderGauges] = []) -> some ApplicationProtocol {
         let gate = migrationsDone
         var services: [any Service] = [
             DatabaseService(database: database),
@@ -135,7 +138,8 @@ public final class OpsidePlatform: Sendable {
             services.append(GatedService(gate: gate, wrapped: JobWorker(
                 queues: queues, jobQueue: jobQueue, registry: jobs, settings: settings.jobs, subscriber: subscriber, logger: logger)))
             services.append(GatedService(gate: gate, wrapped: QueueMaintenance(
-                leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger, wallClock: clocks.wall)))
+                leaderName: service.name, queues: queues, jobQueue: jobQueue, cron: cron, settings: settings.jobs, logger: logger, wallClock: clocks.wall,
+                gauges: [JobQueueGauges(queues: queues)] + leaderGauges)))
         }
         services += extraServices
         if let metricsPort = settings.metricsPort {

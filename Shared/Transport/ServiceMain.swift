@@ -22,8 +22,21 @@ public enum ServiceMain {
             let reader = try await OpsideConfiguration.reader()
             let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
             let tracing = try TracingSettings(reader: reader)
-            JSONLogHandler.bootstrap(service: service.name, level: level,
-                                     metadataProvider: tracing.enabled ? OpsideTracing.logMetadataProvider : nil)
+            let metadataProvider = tracing.enabled ? OpsideTracing.logMetadataProvider : nil
+            // Off by default: without `errorTracking.dsn` the log path is JSONLogHandler alone.
+            let errorTracker = ErrorTracker(settings: try ErrorTrackingSettings(reader: reader), service: service.name,
+                                            logger: Logger(label: "opside.\(service.name).error-tracking") { label in
+                                                JSONLogHandler(label: label, service: service.name, level: level)
+                                            })
+            if let errorTracker {
+                LoggingSystem.bootstrap({ label, provider in
+                    ErrorTrackingLogHandler(wrapping: JSONLogHandler(label: label, service: service.name, level: level,
+                                                                     metadataProvider: provider),
+                                            tracker: errorTracker, label: label, metadataProvider: provider)
+                }, metadataProvider: metadataProvider)
+            } else {
+                JSONLogHandler.bootstrap(service: service.name, level: level, metadataProvider: metadataProvider)
+            }
             if CommandLine.arguments.dropFirst().first == "migrate" {
                 try await migrateAndExit(service, reader: reader, migrators: migrators())
                 return
@@ -31,11 +44,13 @@ public enum ServiceMain {
             let exporter = try OpsideTracing.bootstrap(service: service, settings: tracing,
                                                        logger: Logger(label: "opside.\(service.name).tracing"))
             let app = try await build(reader)
-            if let exporter {
-                // The exporter runs after the application in one group, so SIGTERM stops the
-                // application first and the exporter then flushes the spans of its last requests.
+            // The background senders run after the application in one group, so SIGTERM stops the
+            // application first and they then send what its last requests produced: the error
+            // tracker its buffered events, the exporter its spans.
+            let background: [any Service] = [exporter, errorTracker].compactMap { $0 }
+            if !background.isEmpty {
                 let group = ServiceGroup(configuration: .init(
-                    services: [.init(service: exporter), .init(service: app)],
+                    services: background.map { .init(service: $0) } + [.init(service: app)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: Logger(label: "opside.\(service.name)")))
                 try await group.run()

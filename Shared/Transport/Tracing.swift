@@ -82,13 +82,19 @@ public enum OpsideTracing {
         return backend.service
     }
 
+    /// The log metadata keys of the current trace and span ids (and the trace's flags): what
+    /// `logMetadataProvider` writes and the error tracker reads back.
+    public static let traceIDKey = "traceId"
+    public static let spanIDKey = "spanId"
+    public static let traceFlagsKey = "traceFlags"
+
     /// Puts the current trace and span ids into every log line (`traceId`, `spanId`), so a log
     /// search finds the trace a request made, and the trace points back at its lines.
     public static let logMetadataProvider: Logger.MetadataProvider = {
         var keys = OTel.Configuration.LoggingMetadataProviderConfiguration.default
-        keys.traceIDKey = "traceId"
-        keys.spanIDKey = "spanId"
-        keys.traceFlagsKey = "traceFlags"
+        keys.traceIDKey = traceIDKey
+        keys.spanIDKey = spanIDKey
+        keys.traceFlagsKey = traceFlagsKey
         return OTel.makeLoggingMetadataProvider(configuration: keys)
     }()
 }

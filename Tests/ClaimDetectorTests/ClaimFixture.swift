@@ -3,6 +3,7 @@ import Foundation
 import InventorySync
 import OpsideAmazonData
 import OpsideCore
+import OpsideJobs
 import OpsidePostgres
 import OpsideTesting
 import PostgresNIO
@@ -36,7 +37,7 @@ final class ClaimFixture: Sendable {
                 group.addTask { await claims.client.run() }
             }
         }
-        for migrator in try InventorySyncService.migrators() { _ = try await migrator.apply(on: sync) }
+        for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { _ = try await migrator.apply(on: sync) }
         return ClaimFixture(database: database, sync: sync, claims: claims, clients: clients)
     }
 

@@ -70,6 +70,45 @@ import Testing
         }
     }
 
+    @Test func theDailyTicksDetectionsAreSpreadOverTheDayAndDoNotHoldBackASyncsDetection() async throws {
+        let tick = try Date("2026-12-08T06:00:00Z", strategy: .iso8601)
+        let clock = ManualWallClock(tick)
+        try await ClaimStack.with(clocks: ServiceClocks(wall: clock)) { stack in
+            let settings = ClaimDetectorSettings(dailySchedule: try CronSchedule("0 6 * * *"), approvalTrainingSchedule: try CronSchedule("30 5 * * *"))
+            let jobs = DetectionJobs(detection: stack.parts.detection, store: stack.parts.store, database: stack.db,
+                                     jobQueue: JobQueue(database: stack.db, redis: nil, logger: TestEnvironment.logger),
+                                     settings: settings, clocks: ServiceClocks(wall: clock))
+            let connections = (0..<400).map { _ in (tenant: UUID(), connection: UUID()) }
+            for known in connections {
+                try await stack.parts.store.remember(tenant: known.tenant, connection: known.connection, at: tick)
+            }
+            #expect(try await jobs.enqueueEveryKnownConnection(logger: TestEnvironment.logger) == 400)
+            let offsets = try await stack.database.strings("""
+                SELECT floor(extract(epoch FROM scheduled_at - '2026-12-08T06:00:00Z'::timestamptz))::bigint::text
+                FROM platform.jobs WHERE kind = '\(DetectionJobs.detectKind)'
+                """).compactMap { Int($0) }
+            #expect(offsets.count == 400)
+            #expect(offsets.allSatisfy { $0 >= 0 && Double($0) < settings.dailySpreadSeconds }, "within the 23 hours after the tick")
+            // 400 connections over 23 hours: every hour has some, none has a crowd (about 17 each).
+            let perHour = Dictionary(grouping: offsets, by: { $0 / 3600 }).mapValues(\.count)
+            #expect(perHour.count == 23 && (perHour.values.max() ?? 0) <= 40, "\(perHour.sorted { $0.key < $1.key })")
+            let first = connections[0]
+            #expect(try await stack.database.strings("""
+                SELECT floor(extract(epoch FROM scheduled_at))::bigint::text FROM platform.jobs
+                WHERE args->>'connectionId' = '\(first.connection.uuidString.lowercased())'
+                """) == [String(Int64(jobs.dailyStart(tenant: first.tenant, connection: first.connection, tick: tick).timeIntervalSince1970))])
+
+            // The next tick while some still wait adds none twice.
+            #expect(try await jobs.enqueueEveryKnownConnection(logger: TestEnvironment.logger) == 0)
+            // A sync meanwhile still gets its detection a settle delay later, not at the daily time.
+            #expect(try await jobs.scheduleAfterSync(tenant: first.tenant, connection: first.connection, logger: TestEnvironment.logger))
+            #expect(try await stack.database.count("""
+                SELECT count(*) FROM platform.jobs WHERE args->>'connectionId' = '\(first.connection.uuidString.lowercased())'
+                  AND args->>'trigger' = 'sync' AND scheduled_at = '2026-12-08T06:01:00Z'::timestamptz
+                """) == 1)
+        }
+    }
+
     @Test func theDailyTickDetectsEveryKnownConnectionAsOfEachMarketplacesToday() async throws {
         let database = try await ClaimStack.migrated()
         let tenant = UUID(), connection = UUID()

@@ -3,6 +3,7 @@ import InventorySync
 import InventorySyncTesting
 import OpsideAmazonData
 import OpsideCore
+import OpsideJobs
 import OpsidePostgres
 import OpsideTesting
 import PostgresNIO
@@ -15,7 +16,7 @@ import Testing
         let db = Database(settings: database.settings(for: .inventorySync), logger: TestEnvironment.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await db.client.run() }
-            for migrator in try InventorySyncService.migrators() { _ = try await migrator.apply(on: db) }
+            for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { _ = try await migrator.apply(on: db) }
             group.cancelAll()
         }
         // table|column|type|nullable for every user column of the schema.
@@ -24,7 +25,7 @@ import Testing
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             JOIN pg_type t ON t.oid = a.atttypid
-            WHERE n.nspname = 'amazon' AND c.relkind = 'r'
+            WHERE n.nspname = 'amazon' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
             """))
         #expect(live.count > 300, "the schema was migrated")
         for table in AmazonTables.all {
@@ -165,7 +166,7 @@ import Testing
         let tenant = UUID()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await db.client.run() }
-            for migrator in try InventorySyncService.migrators() { _ = try await migrator.apply(on: db) }
+            for migrator in [try PlatformMigrations.migrator()] + (try InventorySyncService.migrators()) { _ = try await migrator.apply(on: db) }
             do {
                 try await db.withReadOnlyTransaction(tenant: tenant) { connection in
                     try await connection.query("""

@@ -125,12 +125,20 @@ public struct TestDatabase: Sendable {
     public let host: String
     public let port: Int
 
+    /// Hash partitions per tenant-partitioned table in test databases.
+    public static let tenantPartitions = 4
+
     public static func create(host: String? = nil, port: Int? = nil) async throws -> TestDatabase {
         let host = host ?? TestEnvironment.postgresHost
         let port = try port ?? TestEnvironment.postgresPort()
         let name = "opside_test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         _ = try await withSuperuser(host: host, port: port, database: "postgres") { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: TestEnvironment.logger)
+            // Four hash partitions per tenant table, not production's sixteen: the same layout and
+            // the same keys, but a test database is made hundreds of times a run, and each
+            // partition is a table with its indexes to create (platform.partition_by_tenant).
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET opside.tenant_partitions = '\(Self.tenantPartitions)'"),
+                                       logger: TestEnvironment.logger)
         }
         let bootstrap = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("deploy/sql/bootstrap.sql"), encoding: .utf8)
         try await withSuperuser(host: host, port: port, database: name) { connection in

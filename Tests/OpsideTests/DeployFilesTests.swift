@@ -32,7 +32,7 @@ import Testing
 
     static let scripts = [
         "deploy/up", "deploy/down", "deploy/health-check", "deploy/test",
-        "deploy/fly-deploy", "deploy/fly-secrets", "deploy/supervise", ".ci/run",
+        "deploy/fly-deploy", "deploy/fly-secrets", "deploy/supervise", "deploy/monitoring-setup", ".ci/run",
     ]
 
     // MARK: docker-compose.yml

@@ -21,7 +21,7 @@ extension DashboardBrowserTests {
         let points = try await browser.run("return document.querySelector('svg.sparkline polyline').getAttribute('points')") as? String
         #expect((points ?? "").split(separator: " ").count >= 2, "a trend line over the weeks: \(points ?? "none")")
         let syncing = try await browser.text("main")
-        #expect(syncing.contains("Tuesdays at 08:00 UTC"), "the page says when the weekly sync runs")
+        #expect(syncing.contains("Tuesdays from 08:00 UTC"), "the page says when the weekly sync runs")
         try await browser.screenshot("search-queries")
 
         // The months, on their own calendar.
@@ -30,7 +30,7 @@ extension DashboardBrowserTests {
             return try await browser.count("section[data-asin] tbody tr[data-query]") > 0
         }
         #expect(months, "the monthly search queries arrived")
-        #expect(try await browser.text("main").contains("the 5th of each month at 08:00 UTC"))
+        #expect(try await browser.text("main").contains("the 5th of each month from 08:00 UTC"))
         try await browser.screenshot("search-queries-monthly")
 
         // Older weeks on request (asked again while the first weeks' sync still runs: the form says

@@ -70,6 +70,7 @@ public enum ClaimDetectorService {
         ClaimsController(detection: parts.detection, store: parts.store, amounts: parts.amounts, listing: parts.listing,
                          approval: parts.approval, clocks: clocks)
             .addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: detectionJobs.cron + approvalJobs.cron)
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: detectionJobs.cron + approvalJobs.cron,
+                                        leaderGauges: [ClaimDeadlineMetrics()])
     }
 }

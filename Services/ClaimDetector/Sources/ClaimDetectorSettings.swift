@@ -8,7 +8,9 @@ import OpsideJobs
 /// Keys: `claims.settleDelaySeconds` (60: how long after a `sync.completed` the connection's
 /// detection runs, so one sync's many datasets give one detection), `claims.dailySchedule`
 /// (`0 6 * * *`: the cron line, in UTC, of the detection of every known connection that moves
-/// statuses with the days), `claims.underpaymentToleranceBasisPoints` (100: underpayments below
+/// statuses with the days), `claims.dailySpreadSeconds` (82,800: the tick's detections are spread
+/// over the 23 hours after it, each connection at its own fixed time, so 10,000 sellers' detections
+/// do not all start at 06:00; 0 runs them all at the tick), `claims.underpaymentToleranceBasisPoints` (100: underpayments below
 /// this share of the value owed are not claims; 100 = 1 %), `claims.windows` (empty: the October
 /// 2024 windows of `ClaimWindowPolicy`; entries `type[@marketplaceId]:opens-closes` change them,
 /// see `ClaimWindowPolicy.overriding`).
@@ -20,16 +22,22 @@ import OpsideJobs
 public struct ClaimDetectorSettings: Sendable {
     public var settleDelay: Duration
     public var dailySchedule: CronSchedule
+    /// Seconds after the daily tick over which its detections are spread (`ScheduleSpread`).
+    public var dailySpreadSeconds: TimeInterval
     public var underpaymentToleranceBasisPoints: Int
     public var windows: ClaimWindowPolicy
     public var approvalPriorProbability: Double
     public var approvalTrainingSchedule: CronSchedule
 
-    public init(settleDelay: Duration = .seconds(60), dailySchedule: CronSchedule, underpaymentToleranceBasisPoints: Int = 100,
+    public static let defaultDailySpreadSeconds: TimeInterval = 23 * 3600
+
+    public init(settleDelay: Duration = .seconds(60), dailySchedule: CronSchedule,
+                dailySpreadSeconds: TimeInterval = ClaimDetectorSettings.defaultDailySpreadSeconds, underpaymentToleranceBasisPoints: Int = 100,
                 windows: ClaimWindowPolicy = ClaimWindowPolicy(), approvalPriorProbability: Double = 0.65,
                 approvalTrainingSchedule: CronSchedule) {
         self.settleDelay = settleDelay
         self.dailySchedule = dailySchedule
+        self.dailySpreadSeconds = max(0, dailySpreadSeconds)
         self.underpaymentToleranceBasisPoints = underpaymentToleranceBasisPoints
         self.windows = windows
         self.approvalPriorProbability = approvalPriorProbability
@@ -41,6 +49,7 @@ public struct ClaimDetectorSettings: Sendable {
     public init(reader: ConfigReader) throws {
         settleDelay = .seconds(max(0, reader.int(forKey: "claims.settleDelaySeconds", default: 60)))
         dailySchedule = try CronSchedule(reader.string(forKey: "claims.dailySchedule", default: "0 6 * * *"))
+        dailySpreadSeconds = TimeInterval(max(0, reader.int(forKey: "claims.dailySpreadSeconds", default: Int(Self.defaultDailySpreadSeconds))))
         underpaymentToleranceBasisPoints = max(0, reader.int(forKey: "claims.underpaymentToleranceBasisPoints", default: 100))
         windows = try ClaimWindowPolicy().overriding(reader.string(forKey: "claims.windows", default: ""))
         approvalPriorProbability = reader.double(forKey: "approval.priorProbability", default: 0.65)

@@ -74,6 +74,13 @@ public struct DetectionJobs: Sendable {
         }]
     }
 
+    /// When the daily detection of `tick` starts for a connection: its fixed place in the
+    /// `dailySpreadSeconds` after the tick.
+    public func dailyStart(tenant: UUID, connection: UUID, tick: Date) -> Date {
+        tick.addingTimeInterval(ScheduleSpread.offset(for: "\(tenant.uuidString.lowercased()):\(connection.uuidString.lowercased())",
+                                                      within: settings.dailySpreadSeconds))
+    }
+
     /// Records the connection and enqueues its detection `settleDelay` from now, unless one is
     /// already waiting: the many `sync.completed` of one sync give one detection. When the
     /// connection's detection is running instead (it may have read the data before this sync
@@ -100,13 +107,21 @@ public struct DetectionJobs: Sendable {
         return try await jobQueue.enqueue(try job(uniqueKey: key + ":after-running")) != nil
     }
 
-    /// One detection job per known connection of every tenant, now.
+    /// One detection job per known connection of every tenant, each at the connection's fixed
+    /// time within `dailySpreadSeconds` of now (`dailyStart`).
+    ///
+    /// The daily detection has a unique key of its own: one waiting for its time must not hold
+    /// back the detection a sync asks for meanwhile (the two never race: detections of one
+    /// connection take turns on an advisory lock).
     public func enqueueEveryKnownConnection(logger: Logger) async throws -> Int {
         let targets = try await store.allKnownConnections()
+        let now = clocks.wall.now
         let jobs = try targets.map { target in
             try NewJob(queue: Self.queue, kind: Self.detectKind,
                        arguments: DetectConnection(tenantId: target.tenant, connectionId: target.connection, trigger: .schedule),
-                       tenantID: target.tenant, maxAttempts: 5, uniqueKey: Self.uniqueKey(tenant: target.tenant, connection: target.connection),
+                       tenantID: target.tenant, maxAttempts: 5,
+                       scheduledAt: dailyStart(tenant: target.tenant, connection: target.connection, tick: now),
+                       uniqueKey: Self.uniqueKey(tenant: target.tenant, connection: target.connection) + ":daily",
                        leaseSeconds: 600)
         }
         let enqueued = try await database.withTransaction { connection in

@@ -194,6 +194,8 @@ public enum InventorySyncService {
                                 searchQueries: SearchQueryPerformanceStore(database: platform.database, logger: platform.logger),
                                 adsSpendStore: AdsSpendStore(database: platform.database, logger: platform.logger),
                                 now: { amazonClock.now }).addRoutes(to: router)
-        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner])
+        SyncFailureMetrics.registerCounters()
+        return platform.makeApplication(router: router, migrators: try migrators(), jobs: jobs, cron: cron, extraServices: [runner],
+                                        leaderGauges: [SyncFailureMetrics()])
     }
 }

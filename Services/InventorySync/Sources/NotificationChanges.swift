@@ -34,7 +34,7 @@ struct NotificationChanges: Sendable {
                             \(change.asin), \(marketplace.itemName), \(total), \(marketplace.fulfillable), \(marketplace.inboundWorking),
                             \(marketplace.inboundShipped), \(marketplace.inboundReceiving), \(marketplace.reserved),
                             \(marketplace.researching), \(marketplace.unfulfillable), \(change.eventTime), now())
-                    ON CONFLICT (connection_id, marketplace_id, seller_sku, fnsku) DO UPDATE SET
+                    ON CONFLICT (tenant_id, connection_id, marketplace_id, seller_sku, fnsku) DO UPDATE SET
                         asin = EXCLUDED.asin, product_name = COALESCE(EXCLUDED.product_name, current.product_name),
                         total_quantity = EXCLUDED.total_quantity, fulfillable_quantity = EXCLUDED.fulfillable_quantity,
                         inbound_working_quantity = EXCLUDED.inbound_working_quantity,
@@ -64,7 +64,7 @@ struct NotificationChanges: Sendable {
                 VALUES (\(tenantID), \(change.connectionId), \(change.marketplaceId), \(change.amazonOrderId), \(change.purchaseDate),
                         \(change.changedAt), \(change.orderStatus), \(change.fulfillmentType), \(change.itemsShipped),
                         \(change.itemsUnshipped), now())
-                ON CONFLICT (connection_id, marketplace_id, amazon_order_id) DO UPDATE SET
+                ON CONFLICT (tenant_id, connection_id, marketplace_id, amazon_order_id) DO UPDATE SET
                     order_status = EXCLUDED.order_status, last_update_date = EXCLUDED.last_update_date,
                     purchase_date = COALESCE(current.purchase_date, EXCLUDED.purchase_date),
                     fulfillment_channel = COALESCE(EXCLUDED.fulfillment_channel, current.fulfillment_channel),

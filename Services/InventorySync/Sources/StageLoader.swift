@@ -141,7 +141,9 @@ struct StageLoader: Sendable {
             // A part replaced by another (an item keyed by SKU by the one keyed by Amazon's id)
             // counts as the insert of its replacement.
             if let whole = table.replacedWholeBy { try await deleteMissingParts(table, by: whole, staged: staged, matchKey: matchKey) }
-            let sameKey = (["target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
+            // The tenant too, though the connection implies it: the tables are partitioned by tenant,
+            // and a tenant the plan can see reads one partition through its key's index.
+            let sameKey = (["target.tenant_id = $1", "target.connection_id = $2"] + matchKey.map { "target.\($0) = latest.\($0)" }).joined(separator: " AND ")
             // A column some sources lack keeps its stored value when this source has none.
             func incoming(_ column: String) -> String {
                 table.keptWhenAbsent.contains(column) ? "coalesce(latest.\(column), target.\(column))" : "latest.\(column)"
@@ -175,12 +177,13 @@ struct StageLoader: Sendable {
     private func deleteMissingParts(_ table: AmazonTable, by whole: String, staged: String, matchKey: [String]) async throws {
         let target = "amazon." + table.name
         let samePart = matchKey.map { "s.\($0) = target.\($0)" }.joined(separator: " AND ")
-        var bindings = PostgresBindings(capacity: 1)
+        var bindings = PostgresBindings(capacity: 2)
         bindings.append(connectionID)
+        bindings.append(tenantID)
         try await connection.query(PostgresQuery(unsafeSQL: """
             DELETE FROM \(target) AS target
             USING (SELECT DISTINCT marketplace_id, \(whole) FROM \(staged) AS s) AS brought
-            WHERE target.connection_id = $1 AND target.marketplace_id = brought.marketplace_id AND target.\(whole) = brought.\(whole)
+            WHERE target.tenant_id = $2 AND target.connection_id = $1 AND target.marketplace_id = brought.marketplace_id AND target.\(whole) = brought.\(whole)
               AND NOT EXISTS (SELECT 1 FROM \(staged) AS s WHERE \(samePart))
             """, binds: bindings), logger: logger)
     }

@@ -128,10 +128,26 @@ public enum SyncDataset: String, CaseIterable, Codable, Sendable {
         return period.scheduleInWords
     }
 
-    /// When a schedule of this dataset runs next after `now`: its calendar's next time, or
-    /// `intervalSeconds` on.
-    func nextScheduledRun(after now: Date, intervalSeconds: Int) -> Date {
-        calendar?.next(after: now) ?? now.addingTimeInterval(Double(intervalSeconds))
+    /// How long after Amazon's time a calendar dataset's runs are spread: Tuesday's weekly
+    /// report is fetched between 08:00 and 20:00 UTC, each connection at its own fixed time, not
+    /// every seller at 08:00 (`ScheduleSpread`).
+    public static let calendarSpread: TimeInterval = 12 * 3600
+
+    /// When a schedule of this dataset runs next after `now` for `connection`: its calendar's
+    /// next time plus the connection's place in `calendarSpread`, or the connection's next slot
+    /// of the interval (`ScheduleSpread`: each connection and dataset at its own minute of the
+    /// period, so 10,000 sellers' hourly syncs are not all due at once).
+    ///
+    /// The slot is looked for from half an interval on: a run that fired on its slot is next due
+    /// one whole interval later, and one moved off its slot (a changed interval, a resumed
+    /// connection) waits at least half an interval before it is back on it.
+    public func nextScheduledRun(after now: Date, intervalSeconds: Int, connection: UUID) -> Date {
+        let key = "\(connection.uuidString.lowercased())|\(rawValue)"
+        if let calendar {
+            return ScheduleSpread.next(after: now, calendar: calendar, window: Self.calendarSpread, key: key)
+        }
+        let interval = Double(max(1, intervalSeconds))
+        return ScheduleSpread.nextSlot(after: now.addingTimeInterval(interval / 2), period: interval, key: key)
     }
 
     /// How many periods the first sync of a Search Query Performance dataset reaches back: a

@@ -85,10 +85,12 @@ public final class SyncEngine: Sendable {
             switch failure {
             case .transient(let message) where job.attempt < job.maxAttempts:
                 log.notice("sync failed transiently; retrying", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
+                SyncFailureMetrics.count(dataset: arguments.dataset.rawValue, outcome: "retrying")
                 try await runs.retrying(arguments, message: message)
                 throw error
             case .transient(let message), .permanent(let message):
                 log.error("sync failed", metadata: ["kind": "\(failure.kind)", "error": "\(message)"])
+                SyncFailureMetrics.count(dataset: arguments.dataset.rawValue, outcome: "failed")
                 try await runs.failure(arguments, failure: .permanent(message), originalKind: failure.kind)
             case .authorization(let message):
                 log.warning("connection needs re-authorization", metadata: ["error": "\(message)"])

@@ -69,10 +69,13 @@ public struct SyncPostgresRepository: SyncRepository {
                 let scheduled = SyncDataset.scheduledWithConnection
                 let datasets = scheduled.map(\.rawValue)
                 let intervals = scheduled.map { Int32($0.defaultInterval) }
-                // The interval datasets are backfilled now, so their schedules run one interval on;
-                // the calendar datasets' first run is their backfill, once the claim datasets had the quota.
+                // The interval datasets are backfilled now, so their schedules start at the connection's
+                // slot about one interval on; the calendar datasets' first run is their backfill,
+                // once the claim datasets had the quota.
                 let firstRuns = scheduled.map { dataset in
-                    dataset.backfilledOnConnect ? now.addingTimeInterval(dataset.defaultInterval) : now.addingTimeInterval(calendarFirstRunDelay)
+                    dataset.backfilledOnConnect
+                        ? dataset.nextScheduledRun(after: now, intervalSeconds: Int(dataset.defaultInterval), connection: connection.connectionId)
+                        : now.addingTimeInterval(calendarFirstRunDelay)
                 }
                 try await db.query("""
                     INSERT INTO amazon.sync_schedules (tenant_id, connection_id, dataset, interval_seconds, next_run_at, changed_by)
@@ -83,18 +86,22 @@ public struct SyncPostgresRepository: SyncRepository {
             }
             if connection.status == SyncConnectionStatus.active.rawValue {
                 // Back from a disconnection: the schedules run again, from their next due time
-                // (a calendar dataset's next time on its calendar).
-                for dataset in SyncDataset.allCases where dataset.calendar != nil {
+                // (a calendar dataset's next time on its calendar, an interval dataset's next slot).
+                var paused: [(String, Int32, Date)] = []
+                for try await row in try await db.query("""
+                    SELECT dataset, interval_seconds, next_run_at FROM amazon.sync_schedules
+                    WHERE connection_id = \(connection.connectionId) AND paused_at IS NOT NULL
+                    """, logger: logger).decode((String, Int32, Date).self) { paused.append(row) }
+                for (name, interval, due) in paused {
+                    guard let dataset = SyncDataset(rawValue: name) else { continue }
+                    let slot = dataset.nextScheduledRun(after: now, intervalSeconds: Int(interval), connection: connection.connectionId)
+                    // A run already due later than the slot (it ran just before the disconnection) keeps its time.
+                    let next = dataset.calendar == nil ? max(due, slot) : slot
                     try await db.query("""
-                        UPDATE amazon.sync_schedules SET paused_at = NULL, next_run_at = \(dataset.nextScheduledRun(after: now, intervalSeconds: 0))
-                        WHERE connection_id = \(connection.connectionId) AND dataset = \(dataset.rawValue) AND paused_at IS NOT NULL
+                        UPDATE amazon.sync_schedules SET paused_at = NULL, next_run_at = \(next)
+                        WHERE connection_id = \(connection.connectionId) AND dataset = \(name)
                         """, logger: logger)
                 }
-                try await db.query("""
-                    UPDATE amazon.sync_schedules SET paused_at = NULL,
-                        next_run_at = GREATEST(next_run_at, \(now) + make_interval(secs => interval_seconds))
-                    WHERE connection_id = \(connection.connectionId) AND paused_at IS NOT NULL
-                    """, logger: logger)
             }
             return true
         }
@@ -249,11 +256,14 @@ public struct SyncPostgresRepository: SyncRepository {
         let interval = dataset.calendar == nil ? Int32(clamping: intervalSeconds.clamped(to: SyncSchedule.allowedIntervalSeconds))
             : Int32(dataset.defaultInterval)
         let now = self.now()
-        let calendarNext = dataset.calendar?.next(after: now)
+        // A shorter interval brings the next run forward to the connection's slot of it; a longer
+        // one keeps the run already due.
+        let slot = dataset.nextScheduledRun(after: now, intervalSeconds: Int(interval), connection: connectionID)
+        let calendarNext = dataset.calendar == nil ? nil : slot
         return try await database.withTransaction(tenant: tenantID) { db in
             let rows = try await db.query("""
                 UPDATE amazon.sync_schedules SET interval_seconds = \(interval), enabled = \(enabled),
-                    next_run_at = COALESCE(\(calendarNext), LEAST(next_run_at, \(now) + make_interval(secs => \(interval)))),
+                    next_run_at = COALESCE(\(calendarNext), LEAST(next_run_at, \(slot))),
                     changed_by = \(changedBy), updated_at = now()
                 WHERE connection_id = \(connectionID) AND dataset = \(dataset.rawValue)
                 RETURNING connection_id, dataset, interval_seconds, enabled, next_run_at, changed_by, paused_at
@@ -305,7 +315,7 @@ public struct SyncPostgresRepository: SyncRepository {
             try await db.query("""
                 INSERT INTO amazon.sync_schedules (tenant_id, connection_id, dataset, interval_seconds, next_run_at, changed_by)
                 VALUES (\(tenantID), \(connectionID), \(dataset.rawValue), \(Int32(dataset.defaultInterval)),
-                        \(now.addingTimeInterval(dataset.defaultInterval)), 'default')
+                        \(dataset.nextScheduledRun(after: now, intervalSeconds: Int(dataset.defaultInterval), connection: connectionID)), 'default')
                 ON CONFLICT (connection_id, dataset) DO UPDATE SET paused_at = NULL
                 """, logger: logger)
             return run
@@ -326,20 +336,21 @@ public struct SyncPostgresRepository: SyncRepository {
         let now = self.now()
         // The scan reads every tenant's schedules (the `scheduler_scan` policy, this role only);
         // each run is then requested inside its own tenant's transaction.
-        let due: [(UUID, UUID, String)] = try await database.withTransaction { db in
+        let due: [(UUID, UUID, String, Int32)] = try await database.withTransaction { db in
             try await db.query("SELECT set_config('opside.scheduler_scan', 'on', true)", logger: logger)
-            var due: [(UUID, UUID, String)] = []
+            var due: [(UUID, UUID, String, Int32)] = []
             let rows = try await db.query("""
-                SELECT s.tenant_id, s.connection_id, s.dataset FROM amazon.sync_schedules s
+                SELECT s.tenant_id, s.connection_id, s.dataset, s.interval_seconds FROM amazon.sync_schedules s
                 WHERE s.enabled AND s.paused_at IS NULL AND s.next_run_at <= \(now) ORDER BY s.next_run_at LIMIT \(Int64(limit))
                 """, logger: logger)
-            for try await r in rows.decode((UUID, UUID, String).self) { due.append(r) }
+            for try await r in rows.decode((UUID, UUID, String, Int32).self) { due.append(r) }
             return due
         }
         var enqueued = 0
         let queue = self.queue, kind = self.jobKind, maxAttempts = self.maxAttempts, lease = self.leaseSeconds
-        for (tenant, connectionID, datasetName) in due {
+        for (tenant, connectionID, datasetName, interval) in due {
             guard let dataset = SyncDataset(rawValue: datasetName) else { continue }
+            let next = dataset.nextScheduledRun(after: now, intervalSeconds: Int(interval), connection: connectionID)
             let requested = try await database.withTransaction(tenant: tenant) { db -> Bool in
                 let connection = try await Self.connection(connectionID: connectionID, on: db, logger: logger)
                 let active = connection?.status == SyncConnectionStatus.active.rawValue
@@ -349,8 +360,7 @@ public struct SyncPostgresRepository: SyncRepository {
                 }
                 try await db.query("""
                     UPDATE amazon.sync_schedules
-                    SET next_run_at = COALESCE(\(dataset.calendar?.next(after: now)), \(now) + make_interval(secs => interval_seconds)),
-                        last_enqueued_at = \(now)
+                    SET next_run_at = \(next), last_enqueued_at = \(now)
                     WHERE connection_id = \(connectionID) AND dataset = \(datasetName)
                     """, logger: logger)
                 return active

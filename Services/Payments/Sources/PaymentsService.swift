@@ -56,6 +56,7 @@ public enum PaymentsService {
         let payouts = PartnerPayouts(stripe: stripe, store: partnerStore, database: platform.database, outbox: platform.outbox,
                                      clock: platform.clocks.wall, logger: platform.logger)
         let sweep = PartnerSweep(earnings: earnings, payouts: payouts, settings: partnerSettings, queue: queue)
+        PaymentFailureMetrics.registerCounters()
         let webhookHandlers = BillingWebhookHandlers(cards: cards, invoicing: invoicing, charging: charging, stripe: stripe, partnerEarnings: earnings)
         let partnerHandlers = PartnerWebhookHandlers(accounts: partnerAccounts, earnings: earnings, payouts: payouts)
 

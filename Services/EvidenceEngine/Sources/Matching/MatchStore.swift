@@ -156,7 +156,7 @@ public struct MatchStore: Sendable {
                     let made = try await db.query("""
                         INSERT INTO evidence.prompts (prompt_id, tenant_id, match_id, claim_id, document_id, question, status, created_at, expires_at)
                         VALUES (\(promptId), \(tenant), \(stored.id), \(match.claimId), \(document.documentId), \(question), 'open', \(now), \(expires))
-                        ON CONFLICT (match_id) DO NOTHING
+                        ON CONFLICT (tenant_id, match_id) DO NOTHING
                         RETURNING prompt_id
                         """, logger: logger)
                     var isNew = false

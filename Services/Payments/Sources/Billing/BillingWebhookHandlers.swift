@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OpsideJobs
 
 /// What billing does with the events of Stripe's platform endpoint (`queues-and-stripe.md` B.7).
@@ -42,7 +43,7 @@ public struct BillingWebhookHandlers: Sendable {
             "invoice.payment_failed": { payload, _ in try await invoiceFailed(payload, actionRequired: false) },
             "invoice.payment_action_required": { payload, _ in try await invoiceFailed(payload, actionRequired: true) },
             "payment_intent.succeeded": { payload, _ in try await intentChanged(payload) },
-            "payment_intent.payment_failed": { payload, _ in try await intentChanged(payload) },
+            "payment_intent.payment_failed": { payload, _ in try await intentFailed(payload) },
             "payment_intent.canceled": { payload, _ in try await intentChanged(payload) },
             "payment_intent.processing": { payload, _ in try await intentChanged(payload) },
         ]
@@ -60,14 +61,18 @@ public struct BillingWebhookHandlers: Sendable {
     func invoiceFailed(_ payload: [String: Any], actionRequired: Bool) async throws {
         let invoice = try Self.object(StripeInvoice.self, payload)
         guard let (tenant, ours) = Self.ours(invoice) else { return }
+        // Counted once the event is handled: a retry after a failed Stripe call counts it once.
+        let kind: PaymentFailureMetrics.Kind = actionRequired ? .invoiceActionRequired : .invoice
         let current: StripeInvoice = try await stripe.get("invoices/\(invoice.id)")
         guard current.status == "open" else {
             try await invoicing.apply(current, tenantId: tenant, invoiceId: ours)
+            PaymentFailureMetrics.count(kind)
             return
         }
         let reason = try await failureWords(invoiceId: invoice.id) ?? "the payment failed"
         try await invoicing.failed(tenantId: tenant, invoiceId: ours, attemptCount: current.attempt_count ?? 1, reason: reason,
                                    actionRequired: actionRequired, hostedURL: current.hosted_invoice_url)
+        PaymentFailureMetrics.count(kind)
     }
 
     /// The bank's reason for the invoice's last failed payment, from its PaymentIntent.
@@ -80,6 +85,15 @@ public struct BillingWebhookHandlers: Sendable {
         guard let intentId = payments.data.first?.payment?.payment_intent else { return nil }
         let intent: StripePaymentIntent = try await stripe.get("payment_intents/\(intentId)")
         return intent.last_payment_error.map { CommissionInvoicing.words(code: $0.code, declineCode: $0.decline_code) }
+    }
+
+    /// A commission charged straight to the card (not through an invoice) failed.
+    func intentFailed(_ payload: [String: Any]) async throws {
+        let intent = try Self.object(StripePaymentIntent.self, payload)
+        try await intentChanged(payload)
+        if Self.tenant(intent.metadata) != nil, intent.metadata?[StripeMetadataKey.commission] != nil {
+            PaymentFailureMetrics.count(.paymentIntent)
+        }
     }
 
     func intentChanged(_ payload: [String: Any]) async throws {
@@ -108,5 +122,27 @@ public struct BillingWebhookHandlers: Sendable {
             throw JobOutcome.cancel(reason: "the event has no data.object")
         }
         return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: object))
+    }
+}
+
+/// `opside_payment_failures_total{kind}`: failed payments of our commission, counted as Stripe
+/// reports them (`invoice.payment_failed`, `invoice.payment_action_required`,
+/// `payment_intent.payment_failed`). Stripe may deliver an event twice; the count is of
+/// deliveries handled, which is what a rate alert needs (a burst of failures), not a ledger.
+enum PaymentFailureMetrics {
+    enum Kind: String, CaseIterable {
+        case invoice
+        case invoiceActionRequired = "invoice_action_required"
+        case paymentIntent = "payment_intent"
+    }
+
+    static func count(_ kind: Kind) {
+        Counter(label: "opside_payment_failures_total", dimensions: [("kind", kind.rawValue)]).increment()
+    }
+
+    /// Creates the series at zero when the service starts, so the first failure is a rise a
+    /// `rate()`/`increase()` sees rather than the birth of a series.
+    static func registerCounters() {
+        for kind in Kind.allCases { _ = Counter(label: "opside_payment_failures_total", dimensions: [("kind", kind.rawValue)]) }
     }
 }
