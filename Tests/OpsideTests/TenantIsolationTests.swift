@@ -124,16 +124,7 @@ import Testing
     /// Every schema any service's migrations create, tables discovered from the catalog
     /// (`pg_class`), so a table is covered the day its migration appears.
     @Test func everyTenantTableOfEverySchemaHasForcedRowLevelSecurity() async throws {
-        let database = try await TestDatabase.create()
-        for service in OpsideService.allCases {
-            let db = Database(settings: database.settings(for: service), logger: TestEnvironment.logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await db.client.run() }
-                _ = try await PlatformMigrations.migrator().apply(on: db)
-                for migrator in try Self.migrators(of: service) { _ = try await migrator.apply(on: db) }
-                group.cancelAll()
-            }
-        }
+        let database = try await Self.migratedByEveryService()
         // schema.table|has tenant_id|row security|forced
         let tables = try await database.strings("""
             SELECT n.nspname || '.' || c.relname || '|' || EXISTS (
@@ -163,6 +154,21 @@ import Testing
         let stale = (Array(Self.tablesWithoutTenantColumn.keys) + Array(Self.tenantTablesWithoutRowLevelSecurity.keys))
             .filter { !$0.hasPrefix("*.") && !names.contains($0) }
         #expect(stale.isEmpty, "allow-list entries for tables that no longer exist: \(stale)")
+    }
+
+    /// A fresh database migrated by every service, each as its own role, as production's is.
+    static func migratedByEveryService() async throws -> TestDatabase {
+        let database = try await TestDatabase.create()
+        for service in OpsideService.allCases {
+            let db = Database(settings: database.settings(for: service), logger: TestEnvironment.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await db.client.run() }
+                _ = try await PlatformMigrations.migrator().apply(on: db)
+                for migrator in try Self.migrators(of: service) { _ = try await migrator.apply(on: db) }
+                group.cancelAll()
+            }
+        }
+        return database
     }
 
     /// Each service's migrations, as its `buildApplication` applies them. A new service is a

@@ -25,16 +25,7 @@ import Testing
     ])
 
     @Test func theLargeTablesArePartitionedByTenantAndEveryKeyCarriesTheTenant() async throws {
-        let database = try await TestDatabase.create()
-        for service in OpsideService.allCases {
-            let db = Database(settings: database.settings(for: service), logger: TestEnvironment.logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await db.client.run() }
-                _ = try await PlatformMigrations.migrator().apply(on: db)
-                for migrator in try TenantIsolationTests.migrators(of: service) { _ = try await migrator.apply(on: db) }
-                group.cancelAll()
-            }
-        }
+        let database = try await TenantIsolationTests.migratedByEveryService()
         // Partitioned tables and their key: hash on tenant_id, nothing else.
         let partitionedBy = try await database.strings("""
             SELECT n.nspname || '.' || c.relname || '|' || p.partstrat::text || '|' || a.attname || '|' || p.partnatts
