@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OpsideBenchmarkSupport
 import OpsideJobs
 import OpsidePostgres
 import OpsideRedis
@@ -21,6 +22,12 @@ struct ServerOptions: ParsableArguments {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The PostgreSQL of these options, as the other benchmarks reach theirs.
+    var postgres: BenchmarkPostgres {
+        BenchmarkPostgres(host: postgresHost, port: postgresPort, superuser: postgresSuperuser,
+                          superuserPassword: Self.environment("POSTGRES_SUPERUSER_PASSWORD"), servicePassword: Self.environment("POSTGRES_PASSWORD"))
+    }
+
     func redis() -> RedisClient {
         RedisClient(settings: RedisSettings(host: redisHost, port: redisPort, password: Self.environment("REDIS_PASSWORD")))
     }
@@ -30,11 +37,11 @@ struct ServerOptions: ParsableArguments {
     func withScratchDatabase<T>(maxConnections: Int, logger: Logger, _ body: (PostgresSettings) async throws -> T) async throws -> T {
         let name = "opside_bench_\(UInt32.random(in: 0...UInt32.max))"
         let bootstrap = try String(contentsOfFile: "deploy/sql/bootstrap.sql", encoding: .utf8)
-        try await superuser(database: "postgres", logger: logger) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) }
+        try await postgres.withSuperuser("postgres", logger: logger) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) }
         do {
-            try await superuser(database: name, logger: logger) { try await SQLScript.run(bootstrap, on: $0, logger: logger) }
+            try await postgres.withSuperuser(name, logger: logger) { try await SQLScript.run(bootstrap, on: $0, logger: logger) }
             let settings = PostgresSettings(host: postgresHost, port: postgresPort, database: name, user: "opside_test_runner",
-                                            password: Self.environment("POSTGRES_PASSWORD"), maxConnections: maxConnections)
+                                            password: postgres.servicePassword, maxConnections: maxConnections)
             let result = try await body(settings)
             try await drop(name, logger: logger)
             return result
@@ -45,22 +52,8 @@ struct ServerOptions: ParsableArguments {
     }
 
     private func drop(_ name: String, logger: Logger) async throws {
-        try await superuser(database: "postgres", logger: logger) {
+        try await postgres.withSuperuser("postgres", logger: logger) {
             try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-        }
-    }
-
-    private func superuser(database: String, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: postgresHost, port: postgresPort, username: postgresSuperuser,
-                                 password: Self.environment("POSTGRES_SUPERUSER_PASSWORD"), database: database, tls: .disable),
-            id: 1, logger: logger)
-        do {
-            try await body(connection)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 }

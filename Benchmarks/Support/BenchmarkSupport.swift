@@ -58,6 +58,14 @@ public struct BenchmarkPostgres: Sendable {
         servicePassword = reader.string(forKey: "postgres.password", isSecret: true)
     }
 
+    public init(host: String, port: Int, superuser: String, superuserPassword: String?, servicePassword: String?) {
+        self.host = host
+        self.port = port
+        self.superuser = superuser
+        self.superuserPassword = superuserPassword
+        self.servicePassword = servicePassword
+    }
+
     /// Runs `body` on a superuser connection to `database`, closed however `body` ends.
     public func withSuperuser(_ database: String, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
         let connection = try await superuserConnection(database, logger: logger)
